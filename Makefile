@@ -1,0 +1,66 @@
+# Worker Services: `make run` runs the whole system locally, `make test` runs every check.
+# Both install what they need first (Python packages into .venv, npm packages into node_modules).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SITE_DIR := build/site
+SITE_SOURCES := mkdocs.yml $(shell find site -type f 2>/dev/null)
+
+.PHONY: run test lint typecheck pytest site package deploy bench lock clean help
+
+help:
+	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/"
+	@echo "make test     lint, types, unit/api/integration/browser tests, portal build, template lint"
+	@echo "make bench    benchmarks; writes docs/benchmarks.md"
+	@echo "make package  the deployable CloudFormation template under build/package"
+	@echo "make deploy   package and deploy to AWS (needs AWS credentials; see README)"
+	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
+
+$(VENV)/.installed: requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+$(SITE_DIR)/index.html: $(VENV)/.installed $(SITE_SOURCES)
+	$(VENV)/bin/mkdocs build --strict --quiet --site-dir $(SITE_DIR)
+
+site: $(SITE_DIR)/index.html
+
+run: deps site
+	$(PY) -m tools.localstack --port 8000 --data var
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check functions tools tests
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+pytest: deps site
+	$(VENV)/bin/pytest
+
+test: lint typecheck site pytest package
+
+package: $(VENV)/.installed
+	$(PY) -m tools.package --out build/package
+
+deploy: package
+	$(PY) -m tools.deploy
+
+bench: deps site
+	$(PY) -m tools.bench
+
+lock: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --quiet
+	$(VENV)/bin/uv pip compile pyproject.toml -c requirements-dev.lock -o functions/requirements.txt \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet --no-header --no-annotate
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""The audit trail: who did what to which record, when, with the fields before and after.
+
+An audit entry is a transaction item, written in the same transaction as the change it records,
+so there is never a change without its entry or an entry without its change.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.core import db
+
+# Fields whose values never enter the trail: it records that they changed, not what they hold.
+PERSONAL_FIELDS = frozenset(
+    {"phone", "phone_hash", "id_number", "id_hash", "address", "name", "health", "hardship", "contact_phone"}
+)
+REDACTED = "[已隐去]"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _redact(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {k: (REDACTED if k in PERSONAL_FIELDS else v) for k, v in record.items()
+            if k not in ("PK", "SK", "GSI1PK", "GSI1SK")}
+
+
+def entry(*, actor: str, action: str, entity: str, entity_id: str, unit_id: str | None,
+          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> db.Op:
+    """A Put of one audit entry, to add to the change's transaction."""
+    at = now_iso()
+    item: dict[str, Any] = {
+        "PK": f"AUDIT#{entity}#{entity_id}",
+        "SK": f"{at}#{secrets.token_hex(4)}",
+        "type": "audit",
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "at": at,
+    }
+    if unit_id:
+        item["unit_id"] = unit_id
+        item["GSI1PK"] = f"AUDITUNIT#{unit_id}"
+        item["GSI1SK"] = item["SK"]
+    if before is not None:
+        item["before"] = _redact(before)
+    if after is not None:
+        item["after"] = _redact(after)
+    return db.put_new(item)
+
+
+def history(entity: str, entity_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    items, _ = db.query(f"AUDIT#{entity}#{entity_id}", limit=limit)
+    return items

@@ -1,0 +1,105 @@
+"""Idempotent writes keyed by the Idempotency-Key header, stored in the one table by Powertools.
+
+The first request with a key runs the handler and stores its answer; a repeat (a retry after a
+timeout, a double tap) gets the same answer without running the handler again. A repeat with a
+different body is refused. A handler that fails stores nothing, so the client may retry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from chalice import Response
+
+from chalicelib.core import db, errors
+from chalicelib.core.config import settings
+
+HEADER = "idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+
+
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(
+        table_name=settings().table_name,
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value="IDEMPOTENCY",
+        expiry_attr="ttl",
+        boto3_client=db.low_level_client(),
+    )
+
+
+def _mark_replayed(response: Any, _record: Any) -> Any:
+    if isinstance(response, dict):
+        response = {**response, "replayed": True}
+    return response
+
+
+def idempotency_key(headers: dict[str, str]) -> str | None:
+    value = headers.get(HEADER)
+    if value is None:
+        return None
+    if not _KEY_PATTERN.match(value):
+        raise errors.bad_request("Idempotency-Key 应为 8 到 128 位的字母、数字、- 或 _。", "Idempotency-Key")
+    return value
+
+
+def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Response],
+             lambda_context: Any = None) -> Response:
+    """Run handler once per (scope, key); scope names the route and the caller."""
+    if key is None:
+        return handler()
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="body",
+        expires_after_seconds=settings().idempotency_ttl_seconds,
+        response_hook=_mark_replayed,
+    )
+    if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(lambda_context)
+
+    def execute(data: dict[str, Any]) -> dict[str, Any]:
+        response = handler()
+        if response.status_code >= 300:
+            # Only a success is remembered; raising makes Powertools forget the attempt.
+            raise _NotRemembered(response)
+        return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
+
+    wrapped = idempotent_function(data_keyword_argument="data", persistence_store=_persistence(),
+                                  config=config)(execute)
+    try:
+        stored = wrapped(data={"key": f"{scope}|{key}", "body": body})
+    except _NotRemembered as exc:
+        return exc.response
+    except IdempotencyValidationError:
+        raise errors.ProblemError(
+            status=422, title="重复的请求编号", code="/problems/idempotency-mismatch",
+            detail="这个 Idempotency-Key 已用于另一份不同的内容，请为新的填写生成新的编号。",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise errors.conflict("相同的请求正在处理中，请稍候再查看结果。", "in-progress") from None
+    except IdempotencyPersistenceLayerError:
+        raise errors.unavailable() from None
+    headers = dict(stored["headers"])
+    if stored.get("replayed"):
+        headers[REPLAYED_HEADER] = "true"
+    return Response(body=stored["body"], status_code=int(stored["status"]), headers=headers)
+
+
+class _NotRemembered(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, response: Response) -> None:
+        super().__init__("response not remembered")
+        self.response = response

@@ -1,0 +1,8 @@
+"""Commands for developers and operators: the local stack, packaging, seeding, benchmarks."""
+
+import sys
+from pathlib import Path
+
+_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
+if _FUNCTIONS not in sys.path:
+    sys.path.insert(0, _FUNCTIONS)

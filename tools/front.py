@@ -1,0 +1,84 @@
+"""The local front door: one origin serving the built portal and, under /api, the Chalice app
+through Chalice's own local gateway (the code `chalice local` runs)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import mimetypes
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from chalice.local import ChaliceRequestHandler, LocalGatewayException
+
+API_PREFIX = "/api"
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+
+class FrontHandler(ChaliceRequestHandler):
+    site_dir: Path
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the API's name
+        return  # the app logs requests itself, without query strings
+
+    def _generic_handle(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            self.path = self.path[len(API_PREFIX):] or "/"
+            self._handle_api()
+        elif self.command in ("GET", "HEAD"):
+            self._send_static(path)
+        else:
+            self._send_http_response(405, {"Allow": "GET, HEAD"}, b"")
+
+    def _handle_api(self) -> None:
+        headers, body = self._parse_payload()
+        try:
+            response = self.local_gateway.handle_request(method=self.command, path=self.path,
+                                                         headers=headers, body=body)
+        except LocalGatewayException as exc:
+            # The gateway refuses unknown routes before the app runs (403 in API Gateway's words);
+            # answer as the app would.
+            problem = {"type": "/problems/not-found", "title": "未找到", "status": 404, "detail": "没有这个接口。"}
+            if exc.CODE == 401:
+                problem = {"type": "/problems/unauthorized", "title": "需要登录", "status": 401,
+                           "detail": "请先登录。"}
+            self._send_http_response(problem["status"], {"Content-Type": "application/problem+json"},  # type: ignore[arg-type]
+                                     json.dumps(problem, ensure_ascii=False).encode())
+            return
+        headers = response["headers"].copy()
+        headers.update(response["multiValueHeaders"])
+        response = self._handle_binary(response)
+        self._send_http_response(response["statusCode"], headers, response["body"])
+
+    def _send_static(self, url_path: str) -> None:
+        root = self.site_dir.resolve()
+        target = (root / urllib.parse.unquote(url_path).lstrip("/")).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        status = 200
+        if root not in target.parents and target != root or not target.is_file():
+            target, status = root / "404.html", 404
+            if not target.is_file():
+                self._send_http_response(404, {"Content-Type": "text/plain; charset=utf-8"}, "未找到".encode())
+                return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        data = target.read_bytes()
+        headers = {"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
+                   "Referrer-Policy": "no-referrer",
+                   "Cache-Control": "no-cache" if target.suffix == ".html" else "public, max-age=300"}
+        if "gzip" in (self.headers.get("Accept-Encoding") or "") and content_type.startswith(_COMPRESSIBLE):
+            data = gzip.compress(data, 6)
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept-Encoding"
+        if self.command == "HEAD":
+            self.send_response(status)
+            headers["Content-Length"] = str(len(data))
+            self._send_headers(headers)
+            return
+        self._send_http_response(status, headers, data)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle

@@ -1,0 +1,191 @@
+"""The whole system on this machine: `python -m tools.localstack` (what `make run` runs).
+
+One process tree: DynamoDB Local (Java, data under var/) or moto in memory where Java is missing,
+moto's server for Cognito and S3, and one HTTP server on 127.0.0.1 serving the built portal and,
+under /api, the Chalice app. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from tools import engines
+from tools.engines import ROOT, Engine
+
+FUNCTIONS = ROOT / "functions"
+DEFAULT_SITE = ROOT / "build" / "site"
+REGION = "us-east-1"  # any region moto serves Cognito in; the table is local either way
+TABLE = "worker-services"
+
+
+@dataclass
+class Stack:
+    url: str
+    engine: Engine
+    aux: Engine
+    env: dict[str, str]
+    pool: Any
+    _server: Any = None
+    _thread: threading.Thread | None = None
+    _stopped: bool = field(default=False)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        self.engine.stop()
+        if self.aux is not self.engine:
+            self.aux.stop()
+
+
+def _secret(data_dir: Path | None) -> str:
+    if data_dir is None:
+        return secrets.token_urlsafe(32)
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _apply_env(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    from chalicelib.core.config import reset_settings
+
+    reset_settings()
+
+
+def choose_engine(data_dir: Path | None, wanted: str) -> tuple[Engine, str | None]:
+    """DynamoDB Local where it can run, else moto in memory; the second value is a warning."""
+    reason = engines.dynamodb_local_available()
+    if wanted == "moto" or (wanted == "auto" and reason):
+        warning = None if wanted == "moto" else f"{reason}; using moto in memory: data will be lost on stop"
+        return engines.start_moto(), warning
+    if reason:
+        raise RuntimeError(reason)
+    return engines.start_dynamodb_local(data_dir / "dynamodb" if data_dir else None), None
+
+
+def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAULT_SITE,
+                engine: str = "auto", seed_staff: bool = True) -> tuple[Stack, str | None]:
+    db_engine, warning = choose_engine(data_dir, engine)
+    aux = db_engine if db_engine.name == "moto" else engines.start_moto()
+    env = {
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION, "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": db_engine.endpoint,
+        "WS_ENGINE": db_engine.name, "WS_SECRET_KEY": _secret(data_dir), "COGNITO_ENDPOINT": aux.endpoint,
+        "S3_ENDPOINT": aux.endpoint,
+    }
+    from chalice.cli.factory import CLIFactory
+
+    factory = CLIFactory(project_dir=str(FUNCTIONS), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    env.update({k: str(v) for k, v in (config.environment_variables or {}).items()})
+    try:
+        pool = _prepare(env, aux, seed_staff)
+        env.update({"COGNITO_USER_POOL_ID": pool.pool_id, "COGNITO_CLIENT_ID": pool.client_id,
+                    "COGNITO_ISSUER": pool.issuer})
+        _apply_env(env)
+        server = _serve(factory, config, port, site_dir)
+    except BaseException:
+        db_engine.stop()
+        aux.stop()
+        raise
+    thread = threading.Thread(target=server.serve_forever, name="front", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    return Stack(url, db_engine, aux, env, pool, server, thread), warning
+
+
+def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
+    _apply_env(env)
+    from tools import cognito, seed, table
+
+    dynamodb = boto3.client("dynamodb", endpoint_url=env["DYNAMODB_ENDPOINT"], region_name=REGION)
+    table.create_table(dynamodb, env["TABLE_NAME"])
+    seed.seed_units()
+    idp = boto3.client("cognito-idp", endpoint_url=aux.endpoint, region_name=REGION)
+    pool = cognito.create_pool(idp, REGION)
+    if seed_staff:
+        staff = seed.load_staff()
+        for person in staff["staff"]:
+            cognito.create_staff_user(idp, pool, person["username"], person["name"], person["unit_id"],
+                                      person["roles"], staff["password"])
+    return pool
+
+
+def _serve(factory: Any, config: Any, port: int, site_dir: Path) -> Any:
+    from chalice.local import LocalChalice, ThreadedHTTPServer
+
+    from tools.front import FrontHandler
+
+    app = factory.load_chalice_app()
+    if not isinstance(app, LocalChalice):
+        # Chalice's local server needs a request per thread, as `chalice local` arranges.
+        app.__class__ = type("LocalApp", (LocalChalice, app.__class__), {})
+    handler_cls = type("Handler", (FrontHandler,), {"site_dir": site_dir})
+    handler = functools.partial(handler_cls, app_object=app, config=config)
+    return ThreadedHTTPServer(("127.0.0.1", port), handler)
+
+
+def banner(stack: Stack, warning: str | None) -> str:
+    from tools import seed
+
+    staff = seed.load_staff()
+    lines = [
+        "",
+        "职工服务平台 本地运行中 / Worker Services running locally",
+        f"  门户 Portal:        {stack.url}/",
+        f"  接口 API health:    {stack.url}/api/health",
+        f"  接口文档 OpenAPI:   {stack.url}/api/openapi.json",
+        f"  数据库 Engine:      {stack.engine.name} at {stack.engine.endpoint}"
+        + (" (data under var/, kept across restarts)" if stack.engine.persistent else " (in memory)"),
+        f"  Cognito (moto):     {stack.aux.endpoint}  pool {stack.pool.pool_id}",
+        "",
+        f"  演示工作人员账号 Demo staff logins (password for all: {staff['password']}):",
+    ]
+    for person in staff["staff"]:
+        lines.append(f"    {person['username']:<22} {','.join(person['roles']):<18} {person['unit_id']}")
+    if warning:
+        lines += ["", "!" * 78, f"  WARNING: {warning}", "!" * 78]
+    lines += ["", "Press Ctrl-C to stop.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--data", type=Path, default=ROOT / "var")
+    parser.add_argument("--site", type=Path, default=DEFAULT_SITE)
+    parser.add_argument("--engine", choices=["auto", "dynamodb-local", "moto"], default="auto")
+    args = parser.parse_args(argv)
+    stack, warning = start_stack(args.data, args.port, args.site, args.engine)
+    print(banner(stack, warning), flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    try:
+        done.wait()
+    finally:
+        print("Stopping…", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Seed data for the local stack and the tests: the union tree from the notice's addressee list,
+with a few demo hospital and enterprise unions, and demo staff accounts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.core import db
+from chalicelib.orgs import store as orgs_store
+
+SEED_DIR = Path(__file__).resolve().parent / "seed"
+
+
+def load_units() -> list[dict[str, Any]]:
+    units: list[dict[str, Any]] = json.loads((SEED_DIR / "units.json").read_text("utf-8"))["units"]
+    return units
+
+
+def load_staff() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SEED_DIR / "staff.json").read_text("utf-8"))
+    return data
+
+
+def unit_paths(units: list[dict[str, Any]]) -> dict[str, str]:
+    by_id = {u["id"]: u for u in units}
+    paths: dict[str, str] = {}
+
+    def path_of(unit_id: str) -> str:
+        if unit_id not in paths:
+            parent = by_id[unit_id].get("parent_id")
+            paths[unit_id] = (path_of(parent) if parent else "/") + unit_id + "/"
+        return paths[unit_id]
+
+    for unit in units:
+        path_of(unit["id"])
+    return paths
+
+
+def seed_units() -> int:
+    """Write each seed unit that is not there yet; returns how many were written."""
+    units = load_units()
+    paths = unit_paths(units)
+    written = 0
+    for unit in units:
+        item = orgs_store.unit_item({k: v for k, v in unit.items() if v is not None}, paths[unit["id"]])
+        try:
+            db.table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+            written += 1
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+    return written
