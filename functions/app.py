@@ -1,12 +1,15 @@
 """The Chalice application: creates the app and registers each domain's blueprint."""
 
-from chalice import Chalice
-
+from chalice.app import Chalice
 from chalicelib.core import http
 from chalicelib.orgs.routes import bp as orgs
+from chalicelib.status.routes import bp as status
+from chalicelib.support.routes import bp as support
 from chalicelib.system.routes import bp as system
 
 app = Chalice(app_name="worker-services")
 http.install(app)
 app.register_blueprint(system)
 app.register_blueprint(orgs)
+app.register_blueprint(support)
+app.register_blueprint(status)

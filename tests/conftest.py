@@ -50,7 +50,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 # --- no Scan in request paths -----------------------------------------------------------------
 
 _scan_allowed = [False]
-_original_make_api_call = botocore.client.BaseClient._make_api_call
+_original_make_api_call = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
 
 def _guarded_make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
@@ -59,7 +59,7 @@ def _guarded_make_api_call(self: Any, operation_name: str, api_params: Any) -> A
     return _original_make_api_call(self, operation_name, api_params)
 
 
-botocore.client.BaseClient._make_api_call = _guarded_make_api_call  # type: ignore[method-assign]
+botocore.client.BaseClient._make_api_call = _guarded_make_api_call  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -78,9 +78,9 @@ def scans_allowed() -> Iterator[None]:
 def moto_table() -> Iterator[str]:
     """A fresh table, from infra's definition, on moto in this process."""
     import boto3
+    from chalicelib.core.config import reset_settings
     from moto import mock_aws
 
-    from chalicelib.core.config import reset_settings
     from tools.table import create_table
 
     with mock_aws():
@@ -101,9 +101,18 @@ def seeded(moto_table: str) -> str:
 
 @pytest.fixture
 def client(moto_table: str) -> Iterator[Any]:
-    from chalice.test import Client
-
     from app import app
+    from chalice.test import Client
 
     with Client(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests send many requests from one client; the limiter's own test lowers this."""
+    from chalicelib.core import ratelimit
+
+    monkeypatch.setenv("WS_PUBLIC_WRITES_PER_MINUTE", "100000")
+    monkeypatch.setenv("WS_PUBLIC_WRITES_BURST", "100000")
+    ratelimit.reset()

@@ -18,12 +18,13 @@ _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/s
 
 class FrontHandler(ChaliceRequestHandler):
     site_dir: Path
+    path: str
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the API's name
+    def log_message(self, format: str, *args: Any) -> None:
         return  # the app logs requests itself, without query strings
 
     def _generic_handle(self) -> None:
-        path = urllib.parse.urlsplit(self.path).path
+        path: str = urllib.parse.urlsplit(self.path).path
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             self.path = self.path[len(API_PREFIX):] or "/"
             self._handle_api()
@@ -58,7 +59,7 @@ class FrontHandler(ChaliceRequestHandler):
         if target.is_dir():
             target = target / "index.html"
         status = 200
-        if root not in target.parents and target != root or not target.is_file():
+        if (root not in target.parents and target != root) or not target.is_file():
             target, status = root / "404.html", 404
             if not target.is_file():
                 self._send_http_response(404, {"Content-Type": "text/plain; charset=utf-8"}, "未找到".encode())

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
-from chalicelib.core import errors, idempotency, requests
+from chalicelib.core import errors, idempotency, ratelimit, requests
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
 
@@ -68,11 +68,15 @@ def route(
                 request = bp.current_request
                 if body is None:
                     return _answer(handler(**params), status)
-                payload = requests.read_json(request)
-                model = requests.validate(body, payload) if isinstance(payload, dict) else None
-                if model is None:
-                    raise errors.bad_request("请求内容应为 JSON 对象。")
-                execute = lambda: _answer(handler(body=model, **params), status)  # noqa: E731
+                if audience == PUBLIC:
+                    identity = (request.context or {}).get("identity") or {}
+                    ratelimit.check(str(identity.get("sourceIp") or "unknown"))
+                payload = requests.read_object(request)
+                model = requests.validate(body, payload)
+
+                def execute() -> Response:
+                    return _answer(handler(body=model, **params), status)
+
                 if not idempotent:
                     return execute()
                 key = idempotency.idempotency_key(request.headers)

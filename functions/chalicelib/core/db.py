@@ -192,16 +192,16 @@ def transact(ops: list[Op]) -> dict[str, Any]:
     if len(ops) > 100:
         raise ValueError("a transaction holds at most 100 items")
     name = settings().table_name
-    items = [{op.kind: {"TableName": name, **op.params}} for op in ops]
+    items: list[Any] = [{op.kind: {"TableName": name, **op.params}} for op in ops]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return dict(table().meta.client.transact_write_items(
-                TransactItems=items, ReturnConsumedCapacity="TOTAL"  # type: ignore[arg-type]
+                TransactItems=items, ReturnConsumedCapacity="TOTAL"
             ))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "TransactionCanceledException":
-                reasons = exc.response.get("CancellationReasons") or []  # type: ignore[typeddict-item]
+                reasons: list[Any] = exc.response.get("CancellationReasons") or []
                 for op, reason in zip(ops, reasons, strict=False):
                     if reason.get("Code") == "ConditionalCheckFailed":
                         raise op.on_condition_failed or errors.conflict("记录状态已变化，请刷新后重试。") from None

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel
 
 from chalicelib.core import errors

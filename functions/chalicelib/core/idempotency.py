@@ -8,7 +8,7 @@ different body is refused. A handler that fails stores nothing, so the client ma
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -21,7 +21,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from chalice import Response
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from chalice.app import Response
 
 from chalicelib.core import db, errors
 from chalicelib.core.config import settings
@@ -42,13 +43,13 @@ def _persistence() -> DynamoDBPersistenceLayer:
     )
 
 
-def _mark_replayed(response: Any, _record: Any) -> Any:
+def _mark_replayed(response: Any, _record: DataRecord) -> Any:
     if isinstance(response, dict):
         response = {**response, "replayed": True}
     return response
 
 
-def idempotency_key(headers: dict[str, str]) -> str | None:
+def idempotency_key(headers: Mapping[str, str]) -> str | None:
     value = headers.get(HEADER)
     if value is None:
         return None
@@ -66,7 +67,7 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
         event_key_jmespath="key",
         payload_validation_jmespath="body",
         expires_after_seconds=settings().idempotency_ttl_seconds,
-        response_hook=_mark_replayed,
+        response_hook=_mark_replayed,  # type: ignore[arg-type]  # a plain function fits the Protocol
     )
     if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
         config.register_lambda_context(lambda_context)
@@ -99,7 +100,7 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
     return Response(body=stored["body"], status_code=int(stored["status"]), headers=headers)
 
 
-class _NotRemembered(Exception):  # noqa: N818 - a control-flow signal, not an error
+class _NotRemembered(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__("response not remembered")
         self.response = response

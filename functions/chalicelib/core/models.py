@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # Zero-width, bidi overrides and other invisible format characters (Unicode category Cf), and
 # control characters (Cc) have no place in anything a person types into a form.
@@ -47,3 +47,35 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _phone(value: str) -> str:
+    from chalicelib.core.personal import normalize_phone
+
+    return normalize_phone(value)
+
+
+def _id_number(value: str) -> str:
+    from chalicelib.core.personal import normalize_id_number
+
+    return normalize_id_number(value)
+
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), AfterValidator(_phone)]
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24),
+                     AfterValidator(_id_number)]
+
+
+class PublicForm(RequestModel):
+    """Base of forms the public submits: a honeypot and the consent to process personal data."""
+
+    website: Annotated[str, Field(max_length=0, title="网址（请留空）")] = ""
+    consent: Annotated[bool, Field(title="同意书")]
+    consent_version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.-]{1,20}$"), Field(title="同意书版本")]
+
+    @field_validator("consent")
+    @classmethod
+    def _must_consent(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("需要勾选同意后才能提交")
+        return value

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from collections.abc import Mapping
+
+from chalice.app import Blueprint
 
 from chalicelib.core import api
 from chalicelib.orgs import service
@@ -21,5 +23,5 @@ def get_unit(unit_id: str) -> object:
            response=UnitPage, problems=(404,), path_params={"unit_id": "工会组织编号"},
            description="查询参数 cursor 为上一页返回的 next_cursor。")
 def subtree(unit_id: str) -> object:
-    params = bp.current_request.query_params or {}
+    params: Mapping[str, str] = bp.current_request.query_params or {}
     return service.subtree(unit_id, params.get("cursor"))

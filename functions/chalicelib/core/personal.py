@@ -1,0 +1,71 @@
+"""Personal data helpers used by every domain: national ID numbers, mobile phones, keyed hashes
+for duplicate checks and look-ups, and masking for lists."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+
+import phonenumbers
+
+from chalicelib.core.config import settings
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _halfwidth(value: str) -> str:
+    """Full-width digits and letters (１２３Ｘ) as their ASCII forms; spaces dropped."""
+    return unicodedata.normalize("NFKC", value).replace(" ", "").strip()
+
+
+def id_check_character(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 17 digits of a national ID number."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def normalize_id_number(value: str) -> str:
+    """The canonical 18-character ID number, or ValueError with a Chinese reason."""
+    number = _halfwidth(value).upper()
+    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValueError("应为 18 位身份证号码（最后一位可以是 X）")
+    if id_check_character(number[:17]) != number[17]:
+        raise ValueError("校验位不正确，请核对身份证号码")
+    return number
+
+
+def normalize_phone(value: str) -> str:
+    """A mainland China mobile number as 11 digits, or ValueError with a Chinese reason."""
+    text = _halfwidth(value).replace("-", "")
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError("格式不正确，请填写 11 位手机号码") from None
+    if (parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed)
+            or phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)):
+        raise ValueError("不是有效的手机号码，请填写 11 位手机号码")
+    return str(parsed.national_number)
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """A keyed hash for duplicate checks and look-ups: equal inputs match, the value can't be read back."""
+    return hmac.new(settings().secret_key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+def mask_id_number(number: str) -> str:
+    return f"{number[:3]}***********{number[-4:]}" if len(number) == 18 else "******"
+
+
+def mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
+
+
+def hmac_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

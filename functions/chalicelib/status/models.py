@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.core.models import Phone, RequestModel, ResponseModel
+
+
+class LookupIn(RequestModel):
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+                         Field(title="查询编号")]
+    phone: Annotated[Phone, Field(title="手机号码")]
+
+
+class StatusView(ResponseModel):
+    reference: str
+    kind_label: str = Field(description="事项类别")
+    status: str
+    status_label: str
+    updated_at: str = Field(description="最近更新时间（UTC）")
+    message: str | None = Field(default=None, description="工会给申请人的答复")
+    unit_name: str | None = Field(default=None, description="负责办理的工会")
