@@ -38,9 +38,11 @@ class Stack:
     pool: Any
     _server: Any = None
     _thread: threading.Thread | None = None
+    _saved_env: dict[str, str] = field(default_factory=dict)
     _stopped: bool = field(default=False)
 
     def stop(self) -> None:
+        """Stop every part and give the process its environment back."""
         if self._stopped:
             return
         self._stopped = True
@@ -50,6 +52,9 @@ class Stack:
         self.engine.stop()
         if self.aux is not self.engine:
             self.aux.stop()
+        for name in self.env:
+            os.environ.pop(name, None)
+        _apply_env(self._saved_env)
 
 
 def _secret(data_dir: Path | None) -> str:
@@ -83,6 +88,7 @@ def choose_engine(data_dir: Path | None, wanted: str) -> tuple[Engine, str | Non
 
 def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAULT_SITE,
                 engine: str = "auto", seed_staff: bool = True) -> tuple[Stack, str | None]:
+    saved_env = dict(os.environ)
     db_engine, warning = choose_engine(data_dir, engine)
     aux = db_engine if db_engine.name == "moto" else engines.start_moto()
     env = {
@@ -105,11 +111,12 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     except BaseException:
         db_engine.stop()
         aux.stop()
+        _apply_env(saved_env)
         raise
     thread = threading.Thread(target=server.serve_forever, name="front", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    return Stack(url, db_engine, aux, env, pool, server, thread), warning
+    return Stack(url, db_engine, aux, env, pool, server, thread, saved_env), warning
 
 
 def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:

@@ -1,0 +1,85 @@
+"""The local stack on DynamoDB Local: same origin, persistence across restarts, parallel writes."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+
+from tests.api.helpers import support_body
+from tests.conftest import scans_allowed
+from tests.integration.conftest import call, require_dynamodb_local
+from tools.localstack import start_stack
+
+
+def test_health_on_the_same_origin_as_the_portal(stack):
+    status, _, body = call(f"{stack.url}/api/health")
+    assert status == 200 and body["engine"] == "dynamodb-local" and body["table"]["status"] == "ACTIVE"
+
+
+def test_unknown_api_paths_answer_problem_json(stack):
+    status, headers, body = call(f"{stack.url}/api/no-such-thing", "POST", {})
+    assert status == 404 and headers["Content-Type"].startswith("application/problem+json")
+    assert body["title"] == "未找到"
+
+
+def test_a_record_written_before_a_restart_is_there_after_it(tmp_path: Path):
+    require_dynamodb_local()
+    first, _ = start_stack(tmp_path, port=0, site_dir=tmp_path, engine="dynamodb-local", seed_staff=False)
+    try:
+        status, _, created = call(f"{first.url}/api/support-requests", "POST", support_body(),
+                                  {"Idempotency-Key": str(uuid.uuid4())})
+        assert status == 201
+    finally:
+        first.stop()
+    second, _ = start_stack(tmp_path, port=0, site_dir=tmp_path, engine="dynamodb-local", seed_staff=False)
+    try:
+        status, _, found = call(f"{second.url}/api/status/lookup", "POST",
+                                {"reference": created["reference"], "phone": "13800138000"})
+        assert status == 200, found
+        assert found["reference"] == created["reference"] and found["status"] == "submitted"
+    finally:
+        second.stop()
+
+
+def _support_records(stack) -> list[dict]:
+    client = boto3.resource("dynamodb", endpoint_url=stack.env["DYNAMODB_ENDPOINT"], region_name="us-east-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+    table = client.Table(stack.env["TABLE_NAME"])
+    with scans_allowed():
+        items, start = [], None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            page = table.scan(FilterExpression="#t = :t", ExpressionAttributeNames={"#t": "type"},
+                              ExpressionAttributeValues={":t": "support_request"}, **kwargs)
+            items += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+
+def test_parallel_retries_with_the_same_key_store_one_record_per_key(stack):
+    before = len(_support_records(stack))
+    keys = [str(uuid.uuid4()) for _ in range(40)]
+    attempts = [k for k in keys for _ in range(4)]  # every fill sent four times, all at once
+    bodies = {k: support_body(description=f"第 {i} 份求助") for i, k in enumerate(keys)}
+
+    def send(key: str) -> tuple[str, int, dict]:
+        for _ in range(20):  # a client retries 409 "in progress" as the portal's script does
+            status, _, body = call(f"{stack.url}/api/support-requests", "POST", bodies[key], {"Idempotency-Key": key})
+            if status != 409:
+                return key, status, body
+        return key, status, body
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(send, attempts))
+    statuses = Counter(status for _, status, _ in results)
+    assert statuses == {201: len(attempts)}, statuses
+    references: dict[str, set[str]] = {}
+    for key, _, body in results:
+        references.setdefault(key, set()).add(body["reference"])
+    assert all(len(refs) == 1 for refs in references.values())  # every retry got the first answer
+    assert len(_support_records(stack)) - before == len(keys)
