@@ -1,0 +1,75 @@
+"""Small measuring helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.client
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    samples_ms: list[float]
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.samples_ms)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[int(len(ordered) * 0.95) - 1]
+
+    def row(self) -> str:
+        return f"{self.label}: mean {self.mean:.1f} ms, p50 {self.p50:.1f} ms, p95 {self.p95:.1f} ms (n={len(self.samples_ms)})"
+
+
+def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, float]:
+    data = json.dumps(body, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+        response.read()
+        status = response.status
+    return status, (time.perf_counter() - started) * 1000
+
+
+def interleaved(n: int, runs: dict[str, Callable[[int], float]]) -> dict[str, Timing]:
+    """Run each contender n times, alternating, so drift in the machine hits all alike."""
+    samples: dict[str, list[float]] = {label: [] for label in runs}
+    for i in range(n):
+        for label, run in runs.items():
+            samples[label].append(run(i))
+    return {label: Timing(label, values) for label, values in samples.items()}
+
+
+@contextmanager
+def counting_dynamodb_calls() -> Iterator[Counter[str]]:
+    """Count DynamoDB operations made by this process (both contenders run in it)."""
+    counts: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counted(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            counts[operation] += 1
+        return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = counted  # type: ignore[attr-defined]
+    try:
+        yield counts
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]

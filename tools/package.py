@@ -1,0 +1,174 @@
+"""Package the deployable CloudFormation template: the Chalice app merged with infra/.
+
+    python -m tools.package --out build/package
+
+1. Combines infra/*.yaml into one template (build/infra.merged.json): `chalice package
+   --merge-template` takes a single file.
+2. Runs `chalice package --stage dev --merge-template build/infra.merged.json <out>` from
+   functions/ (this downloads Linux wheels for functions/requirements.txt from PyPI).
+3. Checks that every throttled path in the API stage's MethodSettings exists in the generated
+   API (API Gateway refuses to deploy a method setting for a missing path).
+4. Runs cfn-lint on the result with infra/.cfnlintrc; exits non-zero on any lint error.
+
+No AWS credentials are needed and nothing is deployed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA = ROOT / "infra"
+FUNCTIONS = ROOT / "functions"
+CFNLINT_CONFIG = INFRA / ".cfnlintrc"
+# The template sections the infra files may contribute; each key may be defined by one file only.
+SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+# Regions the result is linted for: the global partition and both AWS China regions.
+LINT_REGIONS = ("us-east-1", "cn-north-1", "cn-northwest-1")
+
+
+class PackageError(RuntimeError):
+    """A step failed; the message says which and why."""
+
+
+def load_infra(infra_dir: Path = INFRA) -> dict[str, Any]:
+    """Combine infra/*.yaml into one template; a logical id defined twice is an error."""
+    combined: dict[str, Any] = {}
+    files = sorted(infra_dir.glob("*.yaml"))
+    if not files:
+        raise PackageError(f"no templates in {infra_dir}")
+    owners: dict[tuple[str, str], str] = {}
+    for path in files:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(doc, dict):
+            raise PackageError(f"{path}: not a template (top level is not a mapping)")
+        unknown = set(doc) - set(SECTIONS)
+        if unknown:
+            raise PackageError(f"{path}: unsupported sections {sorted(unknown)}; use {SECTIONS}")
+        for section in SECTIONS:
+            for key, value in (doc.get(section) or {}).items():
+                first = owners.setdefault((section, key), path.name)
+                if first != path.name:
+                    raise PackageError(f"{section}.{key} is defined in both {first} and {path.name}")
+                combined.setdefault(section, {})[key] = value
+    return combined
+
+
+def deep_merge(overlay: Any, base: Any) -> Any:
+    """Merge the way `chalice package --merge-template` does: maps key by key, anything else
+    (lists included) is replaced by the overlay's value."""
+    if isinstance(overlay, dict) and isinstance(base, dict):
+        merged = dict(base)
+        for key, value in overlay.items():
+            merged[key] = deep_merge(value, base.get(key))
+        return merged
+    return overlay
+
+
+def write_merge_template(template: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _tool(name: str) -> str:
+    """The console script from this interpreter's environment, else from PATH."""
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if not found:
+        raise PackageError(f"{name} not found (run `make deps`)")
+    return found
+
+
+def chalice_package(merge_template: Path, out: Path, stage: str = "dev") -> Path:
+    """Run `chalice package` and return the path of the template it wrote."""
+    if out.exists():
+        shutil.rmtree(out)
+    env = dict(os.environ)
+    # Chalice insists on a region; it does not end up in the template (that uses AWS::Region).
+    env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "cn-north-1"))
+    cmd = [_tool("chalice"), "package", "--stage", stage, "--merge-template", str(merge_template), str(out)]
+    print("$", " ".join(cmd), f"(in {FUNCTIONS.relative_to(ROOT)}/)", flush=True)
+    result = subprocess.run(cmd, cwd=FUNCTIONS, env=env, check=False)
+    if result.returncode != 0:
+        raise PackageError(f"chalice package failed (exit {result.returncode})")
+    for name in ("sam.json", "sam.yaml"):
+        if (out / name).exists():
+            return out / name
+    raise PackageError(f"chalice package wrote no sam.json/sam.yaml in {out}")
+
+
+def _decode_path(resource_path: str) -> str:
+    """`/~1status~1lookup` (a MethodSetting's ResourcePath) is the route `/status/lookup`."""
+    return resource_path.removeprefix("/").replace("~1", "/")
+
+
+def check_method_settings(template: dict[str, Any]) -> list[str]:
+    """Problems with RestAPI's MethodSettings: paths or methods the generated API lacks."""
+    api = template.get("Resources", {}).get("RestAPI", {}).get("Properties", {})
+    paths: dict[str, Any] = api.get("DefinitionBody", {}).get("paths", {})
+    problems = []
+    for setting in api.get("MethodSettings", []):
+        resource_path = setting.get("ResourcePath", "")
+        method = str(setting.get("HttpMethod", "*")).lower()
+        if resource_path == "/*":
+            continue
+        path = _decode_path(resource_path)
+        if path not in paths:
+            problems.append(f"MethodSettings: no route {path} in the API (have: {', '.join(sorted(paths))})")
+        elif method != "*" and method not in paths[path]:
+            problems.append(f"MethodSettings: route {path} has no {method.upper()} method")
+    return problems
+
+
+def cfn_lint(template: Path, regions: tuple[str, ...] = LINT_REGIONS) -> int:
+    """Run cfn-lint; return its exit code (a bit mask: 2 errors, 4 warnings, 8 informational)."""
+    cmd = [_tool("cfn-lint"), "--config-file", str(CFNLINT_CONFIG), "--regions", *regions, "--", str(template)]
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=Path("build/package"), help="output directory")
+    parser.add_argument("--stage", default="dev", help="Chalice stage (default: dev)")
+    args = parser.parse_args(argv)
+    out: Path = args.out if args.out.is_absolute() else ROOT / args.out
+    try:
+        merge_template = write_merge_template(load_infra(), out.parent / "infra.merged.json")
+        print(f"infra/ combined into {merge_template}")
+        template_path = chalice_package(merge_template, out, args.stage)
+        template = json.loads(template_path.read_text(encoding="utf-8")) if template_path.suffix == ".json" \
+            else yaml.safe_load(template_path.read_text(encoding="utf-8"))
+        problems = check_method_settings(template)
+        if problems:
+            raise PackageError("\n".join(problems))
+        code = cfn_lint(template_path)
+    except PackageError as exc:
+        print(f"package: {exc}", file=sys.stderr)
+        return 1
+    if code & 2:
+        print(f"package: cfn-lint found errors in {template_path}", file=sys.stderr)
+        return 1
+    if code:
+        print("cfn-lint: warnings or notes only (see above)")
+    else:
+        print("cfn-lint: clean")
+    print(f"template: {template_path}")
+    print(f"code:     {out / 'deployment.zip'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
