@@ -1,6 +1,7 @@
 """The Chalice application: creates the app and registers each domain's blueprint."""
 
 from chalice.app import Chalice
+
 from chalicelib.core import http
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.status.routes import bp as status

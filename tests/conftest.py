@@ -78,9 +78,9 @@ def scans_allowed() -> Iterator[None]:
 def moto_table() -> Iterator[str]:
     """A fresh table, from infra's definition, on moto in this process."""
     import boto3
-    from chalicelib.core.config import reset_settings
     from moto import mock_aws
 
+    from chalicelib.core.config import reset_settings
     from tools.table import create_table
 
     with mock_aws():
@@ -101,8 +101,9 @@ def seeded(moto_table: str) -> str:
 
 @pytest.fixture
 def client(moto_table: str) -> Iterator[Any]:
-    from app import app
     from chalice.test import Client
+
+    from app import app
 
     with Client(app) as test_client:
         yield test_client

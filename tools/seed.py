@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+
 from chalicelib.core import db
 from chalicelib.orgs import store as orgs_store
 

@@ -2,10 +2,10 @@
 
 import json
 
-import app  # noqa: F401 - registers every route
 import pytest
-from chalicelib.core import api
 
+import app  # noqa: F401 - registers every route
+from chalicelib.core import api
 from tests.api.helpers import count_items, new_key, problem
 
 BODY_ROUTES = sorted({(d.path, d.method) for d in api.REGISTRY if d.body is not None})

@@ -1,8 +1,8 @@
 import json
 
 import pytest
-from chalicelib.core import audit, ids
 
+from chalicelib.core import audit, ids
 from tests.api.helpers import count_items, new_key, post_json, problem, support_body
 
 

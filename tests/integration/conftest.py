@@ -40,7 +40,7 @@ def call(url: str, method: str = "GET", body: Any = None, headers: dict[str, str
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
             return response.status, dict(response.headers), json.loads(raw) if raw else None
     except urllib.error.HTTPError as exc:

@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -45,14 +46,14 @@ def test_a_record_written_before_a_restart_is_there_after_it(tmp_path: Path):
         second.stop()
 
 
-def _support_records(stack) -> list[dict]:
+def _support_records(stack) -> list[Any]:
     client = boto3.resource("dynamodb", endpoint_url=stack.env["DYNAMODB_ENDPOINT"], region_name="us-east-1",
                             aws_access_key_id="local", aws_secret_access_key="local")
     table = client.Table(stack.env["TABLE_NAME"])
     with scans_allowed():
         items, start = [], None
         while True:
-            kwargs = {"ExclusiveStartKey": start} if start else {}
+            kwargs: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             page = table.scan(FilterExpression="#t = :t", ExpressionAttributeNames={"#t": "type"},
                               ExpressionAttributeValues={":t": "support_request"}, **kwargs)
             items += page["Items"]
@@ -67,7 +68,7 @@ def test_parallel_retries_with_the_same_key_store_one_record_per_key(stack):
     attempts = [k for k in keys for _ in range(4)]  # every fill sent four times, all at once
     bodies = {k: support_body(description=f"第 {i} 份求助") for i, k in enumerate(keys)}
 
-    def send(key: str) -> tuple[str, int, dict]:
+    def send(key: str) -> tuple[str, int, Any]:
         for _ in range(20):  # a client retries 409 "in progress" as the portal's script does
             status, _, body = call(f"{stack.url}/api/support-requests", "POST", bodies[key], {"Idempotency-Key": key})
             if status != 409:

@@ -35,7 +35,7 @@ LOCK = _pins(ROOT / "requirements-dev.lock")
 
 def test_every_runtime_dependency_reaches_lambda_at_its_pin():
     for name, version in RUNTIME.items():
-        assert LAMBDA.get(name) == version, f"{name}: pyproject {version}, functions/requirements.txt {LAMBDA.get(name)}"
+        assert LAMBDA.get(name) == version, f"{name}: pyproject {version}, Lambda {LAMBDA.get(name)}"
 
 
 def test_lambda_gets_exactly_what_the_dev_install_has():

@@ -33,7 +33,8 @@ def test_redaction_covers_messages_arguments_and_keys():
     log = logging.getLogger("redaction-test")
     log.addHandler(handler)
     log.propagate = False
-    log.warning("caller %s with id 11010519491231002X", "13800138000", extra={"phone": "x", "note": "+86 139 0013 9000"})
+    log.warning("caller %s with id 11010519491231002X", "13800138000",
+                extra={"phone": "x", "note": "+86 139 0013 9000"})
     line = stream.getvalue()
     record = json.loads(line)
     for secret in ["13800138000", "11010519491231002X", "139 0013 9000"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
 import tempfile
@@ -45,7 +46,9 @@ def main() -> int:
         stack, warning = start_stack(Path(data), port=0, site_dir=DEFAULT_SITE, seed_staff=False)
         from chalicelib.core.logs import logger
 
-        logger.registered_handler.setStream(sink)
+        handler = logger.registered_handler
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sink)
         try:
             write = routes.write_route(stack, args.n)
             engine = stack.engine.name

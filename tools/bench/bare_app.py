@@ -19,8 +19,10 @@ def create_app(endpoint: str, table_name: str) -> Chalice:
 
     @app.route("/support-requests", methods=["POST"])
     def submit() -> Response:
-        body: dict[str, Any] = json.loads(app.current_request.raw_body)
-        key = app.current_request.headers.get("idempotency-key", secrets.token_hex(8))
+        request = app.current_request
+        assert request is not None
+        body: dict[str, Any] = json.loads(request.raw_body)
+        key = request.headers.get("idempotency-key", secrets.token_hex(8))
         client.get_item(TableName=table_name, Key={"PK": {"S": f"UNIT#{body['county_unit_id']}"}, "SK": {"S": "UNIT"}})
         idem = {"PK": {"S": "IDEMPOTENCY"}, "SK": {"S": f"bare#{key}"}}
         expiry = {"N": str(int(time.time()) + 3600)}

@@ -33,16 +33,13 @@ class Timing:
         ordered = sorted(self.samples_ms)
         return ordered[int(len(ordered) * 0.95) - 1]
 
-    def row(self) -> str:
-        return f"{self.label}: mean {self.mean:.1f} ms, p50 {self.p50:.1f} ms, p95 {self.p95:.1f} ms (n={len(self.samples_ms)})"
-
 
 def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, float]:
     data = json.dumps(body, ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
         status = response.status
     return status, (time.perf_counter() - started) * 1000
