@@ -1,0 +1,500 @@
+/*
+ * forms.js: the portal's one small forms script (no framework, no CDN, ES2017).
+ *
+ * FORMS. In a Markdown page (md_in_html / raw HTML):
+ *   <form class="ws-form" data-endpoint="/api/..." novalidate> ... </form>
+ *   - each input's name is the API field name; dots nest ("family.0.name" -> {family:[{name}]});
+ *   - data-type="int" sends an integer; a checkbox sends true/false; an empty optional field is
+ *     left out; the honeypot "website" is always sent as typed (snippet honeypot.html);
+ *   - checks from HTML attributes: required, maxlength, minlength, pattern, type=tel/email,
+ *     min/max (with data-type="int"); data-hint="..." overrides the pattern message;
+ *   - wrap each control in <div class="ws-field"> so its error shows right under it;
+ *   - consent: --8<-- "consent.html" (checkbox consent + hidden consent_version).
+ *   The script POSTs JSON with Content-Type: application/json and Idempotency-Key: <uuid>.
+ *   One key per fill: made when the form is bound, kept for retries (network failure, 429,
+ *   5xx), renewed after a success and after a 400/422 (the data must change anyway).
+ *   2xx JSON {reference} -> the code is shown large with a copy button.
+ *   data-result="status" -> the 2xx JSON {reference, kind_label, status, status_label,
+ *   updated_at, message} is shown instead (time in Asia/Shanghai); a 404 -> "not found".
+ *   Errors are RFC 9457 problem+json: title/detail at the top, errors[].message under the
+ *   input whose name equals errors[].field (aria-invalid, aria-describedby, focus first).
+ *   Optional data-status-url="../status/" adds a link to the lookup page after a success.
+ *
+ * LISTS. <div class="ws-list" data-endpoint="/api/..." data-kind="openings|fairs">
+ *   static fallback text </div>
+ *   On a 2xx {items:[...], next_cursor} the fallback is replaced by the items (textContent
+ *   only); "加载更多" fetches ?cursor=<next_cursor>. On any failure the fallback stays.
+ *
+ * Bound through Material's document$ (instant navigation), else DOMContentLoaded; each
+ * element is bound once (data-ws-bound). window.wsForms.bind() binds forms added later.
+ */
+(function () {
+  "use strict";
+
+  var TIMEOUT_MS = 20000;
+  var MSG = {
+    required: "请填写此项",
+    requiredCheck: "请勾选此项",
+    requiredChoice: "请选择一项",
+    maxlength: "最多填写 {n} 个字",
+    minlength: "至少填写 {n} 个字",
+    pattern: "格式不正确",
+    tel: "请填写正确的电话号码",
+    email: "请填写正确的邮箱地址",
+    int: "请填写整数",
+    min: "不能小于 {n}",
+    max: "不能大于 {n}",
+    check: "有 {n} 项需要修改，请看标红的地方",
+    sending: "正在提交…",
+    network: "网络连接失败，没有提交成功。您填写的内容还在，请检查网络后再点一次提交。",
+    tooMany: "提交太频繁，请稍后再试",
+    server: "服务暂时不可用，请稍后再试，或拨打 12351。",
+    notFound: "未找到该编号，或手机号不匹配",
+    failed: "提交没有成功",
+    done: "提交成功",
+    yourRef: "您的编号",
+    keepRef: "请记下或截图保存这个编号，查询办理进度时要用，也可以打 12351 把编号告诉接线员。",
+    copy: "复制编号",
+    copied: "已复制",
+    copyFailed: "复制没有成功，请手动记下编号",
+    again: "再填一份",
+    statusLink: "查询办理进度",
+    status: { reference: "编号", kind_label: "事项", status_label: "办理状态", updated_at: "更新时间", message: "说明" },
+    more: "加载更多",
+    empty: "目前没有信息，请稍后再来看看。"
+  };
+
+  function fmt(text, n) { return text.replace("{n}", String(n)); }
+
+  function uuid() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === "function") return c.randomUUID();
+    var b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = String(text);
+    return node;
+  }
+
+  // "2020-02-20T06:05:00Z" -> "2020年2月20日 14:05" (Asia/Shanghai is UTC+8, no DST).
+  function shanghai(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return String(iso);
+    var d = new Date(t + 8 * 3600 * 1000);
+    var mm = ("0" + d.getUTCMinutes()).slice(-2);
+    return d.getUTCFullYear() + "年" + (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " +
+      d.getUTCHours() + ":" + mm;
+  }
+
+  /* ---------------------------------------------------------------- forms */
+
+  function controls(form) {
+    return Array.prototype.filter.call(form.elements, function (c) {
+      return c.name && !c.disabled && ["submit", "button", "reset", "file", "fieldset"].indexOf(c.type) < 0;
+    });
+  }
+
+  function setPath(obj, path, value) {
+    var keys = path.split(".");
+    var cur = obj;
+    for (var i = 0; i < keys.length - 1; i++) {
+      var k = /^\d+$/.test(keys[i]) ? Number(keys[i]) : keys[i];
+      if (cur[k] == null) cur[k] = /^\d+$/.test(keys[i + 1]) ? [] : {};
+      cur = cur[k];
+    }
+    var last = keys[keys.length - 1];
+    cur[/^\d+$/.test(last) ? Number(last) : last] = value;
+  }
+
+  function collect(form) {
+    var data = {};
+    controls(form).forEach(function (c) {
+      var v;
+      if (c.type === "checkbox") v = c.checked;
+      else if (c.type === "radio") { if (!c.checked) return; v = c.value; }
+      else if (c.name === "website") v = c.value;
+      else {
+        v = c.value.trim();
+        if (v === "") return;
+        if (c.dataset.type === "int") v = parseInt(v, 10);
+      }
+      setPath(data, c.name, v);
+    });
+    return data;
+  }
+
+  function validate(c) {
+    if (c.type === "hidden" || c.name === "website") return "";
+    var v = c.type === "checkbox" || c.type === "radio" ? "" : c.value.trim();
+    if (c.type === "checkbox") return c.required && !c.checked ? MSG.requiredCheck : "";
+    if (c.type === "radio") {
+      var group = c.form.querySelectorAll('input[type="radio"][name="' + c.name + '"]');
+      var any = Array.prototype.some.call(group, function (r) { return r.checked; });
+      var req = Array.prototype.some.call(group, function (r) { return r.required; });
+      return req && !any ? MSG.requiredChoice : "";
+    }
+    if (v === "") return c.required ? (c.tagName === "SELECT" ? MSG.requiredChoice : MSG.required) : "";
+    var max = parseInt(c.getAttribute("maxlength"), 10);
+    if (max >= 0 && v.length > max) return fmt(MSG.maxlength, max);
+    var min = parseInt(c.getAttribute("minlength"), 10);
+    if (min > 0 && v.length < min) return fmt(MSG.minlength, min);
+    var pattern = c.getAttribute("pattern");
+    if (pattern) {
+      var ok = false;
+      try { ok = new RegExp("^(?:" + pattern + ")$").test(v); } catch (e) { ok = true; }
+      if (!ok) return c.dataset.hint || (c.type === "tel" ? MSG.tel : MSG.pattern);
+    } else if (c.type === "tel" && !/^[0-9+\-\s]{3,20}$/.test(v)) return MSG.tel;
+    if (c.type === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) return MSG.email;
+    if (c.dataset.type === "int") {
+      if (!/^-?\d+$/.test(v)) return MSG.int;
+      var n = parseInt(v, 10);
+      if (c.hasAttribute("min") && n < Number(c.getAttribute("min"))) return fmt(MSG.min, c.getAttribute("min"));
+      if (c.hasAttribute("max") && n > Number(c.getAttribute("max"))) return fmt(MSG.max, c.getAttribute("max"));
+    }
+    return "";
+  }
+
+  function errorId(form, name) {
+    return (form.id || form.dataset.wsId) + "-err-" + name.replace(/[^\w-]/g, "_");
+  }
+
+  function clearErrors(form) {
+    Array.prototype.forEach.call(form.querySelectorAll(".ws-error"), function (n) { n.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (c) {
+      c.removeAttribute("aria-invalid");
+      var ids = (c.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        return id && id.indexOf("-err-") < 0;
+      });
+      if (ids.length) c.setAttribute("aria-describedby", ids.join(" "));
+      else c.removeAttribute("aria-describedby");
+    });
+    var box = form.querySelector(".ws-form__message");
+    if (box) { box.hidden = true; box.textContent = ""; box.className = "ws-form__message"; }
+  }
+
+  // Put a message under the field called `name`; returns the control, or null if none matches.
+  function fieldError(form, name, message) {
+    var c = form.querySelector('[name="' + (window.CSS && CSS.escape ? CSS.escape(name) : name) + '"]');
+    if (!c || c.type === "hidden") return null;
+    var id = errorId(form, name);
+    var msg = document.getElementById(id);
+    if (!msg) {
+      msg = el("p", "ws-error");
+      msg.id = id;
+      var anchor = c.closest(".ws-field, .ws-check, fieldset") || c;
+      if (c.type === "radio" || c.closest(".ws-check")) anchor = c.closest("fieldset, .ws-field") || anchor;
+      anchor.appendChild(msg);
+      msg.textContent = message;
+    } else {
+      msg.textContent += "；" + message;
+    }
+    var targets = c.type === "radio" ? form.querySelectorAll('[name="' + c.name + '"]') : [c];
+    Array.prototype.forEach.call(targets, function (t) {
+      t.setAttribute("aria-invalid", "true");
+      var ids = (t.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (ids.indexOf(id) < 0) ids.push(id);
+      t.setAttribute("aria-describedby", ids.join(" "));
+    });
+    return c;
+  }
+
+  function message(form, kind, title, lines) {
+    var box = form.querySelector(".ws-form__message");
+    box.className = "ws-form__message ws-form__message--" + kind;
+    box.textContent = "";
+    if (title) box.appendChild(el("p", "ws-form__title", title));
+    (lines || []).forEach(function (line) { if (line) box.appendChild(el("p", null, line)); });
+    box.hidden = false;
+    return box;
+  }
+
+  function setBusy(form, busy) {
+    var btn = form.querySelector('[type="submit"]');
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+    if (!btn) return;
+    if (!btn.dataset.label) btn.dataset.label = btn.textContent;
+    btn.disabled = busy;
+    btn.textContent = busy ? MSG.sending : btn.dataset.label;
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return legacyCopy(text); });
+    }
+    return Promise.resolve(legacyCopy(text));
+  }
+
+  function legacyCopy(text) {
+    var ta = el("textarea", "ws-offscreen");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    document.body.appendChild(ta);
+    ta.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    ta.remove();
+    if (!ok) throw new Error("copy");
+  }
+
+  function showReference(form, reference, state) {
+    var panel = el("section", "ws-result");
+    panel.setAttribute("role", "status");
+    var h = el("h2", "ws-result__title", MSG.done);
+    h.tabIndex = -1;
+    panel.appendChild(h);
+    panel.appendChild(el("p", "ws-result__label", MSG.yourRef));
+    panel.appendChild(el("p", "ws-ref", reference));
+    var copy = el("button", "md-button md-button--primary ws-copy", MSG.copy);
+    copy.type = "button";
+    var note = el("p", "ws-copy__note");
+    note.setAttribute("aria-live", "polite");
+    copy.addEventListener("click", function () {
+      copyText(reference).then(function () { note.textContent = MSG.copied; },
+        function () { note.textContent = MSG.copyFailed; });
+    });
+    panel.appendChild(copy);
+    panel.appendChild(note);
+    panel.appendChild(el("p", "ws-result__hint", MSG.keepRef));
+    if (form.dataset.statusUrl) {
+      var link = el("a", "ws-result__link", MSG.statusLink);
+      link.href = form.dataset.statusUrl;
+      panel.appendChild(link);
+    }
+    var again = el("button", "md-button ws-again", MSG.again);
+    again.type = "button";
+    again.addEventListener("click", function () {
+      panel.remove();
+      form.hidden = false;
+      var first = controls(form).find(function (c) { return c.type !== "hidden" && c.name !== "website"; });
+      if (first) first.focus();
+    });
+    panel.appendChild(again);
+    form.reset();
+    form.hidden = true;
+    form.parentNode.insertBefore(panel, form.nextSibling);
+    h.focus();
+  }
+
+  function showStatus(form, body) {
+    var old = form.parentNode.querySelector(".ws-result");
+    if (old) old.remove();
+    var panel = el("section", "ws-result");
+    panel.setAttribute("role", "status");
+    var h = el("h2", "ws-result__title", body.status_label || body.status || "");
+    h.tabIndex = -1;
+    panel.appendChild(h);
+    var dl = el("dl", "ws-status");
+    ["reference", "kind_label", "status_label", "updated_at", "message"].forEach(function (key) {
+      var v = key === "status_label" ? (body.status_label || body.status) : body[key];
+      if (v == null || v === "") return;
+      dl.appendChild(el("dt", null, MSG.status[key]));
+      dl.appendChild(el("dd", key === "reference" ? "ws-ref ws-ref--small" : null,
+        key === "updated_at" ? shanghai(v) : v));
+    });
+    panel.appendChild(dl);
+    form.parentNode.insertBefore(panel, form.nextSibling);
+    h.focus();
+  }
+
+  function showProblem(form, status, problem) {
+    var unplaced = [];
+    var first = null;
+    (problem && Array.isArray(problem.errors) ? problem.errors : []).forEach(function (e) {
+      if (!e || !e.message) return;
+      var c = e.field ? fieldError(form, String(e.field), String(e.message)) : null;
+      if (!c) unplaced.push(String(e.message));
+      else if (!first) first = c;
+    });
+    var title = problem && problem.title ? String(problem.title) : MSG.failed;
+    var detail = problem && problem.detail ? String(problem.detail) : (status >= 500 ? MSG.server : "");
+    var box = message(form, "error", title, [detail].concat(unplaced));
+    (first || box).focus();
+  }
+
+  async function submit(form, state) {
+    if (state.sending) return;
+    clearErrors(form);
+    var old = form.parentNode.querySelector(".ws-result");
+    if (old && form.dataset.result === "status") old.remove();
+    var first = null;
+    var count = 0;
+    var seen = {};
+    controls(form).forEach(function (c) {
+      if (seen[c.name]) return;
+      var problem = validate(c);
+      if (!problem) return;
+      seen[c.name] = true;
+      count++;
+      fieldError(form, c.name, problem);
+      if (!first) first = c;
+    });
+    if (first) {
+      message(form, "error", fmt(MSG.check, count));
+      first.focus();
+      return;
+    }
+
+    state.sending = true;
+    setBusy(form, true);
+    var res = null;
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, TIMEOUT_MS) : null;
+    try {
+      res = await fetch(form.dataset.endpoint, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "Accept": "application/json, application/problem+json",
+          "Idempotency-Key": state.key
+        },
+        body: JSON.stringify(collect(form)),
+        signal: ctrl ? ctrl.signal : undefined
+      });
+    } catch (e) {
+      res = null;
+    }
+    if (timer) clearTimeout(timer);
+    var body = null;
+    if (res) {
+      try { body = await res.json(); } catch (e) { body = null; }
+    }
+    state.sending = false;
+    setBusy(form, false);
+
+    if (!res) {
+      message(form, "error", MSG.network).focus();  // same key on retry
+    } else if (res.ok && body) {
+      state.key = uuid();
+      if (form.dataset.result === "status") showStatus(form, body);
+      else showReference(form, String(body.reference || ""), state);
+    } else if (res.status === 429) {
+      message(form, "error", MSG.tooMany).focus();
+    } else if (res.status === 404 && form.dataset.result === "status") {
+      message(form, "error", MSG.notFound).focus();
+    } else {
+      if (res.status === 400 || res.status === 422) state.key = uuid();
+      showProblem(form, res.status, body);
+    }
+  }
+
+  var counter = 0;
+
+  function bindForm(form) {
+    if (form.dataset.wsBound) return;
+    form.dataset.wsBound = "1";
+    form.dataset.wsId = form.id || "wsf" + (++counter);
+    form.noValidate = true;
+    if (!form.querySelector(".ws-form__message")) {
+      var box = el("div", "ws-form__message");
+      box.setAttribute("role", "alert");
+      box.tabIndex = -1;
+      box.hidden = true;
+      form.insertBefore(box, form.firstChild);
+    }
+    var state = { key: uuid(), sending: false };
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submit(form, state);
+    });
+    // Clear a field's error once the person changes it.
+    form.addEventListener("change", function (event) {
+      var c = event.target;
+      if (!c.name || !c.hasAttribute("aria-invalid")) return;
+      var msg = document.getElementById(errorId(form, c.name));
+      if (msg && !validate(c)) {
+        msg.remove();
+        c.removeAttribute("aria-invalid");
+      }
+    });
+  }
+
+  /* ---------------------------------------------------------------- lists */
+
+  var LABELS = {
+    firm_name: "单位", employer: "单位", location: "地点", place: "地点", venue: "地点",
+    salary: "待遇", headcount: "招聘人数", starts_at: "开始时间", ends_at: "结束时间",
+    seats_left: "剩余名额", capacity: "名额", contact: "联系方式", description: "说明"
+  };
+
+  function renderItem(item, kind) {
+    var li = el("li", "ws-list__item ws-list__item--" + kind);
+    li.appendChild(el("h3", "ws-list__title", item.title || item.name || ""));
+    var dl = el("dl", "ws-list__facts");
+    Object.keys(LABELS).forEach(function (key) {
+      var v = item[key];
+      if (v == null || v === "" || typeof v === "object") return;
+      dl.appendChild(el("dt", null, LABELS[key]));
+      dl.appendChild(el("dd", null, /_at$/.test(key) ? shanghai(v) : v));
+    });
+    if (dl.childNodes.length) li.appendChild(dl);
+    return li;
+  }
+
+  async function loadList(box, list, cursor) {
+    var url = box.dataset.endpoint;
+    if (cursor) url += (url.indexOf("?") < 0 ? "?" : "&") + "cursor=" + encodeURIComponent(cursor);
+    var res = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+    if (!res.ok) throw new Error("HTTP " + res.status);
+    var body = await res.json();
+    if (!body || !Array.isArray(body.items)) throw new Error("shape");
+    return body;
+  }
+
+  function bindList(box) {
+    if (box.dataset.wsBound) return;
+    box.dataset.wsBound = "1";
+    var kind = box.dataset.kind || "items";
+    var list = el("ul", "ws-list__items");
+    var more = el("button", "md-button ws-list__more", MSG.more);
+    more.type = "button";
+    function show(body, first) {
+      if (first) {
+        box.textContent = "";
+        if (!body.items.length) { box.appendChild(el("p", "ws-list__empty", MSG.empty)); return; }
+        box.appendChild(list);
+      }
+      body.items.forEach(function (item) { if (item) list.appendChild(renderItem(item, kind)); });
+      more.remove();
+      if (body.next_cursor) {
+        more.onclick = function () {
+          more.disabled = true;
+          loadList(box, list, body.next_cursor).then(function (next) { more.disabled = false; show(next, false); },
+            function () { more.disabled = false; });
+        };
+        box.appendChild(more);
+      }
+    }
+    box.setAttribute("aria-busy", "true");
+    loadList(box, list, null).then(function (body) { show(body, true); }, function () {
+      box.classList.add("ws-list--offline");  // keep the static fallback text
+    }).then(function () { box.setAttribute("aria-busy", "false"); });
+  }
+
+  /* ---------------------------------------------------------------- bind */
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.ws-form"), bindForm);
+    Array.prototype.forEach.call(document.querySelectorAll(".ws-list[data-endpoint]"), bindList);
+  }
+
+  // For content added after load (and for tests): window.wsForms.bind() binds what is new.
+  window.wsForms = { bind: init };
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
