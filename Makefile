@@ -43,7 +43,7 @@ typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 pytest: deps site
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 test: lint typecheck site pytest package
 

@@ -3,6 +3,7 @@
 from chalice.app import Chalice
 
 from chalicelib.core import http
+from chalicelib.identity.routes import bp as identity
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.status.routes import bp as status
 from chalicelib.support.routes import bp as support
@@ -11,6 +12,7 @@ from chalicelib.system.routes import bp as system
 app = Chalice(app_name="worker-services")
 http.install(app)
 app.register_blueprint(system)
+app.register_blueprint(identity)
 app.register_blueprint(orgs)
 app.register_blueprint(support)
 app.register_blueprint(status)

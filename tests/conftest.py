@@ -8,8 +8,10 @@ unless WS_REQUIRE_ALL_TIERS=1 (set by .ci/run), which turns every skip into a fa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import botocore.client
@@ -45,6 +47,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if REQUIRE_ALL and _skipped and exitstatus == 0:
         print(f"\nWS_REQUIRE_ALL_TIERS=1 but {len(_skipped)} test(s) were skipped: {_skipped[:5]}")
         session.exitstatus = 1
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # the controller, after every worker is done
+        leaks = personal_data_in_logs()
+        if leaks:
+            print("\nPersonal data found in the app's logs during the tests:\n  " + "\n  ".join(leaks[:20]))
+            session.exitstatus = 1
 
 
 # --- no Scan in request paths -----------------------------------------------------------------
@@ -117,3 +124,130 @@ def _generous_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WS_PUBLIC_WRITES_PER_MINUTE", "100000")
     monkeypatch.setenv("WS_PUBLIC_WRITES_BURST", "100000")
     ratelimit.reset()
+
+
+# --- staff sign-in on moto's Cognito ----------------------------------------------------------------
+
+def _moto_jwks(name: str) -> dict[str, Any]:
+    import gzip
+    import json
+    from pathlib import Path
+
+    import moto.cognitoidp
+
+    path = Path(moto.cognitoidp.__file__).parent / "resources" / f"jwks-{name}.json.gz"
+    data: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    return data
+
+
+@pytest.fixture(scope="session")
+def jwks_url() -> Iterator[str]:
+    """moto's public signing keys served over HTTP on loopback, as Cognito serves a pool's JWKS."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps(_moto_jwks("public")).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    server.shutdown()
+
+
+@pytest.fixture
+def cognito(moto_table: str, jwks_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A user pool on moto (same calls as the local stack), with its JWKS on loopback."""
+    import boto3
+
+    from chalicelib.core.config import reset_settings
+    from tools.cognito import create_pool
+
+    pool = create_pool(boto3.client("cognito-idp", region_name="us-east-1"), "us-east-1")
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
+    monkeypatch.setenv("COGNITO_ISSUER", pool.issuer)
+    monkeypatch.setenv("COGNITO_JWKS_URL", jwks_url)
+    reset_settings()
+    yield pool
+    reset_settings()
+
+
+@pytest.fixture
+def staff_token(cognito: Any, seeded: str) -> Any:
+    """staff_token(username, unit_id, roles) -> a real ID token from moto's Cognito."""
+    import boto3
+
+    from tools.cognito import create_staff_user
+
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    made: dict[str, str] = {}
+
+    def make(username: str, unit_id: str, roles: list[str]) -> str:
+        if username not in made:
+            create_staff_user(idp, cognito, username, username, unit_id, roles, "Test-Password-2020!")
+            result = idp.initiate_auth(ClientId=cognito.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                       AuthParameters={"USERNAME": username, "PASSWORD": "Test-Password-2020!"})
+            made[username] = result["AuthenticationResult"]["IdToken"]
+        return made[username]
+
+    return make
+
+
+def forge_token(claims: dict[str, Any], foreign_key: bool = False) -> str:
+    """Sign claims with moto's pool key (expired, wrong-audience and similar tokens), or with a
+    key of our own that the pool's JWKS does not hold (a forged signature)."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    jwk = _moto_jwks("private")
+    signing_key: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048) if foreign_key \
+        else jwt.PyJWK(jwk).key
+    return jwt.encode(claims, signing_key, algorithm="RS256", headers={"kid": jwk["kid"]})
+
+
+# --- no personal data in any log line the suite produces --------------------------------------------
+
+_LOG_DIR = Path(__file__).resolve().parent.parent / "build" / "test-logs"
+_PERSONAL_PATTERNS = {
+    "mobile number": re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
+    "national ID number": re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),
+}
+
+
+def _log_file() -> Path:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return _LOG_DIR / f"{worker}.jsonl"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Copy every line the app logs (through its own redacting formatter) to a file per worker."""
+    import logging
+
+    from chalicelib.core import logs
+
+    _LOG_DIR.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(_log_file(), mode="w", encoding="utf-8")
+    handler.setFormatter(logs.RedactingFormatter())
+    logging.getLogger(logs.logger.service).addHandler(handler)
+
+
+def personal_data_in_logs() -> list[str]:
+    found = []
+    for path in sorted(_LOG_DIR.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            for label, pattern in _PERSONAL_PATTERNS.items():
+                if pattern.search(line):
+                    found.append(f"{path.name}:{number}: {label}")
+    return found

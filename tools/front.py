@@ -39,13 +39,15 @@ class FrontHandler(ChaliceRequestHandler):
             response = self.local_gateway.handle_request(method=self.command, path=self.path,
                                                          headers=headers, body=body)
         except LocalGatewayException as exc:
-            # The gateway refuses unknown routes before the app runs (403 in API Gateway's words);
-            # answer as the app would.
-            problem = {"type": "/problems/not-found", "title": "未找到", "status": 404, "detail": "没有这个接口。"}
-            if exc.CODE == 401:
+            # The gateway answers some requests before the app runs, in API Gateway's words; answer
+            # as the app and infra's gateway responses do: unknown path 404, refused credential 401.
+            kind = (exc.headers or {}).get("x-amzn-ErrorType", "")
+            if exc.CODE == 401 or kind == "AccessDeniedException":
                 problem = {"type": "/problems/unauthorized", "title": "需要登录", "status": 401,
-                           "detail": "请先登录。"}
-            self._send_http_response(problem["status"], {"Content-Type": "application/problem+json"},  # type: ignore[arg-type]
+                           "detail": "请先登录；如已登录，登录可能已过期，请重新登录。"}
+            else:
+                problem = {"type": "/problems/not-found", "title": "未找到", "status": 404, "detail": "没有这个接口。"}
+            self._send_http_response(int(str(problem["status"])), {"Content-Type": "application/problem+json"},
                                      json.dumps(problem, ensure_ascii=False).encode())
             return
         headers = response["headers"].copy()

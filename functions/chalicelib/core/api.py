@@ -1,26 +1,32 @@
-"""Route declaration: one decorator registers a Chalice route, reads and validates its body,
-makes writes idempotent, turns domain errors into problem+json and records the route for the
-OpenAPI description. Routes stay thin: they get a validated model and return an answer."""
+"""Route declaration: one decorator registers a Chalice route, checks who may call it, reads and
+validates its body, makes writes idempotent, turns domain errors into problem+json and records
+the route for the OpenAPI description. Routes stay thin: they get a validated model and the
+caller, and return an answer."""
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import errors, idempotency, ratelimit, requests
+from chalicelib.core import auth, errors, idempotency, ratelimit, requests
+from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
 
-PUBLIC = "public"
+PUBLIC = "public"  # no sign-in; a partner may call with its key (channel and operation checked)
+STAFF = auth.STAFF  # a signed-in staff member with one of the route's roles
+PARTNER = auth.PARTNER  # a partner app with its key
 
 # Problem statuses every route can answer.
 COMMON_PROBLEMS = (400, 413, 415, 429, 500, 503)
 WRITE_PROBLEMS = (409, 422)
+SIGNED_IN_PROBLEMS = (401, 403)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,11 @@ class RouteDoc:
     audience: str
     idempotent: bool
     problems: tuple[int, ...]
+    roles: tuple[str, ...] = ()
+    operation: str | None = None
     description: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
+    query_params: dict[str, str] = field(default_factory=dict)
 
 
 REGISTRY: list[RouteDoc] = []
@@ -53,24 +62,35 @@ def route(
     response: type[BaseModel] | None = None,
     status: int = 200,
     audience: str = PUBLIC,
+    roles: tuple[str, ...] = (),
+    operation: str | None = None,
     idempotent: bool = False,
     problems: tuple[int, ...] = (),
     description: str = "",
     path_params: dict[str, str] | None = None,
+    query_params: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route. The handler receives the path parameters and, when `body` is given,
-    the validated model as `body=`; it returns a pydantic model, a dict or a Response."""
+    """Declare a route. The handler receives the path parameters; `body=` the validated model when
+    `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
+    a dict or a Response."""
+    if audience == STAFF and not roles:
+        raise ValueError(f"{method} {path}: a staff route must name the roles it accepts")
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+        wants_principal = "principal" in inspect.signature(handler).parameters
+
         @functools.wraps(handler)
         def view(**params: Any) -> Response:
             try:
                 request = bp.current_request
+                principal = _caller(request, audience, roles, operation)
+                path_args = sorted(params.items())
+                if wants_principal:
+                    params["principal"] = principal
                 if body is None:
                     return _answer(handler(**params), status)
                 if audience == PUBLIC:
-                    identity = (request.context or {}).get("identity") or {}
-                    ratelimit.check(str(identity.get("sourceIp") or "unknown"))
+                    ratelimit.check(principal.actor if principal else _client_ip(request))
                 payload = requests.read_object(request)
                 model = requests.validate(body, payload)
 
@@ -80,7 +100,8 @@ def route(
                 if not idempotent:
                     return execute()
                 key = idempotency.idempotency_key(request.headers)
-                scope = f"{method} {path} {params}"
+                caller = principal.actor if principal else "public"
+                scope = f"{method} {path} {path_args} {caller}"
                 return idempotency.run_once(key, scope, payload, execute, getattr(bp, "lambda_context", None))
             except errors.ProblemError as exc:
                 return exc.to_response()
@@ -88,15 +109,61 @@ def route(
                 logger.exception("unhandled error", extra={"route": path, "method": method})
                 return errors.internal_error().to_response()
 
-        bp.route(path, methods=[method])(view)
+        authorizer = None
+        if audience in (STAFF, PARTNER):
+            from chalicelib.identity.authorizer import staff_or_partner
+
+            authorizer = staff_or_partner
+        bp.route(path, methods=[method], authorizer=authorizer)(view)
+        extra = SIGNED_IN_PROBLEMS if audience != PUBLIC or operation else ()
         REGISTRY.append(
             RouteDoc(path, method, summary, tag, body, response, status, audience, idempotent,
-                     tuple(sorted({*COMMON_PROBLEMS, *(WRITE_PROBLEMS if body else ()), *problems})),
-                     description, path_params or {})
+                     tuple(sorted({*COMMON_PROBLEMS, *(WRITE_PROBLEMS if body else ()), *extra, *problems})),
+                     roles, operation, description, path_params or {}, query_params or {})
         )
         return handler
 
     return decorator
+
+
+def _client_ip(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: str | None) -> Principal | None:
+    """The principal the route runs for, after the audience, role and operation checks."""
+    if audience == PUBLIC:
+        header = request.headers.get("authorization")
+        if not header:
+            return None
+        principal = _partner_from_header(header)
+    else:
+        context = (request.context or {}).get("authorizer") or {}
+        if "kind" not in context:
+            raise errors.unauthorized()
+        principal = Principal.from_context(context)
+        if audience == STAFF:
+            auth.require_roles(principal, roles)
+            return principal
+        if principal.kind != PARTNER:
+            raise errors.forbidden("此接口仅供合作应用调用。")
+    if operation and operation not in principal.operations:
+        raise errors.forbidden("该合作应用没有获准进行此操作。")
+    return principal
+
+
+def _partner_from_header(header: str) -> Principal:
+    """Public routes take an optional partner key (Authorization: Bearer wsp_...)."""
+    from chalicelib.identity import authorizer, service, tokens
+
+    credential = authorizer.credential_from_header(header)
+    if credential is None or not credential.startswith(service.KEY_PREFIX):
+        raise errors.unauthorized("凭证无效。公开接口只接受合作应用的凭证。")
+    try:
+        return service.principal_from_credential(credential)
+    except tokens.InvalidToken:
+        raise errors.unauthorized("合作应用凭证无效或已被吊销。") from None
 
 
 def _answer(result: Any, status: int) -> Response:

@@ -41,4 +41,5 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
         return super().serialize(log=redact(log))
 
 
-logger = Logger(service="worker-services", logger_formatter=RedactingFormatter(), utc=True)
+# Not "worker-services": Chalice configures the logger named after the app (app.log) for itself.
+logger = Logger(service="worker-services-api", logger_formatter=RedactingFormatter(), utc=True)

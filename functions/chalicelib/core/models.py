@@ -66,10 +66,15 @@ IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                      AfterValidator(_id_number)]
 
 
-class PublicForm(RequestModel):
-    """Base of forms the public submits: a honeypot and the consent to process personal data."""
+class HoneypotForm(RequestModel):
+    """Base of everything the public submits: a field people leave empty and bots fill in."""
 
     website: Annotated[str, Field(max_length=0, title="网址（请留空）")] = ""
+
+
+class PublicForm(HoneypotForm):
+    """A public form that collects personal data: with the consent to process it."""
+
     consent: Annotated[bool, Field(title="同意书")]
     consent_version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.-]{1,20}$"), Field(title="同意书版本")]
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.models import ResponseModel
+from chalicelib.core.auth import ROLES
+from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
 
 
 class UnitKind(StrEnum):
@@ -44,4 +46,51 @@ class Unit(ResponseModel):
 
 class UnitPage(ResponseModel):
     items: list[Unit]
+    next_cursor: str | None = None
+
+
+class UnitIn(RequestModel):
+    id: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{1,39}$"),
+                  Field(title="组织代码（小写字母、数字和 -）")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), SINGLE_LINE,
+                    Field(title="组织名称")]
+    kind: Annotated[UnitKind, Field(title="组织类别")]
+    parent_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), Field(title="上级工会")]
+    county: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=20), SINGLE_LINE,
+                      Field(title="所在县市区")] = None
+
+
+class StaffIn(RequestModel):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$"),
+                        Field(title="登录名（小写字母、数字和 . _ -）")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE,
+                    Field(title="姓名")]
+    unit_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), Field(title="所在工会")]
+    roles: Annotated[list[str], Field(title="角色", min_length=1, max_length=7)]
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if r not in ROLES]
+        if unknown:
+            raise ValueError(f"包含不可选的角色：{'、'.join(unknown)}")
+        return sorted(set(value))
+
+
+class Staff(ResponseModel):
+    username: str
+    name: str
+    unit_id: str
+    roles: list[str]
+    status: str = Field(description="active 或 disabled")
+    created_at: str
+    created_by: str
+
+
+class StaffCreated(Staff):
+    temporary_password: str = Field(description="临时密码，只显示这一次；首次登录时须改为新密码。")
+
+
+class StaffPage(ResponseModel):
+    items: list[Staff]
     next_cursor: str | None = None

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from chalice.app import Blueprint
 
 from chalicelib.core import api
+from chalicelib.core.auth import Principal
 from chalicelib.orgs import service
-from chalicelib.orgs.models import Unit, UnitPage
+from chalicelib.orgs.models import Staff, StaffCreated, StaffIn, StaffPage, Unit, UnitIn, UnitPage
 
 bp = Blueprint(__name__)
 
@@ -21,7 +22,36 @@ def get_unit(unit_id: str) -> object:
 
 @api.route(bp, "/units/{unit_id}/subtree", summary="一个工会组织及其下属全部组织（分页）", tag="工会组织",
            response=UnitPage, problems=(404,), path_params={"unit_id": "工会组织编号"},
-           description="查询参数 cursor 为上一页返回的 next_cursor。")
+           query_params={"cursor": "上一页返回的 next_cursor"})
 def subtree(unit_id: str) -> object:
     params: Mapping[str, str] = bp.current_request.query_params or {}
     return service.subtree(unit_id, params.get("cursor"))
+
+
+ADMINS = ("city_admin", "unit_admin")
+
+
+@api.route(bp, "/admin/units", "POST", summary="在本单位之下新建工会组织", tag="组织与人员管理", body=UnitIn,
+           response=Unit, status=201, audience=api.STAFF, roles=ADMINS, problems=(404,))
+def create_unit(body: UnitIn, principal: Principal) -> object:
+    return service.create_unit(body, principal)
+
+
+@api.route(bp, "/admin/staff", "POST", summary="为本单位或下级单位开设工作人员账号", tag="组织与人员管理",
+           body=StaffIn, response=StaffCreated, status=201, audience=api.STAFF, roles=ADMINS, problems=(404,))
+def create_staff(body: StaffIn, principal: Principal) -> object:
+    return service.create_staff(body, principal)
+
+
+@api.route(bp, "/admin/units/{unit_id}/staff", summary="一个单位的工作人员（分页）", tag="组织与人员管理",
+           response=StaffPage, audience=api.STAFF, roles=(*ADMINS, "auditor"), problems=(404,),
+           path_params={"unit_id": "工会组织编号"}, query_params={"cursor": "上一页返回的 next_cursor"})
+def unit_staff(unit_id: str, principal: Principal) -> object:
+    params: Mapping[str, str] = bp.current_request.query_params or {}
+    return service.staff_of_unit(unit_id, params.get("cursor"), principal)
+
+
+@api.route(bp, "/admin/staff/{username}/disable", "POST", summary="停用工作人员账号", tag="组织与人员管理",
+           response=Staff, audience=api.STAFF, roles=ADMINS, problems=(404,), path_params={"username": "登录名"})
+def disable_staff(username: str, principal: Principal) -> object:
+    return service.disable_staff(username, principal)

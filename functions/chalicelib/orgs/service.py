@@ -2,9 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import errors, pagination
+from chalicelib.core import audit, auth, db, errors, pagination
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.identity import cognito
 from chalicelib.orgs import store
-from chalicelib.orgs.models import KIND_LABELS, Unit, UnitKind, UnitPage
+from chalicelib.orgs.models import (
+    KIND_LABELS,
+    Staff,
+    StaffCreated,
+    StaffIn,
+    StaffPage,
+    Unit,
+    UnitIn,
+    UnitKind,
+    UnitPage,
+)
 
 
 def to_unit(item: dict[str, Any]) -> Unit:
@@ -34,3 +47,81 @@ def subtree(unit_id: str, cursor: str | None, limit: int = 100) -> UnitPage:
     scope = f"units:{path}"
     items, last = store.subtree_page(path, limit, pagination.decode_cursor(cursor, scope))
     return UnitPage(items=[to_unit(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+# --- administration: units and staff, always inside the administrator's own subtree ---------------
+
+def create_unit(body: UnitIn, by: Principal) -> Unit:
+    parent = store.get_unit(body.parent_id)
+    auth.require_in_scope(by, parent["path"] if parent else None)
+    assert parent is not None
+    if body.kind == UnitKind.city_federation:
+        raise errors.validation_failed([FieldError("kind", "组织类别不能是市总工会")])
+    record = {"id": body.id, "name": body.name, "kind": body.kind.value, "parent_id": parent["id"],
+              "county": body.county or parent.get("county"), "created_by": by.id, "created_at": audit.now_iso()}
+    record = {k: v for k, v in record.items() if v is not None}
+    item = store.unit_item(record, f"{parent['path']}{body.id}/")
+    db.transact([
+        db.put_new(item, on_fail=errors.conflict("这个组织代码已被使用，请换一个。", "unit-exists")),
+        audit.entry(actor=by.actor, action="unit.create", entity="unit", entity_id=body.id, unit_id=parent["id"],
+                    after=record),
+    ])
+    return to_unit(item)
+
+
+def _check_grant(body: StaffIn, unit: dict[str, Any], by: Principal) -> None:
+    if "city_admin" in body.roles:
+        if "city_admin" not in by.roles:
+            raise errors.forbidden("只有市总管理员可以授予市总管理员角色。")
+        if unit["kind"] != UnitKind.city_federation:
+            raise errors.validation_failed([FieldError("roles", "市总管理员只能设在市总工会")])
+
+
+def _staff(record: dict[str, Any]) -> Staff:
+    return Staff(**{k: record[k] for k in Staff.model_fields})
+
+
+def create_staff(body: StaffIn, by: Principal) -> StaffCreated:
+    unit = store.get_unit(body.unit_id)
+    auth.require_in_scope(by, unit["path"] if unit else None)
+    assert unit is not None
+    _check_grant(body, unit, by)
+    if store.get_staff(body.username) is not None:
+        raise errors.conflict("这个登录名已被使用，请换一个。", "username-taken")
+    record = {"username": body.username, "name": body.name, "unit_id": body.unit_id, "roles": body.roles,
+              "status": "active", "created_at": audit.now_iso(), "created_by": by.id, "version": 1}
+    password = cognito.create_user(body.username, body.name, body.unit_id, body.roles)
+    try:
+        db.transact([
+            db.put_new(store.staff_item(record), on_fail=errors.conflict("这个登录名已被使用，请换一个。")),
+            audit.entry(actor=by.actor, action="staff.create", entity="staff", entity_id=body.username,
+                        unit_id=body.unit_id, after=record),
+        ])
+    except Exception:
+        cognito.delete_user(body.username)  # keep the pool and the table in step
+        raise
+    return StaffCreated(**_staff(record).model_dump(), temporary_password=password)
+
+
+def staff_of_unit(unit_id: str, cursor: str | None, by: Principal) -> StaffPage:
+    unit = store.get_unit(unit_id)
+    auth.require_in_scope(by, unit["path"] if unit else None)
+    scope = f"staff:{unit_id}:{by.unit_path}"
+    items, last = store.unit_staff(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    return StaffPage(items=[_staff(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def disable_staff(username: str, by: Principal) -> Staff:
+    record = store.get_staff(username)
+    unit = store.get_unit(record["unit_id"]) if record else None
+    auth.require_in_scope(by, unit["path"] if unit else None)
+    assert record is not None
+    if username == by.id:
+        raise errors.conflict("不能停用自己的账号。", "self-disable")
+    if record["status"] == "disabled":
+        return _staff(record)
+    cognito.disable_user(username)
+    db.versioned_update(*store.staff_key(username), {"status": "disabled"}, record["version"], extra_ops=[
+        audit.entry(actor=by.actor, action="staff.disable", entity="staff", entity_id=username,
+                    unit_id=record["unit_id"], before={"status": "active"}, after={"status": "disabled"})])
+    return _staff({**record, "status": "disabled"})

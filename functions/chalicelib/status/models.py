@@ -4,10 +4,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.models import Phone, RequestModel, ResponseModel
+from chalicelib.core.models import HoneypotForm, Phone, ResponseModel
 
 
-class LookupIn(RequestModel):
+class LookupIn(HoneypotForm):
     reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
                          Field(title="查询编号")]
     phone: Annotated[Phone, Field(title="手机号码")]
@@ -21,3 +21,14 @@ class StatusView(ResponseModel):
     updated_at: str = Field(description="最近更新时间（UTC）")
     message: str | None = Field(default=None, description="工会给申请人的答复")
     unit_name: str | None = Field(default=None, description="负责办理的工会")
+
+
+class Submission(ResponseModel):
+    reference: str
+    kind: str
+    created_at: str
+
+
+class SubmissionPage(ResponseModel):
+    items: list[Submission]
+    next_cursor: str | None = None

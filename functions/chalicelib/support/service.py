@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.core import audit, db, errors, personal, refs
+from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import UnitKind
@@ -43,7 +44,10 @@ def _route(body: SupportRequestIn) -> tuple[str, str]:
     return county.id, county.name
 
 
-def submit(body: SupportRequestIn, channel: str, actor: str) -> SupportRequestCreated:
+def submit(body: SupportRequestIn, caller: Principal | None) -> SupportRequestCreated:
+    """A request from the portal (caller None) or a partner app (its channel is recorded)."""
+    channel = caller.channel if caller else "portal"
+    actor = caller.actor if caller else "public"
     unit_id, unit_name = _route(body)
     now = datetime.now(UTC)
     created_at = audit.now_iso()
@@ -69,7 +73,7 @@ def submit(body: SupportRequestIn, channel: str, actor: str) -> SupportRequestCr
         pk, sk = store.request_key(reference)
         return [
             db.put_new(store.request_item(record)),
-            refs.index_op(reference, "support", pk, sk, body.phone),
+            *refs.index_ops(reference, "support", pk, sk, body.phone, created_at, caller.id if caller else None),
             db.put_new(store.caller_item(phone_hash, reference, created_at, body.category)),
             audit.entry(actor=actor, action="support.submit", entity="support", entity_id=reference,
                         unit_id=unit_id, after=record),

@@ -1,0 +1,34 @@
+"""The one built-in authorizer: verifies the bearer credential (a staff ID token or a partner key)
+and passes the principal (who, unit, unit path, roles or operations) to the routes."""
+
+from __future__ import annotations
+
+from chalice.app import AuthRequest, AuthResponse, Blueprint
+
+from chalicelib.core.logs import logger
+from chalicelib.identity import service, tokens
+
+bp = Blueprint(__name__)
+
+
+def credential_from_header(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return None
+    return credential.strip()
+
+
+# No caching (ttl 0): a revoked partner key or a disabled unit stops working at once.
+@bp.authorizer(ttl_seconds=0)
+def staff_or_partner(auth_request: AuthRequest) -> AuthResponse:
+    credential = credential_from_header(auth_request.token)
+    if credential is None:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    try:
+        principal = service.principal_from_credential(credential)
+    except tokens.InvalidToken as exc:
+        logger.info("credential refused", extra={"reason": str(exc)})
+        return AuthResponse(routes=[], principal_id="anonymous")
+    return AuthResponse(routes=["*"], principal_id=principal.actor, context=principal.to_context())

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
+
+# What a partner app may be allowed to do; each public route names its operation.
+PARTNER_OPERATIONS = {
+    "support.submit": "提交求助",
+    "status.lookup": "查询办理进度",
+}
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
+Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9-]{1,29}$")]
+
+
+class PartnerIn(RequestModel):
+    name: Annotated[Label, Field(title="合作应用名称")]
+    channel: Annotated[Channel, Field(title="渠道标识（小写字母、数字和 -）")]
+    operations: Annotated[list[str], Field(title="允许的操作", min_length=1, max_length=20)]
+
+    @field_validator("operations")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in PARTNER_OPERATIONS]
+        if unknown:
+            raise ValueError(f"包含不可选的操作：{'、'.join(unknown)}")
+        return sorted(set(value))
+
+
+class Partner(ResponseModel):
+    id: str
+    name: str
+    channel: str
+    operations: list[str]
+    status: str = Field(description="active 或 revoked")
+    created_at: str
+    created_by: str
+    revoked_at: str | None = None
+
+
+class PartnerIssued(Partner):
+    key: str = Field(description="合作应用的调用凭证。只显示这一次，请立即交给合作方妥善保存。")
+
+
+class PartnerPage(ResponseModel):
+    items: list[Partner]
+    next_cursor: str | None = None
+
+
+class Me(ResponseModel):
+    kind: str
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    roles: list[str]
+    role_labels: list[str]
+    channel: str | None = None
+
+
+class SignInConfig(ResponseModel):
+    region: str
+    user_pool_id: str
+    client_id: str
+    endpoint: str = Field(description="Cognito 接口地址（本地为模拟服务）")

@@ -1,0 +1,54 @@
+"""Sign-in configuration, the caller's own identity, and partner credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.core import api
+from chalicelib.core.auth import ROLE_LABELS, Principal
+from chalicelib.core.config import settings
+from chalicelib.identity import service
+from chalicelib.identity.authorizer import bp as authorizer_bp
+from chalicelib.identity.models import Me, Partner, PartnerIn, PartnerIssued, PartnerPage, SignInConfig
+from chalicelib.orgs import service as orgs
+
+bp = authorizer_bp  # the authorizer and these routes register together
+
+
+@api.route(bp, "/auth/config", summary="工作人员登录所需的配置（用户池与客户端编号）", tag="登录",
+           response=SignInConfig)
+def sign_in_config() -> object:
+    s = settings()
+    suffix = "amazonaws.com.cn" if s.region.startswith("cn-") else "amazonaws.com"
+    endpoint = s.cognito_endpoint or f"https://cognito-idp.{s.region}.{suffix}/"
+    return SignInConfig(region=s.region, user_pool_id=s.cognito_user_pool_id, client_id=s.cognito_client_id,
+                        endpoint=endpoint)
+
+
+@api.route(bp, "/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me,
+           audience=api.STAFF, roles=tuple(ROLE_LABELS))
+def me(principal: Principal) -> object:
+    unit = orgs.get_unit(principal.unit_id)
+    roles = sorted(principal.roles)
+    return Me(kind=principal.kind, id=principal.id, name=principal.name, unit_id=unit.id, unit_name=unit.name,
+              roles=roles, role_labels=[ROLE_LABELS[r] for r in roles if r in ROLE_LABELS])
+
+
+@api.route(bp, "/admin/partners", "POST", summary="为合作应用签发调用凭证（凭证只显示一次）", tag="合作应用",
+           body=PartnerIn, response=PartnerIssued, status=201, audience=api.STAFF, roles=("city_admin",))
+def issue_partner(body: PartnerIn, principal: Principal) -> object:
+    return service.issue_partner(body, principal)
+
+
+@api.route(bp, "/admin/partners", summary="合作应用列表（不含凭证）", tag="合作应用", response=PartnerPage,
+           audience=api.STAFF, roles=("city_admin", "auditor"), query_params={"cursor": "上一页返回的 next_cursor"})
+def list_partners(principal: Principal) -> object:
+    params: Mapping[str, str] = bp.current_request.query_params or {}
+    return service.list_partners(params.get("cursor"), principal)
+
+
+@api.route(bp, "/admin/partners/{partner_id}/revoke", "POST", summary="吊销合作应用的凭证", tag="合作应用",
+           response=Partner, audience=api.STAFF, roles=("city_admin",), problems=(404,),
+           path_params={"partner_id": "合作应用编号"})
+def revoke_partner(partner_id: str, principal: Principal) -> object:
+    return service.revoke_partner(partner_id, principal)

@@ -1,0 +1,96 @@
+"""Principals from credentials (staff tokens and partner keys), and partner credential issuance."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from chalicelib.core import audit, db, errors, pagination, personal
+from chalicelib.core.auth import PARTNER, STAFF, Principal
+from chalicelib.identity import store, tokens
+from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
+from chalicelib.orgs import service as orgs
+
+KEY_PREFIX = "wsp_"
+_UNIT_PATH_TTL = 60.0
+_unit_paths: dict[str, tuple[float, str]] = {}
+
+
+def _unit_path(unit_id: str) -> str:
+    """Unit paths change only when the tree is reorganised; cache them briefly per process."""
+    now = time.monotonic()
+    cached = _unit_paths.get(unit_id)
+    if cached and now - cached[0] < _UNIT_PATH_TTL:
+        return cached[1]
+    path = orgs.unit_path(unit_id)
+    _unit_paths[unit_id] = (now, path)
+    return path
+
+
+def principal_from_credential(credential: str) -> Principal:
+    """A staff ID token or a partner key; raises tokens.InvalidToken when neither is valid."""
+    if credential.startswith(KEY_PREFIX):
+        return _partner_principal(credential)
+    claims = tokens.verify(credential)
+    try:
+        path = _unit_path(claims.unit_id)
+    except errors.ProblemError:
+        raise tokens.InvalidToken("unknown unit") from None
+    return Principal(kind=STAFF, id=claims.username, unit_id=claims.unit_id, unit_path=path,
+                     roles=claims.roles, name=claims.name)
+
+
+def _parse_key(key: str) -> tuple[str, str]:
+    body = key[len(KEY_PREFIX):]
+    partner_id, _, secret = body.partition("_")
+    if not partner_id or not secret or len(key) > 200:
+        raise tokens.InvalidToken("malformed partner key")
+    return partner_id, secret
+
+
+def _partner_principal(key: str) -> Principal:
+    partner_id, secret = _parse_key(key)
+    record = store.get_partner(partner_id)
+    if (record is None or record["status"] != "active"
+            or not personal.hmac_equal(record["key_hash"], personal.keyed_hash("partner-key", secret))):
+        raise tokens.InvalidToken("unknown or revoked partner key")
+    return Principal(kind=PARTNER, id=partner_id, unit_id=record["unit_id"], unit_path=record["unit_path"],
+                     name=record["name"], channel=record["channel"], operations=frozenset(record["operations"]))
+
+
+def _partner(record: dict[str, Any]) -> Partner:
+    return Partner(**{k: record.get(k) for k in Partner.model_fields})
+
+
+def issue_partner(body: PartnerIn, by: Principal) -> PartnerIssued:
+    partner_id = secrets.token_hex(5)
+    secret = secrets.token_urlsafe(32)
+    record = {"id": partner_id, "name": body.name, "channel": body.channel, "operations": body.operations,
+              "status": "active", "created_at": audit.now_iso(), "created_by": by.id, "unit_id": by.unit_id,
+              "unit_path": by.unit_path, "key_hash": personal.keyed_hash("partner-key", secret), "version": 1}
+    db.transact([
+        db.put_new(store.partner_item(record)),
+        audit.entry(actor=by.actor, action="partner.issue", entity="partner", entity_id=partner_id,
+                    unit_id=by.unit_id, after={k: v for k, v in record.items() if k != "key_hash"}),
+    ])
+    return PartnerIssued(**_partner(record).model_dump(), key=f"{KEY_PREFIX}{partner_id}_{secret}")
+
+
+def revoke_partner(partner_id: str, by: Principal) -> Partner:
+    record = store.get_partner(partner_id)
+    if record is None:
+        raise errors.not_found("没有这个合作应用。")
+    if record["status"] == "revoked":
+        return _partner(record)
+    changes = {"status": "revoked", "revoked_at": audit.now_iso()}
+    db.versioned_update(*store.partner_key(partner_id), changes, record["version"], extra_ops=[
+        audit.entry(actor=by.actor, action="partner.revoke", entity="partner", entity_id=partner_id,
+                    unit_id=by.unit_id, before={"status": "active"}, after=changes)])
+    return _partner({**record, **changes})
+
+
+def list_partners(cursor: str | None, by: Principal) -> PartnerPage:
+    scope = f"partners:{by.unit_path}"
+    items, last = store.list_partners(50, pagination.decode_cursor(cursor, scope))
+    return PartnerPage(items=[_partner(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))

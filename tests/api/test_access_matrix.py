@@ -1,0 +1,266 @@
+"""Every staff and partner route against every role, unit and credential.
+
+Callers sit at a county union (泰山区总工会, "taishan") or below it; the matrix checks that each
+allowed role succeeds inside its own subtree and that a sibling county, a parent's sibling, the
+parent itself, a missing token, a wrong role and bad tokens are all refused. The test enumerates
+the app's routes: a staff or partner route without a case here fails the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import app  # noqa: F401 - registers every route
+from chalicelib.core import api, errors
+from chalicelib.core.auth import ROLES
+from tests.api.helpers import count_items, post_json, support_body
+from tests.conftest import forge_token
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call a route for a target unit; scoped routes act on that unit's subtree."""
+
+    build: Callable[[Any, str], tuple[str, str, dict[str, Any] | None]]
+    scoped: bool
+    success: int
+
+
+def _create_unit(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    code = f"u-{uuid.uuid4().hex[:8]}"
+    return "POST", "/admin/units", {"id": code, "name": "测试企业工会", "kind": "enterprise_union", "parent_id": unit}
+
+
+def _create_staff(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    return "POST", "/admin/staff", {"username": f"s{uuid.uuid4().hex[:8]}", "name": "测试", "unit_id": unit,
+                                    "roles": ["caseworker"]}
+
+
+def _disable_staff(ctx: Any, unit: str) -> tuple[str, str, None]:
+    return "POST", f"/admin/staff/{ctx.existing_staff(unit)}/disable", None
+
+
+def _revoke_partner(ctx: Any, unit: str) -> tuple[str, str, None]:
+    return "POST", f"/admin/partners/{ctx.existing_partner()}/revoke", None
+
+
+def _issue_partner(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    return "POST", "/admin/partners", {"name": "测试应用", "channel": "test-app", "operations": ["support.submit"]}
+
+
+STAFF_CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/me"): Case(lambda ctx, unit: ("GET", "/me", None), scoped=False, success=200),
+    ("POST", "/admin/units"): Case(_create_unit, scoped=True, success=201),
+    ("POST", "/admin/staff"): Case(_create_staff, scoped=True, success=201),
+    ("GET", "/admin/units/{unit_id}/staff"): Case(lambda ctx, unit: ("GET", f"/admin/units/{unit}/staff", None),
+                                                  scoped=True, success=200),
+    ("POST", "/admin/staff/{username}/disable"): Case(_disable_staff, scoped=True, success=200),
+    ("POST", "/admin/partners"): Case(_issue_partner, scoped=False, success=201),
+    ("GET", "/admin/partners"): Case(lambda ctx, unit: ("GET", "/admin/partners", None), scoped=False, success=200),
+    ("POST", "/admin/partners/{partner_id}/revoke"): Case(_revoke_partner, scoped=False, success=200),
+}
+PARTNER_ROUTES = {("GET", "/partner/submissions"), ("GET", "/partner/submissions/{reference}")}
+
+STAFF_ROUTES = sorted((d.method, d.path) for d in api.REGISTRY if d.audience == api.STAFF)
+ROLES_OF = {(d.method, d.path): d.roles for d in api.REGISTRY}
+
+# Where a caller with each role sits: city_admin only exists at the city federation.
+HOME = {role: ("city" if role == "city_admin" else "taishan") for role in ROLES}
+IN_SCOPE_TARGET = "demo-taishan-factory"  # under taishan (and so under city)
+
+
+class Context:
+    def __init__(self, client: Any, staff_token: Any) -> None:
+        self.client = client
+        self.token = staff_token
+        self.admin = staff_token("root.admin", "city", ["city_admin"])
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None, token: str | None) -> Any:
+        headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        raw = json.dumps(body).encode() if body is not None else None
+        return self.client.http.request(method, path, headers=headers, body=raw)
+
+    def existing_staff(self, unit: str) -> str:
+        response = self.call(*_create_staff(self, unit), self.admin)
+        assert response.status_code == 201, response.body
+        return str(json.loads(response.body)["username"])
+
+    def existing_partner(self) -> str:
+        response = self.call(*_issue_partner(self, "city"), self.admin)
+        assert response.status_code == 201, response.body
+        return str(json.loads(response.body)["id"])
+
+
+@pytest.fixture
+def ctx(client, staff_token):
+    return Context(client, staff_token)
+
+
+def test_every_staff_and_partner_route_has_a_case():
+    assert set(STAFF_ROUTES) == set(STAFF_CASES)
+    partner = {(d.method, d.path) for d in api.REGISTRY if d.audience == api.PARTNER}
+    assert partner == PARTNER_ROUTES
+
+
+ALLOWED = [(route, role) for route in STAFF_ROUTES for role in ROLES_OF[route]]
+DENIED = [(route, role) for route in STAFF_ROUTES for role in ROLES if role not in ROLES_OF[route]]
+
+
+@pytest.mark.parametrize(("route", "role"), ALLOWED, ids=[f"{m} {p} as {r}" for (m, p), r in ALLOWED])
+def test_each_allowed_role_succeeds_in_its_own_subtree(ctx, route, role):
+    token = ctx.token(f"{role}.home", HOME[role], [role])
+    response = ctx.call(*STAFF_CASES[route].build(ctx, IN_SCOPE_TARGET), token)
+    assert response.status_code == STAFF_CASES[route].success, response.body
+
+
+@pytest.mark.parametrize(("route", "role"), DENIED, ids=[f"{m} {p} as {r}" for (m, p), r in DENIED])
+def test_other_roles_are_refused(ctx, route, role):
+    token = ctx.token(f"{role}.home", HOME[role], [role])
+    response = ctx.call(*STAFF_CASES[route].build(ctx, IN_SCOPE_TARGET), token)
+    assert response.status_code == 403, response.body
+    assert json.loads(response.body)["title"] == "没有权限"
+
+
+SCOPED = [(route, role) for route, role in ALLOWED if STAFF_CASES[route].scoped and role != "city_admin"]
+# (caller's unit, target unit): a sibling county, a parent's sibling, the parent itself.
+OUTSIDE = [("taishan", "daiyue"), ("taishan", "demo-daiyue-hospital"), ("demo-taishan-hospital", "daiyue"),
+           ("demo-taishan-hospital", "taishan"), ("demo-taishan-hospital", "city")]
+
+
+@pytest.mark.parametrize(("route", "role"), SCOPED, ids=[f"{m} {p} as {r}" for (m, p), r in SCOPED])
+@pytest.mark.parametrize(("home", "target"), OUTSIDE, ids=[f"{h}->{t}" for h, t in OUTSIDE])
+def test_outside_the_subtree_answers_404_like_a_missing_record(ctx, route, role, home, target):
+    token = ctx.token(f"{role}.{home}", home, [role])
+    method, path, body = STAFF_CASES[route].build(ctx, target)
+    response = ctx.call(method, path, body, token)
+    assert response.status_code == 404, response.body
+    assert json.loads(response.body)["detail"] == errors.not_found().detail  # as for a missing record
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=[f"{m} {p}" for m, p in STAFF_ROUTES])
+def test_without_a_token_it_is_refused(ctx, route):
+    response = ctx.call(*STAFF_CASES[route].build(ctx, IN_SCOPE_TARGET), None)
+    assert response.status_code == 401
+
+
+def _claims(cognito: Any, **overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {"iss": cognito.issuer, "aud": cognito.client_id, "token_use": "id", "sub": "x",
+              "cognito:username": "forger", "custom:unit_id": "city", "cognito:groups": list(ROLES),
+              "iat": now, "exp": now + 600}
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+BAD_TOKENS: dict[str, Callable[[Any], str]] = {
+    "expired": lambda c: forge_token(_claims(c, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600)),
+    "forged signature": lambda c: forge_token(_claims(c), foreign_key=True),
+    "wrong audience": lambda c: forge_token(_claims(c, aud="another-client")),
+    "wrong issuer": lambda c: forge_token(_claims(c, iss="https://cognito-idp.us-east-1.amazonaws.com/other")),
+    "access token": lambda c: forge_token(_claims(c, token_use="access")),
+    "no unit": lambda c: forge_token(_claims(c, **{"custom:unit_id": None})),
+    "unknown unit": lambda c: forge_token(_claims(c, **{"custom:unit_id": "nowhere"})),
+    "not a jwt": lambda c: "not-a-token",
+    "partner key as staff": lambda c: "wsp_abc_def",
+}
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=[f"{m} {p}" for m, p in STAFF_ROUTES])
+@pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
+def test_bad_tokens_are_refused(ctx, cognito, seeded, route, kind):
+    before = count_items(seeded)
+    method, path, body = STAFF_CASES[route].build(ctx, IN_SCOPE_TARGET)
+    after_setup = count_items(seeded)
+    response = ctx.call(method, path, body, BAD_TOKENS[kind](cognito))
+    assert response.status_code in (401, 403)
+    assert count_items(seeded) == after_setup >= before
+
+
+def test_a_good_forged_shape_signed_by_the_pool_key_is_accepted(ctx, cognito):
+    """The control for the bad-token cases: the same claims, correctly signed, pass."""
+    response = ctx.call("GET", "/me", None, forge_token(_claims(cognito)))
+    assert response.status_code == 200
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+def _issue(ctx: Context, operations: list[str]) -> dict[str, Any]:
+    response = ctx.call("POST", "/admin/partners", {"name": "齐鲁工惠", "channel": "qlgh", "operations": operations},
+                        ctx.admin)
+    assert response.status_code == 201
+    return dict(json.loads(response.body))
+
+
+def test_partner_key_works_after_issue_and_fails_after_revocation(ctx):
+    issued = _issue(ctx, ["support.submit", "status.lookup"])
+    key = issued["key"]
+    headers = {"Authorization": f"Bearer {key}"}
+    created = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()), **headers)
+    assert created.status_code == 201
+    reference = json.loads(created.body)["reference"]
+    listed = ctx.call("GET", "/partner/submissions", None, key)
+    assert [i["reference"] for i in json.loads(listed.body)["items"]] == [reference]
+    assert ctx.call("GET", f"/partner/submissions/{reference}", None, key).status_code == 200
+
+    assert ctx.call("POST", f"/admin/partners/{issued['id']}/revoke", None, ctx.admin).status_code == 200
+    refused = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()), **headers)
+    assert refused.status_code == 401
+    assert ctx.call("GET", "/partner/submissions", None, key).status_code in (401, 403)
+
+
+def test_records_a_partner_creates_carry_its_channel(ctx, seeded):
+    from chalicelib.support import store
+
+    key = _issue(ctx, ["support.submit"])["key"]
+    created = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()),
+                        Authorization=f"Bearer {key}")
+    record = store.get_request(json.loads(created.body)["reference"])
+    assert record and record["channel"] == "qlgh"
+
+
+def test_partners_read_back_only_what_they_created(ctx):
+    first = _issue(ctx, ["support.submit"])["key"]
+    second = _issue(ctx, ["support.submit"])["key"]
+    mine = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()),
+                     Authorization=f"Bearer {first}")
+    portal = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()))
+    for reference in (json.loads(mine.body)["reference"], json.loads(portal.body)["reference"]):
+        assert ctx.call("GET", f"/partner/submissions/{reference}", None, second).status_code == 404
+    assert json.loads(ctx.call("GET", "/partner/submissions", None, second).body)["items"] == []
+
+
+def test_a_partner_without_the_operation_is_refused(ctx):
+    key = _issue(ctx, ["status.lookup"])["key"]
+    response = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()),
+                         Authorization=f"Bearer {key}")
+    assert response.status_code == 403
+
+
+def test_staff_cannot_call_partner_routes_and_partners_cannot_call_staff_routes(ctx):
+    key = _issue(ctx, ["support.submit"])["key"]
+    assert ctx.call("GET", "/me", None, key).status_code == 403
+    assert ctx.call("GET", "/partner/submissions", None, ctx.admin).status_code == 403
+
+
+def test_the_partner_key_is_stored_only_as_a_hash(ctx, seeded, capsys):
+    from tests.conftest import scans_allowed
+
+    issued = _issue(ctx, ["support.submit"])
+    secret = issued["key"].split("_", 2)[2]
+    import boto3
+
+    with scans_allowed():
+        items = boto3.resource("dynamodb", region_name="us-east-1").Table(seeded).scan()["Items"]
+    assert secret not in json.dumps(items, default=str)
+    assert secret not in capsys.readouterr().out
+    listed = ctx.call("GET", "/admin/partners", None, ctx.admin)
+    assert "key" not in json.loads(listed.body)["items"][0] and secret not in listed.body.decode()
