@@ -238,6 +238,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from chalicelib.core import logs
 
     _LOG_DIR.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # the controller starts before its workers
+        for old in _LOG_DIR.glob("*.jsonl"):
+            old.unlink()
     handler = logging.FileHandler(_log_file(), mode="w", encoding="utf-8")
     handler.setFormatter(logs.RedactingFormatter())
     logging.getLogger(logs.logger.service).addHandler(handler)
