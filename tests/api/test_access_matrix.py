@@ -12,7 +12,6 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -20,53 +19,13 @@ import pytest
 import app  # noqa: F401 - registers every route
 from chalicelib.core import api, errors
 from chalicelib.core.auth import ROLES
+from tests.api.access_cases import all_cases, all_partner_routes
+from tests.api.access_cases.identity import _create_staff, _issue_partner
 from tests.api.helpers import count_items, post_json, support_body
 from tests.conftest import forge_token
 
-
-@dataclass(frozen=True)
-class Case:
-    """How to call a route for a target unit; scoped routes act on that unit's subtree."""
-
-    build: Callable[[Any, str], tuple[str, str, dict[str, Any] | None]]
-    scoped: bool
-    success: int
-
-
-def _create_unit(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
-    code = f"u-{uuid.uuid4().hex[:8]}"
-    return "POST", "/admin/units", {"id": code, "name": "测试企业工会", "kind": "enterprise_union", "parent_id": unit}
-
-
-def _create_staff(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
-    return "POST", "/admin/staff", {"username": f"s{uuid.uuid4().hex[:8]}", "name": "测试", "unit_id": unit,
-                                    "roles": ["caseworker"]}
-
-
-def _disable_staff(ctx: Any, unit: str) -> tuple[str, str, None]:
-    return "POST", f"/admin/staff/{ctx.existing_staff(unit)}/disable", None
-
-
-def _revoke_partner(ctx: Any, unit: str) -> tuple[str, str, None]:
-    return "POST", f"/admin/partners/{ctx.existing_partner()}/revoke", None
-
-
-def _issue_partner(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
-    return "POST", "/admin/partners", {"name": "测试应用", "channel": "test-app", "operations": ["support.submit"]}
-
-
-STAFF_CASES: dict[tuple[str, str], Case] = {
-    ("GET", "/me"): Case(lambda ctx, unit: ("GET", "/me", None), scoped=False, success=200),
-    ("POST", "/admin/units"): Case(_create_unit, scoped=True, success=201),
-    ("POST", "/admin/staff"): Case(_create_staff, scoped=True, success=201),
-    ("GET", "/admin/units/{unit_id}/staff"): Case(lambda ctx, unit: ("GET", f"/admin/units/{unit}/staff", None),
-                                                  scoped=True, success=200),
-    ("POST", "/admin/staff/{username}/disable"): Case(_disable_staff, scoped=True, success=200),
-    ("POST", "/admin/partners"): Case(_issue_partner, scoped=False, success=201),
-    ("GET", "/admin/partners"): Case(lambda ctx, unit: ("GET", "/admin/partners", None), scoped=False, success=200),
-    ("POST", "/admin/partners/{partner_id}/revoke"): Case(_revoke_partner, scoped=False, success=200),
-}
-PARTNER_ROUTES = {("GET", "/partner/submissions"), ("GET", "/partner/submissions/{reference}")}
+STAFF_CASES = all_cases()
+PARTNER_ROUTES = all_partner_routes()
 
 STAFF_ROUTES = sorted((d.method, d.path) for d in api.REGISTRY if d.audience == api.STAFF)
 ROLES_OF = {(d.method, d.path): d.roles for d in api.REGISTRY}

@@ -1,0 +1,42 @@
+"""Cases for the access matrix (tests/api/test_access_matrix.py), one module per domain.
+
+Each module defines CASES: {(method, path template): Case}, and PARTNER_ROUTES, the partner-only
+routes it tests itself ({(method, path template)}). A Case's build(ctx, unit) returns the
+(method, path, body) that acts on `unit` (or its subtree) for scoped routes; ctx offers `call`,
+`admin` (a city_admin token) and helpers to create what a route acts on. Every staff route of the
+app must have a case, or the matrix fails.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call a route for a target unit; scoped routes act on that unit's subtree."""
+
+    build: Callable[[Any, str], tuple[str, str, dict[str, Any] | None]]
+    scoped: bool
+    success: int
+
+
+def all_cases() -> dict[tuple[str, str], Case]:
+    cases: dict[tuple[str, str], Case] = {}
+    for module in pkgutil.iter_modules(__path__):
+        found = importlib.import_module(f"{__name__}.{module.name}").CASES
+        overlap = set(cases) & set(found)
+        assert not overlap, f"routes with two cases: {overlap}"
+        cases.update(found)
+    return cases
+
+
+def all_partner_routes() -> set[tuple[str, str]]:
+    routes: set[tuple[str, str]] = set()
+    for module in pkgutil.iter_modules(__path__):
+        routes |= getattr(importlib.import_module(f"{__name__}.{module.name}"), "PARTNER_ROUTES", set())
+    return routes
