@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SITE_DIR := build/site
 SITE_SOURCES := mkdocs.yml $(shell find site -type f 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest site package deploy bench lock clean help
+.PHONY: run test lint typecheck pytest site package deploy bench lock openapi first-admin clean help
 
 help:
 	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/"
@@ -16,6 +16,7 @@ help:
 	@echo "make package  the deployable CloudFormation template under build/package"
 	@echo "make deploy   package and deploy to AWS (needs AWS credentials; see README)"
 	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
+	@echo "make openapi  regenerate the partner-developer page (site/developers) from the app"
 
 $(VENV)/.installed: requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +62,9 @@ lock: $(VENV)/.installed
 		--python-platform x86_64-manylinux_2_28 --quiet
 	$(VENV)/bin/uv pip compile pyproject.toml -c requirements-dev.lock -o functions/requirements.txt \
 		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet --no-header --no-annotate
+
+openapi: $(VENV)/.installed
+	$(PY) -m tools.openapi_page
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

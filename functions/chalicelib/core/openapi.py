@@ -55,6 +55,14 @@ def _operation(doc: RouteDoc, components: dict[str, Any]) -> dict[str, Any]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": text}
         for name, text in doc.path_params.items()
     ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
+        for name, text in doc.query_params.items()
+    ]
+    if doc.audience != "public":
+        op["security"] = [{"bearer": []}]
+    elif doc.operation:
+        op["security"] = [{}, {"bearer": []}]
     if doc.idempotent:
         params.append({
             "name": "Idempotency-Key", "in": "header", "required": False,
@@ -96,6 +104,10 @@ def generate() -> dict[str, Any]:
         "servers": [{"url": "/api"}],
         "paths": paths,
         "components": {
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "工作人员：Cognito 签发的 ID 令牌；合作应用：市总工会签发的凭证（wsp_ 开头）。",
+            }},
             "schemas": dict(sorted(components.items())),
             "responses": {
                 f"Problem{s}": {"description": _PROBLEM_TITLES.get(s, "错误"), "content": problem_content}

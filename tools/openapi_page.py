@@ -1,0 +1,110 @@
+"""Write the partner-developer page from the app's OpenAPI description:
+site/developers/api.md (readable, no third-party assets) and site/developers/openapi.json.
+
+`python -m tools.openapi_page` (`make openapi`); tests/unit/test_openapi_page.py fails when the
+committed files differ from what this writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "site" / "developers"
+AUDIENCES = {"public": "公开（无需登录；合作应用可带凭证）", "staff": "工作人员（登录）", "partner": "合作应用（凭证）"}
+
+
+def spec() -> dict[str, Any]:
+    os.environ.setdefault("WS_SECRET_KEY", "openapi-page")
+    import app  # noqa: F401 - registers every route
+    from chalicelib.core import openapi
+
+    return openapi.generate()
+
+
+def _type_of(schema: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        return f"[{schema['$ref'].rsplit('/', 1)[1]}](#{schema['$ref'].rsplit('/', 1)[1].lower()})"
+    if "anyOf" in schema:
+        return " 或 ".join(_type_of(s) for s in schema["anyOf"])
+    if schema.get("type") == "array":
+        return f"{_type_of(schema.get('items', {}))} 列表"
+    if "enum" in schema:
+        return "、".join(f"`{v}`" for v in schema["enum"])
+    if "const" in schema:
+        return f"`{schema['const']}`"
+    return str(schema.get("type", "任意"))
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _schema_table(name: str, schema: dict[str, Any]) -> list[str]:
+    lines = [f"### {name}", ""]
+    if schema.get("description"):
+        lines += [_cell(schema["description"]), ""]
+    properties = schema.get("properties")
+    if not properties:
+        return [*lines, f"类型：{_type_of(schema)}", ""]
+    required = set(schema.get("required", []))
+    lines += ["| 字段 | 类型 | 必填 | 说明 |", "|---|---|---|---|"]
+    for field, prop in properties.items():
+        limits = [f"{k} {prop[k]}" for k in ("minLength", "maxLength", "minimum", "maximum", "pattern") if k in prop]
+        note = "；".join(x for x in (prop.get("title", ""), prop.get("description", ""), "，".join(limits)) if x)
+        lines.append(f"| `{field}` | {_cell(_type_of(prop))} | {'是' if field in required else ''} | {_cell(note)} |")
+    return [*lines, ""]
+
+
+def render(doc: dict[str, Any]) -> str:
+    from chalicelib.core.api import REGISTRY
+
+    audience = {(d.method.lower(), d.path): d for d in REGISTRY}
+    lines = [
+        "---", "search:", "  exclude: true", "---", "",
+        "# 接口说明（合作应用开发者）", "",
+        doc["info"]["description"], "",
+        "接口地址前缀为本站的 `/api`。写操作请带 `Idempotency-Key` 请求头（每次填写生成一个，如 UUID），"
+        "网络重试时使用同一个，会得到第一次的结果而不会重复登记。合作应用以 `Authorization: Bearer <凭证>` "
+        "调用，凭证由市总工会签发，可随时吊销。",
+        "", "机器可读的描述：[openapi.json](openapi.json)（OpenAPI 3.1）。", "",
+        "## 接口一览", "",
+    ]
+    by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            by_tag.setdefault(op["tags"][0], []).append((method, path, op))
+    for tag, ops in by_tag.items():
+        lines += [f"### {tag}", "", "| 方法 | 路径 | 说明 | 调用方 |", "|---|---|---|---|"]
+        for method, path, op in ops:
+            who = AUDIENCES.get(audience[(method, path)].audience, "")
+            lines.append(f"| {method.upper()} | `/api{path}` | {_cell(op['summary'])} | {who} |")
+        lines.append("")
+    lines += ["## 错误", "", "错误以 `application/problem+json`（RFC 9457）返回，`title`、`detail` 为中文，"
+              "字段错误在 `errors` 列表中逐项给出 `field` 和 `message`。", ""]
+    lines += ["## 数据结构", ""]
+    for name, schema in doc["components"]["schemas"].items():
+        lines += _schema_table(name, schema)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def outputs() -> dict[Path, str]:
+    doc = spec()
+    return {OUT_DIR / "api.md": render(doc),
+            OUT_DIR / "openapi.json": json.dumps(doc, ensure_ascii=False, indent=1) + "\n"}
+
+
+def main() -> int:
+    for path, text in outputs().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
