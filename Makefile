@@ -66,5 +66,8 @@ lock: $(VENV)/.installed
 openapi: $(VENV)/.installed
 	$(PY) -m tools.openapi_page
 
+first-admin: $(VENV)/.installed  # make first-admin ARGS="--username li.ming --name 李明 --seed-tree"
+	$(PY) -m tools.first_admin $(ARGS)
+
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

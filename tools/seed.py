@@ -40,10 +40,11 @@ def unit_paths(units: list[dict[str, Any]]) -> dict[str, str]:
     return paths
 
 
-def seed_units() -> int:
-    """Write each seed unit that is not there yet; returns how many were written."""
-    units = load_units()
-    paths = unit_paths(units)
+def seed_units(units: list[dict[str, Any]] | None = None) -> int:
+    """Write each seed unit (all of units.json by default) that is not there yet; returns how many
+    were written. A unit's parent must be among the units or already in the table's seed tree."""
+    units = load_units() if units is None else units
+    paths = unit_paths(load_units())
     written = 0
     for unit in units:
         item = orgs_store.unit_item({k: v for k, v in unit.items() if v is not None}, paths[unit["id"]])
