@@ -14,7 +14,7 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import auth, errors, idempotency, ratelimit, requests
+from chalicelib.core import audit, auth, errors, idempotency, ratelimit, requests
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
@@ -66,13 +66,15 @@ def route(
     operation: str | None = None,
     idempotent: bool = False,
     problems: tuple[int, ...] = (),
+    personal_data: bool = False,
     description: str = "",
     path_params: dict[str, str] | None = None,
     query_params: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
-    a dict or a Response."""
+    a dict or a Response. `personal_data=True` marks a read that shows personal data to staff: each
+    successful call is itself written to the audit trail (who looked at what, when)."""
     if audience == STAFF and not roles:
         raise ValueError(f"{method} {path}: a staff route must name the roles it accepts")
 
@@ -88,7 +90,10 @@ def route(
                 if wants_principal:
                     params["principal"] = principal
                 if body is None:
-                    return _answer(handler(**params), status)
+                    answer = _answer(handler(**params), status)
+                    if personal_data and principal is not None and answer.status_code < 300:
+                        audit.record_view(principal.actor, principal.unit_id, f"{method} {path}", path_args)
+                    return answer
                 if audience == PUBLIC:
                     ratelimit.check(principal.actor if principal else _client_ip(request))
                 payload = requests.read_object(request)

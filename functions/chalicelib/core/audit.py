@@ -58,3 +58,18 @@ def entry(*, actor: str, action: str, entity: str, entity_id: str, unit_id: str 
 def history(entity: str, entity_id: str, limit: int = 100) -> list[dict[str, Any]]:
     items, _ = db.query(f"AUDIT#{entity}#{entity_id}", limit=limit)
     return items
+
+
+def record_view(actor: str, unit_id: str, route: str, params: list[tuple[str, Any]]) -> None:
+    """Staff views of personal data are audited too (a single Put, after the answer is ready)."""
+    at = now_iso()
+    target = ",".join(f"{k}={v}" for k, v in params if k != "principal") or "-"
+    db.table().put_item(Item={
+        "PK": f"VIEWS#{unit_id}", "SK": f"{at}#{secrets.token_hex(4)}", "type": "audit_view", "actor": actor,
+        "action": "view", "route": route, "target": target, "at": at, "unit_id": unit_id,
+    })
+
+
+def views(unit_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    items, _ = db.query(f"VIEWS#{unit_id}", limit=limit, forward=False)
+    return items

@@ -44,7 +44,7 @@ def create_staff(body: StaffIn, principal: Principal) -> object:
 
 
 @api.route(bp, "/admin/units/{unit_id}/staff", summary="一个单位的工作人员（分页）", tag="组织与人员管理",
-           response=StaffPage, audience=api.STAFF, roles=(*ADMINS, "auditor"), problems=(404,),
+           response=StaffPage, audience=api.STAFF, roles=(*ADMINS, "auditor"), problems=(404,), personal_data=True,
            path_params={"unit_id": "工会组织编号"}, query_params={"cursor": "上一页返回的 next_cursor"})
 def unit_staff(unit_id: str, principal: Principal) -> object:
     params: Mapping[str, str] = bp.current_request.query_params or {}
