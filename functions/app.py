@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.core import http
 from chalicelib.identity.routes import bp as identity
 from chalicelib.orgs.routes import bp as orgs
+from chalicelib.privacy.routes import bp as privacy
 from chalicelib.status.routes import bp as status
 from chalicelib.support.routes import bp as support
 from chalicelib.system.routes import bp as system
@@ -16,3 +17,4 @@ app.register_blueprint(identity)
 app.register_blueprint(orgs)
 app.register_blueprint(support)
 app.register_blueprint(status)
+app.register_blueprint(privacy)

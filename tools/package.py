@@ -31,7 +31,7 @@ INFRA = ROOT / "infra"
 FUNCTIONS = ROOT / "functions"
 CFNLINT_CONFIG = INFRA / ".cfnlintrc"
 # The template sections the infra files may contribute; each key may be defined by one file only.
-SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+SECTIONS = ("Parameters", "Mappings", "Conditions", "Globals", "Resources", "Outputs")
 # Regions the result is linted for: the global partition and both AWS China regions.
 LINT_REGIONS = ("us-east-1", "cn-north-1", "cn-northwest-1")
 
@@ -132,6 +132,27 @@ def check_method_settings(template: dict[str, Any]) -> list[str]:
     return problems
 
 
+def check_function_roles(template: dict[str, Any]) -> list[str]:
+    """Every function's role must get the data policy (the table, the secret), and every function
+    the app's environment: Chalice makes a role per function (API handler, authorizer, schedules)."""
+    resources = template.get("Resources", {})
+    policy_roles = {r.get("Ref") for r in resources.get("ApiHandlerDataPolicy", {}).get("Properties", {})
+                    .get("Roles", [])}
+    has_globals = "TABLE_NAME" in template.get("Globals", {}).get("Function", {}).get("Environment", {}) \
+        .get("Variables", {})
+    problems = []
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        role = resource.get("Properties", {}).get("Role", {})
+        role_id = role.get("Fn::GetAtt", [None])[0] if isinstance(role, dict) else None
+        if role_id not in policy_roles:
+            problems.append(f"function {name}: its role {role_id} is not in ApiHandlerDataPolicy's Roles")
+    if not has_globals:
+        problems.append("Globals.Function.Environment.Variables.TABLE_NAME is missing")
+    return problems
+
+
 def cfn_lint(template: Path, regions: tuple[str, ...] = LINT_REGIONS) -> int:
     """Run cfn-lint; return its exit code (a bit mask: 2 errors, 4 warnings, 8 informational)."""
     cmd = [_tool("cfn-lint"), "--config-file", str(CFNLINT_CONFIG), "--regions", *regions, "--", str(template)]
@@ -151,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         template_path = chalice_package(merge_template, out, args.stage)
         template = json.loads(template_path.read_text(encoding="utf-8")) if template_path.suffix == ".json" \
             else yaml.safe_load(template_path.read_text(encoding="utf-8"))
-        problems = check_method_settings(template)
+        problems = check_method_settings(template) + check_function_roles(template)
         if problems:
             raise PackageError("\n".join(problems))
         code = cfn_lint(template_path)

@@ -19,7 +19,8 @@ from tools import package
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 TEMPLATES = sorted(INFRA.glob("*.yaml"))
-ROLES = {"city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor"}
+ROLES = {"city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor",
+         "counsellor"}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def test_user_pool_is_admin_only_with_strong_passwords_and_custom_attributes(inf
 
 
 def test_function_environment(infra: dict[str, Any]) -> None:
-    variables = infra["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    variables = infra["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["TABLE_NAME"] == {"Ref": "Table"}
     for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_ISSUER", "WS_SECRET_ARN"):
         assert name in variables
@@ -150,18 +151,24 @@ def _chalice_stub() -> dict[str, Any]:
                            "functions/${APIHandler.Arn}/invocations"},
     }
     method = {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": integration}
+    role = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}
+
+    def function(role_id: str, handler: str) -> dict[str, Any]:
+        return {"Type": "AWS::Serverless::Function", "Properties": {
+            "Runtime": "python3.11", "Handler": handler, "CodeUri": "./deployment.zip",
+            "Role": {"Fn::GetAtt": [role_id, "Arn"]}, "Environment": {"Variables": {"WS_HOTLINE": "12351"}}}}
+
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Resources": {
-            "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {
-                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole"}]}}},
-            "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {
-                "Runtime": "python3.11", "Handler": "app.app", "CodeUri": "./deployment.zip",
-                "Role": {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]},
-                "Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "worker-services"}}}},
+            # Chalice makes a role per function: the API handler, the authorizer, each schedule.
+            "ApiHandlerRole": role, "StaffOrPartnerRole": role, "DailyPurgeRole": role,
+            "APIHandler": function("ApiHandlerRole", "app.app"),
+            "StaffOrPartner": function("StaffOrPartnerRole", "chalicelib.identity.authorizer.staff_or_partner"),
+            "DailyPurge": function("DailyPurgeRole", "app.daily_purge"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},
@@ -187,6 +194,7 @@ def test_cfn_lint_table_alone(tmp_path: Path) -> None:
 def test_cfn_lint_infra_merged_into_chalice_shape(infra: dict[str, Any], tmp_path: Path) -> None:
     merged = package.deep_merge(infra, _chalice_stub())
     assert package.check_method_settings(merged) == []
+    assert package.check_function_roles(merged) == []
     template = tmp_path / "sam.json"
     template.write_text(json.dumps(merged), encoding="utf-8")
     result = _cfn_lint(template)
@@ -215,3 +223,22 @@ def test_gateway_answers_are_problem_json(infra: dict[str, Any]) -> None:
         assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
         body = json.loads(props["ResponseTemplates"]["application/json"])
         assert body["status"] == int(props["StatusCode"]) and body["title"]
+
+
+def test_every_function_role_gets_the_data_policy() -> None:
+    """A function whose role misses the data policy, or a template without the shared environment,
+    is reported by the packaging check."""
+    template = {
+        "Globals": {"Function": {"Environment": {"Variables": {"TABLE_NAME": {"Ref": "Table"}}}}},
+        "Resources": {
+            "ApiHandlerDataPolicy": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "ApiHandlerRole"}]}},
+            "APIHandler": {"Type": "AWS::Serverless::Function",
+                           "Properties": {"Role": {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}}},
+            "NewJob": {"Type": "AWS::Serverless::Function",
+                       "Properties": {"Role": {"Fn::GetAtt": ["NewJobRole", "Arn"]}}},
+        },
+    }
+    assert package.check_function_roles(template) == [
+        "function NewJob: its role NewJobRole is not in ApiHandlerDataPolicy's Roles"]
+    del template["Globals"]
+    assert len(package.check_function_roles(template)) == 2

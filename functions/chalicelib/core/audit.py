@@ -13,9 +13,10 @@ from typing import Any
 from chalicelib.core import db
 
 # Fields whose values never enter the trail: it records that they changed, not what they hold.
-PERSONAL_FIELDS = frozenset(
-    {"phone", "phone_hash", "id_number", "id_hash", "address", "name", "health", "hardship", "contact_phone"}
-)
+PERSONAL_FIELDS = frozenset({
+    "phone", "phone_hash", "id_number", "id_hash", "id_masked", "address", "name", "health", "hardship",
+    "contact_phone", "description", "relation", "contact_time", "note", "notes", "needs", "dietary_notes", "age",
+})
 REDACTED = "[已隐去]"
 
 
