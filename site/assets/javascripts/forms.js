@@ -18,6 +18,9 @@
  *   updated_at, message} is shown instead (time in Asia/Shanghai); a 404 -> "not found".
  *   Errors are RFC 9457 problem+json: title/detail at the top, errors[].message under the
  *   input whose name equals errors[].field (aria-invalid, aria-describedby, focus first).
+ *   data-result="fields" -> the 2xx JSON {reference, label, fields:{name: value}, anonymised}
+ *   (a person's own data) is listed with Chinese field names; data-result="done" shows the
+ *   form's data-done text. For any data-result a 404 -> "not found".
  *   Optional data-status-url="../status/" adds a link to the lookup page after a success.
  *
  * LISTS. <div class="ws-list" data-endpoint="/api/..." data-kind="openings|fairs">
@@ -305,6 +308,50 @@
     h.focus();
   }
 
+  var FIELD_LABELS = {
+    name: "姓名", phone: "手机号码", relation: "与本人关系", contact_time: "方便联系的时间",
+    description: "填写的内容", address: "地址", dietary_notes: "饮食说明", needs: "需求", age: "年龄",
+    id_masked: "身份证号（部分隐去）", department: "科室", delivery_window: "配送时间"
+  };
+
+  function showFields(form, body) {
+    var old = form.parentNode.querySelector(".ws-result");
+    if (old) old.remove();
+    var panel = el("section", "ws-result");
+    panel.setAttribute("role", "status");
+    var h = el("h2", "ws-result__title", String(body.label || ""));
+    h.tabIndex = -1;
+    panel.appendChild(h);
+    var fields = body.fields || {};
+    var keys = Object.keys(fields);
+    if (body.anonymised || !keys.length) {
+      panel.appendChild(el("p", null, "这条记录已不再保存您的个人信息。"));
+    } else {
+      var dl = el("dl", "ws-status");
+      keys.forEach(function (key) {
+        dl.appendChild(el("dt", null, FIELD_LABELS[key] || key));
+        dl.appendChild(el("dd", null, String(fields[key])));
+      });
+      panel.appendChild(dl);
+    }
+    form.parentNode.insertBefore(panel, form.nextSibling);
+    h.focus();
+  }
+
+  function showDone(form) {
+    var old = form.parentNode.querySelector(".ws-result");
+    if (old) old.remove();
+    var panel = el("section", "ws-result");
+    panel.setAttribute("role", "status");
+    var h = el("h2", "ws-result__title", form.dataset.done || MSG.done);
+    h.tabIndex = -1;
+    panel.appendChild(h);
+    form.reset();
+    form.hidden = true;
+    form.parentNode.insertBefore(panel, form.nextSibling);
+    h.focus();
+  }
+
   function showProblem(form, status, problem) {
     var unplaced = [];
     var first = null;
@@ -324,7 +371,7 @@
     if (state.sending) return;
     clearErrors(form);
     var old = form.parentNode.querySelector(".ws-result");
-    if (old && form.dataset.result === "status") old.remove();
+    if (old && form.dataset.result) old.remove();
     var first = null;
     var count = 0;
     var seen = {};
@@ -376,10 +423,12 @@
     } else if (res.ok && body) {
       state.key = uuid();
       if (form.dataset.result === "status") showStatus(form, body);
+      else if (form.dataset.result === "fields") showFields(form, body);
+      else if (form.dataset.result === "done") showDone(form);
       else showReference(form, String(body.reference || ""), state);
     } else if (res.status === 429) {
       message(form, "error", MSG.tooMany).focus();
-    } else if (res.status === 404 && form.dataset.result === "status") {
+    } else if (res.status === 404 && form.dataset.result) {
       message(form, "error", MSG.notFound).focus();
     } else {
       if (res.status === 400 || res.status === 422) state.key = uuid();
