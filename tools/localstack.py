@@ -105,7 +105,9 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     try:
         pool = _prepare(env, aux, seed_staff)
         env.update({"COGNITO_USER_POOL_ID": pool.pool_id, "COGNITO_CLIENT_ID": pool.client_id,
-                    "COGNITO_ISSUER": pool.issuer})
+                    "COGNITO_ISSUER": pool.issuer,
+                    # moto serves the pool's signing keys itself; the issuer's host is AWS's.
+                    "COGNITO_JWKS_URL": f"{aux.endpoint}/{pool.pool_id}/.well-known/jwks.json"})
         _apply_env(env)
         server = _serve(factory, config, port, site_dir)
     except BaseException:

@@ -26,7 +26,7 @@ def require_dynamodb_local() -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     require_dynamodb_local()
     data = tmp_path_factory.mktemp("var")
-    running, _ = start_stack(data, port=0, site_dir=Path(data), engine="dynamodb-local", seed_staff=False)
+    running, _ = start_stack(data, port=0, site_dir=Path(data), engine="dynamodb-local", seed_staff=True)
     try:
         yield running
     finally:
