@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ROLES = ("city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor")
+ROLES = ("city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor",
+         "counsellor")
 POOL_NAME = "worker-services-staff"
 
 
@@ -39,6 +40,7 @@ def create_pool(client: Any, region: str) -> Pool:
         UserPoolId=pool_id,
         ClientName="staff-portal",
         GenerateSecret=False,
+        ReadAttributes=["name", "custom:unit_id", "custom:roles"],
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]
     return Pool(pool_id, app_client["ClientId"], region)

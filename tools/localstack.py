@@ -135,6 +135,7 @@ def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
         for person in staff["staff"]:
             cognito.create_staff_user(idp, pool, person["username"], person["name"], person["unit_id"],
                                       person["roles"], staff["password"])
+        seed.seed_staff_records(staff["staff"])
     return pool
 
 

@@ -55,3 +55,21 @@ def seed_units(units: list[dict[str, Any]] | None = None) -> int:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
     return written
+
+
+def seed_staff_records(staff: list[dict[str, Any]]) -> int:
+    """The demo staff's membership records (their accounts are made in Cognito separately)."""
+    from chalicelib.core import audit
+
+    written = 0
+    for person in staff:
+        record = {"username": person["username"], "name": person["name"], "unit_id": person["unit_id"],
+                  "roles": person["roles"], "status": "active", "created_at": audit.now_iso(),
+                  "created_by": "seed", "version": 1}
+        try:
+            db.table().put_item(Item=orgs_store.staff_item(record), ConditionExpression="attribute_not_exists(PK)")
+            written += 1
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+    return written

@@ -223,3 +223,12 @@ def test_the_partner_key_is_stored_only_as_a_hash(ctx, seeded, capsys):
     assert secret not in capsys.readouterr().out
     listed = ctx.call("GET", "/admin/partners", None, ctx.admin)
     assert "key" not in json.loads(listed.body)["items"][0] and secret not in listed.body.decode()
+
+
+def test_a_staff_token_on_a_public_route_is_served_as_the_public(ctx):
+    response = post_json(ctx.client, "/support-requests", support_body(), str(uuid.uuid4()),
+                         Authorization=f"Bearer {ctx.admin}")
+    assert response.status_code == 201
+    from chalicelib.support import store
+
+    assert store.get_request(json.loads(response.body)["reference"])["channel"] == "portal"

@@ -8,9 +8,10 @@ from chalicelib.core import audit, db, errors, refs, retention
 from chalicelib.core.auth import Principal
 from chalicelib.privacy import rules  # noqa: F401 - registers the retention rules
 from chalicelib.privacy.models import Erased, EraseIn, MyData, MyDataIn, Policy, PolicyIn
+from chalicelib.status.models import LookupIn
 
 
-def _record(body: MyDataIn) -> dict[str, Any]:
+def _record(body: LookupIn) -> dict[str, Any]:
     _, record = refs.resolve(body.reference, body.phone)
     return record
 

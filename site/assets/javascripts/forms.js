@@ -25,6 +25,10 @@
  *
  * LISTS. <div class="ws-list" data-endpoint="/api/..." data-kind="openings|fairs">
  *   static fallback text </div>
+ *   Optional data-link="register/?session={id}" data-link-text="报名" adds a link per item.
+ *
+ * ENDPOINTS of forms and lists may hold {name}: it is replaced by the page URL's query
+ *   parameter of that name (URL-encoded; empty when absent), e.g. ?session=... or ?county=....
  *   On a 2xx {items:[...], next_cursor} the fallback is replaced by the items (textContent
  *   only); "加载更多" fetches ?cursor=<next_cursor>. On any failure the fallback stays.
  *
@@ -396,7 +400,7 @@
     var ctrl = window.AbortController ? new AbortController() : null;
     var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, TIMEOUT_MS) : null;
     try {
-      res = await fetch(form.dataset.endpoint, {
+      res = await fetch(fromQuery(form.dataset.endpoint), {
         method: "POST",
         credentials: "same-origin",
         headers: {
@@ -472,10 +476,16 @@
   var LABELS = {
     firm_name: "单位", employer: "单位", location: "地点", place: "地点", venue: "地点",
     salary: "待遇", headcount: "招聘人数", starts_at: "开始时间", ends_at: "结束时间",
-    seats_left: "剩余名额", capacity: "名额", contact: "联系方式", description: "说明"
+    seats_left: "剩余名额", capacity: "名额", contact: "联系方式", description: "说明",
+    shift_label: "上班方式", valid_until: "截止日期"
   };
 
-  function renderItem(item, kind) {
+  function fromQuery(template) {
+    var query = new URLSearchParams(location.search);
+    return template.replace(/\{(\w+)\}/g, function (_, name) { return encodeURIComponent(query.get(name) || ""); });
+  }
+
+  function renderItem(item, kind, box) {
     var li = el("li", "ws-list__item ws-list__item--" + kind);
     li.appendChild(el("h3", "ws-list__title", item.title || item.name || ""));
     var dl = el("dl", "ws-list__facts");
@@ -486,11 +496,16 @@
       dl.appendChild(el("dd", null, /_at$/.test(key) ? shanghai(v) : v));
     });
     if (dl.childNodes.length) li.appendChild(dl);
+    if (box && box.dataset.link && item.id) {
+      var a = el("a", "md-button ws-list__link", box.dataset.linkText || "查看");
+      a.href = box.dataset.link.replace("{id}", encodeURIComponent(item.id));
+      li.appendChild(a);
+    }
     return li;
   }
 
   async function loadList(box, list, cursor) {
-    var url = box.dataset.endpoint;
+    var url = fromQuery(box.dataset.endpoint);
     if (cursor) url += (url.indexOf("?") < 0 ? "?" : "&") + "cursor=" + encodeURIComponent(cursor);
     var res = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
     if (!res.ok) throw new Error("HTTP " + res.status);
@@ -512,7 +527,7 @@
         if (!body.items.length) { box.appendChild(el("p", "ws-list__empty", MSG.empty)); return; }
         box.appendChild(list);
       }
-      body.items.forEach(function (item) { if (item) list.appendChild(renderItem(item, kind)); });
+      body.items.forEach(function (item) { if (item) list.appendChild(renderItem(item, kind, box)); });
       more.remove();
       if (body.next_cursor) {
         more.onclick = function () {
@@ -534,6 +549,10 @@
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("form.ws-form"), bindForm);
     Array.prototype.forEach.call(document.querySelectorAll(".ws-list[data-endpoint]"), bindList);
+    // Wide tables scroll sideways inside Material's wrapper: let keyboard users reach them too.
+    Array.prototype.forEach.call(document.querySelectorAll(".md-typeset__scrollwrap"), function (wrap) {
+      if (!wrap.hasAttribute("tabindex")) wrap.tabIndex = 0;
+    });
   }
 
   // For content added after load (and for tests): window.wsForms.bind() binds what is new.

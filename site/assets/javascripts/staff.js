@@ -1,0 +1,1182 @@
+/*
+ * staff.js: staff sign-in, the workbench and the admin pages (site/staff/). No framework, no CDN,
+ * ES2017. On any other page it does nothing.
+ *
+ * A staff page holds <div class="ws-staff" data-ws-staff="signin|workbench|org|partners"
+ * data-root="<relative URL of site/staff/>">. Bound through Material's document$ (instant
+ * navigation), else DOMContentLoaded; each container is bound once (data-ws-bound).
+ *
+ * SIGN-IN. The browser talks to Cognito's own API (locally moto's server): GET /api/auth/config
+ * gives {region, user_pool_id, client_id, endpoint}; InitiateAuth USER_PASSWORD_AUTH, and for a
+ * first sign-in with a temporary password RespondToAuthChallenge NEW_PASSWORD_REQUIRED.
+ * Tokens live in sessionStorage (one tab, gone when it closes), never in localStorage or URLs.
+ * They are refreshed (REFRESH_TOKEN_AUTH) shortly before expiry and after a 401 from the API;
+ * a refused refresh goes back to sign-in. Sign-out: GlobalSignOut (its failure is ignored),
+ * storage cleared, back to sign-in.
+ *
+ * API. Every call sends Authorization: Bearer <IdToken>; writes send an Idempotency-Key, one per
+ * form fill (kept for retries after network failure, 429 or 5xx; renewed after a success and a
+ * 400/422), like forms.js. problem+json errors are shown next to the fields they name.
+ * Data is rendered with textContent only.
+ *
+ * WORKBENCH. PAGES below lists the staff pages and the roles that may see each; a new staff page
+ * adds one entry there and nothing else.
+ */
+(function () {
+  "use strict";
+
+  var PAGES = [
+    { path: "org/", title: "组织与人员", text: "下级工会组织、工作人员账号的开设与停用",
+      roles: ["city_admin", "unit_admin", "auditor"] },
+    { path: "partners/", title: "合作应用", text: "省总工会 App、微信公众号等合作应用的调用凭证",
+      roles: ["city_admin", "auditor"] },
+    { path: "fund/", title: "防控专项资金", text: "设立专项资金、拨付下级、记录支出和冲正、导出报表",
+      roles: ["city_admin", "unit_admin", "finance", "auditor"] },
+    { path: "dashboard/", title: "工作看板", text: "本单位及下级的专项资金支出、一线占比和趋势，逐级查看",
+      roles: ["city_admin", "unit_admin", "finance", "auditor"] }
+  ];
+  // Who may change things on a page (the others with access only read).
+  var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"] };
+
+  var API = "/api";
+  var STORE = "ws.staff.session";
+  var NEXT = "ws.staff.next";
+  var NOTICE = "ws.staff.notice";
+  var REFRESH_AHEAD_MS = 5 * 60 * 1000;
+  var TIMEOUT_MS = 20000;
+  var SIGNOUT_TIMEOUT_MS = 5000;
+
+  var ROLE_LABELS = {
+    city_admin: "市总管理员", unit_admin: "单位管理员", caseworker: "经办人", hotline_operator: "热线接线员",
+    contact_person: "一对一联系人", finance: "财务", auditor: "审计（只读）", counsellor: "心理咨询师"
+  };
+  var OPERATION_LABELS = { "support.submit": "提交求助", "status.lookup": "查询办理进度" };
+
+  var MSG = {
+    badLogin: "登录名或密码不正确",
+    resetRequired: "这个账号需要重设密码，请联系本单位或上级工会的管理员。",
+    tooMany: "尝试次数太多，请稍后再试",
+    badNewPassword: "新密码不符合要求：至少 12 位，同时包含大写字母、小写字母、数字和符号",
+    mismatch: "两次输入的新密码不一致",
+    sameAsOld: "新密码不能与临时密码相同",
+    challengeExpired: "设置新密码等待太久，请重新登录。",
+    signInFailed: "登录没有成功，请稍后再试",
+    signedOut: "您已退出登录。",
+    expired: "登录已过期，请重新登录。",
+    signingIn: "正在登录…",
+    sending: "正在提交…",
+    loading: "正在加载…",
+    network: "网络连接失败，请检查网络后再试一次。",
+    server: "服务暂时不可用，请稍后再试。",
+    failed: "操作没有成功",
+    forbidden: "您的账号没有使用这个页面的权限。",
+    backToWorkbench: "返回工作台",
+    workbench: "工作台",
+    signOut: "退出登录",
+    myWork: "我的工作",
+    noPages: "您的岗位对应的工作页面正在建设中，建成后会出现在这里。",
+    required: "请填写此项",
+    requiredChoice: "请选择一项",
+    requiredSome: "请至少选择一项",
+    maxlength: "最多填写 {n} 个字",
+    minlength: "至少填写 {n} 个字",
+    pattern: "格式不正确",
+    check: "有 {n} 项需要修改，请看标红的地方",
+    more: "加载更多",
+    copy: "复制",
+    copied: "已复制",
+    copyFailed: "复制没有成功，请手动抄下",
+    dismiss: "我已妥善记下，关闭",
+    readOnly: "您是审计账号，本页只能查看，不能修改。",
+    noStaff: "这个单位还没有工作人员账号。",
+    noPartners: "还没有签发过合作应用凭证。",
+    active: "在用",
+    disabled: "已停用",
+    revoked: "已吊销",
+    disable: "停用",
+    revoke: "吊销",
+    confirmDisable: "确定停用 {n}？停用后该账号立即不能登录。",
+    confirmRevoke: "确定吊销 {n} 的凭证？吊销后该应用立即不能调用接口。",
+    yes: "确定",
+    cancel: "取消",
+    staffCreated: "账号已开设",
+    tempPasswordTitle: "临时密码（只显示这一次）",
+    tempPasswordWarn: "离开或刷新本页后无法再次查看。请当面或电话告知本人，不要通过群聊发送；本人首次登录时须改设新密码。",
+    partnerIssued: "凭证已签发",
+    keyTitle: "调用凭证（只显示这一次）",
+    keyWarn: "本平台不保存凭证原文，离开或刷新本页后无法再次查看。请立即通过安全渠道交给合作方技术负责人；如有泄露，请吊销后重新签发。",
+    unitCreated: "已新建组织：{n}",
+    username: "登录名",
+    roles: "角色",
+    status: "状态",
+    createdAt: "开设时间",
+    createdBy: "开设人",
+    channel: "渠道标识",
+    operations: "允许的操作",
+    issuedAt: "签发时间",
+    issuedBy: "签发人",
+    revokedAt: "吊销时间",
+    you: "（本人）"
+  };
+
+  /* ---------------------------------------------------------------- helpers */
+
+  function fmt(text, n) { return text.replace("{n}", String(n)); }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = String(text);
+    return node;
+  }
+
+  function button(text, cls) {
+    var b = el("button", cls || "ws-button", text);
+    b.type = "button";
+    return b;
+  }
+
+  function uuid() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === "function") return c.randomUUID();
+    var b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // "2020-02-20T06:05:00Z" -> "2020年2月20日 14:05" (Asia/Shanghai is UTC+8, no DST).
+  function shanghai(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return String(iso);
+    var d = new Date(t + 8 * 3600 * 1000);
+    var mm = ("0" + d.getUTCMinutes()).slice(-2);
+    return d.getUTCFullYear() + "年" + (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " +
+      d.getUTCHours() + ":" + mm;
+  }
+
+  function roleLabels(roles) {
+    return (roles || []).map(function (r) { return ROLE_LABELS[r] || r; });
+  }
+
+  function hasAny(roles, wanted) {
+    return (roles || []).some(function (r) { return wanted.indexOf(r) >= 0; });
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return legacyCopy(text); });
+    }
+    return new Promise(function (resolve) { legacyCopy(text); resolve(); });
+  }
+
+  function legacyCopy(text) {
+    var ta = el("textarea", "ws-offscreen");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.setAttribute("aria-hidden", "true");
+    document.body.appendChild(ta);
+    ta.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    ta.remove();
+    if (!ok) throw new Error("copy");
+  }
+
+  function storage() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+
+  function getItem(key) {
+    var s = storage();
+    try { return s ? s.getItem(key) : null; } catch (e) { return null; }
+  }
+
+  function setItem(key, value) {
+    var s = storage();
+    try { if (s) s.setItem(key, value); } catch (e) { /* private mode: the session lasts this page */ }
+  }
+
+  function removeItem(key) {
+    var s = storage();
+    try { if (s) s.removeItem(key); } catch (e) { /* nothing stored */ }
+  }
+
+  async function timedFetch(url, options, ms) {
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, ms || TIMEOUT_MS) : null;
+    if (ctrl) options.signal = ctrl.signal;
+    try {
+      return await fetch(url, options);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async function readJson(res) {
+    try { return await res.json(); } catch (e) { return null; }
+  }
+
+  // Thrown when the call could not reach the server; the caller says so and keeps its data.
+  function NetworkError() { this.network = true; }
+  // Thrown when the session is gone: the page is already on its way to sign-in.
+  function SignedOut() { this.signedOut = true; }
+
+  /* ---------------------------------------------------------------- session */
+
+  var root = null;  // URL of site/staff/ for the current page
+
+  function staffUrl(path) { return new URL(path || "", root || location.href).href; }
+
+  function loadSession() {
+    try {
+      var s = JSON.parse(getItem(STORE) || "null");
+      return s && s.idToken && s.accessToken ? s : null;
+    } catch (e) { return null; }
+  }
+
+  function saveSession(result, previous, username) {
+    var s = {
+      username: username,
+      idToken: result.IdToken,
+      accessToken: result.AccessToken,
+      refreshToken: result.RefreshToken || (previous && previous.refreshToken) || "",
+      expiresAt: Date.now() + (Number(result.ExpiresIn) || 3600) * 1000
+    };
+    setItem(STORE, JSON.stringify(s));
+    schedule();
+    return s;
+  }
+
+  function clearSession() {
+    removeItem(STORE);
+    if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
+  }
+
+  // Leave for the sign-in page, coming back here afterwards.
+  function toSignIn(notice) {
+    clearSession();
+    if (location.pathname.indexOf(new URL(staffUrl("")).pathname) === 0 &&
+        location.href !== staffUrl("")) setItem(NEXT, location.pathname);
+    if (notice) setItem(NOTICE, notice);
+    location.replace(staffUrl(""));
+    throw new SignedOut();
+  }
+
+  var configPromise = null;
+
+  function authConfig() {
+    if (!configPromise) {
+      configPromise = timedFetch(API + "/auth/config", { headers: { "Accept": "application/json" },
+        credentials: "same-origin" }).then(async function (res) {
+        var body = await readJson(res);
+        if (!res.ok || !body || !body.endpoint || !body.client_id) throw new Error("config " + res.status);
+        return body;
+      }, function () { throw new NetworkError(); });
+      configPromise.catch(function () { configPromise = null; });
+    }
+    return configPromise;
+  }
+
+  function errorType(body, res) {
+    var t = (body && (body.__type || body.code)) || (res && res.headers.get("x-amzn-ErrorType")) || "";
+    return String(t).split("#").pop().split(":")[0];
+  }
+
+  // One call to Cognito's JSON API. Resolves {ok, status, type, body}; rejects with NetworkError.
+  async function cognito(action, payload, ms) {
+    var cfg = await authConfig();
+    var res;
+    try {
+      res = await timedFetch(cfg.endpoint, {
+        method: "POST",
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+        headers: {
+          "Content-Type": "application/x-amz-json-1.1",
+          "X-Amz-Target": "AWSCognitoIdentityProviderService." + action
+        },
+        body: JSON.stringify(payload)
+      }, ms);
+    } catch (e) {
+      throw new NetworkError();
+    }
+    var body = (await readJson(res)) || {};
+    return { ok: res.ok, status: res.status, type: res.ok ? "" : errorType(body, res), body: body };
+  }
+
+  var refreshing = null;
+  var refreshTimer = null;
+
+  // New ID and access tokens from the refresh token. Rejects with NetworkError, or SignedOut
+  // (after sending the page to sign-in) when Cognito refuses.
+  function refresh() {
+    if (refreshing) return refreshing;
+    refreshing = (async function () {
+      var s = loadSession();
+      if (!s || !s.refreshToken) toSignIn(MSG.expired);
+      var cfg = await authConfig();
+      var r = await cognito("InitiateAuth", { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: cfg.client_id,
+        AuthParameters: { REFRESH_TOKEN: s.refreshToken } });
+      if (!r.ok || !r.body.AuthenticationResult) {
+        if (r.status >= 500 || r.type === "TooManyRequestsException") throw new NetworkError();
+        toSignIn(MSG.expired);
+      }
+      return saveSession(r.body.AuthenticationResult, s, s.username);
+    })();
+    var done = function () { refreshing = null; };
+    refreshing.then(done, done);
+    return refreshing;
+  }
+
+  function schedule() {
+    if (refreshTimer) clearTimeout(refreshTimer);
+    refreshTimer = null;
+    var s = loadSession();
+    if (!s || !document.querySelector(".ws-staff")) return;
+    var wait = Math.max(s.expiresAt - Date.now() - REFRESH_AHEAD_MS, 10000);
+    refreshTimer = setTimeout(function () {
+      refreshTimer = null;
+      if (document.querySelector(".ws-staff")) refresh().catch(function () { /* retried on next call */ });
+    }, Math.min(wait, 2147483000));
+  }
+
+  // A call to our API as the signed-in person. Resolves {ok, status, body}; rejects with
+  // NetworkError or SignedOut.
+  async function api(method, path, payload, key) {
+    var s = loadSession();
+    if (!s) toSignIn();
+    if (s.expiresAt - Date.now() < REFRESH_AHEAD_MS) s = await refresh();
+    async function send(session) {
+      var headers = { "Accept": "application/json, application/problem+json",
+        "Authorization": "Bearer " + session.idToken };
+      if (payload !== undefined) headers["Content-Type"] = "application/json";
+      if (key) headers["Idempotency-Key"] = key;
+      try {
+        return await timedFetch(API + path, { method: method, headers: headers, credentials: "same-origin",
+          cache: "no-store", body: payload === undefined ? undefined : JSON.stringify(payload) });
+      } catch (e) {
+        throw new NetworkError();
+      }
+    }
+    var res = await send(s);
+    if (res.status === 401) {
+      s = await refresh();
+      res = await send(s);
+      if (res.status === 401) toSignIn(MSG.expired);
+    }
+    return { ok: res.ok, status: res.status, body: await readJson(res) };
+  }
+
+  // A public API read (the union tree): no Authorization header, since public routes take a bearer
+  // credential as a partner's and refuse a staff token.
+  async function publicGet(path) {
+    var res;
+    try {
+      res = await timedFetch(API + path, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+    } catch (e) {
+      throw new NetworkError();
+    }
+    return { ok: res.ok, status: res.status, body: await readJson(res) };
+  }
+
+  async function signOut() {
+    var s = loadSession();
+    clearSession();
+    removeItem(NEXT);
+    if (s && s.accessToken) {
+      try { await cognito("GlobalSignOut", { AccessToken: s.accessToken }, SIGNOUT_TIMEOUT_MS); } catch (e) { /* ignored */ }
+    }
+    setItem(NOTICE, MSG.signedOut);
+    location.replace(staffUrl(""));
+  }
+
+  /* ---------------------------------------------------------------- forms */
+
+  function controls(form) {
+    return Array.prototype.filter.call(form.elements, function (c) {
+      return c.name && !c.disabled && ["submit", "button", "reset", "file", "fieldset"].indexOf(c.type) < 0;
+    });
+  }
+
+  // Checkbox groups (same name) become arrays; empty optional text fields are left out.
+  function collect(form) {
+    var data = {};
+    controls(form).forEach(function (c) {
+      if (c.type === "checkbox") {
+        if (!data[c.name]) data[c.name] = [];
+        if (c.checked) data[c.name].push(c.value);
+        return;
+      }
+      var v = c.type === "password" ? c.value : c.value.trim();
+      if (v !== "") data[c.name] = v;
+    });
+    return data;
+  }
+
+  function validate(c) {
+    if (c.type === "hidden") return "";
+    if (c.type === "checkbox") {
+      var set = c.closest("fieldset[data-required]");
+      if (!set) return "";
+      var any = Array.prototype.some.call(set.querySelectorAll('input[type="checkbox"]'),
+        function (x) { return x.checked && !x.disabled; });
+      return any ? "" : MSG.requiredSome;
+    }
+    var v = c.type === "password" ? c.value : c.value.trim();
+    if (v === "") return c.required ? (c.tagName === "SELECT" ? MSG.requiredChoice : MSG.required) : "";
+    var max = parseInt(c.getAttribute("maxlength"), 10);
+    if (max >= 0 && v.length > max) return fmt(MSG.maxlength, max);
+    var min = parseInt(c.getAttribute("minlength"), 10);
+    if (min > 0 && v.length < min) return fmt(MSG.minlength, min);
+    var pattern = c.getAttribute("pattern");
+    if (pattern) {
+      var ok = true;
+      try { ok = new RegExp("^(?:" + pattern + ")$").test(v); } catch (e) { ok = true; }
+      if (!ok) return c.dataset.hint || MSG.pattern;
+    }
+    return "";
+  }
+
+  function errorId(form, name) { return form.id + "-err-" + name.replace(/[^\w-]/g, "_"); }
+
+  function messageBox(form) {
+    var box = form.querySelector(".ws-form__message");
+    if (!box) {
+      box = el("div", "ws-form__message");
+      box.setAttribute("role", "alert");
+      box.tabIndex = -1;
+      box.hidden = true;
+      form.insertBefore(box, form.firstChild);
+    }
+    return box;
+  }
+
+  function clearErrors(form) {
+    Array.prototype.forEach.call(form.querySelectorAll(".ws-error"), function (n) { n.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (c) {
+      c.removeAttribute("aria-invalid");
+      var ids = (c.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        return id && id.indexOf("-err-") < 0;
+      });
+      if (ids.length) c.setAttribute("aria-describedby", ids.join(" "));
+      else c.removeAttribute("aria-describedby");
+    });
+    var box = messageBox(form);
+    box.hidden = true;
+    box.textContent = "";
+    box.className = "ws-form__message";
+  }
+
+  // Message under the field (or checkbox group) called `name`; returns the control or null.
+  function fieldError(form, name, message) {
+    var esc = window.CSS && CSS.escape ? CSS.escape(name) : name;
+    var c = form.querySelector('[name="' + esc + '"]');
+    if (!c) {
+      var base = name.replace(/\.\d+$/, "");
+      if (base !== name) return fieldError(form, base, message);
+      return null;
+    }
+    if (c.type === "hidden") return null;
+    var id = errorId(form, name);
+    var msg = document.getElementById(id);
+    if (msg) {
+      msg.textContent += "；" + message;
+    } else {
+      msg = el("p", "ws-error", message);
+      msg.id = id;
+      (c.closest(".ws-field, fieldset") || c.parentNode).appendChild(msg);
+    }
+    var targets = c.type === "checkbox" ? form.querySelectorAll('[name="' + esc + '"]') : [c];
+    Array.prototype.forEach.call(targets, function (t) {
+      t.setAttribute("aria-invalid", "true");
+      var ids = (t.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (ids.indexOf(id) < 0) ids.push(id);
+      t.setAttribute("aria-describedby", ids.join(" "));
+    });
+    return c;
+  }
+
+  function message(form, kind, title, lines) {
+    var box = messageBox(form);
+    box.className = "ws-form__message ws-form__message--" + kind;
+    box.setAttribute("role", kind === "error" ? "alert" : "status");
+    box.textContent = "";
+    if (title) box.appendChild(el("p", "ws-form__title", title));
+    (lines || []).forEach(function (line) { if (line) box.appendChild(el("p", null, line)); });
+    box.hidden = false;
+    return box;
+  }
+
+  function showProblem(form, status, problem) {
+    var unplaced = [];
+    var first = null;
+    (problem && Array.isArray(problem.errors) ? problem.errors : []).forEach(function (e) {
+      if (!e || !e.message) return;
+      var c = e.field ? fieldError(form, String(e.field), String(e.message)) : null;
+      if (!c) unplaced.push(String(e.message));
+      else if (!first) first = c;
+    });
+    var title = problem && problem.title ? String(problem.title) : (status === 403 ? MSG.forbidden : MSG.failed);
+    var detail = problem && problem.detail ? String(problem.detail) : (status >= 500 ? MSG.server : "");
+    var box = message(form, "error", title, [detail].concat(unplaced));
+    (first || box).focus();
+  }
+
+  function setBusy(form, busy, label) {
+    var btn = form.querySelector('[type="submit"]');
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+    if (!btn) return;
+    if (!btn.dataset.label) btn.dataset.label = btn.textContent;
+    btn.disabled = busy;
+    btn.textContent = busy ? (label || MSG.sending) : btn.dataset.label;
+  }
+
+  // Client checks; true when the form may be sent.
+  function check(form) {
+    clearErrors(form);
+    var first = null;
+    var count = 0;
+    var seen = {};
+    controls(form).forEach(function (c) {
+      if (seen[c.name]) return;
+      var problem = validate(c);
+      if (!problem) return;
+      seen[c.name] = true;
+      count++;
+      fieldError(form, c.name, problem);
+      if (!first) first = c;
+    });
+    if (!first) return true;
+    message(form, "error", fmt(MSG.check, count));
+    first.focus();
+    return false;
+  }
+
+  // A staff write form: opts.send(data, key) -> api(...) promise; opts.done(body) on 2xx.
+  function bindWriteForm(form, opts) {
+    if (form.dataset.wsBound) return;
+    form.dataset.wsBound = "1";
+    form.noValidate = true;
+    messageBox(form);
+    var state = { key: uuid(), sending: false };
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (state.sending || !check(form)) return;
+      var data = collect(form);
+      if (opts.extra) Object.assign(data, opts.extra());
+      state.sending = true;
+      setBusy(form, true);
+      var r = null;
+      var failure = null;
+      try { r = await opts.send(data, state.key); } catch (e) { failure = e; }
+      state.sending = false;
+      setBusy(form, false);
+      if (failure) {
+        if (failure.network) message(form, "error", MSG.network).focus();  // same key on retry
+        else if (!failure.signedOut) message(form, "error", MSG.server).focus();
+        return;
+      }
+      if (r.ok) {
+        state.key = uuid();
+        clearErrors(form);
+        form.reset();
+        opts.done(r.body || {});
+      } else if (r.status === 429) {
+        message(form, "error", MSG.tooMany).focus();
+      } else {
+        if (r.status === 400 || r.status === 422) state.key = uuid();
+        showProblem(form, r.status, r.body);
+      }
+    });
+    // Clear a field's error as soon as it is put right (on input, not change: a change fires on
+    // blur, and removing the message then moves the submit button away from a tap in progress).
+    form.addEventListener("input", function (event) {
+      var c = event.target;
+      if (!c.name || !c.hasAttribute("aria-invalid")) return;
+      if (validate(c)) return;
+      var msg = document.getElementById(errorId(form, c.name));
+      if (msg) msg.remove();
+      var targets = c.type === "checkbox" ? form.querySelectorAll('[name="' + c.name + '"]') : [c];
+      Array.prototype.forEach.call(targets, function (t) { t.removeAttribute("aria-invalid"); });
+    });
+  }
+
+  // A secret shown once (temporary password, partner key) with a copy button and a warning.
+  function showSecret(anchor, heading, label, value, warning) {
+    var old = anchor.parentNode.querySelector(".ws-secret");
+    if (old) old.remove();
+    var panel = el("section", "ws-secret");
+    panel.setAttribute("role", "status");
+    var h = el("h3", "ws-secret__title", heading);
+    h.tabIndex = -1;
+    panel.appendChild(h);
+    panel.appendChild(el("p", "ws-secret__label", label));
+    panel.appendChild(el("p", "ws-secret__value", value));
+    var copy = button(MSG.copy, "ws-button ws-copy");
+    var note = el("p", "ws-copy__note");
+    note.setAttribute("aria-live", "polite");
+    copy.addEventListener("click", function () {
+      copyText(value).then(function () { note.textContent = MSG.copied; },
+        function () { note.textContent = MSG.copyFailed; });
+    });
+    panel.appendChild(copy);
+    panel.appendChild(note);
+    panel.appendChild(el("p", "ws-secret__warn", warning));
+    var close = button(MSG.dismiss, "ws-button ws-button--plain");
+    close.addEventListener("click", function () { panel.remove(); });
+    panel.appendChild(close);
+    anchor.parentNode.insertBefore(panel, anchor);
+    h.focus();
+    return panel;
+  }
+
+  // An action button that asks once more, inline (no window.confirm: WeChat shows the host).
+  function confirmAction(holder, label, question, run) {
+    var act = button(label, "ws-button ws-button--danger");
+    holder.appendChild(act);
+    act.addEventListener("click", function () {
+      act.hidden = true;
+      var box = el("div", "ws-confirm");
+      box.setAttribute("role", "group");
+      var q = el("p", "ws-confirm__question", question);
+      q.tabIndex = -1;
+      var yes = button(MSG.yes, "ws-button ws-button--danger");
+      var no = button(MSG.cancel, "ws-button ws-button--plain");
+      var out = el("p", "ws-error");
+      out.hidden = true;
+      box.appendChild(q);
+      box.appendChild(yes);
+      box.appendChild(no);
+      box.appendChild(out);
+      holder.appendChild(box);
+      q.focus();
+      var key = uuid();
+      no.addEventListener("click", function () { box.remove(); act.hidden = false; act.focus(); });
+      yes.addEventListener("click", async function () {
+        yes.disabled = true;
+        no.disabled = true;
+        out.hidden = true;
+        var r = null;
+        try { r = await run(key); } catch (e) {
+          if (e && e.signedOut) return;
+          r = { ok: false, status: 0, body: { title: MSG.network } };
+        }
+        yes.disabled = false;
+        no.disabled = false;
+        if (r.ok) return;  // run() re-renders
+        var p = r.body || {};
+        out.textContent = [p.title || (r.status >= 500 ? MSG.server : MSG.failed), p.detail].filter(Boolean).join("：");
+        out.hidden = false;
+        if (r.status !== 0 && r.status !== 429 && r.status < 500) key = uuid();
+      });
+    });
+  }
+
+  function facts(pairs) {
+    var dl = el("dl", "ws-facts");
+    pairs.forEach(function (p) {
+      if (p[1] == null || p[1] === "") return;
+      dl.appendChild(el("dt", null, p[0]));
+      dl.appendChild(el("dd", null, p[1]));
+    });
+    return dl;
+  }
+
+  // A paged list: fetchPage(cursor) -> api(...); render(item) -> <li>.
+  // A newer load of the same box (another unit picked meanwhile) wins; older answers are dropped.
+  async function pagedList(box, fetchPage, render, empty) {
+    var gen = (box.wsGen || 0) + 1;
+    box.wsGen = gen;
+    box.textContent = "";
+    box.setAttribute("aria-busy", "true");
+    var list = el("ul", "ws-records");
+    var more = button(MSG.more, "ws-button ws-button--plain ws-more");
+    var status = el("p", "ws-staff__status", MSG.loading);
+    box.appendChild(status);
+    async function page(cursor) {
+      var r;
+      try { r = await fetchPage(cursor); } catch (e) {
+        if ((e && e.signedOut) || box.wsGen !== gen) return;
+        status.textContent = MSG.network;
+        return;
+      }
+      if (box.wsGen !== gen) return;
+      if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+        status.textContent = (r.body && r.body.title) || MSG.server;
+        return;
+      }
+      status.remove();
+      if (!cursor) {
+        if (!r.body.items.length) { box.appendChild(el("p", "ws-staff__empty", empty)); return; }
+        box.appendChild(list);
+      }
+      r.body.items.forEach(function (item) { if (item) list.appendChild(render(item)); });
+      more.remove();
+      if (r.body.next_cursor) {
+        more.onclick = function () {
+          more.disabled = true;
+          page(r.body.next_cursor).then(function () { more.disabled = false; });
+        };
+        box.appendChild(more);
+      }
+    }
+    await page(null);
+    if (box.wsGen === gen) box.setAttribute("aria-busy", "false");
+  }
+
+  /* ---------------------------------------------------------------- sign-in */
+
+  function bindSignIn(box) {
+    var form = box.querySelector("#ws-signin");
+    var step2 = box.querySelector("#ws-newpass");
+    if (!form || !step2) return;
+    messageBox(form);
+    messageBox(step2);
+    var notice = getItem(NOTICE);
+    removeItem(NOTICE);
+    if (loadSession()) { goOn(); return; }
+    if (notice) message(form, "info", notice);
+    var pending = null;  // {username, session} while a new password is asked for
+
+    function goOn() {
+      var next = getItem(NEXT);
+      removeItem(NEXT);
+      var rootPath = new URL(staffUrl("")).pathname;
+      var target = next && next.indexOf(rootPath) === 0 && next.indexOf("//") < 0 ? next : staffUrl("workbench/");
+      location.replace(target);
+    }
+
+    function failed(target, r) {
+      var t = r.type;
+      if (t === "NotAuthorizedException" || t === "UserNotFoundException") {
+        if (target === step2) { restart(MSG.challengeExpired); return; }
+        message(target, "error", MSG.badLogin);
+        var pw = form.querySelector('[name="password"]');
+        pw.value = "";
+        pw.focus();
+        return;
+      }
+      if (t === "InvalidPasswordException") {
+        fieldError(target, target === step2 ? "new_password" : "password", MSG.badNewPassword).focus();
+        return;
+      }
+      if (t === "PasswordResetRequiredException") { message(target, "error", MSG.resetRequired).focus(); return; }
+      if (t === "TooManyRequestsException" || t === "LimitExceededException" || t === "TooManyFailedAttemptsException") {
+        message(target, "error", MSG.tooMany).focus();
+        return;
+      }
+      if (t === "CodeMismatchException" || t === "ExpiredCodeException") { restart(MSG.challengeExpired); return; }
+      message(target, "error", MSG.signInFailed, [r.status >= 500 ? MSG.server : ""]).focus();
+    }
+
+    function restart(text) {
+      pending = null;
+      step2.reset();
+      clearErrors(step2);
+      step2.hidden = true;
+      form.hidden = false;
+      var pw = form.querySelector('[name="password"]');
+      pw.value = "";
+      if (text) message(form, "error", text);
+      form.querySelector('[name="username"]').focus();
+    }
+
+    async function attempt(target, action, payload) {
+      setBusy(target, true, MSG.signingIn);
+      try {
+        return await cognito(action, payload);
+      } catch (e) {
+        message(target, "error", e && e.network ? MSG.network : MSG.server).focus();
+        return null;
+      } finally {
+        setBusy(target, false);
+      }
+    }
+
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (form.getAttribute("aria-busy") === "true" || !check(form)) return;
+      var username = form.querySelector('[name="username"]').value.trim().toLowerCase();
+      var password = form.querySelector('[name="password"]').value;
+      var cfg;
+      try { cfg = await authConfig(); } catch (e) {
+        message(form, "error", e && e.network ? MSG.network : MSG.server).focus();
+        return;
+      }
+      var r = await attempt(form, "InitiateAuth", { AuthFlow: "USER_PASSWORD_AUTH", ClientId: cfg.client_id,
+        AuthParameters: { USERNAME: username, PASSWORD: password } });
+      if (!r) return;
+      if (r.ok && r.body.AuthenticationResult) {
+        saveSession(r.body.AuthenticationResult, null, username);
+        goOn();
+      } else if (r.ok && r.body.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+        pending = { username: username, session: r.body.Session, old: password };
+        form.querySelector('[name="password"]').value = "";
+        form.hidden = true;
+        step2.hidden = false;
+        clearErrors(step2);
+        step2.querySelector('[name="new_password"]').focus();
+      } else if (r.ok) {
+        message(form, "error", MSG.signInFailed).focus();  // a challenge this page does not handle
+      } else {
+        failed(form, r);
+      }
+    });
+
+    step2.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (step2.getAttribute("aria-busy") === "true" || !pending || !check(step2)) return;
+      var p1 = step2.querySelector('[name="new_password"]').value;
+      var p2 = step2.querySelector('[name="confirm"]').value;
+      if (!/[A-Z]/.test(p1) || !/[a-z]/.test(p1) || !/[0-9]/.test(p1) || !/[^A-Za-z0-9]/.test(p1)) {
+        fieldError(step2, "new_password", MSG.badNewPassword).focus();
+        return;
+      }
+      if (p1 === pending.old) { fieldError(step2, "new_password", MSG.sameAsOld).focus(); return; }
+      if (p1 !== p2) { fieldError(step2, "confirm", MSG.mismatch).focus(); return; }
+      var cfg = await authConfig();
+      var r = await attempt(step2, "RespondToAuthChallenge", { ChallengeName: "NEW_PASSWORD_REQUIRED",
+        ClientId: cfg.client_id, Session: pending.session,
+        ChallengeResponses: { USERNAME: pending.username, NEW_PASSWORD: p1 } });
+      if (!r) return;
+      if (r.ok && r.body.AuthenticationResult) {
+        saveSession(r.body.AuthenticationResult, null, pending.username);
+        pending = null;
+        goOn();
+      } else if (r.ok && r.body.Session) {
+        restart(MSG.signInFailed);
+      } else {
+        failed(step2, r);
+      }
+    });
+
+    step2.querySelector('[data-action="restart"]').addEventListener("click", function () { restart(""); });
+  }
+
+  /* ---------------------------------------------------------------- signed-in pages */
+
+  // Loads /api/me, shows who is signed in; resolves the person, or null when the page cannot go on.
+  async function signedIn(box) {
+    if (!loadSession()) toSignIn();
+    schedule();
+    var r;
+    try { r = await api("GET", "/me"); } catch (e) {
+      if (e && e.signedOut) return null;
+      loadFailed(box, MSG.network);
+      return null;
+    }
+    if (!r.ok || !r.body) {
+      loadFailed(box, (r.body && r.body.title) || MSG.server);
+      return null;
+    }
+    var loading = box.querySelector(".ws-staff__loading");
+    if (loading) loading.remove();
+    return r.body;
+  }
+
+  function loadFailed(box, text) {
+    var loading = box.querySelector(".ws-staff__loading");
+    if (loading) loading.remove();
+    var p = el("p", "ws-staff__notice", text);
+    p.setAttribute("role", "alert");
+    box.appendChild(p);
+    var again = button("重新加载", "ws-button");
+    again.addEventListener("click", function () { location.reload(); });
+    box.appendChild(again);
+  }
+
+  function signOutButton(cls) {
+    var b = button(MSG.signOut, "ws-button ws-signout " + (cls || ""));
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      signOut();
+    });
+    return b;
+  }
+
+  // The bar on top of every staff page but the workbench: who, unit, back to the workbench.
+  function whoBar(box, me) {
+    var bar = el("div", "ws-whoami");
+    var who = el("p", "ws-whoami__who");
+    who.appendChild(el("span", "ws-whoami__name", me.name || me.id));
+    who.appendChild(el("span", "ws-whoami__unit", me.unit_name));
+    who.appendChild(el("span", "ws-whoami__roles", (me.role_labels || roleLabels(me.roles)).join("、")));
+    bar.appendChild(who);
+    var actions = el("p", "ws-whoami__actions");
+    var back = el("a", "ws-button ws-button--plain", MSG.backToWorkbench);
+    back.href = staffUrl("workbench/");
+    actions.appendChild(back);
+    actions.appendChild(signOutButton("ws-button--plain"));
+    bar.appendChild(actions);
+    box.insertBefore(bar, box.firstChild);
+  }
+
+  function forbidden(box) {
+    var p = el("p", "ws-staff__notice", MSG.forbidden);
+    p.setAttribute("role", "alert");
+    box.appendChild(p);
+  }
+
+  async function bindWorkbench(box) {
+    var me = await signedIn(box);
+    if (!me) return;
+    var card = el("section", "ws-me");
+    card.setAttribute("aria-label", "当前登录");
+    card.appendChild(el("p", "ws-me__name", me.name || me.id));
+    if (me.name && me.id) card.appendChild(el("p", "ws-me__id", "登录名：" + me.id));
+    card.appendChild(el("p", "ws-me__unit", me.unit_name));
+    var roles = el("ul", "ws-chips");
+    roles.setAttribute("aria-label", "角色");
+    (me.role_labels && me.role_labels.length ? me.role_labels : roleLabels(me.roles)).forEach(function (label) {
+      roles.appendChild(el("li", "ws-chip", label));
+    });
+    card.appendChild(roles);
+    card.appendChild(signOutButton("ws-button--plain"));
+    box.appendChild(card);
+    box.appendChild(el("h2", null, MSG.myWork));
+    var pages = PAGES.filter(function (p) { return hasAny(me.roles, p.roles); });
+    if (!pages.length) {
+      box.appendChild(el("p", "ws-staff__empty", MSG.noPages));
+      return;
+    }
+    var nav = el("nav", "ws-staff-nav");
+    nav.setAttribute("aria-label", MSG.myWork);
+    var list = el("ul", "ws-tiles ws-staff-nav__list");
+    pages.forEach(function (p) {
+      var li = el("li");
+      var a = el("a", "ws-tile", p.title);
+      a.href = staffUrl(p.path);
+      a.appendChild(el("span", null, p.text));
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    nav.appendChild(list);
+    box.appendChild(nav);
+  }
+
+  function pageFor(kind) {
+    return PAGES.filter(function (p) { return p.path === kind + "/"; })[0];
+  }
+
+  // Shared start of an admin page: who is signed in, may they see it, may they write.
+  async function adminPage(box, kind) {
+    var me = await signedIn(box);
+    if (!me) return null;
+    whoBar(box, me);
+    var page = pageFor(kind);
+    if (page && !hasAny(me.roles, page.roles)) { forbidden(box); return null; }
+    var canWrite = hasAny(me.roles, WRITERS[kind] || []);
+    var body = box.querySelector(".ws-staff__body");
+    body.hidden = false;
+    Array.prototype.forEach.call(body.querySelectorAll('[data-needs="write"]'), function (n) { n.hidden = !canWrite; });
+    if (!canWrite) body.insertBefore(el("p", "ws-staff__notice", MSG.readOnly), body.firstChild);
+    return { me: me, canWrite: canWrite, body: body };
+  }
+
+  /* ---------------------------------------------------------------- 组织与人员 */
+
+  async function bindOrg(box) {
+    var ctx = await adminPage(box, "org");
+    if (!ctx) return;
+    var me = ctx.me;
+    var body = ctx.body;
+    var select = body.querySelector("#org-unit");
+    var unitsStatus = body.querySelector('[data-role="units-status"]');
+    var staffBox = body.querySelector('[data-role="staff-list"]');
+    var units = {};
+    var current = me.unit_id;
+    if (!hasAny(me.roles, ["city_admin"])) {
+      var opt = body.querySelector('[data-role-option="city_admin"]');
+      if (opt) opt.remove();
+    }
+
+    function showUnitName() {
+      var u = units[current];
+      Array.prototype.forEach.call(body.querySelectorAll('[data-role="unit-name"]'), function (n) {
+        n.textContent = u ? u.name : current;
+      });
+    }
+
+    async function loadUnits(keep) {
+      unitsStatus.textContent = MSG.loading;
+      var items = [];
+      var cursor = null;
+      for (var i = 0; i < 100; i++) {
+        var r;
+        try {
+          r = await publicGet("/units/" + encodeURIComponent(me.unit_id) + "/subtree" +
+            (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+        } catch (e) {
+          if (!(e && e.signedOut)) unitsStatus.textContent = MSG.network;
+          return;
+        }
+        if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+          unitsStatus.textContent = (r.body && r.body.title) || MSG.server;
+          return;
+        }
+        items = items.concat(r.body.items);
+        cursor = r.body.next_cursor;
+        if (!cursor) break;
+      }
+      var top = items.reduce(function (m, u) { return Math.min(m, u.depth || 0); }, Infinity);
+      select.textContent = "";
+      units = {};
+      items.forEach(function (u) {
+        units[u.id] = u;
+        var indent = new Array(Math.max(0, (u.depth || 0) - top) + 1).join("　");
+        var o = el("option", null, indent + u.name + (u.kind_label ? "（" + u.kind_label + "）" : ""));
+        o.value = u.id;
+        select.appendChild(o);
+      });
+      if (!units[keep]) keep = me.unit_id;
+      select.value = keep;
+      current = keep;
+      unitsStatus.textContent = "共 " + items.length + " 个单位";
+      showUnitName();
+    }
+
+    function renderStaff(s) {
+      var li = el("li", "ws-record" + (s.status === "disabled" ? " ws-record--off" : ""));
+      li.appendChild(el("h3", "ws-record__title", s.name + (s.username === me.id ? MSG.you : "")));
+      li.appendChild(facts([
+        [MSG.username, s.username],
+        [MSG.roles, roleLabels(s.roles).join("、")],
+        [MSG.status, s.status === "disabled" ? MSG.disabled : MSG.active],
+        [MSG.createdAt, s.created_at ? shanghai(s.created_at) : ""],
+        [MSG.createdBy, s.created_by]
+      ]));
+      if (ctx.canWrite && s.status !== "disabled" && s.username !== me.id) {
+        var actions = el("div", "ws-record__actions");
+        confirmAction(actions, MSG.disable, fmt(MSG.confirmDisable, s.name + "（" + s.username + "）"),
+          async function (key) {
+            var r = await api("POST", "/admin/staff/" + encodeURIComponent(s.username) + "/disable", undefined, key);
+            if (r.ok) loadStaff();
+            return r;
+          });
+        li.appendChild(actions);
+      }
+      return li;
+    }
+
+    function loadStaff() {
+      return pagedList(staffBox, function (cursor) {
+        return api("GET", "/admin/units/" + encodeURIComponent(current) + "/staff" +
+          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      }, renderStaff, MSG.noStaff);
+    }
+
+    select.addEventListener("change", function () {
+      current = select.value;
+      showUnitName();
+      var old = body.querySelectorAll(".ws-secret");
+      Array.prototype.forEach.call(old, function (n) { n.remove(); });
+      loadStaff();
+    });
+
+    var staffForm = body.querySelector("#org-new-staff");
+    bindWriteForm(staffForm, {
+      extra: function () { return { unit_id: current }; },
+      send: function (data, key) { return api("POST", "/admin/staff", data, key); },
+      done: function (created) {
+        showSecret(staffForm, MSG.staffCreated + "：" + (created.name || "") + "（" + (created.username || "") + "）",
+          MSG.tempPasswordTitle, String(created.temporary_password || ""), MSG.tempPasswordWarn);
+        loadStaff();
+      }
+    });
+    var unitForm = body.querySelector("#org-new-unit");
+    bindWriteForm(unitForm, {
+      extra: function () { return { parent_id: current }; },
+      send: function (data, key) { return api("POST", "/admin/units", data, key); },
+      done: function (unit) {
+        message(unitForm, "ok", fmt(MSG.unitCreated, unit.name || ""));
+        loadUnits(current);
+      }
+    });
+
+    await loadUnits(me.unit_id);
+    await loadStaff();
+  }
+
+  /* ---------------------------------------------------------------- 合作应用 */
+
+  async function bindPartners(box) {
+    var ctx = await adminPage(box, "partners");
+    if (!ctx) return;
+    var body = ctx.body;
+    var listBox = body.querySelector('[data-role="partner-list"]');
+
+    function renderPartner(p) {
+      var li = el("li", "ws-record" + (p.status === "revoked" ? " ws-record--off" : ""));
+      li.appendChild(el("h3", "ws-record__title", p.name));
+      li.appendChild(facts([
+        [MSG.channel, p.channel],
+        [MSG.operations, (p.operations || []).map(function (o) { return OPERATION_LABELS[o] || o; }).join("、")],
+        [MSG.status, p.status === "revoked" ? MSG.revoked : MSG.active],
+        [MSG.issuedAt, p.created_at ? shanghai(p.created_at) : ""],
+        [MSG.issuedBy, p.created_by],
+        [MSG.revokedAt, p.revoked_at ? shanghai(p.revoked_at) : ""]
+      ]));
+      if (ctx.canWrite && p.status !== "revoked") {
+        var actions = el("div", "ws-record__actions");
+        confirmAction(actions, MSG.revoke, fmt(MSG.confirmRevoke, p.name), async function (key) {
+          var r = await api("POST", "/admin/partners/" + encodeURIComponent(p.id) + "/revoke", undefined, key);
+          if (r.ok) loadPartners();
+          return r;
+        });
+        li.appendChild(actions);
+      }
+      return li;
+    }
+
+    function loadPartners() {
+      return pagedList(listBox, function (cursor) {
+        return api("GET", "/admin/partners" + (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      }, renderPartner, MSG.noPartners);
+    }
+
+    var form = body.querySelector("#partner-new");
+    bindWriteForm(form, {
+      send: function (data, key) { return api("POST", "/admin/partners", data, key); },
+      done: function (issued) {
+        showSecret(form, MSG.partnerIssued + "：" + (issued.name || ""), MSG.keyTitle, String(issued.key || ""),
+          MSG.keyWarn);
+        loadPartners();
+      }
+    });
+    await loadPartners();
+  }
+
+  /* ---------------------------------------------------------------- bind */
+
+  var BINDERS = { signin: bindSignIn, workbench: bindWorkbench, org: bindOrg, partners: bindPartners };
+
+  function init() {
+    var box = document.querySelector(".ws-staff[data-ws-staff]");
+    if (!box) {
+      if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
+      return;
+    }
+    if (box.dataset.wsBound) return;
+    box.dataset.wsBound = "1";
+    root = new URL(box.dataset.root || "./", location.href).href;
+    var bind = BINDERS[box.dataset.wsStaff];
+    if (!bind) return;
+    Promise.resolve().then(function () { return bind(box); }).catch(function (e) {
+      if (e && e.signedOut) return;  // on the way to sign-in
+      loadFailed(box, e && e.network ? MSG.network : MSG.server);
+    });
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,93 @@
+"""Helpers for browser tests against the FULL local stack (tools.localstack): the built portal and
+the API on one origin, Cognito on moto's server. Used by test_staff.py."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+STAFF_SEED = ROOT / "tools" / "seed" / "staff.json"
+
+
+def demo_password() -> str:
+    return str(json.loads(STAFF_SEED.read_text(encoding="utf-8"))["password"])
+
+
+@dataclass
+class Running:
+    url: str
+    cognito: str  # Cognito endpoint (moto's server) the browser talks to
+    warning: str | None
+
+
+@contextmanager
+def full_stack(site_dir: Path) -> Iterator[Running]:
+    """Start tools.localstack on an ephemeral port with its own data directory; stop it after."""
+    from tools.localstack import start_stack
+
+    with tempfile.TemporaryDirectory(prefix="ws-stack-") as tmp:
+        stack, warning = start_stack(Path(tmp), port=0, site_dir=site_dir)
+        try:
+            yield Running(stack.url, stack.aux.endpoint, warning)
+        finally:
+            stack.stop()
+
+
+@dataclass
+class Watch:
+    """What a page asked for and complained about. Cognito's 400 answers (a wrong password is
+    one) make Chromium log 'Failed to load resource'; those are expected and left out."""
+
+    cognito: str
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> Any:
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"))
+        return page
+
+    def _console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        url = (msg.location or {}).get("url", "")
+        if url.startswith(self.cognito) and "status of 400" in msg.text:
+            return
+        self.console_errors.append(f"{msg.text} ({url})")
+
+    def foreign_hosts(self) -> set[str]:
+        hosts = {
+            urlsplit(u).hostname or "" for u in self.requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+        }
+        return {h for h in hosts if h != "127.0.0.1"}
+
+
+def axe_problems(page: Any, label: str) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    problems = []
+    for v in Axe().run(page).response["violations"]:
+        if v.get("impact") in ("serious", "critical"):
+            targets = [n.get("target") for n in v.get("nodes", [])][:3]
+            problems.append(f"{label}: {v['id']} ({v['impact']}) {targets}")
+    return problems
+
+
+def storage_dump(page: Any) -> dict[str, dict[str, str]]:
+    """Everything in the tab's sessionStorage and localStorage."""
+    result: dict[str, dict[str, str]] = page.evaluate(
+        """() => {
+          const dump = s => Object.fromEntries(Array.from({length: s.length}, (_, i) => s.key(i))
+            .map(k => [k, s.getItem(k)]));
+          return {session: dump(sessionStorage), local: dump(localStorage)};
+        }"""
+    )
+    return result
