@@ -16,6 +16,7 @@ help:
 	@echo "make package  the deployable CloudFormation template under build/package"
 	@echo "make deploy   package and deploy to AWS (needs AWS credentials; see README)"
 	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
+	@echo "make export   the local table to var/export-<timestamp>.jsonl (DynamoDB JSON); make import FROM=file"
 	@echo "make openapi  regenerate the partner-developer page (site/developers) from the app"
 
 $(VENV)/.installed: requirements-dev.lock
@@ -34,8 +35,10 @@ $(SITE_DIR)/index.html: $(VENV)/.installed $(SITE_SOURCES)
 
 site: $(SITE_DIR)/index.html
 
+PORT ?= 8000
+
 run: deps site
-	$(PY) -m tools.localstack --port 8000 --data var
+	$(PY) -m tools.localstack --port $(PORT) --data var
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions tools tests
@@ -51,8 +54,8 @@ test: lint typecheck site pytest package
 package: $(VENV)/.installed
 	$(PY) -m tools.package --out build/package
 
-deploy: package
-	$(PY) -m tools.deploy
+deploy: package site  # make deploy ARGS="--artifact-bucket my-bucket --parameter PortalDomainName=..."
+	$(PY) -m tools.deploy $(ARGS)
 
 bench: deps site
 	$(PY) -m tools.bench
@@ -65,6 +68,13 @@ lock: $(VENV)/.installed
 
 openapi: $(VENV)/.installed
 	$(PY) -m tools.openapi_page
+
+.PHONY: export import
+export: $(VENV)/.installed  # make export [ARGS="--endpoint http://127.0.0.1:PORT"]; stop `make run` first otherwise
+	$(PY) -m tools.backup $(ARGS) export --out var/export-$$(date -u +%Y%m%dT%H%M%SZ).jsonl
+
+import: $(VENV)/.installed  # make import FROM=var/export-....jsonl [ARGS="--endpoint ..."]
+	$(PY) -m tools.backup $(ARGS) import --from $(FROM)
 
 first-admin: $(VENV)/.installed  # make first-admin ARGS="--username li.ming --name 李明 --seed-tree"
 	$(PY) -m tools.first_admin $(ARGS)
