@@ -52,3 +52,7 @@ def delete_user(username: str) -> None:
 
 def disable_user(username: str) -> None:
     _client().admin_disable_user(UserPoolId=settings().cognito_user_pool_id, Username=username)
+
+
+def enable_user(username: str) -> None:
+    _client().admin_enable_user(UserPoolId=settings().cognito_user_pool_id, Username=username)

@@ -56,7 +56,7 @@ class UnitIn(RequestModel):
                     Field(title="组织名称")]
     kind: Annotated[UnitKind, Field(title="组织类别")]
     parent_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), Field(title="上级工会")]
-    county: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=20), SINGLE_LINE,
+    county: Annotated[Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), SINGLE_LINE] | None,
                       Field(title="所在县市区")] = None
 
 

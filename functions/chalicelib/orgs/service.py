@@ -121,7 +121,11 @@ def disable_staff(username: str, by: Principal) -> Staff:
     if record["status"] == "disabled":
         return _staff(record)
     cognito.disable_user(username)
-    db.versioned_update(*store.staff_key(username), {"status": "disabled"}, record["version"], extra_ops=[
-        audit.entry(actor=by.actor, action="staff.disable", entity="staff", entity_id=username,
-                    unit_id=record["unit_id"], before={"status": "active"}, after={"status": "disabled"})])
+    try:
+        db.versioned_update(*store.staff_key(username), {"status": "disabled"}, record["version"], extra_ops=[
+            audit.entry(actor=by.actor, action="staff.disable", entity="staff", entity_id=username,
+                        unit_id=record["unit_id"], before={"status": "active"}, after={"status": "disabled"})])
+    except Exception:
+        cognito.enable_user(username)  # keep the pool and the table in step
+        raise
     return _staff({**record, "status": "disabled"})
