@@ -35,7 +35,9 @@ def principal_from_credential(credential: str) -> Principal:
     claims = tokens.verify(credential)
     try:
         path = _unit_path(claims.unit_id)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status != 404:
+            raise  # the table is unreachable: not the caller's fault, so no refusal
         raise tokens.InvalidToken("unknown unit") from None
     return Principal(kind=STAFF, id=claims.username, unit_id=claims.unit_id, unit_path=path,
                      roles=claims.roles, name=claims.name)
