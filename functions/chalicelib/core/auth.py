@@ -15,7 +15,8 @@ from chalicelib.core import errors
 STAFF = "staff"
 PARTNER = "partner"
 
-ROLES = ("city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor")
+ROLES = ("city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor",
+         "counsellor")
 ROLE_LABELS = {
     "city_admin": "市总管理员",
     "unit_admin": "单位管理员",
@@ -24,6 +25,7 @@ ROLE_LABELS = {
     "contact_person": "一对一联系人",
     "finance": "财务",
     "auditor": "审计（只读）",
+    "counsellor": "心理咨询师",
 }
 
 

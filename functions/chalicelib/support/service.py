@@ -1,18 +1,19 @@
-"""Support requests: intake from the portal, partners and the hotline, routed to a unit."""
+"""Support requests: intake from the portal, partners and the hotline, routed to a unit, and the
+staff work on them (queue, lifecycle, notes, reassignment, counsellors, roll-ups)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, refs
+from chalicelib.core import audit, auth, db, errors, personal, refs
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import UnitKind
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
-from chalicelib.support.models import SupportRequestCreated, SupportRequestIn
+from chalicelib.support.models import HotlineIntakeIn, SupportRequestCreated, SupportRequestIn
 
 STATUS_LABELS = {
     "submitted": "已提交，等待受理",
@@ -26,8 +27,31 @@ STATUS_LABELS = {
 CONSENT_PURPOSE = "support_request"
 _COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
 
+# Roles that work requests in their unit's subtree; auditors read them; a counsellor works only
+# the requests assigned to them, wherever they are.
+ACT = ("caseworker", "unit_admin", "city_admin")
+READ = (*ACT, "auditor")
+COUNSELLOR = "counsellor"
 
-def _route(body: SupportRequestIn) -> tuple[str, str]:
+# Allowed status changes. A request is finished (and leaves the open list) in TERMINAL.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"accepted", "rejected"}),
+    "accepted": frozenset({"in_progress", "callback", "rejected"}),
+    "in_progress": frozenset({"callback", "resolved", "closed", "rejected"}),
+    "callback": frozenset({"callback", "accepted", "in_progress", "closed"}),
+    "resolved": frozenset(),
+    "closed": frozenset(),
+    "rejected": frozenset(),
+}
+TERMINAL = frozenset({"resolved", "closed", "rejected"})
+
+
+def now_seconds() -> str:
+    """Now in the due times' own format (UTC, whole seconds), so the two compare as strings."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _route(body: SupportRequestIn | HotlineIntakeIn) -> tuple[str, str, str]:
     """The unit that handles the request: the requester's own union if known, else the county's."""
     try:
         county = orgs.get_unit(body.county_unit_id)
@@ -35,34 +59,51 @@ def _route(body: SupportRequestIn) -> tuple[str, str]:
         county = None
     if county is None or county.kind not in _COUNTY_KINDS:
         raise errors.validation_failed([FieldError("county_unit_id", "所在县市区不是可选的值")])
+    unit_id = county.id
     if body.unit_id:
         try:
-            own = orgs.get_unit(body.unit_id)
+            unit_id = orgs.get_unit(body.unit_id).id
         except errors.ProblemError:
             raise errors.validation_failed([FieldError("unit_id", "所在单位的工会不存在")]) from None
-        return own.id, own.name
-    return county.id, county.name
+    unit = orgs.get_unit(unit_id)
+    return unit.id, unit.name, orgs.unit_path(unit.id)
+
+
+def chain(unit_path: str) -> list[str]:
+    """The unit and each of its ancestors, from a materialised path like /city/taishan/x/."""
+    return [part for part in unit_path.split("/") if part]
 
 
 def submit(body: SupportRequestIn, caller: Principal | None) -> SupportRequestCreated:
     """A request from the portal (caller None) or a partner app (its channel is recorded)."""
     channel = caller.channel if caller else "portal"
     actor = caller.actor if caller else "public"
-    unit_id, unit_name = _route(body)
+    return _create(body, channel, actor, None, caller.id if caller else None)
+
+
+def hotline_intake(body: HotlineIntakeIn, operator: Principal) -> SupportRequestCreated:
+    """A call to the hotline typed in by an operator: channel hotline, the operator recorded."""
+    return _create(body, "hotline", operator.actor, operator.id, None)
+
+
+def _create(body: SupportRequestIn | HotlineIntakeIn, channel: str, actor: str, operator: str | None,
+            partner_id: str | None) -> SupportRequestCreated:
+    unit_id, unit_name, unit_path = _route(body)
     now = datetime.now(UTC)
     created_at = audit.now_iso()
     due_at = (now + timedelta(hours=CATEGORIES[body.category].due_hours)).isoformat(timespec="seconds")
     due_at = due_at.replace("+00:00", "Z")
     phone_hash = personal.keyed_hash("phone", body.phone)
+    consent_version = getattr(body, "consent_version", "hotline-oral")
 
     def build(reference: str) -> list[db.Op]:
         record: dict[str, Any] = {
             "type": "support_request", "reference": reference, "category": body.category,
             "description": body.description, "name": body.name, "phone": body.phone, "phone_hash": phone_hash,
-            "county_unit_id": body.county_unit_id, "unit_id": unit_id, "frontline": body.frontline.value,
-            "channel": channel, "status": "submitted", "version": 1, "created_at": created_at,
-            "updated_at": created_at, "due_at": due_at,
-            "consent": {"purpose": CONSENT_PURPOSE, "version": body.consent_version, "at": created_at},
+            "county_unit_id": body.county_unit_id, "unit_id": unit_id, "unit_path": unit_path,
+            "frontline": body.frontline.value, "channel": channel, "status": "submitted", "version": 1,
+            "created_at": created_at, "updated_at": created_at, "due_at": due_at, "callback_attempts": 0,
+            "consent": {"purpose": CONSENT_PURPOSE, "version": consent_version, "at": created_at},
         }
         for optional in ("relation", "contact_time"):
             value = getattr(body, optional)
@@ -70,14 +111,21 @@ def submit(body: SupportRequestIn, caller: Principal | None) -> SupportRequestCr
                 record[optional] = value
         if body.unit_id:
             record["requested_unit_id"] = body.unit_id
+        if operator:
+            record["operator"] = operator
         pk, sk = store.request_key(reference)
-        return [
+        ops = [
             db.put_new(store.request_item(record)),
-            *refs.index_ops(reference, "support", pk, sk, body.phone, created_at, caller.id if caller else None),
+            *refs.index_ops(reference, "support", pk, sk, body.phone, created_at, partner_id),
             db.put_new(store.caller_item(phone_hash, reference, created_at, body.category)),
+            db.put_new(store.open_item(record)),
+            *[store.counter_op(u, body.category, {"total": 1, "submitted": 1}) for u in chain(unit_path)],
             audit.entry(actor=actor, action="support.submit", entity="support", entity_id=reference,
                         unit_id=unit_id, after=record),
         ]
+        if operator:
+            ops.append(db.put_new(store.intake_item(operator, reference, created_at, body.category)))
+        return ops
 
     reference = refs.create_with_reference(build)
     return SupportRequestCreated(reference=reference, status="submitted", status_label=STATUS_LABELS["submitted"],
@@ -95,3 +143,39 @@ def public_status(record: dict[str, Any]) -> dict[str, Any]:
         "message": record.get("public_message"),
         "unit_name": orgs.get_unit(record["unit_id"]).name,
     }
+
+
+# --- who may see and work a request -------------------------------------------------------------
+
+def can_read(by: Principal, record: dict[str, Any]) -> bool:
+    if by.roles & set(READ) and by.covers(record["unit_path"]):
+        return True
+    return COUNSELLOR in by.roles and record.get("counsellor") == by.id
+
+
+def can_work(by: Principal, record: dict[str, Any]) -> bool:
+    if by.roles & set(ACT) and by.covers(record["unit_path"]):
+        return True
+    return COUNSELLOR in by.roles and record.get("counsellor") == by.id
+
+
+def load(reference: str, by: Principal, work: bool = False) -> dict[str, Any]:
+    """The request, or 404 alike when it does not exist or lies outside what the caller may see."""
+    record = store.get_request(reference.upper(), consistent=True)
+    if record is None or not (can_work(by, record) if work else can_read(by, record)):
+        raise errors.not_found()
+    return record
+
+
+def unit_path_in_scope(unit_id: str, by: Principal) -> str:
+    """The unit's path when it is in the caller's subtree; 404 alike for a missing unit."""
+    try:
+        path = orgs.unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return path
+
+
+def is_overdue(record: dict[str, Any], now: str | None = None) -> bool:
+    return record["status"] not in TERMINAL and str(record["due_at"]) < (now or now_seconds())

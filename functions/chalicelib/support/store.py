@@ -1,16 +1,31 @@
 """Support requests in the one table.
 
-  request          PK=SUPPORT#<ref>      SK=REQUEST
-  unit queue       GSI1PK=QUEUE#<unit>   GSI1SK=<created_at>#<ref>
-  by caller        PK=PHONE#<phone hash> SK=SUPPORT#<created_at>#<ref>   (hotline: earlier requests)
-  reference        PK=REF#<ref>          SK=REF                          (core.refs)
+  request          PK=SUPPORT#<ref>          SK=REQUEST
+  unit queue       GSI1PK=QUEUE#<unit>       GSI1SK=<created_at>#<ref>       (on the request item)
+  staff note       PK=SUPPORT#<ref>          SK=NOTE#<at>#<random>
+  open request     PK=OPEN#<unit>            SK=<due_at>#<ref>               (deleted when finished)
+  by caller        PK=PHONE#<phone hash>     SK=SUPPORT#<created_at>#<ref>   (hotline: earlier requests)
+  hotline intake   PK=INTAKE#<operator>      SK=<created_at>#<ref>           (an operator's own calls)
+  counsellor       PK=COUNSELLORS            SK=<username>                   (the city's pool)
+  counsellor case  PK=COUNSELLOR#<username>  SK=<created_at>#<ref>           (what one counsellor sees)
+  counter          PK=COUNT#<unit>           SK=CAT#<category>               (the unit's subtree)
+  reference        PK=REF#<ref>              SK=REF                          (core.refs)
+
+Counters hold, for a unit and everything under it, one number per status and `total`; every
+create, transition and reassignment updates the counters of the unit and each ancestor in the
+same transaction as the change (a tree is at most ~6 deep, well inside 100 items).
+Overdue requests of a unit are one Query: open items with SK (due time) before now.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+
 from chalicelib.core import db
+
+COUNSELLORS = "COUNSELLORS"
 
 
 def request_key(reference: str) -> tuple[str, str]:
@@ -19,8 +34,12 @@ def request_key(reference: str) -> tuple[str, str]:
 
 def request_item(record: dict[str, Any]) -> dict[str, Any]:
     pk, sk = request_key(record["reference"])
-    return {"PK": pk, "SK": sk, "GSI1PK": f"QUEUE#{record['unit_id']}",
+    return {"PK": pk, "SK": sk, "GSI1PK": queue_pk(record["unit_id"]),
             "GSI1SK": f"{record['created_at']}#{record['reference']}", **record}
+
+
+def queue_pk(unit_id: str) -> str:
+    return f"QUEUE#{unit_id}"
 
 
 def caller_item(phone_hash: str, reference: str, created_at: str, category: str) -> dict[str, Any]:
@@ -28,5 +47,119 @@ def caller_item(phone_hash: str, reference: str, created_at: str, category: str)
             "reference": reference, "category": category, "created_at": created_at}
 
 
-def get_request(reference: str) -> dict[str, Any] | None:
-    return db.get(*request_key(reference))
+def get_request(reference: str, consistent: bool = False) -> dict[str, Any] | None:
+    return db.get(*request_key(reference), consistent=consistent)
+
+
+# --- open items: one per unfinished request, sorted by due time ---------------------------------
+
+def open_key(unit_id: str, due_at: str, reference: str) -> tuple[str, str]:
+    return f"OPEN#{unit_id}", f"{due_at}#{reference}"
+
+
+def open_item(record: dict[str, Any]) -> dict[str, Any]:
+    pk, sk = open_key(record["unit_id"], record["due_at"], record["reference"])
+    return {"PK": pk, "SK": sk, "type": "support_open", "reference": record["reference"]}
+
+
+def overdue_page(unit_id: str, now: str, limit: int, start: dict[str, Any] | None) -> tuple[list[str], Any]:
+    """References of the unit's unfinished requests whose due time has passed, most overdue first."""
+    params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now),
+                              "Limit": limit}
+    if start:
+        params["ExclusiveStartKey"] = start
+    response = db.table().query(**params)
+    return [str(i["reference"]) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+
+def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: str | None,
+               category: str | None) -> tuple[list[dict[str, Any]], Any]:
+    """One page of a unit's queue (oldest first), optionally filtered by status and category."""
+    params: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(queue_pk(unit_id)),
+                              "Limit": limit}
+    condition: ConditionBase | None = None
+    if status:
+        condition = Attr("status").eq(status)
+    if category:
+        condition = Attr("category").eq(category) if condition is None else condition & Attr("category").eq(category)
+    if condition is not None:
+        params["FilterExpression"] = condition
+    if start:
+        params["ExclusiveStartKey"] = start
+    response = db.table().query(**params)
+    return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+def note_item(reference: str, at: str, suffix: str, text: str, author: str) -> dict[str, Any]:
+    pk, _ = request_key(reference)
+    return {"PK": pk, "SK": f"NOTE#{at}#{suffix}", "type": "support_note", "text": text, "author": author, "at": at}
+
+
+def notes(reference: str) -> list[dict[str, Any]]:
+    items, _ = db.query(request_key(reference)[0], "NOTE#", limit=200)
+    return items
+
+
+# --- hotline intakes ------------------------------------------------------------------------------
+
+def intake_item(operator: str, reference: str, created_at: str, category: str) -> dict[str, Any]:
+    return {"PK": f"INTAKE#{operator}", "SK": f"{created_at}#{reference}", "type": "hotline_intake",
+            "reference": reference, "category": category, "created_at": created_at}
+
+
+def intakes(operator: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+    return db.query(f"INTAKE#{operator}", limit=limit, start_key=start, forward=False)
+
+
+def caller_links(phone_hash: str, limit: int = 20) -> list[dict[str, Any]]:
+    items, _ = db.query(f"PHONE#{phone_hash}", "SUPPORT#", limit=limit, forward=False)
+    return items
+
+
+# --- counsellors ----------------------------------------------------------------------------------
+
+def counsellor_key(username: str) -> tuple[str, str]:
+    return COUNSELLORS, username
+
+
+def get_counsellor(username: str) -> dict[str, Any] | None:
+    return db.get(*counsellor_key(username))
+
+
+def counsellors() -> list[dict[str, Any]]:
+    items, _ = db.query(COUNSELLORS, limit=500)
+    return items
+
+
+def counsellor_case_key(username: str, created_at: str, reference: str) -> tuple[str, str]:
+    return f"COUNSELLOR#{username}", f"{created_at}#{reference}"
+
+
+def counsellor_cases(username: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+    return db.query(f"COUNSELLOR#{username}", limit=limit, start_key=start, forward=False)
+
+
+# --- counters -------------------------------------------------------------------------------------
+
+def counter_key(unit_id: str, category: str) -> tuple[str, str]:
+    return f"COUNT#{unit_id}", f"CAT#{category}"
+
+
+def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
+    """ADD each delta to the counter item (created on first use)."""
+    names = {"#t": "type", "#u": "unit_id", "#c": "category"}
+    values: dict[str, Any] = {":t": "support_count", ":u": unit_id, ":c": category}
+    adds = []
+    for i, (field, delta) in enumerate(sorted(deltas.items())):
+        names[f"#d{i}"] = field
+        values[f":d{i}"] = delta
+        adds.append(f"#d{i} :d{i}")
+    expression = "SET #t = :t, #u = :u, #c = :c ADD " + ", ".join(adds)
+    return db.update(*counter_key(unit_id, category), expression, names=names, values=values)
+
+
+def counters(unit_id: str) -> list[dict[str, Any]]:
+    items, _ = db.query(f"COUNT#{unit_id}", "CAT#", limit=100)
+    return items

@@ -1,0 +1,243 @@
+"""What staff read: a request in full, a unit's queue, overdue requests over a subtree, roll-up
+counts, the xlsx export, a counsellor's cases, a caller's earlier requests and an operator's intakes."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+
+from chalicelib.core import audit, errors, pagination, personal
+from chalicelib.core.auth import Principal
+from chalicelib.orgs import service as orgs
+from chalicelib.support import store
+from chalicelib.support.categories import CATEGORIES
+from chalicelib.support.models import (
+    CallerHistory,
+    CallerRequest,
+    CategoryCount,
+    Counsellor,
+    CounsellorList,
+    Export,
+    HistoryEntry,
+    Note,
+    QueueItem,
+    QueuePage,
+    RequestDetail,
+    RollupPage,
+    RollupRow,
+    Status,
+)
+from chalicelib.support.service import (
+    ACT,
+    STATUS_LABELS,
+    TERMINAL,
+    TRANSITIONS,
+    is_overdue,
+    load,
+    now_seconds,
+    unit_path_in_scope,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PAGE = 50
+ACTION_LABELS = {
+    "support.submit": "提交",
+    "support.transition": "变更状态",
+    "support.note": "添加备注",
+    "support.assign": "改派",
+    "support.counsellor": "指派心理咨询师",
+}
+CHANNEL_LABELS = {"portal": "门户网站", "hotline": "12351 热线"}
+FRONTLINE_LABELS = {"no": "否", "personnel": "一线人员", "family": "一线人员家属"}
+
+
+def _sees_phone(by: Principal) -> bool:
+    """Roles that call requesters back see whole numbers; read-only roles see them masked."""
+    return bool(by.roles & {*ACT, "counsellor"})
+
+
+def queue_item(record: dict[str, Any], now: str | None = None) -> QueueItem:
+    return QueueItem(
+        reference=record["reference"], category=record["category"],
+        category_label=CATEGORIES[record["category"]].label, status=record["status"],
+        status_label=STATUS_LABELS[record["status"]], name=personal.mask_name(record["name"]),
+        phone=personal.mask_phone(record["phone"]), unit_id=record["unit_id"], channel=record["channel"],
+        frontline=record["frontline"], created_at=record["created_at"], due_at=record["due_at"],
+        overdue=is_overdue(record, now), version=record["version"], counsellor=record.get("counsellor"),
+        callback_attempts=int(record.get("callback_attempts", 0)))
+
+
+def detail(reference: str, by: Principal) -> RequestDetail:
+    record = load(reference, by)
+    return to_detail(record, by)
+
+
+def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:
+    history = []
+    for entry in audit.history("support", record["reference"], limit=200):
+        after = entry.get("after") or {}
+        history.append(HistoryEntry(action=entry["action"], action_label=ACTION_LABELS.get(entry["action"], "变更"),
+                                    actor=entry["actor"], at=entry["at"], status=after.get("status"),
+                                    unit_id=after.get("unit_id"), counsellor=after.get("counsellor")))
+    notes = [Note(text=n["text"], author=n["author"], at=n["at"]) for n in store.notes(record["reference"])]
+    phone = record["phone"] if _sees_phone(by) else personal.mask_phone(record["phone"])
+    return RequestDetail(
+        reference=record["reference"], category=record["category"],
+        category_label=CATEGORIES[record["category"]].label, description=record["description"],
+        name=record["name"], phone=phone, relation=record.get("relation"), county_unit_id=record["county_unit_id"],
+        unit_id=record["unit_id"], unit_name=orgs.get_unit(record["unit_id"]).name, frontline=record["frontline"],
+        contact_time=record.get("contact_time"), channel=record["channel"], operator=record.get("operator"),
+        status=record["status"], status_label=STATUS_LABELS[record["status"]], version=record["version"],
+        created_at=record["created_at"], updated_at=record["updated_at"], due_at=record["due_at"],
+        overdue=is_overdue(record), counsellor=record.get("counsellor"),
+        callback_attempts=int(record.get("callback_attempts", 0)), outcome=record.get("outcome"),
+        reason=record.get("reason"), public_message=record.get("public_message"),
+        allowed_transitions=sorted(TRANSITIONS[record["status"]]), notes=notes, history=history)
+
+
+def _filters(status: str | None, category: str | None) -> tuple[str | None, str | None]:
+    if status and status not in Status.__members__:
+        raise errors.bad_request("状态不是可选的值。", "status")
+    if category and category not in CATEGORIES:
+        raise errors.bad_request("求助类别不是可选的值。", "category")
+    return status or None, category or None
+
+
+def queue(unit_id: str, by: Principal, cursor: str | None, status: str | None = None,
+          category: str | None = None, overdue: bool = False) -> QueuePage:
+    """One page of a unit's own queue (oldest first), or with overdue=True its overdue requests."""
+    unit_path_in_scope(unit_id, by)
+    status, category = _filters(status, category)
+    now = now_seconds()
+    scope = f"support-queue:{unit_id}:{status}:{category}:{overdue}:{by.unit_path}"
+    start = pagination.decode_cursor(cursor, scope)
+    if overdue:
+        references, last = store.overdue_page(unit_id, now, PAGE, start)
+        records = [r for r in (store.get_request(ref) for ref in references) if r]
+        records = [r for r in records if (not status or r["status"] == status)
+                   and (not category or r["category"] == category)]
+    else:
+        records, last = store.queue_page(unit_id, PAGE, start, status, category)
+    return QueuePage(items=[queue_item(r, now) for r in records], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def overdue_in_subtree(unit_id: str, by: Principal, cursor: str | None) -> QueuePage:
+    """Overdue requests of the unit and the units under it, a page of units at a time."""
+    unit_path_in_scope(unit_id, by)
+    now = now_seconds()
+    units = orgs.subtree(unit_id, cursor, limit=25)
+    items = []
+    for unit in units.items:
+        references, _ = store.overdue_page(unit.id, now, 100, None)
+        items += [queue_item(r, now) for r in (store.get_request(ref) for ref in references) if r]
+    items.sort(key=lambda i: i.due_at)
+    return QueuePage(items=items, next_cursor=units.next_cursor)
+
+
+def rollup(unit_id: str, by: Principal, cursor: str | None) -> RollupPage:
+    """Counts per unit and category; each unit's numbers include the units under it."""
+    unit_path_in_scope(unit_id, by)
+    units = orgs.subtree(unit_id, cursor, limit=25)
+    rows = []
+    for unit in units.items:
+        categories = []
+        for item in store.counters(unit.id):
+            by_status = {s: int(item.get(s, 0)) for s in STATUS_LABELS}
+            open_count = sum(n for s, n in by_status.items() if s not in TERMINAL)
+            code = str(item["category"])
+            label = CATEGORIES[code].label if code in CATEGORIES else code
+            categories.append(CategoryCount(category=code, category_label=label, total=int(item.get("total", 0)),
+                                            open=open_count, by_status=by_status))
+        rows.append(RollupRow(unit_id=unit.id, unit_name=unit.name, depth=unit.depth,
+                              total=sum(c.total for c in categories), open=sum(c.open for c in categories),
+                              categories=categories))
+    return RollupPage(items=rows, next_cursor=units.next_cursor)
+
+
+EXPORT_LIMIT = 5000
+EXPORT_COLUMNS = ("查询编号", "类别", "状态", "姓名", "手机号码", "与求助人关系", "一线人员", "渠道", "提交时间",
+                  "应答期限", "是否逾期", "回电次数", "心理咨询师", "需要什么帮助", "给求助人的答复")
+
+
+def _local(iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def export(unit_id: str, by: Principal, status: str | None, category: str | None) -> Export:
+    """The unit's queue as an xlsx workbook; whole phone numbers only for roles that call back."""
+    unit_path_in_scope(unit_id, by)
+    status, category = _filters(status, category)
+    now = now_seconds()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "求助队列"
+    sheet.append(EXPORT_COLUMNS)
+    start: dict[str, Any] | None = None
+    rows = 0
+    while rows < EXPORT_LIMIT:
+        records, start = store.queue_page(unit_id, 200, start, status, category)
+        for r in records:
+            phone = r["phone"] if by.roles & set(ACT) else personal.mask_phone(r["phone"])
+            name = r["name"] if by.roles & set(ACT) else personal.mask_name(r["name"])
+            sheet.append([r["reference"], CATEGORIES[r["category"]].label, STATUS_LABELS[r["status"]], name, phone,
+                          r.get("relation", ""), FRONTLINE_LABELS.get(r["frontline"], ""),
+                          CHANNEL_LABELS.get(r["channel"], r["channel"]), _local(r["created_at"]), _local(r["due_at"]),
+                          "是" if is_overdue(r, now) else "否", int(r.get("callback_attempts", 0)),
+                          r.get("counsellor") or "", r["description"], r.get("public_message", "")])
+            rows += 1
+        if not start:
+            break
+    for column, width in zip("ABCDEFGHIJKLMNO", (14, 16, 14, 10, 14, 10, 10, 10, 17, 17, 8, 8, 12, 40, 30),
+                             strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    stamp = _local(now).replace("-", "").replace(" ", "-").replace(":", "")
+    return Export(filename=f"support-{unit_id}-{stamp}.xlsx",
+                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  content_base64=base64.b64encode(buffer.getvalue()).decode(), rows=rows)
+
+
+# --- counsellors, callers, operators -------------------------------------------------------------
+
+def counsellor_list() -> CounsellorList:
+    return CounsellorList(items=[Counsellor(username=c["SK"], name=c["name"], qualification=c["qualification"],
+                                            availability=c["availability"], active=bool(c["active"]),
+                                            open_cases=max(0, int(c.get("open_cases", 0))))
+                                 for c in store.counsellors()])
+
+
+def counsellor_cases(by: Principal, cursor: str | None) -> QueuePage:
+    scope = f"counsellor-cases:{by.id}"
+    links, last = store.counsellor_cases(by.id, PAGE, pagination.decode_cursor(cursor, scope))
+    records = [r for r in (store.get_request(link["reference"]) for link in links)
+               if r and r.get("counsellor") == by.id]
+    return QueuePage(items=[queue_item(r) for r in records], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def caller_history(phone: str, by: Principal) -> CallerHistory:
+    """A caller's earlier requests that lie in the caller's subtree, newest first."""
+    links = store.caller_links(personal.keyed_hash("phone", phone))
+    items = []
+    for link in links:
+        record = store.get_request(link["reference"])
+        if record is None or not by.covers(record["unit_path"]):
+            continue
+        items.append(CallerRequest(reference=record["reference"], category_label=CATEGORIES[record["category"]].label,
+                                   status_label=STATUS_LABELS[record["status"]], created_at=record["created_at"],
+                                   unit_name=orgs.get_unit(record["unit_id"]).name,
+                                   phone=personal.mask_phone(record["phone"])))
+    return CallerHistory(phone=personal.mask_phone(phone), items=items)
+
+
+def operator_intakes(by: Principal, cursor: str | None) -> QueuePage:
+    scope = f"hotline-intakes:{by.id}"
+    links, last = store.intakes(by.id, PAGE, pagination.decode_cursor(cursor, scope))
+    records = [r for r in (store.get_request(link["reference"]) for link in links) if r]
+    return QueuePage(items=[queue_item(r) for r in records], next_cursor=pagination.encode_cursor(last, scope))

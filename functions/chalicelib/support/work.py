@@ -1,0 +1,145 @@
+"""Working a request: status changes checked against the transition table and applied only to the
+version the caller read, staff notes, reassignment within the caller's subtree, and assignment
+to a counsellor. Each change writes its audit entry and the counters in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from chalicelib.core import audit, db, errors
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.support import store
+from chalicelib.support.models import AssignIn, CounsellorAssignIn, Note, NoteIn, TransitionIn
+from chalicelib.support.service import STATUS_LABELS, TERMINAL, TRANSITIONS, chain, load, unit_path_in_scope
+
+PSYCHOLOGICAL = "psychological"
+
+
+def _check_version(record: dict[str, Any], version: int) -> None:
+    if record["version"] != version:
+        raise errors.version_conflict()
+
+
+def _audit(by: Principal, action: str, record: dict[str, Any], before: dict[str, Any],
+           after: dict[str, Any]) -> db.Op:
+    return audit.entry(actor=by.actor, action=action, entity="support", entity_id=record["reference"],
+                       unit_id=after.get("unit_id", record["unit_id"]), before=before, after=after)
+
+
+def transition(reference: str, body: TransitionIn, by: Principal) -> dict[str, Any]:
+    """Move a request to another status. Returns the changed record."""
+    record = load(reference, by, work=True)
+    _check_version(record, body.version)
+    current, target = record["status"], body.to.value
+    if target not in TRANSITIONS[current]:
+        raise errors.conflict(f"当前状态为「{STATUS_LABELS[current]}」，不能变更为「{STATUS_LABELS[target]}」。",
+                              "invalid-transition")
+    problems = []
+    if target in ("resolved", "closed") and not body.outcome:
+        problems.append(FieldError("outcome", "办结或关闭时须填写办理结果"))
+    if target == "rejected" and not body.reason:
+        problems.append(FieldError("reason", "不予受理时须填写理由"))
+    if problems:
+        raise errors.validation_failed(problems)
+    at = audit.now_iso()
+    changes: dict[str, Any] = {"status": target, "updated_at": at, "updated_by": by.id}
+    if target == "accepted" and "accepted_by" not in record:
+        changes.update(accepted_by=by.id, accepted_at=at)
+    if target == "callback":
+        changes["callback_attempts"] = int(record.get("callback_attempts", 0)) + 1
+    for field in ("outcome", "reason", "public_message"):
+        value = getattr(body, field)
+        if value:
+            changes[field] = value
+    if target in TERMINAL:
+        changes["finished_at"] = at
+    ops: list[db.Op] = [_audit(by, "support.transition", record, {"status": current},
+                               {k: v for k, v in changes.items() if k != "updated_at"})]
+    if target != current:
+        ops += [store.counter_op(u, record["category"], {current: -1, target: 1}) for u in chain(record["unit_path"])]
+    if target in TERMINAL:
+        ops.append(db.delete(*store.open_key(record["unit_id"], record["due_at"], record["reference"])))
+        if record.get("counsellor"):
+            ops.append(_counsellor_load(record["counsellor"], -1))
+    version = db.versioned_update(*store.request_key(record["reference"]), changes, body.version, ops)
+    return {**record, **changes, "version": version}
+
+
+def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
+    """A staff-only note; the requester never sees it."""
+    record = load(reference, by, work=True)
+    at = audit.now_iso()
+    suffix = secrets.token_hex(4)
+    author = by.name or by.id
+    db.transact([
+        db.put_new(store.note_item(record["reference"], at, suffix, body.text, author)),
+        _audit(by, "support.note", record, {}, {"note": f"{at}#{suffix}"}),
+    ])
+    return Note(text=body.text, author=author, at=at)
+
+
+def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
+    """Move a request to another unit inside the caller's subtree."""
+    record = load(reference, by, work=True)
+    if not by.roles & {"caseworker", "unit_admin", "city_admin"}:
+        raise errors.forbidden()
+    _check_version(record, body.version)
+    if record["status"] in TERMINAL:
+        raise errors.conflict("已办结的求助不能改派。", "finished")
+    new_path = unit_path_in_scope(body.unit_id, by)
+    if body.unit_id == record["unit_id"]:
+        raise errors.conflict("该求助已由这个单位办理。", "same-unit")
+    old_units, new_units = chain(record["unit_path"]), chain(new_path)
+    deltas = {"total": 1, record["status"]: 1}
+    ops: list[db.Op] = [
+        *[store.counter_op(u, record["category"], {k: -v for k, v in deltas.items()})
+          for u in old_units if u not in new_units],
+        *[store.counter_op(u, record["category"], deltas) for u in new_units if u not in old_units],
+        db.delete(*store.open_key(record["unit_id"], record["due_at"], record["reference"])),
+        db.put_new(store.open_item({**record, "unit_id": body.unit_id})),
+    ]
+    changes: dict[str, Any] = {"unit_id": body.unit_id, "unit_path": new_path, "GSI1PK": store.queue_pk(body.unit_id),
+                               "updated_at": audit.now_iso(), "updated_by": by.id}
+    after = {"unit_id": body.unit_id, **({"reason": body.reason} if body.reason else {})}
+    ops.append(_audit(by, "support.assign", record, {"unit_id": record["unit_id"]}, after))
+    version = db.versioned_update(*store.request_key(record["reference"]), changes, body.version, ops)
+    return {**record, **changes, "version": version}
+
+
+def _counsellor_load(username: str, delta: int) -> db.Op:
+    return db.update(*store.counsellor_key(username), "ADD open_cases :d", "attribute_exists(PK)",
+                     values={":d": delta})
+
+
+def assign_counsellor(reference: str, body: CounsellorAssignIn, by: Principal) -> dict[str, Any]:
+    """Give a psychological request to a counsellor from the pool (or take it back)."""
+    record = load(reference, by, work=True)
+    if not by.roles & {"caseworker", "unit_admin", "city_admin"}:
+        raise errors.forbidden()
+    _check_version(record, body.version)
+    if record["category"] != PSYCHOLOGICAL:
+        raise errors.validation_failed([FieldError("username", "只有心理咨询类求助可以指派心理咨询师")])
+    if record["status"] in TERMINAL:
+        raise errors.conflict("已办结的求助不能再指派。", "finished")
+    previous = record.get("counsellor")
+    if body.username == previous:
+        return record
+    ops: list[db.Op] = []
+    if previous:
+        ops += [_counsellor_load(previous, -1),
+                db.delete(*store.counsellor_case_key(previous, record["created_at"], record["reference"]))]
+    if body.username:
+        ops += [
+            db.update(*store.counsellor_key(body.username), "ADD open_cases :d",
+                      "attribute_exists(PK) AND active = :yes", values={":d": 1, ":yes": True},
+                      on_fail=errors.validation_failed([FieldError("username", "不是在岗的心理咨询师")])),
+            db.put({"PK": store.counsellor_case_key(body.username, record["created_at"], record["reference"])[0],
+                    "SK": store.counsellor_case_key(body.username, record["created_at"], record["reference"])[1],
+                    "type": "counsellor_case", "reference": record["reference"], "created_at": record["created_at"]}),
+        ]
+    ops.append(_audit(by, "support.counsellor", record, {"counsellor": previous}, {"counsellor": body.username}))
+    changes: dict[str, Any] = {"counsellor": body.username, "updated_at": audit.now_iso(), "updated_by": by.id}
+    version = db.versioned_update(*store.request_key(record["reference"]), changes, body.version, ops)
+    return {**record, **changes, "version": version}
