@@ -9,11 +9,9 @@ the app's routes: a staff or partner route without a case here fails the suite.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from types import SimpleNamespace
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -59,52 +57,6 @@ class Context:
         response = self.call(*_issue_partner(self, "city"), self.admin)
         assert response.status_code == 201, response.body
         return str(json.loads(response.body)["id"])
-
-
-@pytest.fixture(scope="module")
-def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
-    """One moto account, table, seeded tree, user pool and token cache for the whole matrix: every
-    case makes its own records with fresh ids, so the cases do not disturb each other, and the
-    thousands of cases do not each pay for a new table and new Cognito users."""
-    import boto3
-    from chalice.test import Client
-    from moto import mock_aws
-
-    from app import app as chalice_app
-    from chalicelib.core.config import reset_settings
-    from tools.cognito import create_pool, create_staff_user
-    from tools.seed import seed_units
-    from tools.table import create_table
-
-    patch = pytest.MonkeyPatch()
-    mock = mock_aws()
-    mock.start()
-    try:
-        reset_settings()
-        create_table(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
-        seed_units()
-        idp = boto3.client("cognito-idp", region_name="us-east-1")
-        pool = create_pool(idp, "us-east-1")
-        for name, value in (("COGNITO_USER_POOL_ID", pool.pool_id), ("COGNITO_CLIENT_ID", pool.client_id),
-                            ("COGNITO_ISSUER", pool.issuer), ("COGNITO_JWKS_URL", jwks_url)):
-            patch.setenv(name, value)
-        reset_settings()
-        tokens: dict[str, str] = {}
-
-        def token(username: str, unit_id: str, roles: list[str]) -> str:
-            if username not in tokens:
-                create_staff_user(idp, pool, username, username, unit_id, roles, "Test-Password-2020!")
-                result = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                           AuthParameters={"USERNAME": username, "PASSWORD": "Test-Password-2020!"})
-                tokens[username] = result["AuthenticationResult"]["IdToken"]
-            return tokens[username]
-
-        with Client(chalice_app) as client:
-            yield SimpleNamespace(client=client, token=token, pool=pool, table=os.environ["TABLE_NAME"])
-    finally:
-        patch.undo()
-        mock.stop()
-        reset_settings()
 
 
 @pytest.fixture

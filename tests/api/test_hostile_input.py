@@ -40,10 +40,20 @@ HOSTILE = {
 
 
 @pytest.fixture
-def signed_in(staff_token):
+def signed_in(shared):
     """Headers of a city staff member holding every role, so any route gets as far as its body."""
-    token = staff_token("city.everything", "city", list(ROLES))
+    token = shared.token("city.everything", "city", list(ROLES))
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def client(shared):
+    return shared.client
+
+
+@pytest.fixture
+def seeded(shared):
+    return shared.table
 
 
 @pytest.mark.parametrize(("path", "method"), BODY_ROUTES)
