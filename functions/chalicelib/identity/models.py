@@ -10,6 +10,10 @@ from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
 PARTNER_OPERATIONS = {
     "support.submit": "提交求助",
     "status.lookup": "查询办理进度",
+    "booking.register": "报名招聘会、培训课程、返岗直通车",
+    "booking.cancel": "取消报名",
+    "recruitment.firm": "企业登记、发布招聘岗位",
+    "recruitment.interest": "对招聘岗位表达意向",
 }
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]

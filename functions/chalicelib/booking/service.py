@@ -1,0 +1,562 @@
+"""The booking engine: sessions with a capacity, confirmed seats, a waitlist in arrival order,
+cancellation that promotes the first waitlisted person exactly once, one place per person (by
+phone) per session, and a reference code per registration.
+
+Other domains call these functions (recruitment for fairs, courses and shuttles; recuperation
+batches later): create_session, register, cancel_by_reference / cancel_registration,
+promote_free_seats, close, reopen, change_capacity, mark_attendance, registrations, get_session.
+
+Every invariant is a condition inside the transaction that changes it (see store.py for keys):
+  - a seat is taken only with `confirmed < capacity` on the session item;
+  - a waitlist place takes sequence number wait_seq + 1, conditioned on wait_seq still being the
+    value read (so numbers are unique and increase in commit order) and on the session being full;
+  - BOOKINGPERSON#<session>#<phone hash> is put with attribute_not_exists: one place per person;
+  - a promotion changes the waitlisted registration conditioned on its status still being
+    `waitlisted` and deletes its WAIT# item conditioned on existence: it happens exactly once;
+  - a cancellation that finds nobody waiting frees the seat conditioned on `waitlisted = 0`, so a
+    person joining the waitlist at the same moment is promoted instead of left behind.
+A failed condition other than "already registered" means another request got there first: the
+engine reads again and retries, within a time budget, before answering.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.booking import store
+from chalicelib.booking.models import (
+    KIND_LABELS,
+    LISTED_KINDS,
+    Cancelled,
+    Kind,
+    PublicSession,
+    PublicSessionPage,
+    Registered,
+    Registration,
+    RegistrationPage,
+    Session,
+    SessionIn,
+    SessionPage,
+)
+from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.orgs import service as orgs
+
+ACT = ("caseworker", "unit_admin", "city_admin")
+READ = (*ACT, "auditor")
+SESSION_LABELS = {"open": "开放报名", "closed": "已停止报名"}
+REG_LABELS = {"confirmed": "已确认名额", "waitlisted": "候补中", "cancelled": "已取消"}
+REF_KIND = "booking"
+RETRY_SECONDS = 25.0
+_RETRY = "/problems/booking-retry"
+
+
+def _retry() -> errors.ProblemError:
+    return errors.conflict("名额状态刚刚变化。", "booking-retry")
+
+
+def _iso(value: Any) -> str:
+    from datetime import UTC
+
+    return str(value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+
+
+def county_of(unit_path: str) -> str | None:
+    """The county-level unit a unit lies in (second element of its path), if any."""
+    parts = [p for p in unit_path.split("/") if p]
+    return parts[1] if len(parts) > 1 else None
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    phone: str
+    note: str | None = None
+
+
+# --- sessions ---------------------------------------------------------------------------------------
+
+def create_session(body: SessionIn, by: Principal) -> Session:
+    try:
+        unit = orgs.get_unit(body.unit_id)
+        path = orgs.unit_path(body.unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    now = audit.now_iso()
+    record: dict[str, Any] = {
+        "type": "booking_session", "id": f"s{int(time.time() * 1000):x}{random.randrange(16**4):04x}",  # noqa: S311
+        "kind": body.kind.value, "title": body.title, "unit_id": unit.id, "unit_name": unit.name,
+        "unit_path": path, "starts_at": _iso(body.starts_at), "ends_at": _iso(body.ends_at),
+        "capacity": body.capacity, "confirmed": 0, "waitlisted": 0, "wait_seq": 0, "status": "open",
+        "version": 1, "created_at": now, "updated_at": now, "created_by": by.id,
+    }
+    county = county_of(path)
+    if county:
+        record["county_unit_id"] = county
+    for name in ("place", "online_url", "description", "contact"):
+        value = getattr(body, name)
+        if value:
+            record[name] = value
+    for name in ("registration_opens_at", "registration_closes_at"):
+        value = getattr(body, name)
+        if value:
+            record[name] = _iso(value)
+    db.transact([
+        db.put_new(store.session_item(record, body.kind in LISTED_KINDS)),
+        db.put_new(store.unit_pointer(unit.id, record["starts_at"], record["id"])),
+        audit.entry(actor=by.actor, action="booking.session.create", entity="session", entity_id=record["id"],
+                    unit_id=unit.id, after=record),
+    ])
+    return to_session(record)
+
+
+def to_session(record: dict[str, Any]) -> Session:
+    return Session(
+        id=record["id"], kind=record["kind"], kind_label=KIND_LABELS[Kind(record["kind"])], title=record["title"],
+        unit_id=record["unit_id"], unit_name=record["unit_name"], starts_at=record["starts_at"],
+        ends_at=record["ends_at"], place=record.get("place"), online_url=record.get("online_url"),
+        capacity=record["capacity"], confirmed=record["confirmed"], waitlisted=record["waitlisted"],
+        seats_left=max(0, record["capacity"] - record["confirmed"]), status=record["status"],
+        status_label=SESSION_LABELS[record["status"]], registration_opens_at=record.get("registration_opens_at"),
+        registration_closes_at=record.get("registration_closes_at"), description=record.get("description"),
+        contact=record.get("contact"), version=record["version"])
+
+
+def _open_now(record: dict[str, Any], now: str) -> bool:
+    opens, closes = record.get("registration_opens_at"), record.get("registration_closes_at")
+    return (record["status"] == "open" and record["ends_at"] > now and (not opens or opens <= now)
+            and (not closes or closes > now))
+
+
+def to_public(record: dict[str, Any], now: str) -> PublicSession:
+    return PublicSession(
+        id=record["id"], kind=record["kind"], kind_label=KIND_LABELS[Kind(record["kind"])], title=record["title"],
+        firm_name=record["unit_name"], place=record.get("place") or ("线上" if record.get("online_url") else None),
+        online=bool(record.get("online_url")), starts_at=record["starts_at"], ends_at=record["ends_at"],
+        capacity=record["capacity"], seats_left=max(0, record["capacity"] - record["confirmed"]),
+        waitlisted=record["waitlisted"], open=_open_now(record, now),
+        registration_closes_at=record.get("registration_closes_at"), contact=record.get("contact"),
+        description=record.get("description"))
+
+
+def get_session(session_id: str) -> dict[str, Any]:
+    record = store.get_session(session_id, consistent=True) if _valid_id(session_id) else None
+    if record is None:
+        raise errors.not_found("没有这个场次。")
+    return record
+
+
+def _valid_id(session_id: str) -> bool:
+    return 1 <= len(session_id) <= 40 and session_id.isalnum()
+
+
+def public_session(session_id: str) -> PublicSession:
+    record = get_session(session_id)
+    if record["kind"] not in LISTED_KINDS:
+        raise errors.not_found("没有这个场次。")
+    return to_public(record, audit.now_iso())
+
+
+def list_public(kind: str, county: str | None, cursor: str | None, limit: int = 20) -> PublicSessionPage:
+    """Listed sessions of a kind that have not ended, soonest first; optionally in one county."""
+    if kind not in {k.value for k in LISTED_KINDS}:
+        raise errors.bad_request("类别不是可选的值。", "kind")
+    if county is not None and (len(county) > 40 or not county.replace("-", "").isalnum()):
+        raise errors.bad_request("县市区不是可选的值。", "county")
+    now = audit.now_iso()
+    since = now[:10]  # from today on: ends_at is checked per item
+    scope = f"sessions:{kind}:{county or '*'}"
+    filters = {"county_unit_id": county} if county else {}
+    items, last = store.listed_page(kind, since, limit, pagination.decode_cursor(cursor, scope), filters)
+    return PublicSessionPage(items=[to_public(i, now) for i in items if i["ends_at"] > now],
+                             next_cursor=pagination.encode_cursor(last, scope))
+
+
+def unit_sessions(unit_id: str, cursor: str | None, by: Principal) -> SessionPage:
+    _unit_in_scope(unit_id, by)
+    scope = f"unit-sessions:{unit_id}:{by.unit_path}"
+    items, last = store.unit_sessions(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    return SessionPage(items=[to_session(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def _unit_in_scope(unit_id: str, by: Principal) -> str:
+    try:
+        path = orgs.unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return path
+
+
+def session_for_staff(session_id: str, by: Principal) -> dict[str, Any]:
+    """The session, or 404 alike when it is missing or outside the caller's subtree."""
+    record = store.get_session(session_id, consistent=True) if _valid_id(session_id) else None
+    auth.require_in_scope(by, record["unit_path"] if record else None)
+    assert record is not None
+    return record
+
+
+def _session_change(record: dict[str, Any], changes: dict[str, Any], condition: str, values: dict[str, Any],
+                    on_fail: errors.ProblemError, action: str, by: Principal) -> dict[str, Any]:
+    names = {f"#{k}": k for k in changes} | {"#version": "version", "#updated": "updated_at"}
+    now = audit.now_iso()
+    sets = [f"#{k} = :{k}" for k in changes] + ["#version = #version + :one", "#updated = :now"]
+    all_values = {f":{k}": v for k, v in changes.items()} | values | {":one": 1, ":now": now}
+    for placeholder in ("#capacity", "#confirmed", "#status"):
+        if placeholder in condition:
+            names[placeholder] = placeholder[1:]
+    pk, sk = store.session_key(record["id"])
+    db.transact([
+        db.update(pk, sk, "SET " + ", ".join(sets), condition, names=names, values=all_values, on_fail=on_fail),
+        audit.entry(actor=by.actor, action=action, entity="session", entity_id=record["id"],
+                    unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
+    ])
+    promote_free_seats(record["id"], by.actor)
+    return get_session(record["id"])
+
+
+def close(session_id: str, by: Principal) -> Session:
+    record = session_for_staff(session_id, by)
+    return to_session(_session_change(record, {"status": "closed"}, "attribute_exists(PK)", {}, errors.not_found(),
+                                      "booking.session.close", by))
+
+
+def reopen(session_id: str, by: Principal) -> Session:
+    record = session_for_staff(session_id, by)
+    return to_session(_session_change(record, {"status": "open"}, "attribute_exists(PK)", {}, errors.not_found(),
+                                      "booking.session.reopen", by))
+
+
+def change_capacity(session_id: str, capacity: int, by: Principal) -> Session:
+    """Raise or lower the capacity, never below the confirmed seats; raising promotes waitlisted people."""
+    record = session_for_staff(session_id, by)
+    message = f"名额不能少于已确认的人数（{record['confirmed']} 人）"
+    too_low = errors.validation_failed([FieldError("capacity", message)])
+    if capacity < record["confirmed"]:
+        raise too_low
+    return to_session(_session_change(record, {"capacity": capacity}, ":capacity >= #confirmed", {}, too_low,
+                                      "booking.session.capacity", by))
+
+
+# --- registering ---------------------------------------------------------------------------------------
+
+def register(session_id: str, person: Person, *, channel: str, actor: str,
+             partner_id: str | None = None, allow_unlisted: bool = False) -> Registered:
+    """Take a seat if one is free, else a waitlist place; 409 if this phone already holds a place."""
+    record = get_session(session_id)
+    if record["kind"] not in LISTED_KINDS and not allow_unlisted:
+        raise errors.not_found("没有这个场次。")
+    phone_hash = personal.keyed_hash("phone", person.phone)
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        now = audit.now_iso()
+        _check_open(record, now)
+        try:
+            reference, status, seq = _try_register(record, person, phone_hash, now, channel, actor, partner_id)
+            break
+        except errors.ProblemError as exc:
+            if exc.code not in (_RETRY, "/problems/unavailable") or time.monotonic() > deadline:
+                raise
+        _pause()
+        record = get_session(session_id)
+    position = store.waitlist_ahead(session_id, seq) + 1 if status == "waitlisted" else None
+    return Registered(reference=reference, session_id=session_id, session_title=record["title"], status=status,
+                      status_label=REG_LABELS[status], waitlist_position=position, starts_at=record["starts_at"],
+                      place=record.get("place"), online_url=record.get("online_url"))
+
+
+def _check_open(record: dict[str, Any], now: str) -> None:
+    if record["status"] != "open":
+        raise errors.conflict("本场次已停止报名。", "session-closed")
+    if record["ends_at"] <= now:
+        raise errors.conflict("本场次已经结束。", "session-closed")
+    if record.get("registration_opens_at") and record["registration_opens_at"] > now:
+        raise errors.conflict("本场次还没有开始报名。", "session-closed")
+    if record.get("registration_closes_at") and record["registration_closes_at"] <= now:
+        raise errors.conflict("本场次报名已截止。", "session-closed")
+
+
+def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: str, channel: str, actor: str,
+                  partner_id: str | None) -> tuple[str, str, int]:
+    full = record["confirmed"] >= record["capacity"]
+    seq = record["wait_seq"] + 1 if full else 0
+    status = "waitlisted" if full else "confirmed"
+    pk, sk = store.session_key(record["id"])
+    names = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity"}
+    values: dict[str, Any] = {":open": "open", ":one": 1, ":now": now}
+    condition = "#status = :open AND (attribute_not_exists(registration_closes_at) OR registration_closes_at > :now)"
+    if full:
+        names |= {"#seq": "wait_seq", "#waitlisted": "waitlisted"}
+        values |= {":seen": record["wait_seq"], ":seq": seq}
+        session_op = db.update(pk, sk, "SET #seq = :seq, #waitlisted = #waitlisted + :one",
+                               condition + " AND #confirmed >= #capacity AND #seq = :seen", names=names,
+                               values=values, on_fail=_retry())
+    else:
+        session_op = db.update(pk, sk, "SET #confirmed = #confirmed + :one",
+                               condition + " AND #confirmed < #capacity", names=names, values=values,
+                               on_fail=_retry())
+
+    def build(reference: str) -> list[db.Op]:
+        reg_sk = store.registration_sk(now, reference)
+        registration: dict[str, Any] = {
+            "type": "booking_registration", "reference": reference, "session_id": record["id"],
+            "kind": record["kind"], "name": person.name, "phone": person.phone, "phone_hash": phone_hash,
+            "status": status, "channel": channel, "created_at": now, "updated_at": now,
+        }
+        if person.note:
+            registration["note"] = person.note
+        ops = [
+            db.put_new({**dict(zip(("PK", "SK"), store.person_key(record["id"], phone_hash), strict=True)),
+                        "type": "booking_person", "reference": reference, "created_at": now},
+                       on_fail=errors.conflict("这个手机号码已经报名了本场次，每人只能占一个名额。"
+                                               "如需查看，请用报名编号和手机号码查询。", "already-registered")),
+            session_op,
+        ]
+        if full:
+            registration["wait_seq"] = seq
+            ops.append(db.put_new({"PK": pk, "SK": store.wait_sk(seq), "type": "booking_wait", "reference": reference,
+                                   "reg_sk": reg_sk, "created_at": now}, on_fail=_retry()))
+        ops += [
+            db.put_new({"PK": pk, "SK": reg_sk, **registration}),
+            *refs.index_ops(reference, REF_KIND, pk, reg_sk, person.phone, now, partner_id),
+            audit.entry(actor=actor, action="booking.register", entity="session", entity_id=record["id"],
+                        unit_id=record["unit_id"], after={"reference": reference, "status": status}),
+        ]
+        return ops
+
+    return refs.create_with_reference(build), status, seq
+
+
+def _pause() -> None:
+    time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not crypto
+
+
+# --- cancelling and promoting --------------------------------------------------------------------------
+
+def cancel_by_reference(reference: str, phone: str, actor: str) -> Cancelled:
+    kind, registration = refs.resolve(reference, phone)
+    if kind != REF_KIND:
+        raise errors.not_found("未找到该编号，或手机号码与登记时不一致。")
+    status, _ = cancel_registration(registration, actor)
+    return Cancelled(reference=registration["reference"], status=status, status_label=REG_LABELS[status])
+
+
+def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, str | None]:
+    """Cancel a registration; a freed seat goes to the first waitlisted person, exactly once.
+    Returns the new status and the promoted reference, if any."""
+    session_id, reg_sk = registration["session_id"], registration["SK"]
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        current = store.get_registration(session_id, reg_sk)
+        if current is None:
+            raise errors.not_found()
+        if current["status"] == "cancelled":
+            raise errors.conflict("这个报名已经取消了。", "already-cancelled")
+        try:
+            promoted = _try_cancel(current, actor)
+            return "cancelled", promoted
+        except errors.ProblemError as exc:
+            if exc.code not in (_RETRY, "/problems/unavailable") or time.monotonic() > deadline:
+                raise
+        _pause()
+
+
+def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, extra: str = "") -> db.Op:
+    return db.update(pk, sk, f"SET #status = :to, #updated = :now{extra}", "#status = :was",
+                     names={"#status": "status", "#updated": "updated_at"},
+                     values={":to": to, ":was": was, ":now": now}, on_fail=_retry())
+
+
+def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
+    session_id = registration["session_id"]
+    session = get_session(session_id)
+    pk = store.session_key(session_id)[0]
+    now = audit.now_iso()
+    was = registration["status"]
+    person_pk, person_sk = store.person_key(session_id, registration["phone_hash"])
+    ops = [
+        _reg_status_op(pk, registration["SK"], was, "cancelled", now),
+        db.delete(person_pk, person_sk),
+        audit.entry(actor=actor, action="booking.cancel", entity="session", entity_id=session_id,
+                    unit_id=session["unit_id"], before={"reference": registration["reference"], "status": was},
+                    after={"reference": registration["reference"], "status": "cancelled"}),
+    ]
+    promoted = None
+    if was == "waitlisted":
+        ops += [db.delete(pk, store.wait_sk(registration["wait_seq"]), "attribute_exists(PK)", on_fail=_retry()),
+                _counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero")]
+    else:
+        head = store.waitlist_head(session_id)
+        if head:
+            promoted = head[0]["reference"]
+            ops += _promotion_ops(pk, head[0], now)
+            ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero"))
+        else:
+            ops.append(_counter_op(pk, "#confirmed = #confirmed - :one", "#waitlisted = :zero AND #confirmed > :zero"))
+    db.transact(ops)
+    return promoted
+
+
+def _counter_op(pk: str, expression: str, condition: str) -> db.Op:
+    used = set(re.findall(r"#\w+", expression + " " + condition))
+    values = {k: v for k, v in {":one": 1, ":zero": 0}.items() if k in expression + " " + condition}
+    return db.update(pk, store.SESSION, "SET " + expression, condition, names={n: n[1:] for n in used},
+                     values=values, on_fail=_retry())
+
+
+def _promotion_ops(pk: str, wait: dict[str, Any], now: str) -> list[db.Op]:
+    return [
+        db.update(pk, wait["reg_sk"], "SET #status = :to, #updated = :now, promoted_at = :now", "#status = :was",
+                  names={"#status": "status", "#updated": "updated_at"},
+                  values={":to": "confirmed", ":was": "waitlisted", ":now": now}, on_fail=_retry()),
+        db.delete(pk, wait["SK"], "attribute_exists(PK)", on_fail=_retry()),
+    ]
+
+
+def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[str]:
+    """Give free seats to waitlisted people, first come first served (after a capacity raise or a reopen)."""
+    promoted: list[str] = []
+    deadline = time.monotonic() + RETRY_SECONDS
+    while len(promoted) < limit and time.monotonic() < deadline:
+        session = get_session(session_id)
+        if session["confirmed"] >= session["capacity"] or session["waitlisted"] <= 0:
+            break
+        head = store.waitlist_head(session_id)
+        if not head:
+            break
+        pk = store.session_key(session_id)[0]
+        now = audit.now_iso()
+        ops = [
+            db.update(pk, store.SESSION, "SET #confirmed = #confirmed + :one, #waitlisted = #waitlisted - :one",
+                      "#confirmed < #capacity AND #waitlisted > :zero",
+                      names={"#confirmed": "confirmed", "#waitlisted": "waitlisted", "#capacity": "capacity"},
+                      values={":one": 1, ":zero": 0}, on_fail=_retry()),
+            *_promotion_ops(pk, head[0], now),
+            audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
+                        unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
+        ]
+        try:
+            db.transact(ops)
+            promoted.append(head[0]["reference"])
+        except errors.ProblemError as exc:
+            if exc.code not in (_RETRY, "/problems/unavailable"):
+                raise
+            _pause()
+    return promoted
+
+
+# --- staff views ------------------------------------------------------------------------------------------
+
+def registration_for_staff(session_id: str, reference: str, by: Principal) -> dict[str, Any]:
+    session = session_for_staff(session_id, by)
+    from chalicelib.core import ids
+
+    code = ids.normalize_reference(reference)
+    ref = db.get(*refs.ref_key(code)) if code else None
+    if ref is None or ref["kind"] != REF_KIND or ref["target_pk"] != store.session_key(session["id"])[0]:
+        raise errors.not_found()
+    registration = store.get_registration(session["id"], ref["target_sk"])
+    if registration is None:
+        raise errors.not_found()
+    return registration
+
+
+def mark_attendance(session_id: str, reference: str, attended: bool, by: Principal) -> Registration:
+    registration = registration_for_staff(session_id, reference, by)
+    session = get_session(session_id)
+    now = audit.now_iso()
+    db.transact([
+        db.update(registration["PK"], registration["SK"], "SET attended = :a, #updated = :now", "#status = :confirmed",
+                  names={"#status": "status", "#updated": "updated_at"},
+                  values={":a": attended, ":now": now, ":confirmed": "confirmed"},
+                  on_fail=errors.conflict("只有已确认名额的报名才能登记到场。", "not-confirmed")),
+        audit.entry(actor=by.actor, action="booking.attendance", entity="session", entity_id=session_id,
+                    unit_id=session["unit_id"], after={"reference": registration["reference"], "attended": attended}),
+    ])
+    return to_registration({**registration, "attended": attended}, True)
+
+
+def cancel_for_staff(session_id: str, reference: str, by: Principal) -> Cancelled:
+    registration = registration_for_staff(session_id, reference, by)
+    status, promoted = cancel_registration(registration, by.actor)
+    return Cancelled(reference=registration["reference"], status=status, status_label=REG_LABELS[status],
+                     promoted=promoted)
+
+
+def sees_phone(by: Principal) -> bool:
+    """Roles that run sessions call people (shuttle pick-up, changes); read-only roles see masks."""
+    return bool(by.roles & set(ACT))
+
+
+def to_registration(record: dict[str, Any], whole: bool, position: int | None = None) -> Registration:
+    return Registration(
+        reference=record["reference"], name=record["name"] if whole else personal.mask_name(record["name"]),
+        phone=record["phone"] if whole else personal.mask_phone(record["phone"]), status=record["status"],
+        status_label=REG_LABELS[record["status"]], waitlist_position=position, channel=record["channel"],
+        created_at=record["created_at"], attended=record.get("attended"), note=record.get("note") if whole else None)
+
+
+def registrations(session_id: str, status: str | None, cursor: str | None, by: Principal) -> RegistrationPage:
+    """A session's registrations (oldest first); `waitlisted` lists the waitlist in its order."""
+    session = session_for_staff(session_id, by)
+    if status is not None and status not in REG_LABELS:
+        raise errors.bad_request("状态不是可选的值。", "status")
+    scope = f"registrations:{session_id}:{status or '*'}:{by.unit_path}"
+    start = pagination.decode_cursor(cursor, scope)
+    whole = sees_phone(by)
+    if status == "waitlisted":
+        waits, last = store.waitlist_page(session_id, 50, start)
+        ahead = 0
+        if start:
+            ahead = store.waitlist_ahead(session_id, int(str(start["SK"]).removeprefix("WAIT#")) + 1)
+        pk = store.session_key(session["id"])[0]
+        regs = store.batch_get([(pk, w["reg_sk"]) for w in waits])
+        items = [to_registration(r, whole, ahead + i + 1) for i, r in enumerate(regs)]
+    else:
+        found, last = store.registrations_page(session_id, 50, start, status)
+        items = [to_registration(r, whole) for r in found]
+    return RegistrationPage(items=items, next_cursor=pagination.encode_cursor(last, scope))
+
+
+def all_registrations(session_id: str) -> list[dict[str, Any]]:
+    """Every registration of a session, oldest first (exports)."""
+    out: list[dict[str, Any]] = []
+    start = None
+    while True:
+        found, start = store.registrations_page(session_id, 500, start, None)
+        out += found
+        if not start:
+            return out
+
+
+# --- what the person who registered sees -----------------------------------------------------------------
+
+def public_status(record: dict[str, Any]) -> dict[str, Any]:
+    session = store.get_session(record["session_id"]) or {}
+    parts = [f"{session.get('title', '')}", f"时间：{_shanghai(session.get('starts_at', ''))}"]
+    if session.get("place"):
+        parts.append(f"地点：{session['place']}")
+    if session.get("online_url") and record["status"] == "confirmed":
+        parts.append(f"线上链接：{session['online_url']}")
+    if record["status"] == "waitlisted":
+        parts.append(f"目前候补第 {store.waitlist_ahead(record['session_id'], record['wait_seq']) + 1} 位，"
+                     "有人取消时按先后顺序自动递补。")
+    label = KIND_LABELS[Kind(record["kind"])]
+    return {"reference": record["reference"], "kind_label": f"{label}报名", "status": record["status"],
+            "status_label": REG_LABELS[record["status"]], "updated_at": record["updated_at"],
+            "message": "；".join(p for p in parts if p), "unit_name": session.get("unit_name")}
+
+
+def _shanghai(value: str) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    if not value:
+        return ""
+    at = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone(timedelta(hours=8)))
+    return at.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from chalicelib.core.models import (
+    MULTI_LINE,
+    SINGLE_LINE,
+    HoneypotForm,
+    Phone,
+    PublicForm,
+    RequestModel,
+    ResponseModel,
+)
+from chalicelib.recruitment.credit import normalize_credit_code
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
+FirmName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), SINGLE_LINE]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120), SINGLE_LINE]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTI_LINE]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300), MULTI_LINE]
+UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+CreditCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
+                       AfterValidator(normalize_credit_code)]
+Wage = Annotated[int, Field(ge=500, le=100_000)]
+Version = Annotated[int, Field(title="读取时的版本号", ge=1, le=1_000_000)]
+
+
+class Industry(StrEnum):
+    manufacturing = "manufacturing"
+    construction = "construction"
+    logistics = "logistics"
+    retail = "retail"
+    catering = "catering"
+    services = "services"
+    healthcare = "healthcare"
+    it = "it"
+    agriculture = "agriculture"
+    other = "other"
+
+
+INDUSTRY_LABELS = {
+    Industry.manufacturing: "制造业", Industry.construction: "建筑业", Industry.logistics: "交通运输与物流",
+    Industry.retail: "批发零售", Industry.catering: "住宿餐饮", Industry.services: "居民服务",
+    Industry.healthcare: "卫生与社会工作", Industry.it: "信息技术", Industry.agriculture: "农林牧渔",
+    Industry.other: "其他",
+}
+
+
+class Shift(StrEnum):
+    fixed = "fixed"
+    staggered = "staggered"
+    flexible = "flexible"
+
+
+SHIFT_LABELS = {Shift.fixed: "固定时间上下班", Shift.staggered: "错时上下班", Shift.flexible: "弹性上下班"}
+
+
+class Decision(StrEnum):
+    approve = "approve"
+    reject = "reject"
+
+
+class FirmIn(PublicForm):
+    name: Annotated[FirmName, Field(title="单位名称")]
+    credit_code: Annotated[CreditCode, Field(title="统一社会信用代码")]
+    county_unit_id: Annotated[UnitId, Field(title="所在县市区")]
+    industry: Annotated[Industry, Field(title="行业")]
+    address: Annotated[Line, Field(title="单位地址")]
+    contact_name: Annotated[Name, Field(title="联系人")]
+    contact_phone: Annotated[Phone, Field(title="联系人手机号码")]
+    description: Annotated[Text | None, Field(title="单位简介")] = None
+
+
+class OpeningIn(HoneypotForm):
+    firm_reference: Annotated[Reference, Field(title="单位登记编号")]
+    phone: Annotated[Phone, Field(title="单位联系人手机号码")]
+    title: Annotated[Line, Field(title="岗位名称")]
+    headcount: Annotated[int, Field(title="招聘人数", ge=1, le=10_000)]
+    wage_min: Annotated[Wage, Field(title="月工资下限（元）")]
+    wage_max: Annotated[Wage, Field(title="月工资上限（元）")]
+    shift: Annotated[Shift, Field(title="上班方式")]
+    remote: Annotated[bool, Field(title="可以居家远程办公")] = False
+    place: Annotated[Line, Field(title="工作地点")]
+    requirements: Annotated[Text, Field(title="岗位要求")]
+    valid_until: Annotated[date, Field(title="招聘截止日期")]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OpeningIn:
+        if self.wage_max < self.wage_min:
+            raise ValueError("月工资上限不能低于下限")
+        return self
+
+
+class InterestIn(PublicForm):
+    name: Annotated[Name, Field(title="姓名")]
+    phone: Annotated[Phone, Field(title="手机号码")]
+    share_phone: Annotated[bool, Field(title="同意把我的姓名和手机号码转给招聘单位")] = False
+
+
+class FirmLookupIn(HoneypotForm):
+    reference: Annotated[Reference, Field(title="单位登记编号")]
+    phone: Annotated[Phone, Field(title="单位联系人手机号码")]
+
+
+class ReviewIn(RequestModel):
+    decision: Annotated[Decision, Field(title="审核结果")]
+    reason: Annotated[Reason | None, Field(title="不通过的理由（单位可以看到）")] = None
+    version: Version
+
+    @model_validator(mode="after")
+    def _reason(self) -> ReviewIn:
+        if self.decision == Decision.reject and not self.reason:
+            raise ValueError("不通过时请填写理由")
+        return self
+
+
+class Submitted(ResponseModel):
+    reference: str = Field(description="登记编号，查询审核结果、发布岗位时要用")
+    status: str
+    status_label: str
+    unit_name: str = Field(description="负责审核的工会")
+
+
+class Opening(ResponseModel):
+    """A published opening as the portal's list renders it."""
+
+    id: str
+    title: str
+    firm_name: str
+    industry: str
+    industry_label: str
+    county_unit_id: str
+    county: str
+    place: str
+    salary: str = Field(description="如 3000–4500 元/月")
+    wage_min: int
+    wage_max: int
+    headcount: int
+    shift: str
+    shift_label: str
+    remote: bool
+    description: str = Field(description="岗位要求")
+    valid_until: str
+    published_at: str
+
+
+class OpeningPage(ResponseModel):
+    items: list[Opening]
+    next_cursor: str | None = None
+
+
+class Contact(ResponseModel):
+    reference: str = Field(description="岗位编号")
+    label: str
+    fields: dict[str, str] = Field(description="供门户逐项显示：单位、联系人、电话")
+    firm_name: str
+    contact: str = Field(description="联系人与电话（经工会审核）")
+    contact_name: str
+    contact_phone: str
+    shared: bool = Field(description="是否已把您的联系方式转给单位")
+
+
+class FirmReview(ResponseModel):
+    reference: str
+    name: str
+    credit_code: str
+    industry_label: str
+    county_unit_id: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    description: str | None = None
+    status: str
+    status_label: str
+    reason: str | None = None
+    created_at: str
+    version: int
+
+
+class FirmReviewPage(ResponseModel):
+    items: list[FirmReview]
+    next_cursor: str | None = None
+
+
+class OpeningReview(ResponseModel):
+    reference: str
+    firm_reference: str
+    firm_name: str
+    firm_status: str
+    title: str
+    headcount: int
+    salary: str
+    shift_label: str
+    remote: bool
+    place: str
+    requirements: str
+    valid_until: str
+    status: str
+    status_label: str
+    reason: str | None = None
+    created_at: str
+    version: int
+
+
+class OpeningReviewPage(ResponseModel):
+    items: list[OpeningReview]
+    next_cursor: str | None = None
+
+
+class Interested(ResponseModel):
+    opening_reference: str
+    opening_title: str
+    name: str
+    phone: str
+    at: str
+
+
+class InterestedList(ResponseModel):
+    firm_name: str
+    items: list[Interested]
+
+
+class Export(ResponseModel):
+    filename: str
+    content_type: str
+    content_base64: str = Field(description="xlsx 文件内容，base64 编码")
+    rows: int

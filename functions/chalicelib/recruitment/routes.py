@@ -1,0 +1,123 @@
+"""Reopening firms and job openings: public registration, posting and listings, workers' interest,
+and the county union's review before publication."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalice.app import Blueprint
+
+from chalicelib.core import api
+from chalicelib.core.auth import Principal
+from chalicelib.recruitment import export, service
+from chalicelib.recruitment.models import (
+    Contact,
+    Export,
+    FirmIn,
+    FirmLookupIn,
+    FirmReview,
+    FirmReviewPage,
+    InterestedList,
+    InterestIn,
+    Opening,
+    OpeningIn,
+    OpeningPage,
+    OpeningReview,
+    OpeningReviewPage,
+    ReviewIn,
+    Submitted,
+)
+
+bp = Blueprint(__name__)
+TAG = "网上招聘"
+STAFF_TAG = "招聘审核（工作人员）"
+REFERENCE = {"reference": "登记编号"}
+UNIT = {"unit_id": "县市区工会代码"}
+
+
+def _params() -> Mapping[str, str]:
+    return bp.current_request.query_params or {}
+
+
+@api.route(bp, "/firms", "POST", summary="复工复产企业登记（经县市区总工会审核）", tag=TAG, body=FirmIn,
+           response=Submitted, status=201, idempotent=True, operation="recruitment.firm",
+           description="公开接口。统一社会信用代码按 GB 32100-2015 校验；返回登记编号，"
+                       "凭编号和联系人手机号码查询审核结果、发布岗位。")
+def register_firm(body: FirmIn, principal: Principal | None) -> object:
+    return service.register_firm(body, principal)
+
+
+@api.route(bp, "/openings", "POST", summary="发布招聘岗位（凭单位登记编号和联系人手机号码；审核后公开）", tag=TAG,
+           body=OpeningIn, response=Submitted, status=201, idempotent=True, operation="recruitment.firm",
+           problems=(404,))
+def post_opening(body: OpeningIn, principal: Principal | None) -> object:
+    return service.post_opening(body, principal)
+
+
+@api.route(bp, "/openings", summary="已公开的招聘岗位（新的在前）", tag=TAG, response=OpeningPage,
+           query_params={"county": "县市区工会代码", "industry": "行业", "shift": "fixed / staggered / flexible",
+                         "cursor": "上一页返回的 next_cursor"})
+def list_openings() -> object:
+    p = _params()
+    return service.list_openings(p.get("county") or None, p.get("industry") or None, p.get("shift") or None,
+                                 p.get("cursor"))
+
+
+@api.route(bp, "/openings/{reference}", summary="一个已公开的招聘岗位", tag=TAG, response=Opening, problems=(404,),
+           path_params={"reference": "岗位编号"})
+def get_opening(reference: str) -> object:
+    return service.public_opening(reference)
+
+
+@api.route(bp, "/openings/{reference}/interest", "POST", summary="我对这个岗位有意向（显示单位联系方式）", tag=TAG,
+           body=InterestIn, response=Contact, idempotent=True, operation="recruitment.interest", problems=(404,),
+           path_params={"reference": "岗位编号"},
+           description="返回经工会审核的单位联系人和电话。"
+                       "只有 share_phone 为 true 时，才把职工的姓名和手机号码转给单位。")
+def interest(reference: str, body: InterestIn, principal: Principal | None) -> object:
+    return service.express_interest(reference, body, principal)
+
+
+@api.route(bp, "/firms/interested", "POST", summary="单位查看同意转交联系方式的求职者（凭登记编号和联系人手机号码）",
+           tag=TAG, body=FirmLookupIn, response=InterestedList, problems=(404,), operation="recruitment.firm")
+def firm_interested(body: FirmLookupIn) -> object:
+    return service.interested_for_firm(body.reference, body.phone)
+
+
+# --- staff: review ------------------------------------------------------------------------------------
+
+@api.route(bp, "/staff/units/{unit_id}/firms", summary="待审核（或已审核）的企业登记", tag=STAFF_TAG,
+           response=FirmReviewPage, audience=api.STAFF, roles=service.READ, problems=(404,), personal_data=True,
+           path_params=UNIT, query_params={"status": "pending（默认）/ approved / rejected",
+                                           "cursor": "上一页返回的 next_cursor"})
+def firm_queue(unit_id: str, principal: Principal) -> object:
+    p = _params()
+    return service.firm_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
+
+
+@api.route(bp, "/staff/firms/{reference}/review", "POST", summary="审核企业登记", tag=STAFF_TAG, body=ReviewIn,
+           response=FirmReview, audience=api.STAFF, roles=service.ACT, problems=(404,), path_params=REFERENCE)
+def review_firm(reference: str, body: ReviewIn, principal: Principal) -> object:
+    return service.review_firm(reference, body, principal)
+
+
+@api.route(bp, "/staff/units/{unit_id}/openings", summary="待审核（或未通过）的招聘岗位", tag=STAFF_TAG,
+           response=OpeningReviewPage, audience=api.STAFF, roles=service.READ, problems=(404,), path_params=UNIT,
+           query_params={"status": "pending（默认）/ rejected", "cursor": "上一页返回的 next_cursor"})
+def opening_queue(unit_id: str, principal: Principal) -> object:
+    p = _params()
+    return service.opening_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
+
+
+@api.route(bp, "/staff/openings/{reference}/review", "POST", summary="审核招聘岗位（通过即公开发布）", tag=STAFF_TAG,
+           body=ReviewIn, response=OpeningReview, audience=api.STAFF, roles=service.ACT, problems=(404,),
+           path_params={"reference": "岗位编号"})
+def review_opening(reference: str, body: ReviewIn, principal: Principal) -> object:
+    return service.review_opening(reference, body, principal)
+
+
+@api.route(bp, "/staff/firms/{reference}/interested/export", summary="导出单位的有意向求职者（xlsx）",
+           tag=STAFF_TAG, response=Export, audience=api.STAFF, roles=service.READ, problems=(404,),
+           personal_data=True, path_params=REFERENCE)
+def export_interested(reference: str, principal: Principal) -> object:
+    return export.interested_workbook(reference, principal)

@@ -1,0 +1,176 @@
+"""Reopening services on a phone against the FULL local stack: a worker finds a fair, registers,
+sees the reference, looks it up and cancels; a firm registers and posts an opening that appears in
+the public list only after the county caseworker (demo taishan.caseworker) approves it.
+
+The staff review page is not built yet (staff.js has no hook for other domains' pages), so the
+approvals go through the same staff API the page would call, with the caseworker's real Cognito
+token."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.recruitment.credit import check_character
+from tests.browser.stack import Running, Watch, demo_password, full_stack
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def stack(built_site: Path) -> Iterator[Running]:
+    with full_stack(built_site) as running:
+        yield running
+
+
+@pytest.fixture
+def tab(context: Any, stack: Running) -> Iterator[tuple[Any, Watch]]:
+    watch = Watch(stack.cognito)
+    page = watch.attach(context.new_page())
+    yield page, watch
+    page.close()
+
+
+def _api(stack: Running, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{stack.url}/api{path}", data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def _caseworker_token(stack: Running) -> str:
+    _, config = _api(stack, "GET", "/auth/config")
+    idp = boto3.client("cognito-idp", endpoint_url=config["endpoint"], region_name=config["region"],
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    result = idp.initiate_auth(ClientId=config["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "taishan.caseworker", "PASSWORD": demo_password()})
+    return str(result["AuthenticationResult"]["IdToken"])
+
+
+def _open(page: Any, url: str) -> None:
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+
+
+def _clean(watch: Watch) -> None:
+    assert watch.foreign_hosts() == set()
+    assert watch.console_errors == []
+
+
+def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(tab, stack, screenshots):
+    page, watch = tab
+    token = _caseworker_token(stack)
+    title = f"泰山区春季网络招聘会{uuid.uuid4().hex[:4]}"
+    status, fair = _api(stack, "POST", "/staff/sessions", {
+        "kind": "fair", "title": title, "unit_id": "taishan", "starts_at": "2030-03-01T09:00:00+08:00",
+        "ends_at": "2030-03-01T17:00:00+08:00", "place": "泰山区人力资源市场", "capacity": 30}, token)
+    assert status == 201, fair
+
+    _open(page, stack.url + "/jobs/sessions/")
+    item = page.locator(".ws-list__item", has_text=title)
+    item.wait_for()
+    assert "剩余名额" in item.inner_text() and "30" in item.inner_text()
+    item.get_by_role("link", name="报名").click()
+    page.wait_for_url(f"**/jobs/register/?session={fair['id']}")
+    form = page.locator("form.ws-form")
+    form.locator('[name="name"]').fill("王建国")
+    form.locator('[name="phone"]').fill("139 1234 5678")
+    form.locator('[name="consent"]').check()
+    form.locator('button[type="submit"]').click()
+    reference = page.locator(".ws-ref").inner_text(timeout=15000).strip()
+    assert len(reference.replace("-", "")) == 9
+    page.screenshot(path=str(screenshots / "reopening-registered.png"), full_page=True)
+
+    _open(page, stack.url + "/jobs/my-registration/")
+    lookup = page.locator('form[data-endpoint="/api/status/lookup"]')
+    lookup.locator('[name="reference"]').fill(reference.lower())
+    lookup.locator('[name="phone"]').fill("13912345678")
+    lookup.locator('button[type="submit"]').click()
+    result = page.locator(".ws-result")
+    result.wait_for()
+    assert "已确认名额" in result.inner_text() and title in result.inner_text()
+
+    cancel = page.locator('form[data-endpoint="/api/bookings/cancel"]')
+    cancel.locator('[name="reference"]').fill(reference)
+    cancel.locator('[name="phone"]').fill("13912345678")
+    cancel.locator('button[type="submit"]').click()
+    page.get_by_text("已取消报名").wait_for()
+    _, found = _api(stack, "POST", "/status/lookup", {"reference": reference, "phone": "13912345678"})
+    assert found["status"] == "cancelled"
+    _clean(watch)
+
+
+def test_a_firms_opening_is_public_only_after_the_caseworker_approves(tab, stack, screenshots):
+    page, watch = tab
+    head = f"91370902{uuid.uuid4().int % 10**9:09d}"
+    firm_name = f"泰安示范复工企业{uuid.uuid4().hex[:4]}"
+
+    _open(page, stack.url + "/jobs/firm/")
+    form = page.locator("form.ws-form")
+    form.locator('[name="name"]').fill(firm_name)
+    form.locator('[name="credit_code"]').fill(head + check_character(head))
+    form.locator('[name="county_unit_id"]').select_option("taishan")
+    form.locator('[name="industry"]').select_option("manufacturing")
+    form.locator('[name="address"]').fill("泰山区示范路 8 号")
+    form.locator('[name="contact_name"]').fill("李经理")
+    form.locator('[name="contact_phone"]').fill("13700001234")
+    form.locator('[name="consent"]').check()
+    form.locator('button[type="submit"]').click()
+    firm_ref = page.locator(".ws-ref").inner_text(timeout=15000).strip()
+
+    _open(page, stack.url + "/jobs/post-opening/")
+    form = page.locator("form.ws-form")
+    form.locator('[name="firm_reference"]').fill(firm_ref)
+    form.locator('[name="phone"]').fill("13700001234")
+    form.locator('[name="title"]').fill("数控车床操作工")
+    form.locator('[name="headcount"]').fill("12")
+    form.locator('[name="wage_min"]').fill("4500")
+    form.locator('[name="wage_max"]').fill("6000")
+    form.locator('[name="shift"]').select_option("staggered")
+    form.locator('[name="place"]').fill("泰山区示范路 8 号")
+    form.locator('[name="requirements"]').fill("有操作经验者优先，错时上下班。")
+    form.locator('[name="valid_until"]').fill((date.today() + timedelta(days=20)).isoformat())
+    form.locator('button[type="submit"]').click()
+    opening_ref = page.locator(".ws-ref").inner_text(timeout=15000).strip()
+
+    _open(page, stack.url + "/jobs/openings/?county=taishan")
+    page.locator(".ws-list[data-kind=openings][aria-busy=false]").wait_for()
+    assert page.locator(".ws-list__item", has_text=firm_name).count() == 0
+
+    token = _caseworker_token(stack)
+    for what, reference in (("firms", firm_ref), ("openings", opening_ref)):
+        status, body = _api(stack, "POST", f"/staff/{what}/{reference}/review", {"decision": "approve",
+                                                                                 "version": 1}, token)
+        assert status == 200, body
+
+    _open(page, stack.url + "/jobs/openings/?county=taishan&shift=staggered")
+    item = page.locator(".ws-list__item", has_text=firm_name)
+    item.wait_for()
+    text = item.inner_text()
+    assert "数控车床操作工" in text and "4500–6000 元/月" in text and "错时上下班" in text
+    page.screenshot(path=str(screenshots / "reopening-opening-published.png"), full_page=True)
+    item.get_by_role("link", name="联系单位").click()
+    page.wait_for_url("**/jobs/interest/?opening=*")
+    form = page.locator("form.ws-form")
+    form.locator('[name="name"]').fill("赵强")
+    form.locator('[name="phone"]').fill("13911112222")
+    form.locator('[name="consent"]').check()
+    form.locator('button[type="submit"]').click()
+    result = page.locator(".ws-result")
+    result.wait_for()
+    assert "13700001234" in result.inner_text() and "没有转给单位" in result.inner_text()
+    _clean(watch)
