@@ -1,0 +1,360 @@
+"""The special fund: budgets, allocations down the tree, the append-only ledger and its totals.
+
+Every change of money is a ledger entry written in one transaction with the account's balance
+change (conditional: never below zero) and the totals of the unit and its ancestors. Entries are
+never edited; a correction is a reversing entry linked to the original, once per entry.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from chalicelib.core import audit, auth, db, errors, ids, pagination
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.fund import categories, store
+from chalicelib.fund.models import (
+    MAX_AMOUNT_FEN,
+    Account,
+    Allocation,
+    AllocationIn,
+    BudgetIn,
+    CategoryList,
+    CategoryOut,
+    Entry,
+    EntryPage,
+    ReverseIn,
+    SpendIn,
+)
+from chalicelib.orgs import service as orgs
+
+CHINA = timezone(timedelta(hours=8))  # Asia/Shanghai, which keeps no daylight saving time
+KIND_LABELS = {"fund_set": "设立或调整专项资金", "allocation_out": "拨付下级", "allocation_in": "上级拨入",
+               "spend": "支出", "reversal": "冲正"}
+WRITE_ROLES = ("city_admin", "unit_admin", "finance")
+READ_ROLES = (*WRITE_ROLES, "auditor")
+
+
+def budget_year(at: str) -> int:
+    """The budget year of a moment: the calendar year in China."""
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(CHINA).year
+
+
+def local_time(at: str) -> str:
+    """A stored UTC time as shown to people: Beijing time, to the minute."""
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def current_year() -> int:
+    return datetime.now(UTC).astimezone(CHINA).year
+
+
+def _insufficient(unit_id: str, year: int) -> errors.ProblemError:
+    return errors.conflict(f"专项资金余额不足：{unit_id} {year} 年度的余额不够这笔支出（或尚未设立专项资金）。",
+                           "fund-insufficient")
+
+
+def _ancestors(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+Deltas = dict[tuple[str, str], dict[str, int]]
+
+
+def _entry_ops(record: dict[str, Any], path: str, *, balance: int, spent: int, category: str | None,
+               frontline: bool, funded: int = 0, account_fields: dict[str, int] | None = None,
+               subtree_balance_units: list[str] | None = None, account_op: db.Op | None = None) -> list[db.Op]:
+    """The entry, the account's balance change and the totals of the unit and its ancestors."""
+    ops, deltas = _entry_parts(record, path, balance=balance, spent=spent, category=category, frontline=frontline,
+                               funded=funded, account_fields=account_fields,
+                               subtree_balance_units=subtree_balance_units, account_op=account_op)
+    return ops + _totals_ops(deltas, record["year"])
+
+
+def _entry_parts(record: dict[str, Any], path: str, *, balance: int, spent: int, category: str | None,
+                 frontline: bool, funded: int = 0, account_fields: dict[str, int] | None = None,
+                 subtree_balance_units: list[str] | None = None,
+                 account_op: db.Op | None = None) -> tuple[list[db.Op], Deltas]:
+    unit_id, year = record["unit_id"], record["year"]
+    ops = [account_op or store.change_balance(unit_id, year, balance, account_fields or {},
+                                              _insufficient(unit_id, year)),
+           store.put_entry(record)]
+    own: dict[str, int] = {"balance": balance, "entries": 1}
+    sub: dict[str, int] = {"entries": 1}
+    if spent:
+        own["spent"] = sub["spent"] = spent
+        own[f"cat_{category}"] = sub[f"cat_{category}"] = spent
+        own[f"month_{local_time(record['at'])[:7]}"] = sub[f"month_{local_time(record['at'])[:7]}"] = spent
+        if frontline:
+            own["frontline"] = sub["frontline"] = spent
+    if funded:
+        own["funded"] = sub["funded"] = funded
+    deltas: Deltas = {(unit_id, "OWN"): own}
+    for unit in _ancestors(path):
+        changes = dict(sub)
+        if subtree_balance_units is None or unit in subtree_balance_units:
+            changes["balance"] = balance
+        deltas[(unit, "SUBTREE")] = changes
+    return ops, deltas
+
+
+def _merge(*parts: Deltas) -> Deltas:
+    merged: Deltas = {}
+    for part in parts:
+        for key, changes in part.items():
+            target = merged.setdefault(key, {})
+            for name, value in changes.items():
+                target[name] = target.get(name, 0) + value
+    return merged
+
+
+def _totals_ops(deltas: Deltas, year: int) -> list[db.Op]:
+    """One update per totals item (a transaction may touch an item once)."""
+    return [store.add_totals(unit, year, scope, changes) for (unit, scope), changes in deltas.items()]
+
+
+def check_category(unit_kind: str, category: str) -> categories.Category:
+    if category not in categories.CATEGORIES:
+        raise errors.validation_failed([FieldError("category", "支出类别不是可选的类别")])
+    if category not in categories.allowed_for(unit_kind):
+        raise errors.validation_failed([FieldError(
+            "category", f"支出类别“{categories.label(category)}”不在本单位可用范围内：基层工会的专项资金只能用于"
+                        "本单位直接参与疫情防控工作人员及其不能照顾的直系亲属的慰问和购买防疫物资")])
+    return categories.CATEGORIES[category]
+
+
+def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor: str, entry_id: str,
+              at: str, beneficiary: str | None = None, receipt: str | None = None,
+              approved_by: str | None = None, note: str | None = None) -> list[db.Op]:
+    """Transaction items that record one spend from unit_id's special fund: a conditional decrement
+    of the unit's balance (fails with a 409 problem "专项资金余额不足" when it would go below zero)
+    and an append-only ledger entry keyed by entry_id (put_new: the same entry can never be written
+    twice). The caller adds them to its own transaction.
+
+    The budget year is the year of `at` in China. The items also update the unit's and its
+    ancestors' totals (2 + depth + 1 items, well inside a transaction's 100)."""
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        raise errors.validation_failed([FieldError("amount_fen", f"金额（分）应为 1 到 {MAX_AMOUNT_FEN} 之间的整数")])
+    if not payee.strip():
+        raise errors.validation_failed([FieldError("payee", "收款人或供应商为必填项")])
+    unit = orgs.get_unit(unit_id)
+    path = orgs.unit_path(unit_id)
+    found = check_category(unit.kind.value, category)
+    year = budget_year(at)
+    record: dict[str, Any] = {"entry_id": entry_id, "unit_id": unit_id, "year": year, "kind": "spend",
+                              "amount_fen": amount_fen, "balance_effect_fen": -amount_fen, "category": category,
+                              "payee": payee, "beneficiary": beneficiary, "receipt": receipt,
+                              "approved_by": approved_by, "note": note, "entered_by": actor, "at": at}
+    record = {k: v for k, v in record.items() if v is not None}
+    return _entry_ops(record, path, balance=-amount_fen, spent=amount_fen, category=category,
+                      frontline=found.frontline, account_fields={"spent_fen": amount_fen})
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def list_categories() -> CategoryList:
+    return CategoryList(items=[CategoryOut(code=c.code, label=c.label, group=c.group, frontline=c.frontline)
+                               for c in categories.CATEGORIES.values()],
+                        rules={kind: sorted(allowed) for kind, allowed in categories.ALLOWED_BY_KIND.items()})
+
+
+def scoped_unit(unit_id: str, by: Principal) -> tuple[Any, str]:
+    try:
+        path = orgs.unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return orgs.get_unit(unit_id), path
+
+
+def to_entry(item: dict[str, Any], reversed_by: str | None = None) -> Entry:
+    category = item.get("category")
+    return Entry(entry_id=item["entry_id"], unit_id=item["unit_id"], year=item["year"], kind=item["kind"],
+                 kind_label=KIND_LABELS[item["kind"]], amount_fen=item["amount_fen"],
+                 balance_effect_fen=item["balance_effect_fen"], category=category,
+                 category_label=categories.label(category) if category else None,
+                 payee=item.get("payee"), beneficiary=item.get("beneficiary"), receipt=item.get("receipt"),
+                 counterpart_unit_id=item.get("counterpart_unit_id"), reverses=item.get("reverses"),
+                 reversed_by=reversed_by, note=item.get("note"), entered_by=item["entered_by"],
+                 approved_by=item.get("approved_by"), at=item["at"])
+
+
+def account(unit_id: str, year: int, by: Principal) -> Account:
+    unit, _ = scoped_unit(unit_id, by)
+    item = store.get_account(unit_id, year, consistent=True) or {}
+    return Account(unit_id=unit_id, unit_name=unit.name, year=year,
+                   annual_budget_fen=item.get("annual_budget_fen", 0), special_fund_fen=item.get("special_fund_fen", 0),
+                   balance_fen=item.get("balance_fen", 0), allocated_in_fen=item.get("allocated_in_fen", 0),
+                   allocated_out_fen=item.get("allocated_out_fen", 0), spent_fen=item.get("spent_fen", 0),
+                   version=item.get("version", 0),
+                   allowed_categories=sorted(categories.allowed_for(unit.kind.value)))
+
+
+def get_entry(entry_id: str, by: Principal) -> Entry:
+    item = store.get_entry(entry_id) if len(entry_id) <= 200 else None
+    if item is None:
+        raise errors.not_found()
+    scoped_unit(item["unit_id"], by)
+    mark = store.get_reversal_mark(entry_id)
+    return to_entry(item, mark["reversal_id"] if mark else None)
+
+
+def ledger(unit_id: str, year: int, cursor: str | None, by: Principal) -> EntryPage:
+    scoped_unit(unit_id, by)
+    scope = f"ledger:{unit_id}:{year}:{by.unit_path}"
+    items, last = store.ledger_page(unit_id, year, 50, pagination.decode_cursor(cursor, scope))
+    return EntryPage(items=[to_entry(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def set_budget(unit_id: str, body: BudgetIn, by: Principal) -> Account:
+    """Set (or change) the unit's special fund within its annual budget; the change is an entry."""
+    _, path = scoped_unit(unit_id, by)
+    if body.special_fund_fen > body.annual_budget_fen:
+        raise errors.validation_failed([FieldError("special_fund_fen", "防控专项资金不能超过年度收支预算")])
+    current = store.get_account(unit_id, body.year, consistent=True)
+    now = audit.now_iso()
+    previous = current["special_fund_fen"] if current else 0
+    delta = body.special_fund_fen - previous
+    pk, sk = store.account_key(unit_id, body.year)
+    if current is None:
+        if body.version is not None:
+            raise errors.version_conflict()
+        account_op = db.put_new({"PK": pk, "SK": sk, "type": "fund_account", "unit_id": unit_id, "year": body.year,
+                                 "annual_budget_fen": body.annual_budget_fen, "special_fund_fen": body.special_fund_fen,
+                                 "balance_fen": delta, "allocated_in_fen": 0, "allocated_out_fen": 0, "spent_fen": 0,
+                                 "version": 1, "created_at": now}, on_fail=errors.version_conflict())
+    else:
+        if body.version != current["version"]:
+            raise errors.version_conflict()
+        condition = "#v = :expected" + (" AND balance_fen >= :need" if delta < 0 else "")
+        values: dict[str, Any] = {":next": current["version"] + 1, ":expected": current["version"],
+                                  ":budget": body.annual_budget_fen, ":fund": body.special_fund_fen, ":d": delta}
+        if delta < 0:
+            values[":need"] = -delta
+        account_op = db.update(pk, sk, "SET #v = :next, annual_budget_fen = :budget, special_fund_fen = :fund "
+                                       "ADD balance_fen :d", condition, names={"#v": "version"}, values=values,
+                               on_fail=errors.conflict("专项资金不能调低到已拨付和已支出的金额以下，或记录已被他人修改，"
+                                                       "请刷新后重试。", "fund-insufficient"))
+    ops = [account_op]
+    if delta:
+        record = {"entry_id": ids.new_reference(), "unit_id": unit_id, "year": body.year, "kind": "fund_set",
+                  "amount_fen": abs(delta), "balance_effect_fen": delta, "entered_by": by.actor, "at": now,
+                  "note": f"专项资金由 {previous / 100:.2f} 元调整为 {body.special_fund_fen / 100:.2f} 元"}
+        ops = _entry_ops(record, path, balance=delta, spent=0, category=None, frontline=False, funded=delta,
+                         account_op=account_op)
+    ops.append(audit.entry(actor=by.actor, action="fund.budget", entity="fund", entity_id=f"{unit_id}#{body.year}",
+                           unit_id=unit_id, before={"special_fund_fen": previous},
+                           after={"special_fund_fen": body.special_fund_fen,
+                                  "annual_budget_fen": body.annual_budget_fen}))
+    db.transact(ops)
+    return account(unit_id, body.year, by)
+
+
+def record_spend(body: SpendIn, by: Principal) -> Entry:
+    scoped_unit(body.unit_id, by)
+    entry_id, at = ids.new_reference(), audit.now_iso()
+    ops = spend_ops(unit_id=body.unit_id, category=body.category, amount_fen=body.amount_fen, payee=body.payee,
+                    actor=by.actor, entry_id=entry_id, at=at, beneficiary=body.beneficiary, receipt=body.receipt,
+                    approved_by=body.approved_by, note=body.note)
+    db.transact(ops)
+    item = store.get_entry(entry_id)
+    assert item is not None
+    return to_entry(item)
+
+
+def allocate(body: AllocationIn, by: Principal) -> Allocation:
+    """Move money from a unit's fund to a direct child's: two entries, one transaction."""
+    _, parent_path = scoped_unit(body.from_unit_id, by)
+    try:
+        child = orgs.get_unit(body.to_unit_id)
+    except errors.ProblemError:
+        child = None
+    if child is None or child.parent_id != body.from_unit_id:
+        raise errors.validation_failed([FieldError("to_unit_id", "拨入单位须是拨出单位的直属下级工会")])
+    child_path = f"{parent_path}{child.id}/"
+    if store.get_account(child.id, body.year) is None:
+        raise errors.validation_failed([FieldError("to_unit_id", f"拨入单位尚未设立 {body.year} 年度专项资金账户")])
+    at = audit.now_iso()
+    out_id, in_id = ids.new_reference(), ids.new_reference()
+    common = {"year": body.year, "amount_fen": body.amount_fen, "entered_by": by.actor, "at": at,
+              "approved_by": body.approved_by, "note": body.note}
+    out_record = {**common, "entry_id": out_id, "unit_id": body.from_unit_id, "kind": "allocation_out",
+                  "balance_effect_fen": -body.amount_fen, "counterpart_unit_id": child.id, "pair": in_id}
+    in_record = {**common, "entry_id": in_id, "unit_id": child.id, "kind": "allocation_in",
+                 "balance_effect_fen": body.amount_fen, "counterpart_unit_id": body.from_unit_id, "pair": out_id}
+    out_record = {k: v for k, v in out_record.items() if v is not None}
+    in_record = {k: v for k, v in in_record.items() if v is not None}
+    db.transact([
+        *_allocation_ops(out_record, in_record, parent_path, child_path, body.amount_fen),
+        audit.entry(actor=by.actor, action="fund.allocate", entity="fund_entry", entity_id=out_id,
+                    unit_id=body.from_unit_id, after={"to": child.id, "amount_fen": body.amount_fen}),
+    ])
+    return Allocation(out_entry=to_entry(out_record), in_entry=to_entry(in_record))
+
+
+def _allocation_ops(out_record: dict[str, Any], in_record: dict[str, Any], from_path: str, to_path: str,
+                    amount: int) -> list[db.Op]:
+    """Money leaves out_record's unit and reaches in_record's unit. A subtree balance changes only
+    where the subtree holds one side and not the other."""
+    out_chain, in_chain = set(_ancestors(from_path)), set(_ancestors(to_path))
+    out_ops, out_deltas = _entry_parts(out_record, from_path, balance=-amount, spent=0, category=None,
+                                       frontline=False, account_fields={"allocated_out_fen": amount},
+                                       subtree_balance_units=sorted(out_chain - in_chain))
+    in_ops, in_deltas = _entry_parts(in_record, to_path, balance=amount, spent=0, category=None, frontline=False,
+                                     account_fields={"allocated_in_fen": amount},
+                                     subtree_balance_units=sorted(in_chain - out_chain))
+    return out_ops + in_ops + _totals_ops(_merge(out_deltas, in_deltas), out_record["year"])
+
+
+def reverse(entry_id: str, body: ReverseIn, by: Principal) -> Entry:
+    """A reversing entry linked to the original; an entry is reversed at most once."""
+    original = store.get_entry(entry_id) if len(entry_id) <= 200 else None
+    if original is None:
+        raise errors.not_found()
+    _, path = scoped_unit(original["unit_id"], by)
+    kind = original["kind"]
+    if kind not in ("spend", "allocation_out", "allocation_in"):
+        raise errors.conflict("只有支出和拨付可以冲正；专项资金数额请重新设立。", "not-reversible")
+    at, reversal_id = audit.now_iso(), ids.new_reference()
+    mark_pk, mark_sk = store.reversal_mark_key(entry_id)
+    ops = [db.put_new({"PK": mark_pk, "SK": mark_sk, "type": "fund_reversal_mark", "reversal_id": reversal_id,
+                       "at": at}, on_fail=errors.conflict("这条账目已经冲正过，不能再次冲正。", "already-reversed"))]
+    amount = original["amount_fen"]
+    common = {"year": original["year"], "amount_fen": amount, "entered_by": by.actor, "at": at, "note": body.reason,
+              "approved_by": body.approved_by}
+    common = {k: v for k, v in common.items() if v is not None}
+    if kind == "spend":
+        record = {**common, "entry_id": reversal_id, "unit_id": original["unit_id"], "kind": "reversal",
+                  "reverses": entry_id, "balance_effect_fen": amount, "category": original["category"]}
+        frontline = categories.CATEGORIES[original["category"]].frontline
+        ops += _entry_ops(record, path, balance=amount, spent=-amount, category=original["category"],
+                          frontline=frontline, account_fields={"spent_fen": -amount})
+    else:
+        pair = store.get_entry(original["pair"])
+        assert pair is not None
+        out_entry, in_entry = (original, pair) if kind == "allocation_out" else (pair, original)
+        parent_path = orgs.unit_path(out_entry["unit_id"])
+        auth.require_in_scope(by, parent_path)  # undoing an allocation is the giving unit's decision
+        child_path = orgs.unit_path(in_entry["unit_id"])
+        pair_mark = store.reversal_mark_key(pair["entry_id"])
+        ops.append(db.put_new({"PK": pair_mark[0], "SK": pair_mark[1], "type": "fund_reversal_mark",
+                               "reversal_id": reversal_id, "at": at},
+                              on_fail=errors.conflict("这笔拨付已经冲正过，不能再次冲正。", "already-reversed")))
+        back_out = {**common, "entry_id": f"{reversal_id}", "unit_id": in_entry["unit_id"], "kind": "reversal",
+                    "reverses": in_entry["entry_id"], "balance_effect_fen": -amount,
+                    "counterpart_unit_id": out_entry["unit_id"]}
+        back_in = {**common, "entry_id": ids.new_reference(), "unit_id": out_entry["unit_id"], "kind": "reversal",
+                   "reverses": out_entry["entry_id"], "balance_effect_fen": amount,
+                   "counterpart_unit_id": in_entry["unit_id"], "pair": reversal_id}
+        back_out["pair"] = back_in["entry_id"]
+        ops += _allocation_ops(back_out, back_in, child_path, parent_path, amount)
+        ops[2].on_condition_failed = errors.conflict(
+            "下级单位的余额已不足以退回这笔拨款（可能已经支出），无法冲正。", "fund-insufficient")
+        record = back_out if back_out["reverses"] == entry_id else back_in
+    ops.append(audit.entry(actor=by.actor, action="fund.reverse", entity="fund_entry", entity_id=entry_id,
+                           unit_id=original["unit_id"], after={"reversal_id": reversal_id}))
+    db.transact(ops)
+    return to_entry(record)

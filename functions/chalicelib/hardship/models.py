@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, RequestModel, ResponseModel
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
+MAX_IMPORT_ROWS = 500
+
+
+class ImportIn(RequestModel):
+    content_base64: Annotated[str, StringConstraints(min_length=4, max_length=60_000,
+                                                     pattern=r"^[A-Za-z0-9+/=\s]+$"),
+                              Field(title="xlsx 文件（base64）")]
+
+
+class CheckIn(RequestModel):
+    situation: Annotated[Note, Field(title="家庭困难状况")]
+    precautions: Annotated[Note, Field(title="疫情防控措施落实情况")]
+    weak_protection: Annotated[bool, Field(title="自身防控能力较弱")] = False
+
+
+class SupplyIn(RequestModel):
+    items: Annotated[Short, Field(title="赠送的防护用品（如口罩 20 只、消毒液 2 瓶）")]
+    entry_id: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z._#-]{4,200}$"),
+                        Field(title="对应的物资采购账目编号")]
+
+
+class Worker(ResponseModel):
+    worker_id: str
+    unit_id: str
+    name: str
+    id_masked: str = Field(description="身份证号（已部分隐去）")
+    phone: str = Field(description="手机号码（已部分隐去）")
+    hardship: str
+    contact: str | None = Field(default=None, description="联系人（工作人员登录名）")
+    last_check_at: str | None = None
+    supplies_given: int = 0
+
+
+class WorkerPage(ResponseModel):
+    items: list[Worker]
+    next_cursor: str | None = None
+
+
+class Check(ResponseModel):
+    situation: str
+    precautions: str
+    weak_protection: bool
+    by: str
+    at: str
+
+
+class Supply(ResponseModel):
+    items: str
+    entry_id: str
+    category_label: str | None = None
+    by: str
+    at: str
+
+
+class WorkerDetail(Worker):
+    checks: list[Check]
+    supplies: list[Supply]
+
+
+class ImportResult(ResponseModel):
+    imported: int
+    worker_ids: list[str]

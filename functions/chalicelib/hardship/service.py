@@ -1,0 +1,228 @@
+"""Registered hardship workers (notice part 2.4): the register imported from xlsx, the contact
+person's checks on each family, and the protective supplies given (linked to a supply purchase in
+the fund's ledger)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import secrets
+import zipfile
+from typing import Any
+
+from openpyxl import load_workbook
+
+from chalicelib.core import audit, auth, db, errors, ids, pagination, personal
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.fund import categories as fund_categories
+from chalicelib.fund import service as fund
+from chalicelib.hardship import store
+from chalicelib.hardship.models import (
+    MAX_IMPORT_ROWS,
+    Check,
+    CheckIn,
+    ImportIn,
+    ImportResult,
+    Supply,
+    SupplyIn,
+    Worker,
+    WorkerDetail,
+    WorkerPage,
+)
+from chalicelib.orgs import service as orgs
+
+# Columns of the import sheet: header text -> field.
+COLUMNS = {"姓名": "name", "身份证号": "id_number", "手机号码": "phone", "困难情况": "hardship", "联系人": "contact"}
+REQUIRED = ("name", "id_number", "phone", "hardship")
+LABELS = {v: k for k, v in COLUMNS.items()}
+ROWS_PER_TRANSACTION = 40  # two items a row, plus the audit entry
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+
+
+def _unit_path(unit_id: str, by: Principal) -> str:
+    try:
+        path = orgs.unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return path
+
+
+def _rows(content: str) -> list[tuple[int, dict[str, str]]]:
+    try:
+        raw = base64.b64decode(content, validate=False)
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (binascii.Error, ValueError, KeyError, OSError, zipfile.BadZipFile):
+        raise errors.validation_failed([FieldError("content_base64", "文件不是有效的 xlsx 表格")]) from None
+    sheet = book.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = [str(c).strip() if c is not None else "" for c in next(lines, ())]
+    missing = [name for name, field in COLUMNS.items() if field in REQUIRED and name not in header]
+    if missing:
+        raise errors.validation_failed([FieldError("content_base64", f"表头缺少：{'、'.join(missing)}")])
+    rows = []
+    for number, line in enumerate(lines, start=2):
+        values = {COLUMNS[h]: ("" if v is None else str(v).strip()) for h, v in zip(header, line, strict=False)
+                  if h in COLUMNS}
+        if any(values.values()):
+            rows.append((number, values))
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise errors.validation_failed([FieldError("content_base64", f"一次最多导入 {MAX_IMPORT_ROWS} 行")])
+    if not rows:
+        raise errors.validation_failed([FieldError("content_base64", "表格里没有数据行")])
+    return rows
+
+
+def _check_row(number: int, values: dict[str, str], seen: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+    problems: list[FieldError] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(FieldError(f"第{number}行.{LABELS[field]}", f"第 {number} 行{LABELS[field]}{message}"))
+
+    for field in REQUIRED:
+        if not values.get(field):
+            bad(field, "为必填项")
+    clean: dict[str, Any] = {}
+    if values.get("name") and len(values["name"]) > 30:
+        bad("name", "不能超过 30 个字")
+    if values.get("hardship") and len(values["hardship"]) > 200:
+        bad("hardship", "不能超过 200 个字")
+    for field, check in (("id_number", personal.normalize_id_number), ("phone", personal.normalize_phone)):
+        if values.get(field):
+            try:
+                clean[field] = check(values[field])
+            except ValueError as exc:
+                bad(field, str(exc))
+    contact = values.get("contact") or ""
+    if contact and not USERNAME.match(contact):
+        bad("contact", "应为工作人员的登录名")
+    if "id_number" in clean:
+        id_hash = personal.keyed_hash("hardship-id", clean["id_number"])
+        if id_hash in seen:
+            bad("id_number", "与表格中前面的行重复")
+        elif store.get_id(id_hash) is not None:
+            bad("id_number", "已在困难职工档案中")
+        seen.add(id_hash)
+        clean["id_hash"] = id_hash
+    return {**values, **clean, "contact": contact or None}, problems
+
+
+def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult:
+    """Validate every row first; write only when all are good. Rows go in transactions of 40; if a
+    later one fails (a duplicate registered meanwhile), the earlier ones are taken out again, so
+    nothing is left half-imported."""
+    _unit_path(unit_id, by)
+    seen: set[str] = set()
+    records, problems = [], []
+    for number, values in _rows(body.content_base64):
+        record, row_problems = _check_row(number, values, seen)
+        records.append(record)
+        problems += row_problems
+    if problems:
+        raise errors.validation_failed(problems[:100], f"有 {len(problems)} 处需要修改，整个表格都没有导入。")
+    now = audit.now_iso()
+    batch = secrets.token_hex(6)
+    written: list[tuple[str, str]] = []
+    worker_ids = []
+    for start in range(0, len(records), ROWS_PER_TRANSACTION):
+        ops: list[db.Op] = []
+        keys: list[tuple[str, str]] = []
+        for row in records[start:start + ROWS_PER_TRANSACTION]:
+            worker_id = ids.new_reference()
+            record = {"worker_id": worker_id, "unit_id": unit_id, "name": row["name"],
+                      "id_hash": row["id_hash"], "id_masked": personal.mask_id_number(row["id_number"]),
+                      "phone": row["phone"], "hardship": row["hardship"], "contact": row["contact"],
+                      "import_batch": batch, "created_at": now, "created_by": by.actor, "supplies_given": 0}
+            record = {k: v for k, v in record.items() if v is not None}
+            ops += [db.put_new(store.worker_item(record)),
+                    db.put_new(store.id_item(row["id_hash"], worker_id),
+                               on_fail=errors.conflict("表格中有人已在困难职工档案中（可能刚被他人导入），整个表格都没有导入。"))]
+            keys += [store.worker_key(worker_id), store.id_key(row["id_hash"])]
+            worker_ids.append(worker_id)
+        ops.append(audit.entry(actor=by.actor, action="hardship.import", entity="hardship_import", entity_id=batch,
+                               unit_id=unit_id, after={"rows": len(keys) // 2, "from_row": start}))
+        try:
+            db.transact(ops)
+        except Exception:
+            _undo(written)
+            raise
+        written += keys
+    return ImportResult(imported=len(worker_ids), worker_ids=worker_ids)
+
+
+def _undo(keys: list[tuple[str, str]]) -> None:
+    for start in range(0, len(keys), 90):
+        db.transact([db.delete(pk, sk) for pk, sk in keys[start:start + 90]])
+
+
+def _worker(item: dict[str, Any]) -> Worker:
+    return Worker(worker_id=item["worker_id"], unit_id=item["unit_id"], name=item["name"],
+                  id_masked=item["id_masked"], phone=personal.mask_phone(item["phone"]), hardship=item["hardship"],
+                  contact=item.get("contact"), last_check_at=item.get("last_check_at"),
+                  supplies_given=item.get("supplies_given", 0))
+
+
+def workers(unit_id: str, cursor: str | None, by: Principal) -> WorkerPage:
+    _unit_path(unit_id, by)
+    scope = f"hardship:{unit_id}:{by.unit_path}"
+    items, last = store.unit_workers(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    return WorkerPage(items=[_worker(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def _scoped_worker(worker_id: str, by: Principal) -> dict[str, Any]:
+    item = store.get_worker(worker_id) if len(worker_id) <= 20 else None
+    if item is None:
+        raise errors.not_found()
+    _unit_path(item["unit_id"], by)
+    return item
+
+
+def detail(worker_id: str, by: Principal) -> WorkerDetail:
+    item = _scoped_worker(worker_id, by)
+    checks = [Check(situation=c["situation"], precautions=c["precautions"], weak_protection=c["weak_protection"],
+                    by=c["by"], at=c["at"]) for c in store.history(worker_id, "CHECK")]
+    supplies = [Supply(items=s["items"], entry_id=s["entry_id"], category_label=s.get("category_label"), by=s["by"],
+                       at=s["at"]) for s in store.history(worker_id, "SUPPLY")]
+    return WorkerDetail(**_worker(item).model_dump(), checks=checks, supplies=supplies)
+
+
+def record_check(worker_id: str, body: CheckIn, by: Principal) -> WorkerDetail:
+    item = _scoped_worker(worker_id, by)
+    at = audit.now_iso()
+    pk, _ = store.worker_key(worker_id)
+    db.transact([
+        db.put_new({"PK": pk, "SK": f"CHECK#{at}#{secrets.token_hex(3)}", "type": "hardship_check",
+                    "situation": body.situation, "precautions": body.precautions,
+                    "weak_protection": body.weak_protection, "by": by.actor, "at": at}),
+        db.update(*store.worker_key(worker_id), "SET last_check_at = :at", "attribute_exists(PK)",
+                  values={":at": at}),
+        audit.entry(actor=by.actor, action="hardship.check", entity="hardship_worker", entity_id=worker_id,
+                    unit_id=item["unit_id"], after={"weak_protection": body.weak_protection}),
+    ])
+    return detail(worker_id, by)
+
+
+def record_supply(worker_id: str, body: SupplyIn, by: Principal) -> WorkerDetail:
+    """Supplies given, linked to the supply purchase they came from (a spend in the caller's scope)."""
+    item = _scoped_worker(worker_id, by)
+    try:
+        entry = fund.get_entry(body.entry_id, by)
+    except errors.ProblemError:
+        entry = None
+    if entry is None or entry.kind != "spend" or entry.category not in fund_categories.SUPPLY_CATEGORIES:
+        raise errors.validation_failed([FieldError("entry_id", "对应的物资采购账目编号不存在，或不是防疫物资采购支出")])
+    at = audit.now_iso()
+    pk, _ = store.worker_key(worker_id)
+    db.transact([
+        db.put_new({"PK": pk, "SK": f"SUPPLY#{at}#{secrets.token_hex(3)}", "type": "hardship_supply",
+                    "items": body.items, "entry_id": entry.entry_id, "category_label": entry.category_label,
+                    "by": by.actor, "at": at}),
+        db.update(*store.worker_key(worker_id), "ADD supplies_given :one", "attribute_exists(PK)",
+                  values={":one": 1}),
+        audit.entry(actor=by.actor, action="hardship.supply", entity="hardship_worker", entity_id=worker_id,
+                    unit_id=item["unit_id"], after={"entry_id": entry.entry_id}),
+    ])
+    return detail(worker_id, by)

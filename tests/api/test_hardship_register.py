@@ -1,0 +1,129 @@
+"""The hardship register: xlsx import (all or nothing), checks by the contact person, supplies given."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from chalicelib.core.personal import id_check_character
+from tests.api.helpers import count_items, new_key, problem
+
+
+def id_number(serial: int) -> str:
+    first17 = f"37090219800101{serial:03d}"
+    return first17 + id_check_character(first17)
+
+
+def sheet(rows: list[list[Any]], header: list[str] | None = None) -> str:
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(header or ["姓名", "身份证号", "手机号码", "困难情况", "联系人"])
+    for row in rows:
+        ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def call(client: Any, token: str, method: str, path: str, body: Any = None) -> Any:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Idempotency-Key": new_key()}
+    return client.http.request(method, path, headers=headers,
+                               body=json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
+
+
+@pytest.fixture
+def worker(client, staff_token):
+    token = staff_token("factory.caseworker", "demo-taishan-factory", ["caseworker"])
+    rows = [["王芳", id_number(1), "13800138001", "丈夫重病，家中两个孩子上学", "factory.contact"],
+            ["李强", id_number(2), "13800138002", "因工致残", ""]]
+    response = call(client, token, "POST", "/hardship/units/demo-taishan-factory/import",
+                    {"content_base64": sheet(rows)})
+    assert response.status_code == 201, response.body
+    return token, json.loads(response.body)["worker_ids"]
+
+
+def test_the_register_is_imported_with_masked_personal_data(client, worker):
+    token, ids = worker
+    assert len(ids) == 2
+    page = json.loads(call(client, token, "GET", "/hardship/units/demo-taishan-factory/workers").body)
+    raw = json.dumps(page, ensure_ascii=False)
+    assert id_number(1) not in raw and "13800138001" not in raw
+    first = next(w for w in page["items"] if w["name"] == "王芳")
+    assert first["id_masked"].startswith("370") and first["id_masked"].endswith(id_number(1)[-4:])
+    assert first["phone"] == "138****8001" and first["contact"] == "factory.contact"
+
+
+def test_one_bad_row_imports_nothing_and_every_error_is_named(client, staff_token, seeded):
+    token = staff_token("factory.caseworker", "demo-taishan-factory", ["caseworker"])
+    rows = [["王芳", id_number(1), "13800138001", "困难", ""],
+            ["", "370902198001010001", "12345", "", "Bad Name!"],
+            ["赵六", id_number(1), "13800138003", "困难", ""]]
+    before = count_items(seeded)
+    response = call(client, token, "POST", "/hardship/units/demo-taishan-factory/import",
+                    {"content_base64": sheet(rows)})
+    assert response.status_code == 400
+    body = problem(response)
+    messages = [e["message"] for e in body["errors"]]
+    assert "整个表格都没有导入" in body["detail"]
+    assert any(m.startswith("第 3 行姓名") for m in messages)
+    assert any(m.startswith("第 3 行身份证号") and "校验位" in m for m in messages)
+    assert any(m.startswith("第 3 行手机号码") for m in messages)
+    assert any(m.startswith("第 3 行困难情况") for m in messages)
+    assert any(m.startswith("第 3 行联系人") for m in messages)
+    assert any(m.startswith("第 4 行身份证号") and "重复" in m for m in messages)
+    assert count_items(seeded) == before
+
+
+def test_a_person_already_registered_is_refused(client, worker):
+    token, _ = worker
+    again = call(client, token, "POST", "/hardship/units/demo-taishan-factory/import",
+                 {"content_base64": sheet([["王芳", id_number(1), "13800138001", "困难", ""]])})
+    assert again.status_code == 400 and "已在困难职工档案中" in problem(again)["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("kind", ["not xlsx", "missing columns", "no rows"])
+def test_a_file_that_is_not_a_register_is_refused(client, staff_token, kind):
+    content = {"not xlsx": "bm90IGFuIHhsc3g=", "missing columns": sheet([], header=["姓名"]),
+               "no rows": sheet([])}[kind]
+    token = staff_token("factory.caseworker", "demo-taishan-factory", ["caseworker"])
+    response = call(client, token, "POST", "/hardship/units/demo-taishan-factory/import", {"content_base64": content})
+    assert response.status_code == 400 and problem(response)["errors"][0]["field"] == "content_base64"
+
+
+def test_the_contact_person_records_checks_and_supplies_linked_to_a_purchase(client, staff_token, worker):
+    _, ids = worker
+    contact = staff_token("factory.contact", "demo-taishan-factory", ["contact_person"])
+    finance = staff_token("factory.finance", "demo-taishan-factory", ["finance"])
+    year = json.loads(call(client, finance, "GET", "/fund/units/demo-taishan-factory/account").body)["year"]
+    assert call(client, finance, "PUT", "/fund/units/demo-taishan-factory/budget",
+                {"year": year, "annual_budget_fen": 100_000, "special_fund_fen": 50_000}).status_code == 200
+    masks = json.loads(call(client, finance, "POST", "/fund/spends",
+                            {"unit_id": "demo-taishan-factory", "category": "supplies_masks", "amount_fen": 20_000,
+                             "payee": "口罩供应商"}).body)
+    consolation = json.loads(call(client, finance, "POST", "/fund/spends",
+                                  {"unit_id": "demo-taishan-factory", "category": "frontline_other",
+                                   "amount_fen": 1_000, "payee": "职工"}).body)
+    checked = call(client, contact, "POST", f"/hardship/workers/{ids[0]}/checks",
+                   {"situation": "丈夫住院，收入减少", "precautions": "家中缺口罩", "weak_protection": True})
+    assert checked.status_code == 201, checked.body
+    wrong = call(client, contact, "POST", f"/hardship/workers/{ids[0]}/supplies",
+                 {"items": "口罩 20 只", "entry_id": consolation["entry_id"]})
+    assert wrong.status_code == 400 and problem(wrong)["errors"][0]["field"] == "entry_id"
+    given = call(client, contact, "POST", f"/hardship/workers/{ids[0]}/supplies",
+                 {"items": "口罩 20 只、消毒液 2 瓶", "entry_id": masks["entry_id"]})
+    assert given.status_code == 201, given.body
+    detail = json.loads(given.body)
+    assert detail["supplies_given"] == 1 and detail["supplies"][0]["entry_id"] == masks["entry_id"]
+    assert detail["checks"][0]["weak_protection"] is True and detail["last_check_at"]
+
+
+def test_outside_the_subtree_a_worker_does_not_exist(client, staff_token, worker):
+    _, ids = worker
+    other = staff_token("daiyue.caseworker", "daiyue", ["caseworker"])
+    assert call(client, other, "GET", f"/hardship/workers/{ids[0]}").status_code == 404
