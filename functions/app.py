@@ -2,10 +2,16 @@
 
 from chalice.app import Chalice
 
+from chalicelib.booking.routes import bp as booking
 from chalicelib.core import http
+from chalicelib.delivery.routes import bp as delivery
+from chalicelib.frontline.routes import bp as frontline
+from chalicelib.fund.routes import bp as fund
+from chalicelib.hardship.routes import bp as hardship
 from chalicelib.identity.routes import bp as identity
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.privacy.routes import bp as privacy
+from chalicelib.recruitment.routes import bp as recruitment
 from chalicelib.status.routes import bp as status
 from chalicelib.support.routes import bp as support
 from chalicelib.system.routes import bp as system
@@ -18,3 +24,9 @@ app.register_blueprint(orgs)
 app.register_blueprint(support)
 app.register_blueprint(status)
 app.register_blueprint(privacy)
+app.register_blueprint(fund)
+app.register_blueprint(booking)
+app.register_blueprint(recruitment)
+app.register_blueprint(frontline)
+app.register_blueprint(delivery)
+app.register_blueprint(hardship)

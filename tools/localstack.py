@@ -128,6 +128,8 @@ def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
     dynamodb = boto3.client("dynamodb", endpoint_url=env["DYNAMODB_ENDPOINT"], region_name=REGION)
     table.create_table(dynamodb, env["TABLE_NAME"])
     seed.seed_units()
+    from chalicelib.booking import demo as booking_demo  # demo job fair, course and shuttle
+    booking_demo.seed()
     idp = boto3.client("cognito-idp", endpoint_url=aux.endpoint, region_name=REGION)
     pool = cognito.create_pool(idp, REGION)
     if seed_staff:

@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tools.bench import other, routes
+from tools.bench import booking, delivery, other, routes
 from tools.localstack import DEFAULT_SITE, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +51,8 @@ def main() -> int:
             handler.setStream(sink)
         try:
             write = routes.write_route(stack, args.n)
+            booking_lines = booking.report(stack, args.n)
+            food = delivery.run()  # roster generation for 10,000 families vs bare batched writes
             engine = stack.engine.name
         finally:
             stack.stop()
@@ -66,6 +68,9 @@ def main() -> int:
         f"{_calls(write['calls_bare'])} |", "",
         f"**Ratio full/bare (mean): {write['ratio']:.2f}**", "",
     ]
+
+    lines += booking_lines
+    lines += food
 
     cold = other.cold_start()
     lines += [

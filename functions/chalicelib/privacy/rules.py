@@ -17,3 +17,22 @@ register(Rule(
     related=lambda item: [(f"PHONE#{item['phone_hash']}", f"SUPPORT#{item['created_at']}#{item['reference']}"),
                           (f"REF#{item['reference']}", "REF")] if "phone_hash" in item else [],
 ))
+
+# Frontline archive (frontline/store.py) and weekly food packages (delivery/store.py).
+register(Rule(
+    "frontline_person", "一线医务人员档案",
+    personal_fields=("name", "phone", "id_hash", "id_masked"),
+    related=lambda item: [(f"FRONTLINEID#{item['id_hash']}", item["unit_id"]),
+                          (f"FLDUP#{item['unit_id']}", item["id"])] if "id_hash" in item else [],
+))
+register(Rule("frontline_member", "一线医务人员家属", ("name", "address", "age"), placeholder_fields=("needs",)))
+register(Rule("frontline_id", "身份证号码查重索引", (), delete=True))
+register(Rule("frontline_duplicate", "跨院重复登记标记", (), delete=True))
+register(Rule("frontline_contact", "一对一联系人", ("name",)))
+register(Rule("frontline_contact_history", "联系人变更记录", ("name",), placeholder_fields=("reason",)))
+register(Rule("frontline_log", "联系记录", (), placeholder_fields=("notes", "needs")))
+register(Rule("frontline_cover", "大病和意外保障登记", ("name",)))
+register(Rule("delivery_signup", "爱心蔬菜配送登记", ("name", "phone", "address"),
+              placeholder_fields=("dietary_notes",)))
+register(Rule("delivery_package", "爱心蔬菜配送记录", ("name", "phone", "address"),
+              placeholder_fields=("dietary_notes", "note")))

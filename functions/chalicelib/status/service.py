@@ -6,14 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.booking import service as booking
 from chalicelib.core import pagination, refs
 from chalicelib.core.auth import Principal
+from chalicelib.delivery import service as delivery
+from chalicelib.recruitment import service as recruitment
 from chalicelib.status.models import LookupIn, StatusView, Submission, SubmissionPage
 from chalicelib.support import service as support
 
 # Each domain that issues references says how its record looks to the person who submitted it.
 PUBLIC_VIEWS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "support": support.public_status,
+    "frontline_family": delivery.public_status,
+    "booking": booking.public_status,
+    "firm": recruitment.firm_status,
+    "opening": recruitment.opening_status,
 }
 
 

@@ -33,7 +33,19 @@
     { path: "fund/", title: "防控专项资金", text: "设立专项资金、拨付下级、记录支出和冲正、导出报表",
       roles: ["city_admin", "unit_admin", "finance", "auditor"] },
     { path: "dashboard/", title: "工作看板", text: "本单位及下级的专项资金支出、一线占比和趋势，逐级查看",
-      roles: ["city_admin", "unit_admin", "finance", "auditor"] }
+      roles: ["city_admin", "unit_admin", "finance", "auditor"] },
+    { path: "frontline/", title: "一线医务人员档案", text: "登记和导入一线人员及家属、逐级汇总、指定一对一联系人",
+      roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
+    { path: "frontline/my-families/", title: "我联系的家庭", text: "记录联系情况和需求，确认爱心蔬菜送达",
+      roles: ["contact_person"] },
+    { path: "delivery/", title: "爱心蔬菜配送", text: "活动设置、每周配送名单和记账、供应商配送单",
+      roles: ["city_admin", "unit_admin", "caseworker", "finance", "auditor"] },
+    { path: "support/", title: "求助办理", text: "本单位及下级的求助队列、受理办结、改派、逾期提醒、分类汇总和导出",
+      roles: ["caseworker", "unit_admin", "city_admin", "auditor"] },
+    { path: "support/hotline/", title: "热线来电登记", text: "12351 来电快速登记，查看来电人以往的求助",
+      roles: ["hotline_operator"] },
+    { path: "support/counsellor/", title: "我的心理咨询", text: "指派给我的心理咨询求助",
+      roles: ["counsellor"] }
   ];
   // Who may change things on a page (the others with access only read).
   var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"] };

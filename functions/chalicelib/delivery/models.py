@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, HoneypotForm, Phone, PublicForm, RequestModel, ResponseModel
+
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200), SINGLE_LINE]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), MULTI_LINE]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
+UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
+MAX_CAP_FEN = 100_000
+
+
+class Window(StrEnum):
+    morning = "morning"
+    afternoon = "afternoon"
+    evening = "evening"
+
+
+WINDOW_LABELS = {"morning": "上午 8:00-12:00", "afternoon": "下午 14:00-18:00", "evening": "晚上 18:00-20:00"}
+
+
+class _Delivery(RequestModel):
+    address: Annotated[Address, Field(title="配送地址")]
+    window: Annotated[Window, Field(title="配送时段")]
+    dietary_notes: Annotated[Notes | None, Field(title="饮食禁忌或偏好")] = None
+
+
+class SignupIn(PublicForm, _Delivery):
+    reference: Annotated[Reference, Field(title="家庭编号")]
+    phone: Annotated[Phone, Field(title="手机号码")]
+
+
+class StaffSignupIn(_Delivery):
+    pass
+
+
+class Action(StrEnum):
+    pause = "pause"
+    resume = "resume"
+
+
+class PauseIn(HoneypotForm):
+    reference: Annotated[Reference, Field(title="家庭编号")]
+    phone: Annotated[Phone, Field(title="手机号码")]
+    action: Annotated[Action, Field(title="暂停或恢复")]
+
+
+class StaffPauseIn(RequestModel):
+    action: Annotated[Action, Field(title="暂停或恢复")]
+
+
+class SignupOut(ResponseModel):
+    reference: str = Field(description="家庭编号")
+    campaign_id: str
+    status: str
+    status_label: str
+    window_label: str
+    from_week: int = Field(description="从第几周起配送")
+    updated_at: str
+
+
+class Supplier(RequestModel):
+    county_unit_id: Annotated[UnitId, Field(title="县市区")]
+    name: Annotated[Name, Field(title="供应商")]
+    price_fen: Annotated[int, Field(title="每份价格（分）", ge=1, le=MAX_CAP_FEN)]
+
+
+class CampaignIn(RequestModel):
+    name: Annotated[Name, Field(title="活动名称")]
+    start_date: Annotated[date, Field(title="开始日期")]
+    end_date: Annotated[date | None, Field(title="结束日期（疫情防控任务结束时填写）")] = None
+    cap_fen: Annotated[int, Field(title="每份上限（分）", ge=1, le=MAX_CAP_FEN)]
+    price_fen: Annotated[int, Field(title="默认每份价格（分）", ge=1, le=MAX_CAP_FEN)]
+    funded_by: Annotated[UnitId, Field(title="出资单位")] = "city"
+    default_supplier: Annotated[Name, Field(title="默认供应商")] = "爱心蔬菜供应"
+    suppliers: Annotated[list[Supplier], Field(title="各县市区供应商", max_length=50, default_factory=list)]
+    version: Annotated[int | None, Field(title="读取时的版本号（新建时不填）", ge=1)] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CampaignIn:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("结束日期不能早于开始日期")
+        if self.price_fen > self.cap_fen or any(s.price_fen > self.cap_fen for s in self.suppliers):
+            raise ValueError("每份价格不能超过每份上限")
+        return self
+
+
+class Campaign(ResponseModel):
+    id: str
+    name: str
+    start_date: str
+    end_date: str | None = None
+    cap_fen: int
+    price_fen: int
+    funded_by: str
+    default_supplier: str
+    suppliers: list[dict[str, object]]
+    current_week: int | None = Field(description="今天（北京时间）是第几周；未开始或已结束为空")
+    version: int
+
+
+class CampaignList(ResponseModel):
+    items: list[Campaign]
+
+
+class GenerateIn(RequestModel):
+    week: Annotated[int, Field(title="第几周", ge=1, le=520)]
+
+
+class GenerateResult(ResponseModel):
+    campaign_id: str
+    week: int
+    created: int = Field(description="本次新生成的份数")
+    existing: int = Field(description="此前已生成的份数")
+    total: int
+    amount_fen: int = Field(description="本次新记入专项资金支出的金额")
+    done: bool = Field(description="为 false 时尚未全部生成（时间用尽），请再点一次")
+
+
+class Package(ResponseModel):
+    id: str
+    family_id: str
+    unit_id: str
+    name: str = Field(description="收件人（已部分隐去）")
+    phone: str = Field(description="手机号码（已部分隐去）")
+    address: str
+    window_label: str
+    dietary_notes: str | None = None
+    amount_fen: int
+    supplier: str
+    status: str
+    status_label: str
+    confirmed_by: str | None = None
+
+
+class RosterPage(ResponseModel):
+    items: list[Package]
+    next_cursor: str | None = None
+
+
+class Outcome(StrEnum):
+    delivered = "delivered"
+    failed = "failed"
+    refused = "refused"
+
+
+class ConfirmIn(RequestModel):
+    outcome: Annotated[Outcome, Field(title="配送结果")]
+    note: Annotated[Notes | None, Field(title="说明")] = None
+
+
+class FileOut(ResponseModel):
+    filename: str
+    content_base64: str

@@ -1,0 +1,390 @@
+"""Weekly food packages for frontline families (notice part 3.3): the campaign as configuration,
+standing sign-ups with pause and resume, rosters per campaign week charged to the special fund,
+supplier lists and delivery confirmations."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from openpyxl import Workbook
+
+from chalicelib.core import audit, auth, db, errors, personal
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.delivery import store
+from chalicelib.delivery.models import (
+    WINDOW_LABELS,
+    Campaign,
+    CampaignIn,
+    CampaignList,
+    ConfirmIn,
+    FileOut,
+    GenerateResult,
+    Package,
+    PauseIn,
+    RosterPage,
+    SignupIn,
+    SignupOut,
+    StaffPauseIn,
+    StaffSignupIn,
+)
+from chalicelib.frontline import service as frontline
+from chalicelib.orgs import service as orgs
+
+try:  # the fund domain's service; until it exists, charges wait as pending items
+    from chalicelib.fund import service as fund
+except ImportError:  # pragma: no cover - only before the fund domain exists
+    fund = None  # type: ignore[assignment]
+
+CHINA = timezone(timedelta(hours=8))
+STAFF = ("unit_admin", "caseworker", "city_admin")
+READ = (*STAFF, "auditor", "finance")
+CONTACT = "contact_person"
+SIGNUP_LABELS = {"active": "已登记，每周配送", "paused": "已暂停"}
+PACKAGE_LABELS = {"pending": "待配送", "delivered": "已送达", "failed": "未能送达", "refused": "家庭婉拒"}
+FUND_CATEGORY = "food_package"
+
+
+def today() -> date:
+    return datetime.now(UTC).astimezone(CHINA).date()
+
+
+def week_of(campaign: dict[str, Any], day: date) -> int | None:
+    """Campaign weeks count from the start date: week 1 is start .. start + 6 days."""
+    start = date.fromisoformat(campaign["start_date"])
+    end = date.fromisoformat(campaign["end_date"]) if campaign.get("end_date") else None
+    if day < start or (end is not None and day > end):
+        return None
+    return (day - start).days // 7 + 1
+
+
+def week_start(campaign: dict[str, Any], week: int) -> date:
+    return date.fromisoformat(campaign["start_date"]) + timedelta(days=7 * (week - 1))
+
+
+def to_campaign(item: dict[str, Any]) -> Campaign:
+    return Campaign(**{k: item.get(k) for k in Campaign.model_fields if k != "current_week"},
+                    current_week=week_of(item, today()))
+
+
+# --- campaign configuration (the city federation) -----------------------------------------------------
+
+def save_campaign(campaign_id: str, body: CampaignIn, by: Principal) -> Campaign:
+    try:
+        orgs.get_unit(body.funded_by)
+    except errors.ProblemError:
+        raise errors.validation_failed([FieldError("funded_by", "出资单位不存在")]) from None
+    record: dict[str, Any] = {
+        "id": campaign_id, "name": body.name, "start_date": body.start_date.isoformat(),
+        "end_date": body.end_date.isoformat() if body.end_date else None, "cap_fen": body.cap_fen,
+        "price_fen": body.price_fen, "funded_by": body.funded_by, "default_supplier": body.default_supplier,
+        "suppliers": [s.model_dump() for s in body.suppliers], "updated_at": audit.now_iso(), "updated_by": by.actor,
+    }
+    current = store.get_campaign(campaign_id)
+    entry = audit.entry(actor=by.actor, action="delivery.campaign", entity="campaign", entity_id=campaign_id,
+                        unit_id=by.unit_id, before=current, after=record)
+    if current is None:
+        if body.version is not None:
+            raise errors.version_conflict()
+        record["version"] = 1
+        db.transact([db.put_new(store.campaign_item(record), on_fail=errors.version_conflict()), entry])
+    else:
+        if body.version != current["version"]:
+            raise errors.version_conflict()
+        record["version"] = current["version"] + 1
+        db.transact([db.put(store.campaign_item(record), "#v = :v", names={"#v": "version"},
+                            values={":v": current["version"]}, on_fail=errors.version_conflict()), entry])
+    return to_campaign(record)
+
+
+def list_campaigns() -> CampaignList:
+    return CampaignList(items=[to_campaign(i) for i in store.campaigns()])
+
+
+def campaign(campaign_id: str) -> dict[str, Any]:
+    item = store.get_campaign(campaign_id) if len(campaign_id) <= 40 else None
+    if item is None:
+        raise errors.not_found("没有这个爱心蔬菜活动。")
+    return item
+
+
+def open_campaign() -> dict[str, Any]:
+    """The campaign families sign up for now: begun (or about to) and not ended."""
+    now = today()
+    for item in store.campaigns():
+        end = item.get("end_date")
+        if end is None or date.fromisoformat(end) >= now:
+            return item
+    raise errors.conflict("目前没有进行中的爱心蔬菜配送活动。", "no-campaign")
+
+
+# --- sign-ups: standing, renewed each week until paused ----------------------------------------------------
+
+def _signup(family: dict[str, Any], body: SignupIn | StaffSignupIn, actor: str, channel: str) -> SignupOut:
+    camp = open_campaign()
+    now = audit.now_iso()
+    current = store.get_signup(camp["id"], family["family_id"])
+    from_week = week_of(camp, today()) or 1  # the daily run adds it to this week's roster
+    record: dict[str, Any] = {
+        "campaign_id": camp["id"], "family_id": family["family_id"], "unit_id": family["unit_id"],
+        "unit_path": family["unit_path"], "county_unit_id": family["county_unit_id"], "status": "active",
+        "address": body.address, "window": body.window.value, "phone": family["phone"], "name": family["name"],
+        "from_week": current["from_week"] if current else from_week, "channel": channel,
+        "created_at": current["created_at"] if current else now, "updated_at": now,
+        "version": (current["version"] + 1) if current else 1,
+    }
+    if body.dietary_notes:
+        record["dietary_notes"] = body.dietary_notes
+    db.transact([db.put(store.signup_item(record)),
+                 audit.entry(actor=actor, action="delivery.signup", entity="delivery_signup",
+                             entity_id=f"{camp['id']}#{family['family_id']}", unit_id=family["unit_id"],
+                             before=current, after=record)])
+    return to_signup(record)
+
+
+def to_signup(record: dict[str, Any]) -> SignupOut:
+    return SignupOut(reference=record["family_id"], campaign_id=record["campaign_id"], status=record["status"],
+                     status_label=SIGNUP_LABELS[record["status"]], window_label=WINDOW_LABELS[record["window"]],
+                     from_week=record["from_week"], updated_at=record["updated_at"])
+
+
+def public_signup(body: SignupIn) -> SignupOut:
+    return _signup(frontline.family_by_reference(body.reference, body.phone), body, "public", "portal")
+
+
+def staff_signup(person_id: str, body: StaffSignupIn, by: Principal) -> SignupOut:
+    return _signup(frontline.family_for_staff(person_id, by, write=True), body, by.actor, "workbench")
+
+
+def _pause(family: dict[str, Any], action: str, actor: str) -> SignupOut:
+    camp = open_campaign()
+    current = store.get_signup(camp["id"], family["family_id"])
+    if current is None:
+        raise errors.not_found("这个家庭还没有登记爱心蔬菜配送。")
+    status = "paused" if action == "pause" else "active"
+    if current["status"] == status:
+        return to_signup(current)
+    now = audit.now_iso()
+    db.versioned_update(*store.signup_key(camp["id"], family["family_id"]), {"status": status, "updated_at": now},
+                        current["version"], extra_ops=[
+        audit.entry(actor=actor, action=f"delivery.{action}", entity="delivery_signup",
+                    entity_id=f"{camp['id']}#{family['family_id']}", unit_id=family["unit_id"],
+                    before={"status": current["status"]}, after={"status": status})])
+    return to_signup({**current, "status": status, "updated_at": now})
+
+
+def public_pause(body: PauseIn) -> SignupOut:
+    return _pause(frontline.family_by_reference(body.reference, body.phone), body.action.value, "public")
+
+
+def staff_pause(person_id: str, body: StaffPauseIn, by: Principal) -> SignupOut:
+    return _pause(frontline.family_for_staff(person_id, by, write=True), body.action.value, by.actor)
+
+
+def public_status(record: dict[str, Any]) -> dict[str, Any]:
+    """What a family sees when it looks up its household code: its food-package sign-up."""
+    try:
+        camp: dict[str, Any] | None = open_campaign()
+    except errors.ProblemError:
+        camp = None
+    signup = store.get_signup(camp["id"], record["id"]) if camp else None
+    if signup is None:
+        return {"reference": record["id"], "kind_label": "一线人员家庭", "status": "not_signed_up",
+                "status_label": "尚未登记爱心蔬菜配送", "updated_at": record["created_at"],
+                "unit_name": orgs.get_unit(record["unit_id"]).name}
+    message = None
+    week = week_of(camp, today()) if camp else None
+    if week and camp:
+        package = store.get_package(camp["id"], week, record["id"])
+        if package:
+            message = f"第 {week} 周的爱心蔬菜：{PACKAGE_LABELS[package['status']]}"
+    return {"reference": record["id"], "kind_label": "爱心蔬菜配送", "status": signup["status"],
+            "status_label": SIGNUP_LABELS[signup["status"]], "updated_at": signup["updated_at"], "message": message,
+            "unit_name": orgs.get_unit(record["unit_id"]).name}
+
+
+# --- rosters -------------------------------------------------------------------------------------------------
+
+def _price(camp: dict[str, Any], county: str) -> tuple[int, str]:
+    for supplier in camp.get("suppliers") or []:
+        if supplier["county_unit_id"] == county:
+            return int(supplier["price_fen"]), str(supplier["name"])
+    return int(camp["price_fen"]), str(camp["default_supplier"])
+
+
+def _charge_ops(camp: dict[str, Any], week: int, signup: dict[str, Any], amount: int, supplier: str,
+                actor: str, at: str) -> list[db.Op]:
+    entry_id = f"package-{camp['id']}-{week}-{signup['family_id']}"
+    if fund is None:  # pragma: no cover - the switch: remove once the fund domain exists
+        return [db.put_new(store.pending_charge_item(camp["id"], week, signup["family_id"], {
+            "entry_id": entry_id, "unit_id": camp["funded_by"], "amount_fen": amount, "payee": supplier, "at": at}))]
+    return fund.spend_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, amount_fen=amount, payee=supplier,
+                          actor=actor, entry_id=entry_id, at=at, beneficiary=signup["family_id"])
+
+
+def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | None = None) -> GenerateResult:
+    """The week's roster: one package per active sign-up, each at or under the cap, each charged to
+    the funding unit's special fund in the package's own transaction. Safe to run again or in
+    parallel: the package is put_new and the ledger entry is keyed by package, so a package and
+    its charge are written together exactly once."""
+    camp = campaign(campaign_id)
+    if week < 1:
+        raise errors.validation_failed([FieldError("week", "周次从 1 开始")])
+    first_day = week_start(camp, week)
+    end = date.fromisoformat(camp["end_date"]) if camp.get("end_date") else None
+    if (end is not None and first_day > end) or first_day > today() + timedelta(days=7):
+        raise errors.validation_failed([FieldError("week", "这一周不在活动期间内，或还太早生成")])
+    deadline = time.monotonic() + budget_seconds if budget_seconds else None
+    signups = [s for s in store.active_signups(campaign_id) if s["from_week"] <= week]
+    existing_by_unit: dict[str, set[str]] = {}
+    created = existing = amount_total = 0
+    done = True
+    at = audit.now_iso()
+    for signup in signups:
+        unit = signup["unit_id"]
+        if unit not in existing_by_unit:
+            existing_by_unit[unit] = {p["family_id"] for p in store.unit_roster(campaign_id, week, unit)}
+        if signup["family_id"] in existing_by_unit[unit]:
+            existing += 1
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            done = False
+            break
+        amount, supplier = _price(camp, signup["county_unit_id"])
+        if amount > camp["cap_fen"]:
+            raise errors.conflict("每份价格超过了活动的每份上限，请先修改活动设置。", "over-cap")
+        if _write_package(camp, week, signup, amount, supplier, actor, at):
+            created += 1
+            amount_total += amount
+        else:
+            existing += 1
+    return GenerateResult(campaign_id=campaign_id, week=week, created=created, existing=existing,
+                          total=created + existing, amount_fen=amount_total, done=done)
+
+
+def _write_package(camp: dict[str, Any], week: int, signup: dict[str, Any], amount: int, supplier: str,
+                   actor: str, at: str) -> bool:
+    """True when this call wrote the package; False when another run already had."""
+    record = {"campaign_id": camp["id"], "week": week, "family_id": signup["family_id"],
+              "unit_id": signup["unit_id"], "unit_path": signup["unit_path"],
+              "county_unit_id": signup["county_unit_id"], "name": signup["name"], "phone": signup["phone"],
+              "address": signup["address"], "window": signup["window"], "amount_fen": amount, "supplier": supplier,
+              "status": "pending", "created_at": at, "version": 1}
+    if signup.get("dietary_notes"):
+        record["dietary_notes"] = signup["dietary_notes"]
+    package = db.put_new(store.package_item(record), on_fail=errors.conflict("已生成。", "package-exists"))
+    for attempt in range(8):
+        try:
+            db.transact([package, *_charge_ops(camp, week, signup, amount, supplier, actor, at)])
+            return True
+        except errors.ProblemError as exc:
+            if exc.code in ("/problems/package-exists", "/problems/entry-exists"):
+                return False
+            if exc.status != 503 or attempt == 7:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return False  # pragma: no cover
+
+
+def scheduled_generation() -> list[GenerateResult]:
+    """Run daily by the schedule: the current week's roster of every running campaign."""
+    results = []
+    for item in store.campaigns():
+        week = week_of(item, today())
+        if week:
+            results.append(generate(item["id"], week, "system:schedule"))
+    return results
+
+
+def _in_scope_unit(unit_id: str, by: Principal) -> Any:
+    try:
+        path = orgs.unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return orgs.get_unit(unit_id)
+
+
+def _package_out(item: dict[str, Any]) -> Package:
+    return Package(id=store.package_id(item["campaign_id"], item["week"], item["family_id"]),
+                   family_id=item["family_id"], unit_id=item["unit_id"], name=personal.mask_name(item["name"]),
+                   phone=personal.mask_phone(item["phone"]), address=item["address"],
+                   window_label=WINDOW_LABELS[item["window"]], dietary_notes=item.get("dietary_notes"),
+                   amount_fen=item["amount_fen"], supplier=item["supplier"], status=item["status"],
+                   status_label=PACKAGE_LABELS[item["status"]], confirmed_by=item.get("confirmed_by"))
+
+
+def roster(unit_id: str, campaign_id: str, week: int, cursor: str | None, by: Principal) -> RosterPage:
+    """The week's packages of the unit and the units under it (one Query per unit of the page)."""
+    _in_scope_unit(unit_id, by)
+    campaign(campaign_id)
+    page = orgs.subtree(unit_id, cursor)
+    items = [_package_out(p) for unit in page.items for p in store.unit_roster(campaign_id, week, unit.id)]
+    return RosterPage(items=items, next_cursor=page.next_cursor)
+
+
+def supplier_list(unit_id: str, campaign_id: str, week: int, by: Principal) -> FileOut:
+    """The delivery list for a county's supplier: only what delivery needs (masked name, phone,
+    address, time window, dietary notes), one row per package."""
+    unit = _in_scope_unit(unit_id, by)
+    campaign(campaign_id)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"第{week}周配送单"
+    sheet.append(["序号", "收件人", "手机号码", "配送地址", "配送时段", "饮食备注", "供应商", "签收"])
+    cursor, n = None, 0
+    while True:
+        page = orgs.subtree(unit.id, cursor)
+        for sub in page.items:
+            for p in store.unit_roster(campaign_id, week, sub.id):
+                n += 1
+                sheet.append([n, personal.mask_name(p["name"]), p["phone"], p["address"], WINDOW_LABELS[p["window"]],
+                              p.get("dietary_notes", ""), p["supplier"], ""])
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    out = io.BytesIO()
+    book.save(out)
+    return FileOut(filename=f"爱心蔬菜配送单-{unit.id}-第{week}周.xlsx",
+                   content_base64=base64.b64encode(out.getvalue()).decode())
+
+
+def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
+    """A contact person (or the unit's staff) records how the delivery went; delivered is final."""
+    parts = package_ref.split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise errors.not_found()
+    campaign_id, week, family_id = parts[0], int(parts[1]), parts[2]
+    frontline.family_for_staff(family_id, by, write=True)  # 404 unless the caller's family or in scope
+    item = store.get_package(campaign_id, week, family_id)
+    if item is None:
+        raise errors.not_found()
+    if item["status"] == "delivered":
+        raise errors.conflict("这份爱心蔬菜已确认送达，不能再更改。", "already-delivered")
+    changes: dict[str, Any] = {"status": body.outcome.value, "confirmed_by": by.id, "confirmed_at": audit.now_iso()}
+    if body.note:
+        changes["note"] = body.note
+    version = db.versioned_update(*store.package_key(campaign_id, week, family_id), changes, item["version"],
+                                  extra_ops=[audit.entry(actor=by.actor, action="delivery.confirm",
+                                                         entity="delivery_package", entity_id=package_ref,
+                                                         unit_id=item["unit_id"], before={"status": item["status"]},
+                                                         after={"status": body.outcome.value})])
+    return _package_out({**item, **changes, "version": version})
+
+
+def family_packages(person_id: str, campaign_id: str, by: Principal) -> RosterPage:
+    """The packages of one family so far (its contact person's view), newest week first."""
+    family = frontline.family_for_staff(person_id, by)
+    camp = campaign(campaign_id)
+    last = week_of(camp, today()) or 0
+    items = []
+    for week in range(last + 1, max(0, last - 12), -1):  # the last twelve weeks and the next one
+        found = store.get_package(campaign_id, week, family["family_id"])
+        if found:
+            items.append(_package_out(found))
+    return RosterPage(items=items)

@@ -1,0 +1,109 @@
+"""Weekly food packages (爱心蔬菜) in the one table.
+
+  campaign        PK=CAMPAIGN#<id>                       SK=CAMPAIGN      configuration, version
+                  GSI1PK=CAMPAIGNS                       GSI1SK=<start>#<id>
+  sign-up         PK=DSIGNUP#<campaign>#<family>         SK=SIGNUP        standing: renews every week
+                  GSI1PK=DSIGNUPS#<campaign>             GSI1SK=<unit>#<family>
+  package         PK=PACKAGE#<campaign>#<week>#<family>  SK=PACKAGE       put_new: one per family per week
+                  GSI1PK=ROSTER#<campaign>#<week>#<unit> GSI1SK=<family>  (a hospital's roster of a week)
+  pending charge  PK=PENDINGCHARGE#<campaign>#<week>     SK=<family>      only while no fund service exists
+
+A package and its ledger entry (fund.spend_ops, entry id package-<campaign>-<week>-<family>) are
+written in one transaction, so generating a roster twice or in parallel charges each package once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from chalicelib.core import db
+
+CAMPAIGNS = "CAMPAIGNS"
+
+
+def campaign_key(campaign_id: str) -> tuple[str, str]:
+    return f"CAMPAIGN#{campaign_id}", "CAMPAIGN"
+
+
+def campaign_item(record: dict[str, Any]) -> dict[str, Any]:
+    pk, sk = campaign_key(record["id"])
+    return {"PK": pk, "SK": sk, "GSI1PK": CAMPAIGNS, "GSI1SK": f"{record['start_date']}#{record['id']}",
+            "type": "delivery_campaign", **record}
+
+
+def get_campaign(campaign_id: str) -> dict[str, Any] | None:
+    return db.get(*campaign_key(campaign_id), consistent=True)
+
+
+def campaigns() -> list[dict[str, Any]]:
+    items, _ = db.query(CAMPAIGNS, index="GSI1", limit=100, forward=False)
+    return items
+
+
+def signup_key(campaign_id: str, family_id: str) -> tuple[str, str]:
+    return f"DSIGNUP#{campaign_id}#{family_id}", "SIGNUP"
+
+
+def signup_item(record: dict[str, Any]) -> dict[str, Any]:
+    pk, sk = signup_key(record["campaign_id"], record["family_id"])
+    return {"PK": pk, "SK": sk, "GSI1PK": f"DSIGNUPS#{record['campaign_id']}",
+            "GSI1SK": f"{record['unit_id']}#{record['family_id']}", "type": "delivery_signup", **record}
+
+
+def get_signup(campaign_id: str, family_id: str) -> dict[str, Any] | None:
+    return db.get(*signup_key(campaign_id, family_id), consistent=True)
+
+
+def active_signups(campaign_id: str) -> list[dict[str, Any]]:
+    """Every active sign-up of a campaign (a Query on its own partition, page by page)."""
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        params: dict[str, Any] = {"IndexName": "GSI1",
+                                  "KeyConditionExpression": Key("GSI1PK").eq(f"DSIGNUPS#{campaign_id}"),
+                                  "FilterExpression": Attr("status").eq("active")}
+        if start:
+            params["ExclusiveStartKey"] = start
+        response = db.table().query(**params)
+        found += db.plain(response.get("Items", []))
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return found
+
+
+def package_id(campaign_id: str, week: int, family_id: str) -> str:
+    return f"{campaign_id}.{week}.{family_id}"
+
+
+def package_key(campaign_id: str, week: int, family_id: str) -> tuple[str, str]:
+    return f"PACKAGE#{campaign_id}#{week}#{family_id}", "PACKAGE"
+
+
+def roster_pk(campaign_id: str, week: int, unit_id: str) -> str:
+    return f"ROSTER#{campaign_id}#{week}#{unit_id}"
+
+
+def package_item(record: dict[str, Any]) -> dict[str, Any]:
+    pk, sk = package_key(record["campaign_id"], record["week"], record["family_id"])
+    return {"PK": pk, "SK": sk, "GSI1PK": roster_pk(record["campaign_id"], record["week"], record["unit_id"]),
+            "GSI1SK": record["family_id"], "type": "delivery_package", **record}
+
+
+def get_package(campaign_id: str, week: int, family_id: str) -> dict[str, Any] | None:
+    return db.get(*package_key(campaign_id, week, family_id), consistent=True)
+
+
+def unit_roster(campaign_id: str, week: int, unit_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = db.query(roster_pk(campaign_id, week, unit_id), index="GSI1", limit=500, start_key=start)
+        found += items
+        if not start:
+            return found
+
+
+def pending_charge_item(campaign_id: str, week: int, family_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    return {"PK": f"PENDINGCHARGE#{campaign_id}#{week}", "SK": family_id, "type": "pending_charge", **record}

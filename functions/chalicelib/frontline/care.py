@@ -1,0 +1,140 @@
+"""Care measures that lean on other domains: support requests raised by a contact person on a
+family's behalf (notice part 3.2, 3.4), and major-illness and accident cover with its claims
+(part 3.6), each claim a support request linked by its reference."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+from openpyxl import Workbook
+
+from chalicelib.core import audit, db, errors, pagination
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.frontline import service, store
+from chalicelib.frontline.models import (
+    Claim,
+    ClaimIn,
+    CoverIn,
+    CoverOut,
+    CoverPage,
+    FileOut,
+    LogIn,
+    LogKind,
+    OnBehalfIn,
+    SupportRaised,
+)
+from chalicelib.support import service as support
+from chalicelib.support.models import Frontline, SupportRequestIn
+
+COVER_LABELS = {"major_illness": "重大疾病", "accident": "意外伤害"}
+CONSENT_VERSION = "contact-oral"
+
+
+def _submit(item: dict[str, Any], category: str, description: str, name: str, relation: str, phone: str,
+            county: str | None) -> Any:
+    county = county or service.county_of(item["unit_path"])
+    if county is None:
+        raise errors.validation_failed([FieldError("county_unit_id", "请选择家庭所在的县市区")])
+    try:
+        body = SupportRequestIn(category=category, description=description, name=name, relation=relation,
+                                phone=phone, county_unit_id=county, unit_id=item["unit_id"],
+                                frontline=Frontline.family, consent=True, consent_version=CONSENT_VERSION)
+    except ValueError as exc:
+        raise errors.validation_failed([FieldError("category", "不是可选的类别")]) from exc
+    return support.submit(body, None)
+
+
+def raise_support(person_id: str, body: OnBehalfIn, by: Principal) -> SupportRaised:
+    """A support request for the family, through the support domain's intake; the contact log
+    records it with the reference so the family's history shows it."""
+    item = service.load(person_id, by, write=True)
+    created = _submit(item, body.category, body.description, body.name, body.relation, body.phone,
+                      body.county_unit_id)
+    service.add_log(person_id, LogIn(kind=LogKind.phone, notes=f"代为提交求助（{created.reference}）",
+                                     needs=body.description), by, support_reference=created.reference)
+    return SupportRaised(reference=created.reference, status_label=created.status_label, unit_name=created.unit_name)
+
+
+# --- cover -----------------------------------------------------------------------------------------------
+
+def _insured(item: dict[str, Any], who: str) -> tuple[str, str]:
+    if who == "SELF":
+        return item["name"], "本人"
+    for member in store.household(item["id"], "MEMBER#"):
+        if member["id"] == who:
+            return str(member["name"]), str(member["relation"])
+    raise errors.validation_failed([FieldError("who", "没有这位家属")])
+
+
+def enrol(person_id: str, body: CoverIn, by: Principal) -> CoverOut:
+    item = service.load(person_id, by)
+    if not (by.roles & set(service.WRITE) and by.covers(item["unit_path"])):
+        raise errors.not_found()
+    name, relation = _insured(item, body.who)
+    record = {"person_id": item["id"], "who": body.who, "name": name, "relation": relation,
+              "kinds": sorted(set(body.kinds)), "enrolled_at": audit.now_iso(), "unit_id": item["unit_id"]}
+    db.transact([
+        db.put(store.cover_item(item["id"], item["unit_id"], body.who, record)),
+        audit.entry(actor=by.actor, action="frontline.cover", entity="frontline", entity_id=item["id"],
+                    unit_id=item["unit_id"], after={"who": body.who, "kinds": record["kinds"]}),
+    ])
+    return CoverOut(**{k: record[k] for k in CoverOut.model_fields})
+
+
+def unit_cover(unit_id: str, cursor: str | None, by: Principal) -> CoverPage:
+    service.scoped_unit(unit_id, by)
+    scope = f"cover:{unit_id}:{by.unit_path}"
+    items, last = store.unit_cover(unit_id, 100, pagination.decode_cursor(cursor, scope))
+    return CoverPage(items=[CoverOut(**{k: i[k] for k in CoverOut.model_fields}) for i in items],
+                     next_cursor=pagination.encode_cursor(last, scope))
+
+
+def insurer_list(unit_id: str, by: Principal) -> FileOut:
+    """The unit's enrolments for the insurer: who is covered for what, with the masked ID number
+    (the full number is never stored; the insurer checks it against the policy holder's list)."""
+    unit, _ = service.scoped_unit(unit_id, by)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "参保名单"
+    sheet.append(["序号", "单位", "一线人员", "身份证号码（隐去）", "参保人", "关系", "保障项目", "登记时间（UTC）"])
+    start, n = None, 0
+    while True:
+        items, start = store.unit_cover(unit.id, 100, start)
+        for cover in items:
+            person = store.get_person(cover["person_id"]) or {}
+            n += 1
+            sheet.append([n, unit.name, person.get("name", ""), person.get("id_masked", ""), cover["name"],
+                          cover["relation"], "、".join(COVER_LABELS[k] for k in cover["kinds"]), cover["enrolled_at"]])
+        if not start:
+            break
+    out = io.BytesIO()
+    book.save(out)
+    return FileOut(filename=f"参保名单-{unit.id}.xlsx", content_base64=base64.b64encode(out.getvalue()).decode())
+
+
+def claim(person_id: str, body: ClaimIn, by: Principal) -> Claim:
+    item = service.load(person_id, by, write=True)
+    cover = db.get(item["PK"], f"COVER#{body.who}", consistent=True)
+    if cover is None or body.kind not in cover["kinds"]:
+        raise errors.validation_failed([FieldError("kind", "这位参保人没有登记这项保障")])
+    name, relation = _insured(item, body.who)
+    created = _submit(item, "medical_subsidy", f"【{COVER_LABELS[body.kind]}保障理赔】{body.description}", name,
+                      relation, body.phone, None)
+    at = audit.now_iso()
+    db.transact([
+        db.put_new({"PK": item["PK"], "SK": f"CLAIM#{created.reference}", "type": "frontline_claim",
+                    "reference": created.reference, "who": body.who, "kind": body.kind, "at": at}),
+        audit.entry(actor=by.actor, action="frontline.claim", entity="frontline", entity_id=item["id"],
+                    unit_id=item["unit_id"], after={"reference": created.reference, "kind": body.kind}),
+    ])
+    return Claim(reference=created.reference, who=body.who, kind=body.kind, at=at)
+
+
+def claims(person_id: str, by: Principal) -> list[Claim]:
+    item = service.load(person_id, by)
+    return [Claim(reference=c["reference"], who=c["who"], kind=c["kind"], at=c["at"])
+            for c in store.household(item["id"], "CLAIM#")]

@@ -1,0 +1,194 @@
+"""Care for frontline medical staff: the archive, contact persons, contact logs and cover."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.core import api
+from chalicelib.core.auth import Principal
+from chalicelib.frontline import care, importer, service
+from chalicelib.frontline.models import (
+    AssignIn,
+    Claim,
+    ClaimIn,
+    Contact,
+    ContactIn,
+    ContactList,
+    CoverIn,
+    CoverOut,
+    CoverPage,
+    FileOut,
+    HistoryList,
+    ImportIn,
+    ImportResult,
+    LogEntry,
+    LogIn,
+    LogList,
+    Member,
+    MemberIn,
+    OnBehalfIn,
+    PersonDetail,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    RollupPage,
+    SupportRaised,
+)
+from chalicelib.frontline.service import CONTACT, READ, WRITE
+
+bp = Blueprint(__name__)
+TAG = "一线人员关爱"
+UNIT = {"unit_id": "工会组织编号"}
+FAMILY = {"person_id": "家庭编号"}
+CURSOR = {"cursor": "上一页返回的 next_cursor"}
+
+
+def _cursor() -> str | None:
+    params: dict[str, str] = dict(bp.current_request.query_params or {})
+    return params.get("cursor")
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/personnel", "POST", summary="登记一线人员", tag=TAG, body=PersonIn,
+           response=PersonOut, status=201, audience=api.STAFF, roles=WRITE, problems=(404,), path_params=UNIT,
+           description="由医院工会填报。身份证号码只保存加密摘要和隐去中间位的形式；"
+                       "其他医院已登记同一号码时照常登记，并在 duplicates 中列出，供核实。")
+def create_person(unit_id: str, body: PersonIn, principal: Principal) -> object:
+    return service.create_person(unit_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/personnel", summary="一个单位登记的一线人员（分页）", tag=TAG,
+           response=PersonPage, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           path_params=UNIT, query_params=CURSOR)
+def unit_persons(unit_id: str, principal: Principal) -> object:
+    return service.unit_persons(unit_id, _cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/rollup", summary="本单位及下级单位的一线人员档案汇总", tag=TAG,
+           response=RollupPage, audience=api.STAFF, roles=READ, problems=(404,), path_params=UNIT,
+           query_params=CURSOR)
+def rollup(unit_id: str, principal: Principal) -> object:
+    return service.rollup(unit_id, _cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/duplicates", summary="与其他医院重复登记的一线人员", tag=TAG,
+           response=PersonPage, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           path_params=UNIT)
+def duplicates(unit_id: str, principal: Principal) -> object:
+    return service.duplicates(unit_id, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/uncovered", summary="尚未配备联系人的家庭（含下级单位）", tag=TAG,
+           response=PersonPage, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           path_params=UNIT, query_params=CURSOR)
+def uncovered(unit_id: str, principal: Principal) -> object:
+    return service.uncovered(unit_id, _cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/import-template", summary="下载一线人员档案导入模板（xlsx，base64）", tag=TAG,
+           response=FileOut, audience=api.STAFF, roles=WRITE)
+def import_template() -> object:
+    return importer.template()
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/imports", "POST", summary="从 xlsx 文件批量导入一线人员和家属",
+           tag=TAG, body=ImportIn, response=ImportResult, status=201, audience=api.STAFF, roles=WRITE,
+           idempotent=True, problems=(404,), path_params=UNIT,
+           description="先逐行检查整个文件，有错时回答 400，errors 逐行列出（如「一线人员第3行身份证号码」），"
+                       "什么也不保存。同一文件重新提交会补全中断的导入，不会重复登记。")
+def import_file(unit_id: str, body: ImportIn, principal: Principal) -> object:
+    return importer.import_file(unit_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}", summary="一个一线人员家庭的详情（含家属）", tag=TAG,
+           response=PersonDetail, audience=api.STAFF, roles=(*READ, CONTACT), problems=(404,), personal_data=True,
+           path_params=FAMILY)
+def detail(person_id: str, principal: Principal) -> object:
+    return service.detail(person_id, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/members", "POST", summary="登记无法照顾的家属", tag=TAG,
+           body=MemberIn, response=Member, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT),
+           problems=(404,), path_params=FAMILY)
+def add_member(person_id: str, body: MemberIn, principal: Principal) -> object:
+    return service.add_member(person_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/contacts", "POST", summary="登记本院的一对一联系人", tag=TAG,
+           body=ContactIn, response=Contact, status=201, audience=api.STAFF, roles=WRITE, problems=(404,),
+           path_params=UNIT, description="联系人须另有角色为「一对一联系人」的工作人员账号，登录名与此处一致。")
+def register_contact(unit_id: str, body: ContactIn, principal: Principal) -> object:
+    return service.register_contact(unit_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/contacts", summary="本院的一对一联系人", tag=TAG,
+           response=ContactList, audience=api.STAFF, roles=READ, problems=(404,), path_params=UNIT)
+def list_contacts(unit_id: str, principal: Principal) -> object:
+    return service.list_contacts(unit_id, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/contact", "POST", summary="为家庭指定或更换联系人", tag=TAG,
+           body=AssignIn, response=PersonOut, audience=api.STAFF, roles=WRITE, problems=(404,), path_params=FAMILY,
+           description="每个家庭只有一位在任联系人；更换时保留历史。version 为读取时的版本号。")
+def assign_contact(person_id: str, body: AssignIn, principal: Principal) -> object:
+    return service.assign_contact(person_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/contact-history", summary="家庭联系人的更换历史", tag=TAG,
+           response=HistoryList, audience=api.STAFF, roles=(*READ, CONTACT), problems=(404,), path_params=FAMILY)
+def contact_history(person_id: str, principal: Principal) -> object:
+    return service.contact_history(person_id, principal)
+
+
+@api.route(bp, "/staff/frontline/my-families", summary="我联系的一线人员家庭", tag=TAG, response=PersonPage,
+           audience=api.STAFF, roles=(CONTACT,), personal_data=True, query_params=CURSOR)
+def my_families(principal: Principal) -> object:
+    return service.my_families(_cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/logs", "POST", summary="记录一次联系及家庭的需求", tag=TAG,
+           body=LogIn, response=LogEntry, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT), problems=(404,),
+           path_params=FAMILY)
+def add_log(person_id: str, body: LogIn, principal: Principal) -> object:
+    return service.add_log(person_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/logs", summary="家庭的联系记录", tag=TAG, response=LogList,
+           audience=api.STAFF, roles=(*READ, CONTACT), problems=(404,), personal_data=True, path_params=FAMILY)
+def logs(person_id: str, principal: Principal) -> object:
+    return service.logs(person_id, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/support-requests", "POST", summary="代家庭提交求助", tag=TAG,
+           body=OnBehalfIn,
+           response=SupportRaised, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT), idempotent=True,
+           problems=(404,), path_params=FAMILY,
+           description="经求助服务受理（如心理咨询 psychological、困难帮扶 hardship），返回查询编号并记入联系记录。")
+def raise_support(person_id: str, body: OnBehalfIn, principal: Principal) -> object:
+    return care.raise_support(person_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/cover", "POST", summary="登记重大疾病、意外伤害保障", tag=TAG,
+           body=CoverIn, response=CoverOut, audience=api.STAFF, roles=WRITE, problems=(404,), path_params=FAMILY)
+def enrol(person_id: str, body: CoverIn, principal: Principal) -> object:
+    return care.enrol(person_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/cover", summary="本单位的参保名单", tag=TAG, response=CoverPage,
+           audience=api.STAFF, roles=READ, problems=(404,), personal_data=True, path_params=UNIT,
+           query_params=CURSOR)
+def unit_cover(unit_id: str, principal: Principal) -> object:
+    return care.unit_cover(unit_id, _cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/cover/export", summary="导出给保险机构的参保名单（xlsx，base64）",
+           tag=TAG, response=FileOut, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           path_params=UNIT)
+def insurer_list(unit_id: str, principal: Principal) -> object:
+    return care.insurer_list(unit_id, principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/claims", "POST", summary="登记保障理赔（作为求助受理）", tag=TAG,
+           body=ClaimIn, response=Claim, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT), idempotent=True,
+           problems=(404,), path_params=FAMILY)
+def claim(person_id: str, body: ClaimIn, principal: Principal) -> object:
+    return care.claim(person_id, body, principal)

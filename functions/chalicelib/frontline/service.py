@@ -1,0 +1,377 @@
+"""The frontline archive (notice part 3.1, 3.2): hospital unions enter their frontline personnel
+and the family members at home they cannot look after; the entries roll up the union tree; each
+household gets one active contact person who sees only their families and logs contacts."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.frontline import store
+from chalicelib.frontline.models import (
+    CONTACT_KIND_LABELS,
+    DEPLOYMENT_LABELS,
+    AssignIn,
+    Contact,
+    ContactIn,
+    ContactList,
+    Duplicate,
+    HistoryEntry,
+    HistoryList,
+    LogEntry,
+    LogIn,
+    LogList,
+    Member,
+    MemberIn,
+    PersonDetail,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    RollupPage,
+    UnitCount,
+)
+from chalicelib.orgs import service as orgs
+from chalicelib.orgs.models import UnitKind
+
+WRITE = ("unit_admin", "caseworker", "city_admin")
+READ = (*WRITE, "auditor")
+CONTACT = "contact_person"
+REF_KIND = "frontline_family"
+
+
+def chain(path: str) -> list[str]:
+    return [part for part in path.split("/") if part]
+
+
+def scoped_unit(unit_id: str, by: Principal) -> tuple[Any, str]:
+    """(unit, path) when the unit is in the caller's subtree; 404 alike for a missing unit."""
+    try:
+        path = orgs.unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return orgs.get_unit(unit_id), path
+
+
+def hospital(unit_id: str, by: Principal) -> tuple[Any, str]:
+    unit, path = scoped_unit(unit_id, by)
+    if unit.kind != UnitKind.hospital_union:
+        raise errors.validation_failed([FieldError("unit_id", "一线人员档案由所在医院的工会填报，请选择医院工会")])
+    return unit, path
+
+
+def id_hash(id_number: str) -> str:
+    return personal.keyed_hash("frontline-id", id_number)
+
+
+def person_record(body: PersonIn, unit_id: str, path: str, person_id: str, by: Principal, at: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": person_id, "unit_id": unit_id, "unit_path": path, "name": body.name,
+        "id_hash": id_hash(body.id_number), "id_masked": personal.mask_id_number(body.id_number),
+        "phone": body.phone, "department": body.department, "role": body.role,
+        "deployment": body.deployment.value, "period_start": body.period_start.isoformat(),
+        "created_at": at, "created_by": by.actor, "version": 1, "members": 0,
+    }
+    if body.period_end:
+        record["period_end"] = body.period_end.isoformat()
+    return record
+
+
+def person_ops(record: dict[str, Any]) -> list[db.Op]:
+    """Everything a new household writes except the counters (which callers sum per unit)."""
+    pk, sk = store.person_key(record["id"])
+    index_pk, index_sk = store.id_index_key(record["id_hash"], record["unit_id"])
+    return [
+        db.put_new(store.person_item(record)),
+        db.put_new({"PK": index_pk, "SK": index_sk, "type": "frontline_id", "person_id": record["id"],
+                    "unit_id": record["unit_id"]},
+                   on_fail=errors.conflict("本院档案中已有这个身份证号码的一线人员，请勿重复登记。",
+                                           "frontline-exists")),
+        *refs.index_ops(record["id"], REF_KIND, pk, sk, record["phone"], record["created_at"]),
+        db.put_new({"PK": store.uncovered_key(record["unit_id"], record["id"])[0],
+                    "SK": record["id"], "type": "frontline_uncovered", "person_id": record["id"]}),
+    ]
+
+
+def flag_duplicates(hash_value: str) -> list[str]:
+    """Mark every household holding this ID hash in more than one hospital; returns their ids.
+    Run after each write, so two hospitals entering the same person at once both see it."""
+    entries = store.id_index(hash_value)
+    if len(entries) < 2:
+        return []
+    for entry in entries:
+        item = store.dup_item(entry["unit_id"], entry["person_id"], hash_value)
+        try:
+            path = orgs.unit_path(entry["unit_id"])
+            db.transact([db.put_new(item), *[store.counter_op(u, {"duplicates": 1}) for u in chain(path)]])
+        except errors.ProblemError as exc:
+            if exc.status != 409:
+                raise
+    return [str(e["person_id"]) for e in entries]
+
+
+def create_person(unit_id: str, body: PersonIn, by: Principal) -> PersonOut:
+    unit, path = hospital(unit_id, by)
+    at = audit.now_iso()
+
+    def build(reference: str) -> list[db.Op]:
+        record = person_record(body, unit.id, path, reference, by, at)
+        return [*person_ops(record), *[store.counter_op(u, {"persons": 1}) for u in chain(path)],
+                audit.entry(actor=by.actor, action="frontline.create", entity="frontline", entity_id=reference,
+                            unit_id=unit.id, after=record)]
+
+    person_id = refs.create_with_reference(build)
+    flag_duplicates(id_hash(body.id_number))
+    item = store.get_person(person_id, consistent=True)
+    assert item is not None
+    return to_out(item, by, mask=False)
+
+
+def duplicates_of(item: dict[str, Any]) -> list[Duplicate]:
+    found = []
+    for entry in store.id_index(item["id_hash"]):
+        if entry["person_id"] != item["id"]:
+            found.append(Duplicate(unit_id=entry["unit_id"], unit_name=orgs.get_unit(entry["unit_id"]).name,
+                                   person_id=entry["person_id"]))
+    return found
+
+
+def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = True) -> PersonOut:
+    contact = item.get("contact_person")
+    return PersonOut(
+        id=item["id"], unit_id=item["unit_id"], unit_name=orgs.get_unit(item["unit_id"]).name, name=item["name"],
+        id_masked=item["id_masked"], phone=personal.mask_phone(item["phone"]) if mask else item["phone"],
+        department=item["department"], role=item["role"], deployment=item["deployment"],
+        deployment_label=DEPLOYMENT_LABELS[item["deployment"]], period_start=item["period_start"],
+        period_end=item.get("period_end"), contact_person=contact, contact_person_name=item.get("contact_person_name"),
+        duplicates=duplicates_of(item) if dups and item.get("duplicate", True) else [],
+        version=item["version"], created_at=item["created_at"])
+
+
+# --- reading: staff in scope, or the family's own contact person -------------------------------
+
+def can_read(by: Principal, item: dict[str, Any]) -> bool:
+    if by.roles & set(READ) and by.covers(item["unit_path"]):
+        return True
+    return CONTACT in by.roles and item.get("contact_person") == by.id and by.covers(item["unit_path"])
+
+
+def load(person_id: str, by: Principal, write: bool = False) -> dict[str, Any]:
+    """The household, or 404 alike when missing or not the caller's to see."""
+    item = store.get_person(person_id.upper(), consistent=True) if len(person_id) <= 20 else None
+    if item is None or not can_read(by, item):
+        raise errors.not_found()
+    if write and not (by.roles & set(WRITE) and by.covers(item["unit_path"])) and item.get("contact_person") != by.id:
+        raise errors.not_found()
+    return item
+
+
+def detail(person_id: str, by: Principal) -> PersonDetail:
+    item = load(person_id, by)
+    members = [Member(**{k: m[k] for k in Member.model_fields}) for m in store.household(item["id"], "MEMBER#")]
+    return PersonDetail(**to_out(item, by, mask=False).model_dump(), members=members)
+
+
+def unit_persons(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
+    scoped_unit(unit_id, by)
+    scope = f"frontline:{unit_id}:{by.unit_path}"
+    items, last = store.unit_page(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    return PersonPage(items=[to_out(i, by) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def rollup(unit_id: str, cursor: str | None, by: Principal) -> RollupPage:
+    """The unit and every unit under it (tree order) with the counts of each one's subtree."""
+    scoped_unit(unit_id, by)
+    page = orgs.subtree(unit_id, cursor)
+    rows = []
+    for unit in page.items:
+        c = store.counters(unit.id)
+        persons, covered = c.get("persons", 0), c.get("covered", 0)
+        rows.append(UnitCount(unit_id=unit.id, unit_name=unit.name, kind_label=unit.kind_label, depth=unit.depth,
+                              persons=persons, members=c.get("members", 0), covered=covered,
+                              uncovered=persons - covered, duplicates=c.get("duplicates", 0)))
+    return RollupPage(items=rows, next_cursor=page.next_cursor)
+
+
+def duplicates(unit_id: str, by: Principal) -> PersonPage:
+    scoped_unit(unit_id, by)
+    items = [store.get_person(d["person_id"]) for d in store.duplicates(unit_id)]
+    return PersonPage(items=[to_out(i, by) for i in items if i])
+
+
+def uncovered(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
+    """Households of the unit and the units under it that have no contact person yet (one Query
+    per unit of the subtree page; the cursor pages through the subtree)."""
+    scoped_unit(unit_id, by)
+    page = orgs.subtree(unit_id, cursor)
+    found = []
+    for unit in page.items:
+        if not store.counters(unit.id).get("persons"):
+            continue
+        start = None
+        while True:
+            pointers, start = store.uncovered(unit.id, 100, start)
+            for p in pointers:
+                item = store.get_person(p["person_id"])
+                if item and item["unit_id"] == unit.id:
+                    found.append(to_out(item, by, dups=False))
+            if not start:
+                break
+    return PersonPage(items=found, next_cursor=page.next_cursor)
+
+
+# --- family members --------------------------------------------------------------------------------
+
+def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
+    item = load(person_id, by, write=True)
+    member_id = secrets.token_hex(4).upper()
+    record = {"id": member_id, "name": body.name, "relation": body.relation, "age": body.age, "needs": body.needs,
+              "address": body.address, "created_at": audit.now_iso(), "created_by": by.actor}
+    db.transact([
+        db.put_new(store.member_item(item["id"], record)),
+        db.update(*store.person_key(item["id"]), "ADD members :one", "attribute_exists(PK)", values={":one": 1}),
+        *[store.counter_op(u, {"members": 1}) for u in chain(item["unit_path"])],
+        audit.entry(actor=by.actor, action="frontline.member", entity="frontline", entity_id=item["id"],
+                    unit_id=item["unit_id"], after=record),
+    ])
+    return Member(**{k: record[k] for k in Member.model_fields})
+
+
+# --- contact persons ---------------------------------------------------------------------------------
+
+def register_contact(unit_id: str, body: ContactIn, by: Principal) -> Contact:
+    unit, _ = hospital(unit_id, by)
+    pk, sk = store.contact_key(unit.id, body.username)
+    record = {"username": body.username, "name": body.name, "kind": body.kind.value}
+    db.transact([
+        db.put({"PK": pk, "SK": sk, "type": "frontline_contact", "unit_id": unit.id, "families": 0, **record},
+               "attribute_not_exists(PK)", on_fail=errors.conflict("这位联系人已经登记过。", "contact-exists")),
+        audit.entry(actor=by.actor, action="frontline.contact.register", entity="frontline_contact",
+                    entity_id=f"{unit.id}#{body.username}", unit_id=unit.id, after=record),
+    ])
+    return Contact(**record, kind_label=CONTACT_KIND_LABELS[record["kind"]], families=0)
+
+
+def list_contacts(unit_id: str, by: Principal) -> ContactList:
+    scoped_unit(unit_id, by)
+    return ContactList(items=[Contact(username=c["username"], name=c["name"], kind=c["kind"],
+                                      kind_label=CONTACT_KIND_LABELS[c["kind"]], families=c.get("families", 0))
+                              for c in store.contacts(unit_id)])
+
+
+def assign_contact(person_id: str, body: AssignIn, by: Principal) -> PersonOut:
+    """Exactly one active contact per household: the household's version guards the change, the
+    old contact's pointer goes, the new one's comes, and the history keeps who it was before."""
+    item = load(person_id, by)
+    if not (by.roles & set(WRITE) and by.covers(item["unit_path"])):
+        raise errors.not_found()
+    old = item.get("contact_person")
+    if old == body.username:
+        return to_out(item, by)
+    contact = db.get(*store.contact_key(item["unit_id"], body.username), consistent=True)
+    if contact is None:
+        raise errors.validation_failed([FieldError("username", "这位联系人还没有登记为本院的一对一联系人")])
+    at, pid, unit_id = audit.now_iso(), item["id"], item["unit_id"]
+    ops = [
+        db.update(*store.contact_key(unit_id, body.username), "ADD families :one", "attribute_exists(PK)",
+                  values={":one": 1}, on_fail=errors.conflict("这位联系人已被移出名单，请刷新后重试。")),
+        db.put_new({"PK": store.family_pointer_key(body.username, pid)[0], "SK": pid, "type": "frontline_assigned",
+                    "person_id": pid, "unit_id": unit_id}),
+        db.put_new({"PK": store.person_key(pid)[0], "SK": f"CONTACTHIST#{at}#{secrets.token_hex(3)}",
+                    "type": "frontline_contact_history", "username": body.username, "name": contact["name"],
+                    "from_at": at, "by": by.actor, **({"reason": body.reason} if body.reason else {})}),
+        audit.entry(actor=by.actor, action="frontline.contact.assign", entity="frontline", entity_id=pid,
+                    unit_id=unit_id, before={"contact_person": old}, after={"contact_person": body.username}),
+    ]
+    if old:
+        ops += [db.delete(*store.family_pointer_key(old, pid)),
+                db.update(*store.contact_key(unit_id, old), "ADD families :minus", "attribute_exists(PK)",
+                          values={":minus": -1})]
+    else:
+        ops += [db.delete(*store.uncovered_key(unit_id, pid)),
+                *[store.counter_op(u, {"covered": 1}) for u in chain(item["unit_path"])]]
+    version = db.versioned_update(*store.person_key(pid), {"contact_person": body.username,
+                                                          "contact_person_name": contact["name"]},
+                                  body.version, extra_ops=ops)
+    return to_out({**item, "contact_person": body.username, "contact_person_name": contact["name"],
+                   "version": version}, by)
+
+
+def contact_history(person_id: str, by: Principal) -> HistoryList:
+    item = load(person_id, by)
+    return HistoryList(items=[HistoryEntry(username=h["username"], name=h["name"], from_at=h["from_at"], by=h["by"],
+                                           reason=h.get("reason"))
+                              for h in store.household(item["id"], "CONTACTHIST#")])
+
+
+def my_families(cursor: str | None, by: Principal) -> PersonPage:
+    scope = f"cpfam:{by.id}"
+    pointers, last = store.families_of(by.id, 50, pagination.decode_cursor(cursor, scope))
+    items = [store.get_person(p["person_id"]) for p in pointers]
+    return PersonPage(items=[to_out(i, by, dups=False) for i in items if i and can_read(by, i)],
+                      next_cursor=pagination.encode_cursor(last, scope))
+
+
+# --- contact logs -------------------------------------------------------------------------------------
+
+def add_log(person_id: str, body: LogIn, by: Principal, support_reference: str | None = None) -> LogEntry:
+    item = load(person_id, by, write=True)
+    at = audit.now_iso()
+    record: dict[str, Any] = {"at": at, "kind": body.kind.value, "notes": body.notes, "by": by.id}
+    if body.needs:
+        record["needs"] = body.needs
+    if support_reference:
+        record["support_reference"] = support_reference
+    db.transact([
+        db.put_new({"PK": store.person_key(item["id"])[0], "SK": f"LOG#{at}#{secrets.token_hex(3)}",
+                    "type": "frontline_log", **record}),
+        audit.entry(actor=by.actor, action="frontline.log", entity="frontline", entity_id=item["id"],
+                    unit_id=item["unit_id"], after=record),
+    ])
+    return LogEntry(**record)
+
+
+def logs(person_id: str, by: Principal) -> LogList:
+    item = load(person_id, by)
+    return LogList(items=[LogEntry(**{k: v for k, v in i.items() if k in LogEntry.model_fields})
+                          for i in store.household(item["id"], "LOG#")])
+
+
+# --- for other domains (delivery): a household as the food-package service needs it -------------------
+
+_COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
+
+
+def county_of(unit_path: str) -> str | None:
+    """The county or zone union a unit lies under, from its materialised path."""
+    for unit_id in chain(unit_path):
+        if orgs.get_unit(unit_id).kind in _COUNTY_KINDS:
+            return unit_id
+    return None
+
+
+def _summary(item: dict[str, Any]) -> dict[str, Any]:
+    return {"family_id": item["id"], "unit_id": item["unit_id"], "unit_path": item["unit_path"],
+            "name": item["name"], "phone": item["phone"], "contact_person": item.get("contact_person"),
+            "county_unit_id": county_of(item["unit_path"]) or item["unit_id"]}
+
+
+def family_by_reference(reference: str, phone: str) -> dict[str, Any]:
+    """A household for the public forms: its reference and the phone registered with it; 404 alike."""
+    kind, record = refs.resolve(reference, phone)
+    if kind != REF_KIND:
+        raise errors.not_found("未找到该编号，或手机号码与登记时不一致。")
+    return _summary(record)
+
+
+def family_for_staff(person_id: str, by: Principal, write: bool = False) -> dict[str, Any]:
+    """A household the caller may see (or act for, with write): staff in scope or its contact person."""
+    return _summary(load(person_id, by, write=write))
+
+
+def family_record(person_id: str) -> dict[str, Any] | None:
+    item = store.get_person(person_id)
+    return _summary(item) if item else None

@@ -1,0 +1,554 @@
+/*
+ * care.js: the workbench pages of the care for frontline medical staff (notice part 3):
+ *   site/staff/frontline/              archive with counts per unit, xlsx import with its row-by-row
+ *                                      error report, contact persons, assignment and coverage;
+ *   site/staff/frontline/my-families/  a contact person's own families: contact log, deliveries;
+ *   site/staff/delivery/               the food-package campaign, roster generation, rosters and
+ *                                      the supplier lists per county.
+ * A page holds <div class="ws-care" data-ws-care="archive|mine|delivery" data-root="<site/staff/>">.
+ * Like site/staff/fund/fund.js it uses the session staff.js keeps in sessionStorage
+ * (ws.staff.session): every call sends Authorization: Bearer <IdToken>; writes send an
+ * Idempotency-Key, one per form fill (kept for a retry after a network failure, 429 or 5xx,
+ * renewed after a success or a 400/422). problem+json errors are shown next to the fields they
+ * name. Data is rendered with textContent only. No framework, no CDN, ES2017.
+ */
+(function () {
+  "use strict";
+
+  var API = "/api";
+  var WRITE = ["unit_admin", "caseworker", "city_admin"];
+
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = String(text);
+    return n;
+  }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+  function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
+  function session() {
+    try { var s = JSON.parse(sessionStorage.getItem("ws.staff.session") || "null"); return s && s.idToken ? s : null; }
+    catch (e) { return null; }
+  }
+  function hasAny(roles, wanted) { return (roles || []).some(function (r) { return wanted.indexOf(r) >= 0; }); }
+  function q(path, params) {
+    var parts = Object.keys(params).filter(function (k) { return params[k] != null && params[k] !== ""; })
+      .map(function (k) { return k + "=" + encodeURIComponent(params[k]); });
+    return path + (parts.length ? "?" + parts.join("&") : "");
+  }
+
+  function SignedOut() { this.signedOut = true; }
+  function NetworkError() { this.network = true; }
+
+  async function call(method, path, body, key) {
+    var s = session();
+    if (!s) throw new SignedOut();
+    var headers = { "Accept": "application/json, application/problem+json", "Authorization": "Bearer " + s.idToken };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (key) headers["Idempotency-Key"] = key;
+    var res;
+    try {
+      res = await fetch(API + path, { method: method, headers: headers, credentials: "same-origin", cache: "no-store",
+        body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) { throw new NetworkError(); }
+    if (res.status === 401) throw new SignedOut();
+    var data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    return { ok: res.ok, status: res.status, body: data };
+  }
+
+  function problemText(body) {
+    if (!body) return "服务暂时不可用，请稍后再试。";
+    return body.detail || body.title || "操作没有成功";
+  }
+
+  function signInPrompt(box) {
+    box.textContent = "";
+    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
+    var a = el("a", "", "前往工作人员登录");
+    a.href = new URL(box.dataset.root || "../", location.href).href;
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(a);
+    box.appendChild(p);
+  }
+
+  /* ------------------------------------------------------------- forms */
+
+  function clearErrors(form) {
+    Array.prototype.forEach.call(form.querySelectorAll(".ws-error"), function (n) { n.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (n) {
+      n.removeAttribute("aria-invalid");
+    });
+  }
+
+  function status(form, text, bad) {
+    var n = form.querySelector(".ws-care__status");
+    if (!n) { n = el("p", "ws-care__status"); n.setAttribute("role", "status"); form.appendChild(n); }
+    n.textContent = text || "";
+    n.classList.toggle("ws-error-text", !!bad);
+    return n;
+  }
+
+  function showProblem(form, body) {
+    status(form, problemText(body), true);
+    (body && body.errors || []).forEach(function (e) {
+      var input = e.field ? form.querySelector('[name="' + String(e.field).split(".")[0] + '"]') : null;
+      var msg = el("p", "ws-error", e.message);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        (input.closest(".ws-field") || input.parentNode).appendChild(msg);
+      } else {
+        form.appendChild(msg);
+      }
+    });
+  }
+
+  function collect(form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (c) {
+      if (!c.name || c.disabled || c.type === "submit" || c.type === "button" || c.type === "file") return;
+      if (c.type === "radio" && !c.checked) return;
+      var v = c.value.trim();
+      if (v === "") return;
+      data[c.name] = c.dataset.type === "int" ? parseInt(v, 10) : v;
+    });
+    return data;
+  }
+
+  // A write form: data -> send(data, key) -> done(body). One Idempotency-Key per fill.
+  function bindForm(form, send, done, failed) {
+    var key = uuid();
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (form.getAttribute("aria-busy") === "true") return;
+      clearErrors(form);
+      if (!form.checkValidity()) { form.reportValidity(); return; }
+      form.setAttribute("aria-busy", "true");
+      status(form, "正在提交…");
+      try {
+        var data = await Promise.resolve(collect(form));
+        var r = await send(data, key);
+        if (r.ok) {
+          key = uuid();
+          status(form, "");
+          await done(r.body, form);
+        } else {
+          if (r.status === 400 || r.status === 422 || r.status === 409) key = uuid();
+          if (failed) failed(r.body, form); else showProblem(form, r.body);
+        }
+      } catch (e) {
+        if (e && e.signedOut) { signInPrompt(form.closest(".ws-care")); return; }
+        status(form, e && e.network ? "网络连接失败，请检查网络后再试一次。" : "服务暂时不可用，请稍后再试。", true);
+      } finally {
+        form.removeAttribute("aria-busy");
+      }
+    });
+  }
+
+  function table(headers, rows) {
+    var t = el("table", "ws-care__table");
+    var head = el("tr");
+    headers.forEach(function (h) { head.appendChild(el("th", "", h)); });
+    t.appendChild(head);
+    rows.forEach(function (cells) {
+      var tr = el("tr");
+      cells.forEach(function (c) {
+        var td = el("td");
+        if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? "" : String(c);
+        tr.appendChild(td);
+      });
+      t.appendChild(tr);
+    });
+    return t;
+  }
+
+  // All pages of a paged list ({items, next_cursor}), up to 20 pages.
+  async function all(path, params) {
+    var items = [];
+    var cursor = null;
+    for (var i = 0; i < 20; i++) {
+      var r = await call("GET", q(path, Object.assign({}, params || {}, { cursor: cursor })));
+      if (!r.ok) throw r;
+      items = items.concat(r.body.items || []);
+      cursor = r.body.next_cursor;
+      if (!cursor) break;
+    }
+    return items;
+  }
+
+  function download(file) {
+    var bytes = atob(file.content_base64);
+    var buf = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i++) buf[i] = bytes.charCodeAt(i);
+    var blob = new Blob([buf], { type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
+    var a = el("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = file.filename;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  function readFile(input) {
+    return new Promise(function (resolve, reject) {
+      var f = input.files && input.files[0];
+      if (!f) { reject(new Error("nofile")); return; }
+      var reader = new FileReader();
+      reader.onload = function () { resolve(String(reader.result).split(",").pop()); };
+      reader.onerror = function () { reject(new Error("read")); };
+      reader.readAsDataURL(f);
+    });
+  }
+
+  function unitOptions(select, units) {
+    var top = units.reduce(function (m, u) { return Math.min(m, u.depth || 0); }, Infinity);
+    select.textContent = "";
+    units.forEach(function (u) {
+      var o = el("option", "", "\u3000".repeat(Math.max(0, (u.depth || 0) - top)) + (u.unit_name || u.name));
+      o.value = u.unit_id || u.id;
+      select.appendChild(o);
+    });
+  }
+
+  /* ------------------------------------------------------------- archive */
+
+  async function bindArchive(box, me) {
+    var body = box.querySelector(".ws-care__body");
+    var canWrite = hasAny(me.roles, WRITE);
+    Array.prototype.forEach.call(body.querySelectorAll('[data-needs="write"]'), function (n) { n.hidden = !canWrite; });
+    var select = body.querySelector("#fl-unit");
+    var rollup = await all("/staff/frontline/units/" + encodeURIComponent(me.unit_id) + "/rollup");
+    unitOptions(select, rollup);
+    var current = me.unit_id;
+    var contacts = [];
+
+    function showRollup() {
+      var box2 = body.querySelector('[data-role="rollup"]');
+      box2.textContent = "";
+      box2.appendChild(table(["单位", "一线人员", "家属", "已配联系人", "未配联系人", "跨院重复"],
+        rollup.map(function (u) {
+          return [u.unit_name, u.persons, u.members, u.covered, u.uncovered, u.duplicates];
+        })));
+    }
+
+    async function loadContacts() {
+      var r = await call("GET", "/staff/frontline/units/" + encodeURIComponent(current) + "/contacts");
+      contacts = r.ok ? r.body.items : [];
+      var list = body.querySelector('[data-role="contacts"]');
+      list.textContent = "";
+      if (!contacts.length) { list.appendChild(el("p", "", "本单位还没有登记一对一联系人。")); return; }
+      list.appendChild(table(["姓名", "登录名", "身份", "联系的家庭"], contacts.map(function (c) {
+        return [c.name, c.username, c.kind_label, c.families];
+      })));
+    }
+
+    function assignForm(person) {
+      var form = el("form", "ws-care__inline");
+      var label = el("label", "", "联系人 ");
+      var sel = el("select");
+      sel.name = "username";
+      sel.required = true;
+      sel.setAttribute("aria-label", person.name + " 的联系人");
+      var blank = el("option", "", "请选择");
+      blank.value = "";
+      sel.appendChild(blank);
+      contacts.forEach(function (c) {
+        var o = el("option", "", c.name + "（" + c.kind_label + "）");
+        o.value = c.username;
+        if (c.username === person.contact_person) o.selected = true;
+        sel.appendChild(o);
+      });
+      label.appendChild(sel);
+      form.appendChild(label);
+      var b = el("button", "ws-button", person.contact_person ? "更换" : "指定");
+      b.type = "submit";
+      form.appendChild(b);
+      bindForm(form, function (data, key) {
+        return call("POST", "/staff/frontline/families/" + encodeURIComponent(person.id) + "/contact",
+          { username: data.username, version: person.version }, key);
+      }, async function () { await refresh(); });
+      return form;
+    }
+
+    async function loadPersonnel() {
+      var items = await all("/staff/frontline/units/" + encodeURIComponent(current) + "/personnel");
+      var list = body.querySelector('[data-role="personnel"]');
+      list.textContent = "";
+      if (!items.length) { list.appendChild(el("p", "", "这个单位还没有登记一线人员。")); return; }
+      list.appendChild(table(["家庭编号", "姓名", "身份证", "手机", "科室 / 岗位", "一线岗位", "联系人", "重复登记"],
+        items.map(function (p) {
+          return [p.id, p.name, p.id_masked, p.phone, p.department + " / " + p.role, p.deployment_label,
+            canWrite && contacts.length ? assignForm(p) : (p.contact_person_name || "未配备"),
+            (p.duplicates || []).map(function (d) { return d.unit_name; }).join("、")];
+        })));
+    }
+
+    async function loadUncovered() {
+      var items = await all("/staff/frontline/units/" + encodeURIComponent(current) + "/uncovered");
+      var list = body.querySelector('[data-role="uncovered"]');
+      list.textContent = "";
+      list.appendChild(el("p", "", items.length ? "共 " + items.length + " 户尚未配备联系人：" : "所有家庭都已配备联系人。"));
+      if (items.length) {
+        list.appendChild(table(["家庭编号", "姓名", "单位", "手机"], items.map(function (p) {
+          return [p.id, p.name, p.unit_name, p.phone];
+        })));
+      }
+    }
+
+    async function refresh() {
+      rollup = await all("/staff/frontline/units/" + encodeURIComponent(me.unit_id) + "/rollup");
+      showRollup();
+      await loadContacts();
+      await loadPersonnel();
+      await loadUncovered();
+    }
+
+    select.addEventListener("change", function () { current = select.value; refresh(); });
+
+    body.querySelector('[data-action="template"]').addEventListener("click", async function () {
+      var r = await call("GET", "/staff/frontline/import-template");
+      if (r.ok) download(r.body);
+    });
+
+    var importForm = body.querySelector("#fl-import");
+    var report = body.querySelector('[data-role="import-report"]');
+    bindForm(importForm, async function (data, key) {
+      report.textContent = "";
+      var content = await readFile(importForm.querySelector('input[type="file"]'));
+      return call("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/imports",
+        { content_base64: content }, key);
+    }, async function (result) {
+      report.textContent = "";
+      report.appendChild(el("p", "ws-care__ok", "已导入一线人员 " + result.persons + " 人、家属 " + result.members + " 人。" +
+        (result.duplicates && result.duplicates.length ? "其中 " + result.duplicates.length + " 人在其他医院也有登记，请核对。" : "")));
+      importForm.reset();
+      await refresh();
+    }, function (problem) {
+      // A refused file: nothing was imported; the report lists each row's problem.
+      status(importForm, problemText(problem), true);
+      report.textContent = "";
+      var errs = (problem && problem.errors) || [];
+      if (!errs.length) return;
+      report.appendChild(table(["位置", "问题"], errs.map(function (e) { return [e.field, e.message]; })));
+    });
+    var contactForm = body.querySelector("#fl-contact");
+    bindForm(contactForm, function (data, key) {
+      return call("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/contacts", data, key);
+    }, async function () { contactForm.reset(); await refresh(); });
+
+    await refresh();
+  }
+
+  /* ------------------------------------------------------------- a contact person's families */
+
+  async function currentCampaign() {
+    var r = await call("GET", "/staff/delivery/campaigns");
+    var items = r.ok ? r.body.items : [];
+    return items.filter(function (c) { return c.current_week; })[0] || items[0] || null;
+  }
+
+  var OUTCOMES = [["delivered", "已送达"], ["failed", "未能送达"], ["refused", "家庭婉拒"]];
+
+  function confirmButtons(pkg, after) {
+    var wrap = el("div", "ws-care__actions");
+    if (pkg.status === "delivered") return wrap;
+    OUTCOMES.forEach(function (o) {
+      var form = el("form", "ws-care__inline");
+      var b = el("button", "ws-button", o[1]);
+      b.type = "submit";
+      form.appendChild(b);
+      bindForm(form, function (data, key) {
+        return call("POST", "/staff/delivery/packages/" + encodeURIComponent(pkg.id) + "/confirmation",
+          { outcome: o[0] }, key);
+      }, after);
+      wrap.appendChild(form);
+    });
+    return wrap;
+  }
+
+  async function bindMine(box, me) {
+    var body = box.querySelector(".ws-care__body");
+    var list = body.querySelector('[data-role="families"]');
+    var camp = await currentCampaign();
+
+    async function family(p) {
+      var li = el("li", "ws-record");
+      li.appendChild(el("h3", "ws-record__title", p.name + "（" + p.unit_name + "）"));
+      li.appendChild(el("p", "", "家庭编号 " + p.id + " · 手机 " + p.phone + " · " + p.deployment_label));
+      var pk = el("div", "ws-care__packages");
+      li.appendChild(pk);
+      async function packages() {
+        pk.textContent = "";
+        if (!camp) return;
+        var r = await call("GET", q("/staff/delivery/families/" + encodeURIComponent(p.id) + "/packages",
+          { campaign_id: camp.id }));
+        var items = r.ok ? r.body.items : [];
+        if (!items.length) { pk.appendChild(el("p", "", "还没有爱心蔬菜配送记录。")); return; }
+        pk.appendChild(table(["配送编号", "地址", "时段", "饮食备注", "状态", "确认"], items.map(function (x) {
+          return [x.id, x.address, x.window_label, x.dietary_notes || "", x.status_label, confirmButtons(x, packages)];
+        })));
+      }
+      await packages();
+      var logs = el("div", "ws-care__logs");
+      li.appendChild(logs);
+      async function loadLogs() {
+        var r = await call("GET", "/staff/frontline/families/" + encodeURIComponent(p.id) + "/logs");
+        logs.textContent = "";
+        var items = r.ok ? r.body.items : [];
+        if (items.length) {
+          logs.appendChild(table(["时间", "方式", "情况", "需求"], items.map(function (x) {
+            return [new Date(x.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), KINDS[x.kind] || x.kind,
+              x.notes, x.needs || ""];
+          })));
+        }
+      }
+      await loadLogs();
+      var form = el("form", "ws-care__log");
+      form.innerHTML = '<div class="ws-field"><label>联系方式 <select name="kind" required>' +
+        '<option value="phone">电话</option><option value="visit">上门</option><option value="wechat">微信</option>' +
+        '</select></label></div><div class="ws-field"><label>了解到的情况 <textarea name="notes" required ' +
+        'maxlength="2000" rows="2"></textarea></label></div><div class="ws-field"><label>家庭的需求和困难（可不填）' +
+        ' <textarea name="needs" maxlength="2000" rows="2"></textarea></label></div>' +
+        '<button type="submit" class="ws-button">记录这次联系</button>';
+      bindForm(form, function (data, key) {
+        return call("POST", "/staff/frontline/families/" + encodeURIComponent(p.id) + "/logs", data, key);
+      }, async function () { form.reset(); await loadLogs(); });
+      li.appendChild(form);
+      return li;
+    }
+
+    var items = await all("/staff/frontline/my-families");
+    list.textContent = "";
+    if (!items.length) { list.appendChild(el("p", "", "还没有分配给您联系的家庭。")); return; }
+    var ul = el("ul", "ws-records");
+    for (var i = 0; i < items.length; i++) ul.appendChild(await family(items[i]));
+    list.appendChild(ul);
+  }
+
+  var KINDS = { phone: "电话", visit: "上门", wechat: "微信" };
+
+  /* ------------------------------------------------------------- delivery */
+
+  async function bindDelivery(box, me) {
+    var body = box.querySelector(".ws-care__body");
+    var isCity = hasAny(me.roles, ["city_admin"]);
+    Array.prototype.forEach.call(body.querySelectorAll('[data-needs="city"]'), function (n) { n.hidden = !isCity; });
+    var select = body.querySelector("#dl-unit");
+    // The union tree is public: fetched without the staff token (public routes take a bearer as a partner's).
+    var res = await fetch(API + "/units/" + encodeURIComponent(me.unit_id) + "/subtree", { headers: { "Accept": "application/json" } });
+    unitOptions(select, res.ok ? ((await res.json()).items || []) : []);
+    var camp = await currentCampaign();
+    var weekInput = body.querySelector("#dl-week");
+    var campaignForm = body.querySelector("#dl-campaign");
+
+    function showCampaign() {
+      var info = body.querySelector('[data-role="campaign"]');
+      info.textContent = "";
+      if (!camp) { info.appendChild(el("p", "", "还没有设置爱心蔬菜活动。")); return; }
+      info.appendChild(el("p", "", camp.name + "：" + camp.start_date + " 起" + (camp.end_date ? "，至 " + camp.end_date : "，结束日期待定") +
+        "；每份上限 " + yuan(camp.cap_fen) + " 元，默认每份 " + yuan(camp.price_fen) + " 元（" + camp.default_supplier + "）；" +
+        (camp.current_week ? "本周是第 " + camp.current_week + " 周。" : "当前不在活动期间。")));
+      if (camp.current_week && !weekInput.value) weekInput.value = camp.current_week;
+      var f = campaignForm.elements;
+      f.campaign_id.value = camp.id;
+      f.name.value = camp.name;
+      f.start_date.value = camp.start_date;
+      f.end_date.value = camp.end_date || "";
+      f.cap_yuan.value = yuan(camp.cap_fen);
+      f.price_yuan.value = yuan(camp.price_fen);
+      f.default_supplier.value = camp.default_supplier;
+    }
+    showCampaign();
+
+    bindForm(campaignForm, function (data, key) {
+      var payload = { name: data.name, start_date: data.start_date, end_date: data.end_date || null,
+        cap_fen: Math.round(parseFloat(data.cap_yuan) * 100), price_fen: Math.round(parseFloat(data.price_yuan) * 100),
+        default_supplier: data.default_supplier, suppliers: camp && camp.id === data.campaign_id ? camp.suppliers : [],
+        version: camp && camp.id === data.campaign_id ? camp.version : null };
+      return call("POST", "/staff/delivery/campaigns/" + encodeURIComponent(data.campaign_id), payload, key);
+    }, async function (saved) {
+      camp = saved;
+      showCampaign();
+      status(campaignForm, "活动设置已保存。");
+    });
+
+    var genForm = body.querySelector("#dl-generate");
+    bindForm(genForm, async function (data, key) {
+      if (!camp) return { ok: false, status: 409, body: { title: "请先设置爱心蔬菜活动。" } };
+      var total = { created: 0, amount_fen: 0 };
+      for (var i = 0; i < 30; i++) {  // each press runs up to ~20 s; continue until done
+        var r = await call("POST", "/staff/delivery/campaigns/" + encodeURIComponent(camp.id) + "/rosters",
+          { week: data.week }, i === 0 ? key : uuid());
+        if (!r.ok) return r;
+        total.created += r.body.created;
+        total.amount_fen += r.body.amount_fen;
+        status(genForm, "正在生成… 已生成 " + r.body.total + " 份");
+        if (r.body.done) { r.body.created = total.created; r.body.amount_fen = total.amount_fen; return r; }
+      }
+      return { ok: false, status: 503, body: { title: "还没有全部生成，请再点一次。" } };
+    }, async function (result) {
+      status(genForm, "第 " + result.week + " 周名单共 " + result.total + " 份，本次新生成 " + result.created + " 份，记入专项资金支出 " +
+        yuan(result.amount_fen) + " 元。");
+      await loadRoster();
+    });
+
+    async function loadRoster() {
+      var list = body.querySelector('[data-role="roster"]');
+      list.textContent = "";
+      if (!camp || !weekInput.value) return;
+      var items = await all("/staff/delivery/units/" + encodeURIComponent(select.value) + "/roster",
+        { campaign_id: camp.id, week: weekInput.value });
+      if (!items.length) { list.appendChild(el("p", "", "这一周还没有配送名单。")); return; }
+      list.appendChild(el("p", "", "共 " + items.length + " 份，合计 " +
+        yuan(items.reduce(function (s, x) { return s + x.amount_fen; }, 0)) + " 元。"));
+      list.appendChild(table(["配送编号", "收件人", "手机", "地址", "时段", "饮食备注", "供应商", "金额（元）", "状态"],
+        items.map(function (x) {
+          return [x.id, x.name, x.phone, x.address, x.window_label, x.dietary_notes || "", x.supplier, yuan(x.amount_fen),
+            x.status_label];
+        })));
+    }
+
+    body.querySelector('[data-action="roster"]').addEventListener("click", function () { loadRoster(); });
+    select.addEventListener("change", function () { loadRoster(); });
+    body.querySelector('[data-action="supplier"]').addEventListener("click", async function () {
+      if (!camp || !weekInput.value) return;
+      var r = await call("GET", q("/staff/delivery/units/" + encodeURIComponent(select.value) + "/supplier-list",
+        { campaign_id: camp.id, week: weekInput.value }));
+      if (r.ok) download(r.body);
+    });
+    await loadRoster();
+  }
+
+  /* ------------------------------------------------------------- bind */
+
+  var BINDERS = { archive: bindArchive, mine: bindMine, delivery: bindDelivery };
+
+  async function init() {
+    var box = document.querySelector(".ws-care[data-ws-care]");
+    if (!box || box.dataset.wsBound) return;
+    box.dataset.wsBound = "1";
+    var loading = box.querySelector(".ws-care__loading");
+    try {
+      var me = await call("GET", "/me");
+      if (!me.ok) throw new SignedOut();
+      if (loading) loading.remove();
+      box.querySelector(".ws-care__body").hidden = false;
+      await BINDERS[box.dataset.wsCare](box, me.body);
+      box.dataset.ready = "1";  // every form is bound
+    } catch (e) {
+      if (loading) loading.remove();
+      if (e && e.signedOut) { signInPrompt(box); return; }
+      var p = el("p", "ws-staff__notice", e && e.network ? "网络连接失败，请检查网络后再试一次。" :
+        (e && e.body ? problemText(e.body) : "服务暂时不可用，请稍后再试。"));
+      p.setAttribute("role", "alert");
+      box.appendChild(p);
+    }
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(init);
+  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,154 @@
+"""Weekly food packages: public sign-up by household code + phone, pause and resume, roster
+generation charged to the city fund once per package, supplier list, confirmation."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from tests.api.access_cases.delivery import CAMPAIGN, ensure_campaign
+from tests.api.access_cases.frontline import new_family
+from tests.api.helpers import new_key, post_json
+
+
+class Context:
+    """The access matrix's context (call, admin), without importing the matrix module."""
+
+    def __init__(self, client: Any, staff_token: Any) -> None:
+        self.client = client
+        self.admin = staff_token("root.admin", "city", ["city_admin"])
+
+    def call(self, method: str, path: str, body: Any, token: str | None) -> Any:
+        headers = {"Content-Type": "application/json", "Idempotency-Key": new_key()}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.http.request(method, path, headers=headers,
+                                        body=json.dumps(body).encode() if body is not None else None)
+
+
+def fund_city(amount_fen: int = 100_000_000) -> None:
+    """Give the city federation's special fund a balance for this year (through the fund service)."""
+    from chalicelib.core.auth import Principal
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+    from chalicelib.fund.models import BudgetIn
+
+    year = fund.current_year()
+    current = fund_store.get_account("city", year, consistent=True)
+    admin = Principal(kind="staff", id="root.admin", unit_id="city", unit_path="/city/",
+                      roles=frozenset({"city_admin"}))
+    fund.set_budget("city", BudgetIn(year=year, annual_budget_fen=amount_fen, special_fund_fen=amount_fen,
+                                     version=current["version"] if current else None), admin)
+
+
+def package_for(ctx: Any, family: str) -> str:
+    from chalicelib.delivery import service
+
+    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    response = ctx.call("POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": week}, ctx.admin)
+    assert response.status_code == 200, response.body
+    return f"{CAMPAIGN}.{week}.{family}"
+
+
+def _signup(client: Any, reference: str, phone: str = "13900139000", **extra: Any) -> Any:
+    body = {"reference": reference, "phone": phone, "address": "泰山区某某路 8 号", "window": "afternoon",
+            "dietary_notes": "老人低盐", "consent": True, "consent_version": "2020-02-v1", **extra}
+    return post_json(client, "/delivery/signups", body, new_key())
+
+
+def test_family_signs_up_roster_charges_fund_once_and_contact_confirms(client, staff_token, seeded):
+    from chalicelib.delivery import service
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+
+    ctx = Context(client, staff_token)
+    ensure_campaign(ctx)
+    fund_city(1_000_000)
+    _, family, _ = new_family(ctx, "taishan")
+    assert _signup(client, family, phone="13900139009").status_code == 404  # wrong phone: as if missing
+    created = _signup(client, family)
+    assert created.status_code == 201, created.body
+    assert json.loads(created.body)["status"] == "active"
+    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    first = ctx.call("POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": week}, ctx.admin)
+    again = ctx.call("POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": week}, ctx.admin)
+    assert json.loads(first.body)["created"] == 1 and json.loads(again.body)["created"] == 0
+    assert json.loads(again.body)["existing"] == 1
+    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    assert account["spent_fen"] == 7800  # the Taishan supplier's price, under the 8000 cap, charged once
+    roster = ctx.call("GET", f"/staff/delivery/units/taishan/roster?campaign_id={CAMPAIGN}&week={week}", None,
+                      ctx.admin)
+    items = json.loads(roster.body)["items"]
+    assert [i["family_id"] for i in items] == [family] and items[0]["phone"] == "139****9000"
+    export = ctx.call("GET", f"/staff/delivery/units/taishan/supplier-list?campaign_id={CAMPAIGN}&week={week}",
+                      None, ctx.admin)
+    assert base64.b64decode(json.loads(export.body)["content_base64"])[:2] == b"PK"
+    contact = staff_token("contact_person.home", "taishan", ["contact_person"])
+    stranger = staff_token("contact_person.other", "taishan", ["contact_person"])
+    package = f"{CAMPAIGN}.{week}.{family}"
+    assert ctx.call("POST", f"/staff/delivery/packages/{package}/confirmation", {"outcome": "delivered"},
+                    stranger).status_code == 404
+    done = ctx.call("POST", f"/staff/delivery/packages/{package}/confirmation", {"outcome": "delivered"}, contact)
+    assert done.status_code == 200 and json.loads(done.body)["status_label"] == "已送达"
+    status = post_json(client, "/status/lookup", {"reference": family, "phone": "13900139000"})
+    assert json.loads(status.body)["message"] == f"第 {week} 周的爱心蔬菜：已送达"
+
+
+def test_paused_families_are_left_out_and_resumed_ones_come_back(client, staff_token, seeded):
+    from chalicelib.delivery import service
+
+    ctx = Context(client, staff_token)
+    ensure_campaign(ctx)
+    fund_city()
+    _, family, _ = new_family(ctx, "taishan")
+    assert _signup(client, family).status_code == 201
+    paused = post_json(client, "/delivery/signups/pause", {"reference": family, "phone": "13900139000",
+                                                           "action": "pause"}, new_key())
+    assert json.loads(paused.body)["status"] == "paused"
+    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    result = service.generate(CAMPAIGN, week, "test")
+    assert result.total == 0
+    post_json(client, "/delivery/signups/pause", {"reference": family, "phone": "13900139000", "action": "resume"},
+              new_key())
+    assert service.generate(CAMPAIGN, week, "test").created == 1
+
+
+def test_campaign_refuses_a_price_over_the_cap_and_stale_versions(client, staff_token, seeded):
+    from tests.api.access_cases.delivery import campaign_body
+
+    ctx = Context(client, staff_token)
+    over = ctx.call("POST", "/staff/delivery/campaigns/c2", campaign_body(price_fen=9000), ctx.admin)
+    assert over.status_code == 400
+    assert ctx.call("POST", "/staff/delivery/campaigns/c2", campaign_body(), ctx.admin).status_code == 200
+    assert ctx.call("POST", "/staff/delivery/campaigns/c2", campaign_body(end_date="2020-05-01"),
+                    ctx.admin).status_code == 409
+    ended = ctx.call("POST", "/staff/delivery/campaigns/c2", campaign_body(end_date="2020-05-01", version=1), ctx.admin)
+    assert ended.status_code == 200 and json.loads(ended.body).get("current_week") is None
+
+
+def test_every_frontline_and_delivery_record_with_personal_data_has_a_retention_rule(client, staff_token, seeded):
+    """Erasing a household removes its name, phone and ID, and the look-up items that find it."""
+    from chalicelib.core import db, retention
+    from chalicelib.frontline import store as frontline_store
+    from chalicelib.privacy import rules  # noqa: F401 - registers the rules
+    from tests.conftest import scans_allowed
+
+    ctx = Context(client, staff_token)
+    ensure_campaign(ctx)
+    fund_city(1_000_000)
+    _, family, _ = new_family(ctx, "taishan")
+    assert _signup(client, family).status_code == 201
+    package_for(ctx, family)
+    personal_keys = {"phone", "name", "address", "id_hash", "id_masked", "phone_hash", "dietary_notes", "needs"}
+    with scans_allowed():
+        items = db.table().scan()["Items"]
+    # a campaign's "name" is the campaign's, not a person's
+    types = {i.get("type") for i in items if personal_keys & set(i)} - {"unit", "staff", "audit", "delivery_campaign"}
+    assert {"frontline_person", "delivery_signup", "delivery_package"} <= types
+    assert types <= set(retention.RULES), types - set(retention.RULES)
+    person = frontline_store.get_person(family, consistent=True)
+    assert person is not None
+    ops = retention.erase_ops(person, "test")
+    assert (f"FRONTLINEID#{person['id_hash']}", person["unit_id"]) in [
+        (op.params["Key"]["PK"], op.params["Key"]["SK"]) for op in ops if op.kind == "Delete"]

@@ -1,0 +1,184 @@
+"""Care for frontline medical staff on the FULL local stack, on a phone-sized WeChat-like Chromium:
+a hospital union imports an xlsx of its staff and assigns a contact person, a family signs up for
+the weekly food package, the city federation generates the week's roster, which lists the family,
+and the contact person confirms the delivery."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from tests.browser.stack import Running, Watch, demo_password, full_stack
+
+pytestmark = pytest.mark.browser
+
+PHONE = "13905380101"
+ID_NUMBER = "370902198001011230"  # a valid check digit
+
+
+@pytest.fixture(scope="module")
+def stack(built_site: Path) -> Iterator[Running]:
+    with full_stack(built_site) as running:
+        yield running
+
+
+def _fund_city() -> None:
+    """The city federation's special fund for this year (the fund domain's own page sets it; the
+    stack runs in this process, so the fund service is called directly)."""
+    from chalicelib.core.auth import Principal
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+    from chalicelib.fund.models import BudgetIn
+
+    year = fund.current_year()
+    current = fund_store.get_account("city", year, consistent=True)
+    admin = Principal(kind="staff", id="city.admin", unit_id="city", unit_path="/city/",
+                      roles=frozenset({"city_admin"}))
+    fund.set_budget("city", BudgetIn(year=year, annual_budget_fen=10_000_000, special_fund_fen=10_000_000,
+                                     version=current["version"] if current else None), admin)
+
+
+def _xlsx(path: Path, people: list[list[Any]]) -> Path:
+    from chalicelib.frontline.importer import MEMBER_COLUMNS, MEMBER_SHEET, PERSON_COLUMNS, PERSON_SHEET
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = PERSON_SHEET
+    sheet.append([label for _, label in PERSON_COLUMNS])
+    for row in people:
+        sheet.append(row)
+    members = book.create_sheet(MEMBER_SHEET)
+    members.append([label for _, label in MEMBER_COLUMNS])
+    members.append([people[0][1], "王奶奶", "母亲", 76, "独居，需要买菜送药", "泰山区青年路 12 号"])
+    out = io.BytesIO()
+    book.save(out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _signed_in(context: Any, watch: Watch, stack: Running, username: str, page_path: str) -> Any:
+    page = watch.attach(context.new_page())  # a tab of its own: its own session
+    page.goto(stack.url + "/staff/", wait_until="load")
+    form = page.locator("#ws-signin")
+    form.locator('[name="username"]').fill(username)
+    form.locator('[name="password"]').fill(demo_password())
+    form.locator('button[type="submit"]').click()
+    page.wait_for_url(stack.url + "/staff/workbench/")
+    page.locator(".ws-me").wait_for()
+    page.goto(stack.url + page_path, wait_until="load")
+    page.locator(".ws-care[data-ready]").wait_for(state="attached")
+    return page
+
+
+def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, tmp_path):
+    watch = Watch(stack.cognito)
+    _fund_city()
+
+    # The city federation sets the campaign (defaults: from 2020-02-18, 80 yuan a package).
+    city = _signed_in(context, watch, stack, "city.admin", "/staff/delivery/")
+    campaign_form = city.locator("#dl-campaign")
+    campaign_form.locator('button[type="submit"]').click()
+    campaign_form.locator(".ws-care__status").filter(has_text="活动设置已保存").wait_for()
+    city.locator('[data-role="campaign"]').filter(has_text="本周是第").wait_for()
+
+    # The hospital union imports its staff from an xlsx; a bad file first: nothing is imported.
+    hospital = _signed_in(context, watch, stack, "hospital.admin", "/staff/frontline/")
+    hospital.locator("#fl-unit option").first.wait_for(state="attached")
+    bad = _xlsx(tmp_path / "bad.xlsx", [["张医生", ID_NUMBER, "139", "呼吸科", "医生", "发热门诊",
+                                          "2020-01-25", None],
+                                         ["李护士", "not-an-id", PHONE, "感染科", "护士", "发热门诊", "2020-01-25",
+                                          None]])
+    hospital.locator("#fl-file").set_input_files(str(bad))
+    hospital.locator('#fl-import button[type="submit"]').click()
+    report = hospital.locator('[data-role="import-report"]')
+    importing = hospital.locator("#fl-import .ws-care__status")
+    importing.filter(has_text="整个文件都没有导入").wait_for()
+    assert report.locator("tr").count() >= 3  # header + at least one row per bad row
+    hospital.locator('[data-role="personnel"]').filter(has_text="还没有登记一线人员").wait_for()
+    hospital.screenshot(path=str(screenshots / "frontline-import-errors.png"), full_page=True)
+
+    good = _xlsx(tmp_path / "good.xlsx", [["张医生", ID_NUMBER, PHONE, "呼吸科", "医生", "发热门诊",
+                                           "2020-01-25", None]])
+    hospital.locator("#fl-file").set_input_files(str(good))
+    hospital.locator('#fl-import button[type="submit"]').click()
+    report.filter(has_text="已导入一线人员 1 人、家属 1 人").wait_for()
+    assert importing.inner_text() == ""
+    row = hospital.locator('[data-role="personnel"] tr').filter(has_text="张医生")
+    row.wait_for()
+    reference = row.locator("td").first.inner_text().strip()
+    assert reference
+    hospital.locator('[data-role="uncovered"]').filter(has_text="共 1 户尚未配备联系人").wait_for()
+    # The roll-up counts it for the hospital.
+    rollup = hospital.locator('[data-role="rollup"] tr').filter(has_text="示范医院")
+    assert "1" in rollup.first.inner_text()
+
+    # It registers the demo contact person and assigns the family to them.
+    contact_form = hospital.locator("#fl-contact")
+    contact_form.locator('[name="username"]').fill("hospital.contact")
+    contact_form.locator('[name="name"]').fill("刘联系")
+    contact_form.locator('[name="kind"]').select_option("volunteer")
+    contact_form.locator('button[type="submit"]').click()
+    hospital.locator('[data-role="contacts"]').filter(has_text="刘联系").wait_for()
+    row = hospital.locator('[data-role="personnel"] tr').filter(has_text="张医生")
+    row.locator("select").select_option("hospital.contact")
+    row.locator('button[type="submit"]').click()
+    hospital.locator('[data-role="uncovered"]').filter(has_text="所有家庭都已配备联系人").wait_for()
+    hospital.screenshot(path=str(screenshots / "frontline-archive.png"), full_page=True)
+
+    # The family signs up on a phone with the household code and the registered phone number.
+    family = watch.attach(context.new_page())
+    family.goto(stack.url + "/care/", wait_until="load")
+    form = family.locator("form.ws-form")
+    form.locator('[name="reference"]').fill(reference)
+    form.locator('[name="phone"]').fill(PHONE)
+    form.locator('[name="address"]').fill("泰山区青年路 12 号 3 单元 501")
+    form.locator('[name="window"]').select_option("evening")
+    form.locator('[name="dietary_notes"]').fill("老人低盐")
+    form.locator('[name="consent"]').check()
+    form.locator('button[type="submit"]').click()
+    family.locator(".ws-result").filter(has_text="已登记，每周配送").wait_for()
+    family.screenshot(path=str(screenshots / "care-sign-up.png"), full_page=True)
+
+    # The city federation generates this week's roster: the family is on it, at 75 yuan.
+    city.reload(wait_until="load")
+    city.locator(".ws-care[data-ready]").wait_for(state="attached")
+    city.locator('[data-role="campaign"]').filter(has_text="本周是第").wait_for()
+    city.locator('#dl-generate button[type="submit"]').click()
+    city.locator("#dl-generate .ws-care__status").filter(has_text="本次新生成 1 份").wait_for()
+    roster = city.locator('[data-role="roster"]')
+    roster.filter(has_text="泰山区青年路 12 号").wait_for()
+    assert "75.00" in roster.inner_text() and "晚上 18:00-20:00" in roster.inner_text()
+    assert PHONE not in roster.inner_text()  # the phone is masked in the list
+    city.screenshot(path=str(screenshots / "delivery-roster.png"), full_page=True)
+
+    # The contact person sees only their family and confirms the delivery.
+    contact = _signed_in(context, watch, stack, "hospital.contact", "/staff/frontline/my-families/")
+    card = contact.locator(".ws-record").filter(has_text="张医生")
+    card.wait_for()
+    assert contact.locator(".ws-record").count() == 1
+    card.locator("tr").filter(has_text="待配送").wait_for()
+    card.get_by_role("button", name="已送达").click()
+    card.locator("tr").filter(has_text="已送达").filter(has_not_text="未能送达").wait_for()
+    log = card.locator(".ws-care__log")
+    log.locator('[name="notes"]').fill("电话联系，老人身体还好，蔬菜已收到")
+    log.locator('button[type="submit"]').click()
+    card.locator("td").filter(has_text="蔬菜已收到").wait_for()
+    contact.screenshot(path=str(screenshots / "frontline-contact.png"), full_page=True)
+
+    # The family's status page says so.
+    family.goto(stack.url + "/care/status/", wait_until="load")
+    status = family.locator("form.ws-form")
+    status.locator('[name="reference"]').fill(reference)
+    status.locator('[name="phone"]').fill(PHONE)
+    status.locator('button[type="submit"]').click()
+    family.locator(".ws-result").filter(has_text="已送达").wait_for()
+
+    assert watch.foreign_hosts() == set()
+    # Chromium logs the refused bad file's 400 answer; nothing else went wrong.
+    assert [e for e in watch.console_errors if "status of 400" not in e or "/imports" not in e] == []
