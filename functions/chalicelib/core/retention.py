@@ -48,13 +48,13 @@ def policy() -> dict[str, Any]:
     return {"epidemic_ended_on": item.get("epidemic_ended_on"), "retention_days": int(item.get("retention_days", 180))}
 
 
-def set_policy(epidemic_ended_on: date | None, retention_days: int) -> dict[str, Any]:
+def policy_op(epidemic_ended_on: date | None, retention_days: int) -> db.Op:
+    """The write that sets the policy (to go in one transaction with its audit entry)."""
     item: dict[str, Any] = {"PK": CONFIG_KEY[0], "SK": CONFIG_KEY[1], "type": "config",
                             "retention_days": retention_days}
     if epidemic_ended_on:
         item["epidemic_ended_on"] = epidemic_ended_on.isoformat()
-    db.table().put_item(Item=item)
-    return policy()
+    return db.put(item)
 
 
 def purge_after(current: dict[str, Any]) -> date | None:

@@ -50,7 +50,9 @@ def get_policy() -> Policy:
 
 def set_policy(body: PolicyIn, by: Principal) -> Policy:
     before = retention.policy()
-    retention.set_policy(body.epidemic_ended_on, body.retention_days)
-    db.transact([audit.entry(actor=by.actor, action="privacy.policy", entity="config", entity_id="privacy",
-                             unit_id=by.unit_id, before=before, after=retention.policy())])
+    after = {"epidemic_ended_on": body.epidemic_ended_on.isoformat() if body.epidemic_ended_on else None,
+             "retention_days": body.retention_days}
+    db.transact([retention.policy_op(body.epidemic_ended_on, body.retention_days),
+                 audit.entry(actor=by.actor, action="privacy.policy", entity="config", entity_id="privacy",
+                             unit_id=by.unit_id, before=before, after=after)])
     return _policy()
