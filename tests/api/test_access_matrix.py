@@ -145,13 +145,19 @@ BAD_TOKENS: dict[str, Callable[[Any], str]] = {
 
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=[f"{m} {p}" for m, p in STAFF_ROUTES])
 @pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
-def test_bad_tokens_are_refused(ctx, cognito, seeded, route, kind):
-    before = count_items(seeded)
+def test_bad_tokens_are_refused(ctx, cognito, route, kind):
     method, path, body = STAFF_CASES[route].build(ctx, IN_SCOPE_TARGET)
-    after_setup = count_items(seeded)
     response = ctx.call(method, path, body, BAD_TOKENS[kind](cognito))
     assert response.status_code in (401, 403)
-    assert count_items(seeded) == after_setup >= before
+
+
+def test_a_refused_token_writes_nothing(ctx, cognito, seeded):
+    """The authorizer refuses before any handler runs: nothing is stored (checked once, on a write)."""
+    method, path, body = STAFF_CASES[("POST", "/admin/units")].build(ctx, IN_SCOPE_TARGET)
+    before = count_items(seeded)
+    response = ctx.call(method, path, body, BAD_TOKENS["forged signature"](cognito))
+    assert response.status_code in (401, 403)
+    assert count_items(seeded) == before
 
 
 def test_a_good_forged_shape_signed_by_the_pool_key_is_accepted(ctx, cognito):
