@@ -152,7 +152,10 @@ def _serve(factory: Any, config: Any, port: int, site_dir: Path) -> Any:
         app.__class__ = type("LocalApp", (LocalChalice, app.__class__), {})
     handler_cls = type("Handler", (FrontHandler,), {"site_dir": site_dir})
     handler = functools.partial(handler_cls, app_object=app, config=config)
-    return ThreadedHTTPServer(("127.0.0.1", port), handler)
+    # socketserver listens with a backlog of 5: a burst of parallel clients (a fair opening, the
+    # concurrency tests) would have its connections reset before a thread could take them.
+    server_cls = type("FrontServer", (ThreadedHTTPServer,), {"request_queue_size": 256})
+    return server_cls(("127.0.0.1", port), handler)
 
 
 def banner(stack: Stack, warning: str | None) -> str:

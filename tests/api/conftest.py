@@ -11,9 +11,10 @@ import pytest
 
 @pytest.fixture(scope="module")
 def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
-    """One moto account, table, seeded tree, user pool and token cache for the whole matrix: every
-    case makes its own records with fresh ids, so the cases do not disturb each other, and the
-    thousands of cases do not each pay for a new table and new Cognito users."""
+    """One moto account, user pool and token cache for a whole module, so thousands of cases do not
+    each pay for new Cognito users. The table is seeded once; a test that writes asks for `fresh`,
+    which gives it an empty, newly seeded table (moto copies the whole table on every transaction,
+    so a table that grew over the module would make each case slower than the last)."""
     import boto3
     from chalice.test import Client
     from moto import mock_aws
@@ -47,9 +48,23 @@ def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
                 tokens[username] = result["AuthenticationResult"]["IdToken"]
             return tokens[username]
 
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+
+        def reset() -> None:
+            dynamodb.delete_table(TableName=os.environ["TABLE_NAME"])
+            create_table(dynamodb, os.environ["TABLE_NAME"])
+            seed_units()
+
         with Client(chalice_app) as client:
-            yield SimpleNamespace(client=client, token=token, pool=pool, table=os.environ["TABLE_NAME"])
+            yield SimpleNamespace(client=client, token=token, pool=pool, table=os.environ["TABLE_NAME"], reset=reset)
     finally:
         patch.undo()
         mock.stop()
         reset_settings()
+
+
+@pytest.fixture
+def fresh(shared: SimpleNamespace) -> SimpleNamespace:
+    """The shared environment with a new, seeded table for this test alone."""
+    shared.reset()
+    return shared

@@ -19,8 +19,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 
 import app  # noqa: F401 - registers every route
 from chalicelib.core import api, db
-from tests.api.access_cases import all_cases
-from tests.api.access_cases.identity import _create_staff, _issue_partner
+from tests.api.access_cases import Context, all_cases
 from tests.api.helpers import count_items, post_json, support_body
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -29,30 +28,6 @@ AUDIENCE = {(d.method, d.path): d.audience for d in api.REGISTRY}
 STAFF_CASES = all_cases()
 IN_SCOPE_TARGET = "demo-taishan-factory"
 
-
-class Context:
-    """What the access cases expect (as in tests/api/test_access_matrix.py): calls and an admin."""
-
-    def __init__(self, client: Any, staff_token: Any) -> None:
-        self.client = client
-        self.admin = staff_token("root.admin", "city", ["city_admin"])
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None, token: str | None) -> Any:
-        headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        raw = json.dumps(body).encode() if body is not None else None
-        return self.client.http.request(method, path, headers=headers, body=raw)
-
-    def existing_staff(self, unit: str) -> str:
-        response = self.call(*_create_staff(self, unit), self.admin)
-        assert response.status_code == 201, response.body
-        return str(json.loads(response.body)["username"])
-
-    def existing_partner(self) -> str:
-        response = self.call(*_issue_partner(self, "city"), self.admin)
-        assert response.status_code == 201, response.body
-        return str(json.loads(response.body)["id"])
 
 
 DYNAMODB_WRITES = {"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}

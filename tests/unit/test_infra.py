@@ -172,11 +172,16 @@ def _chalice_stub() -> dict[str, Any]:
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},
-                                   "paths": {"/health": {"get": method},
-                                             "/support-requests": {"post": method},
-                                             "/status/lookup": {"post": method}}}}},
+                                   "paths": _app_paths(method)}}},
         },
     }
+
+
+def _app_paths(method: dict[str, Any]) -> dict[str, Any]:
+    """The app's own routes, as chalice package writes them into the swagger body."""
+    from app import app
+
+    return {path: {verb.lower(): method for verb in entries} for path, entries in app.routes.items()}
 
 
 def _cfn_lint(template: Path) -> subprocess.CompletedProcess[str]:

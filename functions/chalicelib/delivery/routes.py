@@ -25,7 +25,7 @@ from chalicelib.delivery.models import (
     StaffPauseIn,
     StaffSignupIn,
 )
-from chalicelib.delivery.service import CONTACT, READ, STAFF
+from chalicelib.delivery.service import CONTACT, FAMILY_READ, READ, STAFF
 
 bp = Blueprint(__name__)
 TAG = "爱心蔬菜"
@@ -116,7 +116,7 @@ def supplier_list(unit_id: str, principal: Principal) -> object:
 
 
 @api.route(bp, "/staff/delivery/families/{person_id}/packages", summary="一个家庭近期的爱心蔬菜", tag=TAG,
-           response=RosterPage, audience=api.STAFF, roles=(*READ, CONTACT), problems=(404,), personal_data=True,
+           response=RosterPage, audience=api.STAFF, roles=(*FAMILY_READ, CONTACT), problems=(404,), personal_data=True,
            path_params=FAMILY, query_params={"campaign_id": "活动编号"})
 def family_packages(person_id: str, principal: Principal) -> object:
     return service.family_packages(person_id, _query().get("campaign_id", ""), principal)

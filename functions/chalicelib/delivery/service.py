@@ -43,6 +43,7 @@ except ImportError:  # pragma: no cover - only before the fund domain exists
 CHINA = timezone(timedelta(hours=8))
 STAFF = ("unit_admin", "caseworker", "city_admin")
 READ = (*STAFF, "auditor", "finance")
+FAMILY_READ = (*STAFF, "auditor")  # a household's own packages: as the frontline archive, not finance
 CONTACT = "contact_person"
 SIGNUP_LABELS = {"active": "已登记，每周配送", "paused": "已暂停"}
 PACKAGE_LABELS = {"pending": "待配送", "delivered": "已送达", "failed": "未能送达", "refused": "家庭婉拒"}

@@ -8,7 +8,7 @@ from typing import Any
 from tests.api.access_cases import Case
 from tests.api.access_cases.frontline import new_family
 
-CAMPAIGN = "2020-frontline"
+CAMPAIGN = "2020-frontline"  # the one open campaign: others the matrix makes have ended
 
 
 def campaign_body(**overrides: Any) -> dict[str, Any]:
@@ -72,7 +72,7 @@ CASES: dict[tuple[str, str], Case] = {
                                                scoped=False, success=200),
     ("POST", "/staff/delivery/campaigns/{campaign_id}"): Case(
         lambda ctx, unit: ("POST", "/staff/delivery/campaigns/matrix-campaign",
-                           campaign_body(start_date="2020-03-01")), scoped=False, success=200),
+                           campaign_body(start_date="2020-03-01", end_date="2020-06-30")), scoped=False, success=200),
     ("POST", "/staff/delivery/campaigns/{campaign_id}/rosters"): Case(_generate, scoped=False, success=200),
     ("GET", "/staff/delivery/units/{unit_id}/roster"): _unit_get("roster"),
     ("GET", "/staff/delivery/units/{unit_id}/supplier-list"): _unit_get("supplier-list"),

@@ -13,6 +13,16 @@ MATRIX_CONTACT = "contact_person.home"
 ID_NUMBERS = ["110101199003074477", "110101199003076130", "110101199003072316", "110101199003075576"]
 
 
+def fresh_id_number() -> str:
+    """A valid ID number of its own, so the matrix's many households are not each other's duplicates
+    (a shared number would make every new entry re-flag all the earlier ones)."""
+    from chalicelib.core.personal import id_check_character
+
+    n = uuid.uuid4().int
+    first17 = f"110101{1960 + n % 40}{1 + n // 40 % 12:02d}{1 + n // 480 % 28:02d}{n // 13440 % 1000:03d}"
+    return first17 + id_check_character(first17)
+
+
 def person_body(n: int = 0, **overrides: Any) -> dict[str, Any]:
     body = {"name": "王医生", "id_number": ID_NUMBERS[n % len(ID_NUMBERS)], "phone": "13900139000",
             "department": "呼吸内科", "role": "护士", "deployment": "fever_clinic", "period_start": "2020-01-25"}
@@ -31,7 +41,8 @@ def hospital_under(ctx: Any, unit: str) -> str:
 def new_family(ctx: Any, unit: str, contact: str | None = MATRIX_CONTACT) -> tuple[str, str, int]:
     """(hospital, family id, version) in a new hospital under unit, its contact assigned."""
     hospital = hospital_under(ctx, unit)
-    created = ctx.call("POST", f"/staff/frontline/units/{hospital}/personnel", person_body(), ctx.admin)
+    created = ctx.call("POST", f"/staff/frontline/units/{hospital}/personnel",
+                       person_body(id_number=fresh_id_number()), ctx.admin)
     assert created.status_code == 201, created.body
     family = json.loads(created.body)
     version = int(family["version"])
@@ -65,7 +76,8 @@ def _unit_get(suffix: str) -> Case:
 
 
 def _create(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
-    return "POST", f"/staff/frontline/units/{hospital_under(ctx, unit)}/personnel", person_body()
+    return "POST", f"/staff/frontline/units/{hospital_under(ctx, unit)}/personnel", person_body(
+        id_number=fresh_id_number())
 
 
 def _contact(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
