@@ -73,8 +73,9 @@ def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, scr
     assert card.locator(".ws-chip").all_inner_texts() == ["经办人"]
     # Who: the name when the ID token carries it, else the login name.
     assert re.search("泰山区总工会经办人（演示）|taishan.caseworker", card.locator(".ws-me__name").inner_text())
-    # A caseworker has no admin pages (yet): no tiles, and the admin page says no.
-    assert page.locator(".ws-staff-nav a").count() == 0
+    # A caseworker's tiles are the case work, not the admin pages; the admin page says no.
+    tiles = [t.split("\n")[0] for t in page.locator(".ws-staff-nav a.ws-tile").all_inner_texts()]
+    assert tiles == ["一线医务人员档案", "爱心蔬菜配送", "求助办理"]
     page.screenshot(path=str(screenshots / "staff-workbench.png"))
     problems += axe_problems(page, "workbench")
 
@@ -130,7 +131,8 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
     _sign_in(admin, stack, "city.admin", demo_password())
     _on_workbench(admin, stack)
     tiles = admin.locator(".ws-staff-nav a.ws-tile")
-    assert [t.split("\n")[0] for t in tiles.all_inner_texts()] == ["组织与人员", "合作应用"]
+    assert [t.split("\n")[0] for t in tiles.all_inner_texts()] == [
+        "组织与人员", "合作应用", "防控专项资金", "工作看板", "一线医务人员档案", "爱心蔬菜配送", "求助办理"]
     tiles.filter(has_text="组织与人员").click()
     admin.wait_for_url(stack.url + "/staff/org/")
     select = admin.locator("#org-unit")

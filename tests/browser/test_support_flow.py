@@ -99,16 +99,18 @@ def test_counselling_hotline_queue_resolution_and_lookup(browser, full_stack):
     queue.get_by_text(counselling).wait_for(timeout=20_000)
     queue.get_by_text(hotline).wait_for()
     detail = office.locator('[data-role="detail"]')
-    for to, extra in (("accepted", {}), ("in_progress", {}),
-                      ("resolved", {"outcome": "咨询师已通话两次，睡眠好转。",
-                                    "public_message": "心理咨询师已与您通话，如需继续咨询请拨打 12351。"})):
-        queue.get_by_text(counselling).click()
+    queue.get_by_text(counselling).click()
+    # after each change the page shows the request again in its new state, with the message
+    resolution = {"outcome": "咨询师已通话两次，睡眠好转。",
+                  "public_message": "心理咨询师已与您通话，如需继续咨询请拨打 12351。"}
+    for to, label, extra in (("accepted", "已受理", {}), ("in_progress", "办理中", {}),
+                             ("resolved", "已办结", resolution)):
         detail.locator("#support-to").wait_for(timeout=20_000)
         detail.locator("#support-to").select_option(to)
         for name, text in extra.items():
             detail.locator(f'[name="{name}"]').fill(text)
         detail.get_by_role("button", name="确认变更").click()
-        office.locator('[data-role="detail-status"]').filter(has_text="已变更为").wait_for(timeout=20_000)
+        office.locator('[data-role="detail-status"]').filter(has_text=f"已变更为：{label}").wait_for(timeout=20_000)
     assert "已办结" in detail.inner_text()
 
     # 4. the worker reads the outcome by reference + phone

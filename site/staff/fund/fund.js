@@ -105,10 +105,13 @@
     var keys = {};
     function keyFor(form) { if (!keys[form]) keys[form] = uuid(); return keys[form]; }
     var account = null;
+    var loading = 0;  // only the latest load fills the page: an earlier one may answer after it
 
     async function load() {
       var unit = select.value;
+      var mine = ++loading;
       var a = await call("GET", "/fund/units/" + unit + "/account?year=" + YEAR);
+      if (mine !== loading) return;
       account = a.body;
       say(box, "balance", "余额 " + yuan(account.balance_fen) + " 元");
       say(box, "summary", YEAR + " 年度：年度预算 " + yuan(account.annual_budget_fen) + " 元，专项资金 " +
@@ -127,12 +130,13 @@
         var o = el("option", "", u.name); o.value = u.id; child.appendChild(o);
       });
       box.querySelector("#fund-alloc").hidden = !child.options.length;
-      await ledger();
+      await ledger(mine);
     }
 
-    async function ledger() {
+    async function ledger(mine) {
       var list = box.querySelector('[data-role="ledger"]');
       var res = await call("GET", "/fund/units/" + select.value + "/ledger?year=" + YEAR);
+      if (mine !== undefined && mine !== loading) return;
       list.textContent = "";
       if (!res.body.items.length) { list.appendChild(el("p", "", "还没有账目。")); return; }
       var table = el("table", "ws-fund__table");
@@ -205,7 +209,11 @@
       a.download = res.body.filename;
       document.body.appendChild(a); a.click(); a.remove();
     });
-    select.addEventListener("change", load);
+    select.addEventListener("change", function () {
+      Array.prototype.forEach.call(box.querySelectorAll('[data-role="status"], [data-role="ledger-status"]'),
+        function (n) { n.textContent = ""; });
+      load();
+    });
     await load();
   }
 
