@@ -1,13 +1,12 @@
 """Reopening services on a phone against the FULL local stack: a worker finds a fair, registers,
 sees the reference, looks it up and cancels; a firm registers and posts an opening that appears in
-the public list only after the county caseworker (demo taishan.caseworker) approves it.
-
-The staff review page is not built yet (staff.js has no hook for other domains' pages), so the
-approvals go through the same staff API the page would call, with the caseworker's real Cognito
-token."""
+the public list only after the county caseworker (demo taishan.caseworker) approves it. The
+caseworker works in the workbench's 招聘与场次 page: opens the fair, sees who registered, reviews
+the firm and its opening."""
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
 import uuid
@@ -16,11 +15,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
+import openpyxl
 import pytest
 
 from chalicelib.recruitment.credit import check_character
-from tests.browser.stack import Running, Watch, demo_password, full_stack
+from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack
 
 pytestmark = pytest.mark.browser
 
@@ -52,13 +51,20 @@ def _api(stack: Running, method: str, path: str, body: Any = None, token: str | 
         return exc.code, json.loads(exc.read() or b"null")
 
 
-def _caseworker_token(stack: Running) -> str:
-    _, config = _api(stack, "GET", "/auth/config")
-    idp = boto3.client("cognito-idp", endpoint_url=config["endpoint"], region_name=config["region"],
-                       aws_access_key_id="local", aws_secret_access_key="local")
-    result = idp.initiate_auth(ClientId=config["client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": "taishan.caseworker", "PASSWORD": demo_password()})
-    return str(result["AuthenticationResult"]["IdToken"])
+def _caseworker_page(context: Any, watch: Watch, stack: Running) -> Any:
+    """The county caseworker signed in, on the workbench's 招聘与场次 page."""
+    page = watch.attach(context.new_page())
+    page.goto(stack.url + "/staff/", wait_until="load")
+    form = page.locator("#ws-signin")
+    form.locator('[name="username"]').fill("taishan.caseworker")
+    form.locator('[name="password"]').fill(demo_password())
+    form.locator('button[type="submit"]').click()
+    page.wait_for_url(stack.url + "/staff/workbench/")
+    page.locator(".ws-staff-nav a.ws-tile", has_text="招聘与场次").click()
+    page.wait_for_url(stack.url + "/staff/reopening/")
+    page.reload(wait_until="load")  # the page's own script runs on a full load
+    page.locator('[data-role="sessions"][aria-busy="false"]').wait_for()
+    return page
 
 
 def _open(page: Any, url: str) -> None:
@@ -71,14 +77,23 @@ def _clean(watch: Watch) -> None:
     assert watch.console_errors == []
 
 
-def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(tab, stack, screenshots):
+def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(context, tab, stack, screenshots):
     page, watch = tab
-    token = _caseworker_token(stack)
+    office = _caseworker_page(context, watch, stack)
     title = f"泰山区春季网络招聘会{uuid.uuid4().hex[:4]}"
-    status, fair = _api(stack, "POST", "/staff/sessions", {
-        "kind": "fair", "title": title, "unit_id": "taishan", "starts_at": "2030-03-01T09:00:00+08:00",
-        "ends_at": "2030-03-01T17:00:00+08:00", "place": "泰山区人力资源市场", "capacity": 30}, token)
-    assert status == 201, fair
+    new = office.locator("#ro-new-session")
+    new.locator('[name="kind"]').select_option("fair")
+    new.locator('[name="title"]').fill(title)
+    new.locator('[name="starts_at"]').fill("2030-03-01T09:00")
+    new.locator('[name="ends_at"]').fill("2030-03-01T17:00")
+    new.locator('[name="place"]').fill("泰山区人力资源市场")
+    new.locator('[name="capacity"]').fill("30")
+    new.locator('button[type="submit"]').click()
+    new.get_by_text(f"场次已开设：{title}").wait_for()
+    session = office.locator('[data-role="sessions"] .ws-record', has_text=title)
+    session.wait_for()
+    assert "2030年3月1日 9:00 至 2030年3月1日 17:00" in session.inner_text()
+    fair = {"id": session.locator("dd").first.inner_text().strip()}
 
     _open(page, stack.url + "/jobs/sessions/")
     item = page.locator(".ws-list__item", has_text=title)
@@ -104,6 +119,15 @@ def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(tab, stack, scr
     result.wait_for()
     assert "已确认名额" in result.inner_text() and title in result.inner_text()
 
+    session.get_by_role("button", name="查看报名").click()
+    registered = office.locator('[data-role="registrations"] .ws-record', has_text=reference)
+    registered.wait_for()
+    assert "王建国" in registered.inner_text()
+    registered.get_by_role("button", name="登记到场").click()
+    office.locator('[data-role="registrations"] .ws-record', has_text="已到场").wait_for()
+    office.screenshot(path=str(screenshots / "reopening-staff-roster.png"), full_page=True)
+    assert axe_problems(office, "reopening workbench") == []
+
     cancel = page.locator('form[data-endpoint="/api/bookings/cancel"]')
     cancel.locator('[name="reference"]').fill(reference)
     cancel.locator('[name="phone"]').fill("13912345678")
@@ -114,7 +138,7 @@ def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(tab, stack, scr
     _clean(watch)
 
 
-def test_a_firms_opening_is_public_only_after_the_caseworker_approves(tab, stack, screenshots):
+def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, tab, stack, screenshots):
     page, watch = tab
     head = f"91370902{uuid.uuid4().int % 10**9:09d}"
     firm_name = f"泰安示范复工企业{uuid.uuid4().hex[:4]}"
@@ -151,11 +175,14 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(tab, stack
     page.locator(".ws-list[data-kind=openings][aria-busy=false]").wait_for()
     assert page.locator(".ws-list__item", has_text=firm_name).count() == 0
 
-    token = _caseworker_token(stack)
-    for what, reference in (("firms", firm_ref), ("openings", opening_ref)):
-        status, body = _api(stack, "POST", f"/staff/{what}/{reference}/review", {"decision": "approve",
-                                                                                 "version": 1}, token)
-        assert status == 200, body
+    office = _caseworker_page(context, watch, stack)
+    for where, reference in (("firms", firm_ref), ("openings", opening_ref)):
+        pending = office.locator(f'[data-role="{where}"] .ws-record', has_text=reference)
+        pending.wait_for()
+        office.screenshot(path=str(screenshots / f"reopening-review-{where}.png"), full_page=True)
+        pending.get_by_role("button", name="审核通过").click()
+        office.locator(f'[data-role="{where}"] > .ws-staff__status', has_text="已通过：").wait_for()
+        pending.wait_for(state="detached")  # reviewed: no longer in the queue
 
     _open(page, stack.url + "/jobs/openings/?county=taishan&shift=staggered")
     item = page.locator(".ws-list__item", has_text=firm_name)
@@ -173,4 +200,12 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(tab, stack
     result = page.locator(".ws-result")
     result.wait_for()
     assert "13700001234" in result.inner_text() and "没有转给单位" in result.inner_text()
+
+    office.select_option("#ro-firm-status", "approved")
+    approved = office.locator('[data-role="firms"] .ws-record', has_text=firm_ref)
+    with office.expect_download() as download:
+        approved.get_by_role("button", name="导出有意向的求职者（xlsx）").click()
+    assert download.value.suggested_filename.endswith("-interested.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert sheet.cell(1, 1).value == firm_name and sheet.cell(2, 4).value == "姓名"
     _clean(watch)

@@ -40,6 +40,8 @@
       roles: ["contact_person"] },
     { path: "delivery/", title: "爱心蔬菜配送", text: "活动设置、每周配送名单和记账、供应商配送单",
       roles: ["city_admin", "unit_admin", "caseworker", "finance", "auditor"] },
+    { path: "reopening/", title: "招聘与场次", text: "审核企业登记和招聘岗位，开设招聘会、培训和返岗直通车，查看报名、登记到场、导出名单",
+      roles: ["caseworker", "unit_admin", "city_admin", "auditor"] },
     { path: "support/", title: "求助办理", text: "本单位及下级的求助队列、受理办结、改派、逾期提醒、分类汇总和导出",
       roles: ["caseworker", "unit_admin", "city_admin", "auditor"] },
     { path: "support/hotline/", title: "热线来电登记", text: "12351 来电快速登记，查看来电人以往的求助",
@@ -48,7 +50,8 @@
       roles: ["counsellor"] }
   ];
   // Who may change things on a page (the others with access only read).
-  var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"] };
+  var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"],
+    reopening: ["caseworker", "unit_admin", "city_admin"] };
 
   var API = "/api";
   var STORE = "ws.staff.session";
@@ -928,6 +931,43 @@
     box.insertBefore(bar, box.firstChild);
   }
 
+  // The caller's unit and every unit under it, indented, into a <select>; {id: unit} or null.
+  async function fillUnits(select, me, status, keep) {
+    status.textContent = MSG.loading;
+    var items = [];
+    var cursor = null;
+    for (var i = 0; i < 100; i++) {
+      var r;
+      try {
+        r = await publicGet("/units/" + encodeURIComponent(me.unit_id) + "/subtree" +
+          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      } catch (e) {
+        if (!(e && e.signedOut)) status.textContent = MSG.network;
+        return null;
+      }
+      if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+        status.textContent = (r.body && r.body.title) || MSG.server;
+        return null;
+      }
+      items = items.concat(r.body.items);
+      cursor = r.body.next_cursor;
+      if (!cursor) break;
+    }
+    var top = items.reduce(function (m, u) { return Math.min(m, u.depth || 0); }, Infinity);
+    select.textContent = "";
+    var units = {};
+    items.forEach(function (u) {
+      units[u.id] = u;
+      var indent = new Array(Math.max(0, (u.depth || 0) - top) + 1).join("　");
+      var o = el("option", null, indent + u.name + (u.kind_label ? "（" + u.kind_label + "）" : ""));
+      o.value = u.id;
+      select.appendChild(o);
+    });
+    select.value = units[keep] ? keep : me.unit_id;
+    status.textContent = "共 " + items.length + " 个单位";
+    return units;
+  }
+
   function forbidden(box) {
     var p = el("p", "ws-staff__notice", MSG.forbidden);
     p.setAttribute("role", "alert");
@@ -1015,40 +1055,10 @@
     }
 
     async function loadUnits(keep) {
-      unitsStatus.textContent = MSG.loading;
-      var items = [];
-      var cursor = null;
-      for (var i = 0; i < 100; i++) {
-        var r;
-        try {
-          r = await publicGet("/units/" + encodeURIComponent(me.unit_id) + "/subtree" +
-            (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
-        } catch (e) {
-          if (!(e && e.signedOut)) unitsStatus.textContent = MSG.network;
-          return;
-        }
-        if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
-          unitsStatus.textContent = (r.body && r.body.title) || MSG.server;
-          return;
-        }
-        items = items.concat(r.body.items);
-        cursor = r.body.next_cursor;
-        if (!cursor) break;
-      }
-      var top = items.reduce(function (m, u) { return Math.min(m, u.depth || 0); }, Infinity);
-      select.textContent = "";
-      units = {};
-      items.forEach(function (u) {
-        units[u.id] = u;
-        var indent = new Array(Math.max(0, (u.depth || 0) - top) + 1).join("　");
-        var o = el("option", null, indent + u.name + (u.kind_label ? "（" + u.kind_label + "）" : ""));
-        o.value = u.id;
-        select.appendChild(o);
-      });
-      if (!units[keep]) keep = me.unit_id;
-      select.value = keep;
-      current = keep;
-      unitsStatus.textContent = "共 " + items.length + " 个单位";
+      var found = await fillUnits(select, me, unitsStatus, keep);
+      if (!found) return;
+      units = found;
+      current = select.value;
       showUnitName();
     }
 
@@ -1167,18 +1177,28 @@
 
   var BINDERS = { signin: bindSignIn, workbench: bindWorkbench, org: bindOrg, partners: bindPartners };
 
+  // What a page's own script (site/staff/<page>/<page>.js) uses: it registers its binder with
+  // wsStaff.register(kind, bind), or, loaded before this file, pushes [kind, bind] to wsStaffPages.
+  var SHARED = {
+    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts,
+    pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
+    adminPage: adminPage, fillUnits: fillUnits,
+    register: function (kind, bind) { BINDERS[kind] = bind; init(); }
+  };
+  window.wsStaff = SHARED;
+  (window.wsStaffPages || []).forEach(function (p) { BINDERS[p[0]] = p[1]; });
+
   function init() {
     var box = document.querySelector(".ws-staff[data-ws-staff]");
     if (!box) {
       if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
       return;
     }
-    if (box.dataset.wsBound) return;
+    var bind = BINDERS[box.dataset.wsStaff];
+    if (box.dataset.wsBound || !bind) return;  // a page's script not loaded yet registers later
     box.dataset.wsBound = "1";
     root = new URL(box.dataset.root || "./", location.href).href;
-    var bind = BINDERS[box.dataset.wsStaff];
-    if (!bind) return;
-    Promise.resolve().then(function () { return bind(box); }).catch(function (e) {
+    Promise.resolve().then(function () { return bind(box, SHARED); }).catch(function (e) {
       if (e && e.signedOut) return;  // on the way to sign-in
       loadFailed(box, e && e.network ? MSG.network : MSG.server);
     });

@@ -1,0 +1,330 @@
+/*
+ * reopening.js: the workbench page for reopening firms (site/staff/reopening/): review of firms'
+ * registrations and their job openings, and the unit's sessions (job fairs, training courses,
+ * return-to-work shuttles) with their registrations, waitlists, attendance and xlsx export.
+ * It uses the helpers staff.js shares as window.wsStaff (session, API calls, forms, lists).
+ * Data is rendered with textContent only.
+ */
+(function () {
+  "use strict";
+
+  var TEXT = {
+    noFirms: "没有这类企业登记。",
+    interested: "导出有意向的求职者（xlsx）",
+    noOpenings: "没有待审核的招聘岗位。",
+    noSessions: "这个单位还没有开设场次。",
+    noRegistrations: "没有这类报名。",
+    approve: "审核通过",
+    reject: "不通过",
+    reason: "不通过的理由（单位可以看到）",
+    sendReject: "确认不通过",
+    approved: "已通过：{n}",
+    rejected: "已退回：{n}",
+    close: "停止报名",
+    reopen: "重新开放报名",
+    confirmClose: "确定停止 {n} 的报名？已报名的人不受影响。",
+    roster: "查看报名",
+    export: "导出名单（xlsx）",
+    capacity: "调整名额",
+    capacityLabel: "新的名额（不少于已确认人数）",
+    save: "保存",
+    attended: "登记到场",
+    absent: "改为未到场",
+    cancelFor: "代为取消",
+    confirmCancel: "确定代 {n} 取消报名？候补第一位会自动递补。",
+    created: "场次已开设：{n}"
+  };
+
+  function channel(tag) {
+    return tag === "portal" ? "服务平台网页" : "合作应用（" + tag + "）";
+  }
+
+  function fmt(text, n) { return text.replace("{n}", String(n)); }
+
+  // "2030-03-01T09:00" typed in Beijing time -> "2030-03-01T09:00:00+08:00".
+  function beijing(local) { return local ? local + ":00+08:00" : undefined; }
+
+  function download(file) {
+    var bytes = Uint8Array.from(atob(file.content_base64), function (c) { return c.charCodeAt(0); });
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([bytes], { type: file.content_type }));
+    a.download = file.filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  async function bind(box, ws) {
+    var ctx = await ws.adminPage(box, "reopening");
+    if (!ctx) return;
+    var el = ws.el, body = ctx.body, canWrite = ctx.canWrite;
+    var select = body.querySelector("#ro-unit");
+    var current = ctx.me.unit_id;
+    var units = {};
+    var firmsBox = body.querySelector('[data-role="firms"]');
+    var openingsBox = body.querySelector('[data-role="openings"]');
+    var sessionsBox = body.querySelector('[data-role="sessions"]');
+    var roster = body.querySelector('[data-role="roster"]');
+    var rosterStatus = body.querySelector("#ro-roster-status");
+    var firmStatus = body.querySelector("#ro-firm-status");
+    var shown = null;  // the session whose registrations are listed
+
+    function page(path, cursor) {
+      return ws.api("GET", path + (cursor ? (path.indexOf("?") < 0 ? "?" : "&") + "cursor=" +
+        encodeURIComponent(cursor) : ""));
+    }
+
+    // Approve at once; reject only with a reason, asked for in place.
+    function reviewActions(li, path, item, onDone) {
+      if (!canWrite) return;
+      var actions = el("div", "ws-record__actions");
+      var out = el("p", "ws-staff__status");
+      out.setAttribute("role", "status");
+      var yes = ws.button(TEXT.approve, "ws-button");
+      var no = ws.button(TEXT.reject, "ws-button ws-button--plain");
+      var key = ws.uuid();
+      async function send(decision, reason) {
+        var r = await ws.api("POST", path, { decision: decision, reason: reason || null, version: item.version }, key);
+        if (r.ok) { onDone(fmt(decision === "approve" ? TEXT.approved : TEXT.rejected, r.body.status_label)); return; }
+        if (r.status !== 429 && r.status < 500) key = ws.uuid();
+        var p = r.body || {};
+        out.textContent = [p.title, p.detail].concat((p.errors || []).map(function (e) { return e.message; }))
+          .filter(Boolean).join("：");
+      }
+      yes.addEventListener("click", function () { yes.disabled = true; send("approve").then(function () { yes.disabled = false; }); });
+      no.addEventListener("click", function () {
+        no.hidden = true;
+        var f = el("div", "ws-field");
+        var id = "ro-reason-" + item.reference;
+        var label = el("label", null, TEXT.reason);
+        label.htmlFor = id;
+        var t = el("textarea");
+        t.id = id;
+        t.rows = 2;
+        t.maxLength = 200;
+        var go = ws.button(TEXT.sendReject, "ws-button ws-button--danger");
+        go.addEventListener("click", function () { send("reject", t.value.trim()); });
+        f.appendChild(label);
+        f.appendChild(t);
+        f.appendChild(go);
+        actions.appendChild(f);
+        t.focus();
+      });
+      actions.appendChild(yes);
+      actions.appendChild(no);
+      actions.appendChild(out);
+      li.appendChild(actions);
+    }
+
+    function renderFirm(f) {
+      var li = el("li", "ws-record");
+      li.appendChild(el("h3", "ws-record__title", f.name));
+      li.appendChild(ws.facts([["登记编号", f.reference], ["统一社会信用代码", f.credit_code], ["行业", f.industry_label],
+        ["地址", f.address], ["联系人", f.contact_name], ["联系电话", f.contact_phone], ["简介", f.description],
+        ["状态", f.status_label], ["登记时间", ws.shanghai(f.created_at)]]));
+      if (f.status === "pending") {
+        reviewActions(li, "/staff/firms/" + encodeURIComponent(f.reference) + "/review", f, function (text) {
+          loadFirms().then(function () { say(firmsBox, text); });
+          loadOpenings();
+        });
+      } else if (f.status === "approved") {
+        var actions = el("div", "ws-record__actions");
+        var xlsx = ws.button(TEXT.interested, "ws-button ws-button--plain");
+        xlsx.addEventListener("click", async function () {
+          var r = await ws.api("GET", "/staff/firms/" + encodeURIComponent(f.reference) + "/interested/export");
+          if (r.ok) download(r.body);
+        });
+        actions.appendChild(xlsx);
+        li.appendChild(actions);
+      }
+      return li;
+    }
+
+    function renderOpening(o) {
+      var li = el("li", "ws-record");
+      li.appendChild(el("h3", "ws-record__title", o.title + "（" + o.firm_name + "）"));
+      li.appendChild(ws.facts([["岗位编号", o.reference], ["招聘人数", o.headcount], ["工资", o.salary],
+        ["班次", o.shift_label + (o.remote ? "，可远程" : "")], ["工作地点", o.place], ["要求", o.requirements],
+        ["有效期至", o.valid_until], ["单位审核", o.firm_status === "approved" ? "已通过" : "尚未通过（岗位要等单位通过后才能发布）"],
+        ["状态", o.status_label], ["提交时间", ws.shanghai(o.created_at)]]));
+      reviewActions(li, "/staff/openings/" + encodeURIComponent(o.reference) + "/review", o, function (text) {
+        loadOpenings().then(function () { say(openingsBox, text); });
+      });
+      return li;
+    }
+
+    function say(list, text) {
+      var p = el("p", "ws-staff__status", text);
+      p.setAttribute("role", "status");
+      list.insertBefore(p, list.firstChild);
+    }
+
+    function renderSession(s) {
+      var li = el("li", "ws-record" + (s.status === "closed" ? " ws-record--off" : ""));
+      li.appendChild(el("h3", "ws-record__title", s.kind_label + "：" + s.title));
+      li.appendChild(ws.facts([["场次编号", s.id], ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
+        ["地点", s.place], ["线上链接", s.online_url], ["名额", s.capacity], ["已确认", s.confirmed],
+        ["候补", s.waitlisted], ["剩余名额", s.seats_left], ["状态", s.status_label],
+        ["报名截止", s.registration_closes_at ? ws.shanghai(s.registration_closes_at) : ""]]));
+      var actions = el("div", "ws-record__actions");
+      var list = ws.button(TEXT.roster, "ws-button");
+      list.addEventListener("click", function () { showRoster(s); });
+      actions.appendChild(list);
+      var xlsx = ws.button(TEXT.export, "ws-button ws-button--plain");
+      xlsx.addEventListener("click", async function () {
+        var r = await ws.api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/export");
+        if (r.ok) download(r.body);
+      });
+      actions.appendChild(xlsx);
+      if (canWrite) {
+        if (s.status === "closed") {
+          var again = ws.button(TEXT.reopen, "ws-button ws-button--plain");
+          again.addEventListener("click", async function () {
+            var r = await ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/reopen", undefined, ws.uuid());
+            if (r.ok) loadSessions();
+          });
+          actions.appendChild(again);
+        } else {
+          ws.confirmAction(actions, TEXT.close, fmt(TEXT.confirmClose, s.title), async function (key) {
+            var r = await ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/close", undefined, key);
+            if (r.ok) loadSessions();
+            return r;
+          });
+        }
+        actions.appendChild(capacityForm(s));
+      }
+      li.appendChild(actions);
+      return li;
+    }
+
+    function capacityForm(s) {
+      var form = el("form", "ws-sform ws-inline");
+      form.id = "ro-capacity-" + s.id;
+      var f = el("div", "ws-field");
+      var label = el("label", null, TEXT.capacityLabel);
+      label.htmlFor = form.id + "-value";
+      var input = el("input");
+      input.type = "text";
+      input.id = form.id + "-value";
+      input.name = "capacity";
+      input.inputMode = "numeric";
+      input.required = true;
+      input.pattern = "[0-9]{1,6}";
+      input.value = String(s.capacity);
+      f.appendChild(label);
+      f.appendChild(input);
+      form.appendChild(f);
+      var go = el("button", "ws-submit", TEXT.save);
+      go.type = "submit";
+      form.appendChild(go);
+      ws.bindWriteForm(form, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/capacity",
+            { capacity: Number(data.capacity) }, key);
+        },
+        done: function () { loadSessions(); if (shown && shown.id === s.id) showRoster(s); }
+      });
+      return form;
+    }
+
+    function renderRegistration(r) {
+      var li = el("li", "ws-record");
+      li.appendChild(el("h3", "ws-record__title", r.name + (r.waitlist_position ? "（候补第 " + r.waitlist_position + " 位）" : "")));
+      li.appendChild(ws.facts([["报名编号", r.reference], ["手机号码", r.phone], ["状态", r.status_label],
+        ["渠道", channel(r.channel)], ["报名时间", ws.shanghai(r.created_at)], ["备注", r.note],
+        ["到场", r.attended === true ? "已到场" : (r.attended === false ? "未到场" : "")]]));
+      if (canWrite && r.status !== "cancelled") {
+        var actions = el("div", "ws-record__actions");
+        var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
+        if (r.status === "confirmed") {
+          var mark = ws.button(r.attended ? TEXT.absent : TEXT.attended, "ws-button");
+          mark.addEventListener("click", async function () {
+            mark.disabled = true;
+            var res = await ws.api("POST", base + "/attendance", { attended: !r.attended }, ws.uuid());
+            if (res.ok) loadRegistrations(); else mark.disabled = false;
+          });
+          actions.appendChild(mark);
+        }
+        ws.confirmAction(actions, TEXT.cancelFor, fmt(TEXT.confirmCancel, r.name), async function (key) {
+          var res = await ws.api("POST", base + "/cancel", undefined, key);
+          if (res.ok) { loadRegistrations(); loadSessions(); }
+          return res;
+        });
+        li.appendChild(actions);
+      }
+      return li;
+    }
+
+    function showRoster(s) {
+      shown = s;
+      roster.hidden = false;
+      roster.querySelector('[data-role="roster-title"]').textContent = "报名名单：" + s.title;
+      loadRegistrations();
+      roster.scrollIntoView();
+    }
+
+    function loadRegistrations() {
+      var path = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations?status=" + rosterStatus.value;
+      return ws.pagedList(body.querySelector('[data-role="registrations"]'), function (cursor) {
+        return page(path, cursor);
+      }, renderRegistration, TEXT.noRegistrations);
+    }
+
+    function loadFirms() {
+      return ws.pagedList(firmsBox, function (cursor) {
+        return page("/staff/units/" + encodeURIComponent(current) + "/firms?status=" + firmStatus.value, cursor);
+      }, renderFirm, TEXT.noFirms);
+    }
+
+    function loadOpenings() {
+      return ws.pagedList(openingsBox, function (cursor) {
+        return page("/staff/units/" + encodeURIComponent(current) + "/openings", cursor);
+      }, renderOpening, TEXT.noOpenings);
+    }
+
+    function loadSessions() {
+      return ws.pagedList(sessionsBox, function (cursor) {
+        return page("/staff/units/" + encodeURIComponent(current) + "/sessions", cursor);
+      }, renderSession, TEXT.noSessions);
+    }
+
+    function showUnitName() {
+      Array.prototype.forEach.call(body.querySelectorAll('[data-role="unit-name"]'), function (n) {
+        n.textContent = units[current] ? units[current].name : current;
+      });
+    }
+
+    function loadAll() {
+      showUnitName();
+      roster.hidden = true;
+      shown = null;
+      return Promise.all([loadFirms(), loadOpenings(), loadSessions()]);
+    }
+
+    select.addEventListener("change", function () { current = select.value; loadAll(); });
+    rosterStatus.addEventListener("change", function () { if (shown) loadRegistrations(); });
+    firmStatus.addEventListener("change", loadFirms);
+
+    var form = body.querySelector("#ro-new-session");
+    ws.bindWriteForm(form, {
+      send: function (data, key) {
+        var payload = Object.assign({}, data, {
+          unit_id: current, capacity: Number(data.capacity), starts_at: beijing(data.starts_at),
+          ends_at: beijing(data.ends_at), registration_closes_at: beijing(data.registration_closes_at)
+        });
+        return ws.api("POST", "/staff/sessions", payload, key);
+      },
+      done: function (s) {
+        ws.message(form, "ok", fmt(TEXT.created, s.title || ""), ["场次编号：" + (s.id || "")]);
+        loadSessions();
+      }
+    });
+
+    var found = await ws.fillUnits(select, ctx.me, body.querySelector('[data-role="units-status"]'), current);
+    if (found) { units = found; current = select.value; }
+    await loadAll();
+  }
+
+  if (window.wsStaff) window.wsStaff.register("reopening", bind);
+  else (window.wsStaffPages = window.wsStaffPages || []).push(["reopening", bind]);
+})();
