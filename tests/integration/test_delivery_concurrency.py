@@ -1,4 +1,4 @@
-"""Roster generation on DynamoDB Local: three parallel runs for the same week over HTTP with 400
+"""Roster generation on DynamoDB Local: three parallel runs for the same week over HTTP with 2,000
 signed-up families give exactly one package per family, none over the cap, each charged once."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tests.conftest import scans_allowed
 from tests.integration.conftest import call
 from tools import seed
 
-FAMILIES = 400  # enough for the three runs to overlap for many packages; make bench times 10,000
+FAMILIES = 2000
 
 
 def _token(stack: Any) -> str:

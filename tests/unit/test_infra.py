@@ -165,10 +165,11 @@ def _chalice_stub() -> dict[str, Any]:
         "Transform": "AWS::Serverless-2016-10-31",
         "Resources": {
             # Chalice makes a role per function: the API handler, the authorizer, each schedule.
-            "ApiHandlerRole": role, "StaffOrPartnerRole": role, "DailyPurgeRole": role,
+            "ApiHandlerRole": role, "StaffOrPartnerRole": role, "DailyPurgeRole": role, "DailyRostersRole": role,
             "APIHandler": function("ApiHandlerRole", "app.app"),
             "StaffOrPartner": function("StaffOrPartnerRole", "chalicelib.identity.authorizer.staff_or_partner"),
             "DailyPurge": function("DailyPurgeRole", "app.daily_purge"),
+            "DailyRosters": function("DailyRostersRole", "app.daily_rosters"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},
