@@ -18,6 +18,7 @@ help:
 	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
 	@echo "make export   the local table to var/export-<timestamp>.jsonl (DynamoDB JSON); make import FROM=file"
 	@echo "make openapi  regenerate the partner-developer page (site/developers) from the app"
+	@echo "make purge    remove personal data whose retention has run out (what the daily schedule does in AWS)"
 
 $(VENV)/.installed: requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +76,10 @@ export: $(VENV)/.installed  # make export [ARGS="--endpoint http://127.0.0.1:POR
 
 import: $(VENV)/.installed  # make import FROM=var/export-....jsonl [ARGS="--endpoint ..."]
 	$(PY) -m tools.backup $(ARGS) import --from $(FROM)
+
+.PHONY: purge
+purge: $(VENV)/.installed  # make purge [ARGS="--today 2021-06-01 | --force | --endpoint ..."]; stop `make run` first otherwise
+	$(PY) -m tools.purge $(ARGS)
 
 first-admin: $(VENV)/.installed  # make first-admin ARGS="--username li.ming --name 李明 --seed-tree"
 	$(PY) -m tools.first_admin $(ARGS)

@@ -57,7 +57,8 @@ class Stack:
         _apply_env(self._saved_env)
 
 
-def _secret(data_dir: Path | None) -> str:
+def secret_key(data_dir: Path | None) -> str:
+    """The key for cursors and keyed hashes, kept with the data (a new one would orphan every hash)."""
     if data_dir is None:
         return secrets.token_urlsafe(32)
     path = data_dir / "secret.key"
@@ -94,7 +95,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     env = {
         "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION, "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": db_engine.endpoint,
-        "WS_ENGINE": db_engine.name, "WS_SECRET_KEY": _secret(data_dir), "COGNITO_ENDPOINT": aux.endpoint,
+        "WS_ENGINE": db_engine.name, "WS_SECRET_KEY": secret_key(data_dir), "COGNITO_ENDPOINT": aux.endpoint,
         "S3_ENDPOINT": aux.endpoint,
     }
     from chalice.cli.factory import CLIFactory

@@ -12,6 +12,7 @@ from chalicelib.booking import service
 from chalicelib.booking.models import Export
 from chalicelib.core import personal
 from chalicelib.core.auth import Principal
+from chalicelib.core.times import shanghai_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
@@ -28,7 +29,7 @@ def session_workbook(session_id: str, by: Principal) -> Export:
     sheet.title = "报名名单"
     sheet.append([session["title"], f"名额 {session['capacity']}", f"已确认 {session['confirmed']}",
                   f"候补 {session['waitlisted']}"])
-    sheet.append(["序号", "报名编号", "姓名", "手机号码", "状态", "候补位次", "到场", "渠道", "报名时间（UTC）",
+    sheet.append(["序号", "报名编号", "姓名", "手机号码", "状态", "候补位次", "到场", "渠道", "报名时间（北京时间）",
                   "备注"])
     position = 0
     for number, r in enumerate(rows, 1):
@@ -38,7 +39,7 @@ def session_workbook(session_id: str, by: Principal) -> Export:
             number, r["reference"], r["name"] if whole else personal.mask_name(r["name"]),
             r["phone"] if whole else personal.mask_phone(r["phone"]), service.REG_LABELS[r["status"]],
             position if r["status"] == "waitlisted" else "",
-            _yes_no(r.get("attended")), r["channel"], r["created_at"],
+            _yes_no(r.get("attended")), r["channel"], shanghai_text(r["created_at"]),
             r.get("note", "") if whole else "",
         ])
     buffer = io.BytesIO()

@@ -45,6 +45,7 @@ from chalicelib.booking.models import (
 from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
+from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
 
 ACT = ("caseworker", "unit_admin", "city_admin")
@@ -539,7 +540,7 @@ def all_registrations(session_id: str) -> list[dict[str, Any]]:
 
 def public_status(record: dict[str, Any]) -> dict[str, Any]:
     session = store.get_session(record["session_id"]) or {}
-    parts = [f"{session.get('title', '')}", f"时间：{_shanghai(session.get('starts_at', ''))}"]
+    parts = [f"{session.get('title', '')}", f"时间：{shanghai_text(session.get('starts_at'))}"]
     if session.get("place"):
         parts.append(f"地点：{session['place']}")
     if session.get("online_url") and record["status"] == "confirmed":
@@ -552,11 +553,3 @@ def public_status(record: dict[str, Any]) -> dict[str, Any]:
             "status_label": REG_LABELS[record["status"]], "updated_at": record["updated_at"],
             "message": "；".join(p for p in parts if p), "unit_name": session.get("unit_name")}
 
-
-def _shanghai(value: str) -> str:
-    from datetime import datetime, timedelta, timezone
-
-    if not value:
-        return ""
-    at = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone(timedelta(hours=8)))
-    return at.strftime("%Y-%m-%d %H:%M")

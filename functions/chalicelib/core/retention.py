@@ -77,8 +77,7 @@ def anonymise_op(item: dict[str, Any], reason: str) -> db.Op | None:
     if rule.delete:
         return db.delete(item["PK"], item["SK"])
     names: dict[str, str] = {"#at": "anonymised_at", "#why": "anonymised_reason"}
-    values: dict[str, Any] = {":at": datetime.now(UTC).isoformat(timespec="seconds"), ":why": reason,
-                              ":erased": ERASED}
+    values: dict[str, Any] = {":at": datetime.now(UTC).isoformat(timespec="seconds"), ":why": reason}
     sets = ["#at = :at", "#why = :why"]
     removes = []
     for i, name in enumerate(f for f in rule.personal_fields if f in item):
@@ -87,6 +86,7 @@ def anonymise_op(item: dict[str, Any], reason: str) -> db.Op | None:
     for i, name in enumerate(f for f in rule.placeholder_fields if f in item):
         names[f"#t{i}"] = name
         sets.append(f"#t{i} = :erased")
+        values[":erased"] = ERASED  # DynamoDB refuses a value no expression uses
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     return db.update(item["PK"], item["SK"], expression, names=names, values=values)
 

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from chalicelib.core import audit, db, errors, pagination
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
+from chalicelib.core.times import shanghai_text
 from chalicelib.frontline import service, store
 from chalicelib.frontline.models import (
     Claim,
@@ -100,7 +101,8 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
     sheet = book.active
     assert sheet is not None
     sheet.title = "参保名单"
-    sheet.append(["序号", "单位", "一线人员", "身份证号码（隐去）", "参保人", "关系", "保障项目", "登记时间（UTC）"])
+    sheet.append(["序号", "单位", "一线人员", "身份证号码（隐去）", "参保人", "关系", "保障项目",
+                  "登记时间（北京时间）"])
     start, n = None, 0
     while True:
         items, start = store.unit_cover(unit.id, 100, start)
@@ -108,7 +110,8 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
             person = store.get_person(cover["person_id"]) or {}
             n += 1
             sheet.append([n, unit.name, person.get("name", ""), person.get("id_masked", ""), cover["name"],
-                          cover["relation"], "、".join(COVER_LABELS[k] for k in cover["kinds"]), cover["enrolled_at"]])
+                          cover["relation"], "、".join(COVER_LABELS[k] for k in cover["kinds"]),
+                          shanghai_text(cover["enrolled_at"])])
         if not start:
             break
     out = io.BytesIO()

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from chalicelib.core import personal
 from chalicelib.core.auth import Principal
+from chalicelib.core.times import shanghai_text
 from chalicelib.recruitment import service
 from chalicelib.recruitment.models import Export
 
@@ -25,11 +26,11 @@ def interested_workbook(reference: str, by: Principal) -> Export:
     assert sheet is not None
     sheet.title = "有意向的职工"
     sheet.append([firm["name"], firm["credit_code"]])
-    sheet.append(["序号", "岗位编号", "岗位", "姓名", "手机号码", "时间（UTC）"])
+    sheet.append(["序号", "岗位编号", "岗位", "姓名", "手机号码", "时间（北京时间）"])
     for number, r in enumerate(rows, 1):
         sheet.append([number, r["opening_reference"], r["opening_title"],
                       r["name"] if whole else personal.mask_name(r["name"]),
-                      r["phone"] if whole else personal.mask_phone(r["phone"]), r["at"]])
+                      r["phone"] if whole else personal.mask_phone(r["phone"]), shanghai_text(r["at"])])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Export(filename=f"firm-{firm['reference']}-interested.xlsx", content_type=XLSX,

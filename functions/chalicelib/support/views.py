@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import io
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
 from chalicelib.core import audit, errors, pagination, personal
 from chalicelib.core.auth import Principal
+from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
@@ -42,7 +42,6 @@ from chalicelib.support.service import (
     unit_path_in_scope,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE = 50
 ACTION_LABELS = {
     "support.submit": "提交",
@@ -163,11 +162,6 @@ EXPORT_COLUMNS = ("查询编号", "类别", "状态", "姓名", "手机号码", 
                   "应答期限", "是否逾期", "回电次数", "心理咨询师", "需要什么帮助", "给求助人的答复")
 
 
-def _local(iso: str) -> str:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
 
 def export(unit_id: str, by: Principal, status: str | None, category: str | None) -> Export:
     """The unit's queue as an xlsx workbook; whole phone numbers only for roles that call back."""
@@ -187,7 +181,8 @@ def export(unit_id: str, by: Principal, status: str | None, category: str | None
             name = r["name"] if by.roles & set(ACT) else personal.mask_name(r["name"])
             sheet.append([r["reference"], CATEGORIES[r["category"]].label, STATUS_LABELS[r["status"]], name, phone,
                           r.get("relation", ""), FRONTLINE_LABELS.get(r["frontline"], ""),
-                          CHANNEL_LABELS.get(r["channel"], r["channel"]), _local(r["created_at"]), _local(r["due_at"]),
+                          CHANNEL_LABELS.get(r["channel"], r["channel"]), shanghai_text(r["created_at"]),
+                          shanghai_text(r["due_at"]),
                           "是" if is_overdue(r, now) else "否", int(r.get("callback_attempts", 0)),
                           r.get("counsellor") or "", r["description"], r.get("public_message", "")])
             rows += 1
@@ -198,7 +193,7 @@ def export(unit_id: str, by: Principal, status: str | None, category: str | None
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
-    stamp = _local(now).replace("-", "").replace(" ", "-").replace(":", "")
+    stamp = shanghai_text(now).replace("-", "").replace(" ", "-").replace(":", "")
     return Export(filename=f"support-{unit_id}-{stamp}.xlsx",
                   content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   content_base64=base64.b64encode(buffer.getvalue()).decode(), rows=rows)
