@@ -69,6 +69,13 @@ def secret_key(data_dir: Path | None) -> str:
     return path.read_text().strip()
 
 
+def table_env(endpoint: str, data_dir: Path | None) -> dict[str, str]:
+    """What the app's data layer needs to use the local table (the stack's and maintenance commands')."""
+    return {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION, "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": endpoint,
+            "WS_SECRET_KEY": secret_key(data_dir)}
+
+
 def _apply_env(env: dict[str, str]) -> None:
     os.environ.update(env)
     from chalicelib.core.config import reset_settings
@@ -92,12 +99,8 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     saved_env = dict(os.environ)
     db_engine, warning = choose_engine(data_dir, engine)
     aux = db_engine if db_engine.name == "moto" else engines.start_moto()
-    env = {
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION, "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": db_engine.endpoint,
-        "WS_ENGINE": db_engine.name, "WS_SECRET_KEY": secret_key(data_dir), "COGNITO_ENDPOINT": aux.endpoint,
-        "S3_ENDPOINT": aux.endpoint,
-    }
+    env = {**table_env(db_engine.endpoint, data_dir), "WS_ENGINE": db_engine.name,
+           "COGNITO_ENDPOINT": aux.endpoint, "S3_ENDPOINT": aux.endpoint}
     from chalice.cli.factory import CLIFactory
 
     factory = CLIFactory(project_dir=str(FUNCTIONS), environ=os.environ)

@@ -21,14 +21,12 @@ from pathlib import Path
 
 from tools import backup
 from tools.engines import ROOT
-from tools.localstack import REGION, TABLE, secret_key
+from tools.localstack import table_env
 
 
 def configure(endpoint: str, data_dir: Path) -> None:
     """Point the app's data layer at the local table, as the local stack does."""
-    os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": REGION,
-                       "AWS_DEFAULT_REGION": REGION, "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": endpoint,
-                       "WS_SECRET_KEY": secret_key(data_dir)})
+    os.environ.update(table_env(endpoint, data_dir))
     from chalicelib.core import db
     from chalicelib.core.config import reset_settings
 

@@ -35,7 +35,6 @@ HOME = {role: ("city" if role == "city_admin" else "taishan") for role in ROLES}
 IN_SCOPE_TARGET = "demo-taishan-factory"  # under taishan (and so under city)
 
 
-
 @pytest.fixture
 def ctx(fresh):
     """For cases that make records: a new table of their own."""
@@ -84,9 +83,8 @@ def placeholder(route: tuple[str, str]) -> tuple[str, str, dict[str, Any] | None
 
 @pytest.mark.parametrize(("route", "role"), DENIED, ids=[f"{m} {p} as {r}" for (m, p), r in DENIED])
 def test_other_roles_are_refused(refusal_ctx, route, role):
-    ctx = refusal_ctx
-    token = ctx.token(f"{role}.home", HOME[role], [role])
-    response = ctx.call(*placeholder(route), token)
+    token = refusal_ctx.token(f"{role}.home", HOME[role], [role])
+    response = refusal_ctx.call(*placeholder(route), token)
     assert response.status_code == 403, response.body
     assert json.loads(response.body)["title"] == "没有权限"
 
@@ -109,8 +107,7 @@ def test_outside_the_subtree_answers_404_like_a_missing_record(ctx, route, role,
 
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=[f"{m} {p}" for m, p in STAFF_ROUTES])
 def test_without_a_token_it_is_refused(refusal_ctx, route):
-    ctx = refusal_ctx
-    response = ctx.call(*placeholder(route), None)
+    response = refusal_ctx.call(*placeholder(route), None)
     assert response.status_code == 401
 
 
@@ -139,8 +136,7 @@ BAD_TOKENS: dict[str, Callable[[Any], str]] = {
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=[f"{m} {p}" for m, p in STAFF_ROUTES])
 @pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
 def test_bad_tokens_are_refused(refusal_ctx, cognito, route, kind):
-    ctx = refusal_ctx
-    response = ctx.call(*placeholder(route), BAD_TOKENS[kind](cognito))
+    response = refusal_ctx.call(*placeholder(route), BAD_TOKENS[kind](cognito))
     assert response.status_code in (401, 403)
 
 
@@ -154,9 +150,8 @@ def test_a_refused_token_writes_nothing(ctx, cognito, seeded):
 
 
 def test_a_good_forged_shape_signed_by_the_pool_key_is_accepted(refusal_ctx, cognito):
-    ctx = refusal_ctx
     """The control for the bad-token cases: the same claims, correctly signed, pass."""
-    response = ctx.call("GET", "/me", None, forge_token(_claims(cognito)))
+    response = refusal_ctx.call("GET", "/me", None, forge_token(_claims(cognito)))
     assert response.status_code == 200
 
 

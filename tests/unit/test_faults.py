@@ -30,7 +30,6 @@ STAFF_CASES = all_cases()
 IN_SCOPE_TARGET = "demo-taishan-factory"
 
 
-
 DYNAMODB_WRITES = {"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
 
 

@@ -136,7 +136,7 @@
     async function ledger(mine) {
       var list = box.querySelector('[data-role="ledger"]');
       var res = await call("GET", "/fund/units/" + select.value + "/ledger?year=" + YEAR);
-      if (mine !== undefined && mine !== loading) return;
+      if (mine !== loading) return;
       list.textContent = "";
       if (!res.body.items.length) { list.appendChild(el("p", "", "还没有账目。")); return; }
       var table = el("table", "ws-fund__table");
