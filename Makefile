@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SITE_DIR := build/site
 SITE_SOURCES := mkdocs.yml $(shell find site -type f 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest site package deploy bench lock openapi first-admin clean help
+.PHONY: run test lint typecheck pytest site zensical package deploy bench lock openapi first-admin clean help
 
 help:
 	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/"
@@ -17,6 +17,7 @@ help:
 	@echo "make deploy   package and deploy to AWS (needs AWS credentials; see README)"
 	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
 	@echo "make export   the local table to var/export-<timestamp>.jsonl (DynamoDB JSON); make import FROM=file"
+	@echo "make zensical check that Zensical builds mkdocs.yml with the same pages (warnings do not fail)"
 	@echo "make openapi  regenerate the partner-developer page (site/developers) from the app"
 	@echo "make purge    remove personal data whose retention has run out (what the daily schedule does in AWS)"
 
@@ -36,16 +37,20 @@ $(SITE_DIR)/index.html: $(VENV)/.installed $(SITE_SOURCES)
 
 site: $(SITE_DIR)/index.html
 
+zensical: site  # Material's successor builds the same mkdocs.yml (also a test)
+	$(PY) -m tools.zensical_check
+
 PORT ?= 8000
 
 run: deps site
 	$(PY) -m tools.localstack --port $(PORT) --data var
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check functions tools tests
+	$(VENV)/bin/ruff check functions tools tests site/hooks
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict site/hooks/search_words.py
 
 pytest: deps site
 	$(VENV)/bin/pytest -n 2 --dist loadfile
