@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import mimetypes
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from chalice.local import ChaliceRequestHandler, LocalGatewayException
 
 API_PREFIX = "/api"
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+_SITEMAP_ORIGIN = re.compile(rb"<loc>https?://[^/<]+/")
 
 
 class FrontHandler(ChaliceRequestHandler):
@@ -70,6 +72,11 @@ class FrontHandler(ChaliceRequestHandler):
         if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
             content_type += "; charset=utf-8"
         data = target.read_bytes()
+        if target.name == "sitemap.xml" and self.headers.get("Host"):
+            # Material's instant navigation follows only links listed in the sitemap, matching
+            # scheme and host but not port: list them at this server's address, whatever its port
+            # (site_url names port 8000; tests and `make run PORT=...` use others).
+            data = _SITEMAP_ORIGIN.sub(b"<loc>http://" + self.headers["Host"].encode("ascii", "replace") + b"/", data)
         headers = {"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
                    "Referrer-Policy": "no-referrer",
                    "Cache-Control": "no-cache" if target.suffix == ".html" else "public, max-age=300"}

@@ -323,3 +323,38 @@ def test_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(tab, watch, 
     page.locator('[data-role="partner-list"][aria-busy="false"]').wait_for(state="attached")
     watch.console_errors = [e for e in watch.console_errors if "status of 401" not in e]
     _clean(page, watch)
+
+
+def _follow(page: Any, href_end: str) -> None:
+    """Click a link as a person would, through Material's instant navigation (no page load)."""
+    page.evaluate("(end) => [...document.querySelectorAll('a')].find(a => a.href.endsWith(end)).click()", href_end)
+
+
+def test_workbench_scripts_load_only_on_staff_pages_and_survive_instant_navigation(tab, watch, stack):
+    page = tab
+    _open(page, stack.url + "/")
+    assert not [u for u in watch.requests if "staff.js" in u or "staff.css" in u], "a worker's page loads staff assets"
+    page.evaluate("window.wsSamePage = true")
+    _follow(page, "/staff/")
+    page.wait_for_url(stack.url + "/staff/")
+    page.locator("#ws-signin").wait_for()
+    assert page.evaluate("window.wsSamePage === true"), "expected instant navigation, got a page load"
+    assert page.locator('link[href$="staff.css"]').count() == 1
+    page.locator('#ws-signin [name="username"]').fill("taishan.caseworker")
+    page.locator('#ws-signin [name="password"]').fill(demo_password())
+    page.locator('#ws-signin button[type="submit"]').click()
+    _on_workbench(page, stack)
+
+    page.evaluate("window.wsSamePage = true")
+    page.locator("a.ws-tile", has_text="招聘与场次").click()
+    page.wait_for_url(stack.url + "/staff/reopening/")
+    page.locator('.ws-staff[data-ws-staff="reopening"][data-ws-bound]').wait_for()
+    page.locator(".ws-whoami").wait_for()
+    assert page.evaluate("window.wsSamePage === true"), "expected instant navigation, got a page load"
+    # Back on a worker's page the workbench's stylesheet is gone with the staff page's content.
+    _follow(page, "/mental-health/")
+    page.wait_for_url(stack.url + "/mental-health/")
+    page.locator("h1").wait_for()
+    assert page.evaluate("window.wsSamePage === true")
+    assert page.locator('link[href$="staff.css"]').count() == 0
+    _clean(page, watch)

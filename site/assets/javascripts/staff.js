@@ -1,6 +1,6 @@
 /*
  * staff.js: staff sign-in, the workbench and the admin pages (site/staff/). No framework, no CDN,
- * ES2017. On any other page it does nothing.
+ * ES2017. Loaded only on staff pages (site/overrides/main.html adds it after the page's own script).
  *
  * A staff page holds <div class="ws-staff" data-ws-staff="signin|workbench|org|partners"
  * data-root="<relative URL of site/staff/>">. Bound through Material's document$ (instant
@@ -24,6 +24,9 @@
  */
 (function () {
   "use strict";
+  // Material's instant navigation runs a staff page's scripts again on every visit; the first run
+  // stays bound to document$ and serves the later pages.
+  if (window.wsStaff) return;
 
   var PAGES = [
     { path: "org/", title: "组织与人员", text: "下级工会组织、工作人员账号的开设与停用",
@@ -1204,11 +1207,12 @@
     });
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
+  // On a full page load this script runs inside the content, before Material's bundle defines
+  // document$; by DOMContentLoaded it is there. Through instant navigation it already is.
+  function follow() {
+    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(init);
+    else init();
   }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", follow);
+  else follow();
 })();
