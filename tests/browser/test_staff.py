@@ -358,3 +358,31 @@ def test_workbench_scripts_load_only_on_staff_pages_and_survive_instant_navigati
     assert page.evaluate("window.wsSamePage === true")
     assert page.locator('link[href$="staff.css"]').count() == 0
     _clean(page, watch)
+
+
+def test_pages_with_their_own_script_refresh_tokens_and_come_back_after_sign_in(tab, watch, stack):
+    """The support queue and the frontline archive call the API through staff.js: an expiring token is
+    refreshed there too, and a dead session goes to sign-in and back to the page that was open."""
+    page = tab
+    calls = _cognito_calls(page, stack)
+    _sign_in(page, stack, "city.admin", demo_password())
+    _on_workbench(page, stack)
+
+    _edit_session(page, "v.expiresAt = Date.now() + 1000;")
+    calls.clear()
+    _open(page, stack.url + "/staff/support/")
+    page.locator(".ws-support__body").wait_for()
+    assert "InitiateAuth:REFRESH_TOKEN_AUTH" in calls
+
+    _edit_session(page, "v.idToken = 'eyJhbGciOiJub25lIn0.e30.x'; v.refreshToken = 'not-a-token';")
+    _open(page, stack.url + "/staff/frontline/")
+    page.wait_for_url(stack.url + "/staff/")
+    page.locator("#ws-signin .ws-form__message").filter(has_text="登录已过期").wait_for()
+    form = page.locator("#ws-signin")
+    form.locator('[name="username"]').fill("city.admin")
+    form.locator('[name="password"]').fill(demo_password())
+    form.locator('button[type="submit"]').click()
+    page.wait_for_url(stack.url + "/staff/frontline/")
+    page.locator('.ws-care[data-ready="1"]').wait_for(state="attached")
+    watch.console_errors = [e for e in watch.console_errors if "status of 401" not in e]
+    _clean(page, watch)

@@ -247,7 +247,12 @@
 
   var root = null;  // URL of site/staff/ for the current page
 
-  function staffUrl(path) { return new URL(path || "", root || location.href).href; }
+  // site/staff/ as a URL: from the bound workbench page, else from the data-root of the page's own
+  // box (fund, support and care pages call wsStaff.api, which may have to send the user to sign in).
+  function staffUrl(path) {
+    var own = root ? null : document.querySelector("[data-root]");
+    return new URL(path || "", root || (own ? new URL(own.dataset.root, location.href).href : location.href)).href;
+  }
 
   function loadSession() {
     try {

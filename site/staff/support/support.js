@@ -27,10 +27,6 @@
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
   }
-  function session() {
-    try { var s = JSON.parse(sessionStorage.getItem("ws.staff.session") || "null"); return s && s.idToken ? s : null; }
-    catch (e) { return null; }
-  }
   function local(iso) {
     if (!iso) return "";
     try {
@@ -40,19 +36,9 @@
   }
   function SignedOut() { this.signedOut = true; }
 
-  async function call(method, path, body, key) {
-    var s = session();
-    if (!s) throw new SignedOut();
-    var headers = { "Accept": "application/json, application/problem+json", "Authorization": "Bearer " + s.idToken };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (key) headers["Idempotency-Key"] = key;
-    var res = await fetch(API + path, { method: method, headers: headers, credentials: "same-origin", cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    if (res.status === 401) throw new SignedOut();
-    var data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    return { ok: res.ok, status: res.status, body: data };
-  }
+  // Through staff.js (loaded on every staff page): it refreshes the session's tokens, and when the
+  // session has run out it leaves for sign-in and brings the user back to this page.
+  function call(method, path, body, key) { return window.wsStaff.api(method, path, body, key); }
   function problemText(body) {
     if (!body) return "操作没有成功，请稍后再试。";
     var parts = [body.title && body.detail ? body.title + "：" + body.detail : (body.detail || body.title || "操作没有成功")];
