@@ -11,6 +11,7 @@ from tests.api.access_cases import Context
 from tests.api.access_cases.delivery import CAMPAIGN, ensure_campaign
 from tests.api.access_cases.frontline import new_family
 from tests.api.helpers import new_key, post_json
+from tests.conftest import scans_allowed
 
 
 def fund_city(amount_fen: int = 100_000_000) -> None:
@@ -144,3 +145,64 @@ def test_every_frontline_and_delivery_record_with_personal_data_has_a_retention_
     ops = retention.erase_ops(person, "test")
     assert (f"FRONTLINEID#{person['id_hash']}", person["unit_id"]) in [
         (op.params["Key"]["PK"], op.params["Key"]["SK"]) for op in ops if op.kind == "Delete"]
+
+
+def test_batches_charge_each_package_once_and_a_refused_batch_is_written_one_by_one(client, staff_token, seeded,
+                                                                                    monkeypatch):
+    """Packages go several to a transaction; when another run already wrote one of a batch's packages
+    the batch is refused as a whole and its packages are written one by one: the others still get
+    their package and charge, the one already there is neither written nor charged again."""
+    from chalicelib.core import audit
+    from chalicelib.core.db import table
+    from chalicelib.delivery import service, store
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+
+    ctx = Context(client, staff_token)
+    ensure_campaign(ctx)
+    fund_city(1_000_000)
+    families = [new_family(ctx, "taishan")[1] for _ in range(5)]
+    for n, family in enumerate(families):
+        assert _signup(client, family).status_code == 201, n
+    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    camp = service.campaign(CAMPAIGN)
+    signups = {s["family_id"]: s for s in store.active_signups(CAMPAIGN)}
+    # Another run got to the third family first, between this run's read of the roster and its write.
+    assert service._write_package(camp, week, (signups[families[2]], 7800, "泰山区供应商"), "other-run",
+                                   audit.now_iso())
+    monkeypatch.setattr(store, "unit_roster", lambda *a: [])
+    result = service.generate(CAMPAIGN, week, "test")
+    monkeypatch.undo()
+    assert (result.created, result.existing, result.total) == (4, 1, 5)
+    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    assert account["spent_fen"] == 5 * 7800
+    with scans_allowed():  # the test reads the whole table to see every package and entry
+        items = table().scan()["Items"]
+    entries = [i for i in items if i.get("type") == "fund_entry" and i.get("beneficiary") in families]
+    assert sorted(str(e["beneficiary"]) for e in entries) == sorted(families)
+    packages = [i for i in items if i.get("type") == "delivery_package" and i["family_id"] in families]
+    assert sorted(str(p["family_id"]) for p in packages) == sorted(families)
+
+
+def test_a_batch_the_fund_cannot_cover_charges_what_it_can_and_says_so(client, staff_token, seeded):
+    """All or none per batch, then one by one: with money for 2 of 3 packages, 2 are written and
+    charged and generation answers 409 fund-insufficient for the third."""
+    from chalicelib.core import errors
+    from chalicelib.delivery import service
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+
+    ctx = Context(client, staff_token)
+    ensure_campaign(ctx)
+    fund_city(2 * 7800 + 100)
+    families = [new_family(ctx, "taishan")[1] for _ in range(3)]
+    for n, family in enumerate(families):
+        assert _signup(client, family).status_code == 201, n
+    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    try:
+        service.generate(CAMPAIGN, week, "test")
+        raise AssertionError("expected a refusal for the package the fund cannot cover")
+    except errors.ProblemError as exc:
+        assert exc.code == "/problems/fund-insufficient"
+    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    assert account["spent_fen"] == 2 * 7800 and account["balance_fen"] == 100

@@ -33,12 +33,8 @@ from chalicelib.delivery.models import (
     StaffSignupIn,
 )
 from chalicelib.frontline import service as frontline
+from chalicelib.fund import service as fund
 from chalicelib.orgs import service as orgs
-
-try:  # the fund domain's service; until it exists, charges wait as pending items
-    from chalicelib.fund import service as fund
-except ImportError:  # pragma: no cover - only before the fund domain exists
-    fund = None  # type: ignore[assignment]
 
 CHINA = timezone(timedelta(hours=8))
 STAFF = ("unit_admin", "caseworker", "city_admin")
@@ -217,21 +213,23 @@ def _price(camp: dict[str, Any], county: str) -> tuple[int, str]:
     return int(camp["price_fen"]), str(camp["default_supplier"])
 
 
-def _charge_ops(camp: dict[str, Any], week: int, signup: dict[str, Any], amount: int, supplier: str,
-                actor: str, at: str) -> list[db.Op]:
-    entry_id = f"package-{camp['id']}-{week}-{signup['family_id']}"
-    if fund is None:  # pragma: no cover - the switch: remove once the fund domain exists
-        return [db.put_new(store.pending_charge_item(camp["id"], week, signup["family_id"], {
-            "entry_id": entry_id, "unit_id": camp["funded_by"], "amount_fen": amount, "payee": supplier, "at": at}))]
-    return fund.spend_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, amount_fen=amount, payee=supplier,
-                          actor=actor, entry_id=entry_id, at=at, beneficiary=signup["family_id"])
+def _entry_id(camp: dict[str, Any], week: int, signup: dict[str, Any]) -> str:
+    return f"package-{camp['id']}-{week}-{signup['family_id']}"
+
+
+BATCH = 24  # packages per transaction: 2 items each + the fund's account and totals, inside 100
+Pending = tuple[dict[str, Any], int, str]  # a sign-up without this week's package, its price and supplier
 
 
 def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | None = None) -> GenerateResult:
     """The week's roster: one package per active sign-up, each at or under the cap, each charged to
-    the funding unit's special fund in the package's own transaction. Safe to run again or in
-    parallel: the package is put_new and the ledger entry is keyed by package, so a package and
-    its charge are written together exactly once."""
+    the funding unit's special fund in the same transaction as the package. Safe to run again or in
+    parallel: packages are put_new and ledger entries are keyed by package, so a package and its
+    charge are written together exactly once.
+
+    Packages go BATCH to a transaction, their charges sharing one balance change (fund.spends_ops).
+    When a batch is refused as a whole (another run wrote one of its packages, a conflict, too little
+    money), its packages are written one by one, each deciding for itself."""
     camp = campaign(campaign_id)
     if week < 1:
         raise errors.validation_failed([FieldError("week", "周次从 1 开始")])
@@ -242,9 +240,8 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
     deadline = time.monotonic() + budget_seconds if budget_seconds else None
     signups = [s for s in store.active_signups(campaign_id) if s["from_week"] <= week]
     existing_by_unit: dict[str, set[str]] = {}
-    created = existing = amount_total = 0
-    done = True
-    at = audit.now_iso()
+    todo: list[Pending] = []
+    existing = 0
     for signup in signups:
         unit = signup["unit_id"]
         if unit not in existing_by_unit:
@@ -252,24 +249,31 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
         if signup["family_id"] in existing_by_unit[unit]:
             existing += 1
             continue
-        if deadline is not None and time.monotonic() > deadline:
-            done = False
-            break
         amount, supplier = _price(camp, signup["county_unit_id"])
         if amount > camp["cap_fen"]:
             raise errors.conflict("每份价格超过了活动的每份上限，请先修改活动设置。", "over-cap")
-        if _write_package(camp, week, signup, amount, supplier, actor, at):
-            created += 1
-            amount_total += amount
+        todo.append((signup, amount, supplier))
+    created = amount_total = 0
+    done = True
+    at = audit.now_iso()
+    for start in range(0, len(todo), BATCH):
+        if deadline is not None and time.monotonic() > deadline:
+            done = False
+            break
+        batch = todo[start:start + BATCH]
+        if len(batch) > 1 and _write_batch(camp, week, batch, actor, at):
+            written = batch
         else:
-            existing += 1
+            written = [p for p in batch if _write_package(camp, week, p, actor, at)]
+        created += len(written)
+        amount_total += sum(amount for _, amount, _ in written)
+        existing += len(batch) - len(written)
     return GenerateResult(campaign_id=campaign_id, week=week, created=created, existing=existing,
                           total=created + existing, amount_fen=amount_total, done=done)
 
 
-def _write_package(camp: dict[str, Any], week: int, signup: dict[str, Any], amount: int, supplier: str,
-                   actor: str, at: str) -> bool:
-    """True when this call wrote the package; False when another run already had."""
+def _package_op(camp: dict[str, Any], week: int, pending: Pending, at: str) -> db.Op:
+    signup, amount, supplier = pending
     record = {"campaign_id": camp["id"], "week": week, "family_id": signup["family_id"],
               "unit_id": signup["unit_id"], "unit_path": signup["unit_path"],
               "county_unit_id": signup["county_unit_id"], "name": signup["name"], "phone": signup["phone"],
@@ -277,10 +281,32 @@ def _write_package(camp: dict[str, Any], week: int, signup: dict[str, Any], amou
               "status": "pending", "created_at": at, "version": 1}
     if signup.get("dietary_notes"):
         record["dietary_notes"] = signup["dietary_notes"]
-    package = db.put_new(store.package_item(record), on_fail=errors.conflict("已生成。", "package-exists"))
+    return db.put_new(store.package_item(record), on_fail=errors.conflict("已生成。", "package-exists"))
+
+
+def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: str, at: str) -> bool:
+    """True when one transaction wrote every package of the batch with its charge; False when it was
+    refused as a whole (nothing written), for the caller to write them one by one."""
+    charges = fund.spends_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, actor=actor, at=at,
+                              spends=[(_entry_id(camp, week, signup), amount, supplier, signup["family_id"])
+                                      for signup, amount, supplier in batch])
+    try:
+        db.transact([*(_package_op(camp, week, p, at) for p in batch), *charges])
+    except errors.ProblemError:
+        return False
+    return True
+
+
+def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str, at: str) -> bool:
+    """True when this call wrote the package; False when another run already had."""
+    signup, amount, supplier = pending
+    package = _package_op(camp, week, pending, at)
+    charge = fund.spend_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, amount_fen=amount, payee=supplier,
+                            actor=actor, entry_id=_entry_id(camp, week, signup), at=at,
+                            beneficiary=signup["family_id"])
     for attempt in range(8):
         try:
-            db.transact([package, *_charge_ops(camp, week, signup, amount, supplier, actor, at)])
+            db.transact([package, *charge])
             return True
         except errors.ProblemError as exc:
             if exc.code in ("/problems/package-exists", "/problems/entry-exists"):

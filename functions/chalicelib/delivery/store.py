@@ -6,7 +6,6 @@
                   GSI1PK=DSIGNUPS#<campaign>             GSI1SK=<unit>#<family>
   package         PK=PACKAGE#<campaign>#<week>#<family>  SK=PACKAGE       put_new: one per family per week
                   GSI1PK=ROSTER#<campaign>#<week>#<unit> GSI1SK=<family>  (a hospital's roster of a week)
-  pending charge  PK=PENDINGCHARGE#<campaign>#<week>     SK=<family>      only while no fund service exists
 
 A package and its ledger entry (fund.spend_ops, entry id package-<campaign>-<week>-<family>) are
 written in one transaction, so generating a roster twice or in parallel charges each package once.
@@ -103,7 +102,3 @@ def unit_roster(campaign_id: str, week: int, unit_id: str) -> list[dict[str, Any
         found += items
         if not start:
             return found
-
-
-def pending_charge_item(campaign_id: str, week: int, family_id: str, record: dict[str, Any]) -> dict[str, Any]:
-    return {"PK": f"PENDINGCHARGE#{campaign_id}#{week}", "SK": family_id, "type": "pending_charge", **record}

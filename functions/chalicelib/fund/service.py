@@ -124,6 +124,20 @@ def check_category(unit_kind: str, category: str) -> categories.Category:
     return categories.CATEGORIES[category]
 
 
+def _spend_record(*, unit_id: str, year: int, category: str, amount_fen: int, payee: str, actor: str,
+                  entry_id: str, at: str, beneficiary: str | None = None, receipt: str | None = None,
+                  approved_by: str | None = None, note: str | None = None) -> dict[str, Any]:
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        raise errors.validation_failed([FieldError("amount_fen", f"金额（分）应为 1 到 {MAX_AMOUNT_FEN} 之间的整数")])
+    if not payee.strip():
+        raise errors.validation_failed([FieldError("payee", "收款人或供应商为必填项")])
+    record: dict[str, Any] = {"entry_id": entry_id, "unit_id": unit_id, "year": year, "kind": "spend",
+                              "amount_fen": amount_fen, "balance_effect_fen": -amount_fen, "category": category,
+                              "payee": payee, "beneficiary": beneficiary, "receipt": receipt,
+                              "approved_by": approved_by, "note": note, "entered_by": actor, "at": at}
+    return {k: v for k, v in record.items() if v is not None}
+
+
 def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor: str, entry_id: str,
               at: str, beneficiary: str | None = None, receipt: str | None = None,
               approved_by: str | None = None, note: str | None = None) -> list[db.Op]:
@@ -134,21 +148,38 @@ def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor
 
     The budget year is the year of `at` in China. The items also update the unit's and its
     ancestors' totals (2 + depth + 1 items, well inside a transaction's 100)."""
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
-        raise errors.validation_failed([FieldError("amount_fen", f"金额（分）应为 1 到 {MAX_AMOUNT_FEN} 之间的整数")])
-    if not payee.strip():
-        raise errors.validation_failed([FieldError("payee", "收款人或供应商为必填项")])
-    unit = orgs.get_unit(unit_id)
     path = orgs.unit_path(unit_id)
-    found = check_category(unit.kind.value, category)
-    year = budget_year(at)
-    record: dict[str, Any] = {"entry_id": entry_id, "unit_id": unit_id, "year": year, "kind": "spend",
-                              "amount_fen": amount_fen, "balance_effect_fen": -amount_fen, "category": category,
-                              "payee": payee, "beneficiary": beneficiary, "receipt": receipt,
-                              "approved_by": approved_by, "note": note, "entered_by": actor, "at": at}
-    record = {k: v for k, v in record.items() if v is not None}
+    found = check_category(orgs.get_unit(unit_id).kind.value, category)
+    record = _spend_record(unit_id=unit_id, year=budget_year(at), category=category, amount_fen=amount_fen,
+                           payee=payee, actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary,
+                           receipt=receipt, approved_by=approved_by, note=note)
     return _entry_ops(record, path, balance=-amount_fen, spent=amount_fen, category=category,
                       frontline=found.frontline, account_fields={"spent_fen": amount_fen})
+
+
+def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str, str]], actor: str,
+               at: str) -> list[db.Op]:
+    """Transaction items for several spends of one unit in one category at one moment (a week's food
+    packages), each (entry_id, amount_fen, payee, beneficiary): for each spend the same entry and
+    effect as spend_ops, but the balance is decremented once by their sum (all or none: 409
+    "专项资金余额不足" when the sum would go below zero) and the totals are updated once. A transaction
+    may touch an item once, so this is how several spends share one: 1 + len(spends) + depth + 1 items."""
+    path = orgs.unit_path(unit_id)
+    found = check_category(orgs.get_unit(unit_id).kind.value, category)
+    year = budget_year(at)
+    records = [_spend_record(unit_id=unit_id, year=year, category=category, amount_fen=amount, payee=payee,
+                             actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary)
+               for entry_id, amount, payee, beneficiary in spends]
+    total = sum(r["amount_fen"] for r in records)
+    balance_op = store.change_balance(unit_id, year, -total, {"spent_fen": total}, _insufficient(unit_id, year))
+    ops: list[db.Op] = [balance_op]
+    parts: list[Deltas] = []
+    for record in records:
+        (_, entry), deltas = _entry_parts(record, path, balance=-record["amount_fen"], spent=record["amount_fen"],
+                                          category=category, frontline=found.frontline, account_op=balance_op)
+        ops.append(entry)
+        parts.append(deltas)
+    return ops + _totals_ops(_merge(*parts), year)
 
 
 # --- reading ---------------------------------------------------------------------------------------
