@@ -335,8 +335,10 @@ def _settle_stale(records: list[dict[str, Any]], actor: str) -> None:
         try:
             if reference and session:
                 _set(record, "placing", _placed_changes(session, reference), "recuperation.place", actor)
+                record["status"] = "placed"
             else:
                 _release(record, actor)
+                record["status"] = "approved"  # the caller's list: placeable in this run
         except errors.ProblemError as exc:
             if exc.status != 409:
                 raise
