@@ -51,9 +51,9 @@ def test_a_run_starting_mid_placement_neither_overfills_nor_double_places(api, m
             nested[0] = api.place(batch["id"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service.booking, "register", register)
+    monkeypatch.setattr(booking, "register", register)
     outer = api.place(batch["id"])
-    monkeypatch.setattr(service.booking, "register", real)
+    monkeypatch.setattr(booking, "register", real)
 
     assert [p["person_id"] for p in nested[0]["placed"]] == people[1:3]  # people[0] was claimed by the outer run
     assert outer["placed"] == [] and outer["seats_left"] == 0
@@ -91,10 +91,10 @@ def test_an_interrupted_run_is_settled_by_the_next(api, monkeypatch):
     assert api.call("POST", f"/staff/recuperation/batches/{batch['id']}/placements", api.city, {"limit": 1})[0] == 503
     monkeypatch.setattr(service, "_set", real_set)
     real_release = service._release
-    monkeypatch.setattr(service.booking, "register", crash_before_booking)
+    monkeypatch.setattr(booking, "register", crash_before_booking)
     monkeypatch.setattr(service, "_release", lambda record, actor: None)  # the crash also skips the release
     assert api.call("POST", f"/staff/recuperation/batches/{batch['id']}/placements", api.city, {})[0] == 503
-    monkeypatch.setattr(service.booking, "register", real_register)
+    monkeypatch.setattr(booking, "register", real_register)
     monkeypatch.setattr(service, "_release", real_release)
     state = statuses(api)
     assert state[people[0]]["status"] == "placing" and state[people[1]]["status"] == "placing"
