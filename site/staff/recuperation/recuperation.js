@@ -70,8 +70,9 @@
     }
 
     function scoreText(n) {
-      var parts = "岗位和天数 " + n.base_score + (n.adjustment ? "，调整 " + (n.adjustment > 0 ? "+" : "") + n.adjustment : "");
-      return n.score + "（" + parts + "）";
+      if (!n.adjustment) return String(n.score);
+      return n.score + "（岗位和天数 " + n.base_score + "，调整 " + (n.adjustment > 0 ? "+" : "") + n.adjustment +
+        (n.adjustment_note ? "：" + n.adjustment_note : "") + "）";
     }
 
     function renderNomination(n) {
