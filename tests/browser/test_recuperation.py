@@ -42,7 +42,8 @@ def _archive_and_ended_campaign() -> tuple[str, str]:
     campaign = f"ended-{uuid.uuid4().hex[:6]}"
     if not delivery_store.get_campaign(campaign):
         delivery.save_campaign(campaign, CampaignIn(name="一线人员家庭爱心蔬菜", start_date=date(2020, 2, 18),
-                                                    end_date=date(2020, 6, 30), cap_fen=8000, price_fen=7500), admin)
+                                                    end_date=date(2020, 6, 30), cap_fen=8000, price_fen=7500,
+                                                    suppliers=[]), admin)
     ids = []
     staff = (("刘护士", "fever_clinic", date(2020, 3, 20)), ("陈医生", "aid_team", date(2020, 3, 1)))
     for name, deployment, end in staff:
