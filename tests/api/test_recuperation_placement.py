@@ -108,3 +108,12 @@ def test_an_interrupted_run_is_settled_by_the_next(api, monkeypatch):
     assert state[people[0]]["status"] == "placed"  # the booking held it: settled as placed
     live = registrations(batch["id"])
     assert len(live) == 2 and {r["reference"] for r in live} == {state[p]["booking_reference"] for p in people}
+
+
+def test_a_run_that_reaches_its_time_budget_leaves_the_rest_to_the_next(api, monkeypatch):
+    people = approved(api, 3)
+    batch = api.batch(3)
+    monkeypatch.setattr(service, "PLACE_BUDGET_SECONDS", 0.0)
+    runs = [api.place(batch["id"]) for _ in range(4)]
+    assert [[p["person_id"] for p in r["placed"]] for r in runs] == [[people[0]], [people[1]], [people[2]], []]
+    assert [r["seats_left"] for r in runs] == [2, 1, 0, 0]

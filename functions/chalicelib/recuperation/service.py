@@ -395,7 +395,8 @@ def place(batch_id: str, body: PlaceIn, by: Principal) -> PlacementResult:
     deadline = time.monotonic() + PLACE_BUDGET_SECONDS
     for record in waiting:
         session = booking.get_session(batch_id)
-        if len(placed) >= want or session["confirmed"] >= session["capacity"] or time.monotonic() > deadline:
+        out_of_time = bool(placed) and time.monotonic() > deadline  # each run places at least one
+        if len(placed) >= want or session["confirmed"] >= session["capacity"] or out_of_time:
             break
         outcome = _place_one(record, session, by)
         if outcome is False:
