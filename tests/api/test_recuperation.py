@@ -280,3 +280,25 @@ def test_two_nominees_sharing_a_phone_never_share_a_place(api):
     placed = api.place(other["id"])["placed"]
     assert [p["person_id"] for p in placed] == [second]
     assert placed[0]["booking_reference"] != result["placed"][0]["booking_reference"]
+
+
+def test_after_the_retention_date_nominations_are_deleted(api):
+    from datetime import date, timedelta
+
+    from chalicelib.privacy import purge
+    from tests.conftest import scans_allowed
+
+    api.campaign()
+    person = api.person()
+    api.nominate(person)
+    api.approve(person, 1)
+    batch = api.batch(2)
+    api.place(batch["id"])
+    ended = date.today() - timedelta(days=200)
+    status, answer = api.call("PUT", "/admin/privacy-policy", api.city,
+                              {"epidemic_ended_on": ended.isoformat(), "retention_days": 180})
+    assert status == 200, answer
+    with scans_allowed():
+        purge.purge()
+    assert api.call("GET", "/staff/recuperation/units/city/nominations", api.city)[1]["items"] == []
+    assert api.call("GET", "/staff/recuperation/batches", api.city)[1]["items"][0]["placed"] == 1
