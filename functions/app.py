@@ -12,6 +12,7 @@ from chalicelib.identity.routes import bp as identity
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.privacy.routes import bp as privacy
 from chalicelib.recruitment.routes import bp as recruitment
+from chalicelib.recuperation.routes import bp as recuperation
 from chalicelib.status.routes import bp as status
 from chalicelib.support.routes import bp as support
 from chalicelib.system.routes import bp as system
@@ -30,3 +31,4 @@ app.register_blueprint(recruitment)
 app.register_blueprint(frontline)
 app.register_blueprint(delivery)
 app.register_blueprint(hardship)
+app.register_blueprint(recuperation)

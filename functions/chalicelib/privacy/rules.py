@@ -36,3 +36,6 @@ register(Rule("delivery_signup", "爱心蔬菜配送登记", ("name", "phone", "
               placeholder_fields=("dietary_notes",)))
 register(Rule("delivery_package", "爱心蔬菜配送记录", ("name", "phone", "address"),
               placeholder_fields=("dietary_notes", "note")))
+# Recuperation nominations (recuperation/store.py): keyed by the ID-number hash, so the whole item
+# goes; the batches keep their counts.
+register(Rule("recuperation_nomination", "疗休养推荐", ("name", "id_hash"), delete=True))

@@ -43,6 +43,8 @@
       roles: ["contact_person"] },
     { path: "delivery/", title: "爱心蔬菜配送", text: "活动设置、每周配送名单和记账、供应商配送单",
       roles: ["city_admin", "unit_admin", "caseworker", "finance", "auditor"] },
+    { path: "recuperation/", title: "疗休养", text: "推荐表现突出的一线医务人员；市总工会按优先顺序审核、开设批次、安排人员",
+      roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
     { path: "reopening/", title: "招聘与场次", text: "审核企业登记和招聘岗位，开设招聘会、培训和返岗直通车，查看报名、登记到场、导出名单",
       roles: ["caseworker", "unit_admin", "city_admin", "auditor"] },
     { path: "support/", title: "求助办理", text: "本单位及下级的求助队列、受理办结、改派、逾期提醒、分类汇总和导出",
@@ -54,7 +56,7 @@
   ];
   // Who may change things on a page (the others with access only read).
   var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"],
-    reopening: ["caseworker", "unit_admin", "city_admin"] };
+    reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"] };
 
   var API = "/api";
   var STORE = "ws.staff.session";

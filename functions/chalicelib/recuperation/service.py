@@ -1,0 +1,408 @@
+"""Recuperation for frontline medical staff (notice part 3, measure 5): after the epidemic the city
+federation arranges recuperation for outstanding frontline staff, with priority.
+
+Nomination: once a food-package campaign has ended (its end date lies before today, Beijing time),
+the staff of a hospital or county union nominate a person of the frontline archive within their
+subtree, with the reason. Facts for the priority come from the archive record: the frontline post,
+and the days deployed from the archive's start and end dates (with no end date there, the unit
+gives the days, or they are counted to the campaign's end). One active nomination per person.
+A unit may withdraw its nomination until the person is placed.
+
+Priority (PRIORITY_RULE, deterministic): base score = points of the frontline post (aid team 40;
+fever clinic, isolation ward, ICU 30; screening 20; other posts 10) + days deployed (at most 90);
+score = base score + the city federation's adjustment (-50 .. 50, with a note). Order: score
+descending, then days deployed descending, then earlier nomination, then the archive id.
+
+Placement: the city federation approves or declines, creates batches (booking sessions of kind
+`recuperation`, not publicly listed) and places approved nominees, best first, into a batch
+through the booking engine. A nominee is claimed (approved -> placing, conditional) before the
+booking registration and marked placed with its reference after it, so a person is placed at
+most once; the engine never confirms more seats than the capacity, and a registration that found
+the batch full (waitlisted) is cancelled at once and the nominee stays approved. A claim left
+behind by an interrupted run (placing for more than STALE_SECONDS) is settled on the next run:
+placed if the booking holds the person, approved again otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chalicelib.booking import service as booking
+from chalicelib.booking import store as booking_store
+from chalicelib.booking.models import Kind, SessionIn
+from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core.auth import Principal
+from chalicelib.core.errors import FieldError
+from chalicelib.delivery import service as delivery
+from chalicelib.delivery import store as delivery_store
+from chalicelib.frontline import service as frontline
+from chalicelib.frontline import store as frontline_store
+from chalicelib.frontline.models import DEPLOYMENT_LABELS
+from chalicelib.orgs import service as orgs
+from chalicelib.recuperation import store
+from chalicelib.recuperation.models import (
+    AdjustIn,
+    Batch,
+    BatchIn,
+    BatchList,
+    DecisionIn,
+    Nomination,
+    NominationIn,
+    NominationPage,
+    Placed,
+    PlaceIn,
+    PlacementResult,
+    RankingList,
+    WithdrawIn,
+)
+
+NOMINATE = ("unit_admin", "caseworker", "city_admin")
+READ = (*NOMINATE, "auditor")
+CITY = ("city_admin",)
+STATUS_LABELS = {"nominated": "已推荐，待市总工会审核", "approved": "已同意，待安排批次", "declined": "未同意",
+                 "withdrawn": "已撤回", "placing": "正在安排批次", "placed": "已安排疗休养"}
+ACTIVE = ("nominated", "approved", "placing", "placed")
+POST_POINTS = {"aid_team": 40, "fever_clinic": 30, "isolation_ward": 30, "icu": 30, "screening": 20, "other": 10}
+MAX_DAY_POINTS = 90
+PRIORITY_RULE = ("优先分 = 一线岗位分（援助医疗队 40；发热门诊、隔离病区、重症监护 30；筛查检测 20；其他 10）"
+                 "+ 一线工作天数（最多计 90）+ 市总工会调整分（-50 至 50）。分数相同时，一线工作天数多的在前，"
+                 "再按推荐时间先后。")
+STALE_SECONDS = 120
+PLACE_BUDGET_SECONDS = 10.0
+CHANNEL = "recuperation"
+
+
+# --- priority -----------------------------------------------------------------------------------------
+
+def base_score(deployment: str, days: int) -> int:
+    return POST_POINTS.get(deployment, POST_POINTS["other"]) + min(days, MAX_DAY_POINTS)
+
+
+def score(record: dict[str, Any]) -> int:
+    return base_score(record["deployment"], record["days_deployed"]) + int(record.get("adjustment", 0))
+
+
+def ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: (-score(r), -r["days_deployed"], r["nominated_at"], r["person_id"]))
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def to_nomination(record: dict[str, Any], rank: int | None = None) -> Nomination:
+    return Nomination(
+        person_id=record["person_id"], unit_id=record["unit_id"], unit_name=record["unit_name"], name=record["name"],
+        department=record["department"], role=record["role"], deployment=record["deployment"],
+        deployment_label=DEPLOYMENT_LABELS[record["deployment"]], days_deployed=record["days_deployed"],
+        days_from_archive=record["days_from_archive"], reason=record["reason"], status=record["status"],
+        status_label=STATUS_LABELS[record["status"]],
+        base_score=base_score(record["deployment"], record["days_deployed"]),
+        adjustment=int(record.get("adjustment", 0)), adjustment_note=record.get("adjustment_note"),
+        score=score(record), rank=rank, decision_note=record.get("decision_note"),
+        nominated_at=record["nominated_at"], nominated_by=record["nominated_by"], batch_id=record.get("batch_id"),
+        batch_title=record.get("batch_title"), batch_starts_at=record.get("batch_starts_at"),
+        batch_ends_at=record.get("batch_ends_at"), batch_place=record.get("batch_place"),
+        booking_reference=record.get("booking_reference"), placed_at=record.get("placed_at"),
+        version=record["version"])
+
+
+def unit_nominations(unit_id: str, cursor: str | None, by: Principal) -> NominationPage:
+    """Nominations made by the unit and the units under it, in tree order, then oldest first."""
+    _, path = frontline.scoped_unit(unit_id, by)
+    scope = f"recuperation:{path}:{by.unit_path}"
+    items, last = store.subtree_page(path, 50, pagination.decode_cursor(cursor, scope))
+    return NominationPage(items=[to_nomination(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+
+
+def ranking(status: str | None, by: Principal) -> RankingList:
+    """The city's nominations in priority order: by default those awaiting a decision or a batch."""
+    wanted = ("nominated", "approved") if status is None else (status,)
+    if status is not None and status not in STATUS_LABELS:
+        raise errors.bad_request("状态不是可选的值。", "status")
+    found = [r for r in store.all_under(by.unit_path) if r["status"] in wanted]
+    return RankingList(items=[to_nomination(r, i + 1) for i, r in enumerate(ranked(found))], rule=PRIORITY_RULE)
+
+
+def _for_staff(person_id: str, by: Principal) -> dict[str, Any]:
+    """The person's nomination, or 404 alike when missing or made outside the caller's subtree."""
+    person = frontline.load(person_id, by)
+    record = store.get_nomination(person["id_hash"])
+    auth.require_in_scope(by, record["unit_path"] if record else None)
+    assert record is not None
+    return record
+
+
+# --- nominating ---------------------------------------------------------------------------------------
+
+def ended_campaign() -> dict[str, Any]:
+    """The latest food-package campaign that has ended: nominations are made after the campaign."""
+    today = delivery.today()
+    ended = [c for c in delivery_store.campaigns() if c.get("end_date") and date.fromisoformat(c["end_date"]) < today]
+    if not ended:
+        raise errors.conflict("疫情防控任务结束后（市总工会为爱心蔬菜配送活动填写结束日期后）才能推荐疗休养人员。",
+                              "campaign-not-ended")
+    return max(ended, key=lambda c: c["end_date"])
+
+
+def _days(person: dict[str, Any], given: int | None, campaign: dict[str, Any]) -> tuple[int, bool]:
+    start = date.fromisoformat(person["period_start"])
+    if person.get("period_end"):
+        if given is not None:
+            raise errors.validation_failed([FieldError(
+                "days_deployed", "档案中已有一线工作结束日期，天数按档案计算，请不要填写")])
+        return (date.fromisoformat(person["period_end"]) - start).days + 1, True
+    if given is not None:
+        return given, False
+    end = date.fromisoformat(campaign["end_date"])
+    if end < start:
+        raise errors.validation_failed([FieldError(
+            "days_deployed", "档案中的一线工作开始日期晚于配送活动结束日期，请填写一线工作天数")])
+    return (end - start).days + 1, True
+
+
+def nominate(person_id: str, body: NominationIn, by: Principal) -> Nomination:
+    person = frontline.load(person_id, by, write=True)
+    if not (by.roles & set(NOMINATE)):
+        raise errors.not_found()
+    campaign = ended_campaign()
+    days, from_archive = _days(person, body.days_deployed, campaign)
+    taken = errors.conflict("这位一线人员已经被推荐（每人只能有一条有效推荐）。如需重新推荐，请先撤回原推荐。",
+                            "already-nominated")
+    current = store.get_nomination(person["id_hash"])
+    if current and current["status"] in ACTIVE:
+        raise taken
+    now = audit.now_iso()
+    record: dict[str, Any] = {
+        "id_hash": person["id_hash"], "person_id": person["id"], "unit_id": person["unit_id"],
+        "unit_path": person["unit_path"], "unit_name": orgs.get_unit(person["unit_id"]).name, "name": person["name"],
+        "department": person["department"], "role": person["role"], "deployment": person["deployment"],
+        "days_deployed": days, "days_from_archive": from_archive, "reason": body.reason, "status": "nominated",
+        "adjustment": 0, "campaign_id": campaign["id"], "nominated_at": now, "nominated_by": by.actor,
+        "version": (current["version"] + 1) if current else 1,
+    }
+    db.transact([
+        db.put(store.nomination_item(record), "attribute_not_exists(PK) OR #status IN (:withdrawn, :declined)",
+               names={"#status": "status"}, values={":withdrawn": "withdrawn", ":declined": "declined"},
+               on_fail=taken),
+        audit.entry(actor=by.actor, action="recuperation.nominate", entity="recuperation", entity_id=person["id"],
+                    unit_id=person["unit_id"], after={k: v for k, v in record.items() if k != "id_hash"}),
+    ])
+    return to_nomination(record)
+
+
+def _change(record: dict[str, Any], changes: dict[str, Any], version: int, action: str, by: Principal,
+            allowed: tuple[str, ...], refused: str) -> Nomination:
+    if record["status"] not in allowed:
+        raise errors.conflict(refused, "nomination-state")
+    if record["version"] != version:
+        raise errors.version_conflict()
+    names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
+    values = {f":f{i}": v for i, v in enumerate(changes.values())}
+    values |= {":seen": version, ":next": version + 1} | {f":s{i}": s for i, s in enumerate(allowed)}
+    sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = :next"]
+    states = ", ".join(f":s{i}" for i in range(len(allowed)))
+    pk, sk = store.nomination_key(record["id_hash"])
+    db.transact([
+        db.update(pk, sk, "SET " + ", ".join(sets), f"#v = :seen AND #status IN ({states})", names=names,
+                  values=values, on_fail=errors.version_conflict()),
+        audit.entry(actor=by.actor, action=action, entity="recuperation", entity_id=record["person_id"],
+                    unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
+    ])
+    return to_nomination({**record, **changes, "version": version + 1})
+
+
+def withdraw(person_id: str, body: WithdrawIn, by: Principal) -> Nomination:
+    record = _for_staff(person_id, by)
+    return _change(record, {"status": "withdrawn"}, body.version, "recuperation.withdraw", by,
+                   ("nominated", "approved"), "只有尚未安排批次的推荐才能撤回。")
+
+
+# --- the city federation: priority and decision ----------------------------------------------------------
+
+def adjust(person_id: str, body: AdjustIn, by: Principal) -> Nomination:
+    record = _for_staff(person_id, by)
+    return _change(record, {"adjustment": body.adjustment, "adjustment_note": body.note}, body.version,
+                   "recuperation.adjust", by, ("nominated", "approved"), "只有待审核或待安排的推荐才能调整优先分。")
+
+
+def decide(person_id: str, body: DecisionIn, by: Principal) -> Nomination:
+    record = _for_staff(person_id, by)
+    if body.decision == "decline" and not body.note:
+        raise errors.validation_failed([FieldError("note", "不同意时请写明原因")])
+    changes: dict[str, Any] = {"status": "approved" if body.decision == "approve" else "declined",
+                               "decided_at": audit.now_iso(), "decided_by": by.actor}
+    if body.note:
+        changes["decision_note"] = body.note
+    return _change(record, changes, body.version, "recuperation.decide", by, ("nominated", "approved", "declined"),
+                   "这条推荐已撤回或已安排批次，不能再审核。")
+
+
+# --- batches ------------------------------------------------------------------------------------------
+
+def _batch_out(session: dict[str, Any]) -> Batch:
+    return Batch(id=session["id"], title=session["title"], starts_at=session["starts_at"],
+                 ends_at=session["ends_at"], place=session.get("place"), capacity=session["capacity"],
+                 placed=session["confirmed"], seats_left=max(0, session["capacity"] - session["confirmed"]),
+                 status=session["status"], status_label=booking.SESSION_LABELS[session["status"]],
+                 description=session.get("description"))
+
+
+def create_batch(body: BatchIn, by: Principal) -> Batch:
+    if body.ends_at <= datetime.now(UTC):
+        raise errors.validation_failed([FieldError("ends_at", "结束时间须晚于现在")])
+    try:
+        session_in = SessionIn(kind=Kind.recuperation, title=body.title, unit_id=by.unit_id, starts_at=body.starts_at,
+                               ends_at=body.ends_at, place=body.place, capacity=body.capacity,
+                               description=body.description)
+    except ValueError:
+        raise errors.validation_failed([FieldError("ends_at", "结束时间须晚于开始时间")]) from None
+    session = booking.create_session(session_in, by)
+    return _batch_out(booking.get_session(session.id))
+
+
+def batches(by: Principal) -> BatchList:
+    """The batches of the caller's unit (the city federation), latest start first."""
+    found: list[dict[str, Any]] = []
+    start = None
+    while True:
+        sessions, start = booking_store.unit_sessions(by.unit_id, 100, start)
+        found += [s for s in sessions if s["kind"] == Kind.recuperation.value]
+        if not start:
+            break
+    return BatchList(items=[_batch_out(s) for s in sorted(found, key=lambda s: s["starts_at"], reverse=True)])
+
+
+def _batch_for_city(batch_id: str, by: Principal) -> dict[str, Any]:
+    session = booking.session_for_staff(batch_id, by)
+    if session["kind"] != Kind.recuperation.value:
+        raise errors.not_found("没有这个疗休养批次。")
+    return session
+
+
+# --- placement ----------------------------------------------------------------------------------------
+
+def _set(record: dict[str, Any], was: str, changes: dict[str, Any], action: str, actor: str,
+         extra_condition: str = "", extra_values: dict[str, Any] | None = None) -> None:
+    """Move a nomination from status `was`, conditioned on it still being there."""
+    names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
+    values = {f":f{i}": v for i, v in enumerate(changes.values())} | {":was": was, ":one": 1} | (extra_values or {})
+    sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = #v + :one"]
+    pk, sk = store.nomination_key(record["id_hash"])
+    db.transact([
+        db.update(pk, sk, "SET " + ", ".join(sets), "#status = :was" + extra_condition, names=names, values=values,
+                  on_fail=errors.conflict("推荐状态刚刚变化。", "nomination-state")),
+        audit.entry(actor=actor, action=action, entity="recuperation", entity_id=record["person_id"],
+                    unit_id=record["unit_id"], before={"status": was}, after=changes),
+    ])
+
+
+def _note(record: dict[str, Any]) -> str:
+    """The note on the booking registration: names the nominating unit and the archive id."""
+    return f"推荐单位：{record['unit_name']}；档案编号：{record['person_id']}"
+
+
+def _booked_reference(batch_id: str, phone: str, record: dict[str, Any]) -> str | None:
+    """The reference of this nominee's registration in the batch, if it holds one (another nominee
+    with the same phone does not count)."""
+    item = db.get(*booking_store.person_key(batch_id, personal.keyed_hash("phone", phone)), consistent=True)
+    ref = db.get(*refs.ref_key(item["reference"]), consistent=True) if item else None
+    registration = booking_store.get_registration(batch_id, ref["target_sk"]) if ref else None
+    if registration is None or registration.get("note") != _note(record) or registration["status"] != "confirmed":
+        return None
+    return str(registration["reference"])
+
+
+def _placed_changes(session: dict[str, Any], reference: str) -> dict[str, Any]:
+    return {"status": "placed", "booking_reference": reference, "placed_at": audit.now_iso(),
+            "batch_title": session["title"], "batch_starts_at": session["starts_at"],
+            "batch_ends_at": session["ends_at"], "batch_place": session.get("place")}
+
+
+def _release(record: dict[str, Any], actor: str) -> None:
+    _set(record, "placing", {"status": "approved", "batch_id": None}, "recuperation.release", actor)
+
+
+def _settle_stale(records: list[dict[str, Any]], actor: str) -> None:
+    """Claims an interrupted run left behind: placed if the booking holds the person, else approved."""
+    cutoff = (datetime.now(UTC) - timedelta(seconds=STALE_SECONDS)).isoformat(timespec="milliseconds")
+    for record in records:
+        if record["status"] != "placing" or record.get("placing_at", "") > cutoff.replace("+00:00", "Z"):
+            continue
+        person = frontline_store.get_person(record["person_id"])
+        session = booking_store.get_session(record["batch_id"], consistent=True)
+        reference = _booked_reference(record["batch_id"], person["phone"], record) if person and session else None
+        try:
+            if reference and session:
+                _set(record, "placing", _placed_changes(session, reference), "recuperation.place", actor)
+                record["status"] = "placed"
+            else:
+                _release(record, actor)
+                record["status"] = "approved"  # the caller's list: placeable in this run
+        except errors.ProblemError as exc:
+            if exc.status != 409:
+                raise
+
+
+def _place_one(record: dict[str, Any], session: dict[str, Any], by: Principal) -> Placed | bool | None:
+    """Placed, None when the nominee was taken or withdrawn meanwhile, False when the batch is full."""
+    person = frontline_store.get_person(record["person_id"])
+    if person is None:
+        return None
+    try:
+        _set(record, "approved", {"status": "placing", "batch_id": session["id"], "placing_at": audit.now_iso()},
+             "recuperation.claim", by.actor)
+    except errors.ProblemError as exc:
+        if exc.status == 409:
+            return None
+        raise
+    try:
+        registered = booking.register(session["id"], booking.Person(record["name"], person["phone"], _note(record)),
+                                      channel=CHANNEL, actor=by.actor, allow_unlisted=True)
+        reference, status = registered.reference, registered.status
+    except errors.ProblemError as exc:
+        found = None
+        if exc.code == "/problems/already-registered":
+            found = _booked_reference(session["id"], person["phone"], record)
+        if found is None:
+            _release(record, by.actor)
+            if exc.code == "/problems/session-closed":
+                return False
+            if exc.code == "/problems/already-registered":
+                return None  # another nominee holds a place in this batch with the same phone
+            raise
+        reference, status = found, "confirmed"
+    if status == "waitlisted":  # the last seat went to a placement running at the same time
+        booking.cancel_registration(booking.registration_for_staff(session["id"], reference, by), by.actor)
+        _release(record, by.actor)
+        return False
+    _set(record, "placing", _placed_changes(session, reference), "recuperation.place", by.actor,
+         " AND batch_id = :batch", {":batch": session["id"]})
+    return Placed(person_id=record["person_id"], name=record["name"], unit_name=record["unit_name"],
+                  booking_reference=reference)
+
+
+def place(batch_id: str, body: PlaceIn, by: Principal) -> PlacementResult:
+    """Approved nominees, best first, into the batch while it has seats (and within the limit)."""
+    session = _batch_for_city(batch_id, by)
+    if session["status"] != "open":
+        raise errors.conflict("这个批次已停止安排，请先重新开放。", "session-closed")
+    records = store.all_under(by.unit_path)
+    _settle_stale(records, by.actor)
+    waiting = ranked([r for r in records if r["status"] == "approved"])
+    placed: list[Placed] = []
+    want = body.limit or session["capacity"]
+    deadline = time.monotonic() + PLACE_BUDGET_SECONDS
+    for record in waiting:
+        session = booking.get_session(batch_id)
+        out_of_time = bool(placed) and time.monotonic() > deadline  # each run places at least one
+        if len(placed) >= want or session["confirmed"] >= session["capacity"] or out_of_time:
+            break
+        outcome = _place_one(record, session, by)
+        if outcome is False:
+            break
+        if isinstance(outcome, Placed):
+            placed.append(outcome)
+    session = booking.get_session(batch_id)
+    left = max(0, session["capacity"] - session["confirmed"])
+    return PlacementResult(batch_id=batch_id, placed=placed, seats_left=left, waiting=len(waiting) - len(placed))
