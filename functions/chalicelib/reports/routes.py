@@ -13,6 +13,7 @@ from chalicelib.core.auth import Principal
 from chalicelib.reports import service
 from chalicelib.reports.models import (
     MAX_PHOTOS,
+    PHOTO_TYPES,
     CommentIn,
     PhotoData,
     PublicationIn,
@@ -132,6 +133,7 @@ def public_cases() -> object:
 
 
 @api.route(bp, "/public/cases/{case_id}/photos/{index}", summary="已公开案例的一张照片（图片）", tag=TAG,
-           problems=(404,), path_params={"case_id": "案例编号", "index": f"照片序号（0 到 {MAX_PHOTOS - 1}）"})
+           problems=(404,), path_params={"case_id": "案例编号", "index": f"照片序号（0 到 {MAX_PHOTOS - 1}）"},
+           media_types=tuple(PHOTO_TYPES), description="请求须带 Accept（如 image/*, */*），图片按原格式返回。")
 def public_photo(case_id: str, index: str) -> object:
     return _image(*service.public_photo(case_id, _index(index)))
