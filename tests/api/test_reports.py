@@ -234,3 +234,21 @@ def test_the_public_photo_route_shows_only_published_cases(ctx):
     response = ctx.client.http.get(f"/public/cases/{report_id}/photos/0", headers={"Accept": "image/png"})
     assert response.status_code == 404
     assert ctx.client.http.get("/public/cases/NOT-A-CASE/photos/0", headers={"Accept": "image/png"}).status_code == 404
+
+
+def test_a_photo_can_be_taken_out_while_the_report_is_a_draft(ctx):
+    import boto3
+
+    from chalicelib.core.config import settings
+
+    report_id = with_photo(ctx, FACTORY)
+    unit = _unit(ctx)
+    report = _body(ctx.call("GET", f"/reports/{report_id}", None, unit))
+    stale = ctx.call("POST", f"/reports/{report_id}/photos/0/remove", {"version": report["version"] - 1}, unit)
+    assert stale.status_code == 409
+    missing = ctx.call("POST", f"/reports/{report_id}/photos/3/remove", {"version": report["version"]}, unit)
+    assert missing.status_code == 404
+    removed = ctx.call("POST", f"/reports/{report_id}/photos/0/remove", {"version": report["version"]}, unit)
+    assert removed.status_code == 200 and _body(removed)["photo_count"] == 0
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert s3.list_objects_v2(Bucket=settings().uploads_bucket, Prefix=f"reports/{report_id}/").get("KeyCount") == 0

@@ -65,6 +65,7 @@ def test_a_unit_reports_the_city_publishes_and_the_public_sees_it(context, stack
     shown = detail.locator("img.ws-report__photo")
     shown.wait_for()
     unit.wait_for_function("() => document.querySelector('img.ws-report__photo').naturalWidth === 1")
+    assert detail.get_by_role("button", name="删除照片 1").is_visible()
     unit.screenshot(path=str(screenshots / "reports-unit-draft.png"), full_page=True)
     assert axe_problems(unit, "reports workbench (unit)") == []
     detail.get_by_role("button", name="提交给市总保障部审核").click()

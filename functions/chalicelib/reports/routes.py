@@ -99,6 +99,13 @@ def photo(report_id: str, index: str, principal: Principal) -> object:
                      data_url=f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}")
 
 
+@api.route(bp, "/reports/{report_id}/photos/{index}/remove", "POST", summary="从草稿或退回修改的报送中删除一张照片",
+           tag=TAG, body=VersionIn, response=ReportDetail, audience=api.STAFF, roles=WRITERS, problems=(404,),
+           path_params=PHOTO)
+def remove_photo(report_id: str, index: str, body: VersionIn, principal: Principal) -> object:
+    return service.remove_photo(report_id, _index(index), body, principal)
+
+
 @api.route(bp, "/reports/{report_id}/submit", "POST", summary="提交给市总工会保障部审核", tag=TAG, body=VersionIn,
            response=ReportDetail, audience=api.STAFF, roles=WRITERS, problems=(404,), path_params=REPORT)
 def submit(report_id: str, body: VersionIn, principal: Principal) -> object:

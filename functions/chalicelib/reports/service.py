@@ -188,6 +188,22 @@ def confirm_upload(report_id: str, upload_id: str, by: Principal) -> ReportDetai
     return detail(report_id, by)
 
 
+def remove_photo(report_id: str, index: int, body: VersionIn, by: Principal) -> ReportDetail:
+    """Take a photo out of a report the unit can still change (the object is deleted after)."""
+    item = _scoped(report_id, by)
+    _editable(item, body.version)
+    photos = list(item.get("photos", []))
+    if not 0 <= index < len(photos):
+        raise errors.not_found("没有这张照片。")
+    gone = photos.pop(index)
+    db.versioned_update(*store.report_key(report_id), {"photos": photos, "updated_at": audit.now_iso()},
+                        body.version,
+                        [audit.entry(actor=by.actor, action="report.photo_remove", entity="report",
+                                     entity_id=report_id, unit_id=item["unit_id"], before={"photo": gone["key"]})])
+    storage.remove(gone["key"])
+    return detail(report_id, by)
+
+
 def submit(report_id: str, body: VersionIn, by: Principal) -> ReportDetail:
     item = _scoped(report_id, by)
     _editable(item, body.version)

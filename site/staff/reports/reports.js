@@ -34,7 +34,9 @@
     uploadFailed: "照片没有上传成功，请检查网络后重试。",
     uploaded: "照片已添加。",
     photo: "照片 {n}",
-    photoFailed: "照片暂时无法显示。"
+    photoFailed: "照片暂时无法显示。",
+    removePhoto: "删除照片 {n}",
+    photoRemoved: "照片已删除。"
   };
 
   function fmt(text, n) { return text.replace("{n}", String(n)); }
@@ -125,6 +127,11 @@
           var img = el("img", "ws-report__photo");
           img.alt = fmt(TEXT.photo, index + 1);
           holder.appendChild(img);
+          if (editable(d)) {
+            holder.appendChild(act(fmt(TEXT.removePhoto, index + 1), "/photos/" + index + "/remove", function () {
+              return { version: current.version };
+            }, "ws-button ws-button--plain", TEXT.photoRemoved));
+          }
           ws.api("GET", "/reports/" + encodeURIComponent(d.report_id) + "/photos/" + index).then(function (r) {
             if (r.ok && /^data:image\/(jpeg|png|webp);base64,/.test(r.body.data_url)) img.src = r.body.data_url;
             else img.replaceWith(el("p", "ws-staff__status", TEXT.photoFailed));

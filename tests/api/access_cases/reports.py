@@ -108,6 +108,9 @@ CASES: dict[tuple[str, str], Case] = {
         scoped=True, success=200),
     ("GET", "/reports/{report_id}/photos/{index}"): Case(
         lambda ctx, unit: ("GET", f"/reports/{with_photo(ctx, unit)}/photos/0", None), scoped=True, success=200),
+    ("POST", "/reports/{report_id}/photos/{index}/remove"): Case(
+        lambda ctx, unit: ("POST", f"/reports/{with_photo(ctx, unit)}/photos/0/remove", {"version": 2}),
+        scoped=True, success=200),
     ("POST", "/reports/{report_id}/submit"): Case(
         _with(draft, "/reports/{id}/submit", lambda r: {"version": r["version"]}), scoped=True, success=200),
     ("POST", "/reports/{report_id}/comments"): Case(
