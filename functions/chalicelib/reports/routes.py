@@ -114,7 +114,7 @@ def submit(report_id: str, body: VersionIn, principal: Principal) -> object:
 
 @api.route(bp, "/reports/{report_id}/comments", "POST", summary="写一条意见（报送单位和市总都能看到）", tag=TAG,
            body=CommentIn, response=ReportDetail, status=201, audience=api.STAFF, roles=WRITERS, problems=(404,),
-           path_params=REPORT)
+           idempotent=True, path_params=REPORT)
 def comment(report_id: str, body: CommentIn, principal: Principal) -> object:
     return service.comment(report_id, body, principal)
 
