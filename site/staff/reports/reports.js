@@ -274,6 +274,10 @@
       });
     }
 
+    if (isCity) {  // the city's work is the review queue: it comes first
+      var queue = statusSel.closest("section");
+      queue.parentNode.insertBefore(queue, body.querySelector('[aria-labelledby="rp-new-title"]'));
+    }
     statusSel.value = isCity ? "submitted" : "draft";
     statusSel.addEventListener("change", loadList);
     await loadList();
