@@ -189,7 +189,7 @@ def test_a_photo_uploaded_with_the_presigned_form_is_confirmed_and_attached(ctx,
     upload = _presign(ctx, report["report_id"])
     assert upload["url"].startswith(s3_server)
     key = upload["fields"]["key"]
-    assert key.startswith(f"reports/{report['report_id']}/") and key.endswith(".png")  # the server's key
+    assert key.startswith(f"pending/reports/{report['report_id']}/") and key.endswith(".png")  # the server's key
     policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
     assert {"Content-Type": "image/png"} in policy["conditions"]
     assert ["content-length-range", 1, upload["max_bytes"]] in policy["conditions"]
@@ -204,6 +204,13 @@ def test_a_photo_uploaded_with_the_presigned_form_is_confirmed_and_attached(ctx,
     assert again.status_code == 404  # an upload is attached once
     photo = _body(ctx.call("GET", f"/reports/{report['report_id']}/photos/0", None, _unit(ctx)))
     assert photo["data_url"] == "data:image/png;base64," + base64.b64encode(PNG).decode()
+    import boto3
+
+    from chalicelib.core.config import settings
+
+    listed = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1").list_objects_v2(
+        Bucket=settings().uploads_bucket)
+    assert [o["Key"] for o in listed["Contents"]] == [key.removeprefix("pending/")]  # out of pending/
 
 
 @pytest.mark.parametrize(("data", "content_type"), [

@@ -259,7 +259,10 @@ def test_report_photos_bucket_is_private_and_only_its_reports_prefix_is_granted(
     assert variables["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
     statements = resources["ApiHandlerDataPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     photos = next(s for s in statements if s.get("Sid") == "ReportPhotos")
-    assert photos["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/reports/*"}
+    assert photos["Resource"] == [{"Fn::Sub": "${UploadsBucket.Arn}/reports/*"},
+                                  {"Fn::Sub": "${UploadsBucket.Arn}/pending/reports/*"}]
+    expiry = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}["expire-unconfirmed-uploads"]
+    assert expiry["Prefix"] == "pending/" and expiry["ExpirationInDays"] == 1
     csp = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
         "ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     assert "connect-src 'self' https://${UploadsBucket.RegionalDomainName}" in csp

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 _clients: dict[str, Any] = {}
+PENDING = "pending/"  # uploads not confirmed yet; the bucket's lifecycle rule expires them
 
 
 def client() -> S3Client:
@@ -86,6 +87,16 @@ def read(key: str) -> tuple[bytes, str]:
             raise errors.not_found() from None
         raise errors.unavailable() from None
     except BotoCoreError:
+        raise errors.unavailable() from None
+
+
+def copy(source: str, target: str) -> None:
+    """Copy an object within the bucket (content type kept)."""
+    bucket = settings().uploads_bucket
+    try:
+        client().copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source},
+                             MetadataDirective="COPY")
+    except (BotoCoreError, ClientError):
         raise errors.unavailable() from None
 
 

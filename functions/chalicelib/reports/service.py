@@ -135,7 +135,7 @@ def start_upload(report_id: str, body: UploadIn, by: Principal) -> Upload:
     if len(item.get("photos", [])) >= MAX_PHOTOS:
         raise errors.validation_failed([FieldError("content_type", f"每份报送最多 {MAX_PHOTOS} 张照片")])
     upload_id = secrets.token_hex(8)
-    key = f"reports/{report_id}/{upload_id}.{PHOTO_TYPES[body.content_type]}"
+    key = f"{storage.PENDING}reports/{report_id}/{upload_id}.{PHOTO_TYPES[body.content_type]}"
     expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_SECONDS)
     pk, sk = store.upload_key(report_id, upload_id)
     db.transact([db.put_new({"PK": pk, "SK": sk, "type": "report_upload", "key": key,
@@ -171,7 +171,21 @@ def confirm_upload(report_id: str, upload_id: str, by: Principal) -> ReportDetai
         storage.remove(pending["key"])
         db.transact([db.delete(*store.upload_key(report_id, upload_id))])
         raise errors.validation_failed([FieldError("file", problem)])
-    photo_ = {"key": pending["key"], "content_type": pending["content_type"], "size": stored.size}
+    # Kept photos leave the pending/ prefix, whose objects the bucket expires after a day.
+    final = pending["key"].removeprefix(storage.PENDING)
+    storage.copy(pending["key"], final)
+    photo_ = {"key": final, "content_type": pending["content_type"], "size": stored.size}
+    try:
+        _attach(item, upload_id, photo_, by)
+    except Exception:
+        storage.remove(final)
+        raise
+    storage.remove(pending["key"])
+    return detail(report_id, by)
+
+
+def _attach(item: dict[str, Any], upload_id: str, photo_: dict[str, Any], by: Principal) -> None:
+    report_id = item["report_id"]
     db.transact([
         db.update(*store.report_key(report_id),
                   "SET photos = list_append(photos, :new), version = version + :one, updated_at = :at",
@@ -183,9 +197,8 @@ def confirm_upload(report_id: str, upload_id: str, by: Principal) -> ReportDetai
         db.delete(*store.upload_key(report_id, upload_id), "attribute_exists(PK)",
                   on_fail=errors.conflict("这张照片已经确认过了。")),
         audit.entry(actor=by.actor, action="report.photo", entity="report", entity_id=report_id,
-                    unit_id=item["unit_id"], after={"photo": pending["key"]}),
+                    unit_id=item["unit_id"], after={"photo": photo_["key"]}),
     ])
-    return detail(report_id, by)
 
 
 def remove_photo(report_id: str, index: int, body: VersionIn, by: Principal) -> ReportDetail:
