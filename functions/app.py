@@ -13,11 +13,13 @@ from chalicelib.orgs.routes import bp as orgs
 from chalicelib.privacy.routes import bp as privacy
 from chalicelib.recruitment.routes import bp as recruitment
 from chalicelib.recuperation.routes import bp as recuperation
+from chalicelib.reports.routes import bp as reports
 from chalicelib.status.routes import bp as status
 from chalicelib.support.routes import bp as support
 from chalicelib.system.routes import bp as system
 
 app = Chalice(app_name="worker-services")
+app.api.binary_types.append("image/webp")  # report photos (png and jpeg are binary already)
 http.install(app)
 app.register_blueprint(system)
 app.register_blueprint(identity)
@@ -32,3 +34,4 @@ app.register_blueprint(frontline)
 app.register_blueprint(delivery)
 app.register_blueprint(hardship)
 app.register_blueprint(recuperation)
+app.register_blueprint(reports)

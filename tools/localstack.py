@@ -27,6 +27,7 @@ FUNCTIONS = ROOT / "functions"
 DEFAULT_SITE = ROOT / "build" / "site"
 REGION = "us-east-1"  # any region moto serves Cognito in; the table is local either way
 TABLE = "worker-services"
+UPLOADS = "worker-services-uploads"
 
 
 @dataclass
@@ -100,7 +101,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     db_engine, warning = choose_engine(data_dir, engine)
     aux = db_engine if db_engine.name == "moto" else engines.start_moto()
     env = {**table_env(db_engine.endpoint, data_dir), "WS_ENGINE": db_engine.name,
-           "COGNITO_ENDPOINT": aux.endpoint, "S3_ENDPOINT": aux.endpoint}
+           "COGNITO_ENDPOINT": aux.endpoint, "S3_ENDPOINT": aux.endpoint, "UPLOADS_BUCKET": UPLOADS}
     from chalice.cli.factory import CLIFactory
 
     factory = CLIFactory(project_dir=str(FUNCTIONS), environ=os.environ)
@@ -122,6 +123,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     thread = threading.Thread(target=server.serve_forever, name="front", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
+    uploads_bucket(aux.endpoint, url)
     return Stack(url, db_engine, aux, env, pool, server, thread, saved_env), warning
 
 
@@ -143,6 +145,14 @@ def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
                                       person["roles"], staff["password"])
         seed.seed_staff_records(staff["staff"])
     return pool
+
+
+def uploads_bucket(endpoint: str, origin: str) -> None:
+    """The bucket report photos are posted to from the portal's pages (infra/uploads.yaml)."""
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+    s3.create_bucket(Bucket=UPLOADS)
+    s3.put_bucket_cors(Bucket=UPLOADS, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": [origin], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})
 
 
 def _serve(factory: Any, config: Any, port: int, site_dir: Path) -> Any:

@@ -75,7 +75,7 @@ def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, scr
     assert re.search("泰山区总工会经办人（演示）|taishan.caseworker", card.locator(".ws-me__name").inner_text())
     # A caseworker's tiles are the case work, not the admin pages; the admin page says no.
     tiles = [t.split("\n")[0] for t in page.locator(".ws-staff-nav a.ws-tile").all_inner_texts()]
-    assert tiles == ["一线医务人员档案", "爱心蔬菜配送", "疗休养", "招聘与场次", "求助办理"]
+    assert tiles == ["一线医务人员档案", "爱心蔬菜配送", "疗休养", "招聘与场次", "求助办理", "先进做法报送"]
     page.screenshot(path=str(screenshots / "staff-workbench.png"))
     problems += axe_problems(page, "workbench")
 

@@ -248,3 +248,21 @@ def test_every_function_role_gets_the_data_policy() -> None:
         "function NewJob: its role NewJobRole is not in ApiHandlerDataPolicy's Roles"]
     del template["Globals"]
     assert len(package.check_function_roles(template)) == 2
+
+
+def test_report_photos_bucket_is_private_and_only_its_reports_prefix_is_granted(infra: dict[str, Any]) -> None:
+    resources = infra["Resources"]
+    props = resources["UploadsBucket"]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["POST"]
+    variables = infra["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+    statements = resources["ApiHandlerDataPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    photos = next(s for s in statements if s.get("Sid") == "ReportPhotos")
+    assert photos["Resource"] == [{"Fn::Sub": "${UploadsBucket.Arn}/reports/*"},
+                                  {"Fn::Sub": "${UploadsBucket.Arn}/pending/reports/*"}]
+    expiry = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}["expire-unconfirmed-uploads"]
+    assert expiry["Prefix"] == "pending/" and expiry["ExpirationInDays"] == 1
+    csp = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert "connect-src 'self' https://${UploadsBucket.RegionalDomainName}" in csp

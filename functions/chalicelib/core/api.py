@@ -46,6 +46,7 @@ class RouteDoc:
     description: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
     query_params: dict[str, str] = field(default_factory=dict)
+    media_types: tuple[str, ...] = ()  # a route answering with a file (an image) instead of JSON
 
 
 REGISTRY: list[RouteDoc] = []
@@ -70,6 +71,7 @@ def route(
     description: str = "",
     path_params: dict[str, str] | None = None,
     query_params: dict[str, str] | None = None,
+    media_types: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
@@ -124,7 +126,7 @@ def route(
         REGISTRY.append(
             RouteDoc(path, method, summary, tag, body, response, status, audience, idempotent,
                      tuple(sorted({*COMMON_PROBLEMS, *(WRITE_PROBLEMS if body else ()), *extra, *problems})),
-                     roles, operation, description, path_params or {}, query_params or {})
+                     roles, operation, description, path_params or {}, query_params or {}, media_types)
         )
         return handler
 

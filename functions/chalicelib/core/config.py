@@ -24,6 +24,8 @@ class Settings:
     cognito_issuer: str
     cognito_endpoint: str | None
     idempotency_ttl_seconds: int
+    uploads_bucket: str
+    s3_endpoint: str | None
 
 
 def _secret_key() -> bytes:
@@ -60,12 +62,15 @@ def settings() -> Settings:
         cognito_issuer=env.get("COGNITO_ISSUER", ""),
         cognito_endpoint=env.get("COGNITO_ENDPOINT") or None,
         idempotency_ttl_seconds=int(env.get("WS_IDEMPOTENCY_TTL", str(24 * 3600))),
+        uploads_bucket=env.get("UPLOADS_BUCKET", "worker-services-uploads"),
+        s3_endpoint=env.get("S3_ENDPOINT") or None,
     )
 
 
 def reset_settings() -> None:
     """Forget cached settings and clients (tests and the local stack change the environment)."""
     settings.cache_clear()
-    from chalicelib.core import db
+    from chalicelib.core import db, storage
 
     db.reset_clients()
+    storage.reset_clients()

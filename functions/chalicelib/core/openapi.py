@@ -79,6 +79,8 @@ def _operation(doc: RouteDoc, components: dict[str, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "成功"}
     if doc.response is not None:
         success["content"] = {"application/json": {"schema": _schema_ref(doc.response, components, "serialization")}}
+    elif doc.media_types:
+        success["content"] = {t: {"schema": {"type": "string", "format": "binary"}} for t in doc.media_types}
     responses: dict[str, Any] = {str(doc.status): success}
     for status in doc.problems:
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}

@@ -23,8 +23,10 @@
  *   form's data-done text. For any data-result a 404 -> "not found".
  *   Optional data-status-url="../status/" adds a link to the lookup page after a success.
  *
- * LISTS. <div class="ws-list" data-endpoint="/api/..." data-kind="openings|fairs">
+ * LISTS. <div class="ws-list" data-endpoint="/api/..." data-kind="openings|fairs|cases">
  *   static fallback text </div>
+ *   An item's `text` is shown as paragraphs; its `photos` (paths under /api/ on this site only)
+ *   as images.
  *   Optional data-link="register/?session={id}" data-link-text="报名" adds a link per item.
  *
  * ENDPOINTS of forms and lists may hold {name}: it is replaced by the page URL's query
@@ -477,7 +479,7 @@
     firm_name: "单位", employer: "单位", location: "地点", place: "地点", venue: "地点",
     salary: "待遇", headcount: "招聘人数", starts_at: "开始时间", ends_at: "结束时间",
     seats_left: "剩余名额", capacity: "名额", contact: "联系方式", description: "说明",
-    shift_label: "上班方式", valid_until: "截止日期"
+    shift_label: "上班方式", valid_until: "截止日期", unit_name: "报送单位", published_at: "公开时间"
   };
 
   function fromQuery(template) {
@@ -496,6 +498,19 @@
       dl.appendChild(el("dd", null, /_at$/.test(key) ? shanghai(v) : v));
     });
     if (dl.childNodes.length) li.appendChild(dl);
+    if (typeof item.text === "string") {
+      item.text.split(/\n+/).forEach(function (line) {
+        if (line.trim()) li.appendChild(el("p", "ws-list__text", line));
+      });
+    }
+    (Array.isArray(item.photos) ? item.photos : []).forEach(function (src, i) {
+      if (typeof src !== "string" || !/^\/api\/[\w\/-]+$/.test(src)) return;  // this site's API only
+      var img = el("img", "ws-list__photo");
+      img.src = src;
+      img.alt = (item.title || "") + " 照片" + (i + 1);
+      img.loading = "lazy";
+      li.appendChild(img);
+    });
     if (box && box.dataset.link && item.id) {
       var a = el("a", "md-button ws-list__link", box.dataset.linkText || "查看");
       a.href = box.dataset.link.replace("{id}", encodeURIComponent(item.id));

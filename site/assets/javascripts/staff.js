@@ -52,11 +52,14 @@
     { path: "support/hotline/", title: "热线来电登记", text: "12351 来电快速登记，查看来电人以往的求助",
       roles: ["hotline_operator"] },
     { path: "support/counsellor/", title: "我的心理咨询", text: "指派给我的心理咨询求助",
-      roles: ["counsellor"] }
+      roles: ["counsellor"] },
+    { path: "reports/", title: "先进做法报送", text: "报送本单位的先进做法和典型案例；市总保障部审核、写意见、在门户公开",
+      roles: ["unit_admin", "caseworker", "city_admin", "auditor"] }
   ];
   // Who may change things on a page (the others with access only read).
   var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"],
-    reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"] };
+    reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"],
+    reports: ["caseworker", "unit_admin", "city_admin"] };
 
   var API = "/api";
   var STORE = "ws.staff.session";
