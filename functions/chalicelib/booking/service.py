@@ -111,10 +111,19 @@ def create_session(body: SessionIn, by: Principal) -> Session:
     db.transact([
         db.put_new(store.session_item(record, body.kind in LISTED_KINDS)),
         db.put_new(store.unit_pointer(unit.id, record["starts_at"], record["id"])),
+        *unit_counts(record, {"sessions": 1}),
         audit.entry(actor=by.actor, action="booking.session.create", entity="session", entity_id=record["id"],
                     unit_id=unit.id, after=record),
     ])
     return to_session(record)
+
+
+def unit_counts(session: dict[str, Any], deltas: dict[str, int]) -> list[db.Op]:
+    """The counters of the session's unit and each of its ancestors (zero deltas left out)."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return []
+    return [store.count_op(u, session["kind"], deltas) for u in session["unit_path"].split("/") if u]
 
 
 def to_session(record: dict[str, Any]) -> Session:
@@ -318,6 +327,7 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
                        on_fail=errors.conflict("这个手机号码已经报名了本场次，每人只能占一个名额。"
                                                "如需查看，请用报名编号和手机号码查询。", "already-registered")),
             session_op,
+            *unit_counts(record, {"registrations": 1, status: 1}),
         ]
         if full:
             registration["wait_seq"] = seq
@@ -368,10 +378,13 @@ def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, 
         _pause()
 
 
-def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, extra: str = "") -> db.Op:
-    return db.update(pk, sk, f"SET #status = :to, #updated = :now{extra}", "#status = :was",
-                     names={"#status": "status", "#updated": "updated_at"},
-                     values={":to": to, ":was": was, ":now": now}, on_fail=_retry())
+def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, attended: bool) -> db.Op:
+    """The registration's status change, only while its status and attendance mark are as read."""
+    marked = "#attended = :yes" if attended else "(attribute_not_exists(#attended) OR #attended = :no)"
+    return db.update(pk, sk, "SET #status = :to, #updated = :now", f"#status = :was AND {marked}",
+                     names={"#status": "status", "#updated": "updated_at", "#attended": "attended"},
+                     values={":to": to, ":was": was, ":now": now, (":yes" if attended else ":no"): attended},
+                     on_fail=_retry())
 
 
 def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
@@ -381,14 +394,16 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     now = audit.now_iso()
     was = registration["status"]
     person_pk, person_sk = store.person_key(session_id, registration["phone_hash"])
+    attended = bool(registration.get("attended"))
     ops = [
-        _reg_status_op(pk, registration["SK"], was, "cancelled", now),
+        _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended=attended),
         db.delete(person_pk, person_sk),
         audit.entry(actor=actor, action="booking.cancel", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], before={"reference": registration["reference"], "status": was},
                     after={"reference": registration["reference"], "status": "cancelled"}),
     ]
     promoted = None
+    counts = {was: -1, "cancelled": 1, "attended": -1 if attended else 0}
     if was == "waitlisted":
         ops += [db.delete(pk, store.wait_sk(registration["wait_seq"]), "attribute_exists(PK)", on_fail=_retry()),
                 _counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero")]
@@ -398,9 +413,10 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
             promoted = head[0]["reference"]
             ops += _promotion_ops(pk, head[0], now)
             ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero"))
+            counts = {**counts, "confirmed": counts.get("confirmed", 0) + 1, "waitlisted": -1}
         else:
             ops.append(_counter_op(pk, "#confirmed = #confirmed - :one", "#waitlisted = :zero AND #confirmed > :zero"))
-    db.transact(ops)
+    db.transact([*ops, *unit_counts(session, counts)])
     return promoted
 
 
@@ -439,6 +455,7 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
                       names={"#confirmed": "confirmed", "#waitlisted": "waitlisted", "#capacity": "capacity"},
                       values={":one": 1, ":zero": 0}, on_fail=_retry()),
             *_promotion_ops(pk, head[0], now),
+            *unit_counts(session, {"waitlisted": -1, "confirmed": 1}),
             audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
                         unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
         ]
@@ -472,11 +489,16 @@ def mark_attendance(session_id: str, reference: str, attended: bool, by: Princip
     registration = registration_for_staff(session_id, reference, by)
     session = get_session(session_id)
     now = audit.now_iso()
+    was = bool(registration.get("attended"))
+    marked = "#attended = :was" if was else "(attribute_not_exists(#attended) OR #attended = :was)"
     db.transact([
-        db.update(registration["PK"], registration["SK"], "SET attended = :a, #updated = :now", "#status = :confirmed",
-                  names={"#status": "status", "#updated": "updated_at"},
-                  values={":a": attended, ":now": now, ":confirmed": "confirmed"},
-                  on_fail=errors.conflict("只有已确认名额的报名才能登记到场。", "not-confirmed")),
+        db.update(registration["PK"], registration["SK"], "SET #attended = :a, #updated = :now",
+                  f"#status = :confirmed AND {marked}",
+                  names={"#status": "status", "#updated": "updated_at", "#attended": "attended"},
+                  values={":a": attended, ":now": now, ":confirmed": "confirmed", ":was": was},
+                  on_fail=errors.conflict("只有已确认名额的报名才能登记到场；若刚有人改过，请刷新后再试。",
+                                          "not-confirmed")),
+        *unit_counts(session, {"attended": int(attended) - int(was)}),
         audit.entry(actor=by.actor, action="booking.attendance", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], after={"reference": registration["reference"], "attended": attended}),
     ])

@@ -7,11 +7,18 @@
   one per person   PK=BOOKINGPERSON#<id>#<phone hash>  SK=PERSON                 (deleted on cancellation)
   unit's sessions  PK=UNITSESSIONS#<unit>              SK=<starts_at>#<id>       (pointer; staff lists)
   reference        PK=REF#<ref>                        SK=REF                    (core.refs)
+  counter          PK=BKCOUNT#<unit>                   SK=KIND#<kind>            (the unit's subtree)
 
 The session item carries the counters the invariants are written against: `capacity`,
 `confirmed` (never above capacity: every +1 is conditioned on `confirmed < capacity`),
 `waitlisted` (how many WAIT# items exist) and `wait_seq` (the last waitlist sequence number, taken
 in the same transaction that writes WAIT#<seq>, so a Query of WAIT# returns arrival order).
+
+Counters hold, for the sessions of a unit and every unit under it, one kind per item: `sessions`,
+`registrations` (every registration ever taken), `confirmed`, `waitlisted` and `cancelled` (the
+registrations in each status now) and `attended`. Each session, registration, cancellation,
+promotion and attendance mark updates the counters of the session's unit and each ancestor in
+its own transaction.
 """
 
 from __future__ import annotations
@@ -143,3 +150,21 @@ def unit_sessions(unit_id: str, limit: int, start: dict[str, Any] | None) -> tup
     items, last = db.query(f"UNITSESSIONS#{unit_id}", limit=limit, start_key=start, forward=False)
     sessions = batch_get([session_key(i["session_id"]) for i in items])
     return sessions, last
+
+
+def count_op(unit_id: str, kind: str, deltas: dict[str, int]) -> db.Op:
+    """ADD each delta to the unit's counter of a session kind (created on first use)."""
+    names = {"#t": "type", "#u": "unit_id", "#k": "kind"}
+    values: dict[str, Any] = {":t": "booking_count", ":u": unit_id, ":k": kind}
+    adds = []
+    for i, (name, delta) in enumerate(sorted(deltas.items())):
+        names[f"#d{i}"] = name
+        values[f":d{i}"] = delta
+        adds.append(f"#d{i} :d{i}")
+    return db.update(f"BKCOUNT#{unit_id}", f"KIND#{kind}", "SET #t = :t, #u = :u, #k = :k ADD " + ", ".join(adds),
+                     names=names, values=values)
+
+
+def counts(unit_id: str) -> list[dict[str, Any]]:
+    items, _ = db.query(f"BKCOUNT#{unit_id}", "KIND#", limit=50)
+    return items

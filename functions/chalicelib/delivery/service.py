@@ -280,7 +280,8 @@ def _write_package(camp: dict[str, Any], week: int, signup: dict[str, Any], amou
     package = db.put_new(store.package_item(record), on_fail=errors.conflict("已生成。", "package-exists"))
     for attempt in range(8):
         try:
-            db.transact([package, *_charge_ops(camp, week, signup, amount, supplier, actor, at)])
+            db.transact([package, *_counter_ops(camp["id"], week, signup["unit_path"], {"packages": 1, "pending": 1}),
+                         *_charge_ops(camp, week, signup, amount, supplier, actor, at)])
             return True
         except errors.ProblemError as exc:
             if exc.code in ("/problems/package-exists", "/problems/entry-exists"):
@@ -289,6 +290,11 @@ def _write_package(camp: dict[str, Any], week: int, signup: dict[str, Any], amou
                 raise
             time.sleep(0.05 * (attempt + 1))
     return False  # pragma: no cover
+
+
+def _counter_ops(campaign_id: str, week: int, unit_path: str, deltas: dict[str, int]) -> list[db.Op]:
+    """The counters of the package's unit and each of its ancestors."""
+    return [store.count_op(u, campaign_id, week, deltas) for u in unit_path.split("/") if u]
 
 
 def scheduled_generation() -> list[GenerateResult]:
@@ -370,11 +376,13 @@ def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
     changes: dict[str, Any] = {"status": body.outcome.value, "confirmed_by": by.id, "confirmed_at": audit.now_iso()}
     if body.note:
         changes["note"] = body.note
+    moved = {item["status"]: -1, body.outcome.value: 1} if item["status"] != body.outcome.value else {}
+    counters = _counter_ops(campaign_id, week, item["unit_path"], moved) if moved else []
+    entry = audit.entry(actor=by.actor, action="delivery.confirm", entity="delivery_package", entity_id=package_ref,
+                        unit_id=item["unit_id"], before={"status": item["status"]},
+                        after={"status": body.outcome.value})
     version = db.versioned_update(*store.package_key(campaign_id, week, family_id), changes, item["version"],
-                                  extra_ops=[audit.entry(actor=by.actor, action="delivery.confirm",
-                                                         entity="delivery_package", entity_id=package_ref,
-                                                         unit_id=item["unit_id"], before={"status": item["status"]},
-                                                         after={"status": body.outcome.value})])
+                                  extra_ops=[*counters, entry])
     return _package_out({**item, **changes, "version": version})
 
 
