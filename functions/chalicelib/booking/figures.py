@@ -13,10 +13,10 @@ FIELDS = ("sessions", "registrations", "confirmed", "waitlisted", "cancelled", "
 def unit_figures(unit_id: str) -> list[dict[str, Any]]:
     """Per session kind (in the kinds' own order), the counts of the unit's subtree; kinds without a session
     left out."""
-    found = {str(i["kind"]): i for i in store.counts(unit_id)}
-    rows = []
-    for kind in Kind:
-        item = found.get(kind.value)
-        if item and int(item.get("sessions", 0)):
-            rows.append({"kind": kind.value, "label": KIND_LABELS[kind], **{f: int(item.get(f, 0)) for f in FIELDS}})
-    return rows
+    found: dict[str, dict[str, int]] = {}
+    for item in store.counts(unit_id):
+        sums = found.setdefault(str(item["kind"]), dict.fromkeys(FIELDS, 0))
+        for field in FIELDS:
+            sums[field] += int(item.get(field, 0))
+    return [{"kind": kind.value, "label": KIND_LABELS[kind], **found[kind.value]}
+            for kind in Kind if found.get(kind.value, {}).get("sessions")]

@@ -123,7 +123,8 @@ def unit_counts(session: dict[str, Any], deltas: dict[str, int]) -> list[db.Op]:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return []
-    return [store.count_op(u, session["kind"], deltas) for u in session["unit_path"].split("/") if u]
+    shard = store.count_shard(session["id"])
+    return [store.count_op(u, session["kind"], shard, deltas) for u in session["unit_path"].split("/") if u]
 
 
 def to_session(record: dict[str, Any]) -> Session:

@@ -7,7 +7,7 @@
   one per person   PK=BOOKINGPERSON#<id>#<phone hash>  SK=PERSON                 (deleted on cancellation)
   unit's sessions  PK=UNITSESSIONS#<unit>              SK=<starts_at>#<id>       (pointer; staff lists)
   reference        PK=REF#<ref>                        SK=REF                    (core.refs)
-  counter          PK=BKCOUNT#<unit>                   SK=KIND#<kind>            (the unit's subtree)
+  counter          PK=BKCOUNT#<unit>                   SK=KIND#<kind>#<shard>    (the unit's subtree)
 
 The session item carries the counters the invariants are written against: `capacity`,
 `confirmed` (never above capacity: every +1 is conditioned on `confirmed < capacity`),
@@ -18,11 +18,14 @@ Counters hold, for the sessions of a unit and every unit under it, one kind per 
 `registrations` (every registration ever taken), `confirmed`, `waitlisted` and `cancelled` (the
 registrations in each status now) and `attended`. Each session, registration, cancellation,
 promotion and attendance mark updates the counters of the session's unit and each ancestor in
-its own transaction.
+its own transaction. A session always writes the same one of COUNT_SHARDS shards (from its id), so
+registrations for different sessions seldom meet on the city's counter item; a reader sums the
+shards of one Query.
 """
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -31,6 +34,7 @@ from chalicelib.core import db
 from chalicelib.core.config import settings
 
 SESSION = "SESSION"
+COUNT_SHARDS = 8
 
 
 def session_key(session_id: str) -> tuple[str, str]:
@@ -152,8 +156,12 @@ def unit_sessions(unit_id: str, limit: int, start: dict[str, Any] | None) -> tup
     return sessions, last
 
 
-def count_op(unit_id: str, kind: str, deltas: dict[str, int]) -> db.Op:
-    """ADD each delta to the unit's counter of a session kind (created on first use)."""
+def count_shard(session_id: str) -> int:
+    return zlib.crc32(session_id.encode()) % COUNT_SHARDS
+
+
+def count_op(unit_id: str, kind: str, shard: int, deltas: dict[str, int]) -> db.Op:
+    """ADD each delta to one shard of the unit's counter of a session kind (created on first use)."""
     names = {"#t": "type", "#u": "unit_id", "#k": "kind"}
     values: dict[str, Any] = {":t": "booking_count", ":u": unit_id, ":k": kind}
     adds = []
@@ -161,10 +169,11 @@ def count_op(unit_id: str, kind: str, deltas: dict[str, int]) -> db.Op:
         names[f"#d{i}"] = name
         values[f":d{i}"] = delta
         adds.append(f"#d{i} :d{i}")
-    return db.update(f"BKCOUNT#{unit_id}", f"KIND#{kind}", "SET #t = :t, #u = :u, #k = :k ADD " + ", ".join(adds),
-                     names=names, values=values)
+    expression = "SET #t = :t, #u = :u, #k = :k ADD " + ", ".join(adds)
+    return db.update(f"BKCOUNT#{unit_id}", f"KIND#{kind}#{shard}", expression, names=names, values=values)
 
 
 def counts(unit_id: str) -> list[dict[str, Any]]:
-    items, _ = db.query(f"BKCOUNT#{unit_id}", "KIND#", limit=50)
+    """Every shard of every kind of the unit's counters (one Query)."""
+    items, _ = db.query(f"BKCOUNT#{unit_id}", "KIND#", limit=200)
     return items
