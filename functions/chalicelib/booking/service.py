@@ -95,6 +95,7 @@ def create_session(body: SessionIn, by: Principal) -> Session:
         "kind": body.kind.value, "title": body.title, "unit_id": unit.id, "unit_name": unit.name,
         "unit_path": path, "starts_at": _iso(body.starts_at), "ends_at": _iso(body.ends_at),
         "capacity": body.capacity, "confirmed": 0, "waitlisted": 0, "wait_seq": 0, "status": "open",
+        "registrations": 0, "cancelled": 0, "attended": 0,
         "version": 1, "created_at": now, "updated_at": now, "created_by": by.id,
     }
     county = county_of(path)
@@ -111,20 +112,10 @@ def create_session(body: SessionIn, by: Principal) -> Session:
     db.transact([
         db.put_new(store.session_item(record, body.kind in LISTED_KINDS)),
         db.put_new(store.unit_pointer(unit.id, record["starts_at"], record["id"])),
-        *unit_counts(record, {"sessions": 1}),
         audit.entry(actor=by.actor, action="booking.session.create", entity="session", entity_id=record["id"],
                     unit_id=unit.id, after=record),
     ])
     return to_session(record)
-
-
-def unit_counts(session: dict[str, Any], deltas: dict[str, int]) -> list[db.Op]:
-    """The counters of the session's unit and each of its ancestors (zero deltas left out)."""
-    deltas = {k: v for k, v in deltas.items() if v}
-    if not deltas:
-        return []
-    shard = store.count_shard(session["id"])
-    return [store.count_op(u, session["kind"], shard, deltas) for u in session["unit_path"].split("/") if u]
 
 
 def to_session(record: dict[str, Any]) -> Session:
@@ -299,17 +290,18 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
     seq = record["wait_seq"] + 1 if full else 0
     status = "waitlisted" if full else "confirmed"
     pk, sk = store.session_key(record["id"])
-    names = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity"}
-    values: dict[str, Any] = {":open": "open", ":one": 1, ":now": now}
+    names = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity", "#regs": "registrations"}
+    values: dict[str, Any] = {":open": "open", ":one": 1, ":now": now, ":zero": 0}
+    counted = "#regs = if_not_exists(#regs, :zero) + :one"
     condition = "#status = :open AND (attribute_not_exists(registration_closes_at) OR registration_closes_at > :now)"
     if full:
         names |= {"#seq": "wait_seq", "#waitlisted": "waitlisted"}
         values |= {":seen": record["wait_seq"], ":seq": seq}
-        session_op = db.update(pk, sk, "SET #seq = :seq, #waitlisted = #waitlisted + :one",
+        session_op = db.update(pk, sk, f"SET #seq = :seq, #waitlisted = #waitlisted + :one, {counted}",
                                condition + " AND #confirmed >= #capacity AND #seq = :seen", names=names,
                                values=values, on_fail=_retry())
     else:
-        session_op = db.update(pk, sk, "SET #confirmed = #confirmed + :one",
+        session_op = db.update(pk, sk, f"SET #confirmed = #confirmed + :one, {counted}",
                                condition + " AND #confirmed < #capacity", names=names, values=values,
                                on_fail=_retry())
 
@@ -328,7 +320,6 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
                        on_fail=errors.conflict("这个手机号码已经报名了本场次，每人只能占一个名额。"
                                                "如需查看，请用报名编号和手机号码查询。", "already-registered")),
             session_op,
-            *unit_counts(record, {"registrations": 1, status: 1}),
         ]
         if full:
             registration["wait_seq"] = seq
@@ -396,28 +387,30 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     was = registration["status"]
     person_pk, person_sk = store.person_key(session_id, registration["phone_hash"])
     attended = bool(registration.get("attended"))
+    # the session's own counts: one more cancelled, one fewer attended if this one had come
+    counted = ", #cancelled = if_not_exists(#cancelled, :zero) + :one" + (", #attended = #attended - :one"
+                                                                        if attended else "")
     ops = [
-        _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended=attended),
+        _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended),
         db.delete(person_pk, person_sk),
         audit.entry(actor=actor, action="booking.cancel", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], before={"reference": registration["reference"], "status": was},
                     after={"reference": registration["reference"], "status": "cancelled"}),
     ]
     promoted = None
-    counts = {was: -1, "cancelled": 1, "attended": -1 if attended else 0}
     if was == "waitlisted":
         ops += [db.delete(pk, store.wait_sk(registration["wait_seq"]), "attribute_exists(PK)", on_fail=_retry()),
-                _counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero")]
+                _counter_op(pk, "#waitlisted = #waitlisted - :one" + counted, "#waitlisted > :zero")]
     else:
         head = store.waitlist_head(session_id)
         if head:
             promoted = head[0]["reference"]
             ops += _promotion_ops(pk, head[0], now)
-            ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero"))
-            counts = {**counts, "confirmed": counts.get("confirmed", 0) + 1, "waitlisted": -1}
+            ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one" + counted, "#waitlisted > :zero"))
         else:
-            ops.append(_counter_op(pk, "#confirmed = #confirmed - :one", "#waitlisted = :zero AND #confirmed > :zero"))
-    db.transact([*ops, *unit_counts(session, counts)])
+            ops.append(_counter_op(pk, "#confirmed = #confirmed - :one" + counted,
+                                   "#waitlisted = :zero AND #confirmed > :zero"))
+    db.transact(ops)
     return promoted
 
 
@@ -456,7 +449,6 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
                       names={"#confirmed": "confirmed", "#waitlisted": "waitlisted", "#capacity": "capacity"},
                       values={":one": 1, ":zero": 0}, on_fail=_retry()),
             *_promotion_ops(pk, head[0], now),
-            *unit_counts(session, {"waitlisted": -1, "confirmed": 1}),
             audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
                         unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
         ]
@@ -492,6 +484,8 @@ def mark_attendance(session_id: str, reference: str, attended: bool, by: Princip
     now = audit.now_iso()
     was = bool(registration.get("attended"))
     marked = "#attended = :was" if was else "(attribute_not_exists(#attended) OR #attended = :was)"
+    counted = [db.update(*store.session_key(session_id), "SET #attended = if_not_exists(#attended, :zero) + :d",
+                         names={"#attended": "attended"}, values={":zero": 0, ":d": int(attended) - int(was)})]
     db.transact([
         db.update(registration["PK"], registration["SK"], "SET #attended = :a, #updated = :now",
                   f"#status = :confirmed AND {marked}",
@@ -499,7 +493,7 @@ def mark_attendance(session_id: str, reference: str, attended: bool, by: Princip
                   values={":a": attended, ":now": now, ":confirmed": "confirmed", ":was": was},
                   on_fail=errors.conflict("只有已确认名额的报名才能登记到场；若刚有人改过，请刷新后再试。",
                                           "not-confirmed")),
-        *unit_counts(session, {"attended": int(attended) - int(was)}),
+        *(counted if attended != was else []),
         audit.entry(actor=by.actor, action="booking.attendance", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], after={"reference": registration["reference"], "attended": attended}),
     ])

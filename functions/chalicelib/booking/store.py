@@ -7,25 +7,18 @@
   one per person   PK=BOOKINGPERSON#<id>#<phone hash>  SK=PERSON                 (deleted on cancellation)
   unit's sessions  PK=UNITSESSIONS#<unit>              SK=<starts_at>#<id>       (pointer; staff lists)
   reference        PK=REF#<ref>                        SK=REF                    (core.refs)
-  counter          PK=BKCOUNT#<unit>                   SK=KIND#<kind>#<shard>    (the unit's subtree)
 
 The session item carries the counters the invariants are written against: `capacity`,
 `confirmed` (never above capacity: every +1 is conditioned on `confirmed < capacity`),
 `waitlisted` (how many WAIT# items exist) and `wait_seq` (the last waitlist sequence number, taken
-in the same transaction that writes WAIT#<seq>, so a Query of WAIT# returns arrival order).
-
-Counters hold, for the sessions of a unit and every unit under it, one kind per item: `sessions`,
-`registrations` (every registration ever taken), `confirmed`, `waitlisted` and `cancelled` (the
-registrations in each status now) and `attended`. Each session, registration, cancellation,
-promotion and attendance mark updates the counters of the session's unit and each ancestor in
-its own transaction. A session always writes the same one of COUNT_SHARDS shards (from its id), so
-registrations for different sessions seldom meet on the city's counter item; a reader sums the
-shards of one Query.
+in the same transaction that writes WAIT#<seq>, so a Query of WAIT# returns arrival order). For
+the dashboard it also counts `registrations` (every one ever taken), `cancelled` and `attended`,
+each changed in the transaction of the registration, cancellation or attendance mark: no item is
+added to the registration's transaction, and a unit's figures are the sum over its sessions.
 """
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -34,7 +27,6 @@ from chalicelib.core import db
 from chalicelib.core.config import settings
 
 SESSION = "SESSION"
-COUNT_SHARDS = 8
 
 
 def session_key(session_id: str) -> tuple[str, str]:
@@ -154,26 +146,3 @@ def unit_sessions(unit_id: str, limit: int, start: dict[str, Any] | None) -> tup
     items, last = db.query(f"UNITSESSIONS#{unit_id}", limit=limit, start_key=start, forward=False)
     sessions = batch_get([session_key(i["session_id"]) for i in items])
     return sessions, last
-
-
-def count_shard(session_id: str) -> int:
-    return zlib.crc32(session_id.encode()) % COUNT_SHARDS
-
-
-def count_op(unit_id: str, kind: str, shard: int, deltas: dict[str, int]) -> db.Op:
-    """ADD each delta to one shard of the unit's counter of a session kind (created on first use)."""
-    names = {"#t": "type", "#u": "unit_id", "#k": "kind"}
-    values: dict[str, Any] = {":t": "booking_count", ":u": unit_id, ":k": kind}
-    adds = []
-    for i, (name, delta) in enumerate(sorted(deltas.items())):
-        names[f"#d{i}"] = name
-        values[f":d{i}"] = delta
-        adds.append(f"#d{i} :d{i}")
-    expression = "SET #t = :t, #u = :u, #k = :k ADD " + ", ".join(adds)
-    return db.update(f"BKCOUNT#{unit_id}", f"KIND#{kind}#{shard}", expression, names=names, values=values)
-
-
-def counts(unit_id: str) -> list[dict[str, Any]]:
-    """Every shard of every kind of the unit's counters (one Query)."""
-    items, _ = db.query(f"BKCOUNT#{unit_id}", "KIND#", limit=200)
-    return items
