@@ -45,28 +45,28 @@ def _subtree(unit_id: str) -> list[Unit]:
             return units
 
 
-def _figures(unit: Unit, overdue: int, campaign: dict[str, Any] | None) -> tuple[UnitFigures, dict[str, Any]]:
-    s = support.unit_figures(unit.id)
+def _row(unit: Unit, s: dict[str, Any], overdue: int, d: dict[str, Any] | None,
+         sessions: booking.Counts) -> UnitFigures:
     f = frontline.unit_figures(unit.id)
-    d = delivery.unit_figures(unit.id, campaign, today()) if campaign else None
-    totals = d["totals"] if d else {}
-    row = UnitFigures(
+    packages = d["totals"] if d else {}
+    booked = {k: sum(c[k] for c in sessions.values()) for k in ("sessions", "registrations", "attended")}
+    return UnitFigures(
         unit_id=unit.id, unit_name=unit.name, kind_label=unit.kind_label, support_total=s["total"],
         support_open=s["open"], support_in_progress=s["in_progress"], support_done=s["done"], support_overdue=overdue,
         frontline_persons=f["persons"], frontline_members=f["members"], frontline_uncovered=f["uncovered"],
-        packages=totals.get("packages", 0), packages_last_week=d["last_week_packages"] if d else 0,
-        delivered=totals.get("delivered", 0), failed=totals.get("failed", 0), refused=totals.get("refused", 0),
-        pending=totals.get("pending", 0), sessions=0, registrations=0, attended=0)
-    return row, {"support": s, "delivery": d}
+        packages=packages.get("packages", 0), packages_last_week=d["last_week_packages"] if d else 0,
+        delivered=packages.get("delivered", 0), failed=packages.get("failed", 0), refused=packages.get("refused", 0),
+        pending=packages.get("pending", 0), **booked)
 
 
-def _summed(top: Unit, units: list[Unit], unfinished: dict[str, int]) -> tuple[dict[str, int], dict[str, Any]]:
+def _summed(top: Unit, units: list[Unit],
+            unfinished: dict[str, int]) -> tuple[dict[str, int], dict[str, booking.Counts]]:
     """Overdue requests and session counts per direct child's subtree, and the top unit's whole subtree
     under its own id. `unfinished` holds each child's unfinished count: a branch with none has nothing
     overdue."""
     child_of: dict[str, str] = {}
     counts = {top.id: 0, **{c: 0 for c in unfinished}}
-    sessions: dict[str, Any] = {top.id: {}, **{c: {} for c in unfinished}}
+    sessions: dict[str, booking.Counts] = {top.id: {}, **{c: {} for c in unfinished}}
     for unit in units:
         if unit.id == top.id:
             branch = None
@@ -89,10 +89,6 @@ def _summed(top: Unit, units: list[Unit], unfinished: dict[str, int]) -> tuple[d
     return counts, sessions
 
 
-def _session_totals(counts: dict[str, Any]) -> dict[str, int]:
-    return {f: sum(c[f] for c in counts.values()) for f in ("sessions", "registrations", "attended")}
-
-
 def dashboard(unit_id: str, by: Principal) -> Dashboard:
     try:
         path = orgs.unit_path(unit_id)
@@ -101,19 +97,20 @@ def dashboard(unit_id: str, by: Principal) -> Dashboard:
     auth.require_in_scope(by, path)
     units = _subtree(unit_id)
     top, children = units[0], [u for u in units if u.parent_id == unit_id]
-    campaign = delivery.campaign_now(today())
-    shown = {u.id: _figures(u, 0, campaign) for u in [top, *children]}
-    overdue, sessions = _summed(top, units, {c.id: shown[c.id][0].support_open + shown[c.id][0].support_in_progress
+    shown = [top, *children]
+    requests = {u.id: support.unit_figures(u.id) for u in shown}
+    overdue, sessions = _summed(top, units, {c.id: requests[c.id]["open"] + requests[c.id]["in_progress"]
                                              for c in children})
-    rows = {u: row.model_copy(update={"support_overdue": overdue[u], **_session_totals(sessions[u])})
-            for u, (row, _) in shown.items()}
-    detail = shown[top.id][1]
-    d = detail["delivery"]
+    day = today()  # in Beijing
+    campaign = delivery.campaign_now(day)
+    packages = {u.id: delivery.unit_figures(u.id, campaign, day) if campaign else None for u in shown}
+    rows = {u.id: _row(u, requests[u.id], overdue[u.id], packages[u.id], sessions[u.id]) for u in shown}
+    d = packages[top.id]
     return Dashboard(
         unit=rows[top.id],
         support_categories=[CategoryCount(category=c["code"], label=c["label"], total=c["total"],
-                                          unfinished=c["unfinished"]) for c in detail["support"]["categories"]],
-        support_weekly=[WeekCount(week_start=w, count=n) for w, n in support.weekly_new(top.id, TREND_WEEKS, today())],
+                                          unfinished=c["unfinished"]) for c in requests[top.id]["categories"]],
+        support_weekly=[WeekCount(week_start=w, count=n) for w, n in support.weekly_new(top.id, TREND_WEEKS, day)],
         delivery=DeliveryFigures(campaign_id=campaign["id"], campaign_name=campaign["name"],
                                  current_week=d["current_week"], last_week=d["last_week"],
                                  weeks=[DeliveryWeek(**w) for w in d["weeks"]]) if campaign and d else None,
