@@ -134,6 +134,9 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     assert page.locator('tr[data-child="taishan"] td').nth(1).inner_text() == "0"
     assert "NaN" not in page.locator(".ws-fund__body").inner_text()  # a unit with no spending shows a dash
     assert axe_problems(page, "dashboard") == []
+    page.set_viewport_size({"width": 320, "height": 640})  # phone-first: wide tables scroll inside their box
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
     page.locator('tr[data-unit="daiyue"] button').click()
     page.locator('[data-role="unit"]').filter(has_text="岱岳区总工会").wait_for()
     page.locator('tr[data-unit="demo-daiyue-hospital"]').filter(has_text="2000.50").wait_for()
