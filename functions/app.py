@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.booking.routes import bp as booking
 from chalicelib.core import http
+from chalicelib.dashboard.routes import bp as dashboard
 from chalicelib.delivery.routes import bp as delivery
 from chalicelib.frontline.routes import bp as frontline
 from chalicelib.fund.routes import bp as fund
@@ -35,3 +36,4 @@ app.register_blueprint(delivery)
 app.register_blueprint(hardship)
 app.register_blueprint(recuperation)
 app.register_blueprint(reports)
+app.register_blueprint(dashboard)

@@ -1,16 +1,18 @@
 """The special fund in the browser against the full local stack: a county finance user allocates to a
 hospital union, the hospital union records a supply purchase and a consolation payment, and the city
-dashboard shows both."""
+dashboard shows both, next to a worker's support request (handled by a Daiyue union), the demo
+sessions' registrations and a row per child unit."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, demo_password, full_stack
+from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +47,11 @@ def _submit(form: Any, expect: str) -> None:
     form.locator('button[type="submit"]').click()
     status = form.locator('[data-role="status"]')
     status.filter(has_text=expect).wait_for()
+
+
+def _card(page: Any, role: str, label: str) -> str:
+    card = page.locator(f'[data-role="{role}"] .ws-card').filter(has=page.locator(".ws-card__label", has_text=label))
+    return str(card.locator(".ws-card__value").inner_text())
 
 
 def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, screenshots: Path) -> None:
@@ -95,6 +102,13 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     page.screenshot(path=str(screenshots / "fund-hospital.png"), full_page=True)
     page.evaluate("sessionStorage.clear()")
 
+    request = {"category": "psychological", "description": "家人在一线工作，想找人聊聊。", "name": "张敏",
+               "phone": "13800138000", "county_unit_id": "daiyue", "unit_id": "demo-daiyue-logistics",
+               "frontline": "family", "consent": True, "consent_version": "2020-02-v1"}
+    submitted = page.request.post(stack.url + "/api/support-requests", data=request,
+                                  headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert submitted.status == 201, submitted.text()
+
     _sign_in(page, stack, "city.admin")
     page.locator('a[href$="/staff/dashboard/"]').first.click()
     page.wait_for_url(stack.url + "/staff/dashboard/")
@@ -106,10 +120,28 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     assert "购买口罩" in categories.inner_text() and "1200.50" in categories.inner_text()
     assert "慰问一线医护人员" in categories.inner_text() and "800.00" in categories.inner_text()
     assert "40.0%" in figures.inner_text()  # 800 of 2000.50 reached the frontline
+    assert _card(page, "support-figures", "求助总数") == "1 件"
+    assert _card(page, "support-figures", "待受理") == "1 件"
+    assert _card(page, "support-figures", "已逾期未办结") == "0 件"
+    trend = page.locator('[data-role="support-trend"] svg')
+    assert trend.locator("rect").count() == 12
+    assert str(trend.get_attribute("aria-label")).endswith("日起的一周 1 件")  # this week's new request
+    kinds = page.locator('[data-role="registrations"]')
+    for kind, label in (("fair", "招聘会"), ("course", "技能培训课程"), ("shuttle", "返岗直通车")):
+        assert kinds.locator(f'tr[data-kind="{kind}"] td').first.inner_text() == label  # the demo sessions
+    cells = page.locator('tr[data-child="daiyue"] td')
+    assert cells.nth(1).inner_text() == "1"  # the request is unfinished in Daiyue's subtree
+    assert page.locator('tr[data-child="taishan"] td').nth(1).inner_text() == "0"
+    assert "NaN" not in page.locator(".ws-fund__body").inner_text()  # a unit with no spending shows a dash
+    assert axe_problems(page, "dashboard") == []
+    page.set_viewport_size({"width": 320, "height": 640})  # phone-first: wide tables scroll inside their box
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
     page.locator('tr[data-unit="daiyue"] button').click()
     page.locator('[data-role="unit"]').filter(has_text="岱岳区总工会").wait_for()
     page.locator('tr[data-unit="demo-daiyue-hospital"]').filter(has_text="2000.50").wait_for()
-    assert "数据源尚未接入" in page.locator(".ws-fund__body").inner_text()
+    page.locator('tr[data-child="demo-daiyue-logistics"] td').nth(1).filter(has_text="1").wait_for()
+    assert page.locator('[data-role="registrations"]').inner_text() == "还没有开设场次。"
     page.screenshot(path=str(screenshots / "fund-dashboard.png"), full_page=True)
     assert watch.foreign_hosts() == set()
     # Chromium logs the refused overdraft (409) as a failed resource; that one was expected.

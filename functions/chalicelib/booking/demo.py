@@ -44,6 +44,7 @@ def seed() -> None:
     for demo in _demo(now):
         record = {"type": "booking_session", "unit_id": unit.id, "unit_name": unit.name, "unit_path": path,
                   "county_unit_id": UNIT, "confirmed": 0, "waitlisted": 0, "wait_seq": 0, "status": "open",
+                  "registrations": 0, "cancelled": 0, "attended": 0,
                   "version": 1, "created_at": created_at, "updated_at": created_at, "created_by": "demo", **demo}
         try:
             db.table().put_item(Item=store.session_item(record, True), ConditionExpression="attribute_not_exists(PK)")

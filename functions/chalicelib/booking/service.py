@@ -95,6 +95,7 @@ def create_session(body: SessionIn, by: Principal) -> Session:
         "kind": body.kind.value, "title": body.title, "unit_id": unit.id, "unit_name": unit.name,
         "unit_path": path, "starts_at": _iso(body.starts_at), "ends_at": _iso(body.ends_at),
         "capacity": body.capacity, "confirmed": 0, "waitlisted": 0, "wait_seq": 0, "status": "open",
+        "registrations": 0, "cancelled": 0, "attended": 0,
         "version": 1, "created_at": now, "updated_at": now, "created_by": by.id,
     }
     county = county_of(path)
@@ -289,17 +290,18 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
     seq = record["wait_seq"] + 1 if full else 0
     status = "waitlisted" if full else "confirmed"
     pk, sk = store.session_key(record["id"])
-    names = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity"}
-    values: dict[str, Any] = {":open": "open", ":one": 1, ":now": now}
+    names = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity", "#regs": "registrations"}
+    values: dict[str, Any] = {":open": "open", ":one": 1, ":now": now, ":zero": 0}
+    counted = "#regs = if_not_exists(#regs, :zero) + :one"
     condition = "#status = :open AND (attribute_not_exists(registration_closes_at) OR registration_closes_at > :now)"
     if full:
         names |= {"#seq": "wait_seq", "#waitlisted": "waitlisted"}
         values |= {":seen": record["wait_seq"], ":seq": seq}
-        session_op = db.update(pk, sk, "SET #seq = :seq, #waitlisted = #waitlisted + :one",
+        session_op = db.update(pk, sk, f"SET #seq = :seq, #waitlisted = #waitlisted + :one, {counted}",
                                condition + " AND #confirmed >= #capacity AND #seq = :seen", names=names,
                                values=values, on_fail=_retry())
     else:
-        session_op = db.update(pk, sk, "SET #confirmed = #confirmed + :one",
+        session_op = db.update(pk, sk, f"SET #confirmed = #confirmed + :one, {counted}",
                                condition + " AND #confirmed < #capacity", names=names, values=values,
                                on_fail=_retry())
 
@@ -368,10 +370,13 @@ def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, 
         _pause()
 
 
-def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, extra: str = "") -> db.Op:
-    return db.update(pk, sk, f"SET #status = :to, #updated = :now{extra}", "#status = :was",
-                     names={"#status": "status", "#updated": "updated_at"},
-                     values={":to": to, ":was": was, ":now": now}, on_fail=_retry())
+def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, attended: bool) -> db.Op:
+    """The registration's status change, only while its status and attendance mark are as read."""
+    marked = "#attended = :yes" if attended else "(attribute_not_exists(#attended) OR #attended = :no)"
+    return db.update(pk, sk, "SET #status = :to, #updated = :now", f"#status = :was AND {marked}",
+                     names={"#status": "status", "#updated": "updated_at", "#attended": "attended"},
+                     values={":to": to, ":was": was, ":now": now, (":yes" if attended else ":no"): attended},
+                     on_fail=_retry())
 
 
 def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
@@ -381,8 +386,12 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     now = audit.now_iso()
     was = registration["status"]
     person_pk, person_sk = store.person_key(session_id, registration["phone_hash"])
+    attended = bool(registration.get("attended"))
+    # the session's own counts: one more cancelled, one fewer attended if this one had come
+    counted = ", #cancelled = if_not_exists(#cancelled, :zero) + :one" + (", #attended = #attended - :one"
+                                                                        if attended else "")
     ops = [
-        _reg_status_op(pk, registration["SK"], was, "cancelled", now),
+        _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended),
         db.delete(person_pk, person_sk),
         audit.entry(actor=actor, action="booking.cancel", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], before={"reference": registration["reference"], "status": was},
@@ -391,15 +400,16 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     promoted = None
     if was == "waitlisted":
         ops += [db.delete(pk, store.wait_sk(registration["wait_seq"]), "attribute_exists(PK)", on_fail=_retry()),
-                _counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero")]
+                _counter_op(pk, "#waitlisted = #waitlisted - :one" + counted, "#waitlisted > :zero")]
     else:
         head = store.waitlist_head(session_id)
         if head:
             promoted = head[0]["reference"]
             ops += _promotion_ops(pk, head[0], now)
-            ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one", "#waitlisted > :zero"))
+            ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one" + counted, "#waitlisted > :zero"))
         else:
-            ops.append(_counter_op(pk, "#confirmed = #confirmed - :one", "#waitlisted = :zero AND #confirmed > :zero"))
+            ops.append(_counter_op(pk, "#confirmed = #confirmed - :one" + counted,
+                                   "#waitlisted = :zero AND #confirmed > :zero"))
     db.transact(ops)
     return promoted
 
@@ -472,11 +482,18 @@ def mark_attendance(session_id: str, reference: str, attended: bool, by: Princip
     registration = registration_for_staff(session_id, reference, by)
     session = get_session(session_id)
     now = audit.now_iso()
+    was = bool(registration.get("attended"))
+    marked = "#attended = :was" if was else "(attribute_not_exists(#attended) OR #attended = :was)"
+    counted = [db.update(*store.session_key(session_id), "SET #attended = if_not_exists(#attended, :zero) + :d",
+                         names={"#attended": "attended"}, values={":zero": 0, ":d": int(attended) - int(was)})]
     db.transact([
-        db.update(registration["PK"], registration["SK"], "SET attended = :a, #updated = :now", "#status = :confirmed",
-                  names={"#status": "status", "#updated": "updated_at"},
-                  values={":a": attended, ":now": now, ":confirmed": "confirmed"},
-                  on_fail=errors.conflict("只有已确认名额的报名才能登记到场。", "not-confirmed")),
+        db.update(registration["PK"], registration["SK"], "SET #attended = :a, #updated = :now",
+                  f"#status = :confirmed AND {marked}",
+                  names={"#status": "status", "#updated": "updated_at", "#attended": "attended"},
+                  values={":a": attended, ":now": now, ":confirmed": "confirmed", ":was": was},
+                  on_fail=errors.conflict("只有已确认名额的报名才能登记到场；若刚有人改过，请刷新后再试。",
+                                          "not-confirmed")),
+        *(counted if attended != was else []),
         audit.entry(actor=by.actor, action="booking.attendance", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], after={"reference": registration["reference"], "attended": attended}),
     ])

@@ -11,7 +11,10 @@
 The session item carries the counters the invariants are written against: `capacity`,
 `confirmed` (never above capacity: every +1 is conditioned on `confirmed < capacity`),
 `waitlisted` (how many WAIT# items exist) and `wait_seq` (the last waitlist sequence number, taken
-in the same transaction that writes WAIT#<seq>, so a Query of WAIT# returns arrival order).
+in the same transaction that writes WAIT#<seq>, so a Query of WAIT# returns arrival order). For
+the dashboard it also counts `registrations` (every one ever taken), `cancelled` and `attended`,
+each changed in the transaction of the registration, cancellation or attendance mark: no item is
+added to the registration's transaction, and a unit's figures are the sum over its sessions.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ _TRANSIENT_CODES = {
     "TransactionInProgressException",
 }
 MAX_ATTEMPTS = 5
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 
 
 def _boto_config() -> Config:
@@ -189,8 +190,8 @@ def transact(ops: list[Op]) -> dict[str, Any]:
     conflicts and throttling are retried with jittered backoff, then answered 503."""
     if not ops:
         return {}
-    if len(ops) > 100:
-        raise ValueError("a transaction holds at most 100 items")
+    if len(ops) > MAX_TRANSACTION_ITEMS:
+        raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
     name = settings().table_name
     items: list[Any] = [{op.kind: {"TableName": name, **op.params}} for op in ops]
     for attempt in range(1, MAX_ATTEMPTS + 1):

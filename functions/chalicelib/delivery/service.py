@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -217,7 +218,7 @@ def _entry_id(camp: dict[str, Any], week: int, signup: dict[str, Any]) -> str:
     return f"package-{camp['id']}-{week}-{signup['family_id']}"
 
 
-BATCH = 24  # packages per transaction: 2 items each + the fund's account and totals, inside 100
+BATCH = 24  # packages per transaction: 2 items each + the fund's account and totals + unit counters, inside 100
 Pending = tuple[dict[str, Any], int, str]  # a sign-up without this week's package, its price and supplier
 
 
@@ -290,8 +291,13 @@ def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: s
     charges = fund.spends_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, actor=actor, at=at,
                               spends=[(_entry_id(camp, week, signup), amount, supplier, signup["family_id"])
                                       for signup, amount, supplier in batch])
+    per_unit = Counter(u for signup, _, _ in batch for u in signup["unit_path"].split("/") if u)
+    counters = [store.count_op(unit, camp["id"], week, {"packages": n, "pending": n}) for unit, n in per_unit.items()]
+    ops = [*(_package_op(camp, week, p, at) for p in batch), *charges, *counters]
+    if len(ops) > db.MAX_TRANSACTION_ITEMS:  # sign-ups come by unit, so a batch's units are few; if not, one by one
+        return False
     try:
-        db.transact([*(_package_op(camp, week, p, at) for p in batch), *charges])
+        db.transact(ops)
     except errors.ProblemError:
         return False
     return True
@@ -306,7 +312,8 @@ def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str
                             beneficiary=signup["family_id"])
     for attempt in range(8):
         try:
-            db.transact([package, *charge])
+            db.transact([package, *_counter_ops(camp["id"], week, signup["unit_path"], {"packages": 1, "pending": 1}),
+                         *charge])
             return True
         except errors.ProblemError as exc:
             if exc.code in ("/problems/package-exists", "/problems/entry-exists"):
@@ -315,6 +322,11 @@ def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str
                 raise
             time.sleep(0.05 * (attempt + 1))
     return False  # pragma: no cover
+
+
+def _counter_ops(campaign_id: str, week: int, unit_path: str, deltas: dict[str, int]) -> list[db.Op]:
+    """The counters of the package's unit and each of its ancestors."""
+    return [store.count_op(u, campaign_id, week, deltas) for u in unit_path.split("/") if u]
 
 
 def scheduled_generation() -> list[GenerateResult]:
@@ -396,11 +408,13 @@ def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
     changes: dict[str, Any] = {"status": body.outcome.value, "confirmed_by": by.id, "confirmed_at": audit.now_iso()}
     if body.note:
         changes["note"] = body.note
+    moved = {item["status"]: -1, body.outcome.value: 1} if item["status"] != body.outcome.value else {}
+    counters = _counter_ops(campaign_id, week, item["unit_path"], moved) if moved else []
+    entry = audit.entry(actor=by.actor, action="delivery.confirm", entity="delivery_package", entity_id=package_ref,
+                        unit_id=item["unit_id"], before={"status": item["status"]},
+                        after={"status": body.outcome.value})
     version = db.versioned_update(*store.package_key(campaign_id, week, family_id), changes, item["version"],
-                                  extra_ops=[audit.entry(actor=by.actor, action="delivery.confirm",
-                                                         entity="delivery_package", entity_id=package_ref,
-                                                         unit_id=item["unit_id"], before={"status": item["status"]},
-                                                         after={"status": body.outcome.value})])
+                                  extra_ops=[*counters, entry])
     return _package_out({**item, **changes, "version": version})
 
 

@@ -6,6 +6,12 @@
                   GSI1PK=DSIGNUPS#<campaign>             GSI1SK=<unit>#<family>
   package         PK=PACKAGE#<campaign>#<week>#<family>  SK=PACKAGE       put_new: one per family per week
                   GSI1PK=ROSTER#<campaign>#<week>#<unit> GSI1SK=<family>  (a hospital's roster of a week)
+  counter         PK=DCOUNT#<unit>#<campaign>            SK=WEEK#<week:03d>  the unit's subtree, one week
+
+Counters hold `packages` and one number per package status (pending, delivered, failed, refused)
+for the packages of the unit and every unit under it. A package's counters (its unit and each
+ancestor, from the materialised path) are written in the package's own transaction, and a
+confirmation moves one count from the old status to the new in the confirmation's transaction.
 
 A package and its ledger entry (fund.spend_ops, entry id package-<campaign>-<week>-<family>) are
 written in one transaction, so generating a roster twice or in parallel charges each package once.
@@ -102,3 +108,22 @@ def unit_roster(campaign_id: str, week: int, unit_id: str) -> list[dict[str, Any
         found += items
         if not start:
             return found
+
+
+def count_op(unit_id: str, campaign_id: str, week: int, deltas: dict[str, int]) -> db.Op:
+    """ADD each delta to the unit's counter of a campaign week (created on first use)."""
+    names = {"#t": "type", "#u": "unit_id", "#c": "campaign_id", "#w": "week"}
+    values: dict[str, Any] = {":t": "delivery_count", ":u": unit_id, ":c": campaign_id, ":w": week}
+    adds = []
+    for i, (name, delta) in enumerate(sorted(deltas.items())):
+        names[f"#d{i}"] = name
+        values[f":d{i}"] = delta
+        adds.append(f"#d{i} :d{i}")
+    return db.update(f"DCOUNT#{unit_id}#{campaign_id}", f"WEEK#{week:03d}",
+                     "SET #t = :t, #u = :u, #c = :c, #w = :w ADD " + ", ".join(adds), names=names, values=values)
+
+
+def week_counts(unit_id: str, campaign_id: str) -> list[dict[str, Any]]:
+    """The unit's counters of every week of a campaign, first week first."""
+    items, _ = db.query(f"DCOUNT#{unit_id}#{campaign_id}", "WEEK#", limit=200)
+    return items

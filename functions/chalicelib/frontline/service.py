@@ -196,6 +196,15 @@ def rollup(unit_id: str, cursor: str | None, by: Principal) -> RollupPage:
     return RollupPage(items=rows, next_cursor=page.next_cursor)
 
 
+def unit_figures(unit_id: str) -> dict[str, int]:
+    """Counts of the unit's subtree from its counters: households (one per frontline person), family
+    members, households with and without a contact person."""
+    c = store.counters(unit_id)
+    persons, covered = int(c.get("persons", 0)), int(c.get("covered", 0))
+    return {"persons": persons, "members": int(c.get("members", 0)), "covered": covered,
+            "uncovered": persons - covered}
+
+
 def duplicates(unit_id: str, by: Principal) -> PersonPage:
     scoped_unit(unit_id, by)
     items = [store.get_person(d["person_id"]) for d in store.duplicates(unit_id)]

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.core import audit, auth, db, errors, personal, refs
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
+from chalicelib.core.times import SHANGHAI
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import UnitKind
 from chalicelib.support import store
@@ -74,6 +75,12 @@ def chain(unit_path: str) -> list[str]:
     return [part for part in unit_path.split("/") if part]
 
 
+def week_of(created_at: str) -> str:
+    """The Monday (Beijing date, YYYY-MM-DD) of the week a request was created in."""
+    day = datetime.fromisoformat(created_at.replace("Z", "+00:00")).astimezone(SHANGHAI).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
 def submit(body: SupportRequestIn, caller: Principal | None) -> SupportRequestCreated:
     """A request from the portal (caller None) or a partner app (its channel is recorded)."""
     channel = caller.channel if caller else "portal"
@@ -120,6 +127,7 @@ def _create(body: SupportRequestIn | HotlineIntakeIn, channel: str, actor: str, 
             db.put_new(store.caller_item(phone_hash, reference, created_at, body.category)),
             db.put_new(store.open_item(record)),
             *[store.counter_op(u, body.category, {"total": 1, "submitted": 1}) for u in chain(unit_path)],
+            *[store.week_counter_op(u, week_of(created_at), 1) for u in chain(unit_path)],
             audit.entry(actor=actor, action="support.submit", entity="support", entity_id=reference,
                         unit_id=unit_id, after=record),
         ]

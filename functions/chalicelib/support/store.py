@@ -9,11 +9,14 @@
   counsellor       PK=COUNSELLORS            SK=<username>                   (the city's pool)
   counsellor case  PK=COUNSELLOR#<username>  SK=<created_at>#<ref>           (what one counsellor sees)
   counter          PK=COUNT#<unit>           SK=CAT#<category>               (the unit's subtree)
+  weekly counter   PK=COUNT#<unit>           SK=WEEK#<Monday, Beijing date>  (new requests, subtree)
   reference        PK=REF#<ref>              SK=REF                          (core.refs)
 
 Counters hold, for a unit and everything under it, one number per status and `total`; every
 create, transition and reassignment updates the counters of the unit and each ancestor in the
 same transaction as the change (a tree is at most ~6 deep, well inside 100 items).
+Weekly counters hold `new`: requests created that week (Monday to Sunday, Beijing time) that the
+unit's subtree now handles; a reassignment moves them with the request, in the same transaction.
 Overdue requests of a unit are one Query: open items with SK (due time) before now.
 """
 
@@ -163,3 +166,31 @@ def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
 def counters(unit_id: str) -> list[dict[str, Any]]:
     items, _ = db.query(f"COUNT#{unit_id}", "CAT#", limit=100)
     return items
+
+
+def week_counter_op(unit_id: str, week: str, delta: int) -> db.Op:
+    """ADD delta to the unit's count of new requests in the week starting on `week` (YYYY-MM-DD)."""
+    return db.update(f"COUNT#{unit_id}", f"WEEK#{week}", "SET #t = :t, #u = :u, #w = :w ADD #n :n",
+                     names={"#t": "type", "#u": "unit_id", "#w": "week", "#n": "new"},
+                     values={":t": "support_week", ":u": unit_id, ":w": week, ":n": delta})
+
+
+def week_counters(unit_id: str, since: str) -> list[dict[str, Any]]:
+    """The unit's weekly counters from the week starting on `since` on, oldest first."""
+    response = db.table().query(
+        KeyConditionExpression=Key("PK").eq(f"COUNT#{unit_id}") & Key("SK").between(f"WEEK#{since}", "WEEK#~"),
+        Limit=200)
+    return list(db.plain(response.get("Items", [])))
+
+
+def overdue_count(unit_id: str, now: str) -> int:
+    """How many of the unit's own unfinished requests are past their due time (COUNT Queries)."""
+    total = 0
+    params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now),
+                              "Select": "COUNT"}
+    while True:
+        response = db.table().query(**params)
+        total += int(response.get("Count", 0))
+        if not response.get("LastEvaluatedKey"):
+            return total
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

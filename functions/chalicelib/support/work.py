@@ -12,7 +12,15 @@ from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.support import store
 from chalicelib.support.models import AssignIn, CounsellorAssignIn, Note, NoteIn, TransitionIn
-from chalicelib.support.service import STATUS_LABELS, TERMINAL, TRANSITIONS, chain, load, unit_path_in_scope
+from chalicelib.support.service import (
+    STATUS_LABELS,
+    TERMINAL,
+    TRANSITIONS,
+    chain,
+    load,
+    unit_path_in_scope,
+    week_of,
+)
 
 PSYCHOLOGICAL = "psychological"
 
@@ -97,6 +105,8 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
         *[store.counter_op(u, record["category"], {k: -v for k, v in deltas.items()})
           for u in old_units if u not in new_units],
         *[store.counter_op(u, record["category"], deltas) for u in new_units if u not in old_units],
+        *[store.week_counter_op(u, week_of(record["created_at"]), -1) for u in old_units if u not in new_units],
+        *[store.week_counter_op(u, week_of(record["created_at"]), 1) for u in new_units if u not in old_units],
         db.delete(*store.open_key(record["unit_id"], record["due_at"], record["reference"])),
         db.put_new(store.open_item({**record, "unit_id": body.unit_id})),
     ]

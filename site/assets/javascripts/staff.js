@@ -35,7 +35,7 @@
       roles: ["city_admin", "auditor"] },
     { path: "fund/", title: "防控专项资金", text: "设立专项资金、拨付下级、记录支出和冲正、导出报表",
       roles: ["city_admin", "unit_admin", "finance", "auditor"] },
-    { path: "dashboard/", title: "工作看板", text: "本单位及下级的专项资金支出、一线占比和趋势，逐级查看",
+    { path: "dashboard/", title: "工作看板", text: "本单位及下级的专项资金、求助、一线家庭与爱心蔬菜配送、报名的数量和趋势，逐级查看",
       roles: ["city_admin", "unit_admin", "finance", "auditor"] },
     { path: "frontline/", title: "一线医务人员档案", text: "登记和导入一线人员及家属、逐级汇总、指定一对一联系人",
       roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },

@@ -1,5 +1,6 @@
 /*
- * fund.js: the special-fund page (site/staff/fund/) and the city dashboard (site/staff/dashboard/).
+ * fund.js: the special-fund page (site/staff/fund/) and the city dashboard (site/staff/dashboard/);
+ * the dashboard's other counts are drawn by site/staff/dashboard/figures.js (window.wsDashboard).
  * No framework, no third-party assets; charts are CSS bars. Data is rendered with textContent only.
  * It uses the staff session that staff.js keeps in sessionStorage (ws.staff.session): every call
  * sends Authorization: Bearer <IdToken>; writes send an Idempotency-Key per form fill. Without a
@@ -224,10 +225,17 @@
     var current = me.unit_id;
     var trail = [];
 
+    var shown = 0;  // only the latest drill-down fills the page
+
     async function show(unitId) {
       current = unitId;
-      var res = await call("GET", "/fund/units/" + unitId + "/report?year=" + YEAR);
-      if (!res.ok) { say(box, "status", problemText(res.body), true); return; }
+      var mine = ++shown;
+      var answers = await Promise.all([call("GET", "/fund/units/" + unitId + "/report?year=" + YEAR),
+        call("GET", "/staff/dashboard/units/" + encodeURIComponent(unitId))]);
+      if (mine !== shown) return;
+      var res = answers[0], more = answers[1];
+      if (!res.ok || !more.ok) { say(box, "status", problemText((res.ok ? more : res).body), true); return; }
+      say(box, "status", "");
       var rows = res.body.items;
       var top = rows[0];
       say(box, "unit", top.unit_name + "（含下级） " + YEAR + " 年度");
@@ -235,7 +243,7 @@
       figures.textContent = "";
       [["设立专项资金", yuan(top.subtree_funded_fen) + " 元"], ["余额合计", yuan(top.subtree_balance_fen) + " 元"],
         ["支出合计", yuan(top.subtree_spent_fen) + " 元"],
-        ["一线支出占比", top.frontline_share === null ? "—" : (top.frontline_share * 100).toFixed(1) + "%"]].forEach(function (f) {
+        ["一线支出占比", top.frontline_share == null ? "—" : (top.frontline_share * 100).toFixed(1) + "%"]].forEach(function (f) {
         var card = el("div", "ws-card");
         card.appendChild(el("span", "ws-card__label", f[0]));
         card.appendChild(el("strong", "ws-card__value", f[1]));
@@ -263,7 +271,7 @@
         var tr = el("tr");
         tr.dataset.unit = r.unit_id;
         [r.unit_name, yuan(r.subtree_balance_fen), yuan(r.subtree_spent_fen),
-          r.frontline_share === null ? "—" : (r.frontline_share * 100).toFixed(1) + "%"].forEach(function (v) { tr.appendChild(el("td", "", v)); });
+          r.frontline_share == null ? "—" : (r.frontline_share * 100).toFixed(1) + "%"].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         var td = el("td");
         var b = el("button", "ws-fund__small", "查看");
         b.type = "button";
@@ -274,6 +282,7 @@
       });
       if (!kids.length) children.appendChild(el("p", "", "没有下级单位。"));
       else children.appendChild(table);
+      window.wsDashboard.render(box, more.body, function (child) { trail.push(unitId); show(child); });
       box.querySelector("#dash-up").hidden = !trail.length;
     }
     box.querySelector("#dash-up").addEventListener("click", function () { if (trail.length) show(trail.pop()); });

@@ -1,0 +1,46 @@
+"""Counts of support requests for the dashboard: from the maintained counters, never a Scan."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.support import store
+from chalicelib.support.categories import CATEGORIES
+from chalicelib.support.service import STATUS_LABELS, TERMINAL, now_seconds
+
+WAITING = frozenset({"submitted"})
+
+
+def unit_figures(unit_id: str) -> dict[str, Any]:
+    """The unit's subtree: total, waiting (open), being worked (in progress), finished (done), per category."""
+    figures: dict[str, Any] = {"total": 0, "open": 0, "in_progress": 0, "done": 0, "categories": []}
+    for item in store.counters(unit_id):
+        by_status = {s: int(item.get(s, 0)) for s in STATUS_LABELS}
+        waiting = sum(n for s, n in by_status.items() if s in WAITING)
+        done = sum(n for s, n in by_status.items() if s in TERMINAL)
+        working = sum(n for s, n in by_status.items() if s not in WAITING and s not in TERMINAL)
+        total = int(item.get("total", 0))
+        code = str(item["category"])
+        figures["total"] += total
+        figures["open"] += waiting
+        figures["in_progress"] += working
+        figures["done"] += done
+        if total:
+            figures["categories"].append({"code": code, "label": CATEGORIES[code].label if code in CATEGORIES else code,
+                                          "total": total, "unfinished": waiting + working})
+    return figures
+
+
+def weekly_new(unit_id: str, weeks: int, today: date) -> list[tuple[str, int]]:
+    """New requests per week (Monday's date) for the last `weeks` weeks up to today's, oldest first."""
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    found = {str(i["week"]): int(i.get("new", 0)) for i in store.week_counters(unit_id, first.isoformat())}
+    return [((first + timedelta(weeks=n)).isoformat(), found.get((first + timedelta(weeks=n)).isoformat(), 0))
+            for n in range(weeks)]
+
+
+def overdue_own(unit_id: str, now: str | None = None) -> int:
+    """The unit's own unfinished requests past their due time (not those of units under it)."""
+    return store.overdue_count(unit_id, now or now_seconds())
