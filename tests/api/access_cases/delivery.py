@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from tests.api.access_cases import Case
@@ -71,7 +72,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/delivery/campaigns"): Case(lambda ctx, unit: ("GET", "/staff/delivery/campaigns", None),
                                                scoped=False, success=200),
     ("POST", "/staff/delivery/campaigns/{campaign_id}"): Case(
-        lambda ctx, unit: ("POST", "/staff/delivery/campaigns/matrix-campaign",
+        lambda ctx, unit: ("POST", f"/staff/delivery/campaigns/matrix-{uuid.uuid4().hex[:8]}",
                            campaign_body(start_date="2020-03-01", end_date="2020-06-30")), scoped=False, success=200),
     ("POST", "/staff/delivery/campaigns/{campaign_id}/rosters"): Case(_generate, scoped=False, success=200),
     ("GET", "/staff/delivery/units/{unit_id}/roster"): _unit_get("roster"),
