@@ -334,3 +334,15 @@ def test_a_fault_after_the_first_writes_leaves_all_or_nothing(ctx, seeded, injec
             assert (response.status_code, growth) == (control.status_code, expected_growth), (after, response.body)
         else:
             assert (response.status_code, growth) == (503, 0), (after, response.body)
+
+
+def test_a_view_of_personal_data_whose_audit_entry_cannot_be_written_is_answered_503(ctx, seeded, injector):
+    """Staff see personal data only with a record of the view: when it cannot be written, they
+    get a 503 problem+json rather than the data (or a 500)."""
+    method, path, _ = STAFF_CASES[("GET", "/staff/sessions/{session_id}/registrations")].build(ctx, IN_SCOPE_TARGET)
+    injector.arm("throttling", {"PutItem"}, times=None)
+    response = _send(ctx, method, path, None, ctx.admin)
+    injector.armed = False
+    assert injector.injected > 0 and response.status_code == 503, response.body
+    assert json.loads(response.body)["title"] == "服务暂时不可用" and response.headers.get("Retry-After")
+    assert _send(ctx, method, path, None, ctx.admin).status_code == 200
