@@ -60,7 +60,11 @@ def _unit_get(suffix: str) -> Case:
 
 
 def _generate(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
-    ensure_campaign(ctx)
+    """A family signed up and not yet on the roster, so the run writes its package and charge."""
+    from tests.api.test_delivery_roster import fund_city
+
+    fund_city()
+    signed_up_family(ctx, unit)
     return "POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": 1}
 
 
