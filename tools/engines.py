@@ -84,6 +84,13 @@ class Engine:
         if self._server is not None:
             self._server.stop()
 
+    def kill(self) -> None:
+        """Stop the engine's process at once, as a crash would (recovery tests)."""
+        self._stopped.set()
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
 
 def start_dynamodb_local(data_dir: Path | None, port: int | None = None) -> Engine:
     """DynamoDB Local on 127.0.0.1; data_dir None keeps it in memory."""

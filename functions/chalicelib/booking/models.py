@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from chalicelib.core.models import (
     MULTI_LINE,
     SINGLE_LINE,
+    FieldProblem,
     Phone,
     PublicForm,
     RequestModel,
@@ -73,12 +74,12 @@ class SessionIn(RequestModel):
     @model_validator(mode="after")
     def _consistent(self) -> SessionIn:
         if self.ends_at <= self.starts_at:
-            raise ValueError("结束时间须晚于开始时间")
+            raise FieldProblem("ends_at", "结束时间须晚于开始时间")
         if not self.place and not self.online_url:
-            raise ValueError("请填写地点或线上链接")
+            raise FieldProblem("place", "请填写地点或线上链接")
         closes = self.registration_closes_at
         if closes and self.registration_opens_at and closes <= self.registration_opens_at:
-            raise ValueError("报名截止时间须晚于报名开始时间")
+            raise FieldProblem("registration_closes_at", "报名截止时间须晚于报名开始时间")
         return self
 
 

@@ -65,7 +65,7 @@ def record_view(actor: str, unit_id: str, route: str, params: list[tuple[str, An
     """Staff views of personal data are audited too (a single Put, after the answer is ready)."""
     at = now_iso()
     target = ",".join(f"{k}={v}" for k, v in params if k != "principal") or "-"
-    db.table().put_item(Item={
+    db.put_one({
         "PK": f"VIEWS#{unit_id}", "SK": f"{at}#{secrets.token_hex(4)}", "type": "audit_view", "actor": actor,
         "action": "view", "route": route, "target": target, "at": at, "unit_id": unit_id,
     })

@@ -132,6 +132,12 @@ def query(
     return plain(response.get("Items", [])), response.get("LastEvaluatedKey")
 
 
+def put_one(item: Item) -> None:
+    """A single unconditional Put outside any transaction (a record of its own, such as a view
+    entry), retried like every other call and then answered 503."""
+    _call(lambda: table().put_item(Item=item))
+
+
 @dataclass
 class Op:
     """One item of a write transaction, with the error to raise when its condition fails."""

@@ -72,11 +72,14 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
     if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
         config.register_lambda_context(lambda_context)
 
+    done: list[Response] = []
+
     def execute(data: dict[str, Any]) -> dict[str, Any]:
         response = handler()
         if response.status_code >= 300:
             # Only a success is remembered; raising makes Powertools forget the attempt.
             raise _NotRemembered(response)
+        done.append(response)
         return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
 
     wrapped = idempotent_function(data_keyword_argument="data", persistence_store=_persistence(),
@@ -93,6 +96,11 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
     except IdempotencyAlreadyInProgressError:
         raise errors.conflict("相同的请求正在处理中，请稍候再查看结果。", "in-progress") from None
     except IdempotencyPersistenceLayerError:
+        if done:
+            # The write is stored; only remembering its answer failed. Saying "not saved" would
+            # send the caller to submit it again, so it gets the answer (a repeat with this key
+            # is told the request is in progress until the record expires).
+            return done[0]
         raise errors.unavailable() from None
     headers = dict(stored["headers"])
     if stored.get("replayed"):

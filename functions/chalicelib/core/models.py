@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -39,10 +40,40 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MULTI_LINE]
 
 
+# Dates a form can mean: the service's records start with the epidemic and plan a few years ahead.
+EARLIEST_DAY = date(2019, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
+class FieldProblem(ValueError):
+    """Raised by a check across fields (a model validator) to name the field the person should fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _in_range(value: object) -> None:
+    if isinstance(value, list | tuple | set):
+        for part in value:
+            _in_range(part)
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"应在 {EARLIEST_DAY.year} 年到 {LATEST_DAY.year} 年之间")
+
+
 class RequestModel(BaseModel):
-    """Base of every request body: unknown fields are rejected, strings are not coerced."""
+    """Base of every request body: unknown fields are rejected, strings are not coerced, dates and
+    times lie in a range a form can mean."""
 
     model_config = ConfigDict(extra="forbid", strict=False, str_strip_whitespace=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _dates_in_range(cls, value: object) -> object:
+        _in_range(value)
+        return value
 
 
 class ResponseModel(BaseModel):
@@ -61,8 +92,10 @@ def _id_number(value: str) -> str:
     return normalize_id_number(value)
 
 
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), AfterValidator(_phone)]
-IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24),
+# Invisible and control characters are refused before normalising (the phone parser would skip them).
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), SINGLE_LINE,
+                  AfterValidator(_phone)]
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), SINGLE_LINE,
                      AfterValidator(_id_number)]
 
 

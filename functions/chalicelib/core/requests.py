@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.core import errors
 from chalicelib.core.config import settings
+from chalicelib.core.models import FieldProblem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,6 +70,11 @@ def field_errors(model: type[BaseModel], exc: ValidationError) -> list[errors.Fi
         loc = tuple(err["loc"])
         kind = err["type"]
         ctx = err.get("ctx") or {}
+        if kind == "value_error" and isinstance(ctx.get("error"), FieldProblem):
+            # A check across fields names the one to fix, in a message of its own.
+            path = ".".join(str(p) for p in (*loc, ctx["error"].field))
+            result.append(errors.FieldError(path, str(ctx["error"])))
+            continue
         if kind == "value_error" and "error" in ctx:
             text = str(ctx["error"])
         else:

@@ -6,7 +6,16 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, HoneypotForm, Phone, PublicForm, RequestModel, ResponseModel
+from chalicelib.core.models import (
+    MULTI_LINE,
+    SINGLE_LINE,
+    FieldProblem,
+    HoneypotForm,
+    Phone,
+    PublicForm,
+    RequestModel,
+    ResponseModel,
+)
 
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200), SINGLE_LINE]
@@ -85,9 +94,9 @@ class CampaignIn(RequestModel):
     @model_validator(mode="after")
     def _consistent(self) -> CampaignIn:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("结束日期不能早于开始日期")
+            raise FieldProblem("end_date", "结束日期不能早于开始日期")
         if self.price_fen > self.cap_fen or any(s.price_fen > self.cap_fen for s in self.suppliers):
-            raise ValueError("每份价格不能超过每份上限")
+            raise FieldProblem("price_fen", "每份价格不能超过每份上限")
         return self
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl import Workbook
@@ -35,7 +36,9 @@ CONSENT_VERSION = "contact-oral"
 
 
 def _submit(item: dict[str, Any], category: str, description: str, name: str, relation: str, phone: str,
-            county: str | None) -> Any:
+            county: str | None, linked: Callable[[str], list[db.Op]]) -> Any:
+    """A support request through the support domain's intake, with `linked(reference)`, the
+    family's own records of it, in the same transaction."""
     county = county or service.county_of(item["unit_path"])
     if county is None:
         raise errors.validation_failed([FieldError("county_unit_id", "请选择家庭所在的县市区")])
@@ -45,17 +48,20 @@ def _submit(item: dict[str, Any], category: str, description: str, name: str, re
                                 frontline=Frontline.family, consent=True, consent_version=CONSENT_VERSION)
     except ValueError as exc:
         raise errors.validation_failed([FieldError("category", "不是可选的类别")]) from exc
-    return support.submit(body, None)
+    return support.submit(body, None, linked)
 
 
 def raise_support(person_id: str, body: OnBehalfIn, by: Principal) -> SupportRaised:
     """A support request for the family, through the support domain's intake; the contact log
     records it with the reference so the family's history shows it."""
     item = service.load(person_id, by, write=True)
+
+    def log(reference: str) -> list[db.Op]:
+        entry = LogIn(kind=LogKind.phone, notes=f"代为提交求助（{reference}）", needs=body.description)
+        return service.log_ops(item, entry, by, support_reference=reference)[1]
+
     created = _submit(item, body.category, body.description, body.name, body.relation, body.phone,
-                      body.county_unit_id)
-    service.add_log(person_id, LogIn(kind=LogKind.phone, notes=f"代为提交求助（{created.reference}）",
-                                     needs=body.description), by, support_reference=created.reference)
+                      body.county_unit_id, log)
     return SupportRaised(reference=created.reference, status_label=created.status_label, unit_name=created.unit_name)
 
 
@@ -125,15 +131,18 @@ def claim(person_id: str, body: ClaimIn, by: Principal) -> Claim:
     if cover is None or body.kind not in cover["kinds"]:
         raise errors.validation_failed([FieldError("kind", "这位参保人没有登记这项保障")])
     name, relation = _insured(item, body.who)
-    created = _submit(item, "medical_subsidy", f"【{COVER_LABELS[body.kind]}保障理赔】{body.description}", name,
-                      relation, body.phone, None)
     at = audit.now_iso()
-    db.transact([
-        db.put_new({"PK": item["PK"], "SK": f"CLAIM#{created.reference}", "type": "frontline_claim",
-                    "reference": created.reference, "who": body.who, "kind": body.kind, "at": at}),
-        audit.entry(actor=by.actor, action="frontline.claim", entity="frontline", entity_id=item["id"],
-                    unit_id=item["unit_id"], after={"reference": created.reference, "kind": body.kind}),
-    ])
+
+    def claim_ops(reference: str) -> list[db.Op]:
+        return [
+            db.put_new({"PK": item["PK"], "SK": f"CLAIM#{reference}", "type": "frontline_claim",
+                        "reference": reference, "who": body.who, "kind": body.kind, "at": at}),
+            audit.entry(actor=by.actor, action="frontline.claim", entity="frontline", entity_id=item["id"],
+                        unit_id=item["unit_id"], after={"reference": reference, "kind": body.kind}),
+        ]
+
+    created = _submit(item, "medical_subsidy", f"【{COVER_LABELS[body.kind]}保障理赔】{body.description}", name,
+                      relation, body.phone, None, claim_ops)
     return Claim(reference=created.reference, who=body.who, kind=body.kind, at=at)
 
 

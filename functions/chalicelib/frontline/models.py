@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, IdNumber, Phone, RequestModel, ResponseModel
+from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, FieldProblem, IdNumber, Phone, RequestModel, ResponseModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
@@ -42,7 +42,7 @@ class PersonIn(RequestModel):
     @model_validator(mode="after")
     def _period(self) -> PersonIn:
         if self.period_end is not None and self.period_end < self.period_start:
-            raise ValueError("一线工作结束日期不能早于开始日期")
+            raise FieldProblem("period_end", "一线工作结束日期不能早于开始日期")
         return self
 
 
@@ -240,7 +240,7 @@ class CoverIn(RequestModel):
     @model_validator(mode="after")
     def _kinds(self) -> CoverIn:
         if not set(self.kinds) <= {"major_illness", "accident"}:
-            raise ValueError("保障项目只能是 major_illness（重大疾病）或 accident（意外伤害）")
+            raise FieldProblem("kinds", "保障项目只能是 major_illness（重大疾病）或 accident（意外伤害）")
         return self
 
 

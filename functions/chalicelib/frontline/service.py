@@ -326,21 +326,28 @@ def my_families(cursor: str | None, by: Principal) -> PersonPage:
 
 # --- contact logs -------------------------------------------------------------------------------------
 
-def add_log(person_id: str, body: LogIn, by: Principal, support_reference: str | None = None) -> LogEntry:
+def add_log(person_id: str, body: LogIn, by: Principal) -> LogEntry:
     item = load(person_id, by, write=True)
+    record, ops = log_ops(item, body, by)
+    db.transact(ops)
+    return LogEntry(**record)
+
+
+def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
+            support_reference: str | None = None) -> tuple[dict[str, Any], list[db.Op]]:
+    """A contact log entry for the family and its audit entry, for the caller's transaction."""
     at = audit.now_iso()
     record: dict[str, Any] = {"at": at, "kind": body.kind.value, "notes": body.notes, "by": by.id}
     if body.needs:
         record["needs"] = body.needs
     if support_reference:
         record["support_reference"] = support_reference
-    db.transact([
+    return record, [
         db.put_new({"PK": store.person_key(item["id"])[0], "SK": f"LOG#{at}#{secrets.token_hex(3)}",
                     "type": "frontline_log", **record}),
         audit.entry(actor=by.actor, action="frontline.log", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
-    ])
-    return LogEntry(**record)
+    ]
 
 
 def logs(person_id: str, by: Principal) -> LogList:

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from chalicelib.core.models import (
     MULTI_LINE,
     SINGLE_LINE,
+    FieldProblem,
     HoneypotForm,
     Phone,
     PublicForm,
@@ -92,7 +93,7 @@ class OpeningIn(HoneypotForm):
     @model_validator(mode="after")
     def _consistent(self) -> OpeningIn:
         if self.wage_max < self.wage_min:
-            raise ValueError("月工资上限不能低于下限")
+            raise FieldProblem("wage_max", "月工资上限不能低于下限")
         return self
 
 
@@ -115,7 +116,7 @@ class ReviewIn(RequestModel):
     @model_validator(mode="after")
     def _reason(self) -> ReviewIn:
         if self.decision == Decision.reject and not self.reason:
-            raise ValueError("不通过时请填写理由")
+            raise FieldProblem("reason", "不通过时请填写理由")
         return self
 
 

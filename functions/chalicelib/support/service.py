@@ -3,6 +3,7 @@ staff work on them (queue, lifecycle, notes, reassignment, counsellors, roll-ups
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,11 +82,14 @@ def week_of(created_at: str) -> str:
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def submit(body: SupportRequestIn, caller: Principal | None) -> SupportRequestCreated:
-    """A request from the portal (caller None) or a partner app (its channel is recorded)."""
+def submit(body: SupportRequestIn, caller: Principal | None,
+           linked: Callable[[str], list[db.Op]] | None = None) -> SupportRequestCreated:
+    """A request from the portal (caller None) or a partner app (its channel is recorded).
+    `linked(reference)` gives records another domain keeps with the request, written in the
+    same transaction (all or nothing)."""
     channel = caller.channel if caller else "portal"
     actor = caller.actor if caller else "public"
-    return _create(body, channel, actor, None, caller.id if caller else None)
+    return _create(body, channel, actor, None, caller.id if caller else None, linked)
 
 
 def hotline_intake(body: HotlineIntakeIn, operator: Principal) -> SupportRequestCreated:
@@ -94,7 +98,7 @@ def hotline_intake(body: HotlineIntakeIn, operator: Principal) -> SupportRequest
 
 
 def _create(body: SupportRequestIn | HotlineIntakeIn, channel: str, actor: str, operator: str | None,
-            partner_id: str | None) -> SupportRequestCreated:
+            partner_id: str | None, linked: Callable[[str], list[db.Op]] | None = None) -> SupportRequestCreated:
     unit_id, unit_name, unit_path = _route(body)
     now = datetime.now(UTC)
     created_at = audit.now_iso()
@@ -133,7 +137,7 @@ def _create(body: SupportRequestIn | HotlineIntakeIn, channel: str, actor: str, 
         ]
         if operator:
             ops.append(db.put_new(store.intake_item(operator, reference, created_at, body.category)))
-        return ops
+        return ops + (linked(reference) if linked else [])
 
     reference = refs.create_with_reference(build)
     return SupportRequestCreated(reference=reference, status="submitted", status_label=STATUS_LABELS["submitted"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from tests.api.access_cases import Case
@@ -59,7 +60,11 @@ def _unit_get(suffix: str) -> Case:
 
 
 def _generate(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
-    ensure_campaign(ctx)
+    """A family signed up and not yet on the roster, so the run writes its package and charge."""
+    from tests.api.test_delivery_roster import fund_city
+
+    fund_city()
+    signed_up_family(ctx, unit)
     return "POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": 1}
 
 
@@ -71,7 +76,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/delivery/campaigns"): Case(lambda ctx, unit: ("GET", "/staff/delivery/campaigns", None),
                                                scoped=False, success=200),
     ("POST", "/staff/delivery/campaigns/{campaign_id}"): Case(
-        lambda ctx, unit: ("POST", "/staff/delivery/campaigns/matrix-campaign",
+        lambda ctx, unit: ("POST", f"/staff/delivery/campaigns/matrix-{uuid.uuid4().hex[:8]}",
                            campaign_body(start_date="2020-03-01", end_date="2020-06-30")), scoped=False, success=200),
     ("POST", "/staff/delivery/campaigns/{campaign_id}/rosters"): Case(_generate, scoped=False, success=200),
     ("GET", "/staff/delivery/units/{unit_id}/roster"): _unit_get("roster"),

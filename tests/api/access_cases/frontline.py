@@ -97,7 +97,7 @@ def _import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
     from tests.api.test_frontline_archive import workbook_b64
 
     return "POST", f"/staff/frontline/units/{hospital_under(ctx, unit)}/imports", {
-        "content_base64": workbook_b64([["赵护士", "11010119900307897X", "13700137000", "急诊科", "护士", "发热门诊",
+        "content_base64": workbook_b64([["赵护士", fresh_id_number(), "13700137000", "急诊科", "护士", "发热门诊",
                                          "2020-01-30", ""]], [])}
 
 
