@@ -39,3 +39,27 @@ register(Rule("delivery_package", "爱心蔬菜配送记录", ("name", "phone", 
 # Recuperation nominations (recuperation/store.py): keyed by the ID-number hash, so the whole item
 # goes; the batches keep their counts.
 register(Rule("recuperation_nomination", "疗休养推荐", ("name", "id_hash"), delete=True))
+
+# Job fairs, courses, shuttles and recuperation batches (booking/store.py). The one-per-phone guard
+# is keyed by the phone's hash, so it goes whole; the session keeps its counts.
+register(Rule("booking_registration", "招聘会、培训、返岗直通车和疗休养报名", ("name", "phone", "phone_hash"),
+              placeholder_fields=("note",)))
+register(Rule("booking_person", "报名手机号查重索引", (), delete=True))
+
+# Reopening firms and their job openings (recruitment/store.py): the firm's contact person, and a
+# worker's interest in an opening.
+register(Rule("firm", "复工企业登记的联系人", ("contact_name", "contact_phone")))
+register(Rule("opening_interest", "求职意向登记", ("name", "phone")))
+
+# Registered hardship workers (hardship/store.py): the register, the contact person's checks and
+# the one-per-person guard keyed by the ID number's hash. The supplies given keep their counts.
+register(Rule(
+    "hardship_worker", "困难职工登记", ("name", "phone", "id_hash", "id_masked", "contact"),
+    placeholder_fields=("hardship",),
+    related=lambda item: [(f"HARDSHIPID#{item['id_hash']}", "ID")] if "id_hash" in item else [],
+))
+register(Rule("hardship_id", "困难职工身份证号码查重索引", (), delete=True))
+register(Rule("hardship_check", "困难职工走访记录", (), placeholder_fields=("situation", "precautions")))
+
+# Staff notes on a support request may repeat what the person said.
+register(Rule("support_note", "求助办理记录", (), placeholder_fields=("text",)))
