@@ -4,6 +4,7 @@ was interrupted is settled by the next one (placed if the booking holds the pers
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -117,3 +118,31 @@ def test_a_run_that_reaches_its_time_budget_leaves_the_rest_to_the_next(api, mon
     runs = [api.place(batch["id"]) for _ in range(4)]
     assert [[p["person_id"] for p in r["placed"]] for r in runs] == [[people[0]], [people[1]], [people[2]], []]
     assert [r["seats_left"] for r in runs] == [2, 1, 0, 0]
+
+
+def test_a_cancelled_placement_returns_the_nominee_to_approved(api, client):
+    """The person cancels by reference + phone, or staff cancel on the sessions page: the nomination
+    goes back to approved in the same transaction and the next run can place them again."""
+    people = approved(api, 2)
+    batch = api.batch(2)
+    placed = api.place(batch["id"])["placed"]
+    assert sorted(p["person_id"] for p in placed) == sorted(people)
+    first, second = people
+    reference = statuses(api)[first]["booking_reference"]
+
+    response = client.http.post("/bookings/cancel", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"reference": reference, "phone": api.phones[first]}))
+    assert response.status_code == 200, response.body
+    after = statuses(api)
+    assert after[first]["status"] == "approved" and after[first].get("booking_reference") is None
+    assert after[second]["status"] == "placed"
+
+    other = statuses(api)[second]["booking_reference"]
+    status, answer = api.call("POST", f"/staff/sessions/{batch['id']}/registrations/{other}/cancel", api.city)
+    assert status == 200, answer
+    assert statuses(api)[second]["status"] == "approved"
+
+    again = api.place(batch["id"])["placed"]
+    assert sorted(p["person_id"] for p in again) == sorted(people)
+    assert all(n["status"] == "placed" for n in statuses(api).values())
+    assert Counter(r["status"] for r in registrations(batch["id"])) == {"cancelled": 2, "confirmed": 2}

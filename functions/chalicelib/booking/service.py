@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,18 @@ class Person:
     name: str
     phone: str
     note: str | None = None
+    link: str | None = None  # the booking domain's id of this person (recuperation: the archive id)
+
+
+# A domain that books people itself (recuperation) hears of their cancellations: for a session kind,
+# a function from the cancelled registration (which carries the Person's link) to the writes that
+# go into the cancellation's own transaction. Registered by that domain's service at import.
+ON_CANCEL: dict[str, Callable[[dict[str, Any]], list[db.Op]]] = {}
+
+
+def retry_problem() -> errors.ProblemError:
+    """For an ON_CANCEL write's on_fail: the cancellation reads again and retries."""
+    return _retry()
 
 
 # --- sessions ---------------------------------------------------------------------------------------
@@ -314,6 +327,8 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
         }
         if person.note:
             registration["note"] = person.note
+        if person.link:
+            registration["link"] = person.link
         ops = [
             db.put_new({**dict(zip(("PK", "SK"), store.person_key(record["id"], phone_hash), strict=True)),
                         "type": "booking_person", "reference": reference, "created_at": now},
@@ -410,6 +425,8 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
         else:
             ops.append(_counter_op(pk, "#confirmed = #confirmed - :one" + counted,
                                    "#waitlisted = :zero AND #confirmed > :zero"))
+    if registration.get("link") and registration.get("kind") in ON_CANCEL:
+        ops += ON_CANCEL[registration["kind"]](registration)
     db.transact(ops)
     return promoted
 

@@ -357,7 +357,8 @@ def _place_one(record: dict[str, Any], session: dict[str, Any], by: Principal) -
             return None
         raise
     try:
-        registered = booking.register(session["id"], booking.Person(record["name"], person["phone"], _note(record)),
+        registered = booking.register(session["id"], booking.Person(record["name"], person["phone"], _note(record),
+                                                                     link=record["person_id"]),
                                       channel=CHANNEL, actor=by.actor, allow_unlisted=True)
         reference, status = registered.reference, registered.status
     except errors.ProblemError as exc:
@@ -406,3 +407,31 @@ def place(batch_id: str, body: PlaceIn, by: Principal) -> PlacementResult:
     session = booking.get_session(batch_id)
     left = max(0, session["capacity"] - session["confirmed"])
     return PlacementResult(batch_id=batch_id, placed=placed, seats_left=left, waiting=len(waiting) - len(placed))
+
+
+PLACEMENT_FIELDS = ("batch_id", "booking_reference", "placed_at", "batch_title", "batch_starts_at", "batch_ends_at",
+                    "batch_place")
+
+
+def _on_cancel(registration: dict[str, Any]) -> list[db.Op]:
+    """A placed nominee's booking cancelled, by the person (reference + phone) or by staff: back to
+    approved, so the city can place them in another batch or decline. Written in the cancellation's
+    own transaction; a nominee not placed by this booking is left alone."""
+    person = frontline_store.get_person(registration["link"])
+    record = store.get_nomination(person["id_hash"]) if person and person.get("id_hash") else None
+    if not record or record["status"] != "placed" or record.get("booking_reference") != registration["reference"]:
+        return []
+    pk, sk = store.nomination_key(record["id_hash"])
+    return [
+        db.update(pk, sk, "SET #status = :approved, #v = #v + :one REMOVE " + ", ".join(PLACEMENT_FIELDS),
+                  "#status = :placed AND booking_reference = :ref", names={"#status": "status", "#v": "version"},
+                  values={":approved": "approved", ":placed": "placed", ":one": 1,
+                          ":ref": registration["reference"]}, on_fail=booking.retry_problem()),
+        audit.entry(actor="system:booking", action="recuperation.placement-cancelled", entity="recuperation",
+                    entity_id=record["person_id"], unit_id=record["unit_id"],
+                    before={"status": "placed", "booking_reference": registration["reference"]},
+                    after={"status": "approved"}),
+    ]
+
+
+booking.ON_CANCEL[Kind.recuperation.value] = _on_cancel
