@@ -259,3 +259,29 @@ def test_a_photo_can_be_taken_out_while_the_report_is_a_draft(ctx):
     assert removed.status_code == 200 and _body(removed)["photo_count"] == 0
     s3 = boto3.client("s3", region_name="us-east-1")
     assert s3.list_objects_v2(Bucket=settings().uploads_bucket, Prefix=f"reports/{report_id}/").get("KeyCount") == 0
+
+
+def test_a_second_confirm_racing_the_first_leaves_the_attached_photo(ctx, s3_server, monkeypatch):
+    """Two confirms of one upload (two tabs, a retried request) both read it as pending; the one that
+    loses its transaction must not remove the photo the winner attached."""
+    from chalicelib.reports import store
+
+    report = draft(ctx, FACTORY)
+    upload = _presign(ctx, report["report_id"])
+    assert _post_file(upload, PNG, "image/png").status_code in (200, 201, 204)
+    pending = store.get_upload(report["report_id"], upload["upload_id"])
+    assert _confirm(ctx, report["report_id"], upload).status_code == 200
+    # The loser read the upload before the winner's transaction deleted it.
+    monkeypatch.setattr(store, "get_upload", lambda *a: pending)
+    storage_key = pending["key"]
+    import boto3
+
+    from chalicelib.core.config import settings
+
+    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
+    s3.put_object(Bucket=settings().uploads_bucket, Key=storage_key, Body=PNG, ContentType="image/png")
+    loser = _confirm(ctx, report["report_id"], upload)
+    assert loser.status_code == 409, loser.body
+    photo = ctx.call("GET", f"/reports/{report['report_id']}/photos/0", None, _unit(ctx))
+    assert photo.status_code == 200, photo.body
+    assert _body(photo)["data_url"] == "data:image/png;base64," + base64.b64encode(PNG).decode()

@@ -178,7 +178,11 @@ def confirm_upload(report_id: str, upload_id: str, by: Principal) -> ReportDetai
     try:
         _attach(item, upload_id, photo_, by)
     except Exception:
-        storage.remove(final)
+        # Another confirm of the same upload (a second tab, a retried request) may have attached
+        # this very key: remove the copy only if the report does not list it.
+        now = store.get_report(report_id, consistent=True) or {}
+        if not any(p.get("key") == final for p in now.get("photos", [])):
+            storage.remove(final)
         raise
     storage.remove(pending["key"])
     return detail(report_id, by)
