@@ -120,9 +120,10 @@ def test_a_run_that_reaches_its_time_budget_leaves_the_rest_to_the_next(api, mon
     assert [r["seats_left"] for r in runs] == [2, 1, 0, 0]
 
 
-def test_a_cancelled_placement_returns_the_nominee_to_approved(api, client):
+def test_a_cancelled_placement_waits_for_the_city_again(api, client):
     """The person cancels by reference + phone, or staff cancel on the sessions page: the nomination
-    goes back to approved in the same transaction and the next run can place them again."""
+    goes back to awaiting the city's decision in the same transaction, so no run books them again
+    until the city approves them again."""
     people = approved(api, 2)
     batch = api.batch(2)
     placed = api.place(batch["id"])["placed"]
@@ -134,15 +135,16 @@ def test_a_cancelled_placement_returns_the_nominee_to_approved(api, client):
                                 body=json.dumps({"reference": reference, "phone": api.phones[first]}))
     assert response.status_code == 200, response.body
     after = statuses(api)
-    assert after[first]["status"] == "approved" and after[first].get("booking_reference") is None
+    assert after[first]["status"] == "nominated" and after[first].get("booking_reference") is None
     assert after[second]["status"] == "placed"
 
     other = statuses(api)[second]["booking_reference"]
     status, answer = api.call("POST", f"/staff/sessions/{batch['id']}/registrations/{other}/cancel", api.city)
     assert status == 200, answer
-    assert statuses(api)[second]["status"] == "approved"
+    assert statuses(api)[second]["status"] == "nominated"
+    assert api.place(batch["id"])["placed"] == []  # not without a new decision
 
+    api.approve(first, statuses(api)[first]["version"])
     again = api.place(batch["id"])["placed"]
-    assert sorted(p["person_id"] for p in again) == sorted(people)
-    assert all(n["status"] == "placed" for n in statuses(api).values())
-    assert Counter(r["status"] for r in registrations(batch["id"])) == {"cancelled": 2, "confirmed": 2}
+    assert [p["person_id"] for p in again] == [first]
+    assert Counter(r["status"] for r in registrations(batch["id"])) == {"cancelled": 2, "confirmed": 1}

@@ -79,7 +79,7 @@ class Person:
     name: str
     phone: str
     note: str | None = None
-    link: str | None = None  # the booking domain's id of this person (recuperation: the archive id)
+    link: str | None = None  # the calling domain's id of this person (recuperation: the archive id)
 
 
 # A domain that books people itself (recuperation) hears of their cancellations: for a session kind,
@@ -403,8 +403,8 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     person_pk, person_sk = store.person_key(session_id, registration["phone_hash"])
     attended = bool(registration.get("attended"))
     # the session's own counts: one more cancelled, one fewer attended if this one had come
-    counted = ", #cancelled = if_not_exists(#cancelled, :zero) + :one" + (", #attended = #attended - :one"
-                                                                        if attended else "")
+    counted = ", #cancelled = if_not_exists(#cancelled, :zero) + :one" + (
+        ", #attended = if_not_exists(#attended, :one) - :one" if attended else "")  # sessions from before the count
     ops = [
         _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended),
         db.delete(person_pk, person_sk),

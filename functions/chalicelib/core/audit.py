@@ -16,6 +16,7 @@ from chalicelib.core import db
 PERSONAL_FIELDS = frozenset({
     "phone", "phone_hash", "id_number", "id_hash", "id_masked", "address", "name", "health", "hardship",
     "contact_phone", "description", "relation", "contact_time", "note", "notes", "needs", "dietary_notes", "age",
+    "adjustment_note", "decision_note",  # a city's notes on a recuperation nominee may touch on health
 })
 REDACTED = "[已隐去]"
 

@@ -12,10 +12,12 @@ STATUSES = tuple(PACKAGE_LABELS)
 
 
 def campaign_now(day: date) -> dict[str, Any] | None:
-    """The campaign the dashboard reports: the one running on `day`, else the latest to start."""
+    """The campaign the dashboard reports: the one running on `day`, else the latest that has
+    started (a campaign set up for later has nothing to show yet)."""
     items = store.campaigns()
     running = [c for c in items if week_of(c, day)]
-    chosen = running or items
+    started = [c for c in items if date.fromisoformat(c["start_date"]) <= day]
+    chosen = running or started
     return chosen[0] if chosen else None
 
 

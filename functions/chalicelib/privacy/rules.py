@@ -42,7 +42,7 @@ register(Rule("recuperation_nomination", "疗休养推荐", ("name", "id_hash"),
 
 # Job fairs, courses, shuttles and recuperation batches (booking/store.py). The one-per-phone guard
 # is keyed by the phone's hash, so it goes whole; the session keeps its counts.
-register(Rule("booking_registration", "招聘会、培训、返岗直通车和疗休养报名", ("name", "phone", "phone_hash"),
+register(Rule("booking_registration", "招聘会、培训、返岗直通车和疗休养报名", ("name", "phone", "phone_hash", "link"),
               placeholder_fields=("note",)))
 register(Rule("booking_person", "报名手机号查重索引", (), delete=True))
 

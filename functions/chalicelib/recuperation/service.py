@@ -186,7 +186,8 @@ def nominate(person_id: str, body: NominationIn, by: Principal) -> Nomination:
                names={"#status": "status"}, values={":withdrawn": "withdrawn", ":declined": "declined"},
                on_fail=taken),
         audit.entry(actor=by.actor, action="recuperation.nominate", entity="recuperation", entity_id=person["id"],
-                    unit_id=person["unit_id"], after={k: v for k, v in record.items() if k != "id_hash"}),
+                    unit_id=person["unit_id"],
+                    after={k: v for k, v in record.items() if k not in ("id_hash", "reason")}),
     ])
     return to_nomination(record)
 
@@ -415,22 +416,23 @@ PLACEMENT_FIELDS = ("batch_id", "booking_reference", "placed_at", "batch_title",
 
 def _on_cancel(registration: dict[str, Any]) -> list[db.Op]:
     """A placed nominee's booking cancelled, by the person (reference + phone) or by staff: back to
-    approved, so the city can place them in another batch or decline. Written in the cancellation's
-    own transaction; a nominee not placed by this booking is left alone."""
+    awaiting the city's decision (the person may not want to go at all), so no placement run books
+    them again until the city approves them again. Written in the cancellation's own transaction;
+    a nominee not placed by this booking is left alone."""
     person = frontline_store.get_person(registration["link"])
     record = store.get_nomination(person["id_hash"]) if person and person.get("id_hash") else None
     if not record or record["status"] != "placed" or record.get("booking_reference") != registration["reference"]:
         return []
     pk, sk = store.nomination_key(record["id_hash"])
     return [
-        db.update(pk, sk, "SET #status = :approved, #v = #v + :one REMOVE " + ", ".join(PLACEMENT_FIELDS),
+        db.update(pk, sk, "SET #status = :nominated, #v = #v + :one REMOVE " + ", ".join(PLACEMENT_FIELDS),
                   "#status = :placed AND booking_reference = :ref", names={"#status": "status", "#v": "version"},
-                  values={":approved": "approved", ":placed": "placed", ":one": 1,
+                  values={":nominated": "nominated", ":placed": "placed", ":one": 1,
                           ":ref": registration["reference"]}, on_fail=booking.retry_problem()),
         audit.entry(actor="system:booking", action="recuperation.placement-cancelled", entity="recuperation",
                     entity_id=record["person_id"], unit_id=record["unit_id"],
                     before={"status": "placed", "booking_reference": registration["reference"]},
-                    after={"status": "approved"}),
+                    after={"status": "nominated"}),
     ]
 
 

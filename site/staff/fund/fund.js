@@ -2,9 +2,8 @@
  * fund.js: the special-fund page (site/staff/fund/) and the city dashboard (site/staff/dashboard/);
  * the dashboard's other counts are drawn by site/staff/dashboard/figures.js (window.wsDashboard).
  * No framework, no third-party assets; charts are CSS bars. Data is rendered with textContent only.
- * It uses the staff session that staff.js keeps in sessionStorage (ws.staff.session): every call
- * sends Authorization: Bearer <IdToken>; writes send an Idempotency-Key per form fill. Without a
- * session, or after a 401, it offers the sign-in page.
+ * It calls the API through staff.js (window.wsStaff.api: the session's token, refreshed as needed,
+ * and sign-in and back once the session has run out); writes send an Idempotency-Key per form fill.
  */
 (function () {
   "use strict";
@@ -28,26 +27,7 @@
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
   }
-  function session() {
-    try { var s = JSON.parse(sessionStorage.getItem("ws.staff.session") || "null"); return s && s.idToken ? s : null; }
-    catch (e) { return null; }
-  }
-
-  function SignedOut() { this.signedOut = true; }
-
-  async function call(method, path, body, key) {
-    var s = session();
-    if (!s) throw new SignedOut();
-    var headers = { "Accept": "application/json, application/problem+json", "Authorization": "Bearer " + s.idToken };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (key) headers["Idempotency-Key"] = key;
-    var res = await fetch(API + path, { method: method, headers: headers, credentials: "same-origin", cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    if (res.status === 401) throw new SignedOut();
-    var data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    return { ok: res.ok, status: res.status, body: data };
-  }
+  function call(method, path, body, key) { return window.wsStaff.api(method, path, body, key); }
 
   function problemText(body) {
     if (!body) return "操作没有成功，请稍后再试。";
