@@ -73,18 +73,18 @@ def get_registration(session_id: str, sk: str) -> dict[str, Any] | None:
 
 def waitlist_head(session_id: str, limit: int = 1) -> list[dict[str, Any]]:
     """The first waitlist places in arrival order (a strongly consistent Query)."""
-    response = db.table().query(
+    response = db.retrying(lambda: db.table().query(
         KeyConditionExpression=Key("PK").eq(session_key(session_id)[0]) & Key("SK").begins_with("WAIT#"),
-        ConsistentRead=True, Limit=limit)
+        ConsistentRead=True, Limit=limit))
     return list(db.plain(response.get("Items", [])))
 
 
 def waitlist_ahead(session_id: str, seq: int) -> int:
     """How many waitlist places come before sequence number seq."""
     pk = session_key(session_id)[0]
-    response = db.table().query(
+    response = db.retrying(lambda: db.table().query(
         KeyConditionExpression=Key("PK").eq(pk) & Key("SK").between("WAIT#", wait_sk(max(seq - 1, 0))),
-        Select="COUNT", ConsistentRead=True)
+        Select="COUNT", ConsistentRead=True))
     return int(response.get("Count", 0))
 
 
@@ -101,7 +101,7 @@ def registrations_page(session_id: str, limit: int, start: dict[str, Any] | None
         params["FilterExpression"] = Attr("status").eq(status)
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.table().query(**params)
+    response = db.retrying(lambda: db.table().query(**params))
     return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
 
 
@@ -138,7 +138,7 @@ def listed_page(kind: str, since: str, limit: int, start: dict[str, Any] | None,
         params["FilterExpression"] = condition
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.table().query(**params)
+    response = db.retrying(lambda: db.table().query(**params))
     return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
 
 

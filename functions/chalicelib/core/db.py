@@ -236,6 +236,12 @@ def _call(fn: Any) -> Any:
     raise errors.unavailable()
 
 
+def retrying(fn: Any) -> Any:
+    """A read the helpers here do not express (a key range, a COUNT), with the same retries of
+    transient failures, then 503."""
+    return _call(fn)
+
+
 def _backoff(attempt: int) -> None:
     if attempt < MAX_ATTEMPTS:
         time.sleep(random.uniform(0, min(0.8, 0.02 * 2**attempt)))  # noqa: S311 - jitter, not crypto

@@ -67,7 +67,7 @@ def published_page(limit: int, start: dict[str, Any] | None, filters: dict[str, 
                               "FilterExpression": condition, "Limit": limit, "ScanIndexForward": False}
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.table().query(**params)
+    response = db.retrying(lambda: db.table().query(**params))
     return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
 
 

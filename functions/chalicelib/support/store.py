@@ -71,7 +71,7 @@ def overdue_page(unit_id: str, now: str, limit: int, start: dict[str, Any] | Non
                               "Limit": limit}
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.table().query(**params)
+    response = db.retrying(lambda: db.table().query(**params))
     return [str(i["reference"]) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
 
 
@@ -89,7 +89,7 @@ def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: s
         params["FilterExpression"] = condition
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.table().query(**params)
+    response = db.retrying(lambda: db.table().query(**params))
     return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
 
 
@@ -177,9 +177,9 @@ def week_counter_op(unit_id: str, week: str, delta: int) -> db.Op:
 
 def week_counters(unit_id: str, since: str) -> list[dict[str, Any]]:
     """The unit's weekly counters from the week starting on `since` on, oldest first."""
-    response = db.table().query(
+    response = db.retrying(lambda: db.table().query(
         KeyConditionExpression=Key("PK").eq(f"COUNT#{unit_id}") & Key("SK").between(f"WEEK#{since}", "WEEK#~"),
-        Limit=200)
+        Limit=200))
     return list(db.plain(response.get("Items", [])))
 
 
@@ -189,7 +189,7 @@ def overdue_count(unit_id: str, now: str) -> int:
     params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now),
                               "Select": "COUNT"}
     while True:
-        response = db.table().query(**params)
+        response = db.retrying(lambda: db.table().query(**params))
         total += int(response.get("Count", 0))
         if not response.get("LastEvaluatedKey"):
             return total
