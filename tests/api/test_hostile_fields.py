@@ -62,6 +62,7 @@ NUMBER: list[Attack] = [
     ("fraction", lambda v: 1.5, False),
     ("text", lambda v: "十", False),
 ]
+SIGNED: list[Attack] = [("negative", lambda v: -1, True), *NUMBER[1:]]
 DAY: list[Attack] = [
     ("impossible day", lambda v: "2020-02-30", False),
     ("year one", lambda v: "0001-01-01", False),
@@ -100,8 +101,8 @@ def attacks_for(model: type[BaseModel]) -> dict[str, list[Attack]]:
             result[name] = DAY
         elif kind == "string" and form == "date-time":
             result[name] = MOMENT
-        elif kind == "integer":
-            result[name] = NUMBER
+        elif kind == "integer":  # a field whose schema allows negatives takes one as a legitimate value
+            result[name] = NUMBER if field.get("minimum", 0) >= 0 else SIGNED
         elif kind == "boolean":
             result[name] = FLAG
         elif kind == "array":

@@ -1,6 +1,6 @@
-"""Placement under interleaving: a second placement run that starts while the first is between its
-claim and its booking never makes a batch exceed its capacity nor places anyone twice; a run that
-was interrupted is settled by the next one (placed if the booking holds the person, else released)."""
+"""Placement under interleaving: a second placement run that starts while the first is about to
+book never makes a batch exceed its capacity nor places anyone twice, and the booking and the
+nominee's placed mark are one write, so a fault leaves neither."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_a_run_starting_mid_placement_neither_overfills_nor_double_places(api, m
     nested: list[dict[str, Any]] = []
 
     def register(*args: Any, **kwargs: Any) -> Any:
-        if not nested:  # the first run has claimed people[0]; another run fills the batch meanwhile
+        if not nested:  # the first run is about to book people[0]; another run fills the batch meanwhile
             nested.append({})
             nested[0] = api.place(batch["id"])
         return real(*args, **kwargs)
@@ -56,59 +56,44 @@ def test_a_run_starting_mid_placement_neither_overfills_nor_double_places(api, m
     outer = api.place(batch["id"])
     monkeypatch.setattr(booking, "register", real)
 
-    assert [p["person_id"] for p in nested[0]["placed"]] == people[1:3]  # people[0] was claimed by the outer run
-    assert outer["placed"] == [] and outer["seats_left"] == 0
+    assert [p["person_id"] for p in nested[0]["placed"]] == people[:2]
+    assert outer["placed"] == [] and outer["seats_left"] == 0  # its booking of people[0] found them placed
     session = booking.get_session(batch["id"])
     assert session["confirmed"] == 2 and session["waitlisted"] == 0
-    live = [r for r in registrations(batch["id"]) if r["status"] != "cancelled"]
+    live = registrations(batch["id"])
     assert len(live) == 2 and all(r["status"] == "confirmed" for r in live)
     state = statuses(api)
-    assert state[people[0]]["status"] == "approved" and state[people[0]].get("batch_id") is None
-    assert [state[p]["status"] for p in people[1:]] == ["placed", "placed", "approved"]
+    assert [state[p]["status"] for p in people] == ["placed", "placed", "approved", "approved"]
 
     other = api.batch(5, "2020年第二批一线医务人员疗休养")
-    assert [p["person_id"] for p in api.place(other["id"])["placed"]] == [people[0], people[3]]
+    assert [p["person_id"] for p in api.place(other["id"])["placed"]] == people[2:]
     assert api.place(other["id"])["placed"] == []
     phones = Counter(r["phone"] for b in (batch["id"], other["id"]) for r in registrations(b)
                      if r["status"] == "confirmed")
     assert len(phones) == 4 and set(phones.values()) == {1}  # each person holds one place in all
 
 
-def test_an_interrupted_run_is_settled_by_the_next(api, monkeypatch):
-    people = approved(api, 2)
-    batch = api.batch(5)
-    real_set = service._set
-    real_register = booking.register
+def test_the_booking_and_the_placed_mark_are_one_write(api, monkeypatch):
+    """A fault in the booking's transaction leaves neither a registration nor a placed nominee, and
+    the next run places the person."""
+    from chalicelib.core import db
 
-    def crash_after_booking(record: dict[str, Any], was: str, changes: dict[str, Any], *args: Any, **kw: Any) -> None:
-        if record["person_id"] == people[0] and changes.get("status") == "placed":
+    people = approved(api, 1)
+    batch = api.batch(2)
+    real = db.transact
+
+    def fail_the_booking(ops: list[Any]) -> Any:
+        if any(op.params.get("Item", {}).get("type") == "booking_registration" for op in ops):
             raise errors.unavailable()
-        real_set(record, was, changes, *args, **kw)
+        return real(ops)
 
-    def crash_before_booking(*args: Any, **kwargs: Any) -> Any:
-        raise errors.unavailable()
-
-    monkeypatch.setattr(service, "_set", crash_after_booking)
-    assert api.call("POST", f"/staff/recuperation/batches/{batch['id']}/placements", api.city, {"limit": 1})[0] == 503
-    monkeypatch.setattr(service, "_set", real_set)
-    real_release = service._release
-    monkeypatch.setattr(booking, "register", crash_before_booking)
-    monkeypatch.setattr(service, "_release", lambda record, actor: None)  # the crash also skips the release
+    monkeypatch.setattr(db, "transact", fail_the_booking)
     assert api.call("POST", f"/staff/recuperation/batches/{batch['id']}/placements", api.city, {})[0] == 503
-    monkeypatch.setattr(booking, "register", real_register)
-    monkeypatch.setattr(service, "_release", real_release)
-    state = statuses(api)
-    assert state[people[0]]["status"] == "placing" and state[people[1]]["status"] == "placing"
-    assert len(registrations(batch["id"])) == 1
-
-    assert api.place(batch["id"])["placed"] == []  # fresh claims are left to the run that holds them
-    monkeypatch.setattr(service, "STALE_SECONDS", 0)
-    result = api.place(batch["id"])
-    assert [p["person_id"] for p in result["placed"]] == [people[1]]  # released, then placed
-    state = statuses(api)
-    assert state[people[0]]["status"] == "placed"  # the booking held it: settled as placed
-    live = registrations(batch["id"])
-    assert len(live) == 2 and {r["reference"] for r in live} == {state[p]["booking_reference"] for p in people}
+    monkeypatch.setattr(db, "transact", real)
+    assert registrations(batch["id"]) == []
+    assert statuses(api)[people[0]]["status"] == "approved"
+    assert [p["person_id"] for p in api.place(batch["id"])["placed"]] == people
+    assert statuses(api)[people[0]]["status"] == "placed"
 
 
 def test_a_run_that_reaches_its_time_budget_leaves_the_rest_to_the_next(api, monkeypatch):

@@ -133,7 +133,7 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
     tiles = admin.locator(".ws-staff-nav a.ws-tile")
     assert [t.split("\n")[0] for t in tiles.all_inner_texts()] == [
         "组织与人员", "合作应用", "防控专项资金", "工作看板", "一线医务人员档案", "爱心蔬菜配送", "疗休养",
-        "招聘与场次", "求助办理"]
+        "招聘与场次", "求助办理", "先进做法报送"]
     tiles.filter(has_text="组织与人员").click()
     admin.wait_for_url(stack.url + "/staff/org/")
     select = admin.locator("#org-unit")

@@ -262,8 +262,11 @@ def change_capacity(session_id: str, capacity: int, by: Principal) -> Session:
 # --- registering ---------------------------------------------------------------------------------------
 
 def register(session_id: str, person: Person, *, channel: str, actor: str,
-             partner_id: str | None = None, allow_unlisted: bool = False) -> Registered:
-    """Take a seat if one is free, else a waitlist place; 409 if this phone already holds a place."""
+             partner_id: str | None = None, allow_unlisted: bool = False, seats_only: bool = False,
+             linked: Callable[[str], list[db.Op]] | None = None) -> Registered:
+    """Take a seat if one is free, else a waitlist place; 409 if this phone already holds a place.
+    Another domain booking people itself may ask for a seat only (409 session-full rather than a
+    waitlist place) and give `linked(reference)`: its own writes, in the registration's transaction."""
     record = get_session(session_id)
     if record["kind"] not in LISTED_KINDS and not allow_unlisted:
         raise errors.not_found("没有这个场次。")
@@ -273,7 +276,10 @@ def register(session_id: str, person: Person, *, channel: str, actor: str,
         now = audit.now_iso()
         _check_open(record, now)
         try:
-            reference, status, seq = _try_register(record, person, phone_hash, now, channel, actor, partner_id)
+            if seats_only and record["confirmed"] >= record["capacity"]:
+                raise errors.conflict("这个场次的名额已满。", "session-full")
+            reference, status, seq = _try_register(record, person, phone_hash, now, channel, actor, partner_id,
+                                                   linked)
             break
         except errors.ProblemError as exc:
             if exc.code not in (_RETRY, "/problems/unavailable") or time.monotonic() > deadline:
@@ -298,7 +304,7 @@ def _check_open(record: dict[str, Any], now: str) -> None:
 
 
 def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: str, channel: str, actor: str,
-                  partner_id: str | None) -> tuple[str, str, int]:
+                  partner_id: str | None, linked: Callable[[str], list[db.Op]] | None = None) -> tuple[str, str, int]:
     full = record["confirmed"] >= record["capacity"]
     seq = record["wait_seq"] + 1 if full else 0
     status = "waitlisted" if full else "confirmed"
@@ -346,7 +352,7 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
             audit.entry(actor=actor, action="booking.register", entity="session", entity_id=record["id"],
                         unit_id=record["unit_id"], after={"reference": reference, "status": status}),
         ]
-        return ops
+        return ops + (linked(reference) if linked else [])
 
     return refs.create_with_reference(build), status, seq
 

@@ -60,7 +60,7 @@ def unit_nominations(unit_id: str, principal: Principal) -> object:
 
 @api.route(bp, "/staff/recuperation/ranking", summary="全市疗休养推荐按优先顺序排列（市总工会）", tag=TAG,
            response=RankingList, audience=api.STAFF, roles=CITY, personal_data=True,
-           query_params={"status": "nominated / approved / declined / withdrawn / placing / placed；"
+           query_params={"status": "nominated / approved / declined / withdrawn / placed；"
                                    "不填时为待审核和待安排的推荐"},
            description=service.PRIORITY_RULE)
 def ranking(principal: Principal) -> object:

@@ -15,24 +15,22 @@ descending, then days deployed descending, then earlier nomination, then the arc
 
 Placement: the city federation approves or declines, creates batches (booking sessions of kind
 `recuperation`, not publicly listed) and places approved nominees, best first, into a batch
-through the booking engine. A nominee is claimed (approved -> placing, conditional) before the
-booking registration and marked placed with its reference after it, so a person is placed at
-most once; the engine never confirms more seats than the capacity, and a registration that found
-the batch full (waitlisted) is cancelled at once and the nominee stays approved. A claim left
-behind by an interrupted run (placing for more than STALE_SECONDS) is settled on the next run:
-placed if the booking holds the person, approved again otherwise.
+through the booking engine. A nominee is booked with a seat only (never a waitlist place) in the
+same transaction that marks them placed (approved -> placed, conditional) with the reference, so a
+person is placed at most once even by runs at the same time, and a fault leaves neither a booking
+nor a mark; the engine never confirms more seats than the capacity.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.booking import service as booking
 from chalicelib.booking import store as booking_store
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core import audit, auth, db, errors, pagination
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import service as delivery
@@ -62,14 +60,13 @@ NOMINATE = ("unit_admin", "caseworker", "city_admin")
 READ = (*NOMINATE, "auditor")
 CITY = ("city_admin",)
 STATUS_LABELS = {"nominated": "已推荐，待市总工会审核", "approved": "已同意，待安排批次", "declined": "未同意",
-                 "withdrawn": "已撤回", "placing": "正在安排批次", "placed": "已安排疗休养"}
-ACTIVE = ("nominated", "approved", "placing", "placed")
+                 "withdrawn": "已撤回", "placed": "已安排疗休养"}
+ACTIVE = ("nominated", "approved", "placed")
 POST_POINTS = {"aid_team": 40, "fever_clinic": 30, "isolation_ward": 30, "icu": 30, "screening": 20, "other": 10}
 MAX_DAY_POINTS = 90
 PRIORITY_RULE = ("优先分 = 一线岗位分（援助医疗队 40；发热门诊、隔离病区、重症监护 30；筛查检测 20；其他 10）"
                  "+ 一线工作天数（最多计 90）+ 市总工会调整分（-50 至 50）。分数相同时，一线工作天数多的在前，"
                  "再按推荐时间先后。")
-STALE_SECONDS = 120
 PLACE_BUDGET_SECONDS = 10.0
 CHANNEL = "recuperation"
 
@@ -283,19 +280,23 @@ def _batch_for_city(batch_id: str, by: Principal) -> dict[str, Any]:
 
 # --- placement ----------------------------------------------------------------------------------------
 
-def _set(record: dict[str, Any], was: str, changes: dict[str, Any], action: str, actor: str,
-         extra_condition: str = "", extra_values: dict[str, Any] | None = None) -> None:
-    """Move a nomination from status `was`, conditioned on it still being there."""
+def _set_ops(record: dict[str, Any], was: str, changes: dict[str, Any], action: str, actor: str,
+             extra_condition: str = "", extra_values: dict[str, Any] | None = None) -> list[db.Op]:
+    """The writes that move a nomination from status `was`, conditioned on it still being there."""
     names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
     values = {f":f{i}": v for i, v in enumerate(changes.values())} | {":was": was, ":one": 1} | (extra_values or {})
     sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = #v + :one"]
     pk, sk = store.nomination_key(record["id_hash"])
-    db.transact([
+    return [
         db.update(pk, sk, "SET " + ", ".join(sets), "#status = :was" + extra_condition, names=names, values=values,
                   on_fail=errors.conflict("推荐状态刚刚变化。", "nomination-state")),
         audit.entry(actor=actor, action=action, entity="recuperation", entity_id=record["person_id"],
                     unit_id=record["unit_id"], before={"status": was}, after=changes),
-    ])
+    ]
+
+
+def _set(record: dict[str, Any], was: str, changes: dict[str, Any], action: str, actor: str) -> None:
+    db.transact(_set_ops(record, was, changes, action, actor))
 
 
 def _note(record: dict[str, Any]) -> str:
@@ -303,85 +304,36 @@ def _note(record: dict[str, Any]) -> str:
     return f"推荐单位：{record['unit_name']}；档案编号：{record['person_id']}"
 
 
-def _booked_reference(batch_id: str, phone: str, record: dict[str, Any]) -> str | None:
-    """The reference of this nominee's registration in the batch, if it holds one (another nominee
-    with the same phone does not count)."""
-    item = db.get(*booking_store.person_key(batch_id, personal.keyed_hash("phone", phone)), consistent=True)
-    ref = db.get(*refs.ref_key(item["reference"]), consistent=True) if item else None
-    registration = booking_store.get_registration(batch_id, ref["target_sk"]) if ref else None
-    if registration is None or registration.get("note") != _note(record) or registration["status"] != "confirmed":
-        return None
-    return str(registration["reference"])
-
-
 def _placed_changes(session: dict[str, Any], reference: str) -> dict[str, Any]:
-    return {"status": "placed", "booking_reference": reference, "placed_at": audit.now_iso(),
+    return {"status": "placed", "batch_id": session["id"], "booking_reference": reference, "placed_at": audit.now_iso(),
             "batch_title": session["title"], "batch_starts_at": session["starts_at"],
             "batch_ends_at": session["ends_at"], "batch_place": session.get("place")}
 
 
-def _release(record: dict[str, Any], actor: str) -> None:
-    _set(record, "placing", {"status": "approved", "batch_id": None}, "recuperation.release", actor)
-
-
-def _settle_stale(records: list[dict[str, Any]], actor: str) -> None:
-    """Claims an interrupted run left behind: placed if the booking holds the person, else approved."""
-    cutoff = (datetime.now(UTC) - timedelta(seconds=STALE_SECONDS)).isoformat(timespec="milliseconds")
-    for record in records:
-        if record["status"] != "placing" or record.get("placing_at", "") > cutoff.replace("+00:00", "Z"):
-            continue
-        person = frontline_store.get_person(record["person_id"])
-        session = booking_store.get_session(record["batch_id"], consistent=True)
-        reference = _booked_reference(record["batch_id"], person["phone"], record) if person and session else None
-        try:
-            if reference and session:
-                _set(record, "placing", _placed_changes(session, reference), "recuperation.place", actor)
-                record["status"] = "placed"
-            else:
-                _release(record, actor)
-                record["status"] = "approved"  # the caller's list: placeable in this run
-        except errors.ProblemError as exc:
-            if exc.status != 409:
-                raise
-
-
 def _place_one(record: dict[str, Any], session: dict[str, Any], by: Principal) -> Placed | bool | None:
-    """Placed, None when the nominee was taken or withdrawn meanwhile, False when the batch is full."""
+    """Placed; None when the nominee was placed, withdrawn or changed meanwhile, or another nominee
+    with the same phone holds a place in the batch; False when the batch is full or closed."""
     person = frontline_store.get_person(record["person_id"])
     if person is None:
         return None
-    try:
-        _set(record, "approved", {"status": "placing", "batch_id": session["id"], "placing_at": audit.now_iso()},
-             "recuperation.claim", by.actor)
-    except errors.ProblemError as exc:
-        if exc.status == 409:
-            return None
-        raise
+
+    def placed(reference: str) -> list[db.Op]:  # in the booking's own transaction
+        return _set_ops(record, "approved", _placed_changes(session, reference), "recuperation.place", by.actor,
+                        " AND #v = :seen", {":seen": record["version"]})
+
     try:
         registered = booking.register(session["id"], booking.Person(record["name"], person["phone"], _note(record),
                                                                      link=record["person_id"]),
-                                      channel=CHANNEL, actor=by.actor, allow_unlisted=True)
-        reference, status = registered.reference, registered.status
+                                      channel=CHANNEL, actor=by.actor, allow_unlisted=True, seats_only=True,
+                                      linked=placed)
     except errors.ProblemError as exc:
-        found = None
-        if exc.code == "/problems/already-registered":
-            found = _booked_reference(session["id"], person["phone"], record)
-        if found is None:
-            _release(record, by.actor)
-            if exc.code == "/problems/session-closed":
-                return False
-            if exc.code == "/problems/already-registered":
-                return None  # another nominee holds a place in this batch with the same phone
-            raise
-        reference, status = found, "confirmed"
-    if status == "waitlisted":  # the last seat went to a placement running at the same time
-        booking.cancel_registration(booking.registration_for_staff(session["id"], reference, by), by.actor)
-        _release(record, by.actor)
-        return False
-    _set(record, "placing", _placed_changes(session, reference), "recuperation.place", by.actor,
-         " AND batch_id = :batch", {":batch": session["id"]})
+        if exc.code in ("/problems/session-closed", "/problems/session-full"):
+            return False
+        if exc.code in ("/problems/nomination-state", "/problems/already-registered"):
+            return None
+        raise
     return Placed(person_id=record["person_id"], name=record["name"], unit_name=record["unit_name"],
-                  booking_reference=reference)
+                  booking_reference=registered.reference)
 
 
 def place(batch_id: str, body: PlaceIn, by: Principal) -> PlacementResult:
@@ -390,7 +342,6 @@ def place(batch_id: str, body: PlaceIn, by: Principal) -> PlacementResult:
     if session["status"] != "open":
         raise errors.conflict("这个批次已停止安排，请先重新开放。", "session-closed")
     records = store.all_under(by.unit_path)
-    _settle_stale(records, by.actor)
     waiting = ranked([r for r in records if r["status"] == "approved"])
     placed: list[Placed] = []
     want = body.limit or session["capacity"]
