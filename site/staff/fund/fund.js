@@ -88,10 +88,27 @@
     var account = null;
     var loading = 0;  // only the latest load fills the page: an earlier one may answer after it
 
+    // While a unit's account loads, its forms are disabled: what loads fills them, and must not
+    // overwrite what someone has begun to type.
+    function forms(disabled) {
+      ["#fund-budget", "#fund-alloc", "#fund-spend"].forEach(function (id) {
+        var form = box.querySelector(id);
+        if (!form) return;
+        form.setAttribute("aria-busy", disabled ? "true" : "false");
+        Array.prototype.forEach.call(form.elements, function (f) { f.disabled = disabled; });
+      });
+    }
+
     async function load() {
       var unit = select.value;
       var mine = ++loading;
-      var a = await call("GET", "/fund/units/" + unit + "/account?year=" + YEAR);
+      forms(true);
+      var a;
+      try {
+        a = await call("GET", "/fund/units/" + unit + "/account?year=" + YEAR);
+      } finally {
+        if (mine === loading && !(a && a.ok)) forms(false);  // a failed load leaves the forms usable
+      }
       if (mine !== loading) return;
       account = a.body;
       say(box, "balance", "余额 " + yuan(account.balance_fen) + " 元");
@@ -111,6 +128,7 @@
         var o = el("option", "", u.name); o.value = u.id; child.appendChild(o);
       });
       box.querySelector("#fund-alloc").hidden = !child.options.length;
+      forms(false);
       await ledger(mine);
     }
 
