@@ -201,12 +201,7 @@ def unit_sessions(unit_id: str, cursor: str | None, by: Principal) -> SessionPag
 
 
 def _unit_in_scope(unit_id: str, by: Principal) -> str:
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
-    return path
+    return orgs.scoped_path(unit_id, by)
 
 
 def session_for_staff(session_id: str, by: Principal) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.booking import figures as booking
-from chalicelib.core import audit, auth, errors
+from chalicelib.core import audit
 from chalicelib.core.auth import Principal
 from chalicelib.dashboard.models import (
     CategoryCount,
@@ -90,11 +90,7 @@ def _summed(top: Unit, units: list[Unit],
 
 
 def dashboard(unit_id: str, by: Principal) -> Dashboard:
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
+    orgs.scoped_path(unit_id, by)
     units = _subtree(unit_id)
     top, children = units[0], [u for u in units if u.parent_id == unit_id]
     shown = [top, *children]

@@ -13,7 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from chalicelib.core import audit, auth, db, errors, personal
+from chalicelib.core import audit, db, errors, personal
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import store
@@ -340,11 +340,7 @@ def scheduled_generation() -> list[GenerateResult]:
 
 
 def _in_scope_unit(unit_id: str, by: Principal) -> Any:
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
+    orgs.scoped_path(unit_id, by)
     return orgs.get_unit(unit_id)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core import audit, db, errors, pagination, personal, refs
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -48,11 +48,7 @@ def chain(path: str) -> list[str]:
 
 def scoped_unit(unit_id: str, by: Principal) -> tuple[Any, str]:
     """(unit, path) when the unit is in the caller's subtree; 404 alike for a missing unit."""
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
+    path = orgs.scoped_path(unit_id, by)
     return orgs.get_unit(unit_id), path
 
 

@@ -191,11 +191,7 @@ def list_categories() -> CategoryList:
 
 
 def scoped_unit(unit_id: str, by: Principal) -> tuple[Any, str]:
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
+    path = orgs.scoped_path(unit_id, by)
     return orgs.get_unit(unit_id), path
 
 

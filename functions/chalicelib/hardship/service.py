@@ -14,7 +14,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, personal
+from chalicelib.core import audit, db, errors, ids, pagination, personal
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories as fund_categories
@@ -43,12 +43,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
 
 def _unit_path(unit_id: str, by: Principal) -> str:
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
-    return path
+    return orgs.scoped_path(unit_id, by)
 
 
 def _rows(content: str) -> list[tuple[int, dict[str, str]]]:

@@ -41,6 +41,17 @@ def unit_path(unit_id: str) -> str:
     return str(item["path"])
 
 
+def scoped_path(unit_id: str, by: Principal) -> str:
+    """The unit's path when it lies in the caller's subtree. A unit that does not exist is answered
+    404 as one outside the subtree is (auth.require_in_scope), so neither tells the other apart."""
+    try:
+        path = unit_path(unit_id)
+    except errors.ProblemError:
+        raise errors.not_found() from None
+    auth.require_in_scope(by, path)
+    return path
+
+
 def subtree(unit_id: str, cursor: str | None, limit: int = 100) -> UnitPage:
     """The unit and every unit under it, in tree order, one page at a time."""
     path = unit_path(unit_id)

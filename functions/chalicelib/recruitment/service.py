@@ -240,11 +240,7 @@ def interested_for_firm(reference: str, phone: str) -> InterestedList:
 # --- review by the county union ------------------------------------------------------------------------
 
 def _in_scope_county(unit_id: str, by: Principal) -> str:
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
+    orgs.scoped_path(unit_id, by)
     return unit_id
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, personal, refs
+from chalicelib.core import audit, db, errors, personal, refs
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import SHANGHAI
@@ -181,12 +181,7 @@ def load(reference: str, by: Principal, work: bool = False) -> dict[str, Any]:
 
 def unit_path_in_scope(unit_id: str, by: Principal) -> str:
     """The unit's path when it is in the caller's subtree; 404 alike for a missing unit."""
-    try:
-        path = orgs.unit_path(unit_id)
-    except errors.ProblemError:
-        raise errors.not_found() from None
-    auth.require_in_scope(by, path)
-    return path
+    return orgs.scoped_path(unit_id, by)
 
 
 def is_overdue(record: dict[str, Any], now: str | None = None) -> bool:
