@@ -202,6 +202,7 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, t
     assert "13700001234" in result.inner_text() and "没有转给单位" in result.inner_text()
 
     office.select_option("#ro-firm-status", "approved")
+    office.locator('[data-role="firms"][aria-busy="false"]').wait_for(state="attached")  # the new list, not the old
     approved = office.locator('[data-role="firms"] .ws-record', has_text=firm_ref)
     with office.expect_download() as download:
         approved.get_by_role("button", name="导出有意向的求职者（xlsx）").click()

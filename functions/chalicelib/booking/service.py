@@ -99,7 +99,9 @@ def create_session(body: SessionIn, by: Principal) -> Session:
     try:
         unit = orgs.get_unit(body.unit_id)
         path = orgs.unit_path(body.unit_id)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         raise errors.not_found() from None
     auth.require_in_scope(by, path)
     now = audit.now_iso()

@@ -74,7 +74,9 @@ def to_campaign(item: dict[str, Any]) -> Campaign:
 def save_campaign(campaign_id: str, body: CampaignIn, by: Principal) -> Campaign:
     try:
         orgs.get_unit(body.funded_by)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         raise errors.validation_failed([FieldError("funded_by", "出资单位不存在")]) from None
     record: dict[str, Any] = {
         "id": campaign_id, "name": body.name, "start_date": body.start_date.isoformat(),
@@ -187,7 +189,9 @@ def public_status(record: dict[str, Any]) -> dict[str, Any]:
     """What a family sees when it looks up its household code: its food-package sign-up."""
     try:
         camp: dict[str, Any] | None = open_campaign()
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         camp = None
     signup = store.get_signup(camp["id"], record["id"]) if camp else None
     if signup is None:

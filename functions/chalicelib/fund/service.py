@@ -297,7 +297,9 @@ def allocate(body: AllocationIn, by: Principal) -> Allocation:
     _, parent_path = scoped_unit(body.from_unit_id, by)
     try:
         child = orgs.get_unit(body.to_unit_id)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         child = None
     if child is None or child.parent_id != body.from_unit_id:
         raise errors.validation_failed([FieldError("to_unit_id", "拨入单位须是拨出单位的直属下级工会")])

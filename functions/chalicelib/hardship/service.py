@@ -205,7 +205,9 @@ def record_supply(worker_id: str, body: SupplyIn, by: Principal) -> WorkerDetail
     item = _scoped_worker(worker_id, by)
     try:
         entry = fund.get_entry(body.entry_id, by)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         entry = None
     if entry is None or entry.kind != "spend" or entry.category not in fund_categories.SUPPLY_CATEGORIES:
         raise errors.validation_failed([FieldError("entry_id", "对应的物资采购账目编号不存在，或不是防疫物资采购支出")])

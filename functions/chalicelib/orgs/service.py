@@ -46,7 +46,9 @@ def scoped_path(unit_id: str, by: Principal) -> str:
     404 as one outside the subtree is (auth.require_in_scope), so neither tells the other apart."""
     try:
         path = unit_path(unit_id)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         raise errors.not_found() from None
     auth.require_in_scope(by, path)
     return path

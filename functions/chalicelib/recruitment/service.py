@@ -47,7 +47,9 @@ def _county(unit_id: str, field: str) -> tuple[str, str, str]:
     """(id, name, path) of a county-level union; a field error otherwise."""
     try:
         unit = orgs.get_unit(unit_id)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         unit = None
     if unit is None or unit.kind not in _COUNTY_KINDS:
         raise errors.validation_failed([FieldError(field, "所在县市区不是可选的值")])

@@ -57,7 +57,9 @@ def _route(body: SupportRequestIn | HotlineIntakeIn) -> tuple[str, str, str]:
     """The unit that handles the request: the requester's own union if known, else the county's."""
     try:
         county = orgs.get_unit(body.county_unit_id)
-    except errors.ProblemError:
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
         county = None
     if county is None or county.kind not in _COUNTY_KINDS:
         raise errors.validation_failed([FieldError("county_unit_id", "所在县市区不是可选的值")])
@@ -65,7 +67,9 @@ def _route(body: SupportRequestIn | HotlineIntakeIn) -> tuple[str, str, str]:
     if body.unit_id:
         try:
             unit_id = orgs.get_unit(body.unit_id).id
-        except errors.ProblemError:
+        except errors.ProblemError as exc:
+            if exc.status >= 500:  # an outage is not a missing record
+                raise
             raise errors.validation_failed([FieldError("unit_id", "所在单位的工会不存在")]) from None
     unit = orgs.get_unit(unit_id)
     return unit.id, unit.name, orgs.unit_path(unit.id)
