@@ -115,7 +115,9 @@ def test_nominate_rank_approve_and_place(context, stack, screenshots):
     new.locator('button[type="submit"]').click()
     new.get_by_text(f"批次已新建：{title}").wait_for()
     batch = city.locator('[data-role="batches"] .ws-record', has_text=title)
-    batch.get_by_role("button", name="按优先顺序安排").click()
+    place = batch.get_by_role("button", name="按优先顺序安排")
+    place.evaluate("b => b.scrollIntoView({block: 'center'})")  # clear of the fixed hotline bar
+    place.click()
     city.locator('[data-role="batches"] > .ws-staff__status', has_text="本次安排 1 人：陈医生").wait_for()
     assert "剩余名额0" in city.locator('[data-role="batches"] .ws-record', has_text=title).inner_text().replace(
         "\n", "").replace(" ", "")
