@@ -212,7 +212,7 @@ def test_export_is_an_xlsx_with_the_list(client, staff, auditor):
         sheet = load_workbook(io.BytesIO(base64.b64decode(body["content_base64"]))).active
         rows = list(sheet.iter_rows(values_only=True))
         assert body["rows"] == 2 and rows[2][3] == phone and rows[2][4] == "已确认名额"
-        assert rows[3][4] == "候补中" and rows[3][5] == 1
+        assert rows[3][4] == "候补中" and rows[3][5] == "1"
 
 
 def test_sessions_outside_the_subtree_are_not_found(client, staff, staff_token):

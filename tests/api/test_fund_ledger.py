@@ -218,6 +218,6 @@ def test_the_report_exports_as_xlsx(county, hospital):
     export = county.ok("GET", f"/fund/units/daiyue/report/export?year={YEAR}")
     book = load_workbook(io.BytesIO(base64.b64decode(export["content_base64"])))
     summary = list(book["汇总"].iter_rows(values_only=True))
-    assert summary[1][0] == "daiyue" and summary[1][7] == 25.0 and summary[1][9] == 1.0
+    assert summary[1][0] == "daiyue" and summary[1][7] == "25.00" and summary[1][9] == "1.0"
     ledger = list(book["本单位明细账"].iter_rows(values_only=True))
     assert any(row[3] == "慰问环卫工人" and row[8] == "R-9" for row in ledger[1:])

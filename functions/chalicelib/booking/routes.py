@@ -24,7 +24,7 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import api
+from chalicelib.core import api, xlsx
 from chalicelib.core.auth import Principal
 
 bp = Blueprint(__name__)
@@ -135,6 +135,7 @@ def staff_cancel(session_id: str, reference: str, principal: Principal) -> objec
 
 
 @api.route(bp, "/staff/sessions/{session_id}/export", summary="导出报名名单（xlsx）", tag=STAFF_TAG, response=Export,
+           media_types=(xlsx.MEDIA_TYPE,),
            audience=api.STAFF, roles=service.READ, problems=(404,), personal_data=True, path_params=SESSION_ID)
 def export_session(session_id: str, principal: Principal) -> object:
     return export.session_workbook(session_id, principal)

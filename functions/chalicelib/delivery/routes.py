@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Cron
 
-from chalicelib.core import api, errors
+from chalicelib.core import api, errors, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.logs import logger
 from chalicelib.delivery import service
@@ -108,6 +108,7 @@ def roster(unit_id: str, principal: Principal) -> object:
 
 @api.route(bp, "/staff/delivery/units/{unit_id}/supplier-list", summary="导出给供应商的配送单（xlsx，base64）",
            tag=TAG, response=FileOut, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           media_types=(xlsx.MEDIA_TYPE,),
            path_params=UNIT, query_params={"campaign_id": "活动编号", "week": "第几周"},
            description="只含配送需要的信息：收件人（隐去名字）、手机号码、地址、时段和饮食备注。")
 def supplier_list(unit_id: str, principal: Principal) -> object:

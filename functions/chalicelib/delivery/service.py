@@ -4,16 +4,12 @@ supplier lists and delivery confirmations."""
 
 from __future__ import annotations
 
-import base64
-import io
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from openpyxl import Workbook
-
-from chalicelib.core import audit, db, errors, personal
+from chalicelib.core import audit, db, errors, personal, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import store
@@ -366,31 +362,29 @@ def roster(unit_id: str, campaign_id: str, week: int, cursor: str | None, by: Pr
     return RosterPage(items=items, next_cursor=page.next_cursor)
 
 
+SUPPLIER_COLUMNS = [xlsx.Column(h, w) for h, w in (
+    ("序号", 6), ("收件人", 10), ("手机号码", 14), ("配送地址", 36), ("配送时段", 16), ("饮食备注", 24), ("供应商", 20),
+    ("签收", 10))]
+
+
 def supplier_list(unit_id: str, campaign_id: str, week: int, by: Principal) -> FileOut:
     """The delivery list for a county's supplier: only what delivery needs (masked name, phone,
     address, time window, dietary notes), one row per package."""
     unit = _in_scope_unit(unit_id, by)
     campaign(campaign_id)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"第{week}周配送单"
-    sheet.append(["序号", "收件人", "手机号码", "配送地址", "配送时段", "饮食备注", "供应商", "签收"])
-    cursor, n = None, 0
+    book = xlsx.Book()
+    sheet = book.sheet(f"第{week}周配送单", SUPPLIER_COLUMNS)
+    cursor = None
     while True:
         page = orgs.subtree(unit.id, cursor)
         for sub in page.items:
             for p in store.unit_roster(campaign_id, week, sub.id):
-                n += 1
-                sheet.append([n, personal.mask_name(p["name"]), p["phone"], p["address"], WINDOW_LABELS[p["window"]],
-                              p.get("dietary_notes", ""), p["supplier"], ""])
+                sheet.append([sheet.rows + 1, personal.mask_name(p["name"]), p["phone"], p["address"],
+                              WINDOW_LABELS[p["window"]], p.get("dietary_notes", ""), p["supplier"], ""])
         cursor = page.next_cursor
         if not cursor:
             break
-    out = io.BytesIO()
-    book.save(out)
-    return FileOut(filename=f"爱心蔬菜配送单-{unit.id}-第{week}周.xlsx",
-                   content_base64=base64.b64encode(out.getvalue()).decode())
+    return FileOut(filename=f"爱心蔬菜配送单-{unit.id}-第{week}周.xlsx", content_base64=book.base64())
 
 
 def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:

@@ -4,14 +4,10 @@ family's behalf (notice part 3.2, 3.4), and major-illness and accident cover wit
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable
 from typing import Any
 
-from openpyxl import Workbook
-
-from chalicelib.core import audit, db, errors, pagination
+from chalicelib.core import audit, db, errors, pagination, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
@@ -103,12 +99,10 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
     """The unit's enrolments for the insurer: who is covered for what, with the masked ID number
     (the full number is never stored; the insurer checks it against the policy holder's list)."""
     unit, _ = service.scoped_unit(unit_id, by)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "参保名单"
-    sheet.append(["序号", "单位", "一线人员", "身份证号码（隐去）", "参保人", "关系", "保障项目",
-                  "登记时间（北京时间）"])
+    book = xlsx.Book()
+    sheet = book.sheet("参保名单", [xlsx.Column(h, w) for h, w in (
+        ("序号", 6), ("单位", 20), ("一线人员", 10), ("身份证号码（隐去）", 20), ("参保人", 10), ("关系", 8),
+        ("保障项目", 20), ("登记时间（北京时间）", 18))])
     start, n = None, 0
     while True:
         items, start = store.unit_cover(unit.id, 100, start)
@@ -120,9 +114,7 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
                           shanghai_text(cover["enrolled_at"])])
         if not start:
             break
-    out = io.BytesIO()
-    book.save(out)
-    return FileOut(filename=f"参保名单-{unit.id}.xlsx", content_base64=base64.b64encode(out.getvalue()).decode())
+    return FileOut(filename=f"参保名单-{unit.id}.xlsx", content_base64=book.base64())
 
 
 def claim(person_id: str, body: ClaimIn, by: Principal) -> Claim:

@@ -17,10 +17,9 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 
-from chalicelib.core import audit, db, errors, ids
+from chalicelib.core import audit, db, errors, ids, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import service, store
@@ -40,21 +39,16 @@ CHUNK_ITEMS = 100
 
 
 def template() -> FileOut:
-    book = Workbook()
-    people = book.active
-    assert people is not None
-    people.title = PERSON_SHEET
-    people.append([label for _, label in PERSON_COLUMNS])
+    book = xlsx.Book()
+    people = book.sheet(PERSON_SHEET, [xlsx.Column(label, 14) for _, label in PERSON_COLUMNS])
     people.append(["张医生", "370902198001010019", "13800138000", "呼吸内科", "主治医师", "发热门诊", "2020-01-25", ""])
-    members = book.create_sheet(MEMBER_SHEET)
-    members.append([label for _, label in MEMBER_COLUMNS])
+    members = book.sheet(MEMBER_SHEET, [xlsx.Column(label, 20 if name in ("needs", "address") else 14)
+                                        for name, label in MEMBER_COLUMNS])
     members.append(["370902198001010019", "李奶奶", "母亲", 78, "独居，行动不便，需要买菜送药", "泰山区某某路 1 号"])
-    notes = book.create_sheet("填写说明")
+    notes = book.sheet("填写说明", [xlsx.Column("填写说明", 80)])
     notes.append(["一线岗位可填：" + "、".join(DEPLOYMENT_LABELS.values())])
     notes.append(["日期格式为 2020-02-18；结束日期可以不填。示例行请删除后再填写。每个文件最多 2000 行。"])
-    out = io.BytesIO()
-    book.save(out)
-    return FileOut(filename="一线人员档案导入模板.xlsx", content_base64=base64.b64encode(out.getvalue()).decode())
+    return FileOut(filename="一线人员档案导入模板.xlsx", content_base64=book.base64())
 
 
 def _cell(value: Any) -> Any:
@@ -91,6 +85,8 @@ def _rows(book: Any, sheet: str, columns: list[tuple[str, str]]) -> list[tuple[i
 def _load(content: str) -> Any:
     bad = errors.validation_failed([FieldError("content_base64", "文件无法读取，请上传按模板填写的 xlsx 文件")])
     try:
+        from openpyxl import load_workbook  # imported here: only an import needs it
+
         raw = base64.b64decode(content, validate=True)
         return raw, load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (binascii.Error, ValueError, KeyError, OSError, zipfile.BadZipFile):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api
+from chalicelib.core import api, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.frontline import care, importer, service
 from chalicelib.frontline.models import (
@@ -85,7 +85,7 @@ def uncovered(unit_id: str, principal: Principal) -> object:
 
 
 @api.route(bp, "/staff/frontline/import-template", summary="下载一线人员档案导入模板（xlsx，base64）", tag=TAG,
-           response=FileOut, audience=api.STAFF, roles=WRITE)
+           response=FileOut, media_types=(xlsx.MEDIA_TYPE,), audience=api.STAFF, roles=WRITE)
 def import_template() -> object:
     return importer.template()
 
@@ -182,6 +182,7 @@ def unit_cover(unit_id: str, principal: Principal) -> object:
 
 @api.route(bp, "/staff/frontline/units/{unit_id}/cover/export", summary="导出给保险机构的参保名单（xlsx，base64）",
            tag=TAG, response=FileOut, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           media_types=(xlsx.MEDIA_TYPE,),
            path_params=UNIT)
 def insurer_list(unit_id: str, principal: Principal) -> object:
     return care.insurer_list(unit_id, principal)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
-from openpyxl import Workbook
-
+from chalicelib.core import xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.fund import categories, service, store
 from chalicelib.fund.models import CategoryAmount, Export, Report, ReportRow
@@ -57,14 +54,13 @@ def all_rows(unit_id: str, year: int, by: Principal) -> list[ReportRow]:
 
 def export(unit_id: str, year: int, by: Principal) -> Export:
     rows = all_rows(unit_id, year, by)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "汇总"
+    book = xlsx.Book()
     codes = list(categories.CATEGORIES)
-    sheet.append(["单位编号", "单位名称", "上级单位", "本单位余额（元）", "本单位支出（元）",
-                  "含下级设立专项资金（元）", "含下级余额（元）", "含下级支出（元）", "其中一线支出（元）", "一线占比",
-                  *[f"{categories.label(c)}（元）" for c in codes]])
+    columns = [xlsx.Column(h, w) for h, w in (
+        ("单位编号", 16), ("单位名称", 24), ("上级单位", 16), ("本单位余额（元）", 14), ("本单位支出（元）", 14),
+        ("含下级设立专项资金（元）", 16), ("含下级余额（元）", 14), ("含下级支出（元）", 14),
+        ("其中一线支出（元）", 14), ("一线占比", 10))]
+    sheet = book.sheet("汇总", [*columns, *(xlsx.Column(f"{categories.label(c)}（元）", 14) for c in codes)])
     for row in rows:
         by_code = {c.category: c.amount_fen for c in row.categories}
         sheet.append([row.unit_id, "  " * row.depth + row.unit_name, row.parent_id or "",
@@ -72,9 +68,10 @@ def export(unit_id: str, year: int, by: Principal) -> Export:
                       _yuan(row.subtree_balance_fen), _yuan(row.subtree_spent_fen), _yuan(row.subtree_frontline_fen),
                       row.frontline_share if row.frontline_share is not None else "",
                       *[_yuan(by_code.get(c, 0)) for c in codes]])
-    entries = book.create_sheet("本单位明细账")
-    entries.append(["账目编号", "时间（北京时间）", "类型", "类别", "金额（元）", "对余额影响（元）", "收款人或供应商",
-                    "受益对象", "票据号", "对方单位", "冲正的账目", "录入人", "审批人", "说明"])
+    entries = book.sheet("本单位明细账", [xlsx.Column(h, w) for h, w in (
+        ("账目编号", 24), ("时间（北京时间）", 17), ("类型", 12), ("类别", 16), ("金额（元）", 12),
+        ("对余额影响（元）", 14), ("收款人或供应商", 20), ("受益对象", 14), ("票据号", 14), ("对方单位", 14),
+        ("冲正的账目", 24), ("录入人", 14), ("审批人", 14), ("说明", 30))])
     cursor: str | None = None
     count = 0
     while True:
@@ -88,12 +85,9 @@ def export(unit_id: str, year: int, by: Principal) -> Export:
         cursor = page.next_cursor
         if not cursor or count >= 20000:
             break
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Export(filename=f"专项资金报表-{unit_id}-{year}.xlsx",
-                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  content_base64=base64.b64encode(buffer.getvalue()).decode(), rows=len(rows))
+    return Export(filename=f"专项资金报表-{unit_id}-{year}.xlsx", content_type=xlsx.MEDIA_TYPE,
+                  content_base64=book.base64(), rows=len(rows))
 
 
-def _yuan(fen: int) -> float:
-    return round(fen / 100, 2)
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:.2f}"

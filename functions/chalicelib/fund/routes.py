@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api, errors
+from chalicelib.core import api, errors, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.fund import reports, service
 from chalicelib.fund.models import (
@@ -103,6 +103,7 @@ def report(unit_id: str, principal: Principal) -> object:
 
 
 @api.route(bp, "/fund/units/{unit_id}/report/export", summary="导出专项资金报表（xlsx）", tag=TAG, response=Export,
+           media_types=(xlsx.MEDIA_TYPE,),
            audience=api.STAFF, roles=service.READ_ROLES, problems=(404,), path_params=UNIT, query_params=YEAR)
 def export(unit_id: str, principal: Principal) -> object:
     return reports.export(unit_id, _year(), principal)

@@ -12,8 +12,6 @@ import secrets
 import zipfile
 from typing import Any
 
-from openpyxl import load_workbook
-
 from chalicelib.core import audit, db, errors, ids, pagination, personal
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
@@ -47,6 +45,8 @@ def _unit_path(unit_id: str, by: Principal) -> str:
 
 
 def _rows(content: str) -> list[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook  # imported here: only an import needs it
+
     try:
         raw = base64.b64decode(content, validate=False)
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)

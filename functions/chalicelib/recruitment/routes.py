@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api
+from chalicelib.core import api, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.recruitment import export, service
 from chalicelib.recruitment.models import (
@@ -118,6 +118,7 @@ def review_opening(reference: str, body: ReviewIn, principal: Principal) -> obje
 
 @api.route(bp, "/staff/firms/{reference}/interested/export", summary="导出单位的有意向求职者（xlsx）",
            tag=STAFF_TAG, response=Export, audience=api.STAFF, roles=service.READ, problems=(404,),
+           media_types=(xlsx.MEDIA_TYPE,),
            personal_data=True, path_params=REFERENCE)
 def export_interested(reference: str, principal: Principal) -> object:
     return export.interested_workbook(reference, principal)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api
+from chalicelib.core import api, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.support import pool, service, views, work
 from chalicelib.support.models import (
@@ -77,6 +77,7 @@ def rollup(unit_id: str, principal: Principal) -> object:
 
 @api.route(bp, "/staff/support/units/{unit_id}/export", summary="导出一个单位的求助队列（xlsx，base64）", tag=TAG,
            response=Export, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           media_types=(xlsx.MEDIA_TYPE,),
            path_params=UNIT, query_params=FILTERS,
            description="返回 JSON：content_base64 为 xlsx 文件内容。只读角色导出的姓名和手机号码已部分隐去。")
 def export(unit_id: str, principal: Principal) -> object:

@@ -3,13 +3,9 @@ counts, the xlsx export, a counsellor's cases, a caller's earlier requests and a
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
-from openpyxl import Workbook
-
-from chalicelib.core import audit, errors, pagination, personal
+from chalicelib.core import audit, errors, pagination, personal, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
@@ -158,9 +154,10 @@ def rollup(unit_id: str, by: Principal, cursor: str | None) -> RollupPage:
 
 
 EXPORT_LIMIT = 5000
-EXPORT_COLUMNS = ("查询编号", "类别", "状态", "姓名", "手机号码", "与求助人关系", "一线人员", "渠道", "提交时间",
-                  "应答期限", "是否逾期", "回电次数", "心理咨询师", "需要什么帮助", "给求助人的答复")
-
+EXPORT_COLUMNS = [xlsx.Column(h, w) for h, w in (
+    ("查询编号", 14), ("类别", 16), ("状态", 14), ("姓名", 10), ("手机号码", 14), ("与求助人关系", 10),
+    ("一线人员", 10), ("渠道", 10), ("提交时间", 17), ("应答期限", 17), ("是否逾期", 8), ("回电次数", 8),
+    ("心理咨询师", 12), ("需要什么帮助", 40), ("给求助人的答复", 30))]
 
 
 def export(unit_id: str, by: Principal, status: str | None, category: str | None) -> Export:
@@ -168,10 +165,8 @@ def export(unit_id: str, by: Principal, status: str | None, category: str | None
     unit_path_in_scope(unit_id, by)
     status, category = _filters(status, category)
     now = now_seconds()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "求助队列"
-    sheet.append(EXPORT_COLUMNS)
+    book = xlsx.Book()
+    sheet = book.sheet("求助队列", EXPORT_COLUMNS)
     start: dict[str, Any] | None = None
     rows = 0
     while rows < EXPORT_LIMIT:
@@ -188,15 +183,9 @@ def export(unit_id: str, by: Principal, status: str | None, category: str | None
             rows += 1
         if not start:
             break
-    for column, width in zip("ABCDEFGHIJKLMNO", (14, 16, 14, 10, 14, 10, 10, 10, 17, 17, 8, 8, 12, 40, 30),
-                             strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     stamp = shanghai_text(now).replace("-", "").replace(" ", "-").replace(":", "")
-    return Export(filename=f"support-{unit_id}-{stamp}.xlsx",
-                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  content_base64=base64.b64encode(buffer.getvalue()).decode(), rows=rows)
+    return Export(filename=f"support-{unit_id}-{stamp}.xlsx", content_type=xlsx.MEDIA_TYPE,
+                  content_base64=book.base64(), rows=rows)
 
 
 # --- counsellors, callers, operators -------------------------------------------------------------
