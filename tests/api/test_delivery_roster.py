@@ -170,7 +170,7 @@ def test_batches_charge_each_package_once_and_a_refused_batch_is_written_one_by_
     # Another run got to the third family first, between this run's read of the roster and its write.
     assert service._write_package(camp, week, (signups[families[2]], 7800, "泰山区供应商"), "other-run",
                                    audit.now_iso())
-    monkeypatch.setattr(store, "unit_roster", lambda *a: [])
+    monkeypatch.setattr(store, "served_in_unit", lambda *a: [])
     result = service.generate(CAMPAIGN, week, "test")
     monkeypatch.undo()
     assert (result.created, result.existing, result.total) == (4, 1, 5)

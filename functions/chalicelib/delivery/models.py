@@ -4,7 +4,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from chalicelib.core.models import (
     MULTI_LINE,
@@ -22,7 +22,19 @@ Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, 
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), MULTI_LINE]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
 UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
-MAX_CAP_FEN = 100_000
+# The notice (泰会办〔2020〕7号, part 3.3): "按照每份不超过80元的标准掌握". A rule of the notice, not a
+# setting: a campaign's cap and prices stay at or under it, and every package's write checks it.
+PACKAGE_CEILING_FEN = 8000
+
+
+def _within_ceiling(fen: int) -> int:
+    if fen > PACKAGE_CEILING_FEN:
+        raise ValueError(f"不能超过 {PACKAGE_CEILING_FEN} 分（80 元）：通知规定爱心蔬菜每份不超过80元")
+    return fen
+
+
+PackageFen = Annotated[int, Field(ge=1, json_schema_extra={"maximum": PACKAGE_CEILING_FEN}),
+                       AfterValidator(_within_ceiling)]
 
 
 class Window(StrEnum):
@@ -77,15 +89,15 @@ class SignupOut(ResponseModel):
 class Supplier(RequestModel):
     county_unit_id: Annotated[UnitId, Field(title="县市区")]
     name: Annotated[Name, Field(title="供应商")]
-    price_fen: Annotated[int, Field(title="每份价格（分）", ge=1, le=MAX_CAP_FEN)]
+    price_fen: Annotated[PackageFen, Field(title="每份价格（分）")]
 
 
 class CampaignIn(RequestModel):
     name: Annotated[Name, Field(title="活动名称")]
     start_date: Annotated[date, Field(title="开始日期")]
     end_date: Annotated[date | None, Field(title="结束日期（疫情防控任务结束时填写）")] = None
-    cap_fen: Annotated[int, Field(title="每份上限（分）", ge=1, le=MAX_CAP_FEN)]
-    price_fen: Annotated[int, Field(title="默认每份价格（分）", ge=1, le=MAX_CAP_FEN)]
+    cap_fen: Annotated[PackageFen, Field(title="每份上限（分）")]
+    price_fen: Annotated[PackageFen, Field(title="默认每份价格（分）")]
     funded_by: Annotated[UnitId, Field(title="出资单位")] = "city"
     default_supplier: Annotated[Name, Field(title="默认供应商")] = "爱心蔬菜供应"
     suppliers: Annotated[list[Supplier], Field(title="各县市区供应商", max_length=50, default_factory=list)]
@@ -125,9 +137,12 @@ class GenerateIn(RequestModel):
 class GenerateResult(ResponseModel):
     campaign_id: str
     week: int
+    served_week: str = Field(description="这一周在全市统一周次中的起始日（北京时间）：每户每个统一周次至多一份")
     created: int = Field(description="本次新生成的份数")
     existing: int = Field(description="此前已生成的份数")
     total: int
+    skipped: int = Field(description="这一周已由其他活动配送过、本次跳过且未记账的家庭数")
+    skipped_families: list[str] = Field(description="跳过的家庭编号")
     amount_fen: int = Field(description="本次新记入专项资金支出的金额")
     done: bool = Field(description="为 false 时尚未全部生成（时间用尽），请再点一次")
 

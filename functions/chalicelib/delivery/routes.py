@@ -92,8 +92,9 @@ def save_campaign(campaign_id: str, body: CampaignIn, principal: Principal) -> o
 @api.route(bp, "/staff/delivery/campaigns/{campaign_id}/rosters", "POST", summary="生成某一周的配送名单并记账",
            tag=TAG, body=GenerateIn, response=GenerateResult, audience=api.STAFF, roles=("city_admin",),
            problems=(404,), path_params=CAMPAIGN,
-           description="每户每周至多一份，每份不超过上限，每份支出记入出资单位的专项资金。重复或同时生成结果相同，"
-                       "不会重复记账。done 为 false 时请再点一次继续。")
+           description="每户每周至多一份（跨活动按全市统一周次计算），每份不超过活动上限和通知规定的80元，每份支出记入"
+                       "出资单位的专项资金。这一周已由其他活动配送过的家庭跳过、不记账，列在 skipped_families 中。"
+                       "重复或同时生成结果相同，不会重复记账。done 为 false 时请再点一次继续。")
 def generate(campaign_id: str, body: GenerateIn, principal: Principal) -> object:
     return service.generate(campaign_id, body.week, principal.actor, BUTTON_SECONDS)
 
@@ -134,4 +135,5 @@ def confirm(package_id: str, body: ConfirmIn, principal: Principal) -> object:
 def daily_rosters(event: object) -> None:
     for result in service.scheduled_generation():
         logger.info("roster generated", extra={"campaign": result.campaign_id, "week": result.week,
-                                               "created": result.created, "existing": result.existing})
+                                               "created": result.created, "existing": result.existing,
+                                               "skipped": result.skipped})

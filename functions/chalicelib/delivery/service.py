@@ -4,6 +4,7 @@ supplier lists and delivery confirmations."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -14,6 +15,7 @@ from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import store
 from chalicelib.delivery.models import (
+    PACKAGE_CEILING_FEN,
     WINDOW_LABELS,
     Campaign,
     CampaignIn,
@@ -58,6 +60,21 @@ def week_of(campaign: dict[str, Any], day: date) -> int | None:
 
 def week_start(campaign: dict[str, Any], week: int) -> date:
     return date.fromisoformat(campaign["start_date"]) + timedelta(days=7 * (week - 1))
+
+
+def week_anchor() -> date:
+    """The first day of the city's week 1 (Beijing time): the notice's start date unless configured."""
+    return date.fromisoformat(os.environ.get("WS_FOOD_WEEK_ANCHOR") or "2020-02-18")
+
+
+def served_week(campaign: dict[str, Any], week: int) -> str:
+    """The city week a campaign week's package counts in, named by its first day: the seven days
+    from the anchor (a whole number of weeks on) that hold the campaign week's first day. Campaigns
+    with other start dates map their weeks onto the same city weeks, one campaign week to one city
+    week, so "one package per family per week" holds across campaigns."""
+    anchor = week_anchor()
+    first = week_start(campaign, week)
+    return (anchor + timedelta(days=7 * ((first - anchor).days // 7))).isoformat()
 
 
 def to_campaign(item: dict[str, Any]) -> Campaign:
@@ -218,7 +235,7 @@ def _entry_id(camp: dict[str, Any], week: int, signup: dict[str, Any]) -> str:
     return f"package-{camp['id']}-{week}-{signup['family_id']}"
 
 
-BATCH = 24  # packages per transaction: 2 items each + the fund's account and totals + unit counters, inside 100
+BATCH = 24  # packages per transaction: 3 items each + the fund's account and totals + unit counters, inside 100
 Pending = tuple[dict[str, Any], int, str]  # a sign-up without this week's package, its price and supplier
 
 
@@ -227,6 +244,11 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
     the funding unit's special fund in the same transaction as the package. Safe to run again or in
     parallel: packages are put_new and ledger entries are keyed by package, so a package and its
     charge are written together exactly once.
+
+    A family has at most one package per city week across all campaigns (the served-week item in
+    the package's transaction): a family another campaign already served that week is skipped, not
+    charged, and listed in the result. Those the served-week items show are left out before any
+    write, so they never make a batch fail.
 
     Packages go BATCH to a transaction, their charges sharing one balance change (fund.spends_ops).
     When a batch is refused as a whole (another run wrote one of its packages, a conflict, too little
@@ -239,20 +261,26 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
     if (end is not None and first_day > end) or first_day > today() + timedelta(days=7):
         raise errors.validation_failed([FieldError("week", "这一周不在活动期间内，或还太早生成")])
     deadline = time.monotonic() + budget_seconds if budget_seconds else None
+    city_week = served_week(camp, week)
     signups = [s for s in store.active_signups(campaign_id) if s["from_week"] <= week]
-    existing_by_unit: dict[str, set[str]] = {}
+    served_by_unit: dict[str, dict[str, str]] = {}  # unit -> family -> the campaign that served it this city week
     todo: list[Pending] = []
     existing = 0
+    skipped: list[str] = []
     for signup in signups:
         unit = signup["unit_id"]
-        if unit not in existing_by_unit:
-            existing_by_unit[unit] = {p["family_id"] for p in store.unit_roster(campaign_id, week, unit)}
-        if signup["family_id"] in existing_by_unit[unit]:
+        if unit not in served_by_unit:
+            served_by_unit[unit] = {i["family_id"]: i["campaign_id"] for i in store.served_in_unit(city_week, unit)}
+        by = served_by_unit[unit].get(signup["family_id"])
+        if by == campaign_id:
             existing += 1
             continue
+        if by is not None:
+            skipped.append(signup["family_id"])
+            continue
         amount, supplier = _price(camp, signup["county_unit_id"])
-        if amount > camp["cap_fen"]:
-            raise errors.conflict("每份价格超过了活动的每份上限，请先修改活动设置。", "over-cap")
+        if amount > camp["cap_fen"] or amount > PACKAGE_CEILING_FEN:
+            raise errors.conflict("每份价格超过了活动的每份上限或通知规定的每份80元，请先修改活动设置。", "over-cap")
         todo.append((signup, amount, supplier))
     created = amount_total = 0
     done = True
@@ -263,17 +291,20 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
             break
         batch = todo[start:start + BATCH]
         if len(batch) > 1 and _write_batch(camp, week, batch, actor, at):
-            written = batch
+            outcomes = ["created"] * len(batch)
         else:
-            written = [p for p in batch if _write_package(camp, week, p, actor, at)]
+            outcomes = [_write_package(camp, week, p, actor, at) for p in batch]
+        written = [p for p, outcome in zip(batch, outcomes, strict=True) if outcome == "created"]
         created += len(written)
         amount_total += sum(amount for _, amount, _ in written)
-        existing += len(batch) - len(written)
-    return GenerateResult(campaign_id=campaign_id, week=week, created=created, existing=existing,
-                          total=created + existing, amount_fen=amount_total, done=done)
+        existing += outcomes.count("existing")
+        skipped += [p[0]["family_id"] for p, outcome in zip(batch, outcomes, strict=True) if outcome == "skipped"]
+    return GenerateResult(campaign_id=campaign_id, week=week, served_week=city_week, created=created,
+                          existing=existing, total=created + existing, skipped=len(skipped),
+                          skipped_families=sorted(skipped), amount_fen=amount_total, done=done)
 
 
-def _package_op(camp: dict[str, Any], week: int, pending: Pending, at: str) -> db.Op:
+def _package_ops(camp: dict[str, Any], week: int, pending: Pending, at: str) -> list[db.Op]:
     signup, amount, supplier = pending
     record = {"campaign_id": camp["id"], "week": week, "family_id": signup["family_id"],
               "unit_id": signup["unit_id"], "unit_path": signup["unit_path"],
@@ -282,7 +313,7 @@ def _package_op(camp: dict[str, Any], week: int, pending: Pending, at: str) -> d
               "status": "pending", "created_at": at, "version": 1}
     if signup.get("dietary_notes"):
         record["dietary_notes"] = signup["dietary_notes"]
-    return db.put_new(store.package_item(record), on_fail=errors.conflict("已生成。", "package-exists"))
+    return store.put_package(record, served_week(camp, week))
 
 
 def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: str, at: str) -> bool:
@@ -293,7 +324,8 @@ def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: s
                                       for signup, amount, supplier in batch])
     per_unit = Counter(u for signup, _, _ in batch for u in signup["unit_path"].split("/") if u)
     counters = [store.count_op(unit, camp["id"], week, {"packages": n, "pending": n}) for unit, n in per_unit.items()]
-    ops = [*(_package_op(camp, week, p, at) for p in batch), *charges, *counters]
+    cap = store.within_cap(camp["id"], max(amount for _, amount, _ in batch), PACKAGE_CEILING_FEN)
+    ops = [*(op for p in batch for op in _package_ops(camp, week, p, at)), *charges, *counters, cap]
     if len(ops) > db.MAX_TRANSACTION_ITEMS:  # sign-ups come by unit, so a batch's units are few; if not, one by one
         return False
     try:
@@ -303,25 +335,29 @@ def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: s
     return True
 
 
-def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str, at: str) -> bool:
-    """True when this call wrote the package; False when another run already had."""
+def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str, at: str) -> str:
+    """"created" when this call wrote the package; "existing" when another run of this campaign
+    already had; "skipped" when another campaign served the family this city week (nothing charged)."""
     signup, amount, supplier = pending
-    package = _package_op(camp, week, pending, at)
+    package = _package_ops(camp, week, pending, at)
     charge = fund.spend_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, amount_fen=amount, payee=supplier,
                             actor=actor, entry_id=_entry_id(camp, week, signup), at=at,
                             beneficiary=signup["family_id"])
+    counters = _counter_ops(camp["id"], week, signup["unit_path"], {"packages": 1, "pending": 1})
+    cap = store.within_cap(camp["id"], amount, PACKAGE_CEILING_FEN)
     for attempt in range(8):
         try:
-            db.transact([package, *_counter_ops(camp["id"], week, signup["unit_path"], {"packages": 1, "pending": 1}),
-                         *charge])
-            return True
+            db.transact([*package, *counters, *charge, cap])
+            return "created"
         except errors.ProblemError as exc:
             if exc.code in ("/problems/package-exists", "/problems/entry-exists"):
-                return False
+                return "existing"
+            if exc.code == "/problems/served-this-week":
+                return "skipped"
             if exc.status != 503 or attempt == 7:
                 raise
             time.sleep(0.05 * (attempt + 1))
-    return False  # pragma: no cover
+    raise errors.unavailable()  # pragma: no cover - the last attempt raises above
 
 
 def _counter_ops(campaign_id: str, week: int, unit_path: str, deltas: dict[str, int]) -> list[db.Op]:

@@ -6,7 +6,16 @@
                   GSI1PK=DSIGNUPS#<campaign>             GSI1SK=<unit>#<family>
   package         PK=PACKAGE#<campaign>#<week>#<family>  SK=PACKAGE       put_new: one per family per week
                   GSI1PK=ROSTER#<campaign>#<week>#<unit> GSI1SK=<family>  (a hospital's roster of a week)
+  served week     PK=DSERVED#<family>                    SK=WEEK#<day>    put_new: one package per family per
+                  GSI1PK=DSERVED#<day>#<unit>            GSI1SK=<family>  city week, across every campaign
   counter         PK=DCOUNT#<unit>#<campaign>            SK=WEEK#<week:03d>  the unit's subtree, one week
+
+A campaign counts its weeks from its own start date; the served-week item counts the city's weeks
+(seven days from one anchor day, <day> being the first day of the city week in which the campaign
+week begins; see service.served_week). It is written in the package's transaction, so a second
+campaign open on the same dates cannot give a family a second package, or a second charge, that week.
+The same transaction checks the campaign item: its cap at least the package's amount and at most
+the notice's ceiling (models.PACKAGE_CEILING_FEN).
 
 Counters hold `packages` and one number per package status (pending, delivered, failed, refused)
 for the packages of the unit and every unit under it. A package's counters (its unit and each
@@ -23,7 +32,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from chalicelib.core import db
+from chalicelib.core import db, errors
 
 CAMPAIGNS = "CAMPAIGNS"
 
@@ -94,6 +103,47 @@ def package_item(record: dict[str, Any]) -> dict[str, Any]:
     pk, sk = package_key(record["campaign_id"], record["week"], record["family_id"])
     return {"PK": pk, "SK": sk, "GSI1PK": roster_pk(record["campaign_id"], record["week"], record["unit_id"]),
             "GSI1SK": record["family_id"], "type": "delivery_package", **record}
+
+
+def served_key(family_id: str, served_week: str) -> tuple[str, str]:
+    return f"DSERVED#{family_id}", f"WEEK#{served_week}"
+
+
+def served_pk(served_week: str, unit_id: str) -> str:
+    return f"DSERVED#{served_week}#{unit_id}"
+
+
+def put_package(record: dict[str, Any], served_week: str) -> list[db.Op]:
+    """A week's package and the family's served-week item: both put_new, so a family gets one package
+    per campaign week (409 package-exists) and one per city week across campaigns (409 served-this-week)."""
+    pk, sk = served_key(record["family_id"], served_week)
+    served = {"PK": pk, "SK": sk, "GSI1PK": served_pk(served_week, record["unit_id"]), "GSI1SK": record["family_id"],
+              "type": "delivery_served", "family_id": record["family_id"], "served_week": served_week,
+              "campaign_id": record["campaign_id"], "week": record["week"], "unit_id": record["unit_id"],
+              "amount_fen": record["amount_fen"], "created_at": record["created_at"]}
+    return [db.put_new(package_item(record), on_fail=errors.conflict("已生成。", "package-exists")),
+            db.put_new(served, on_fail=errors.conflict("这个家庭这一周已经由其他活动配送过爱心蔬菜。",
+                                                       "served-this-week"))]
+
+
+def within_cap(campaign_id: str, most_fen: int, ceiling_fen: int) -> db.Op:
+    """The campaign as stored now: its cap covers the largest amount written, and stays within the
+    notice's ceiling (so no package goes above it, whatever the code computed)."""
+    return db.check(*campaign_key(campaign_id), "#cap >= :most AND #cap <= :ceiling", names={"#cap": "cap_fen"},
+                    values={":most": most_fen, ":ceiling": ceiling_fen},
+                    on_fail=errors.conflict("每份金额超过了活动的每份上限或通知规定的每份80元，请先修改活动设置。",
+                                            "over-cap"))
+
+
+def served_in_unit(served_week: str, unit_id: str) -> list[dict[str, Any]]:
+    """The families of a unit that have a package in a city week, from whichever campaign."""
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = db.query(served_pk(served_week, unit_id), index="GSI1", limit=500, start_key=start)
+        found += items
+        if not start:
+            return found
 
 
 def get_package(campaign_id: str, week: int, family_id: str) -> dict[str, Any] | None:
