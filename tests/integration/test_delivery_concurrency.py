@@ -71,3 +71,72 @@ def test_three_parallel_generations_make_one_package_per_family(stack):
     year = entries[0]["year"]
     account: dict[str, Any] = dict(table.get_item(Key={"PK": "FUND#city", "SK": f"ACCOUNT#{year}"})["Item"])
     assert int(account["spent_fen"]) == sum(int(p["amount_fen"]) for p in packages)
+
+
+SHARED = 300  # families signed up to two campaigns open on the same dates
+
+
+def test_two_campaigns_generated_in_parallel_give_each_family_one_package_and_one_charge(stack):
+    """Two campaigns on the same dates, the same families signed up to both, each roster generated
+    by two parallel runs: one package and one charge per family that week, the fund's account equal
+    to its entries, and each campaign's result accounting for every family (its own or skipped)."""
+    from chalicelib.fund import service as fund
+    from tools.bench.delivery import seed_families
+
+    first, week = seed_families(SHARED, "parallel-a", prefix="TWICE")
+    second, _ = seed_families(SHARED, "parallel-b", prefix="TWICE")
+    token = _token(stack)
+    table = boto3.resource("dynamodb", endpoint_url=stack.env["DYNAMODB_ENDPOINT"], region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local").Table(stack.env["TABLE_NAME"])
+    year = fund.current_year()
+    before: dict[str, Any] = dict(table.get_item(Key={"PK": "FUND#city", "SK": f"ACCOUNT#{year}"})["Item"])
+
+    def run(campaign: str) -> list[dict[str, Any]]:
+        url = f"{stack.url}/api/staff/delivery/campaigns/{campaign}/rosters"
+        results = []
+        while True:
+            status, _, body = call(url, "POST", {"week": week}, {"Authorization": f"Bearer {token}",
+                                                                 "Idempotency-Key": uuid.uuid4().hex},
+                                   timeout=120)
+            assert status == 200, body
+            results.append(body)
+            if body["done"]:
+                return results
+
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(run, [first, second, first, second]))
+    assert sum(r["created"] for results in runs for r in results) == SHARED
+    packages: list[dict[str, Any]] = []
+    served: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    with scans_allowed():
+        start = None
+        while True:
+            kwargs: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            page = table.scan(**kwargs)
+            for found in page["Items"]:
+                item: dict[str, Any] = dict(found)
+                if item.get("campaign_id") not in (first, second) and item.get("type") != "fund_entry":
+                    continue
+                if item.get("type") == "delivery_package":
+                    packages.append(item)
+                elif item.get("type") == "delivery_served":
+                    served.append(item)
+                elif item.get("type") == "fund_entry" and str(item["entry_id"]).startswith(("package-parallel-",)):
+                    entries.append(item)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+    assert len({p["family_id"] for p in packages}) == len(packages) == SHARED
+    assert sorted(s["family_id"] for s in served) == sorted(p["family_id"] for p in packages)
+    assert sorted(e["entry_id"] for e in entries) == sorted(
+        f"package-{p['campaign_id']}-{week}-{p['family_id']}" for p in packages)
+    after: dict[str, Any] = dict(table.get_item(Key={"PK": "FUND#city", "SK": f"ACCOUNT#{year}"})["Item"])
+    charged = sum(int(p["amount_fen"]) for p in packages)
+    assert charged == SHARED * 7500
+    assert int(after["spent_fen"]) - int(before["spent_fen"]) == charged
+    assert int(before["balance_fen"]) - int(after["balance_fen"]) == charged
+    for campaign in (first, second):  # pressed once more: nothing new, every family accounted for
+        [final] = run(campaign)
+        assert final["created"] == 0 and final["existing"] + final["skipped"] == SHARED
+        assert final["existing"] == sum(1 for p in packages if p["campaign_id"] == campaign)

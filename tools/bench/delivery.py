@@ -16,8 +16,9 @@ CAMPAIGN = "bench-frontline"
 ADMIN = Principal(kind="staff", id="bench", unit_id="city", unit_path="/city/", roles=frozenset({"city_admin"}))
 
 
-def seed_families(n: int, campaign_id: str = CAMPAIGN) -> tuple[str, int]:
-    """A running campaign, a funded city account and n active sign-ups; returns (campaign, week)."""
+def seed_families(n: int, campaign_id: str = CAMPAIGN, prefix: str = "BENCH") -> tuple[str, int]:
+    """A running campaign, a funded city account and n active sign-ups of families <prefix>000000..;
+    returns (campaign, week)."""
     start = service.today().isoformat()
     db.table().put_item(Item=store.campaign_item({
         "id": campaign_id, "name": "基准测试", "start_date": start, "end_date": None, "cap_fen": 8000,
@@ -28,7 +29,7 @@ def seed_families(n: int, campaign_id: str = CAMPAIGN) -> tuple[str, int]:
                                      version=current["version"] if current else None), ADMIN)
     with db.table().batch_writer() as batch:
         for i in range(n):
-            family = f"BENCH{i:06d}"
+            family = f"{prefix}{i:06d}"
             batch.put_item(Item=store.signup_item({
                 "campaign_id": campaign_id, "family_id": family, "unit_id": "demo-taishan-hospital",
                 "unit_path": "/city/taishan/demo-taishan-hospital/", "county_unit_id": "taishan",

@@ -460,20 +460,28 @@
     var genForm = body.querySelector("#dl-generate");
     bindForm(genForm, async function (data, key) {
       if (!camp) return { ok: false, status: 409, body: { title: "请先设置爱心蔬菜活动。" } };
-      var total = { created: 0, amount_fen: 0 };
+      var total = { created: 0, amount_fen: 0, skipped: {} };
       for (var i = 0; i < 30; i++) {  // each press runs up to ~20 s; continue until done
         var r = await call("POST", "/staff/delivery/campaigns/" + encodeURIComponent(camp.id) + "/rosters",
           { week: data.week }, i === 0 ? key : uuid());
         if (!r.ok) return r;
         total.created += r.body.created;
         total.amount_fen += r.body.amount_fen;
+        (r.body.skipped_families || []).forEach(function (f) { total.skipped[f] = true; });
         status(genForm, "正在生成… 已生成 " + r.body.total + " 份");
-        if (r.body.done) { r.body.created = total.created; r.body.amount_fen = total.amount_fen; return r; }
+        if (r.body.done) {
+          r.body.created = total.created;
+          r.body.amount_fen = total.amount_fen;
+          r.body.skipped_families = Object.keys(total.skipped).sort();
+          return r;
+        }
       }
       return { ok: false, status: 503, body: { title: "还没有全部生成，请再点一次。" } };
     }, async function (result) {
+      var skipped = result.skipped_families || [];
       status(genForm, "第 " + result.week + " 周名单共 " + result.total + " 份，本次新生成 " + result.created + " 份，记入专项资金支出 " +
-        yuan(result.amount_fen) + " 元。");
+        yuan(result.amount_fen) + " 元。" + (skipped.length ? "另有 " + skipped.length + " 户这一周已由其他活动配送，" +
+        "每户每周只配送一份，已跳过、未记账（家庭编号：" + skipped.join("、") + "）。" : ""));
       await loadRoster();
     });
 
