@@ -179,6 +179,28 @@ def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, t
     status.locator('button[type="submit"]').click()
     family.locator(".ws-result").filter(has_text="已送达").wait_for()
 
+    # A second campaign on the same dates: the family signs up to it too, and its roster skips the
+    # family this week (one package a week), charging nothing, and says so.
+    city.reload(wait_until="load")
+    city.locator(".ws-care[data-ready]").wait_for(state="attached")
+    campaign_form.locator('[name="campaign_id"]').fill("2020-second")
+    campaign_form.locator('[name="name"]').fill("第二批爱心蔬菜")
+    campaign_form.locator('button[type="submit"]').click()
+    campaign_form.locator(".ws-care__status").filter(has_text="活动设置已保存").wait_for()
+    family.goto(stack.url + "/care/", wait_until="load")
+    form = family.locator("form.ws-form")
+    form.locator('[name="reference"]').fill(reference)
+    form.locator('[name="phone"]').fill(PHONE)
+    form.locator('[name="address"]').fill("泰山区青年路 12 号 3 单元 501")
+    form.locator('[name="window"]').select_option("evening")
+    form.locator('[name="consent"]').check()
+    form.locator('button[type="submit"]').click()
+    family.locator(".ws-result").filter(has_text="已登记，每周配送").wait_for()
+    city.locator('#dl-generate button[type="submit"]').click()
+    city.locator("#dl-generate .ws-care__status").filter(has_text="另有 1 户这一周已由其他活动配送").wait_for()
+    assert "本次新生成 0 份" in city.locator("#dl-generate .ws-care__status").inner_text()
+    city.screenshot(path=str(screenshots / "delivery-skipped.png"), full_page=True)
+
     assert watch.foreign_hosts() == set()
     # Chromium logs the refused bad file's 400 answer; nothing else went wrong.
     assert [e for e in watch.console_errors if "status of 400" not in e or "/imports" not in e] == []
