@@ -171,6 +171,7 @@ def test_batches_charge_each_package_once_and_a_refused_batch_is_written_one_by_
     assert service._write_package(camp, week, (signups[families[2]], 7800, "泰山区供应商"), "other-run",
                                    audit.now_iso())
     monkeypatch.setattr(store, "served_in_unit", lambda *a: [])
+    monkeypatch.setattr(store, "unit_roster", lambda *a: [])
     result = service.generate(CAMPAIGN, week, "test")
     monkeypatch.undo()
     assert (result.created, result.existing, result.total) == (4, 1, 5)

@@ -271,6 +271,9 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
         unit = signup["unit_id"]
         if unit not in served_by_unit:
             served_by_unit[unit] = {i["family_id"]: i["campaign_id"] for i in store.served_in_unit(city_week, unit)}
+            # packages written before served-week items existed are on the campaign's own roster
+            served_by_unit[unit].update({p["family_id"]: campaign_id
+                                         for p in store.unit_roster(campaign_id, week, unit)})
         by = served_by_unit[unit].get(signup["family_id"])
         if by == campaign_id:
             existing += 1
