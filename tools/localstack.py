@@ -62,11 +62,11 @@ def secret_key(data_dir: Path | None) -> str:
     """The key for cursors and keyed hashes, kept with the data (a new one would orphan every hash)."""
     if data_dir is None:
         return secrets.token_urlsafe(32)
-    path = data_dir / "secret.key"
+    path = engines.private_dir(data_dir) / "secret.key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
