@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -104,10 +105,12 @@ class Engine:
             self._server.stop()
 
     def kill(self) -> None:
-        """Stop the engine's process at once, as a crash would (recovery tests)."""
+        """Stop the engine's process at once, as a crash would (recovery tests): its whole process
+        group (it leads one), so Java ends with its forwarding helper, not after it."""
         self._stopped.set()
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
             self._proc.wait()
 
 

@@ -7,9 +7,11 @@ this benchmark's items, for the length of the measurement."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,6 +19,16 @@ import botocore.config
 
 from tools import engines
 from tools.bench.measure import Timing
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _java_under(pid: int) -> int:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return int(children[0])
 
 
 def _direct() -> tuple[subprocess.Popen[bytes], str]:
@@ -71,12 +83,22 @@ def run(n: int, rounds: int) -> list[str]:
         clients = {"direct": _client(direct_url), "forward": _client(forwarded.endpoint)}
         for client in clients.values():
             _prepare(client)
+        assert forwarded._proc is not None
+        helper = forwarded._proc.pid
+        java = _java_under(helper)
+        cpu = {"helper": 0.0, "java": 0.0}
+        pairs = 0
         lines = ["| clients | path | mean ms | p50 ms | p95 ms | pairs/s |", "|---|---|---|---|---|---|"]
         for workers in (1, 8):
             best: dict[str, tuple[Timing, float]] = {}
             for _ in range(rounds):  # alternate, keep each path's best round (least disturbed)
                 for label, client in clients.items():
+                    before = {"helper": _cpu_seconds(helper), "java": _cpu_seconds(java)}
                     timing, rate = measure(client, label, n, workers)
+                    if label == "forward":
+                        pairs += n
+                        for name, pid in (("helper", helper), ("java", java)):
+                            cpu[name] += _cpu_seconds(pid) - before[name]
                     if label not in best or rate > best[label][1]:
                         best[label] = (timing, rate)
             for label, (timing, rate) in best.items():
@@ -84,6 +106,9 @@ def run(n: int, rounds: int) -> list[str]:
                              f"| {rate:.0f} |")
             ratio = best["direct"][1] / best["forward"][1]
             lines.append(f"| {workers} | forward cost | | | | {100 * (ratio - 1):+.1f}% time |")
+        lines += ["", f"CPU per PutItem+GetItem pair through the forward: forwarding helper "
+                  f"{1e6 * cpu['helper'] / pairs:.0f} µs, DynamoDB Local {1e6 * cpu['java'] / pairs:.0f} µs "
+                  f"({100 * cpu['helper'] / cpu['java']:.1f}% of the engine's)."]
         return lines
     finally:
         forwarded.stop()
