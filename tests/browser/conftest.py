@@ -1,7 +1,8 @@
 """Browser tier for the portal: build the site once, serve it locally, drive Debian's Chromium.
 
 The server answers /api/* with 503, so dynamic lists show their static fallback; tests that need
-API answers fake them with page.route().
+API answers fake them with page.route(). It sends the CDN's security headers (tools/security_headers.py),
+as the full local stack does, and any test whose pages meet a content security policy violation fails.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from tools import security_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,8 +58,52 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Every page reports each content security policy violation on the console (the script is added
+# by the browser's debugging protocol, which the policy does not govern); Chromium logs "Refused to
+# ..." itself for most. Either fails the test (no_csp_violations).
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "CSP violation: " + e.violatedDirective + " refused " + (e.blockedURI || "inline") + " at "
+  + e.sourceFile + ":" + e.lineNumber));"""
+CSP_REPORTS: list[str] = []
+SECURITY_HEADERS = security_headers.headers()  # no AWS endpoint in this tier: /api/* is faked
+
+
+def _csp_report(msg: Any) -> None:
+    if msg.text.startswith("CSP violation") or "Refused to" in msg.text:
+        CSP_REPORTS.append(f"{msg.text} ({(msg.location or {}).get('url', '')})")
+
+
+class GuardedBrowser:
+    """The browser, with every new context listening for content security policy violations."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._browser.new_context(**kwargs)
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", _csp_report)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    start = len(CSP_REPORTS)
+    yield
+    if len(CSP_REPORTS) > start:
+        pytest.fail("content security policy violations:\n" + "\n".join(CSP_REPORTS[start:]))
+
+
 class _Handler(SimpleHTTPRequestHandler):
-    """Static files; /api/* is 'down' (503) unless a test routes it."""
+    """Static files; /api/* is 'down' (503) unless a test routes it. The CDN's security headers on all."""
+
+    def end_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def _api_down(self) -> bool:
         if not self.path.startswith("/api/"):
@@ -138,7 +186,7 @@ def browser() -> Iterator[object]:
         _missing("playwright is not installed")
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
+        yield GuardedBrowser(b)
         b.close()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -84,3 +86,19 @@ def test_parallel_retries_with_the_same_key_store_one_record_per_key(stack):
         references.setdefault(key, set()).add(body["reference"])
     assert all(len(refs) == 1 for refs in references.values())  # every retry got the first answer
     assert len(_support_records(stack)) - before == len(keys)
+
+
+def test_portal_and_api_answers_carry_the_cdn_security_headers(stack):
+    from tools import security_headers
+
+    expected = security_headers.headers(stack.aux.endpoint)
+    assert "'unsafe-inline'" not in expected["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    for path in ("/api/health", "/api/no-such-thing", "/no-such-page/"):
+        request = urllib.request.Request(f"{stack.url}{path}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                headers = response.headers
+        except urllib.error.HTTPError as exc:
+            headers = exc.headers
+        for name, value in expected.items():
+            assert headers.get_all(name) == [value], (path, name, headers.get_all(name))

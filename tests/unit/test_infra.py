@@ -265,4 +265,6 @@ def test_report_photos_bucket_is_private_and_only_its_reports_prefix_is_granted(
     assert expiry["Prefix"] == "pending/" and expiry["ExpirationInDays"] == 1
     csp = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
         "ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
-    assert "connect-src 'self' https://${UploadsBucket.RegionalDomainName}" in csp
+    connect = next(d.split() for d in csp.split(";") if d.split()[0] == "connect-src")
+    assert "https://${UploadsBucket.RegionalDomainName}" in connect
+    assert "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}" in connect  # staff sign-in
