@@ -194,3 +194,25 @@ def test_enrolment_with_cognito_then_recorded_opens_the_workbench(fresh):
 def test_other_roles_may_sign_in_without_a_second_factor(fresh):
     token = fresh.token("plain.caseworker", "taishan", ["caseworker"])
     assert _call(fresh, "GET", "/me", token).status_code == 200
+
+
+def test_without_a_user_pool_the_oidc_providers_token_is_taken_as_it_is(shared, monkeypatch):
+    """The AWS China regions have no Cognito user pools: staff live in an OIDC provider, which
+    disables accounts and asks for second factors itself; no staff records exist there."""
+    from chalicelib.core.config import reset_settings
+    from tests.conftest import forge_token
+
+    now = int(time.time())
+    token = forge_token({"iss": shared.pool.issuer, "aud": shared.pool.client_id, "token_use": "id",
+                         "cognito:username": "oidc.finance", "custom:unit_id": "daiyue", "cognito:groups": ["finance"],
+                         "iat": now, "exp": now + 600})
+    assert _refused(_call(shared, "GET", "/me", token))  # with a pool: no staff record, refused
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", "")
+    reset_settings()
+    try:
+        me = _call(shared, "GET", "/me", token)
+        assert me.status_code == 200, me.body
+        assert json.loads(me.body)["roles"] == ["finance"]
+    finally:
+        monkeypatch.undo()
+        reset_settings()

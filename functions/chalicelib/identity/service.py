@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.core import audit, db, errors, pagination, personal
 from chalicelib.core.auth import MFA_ROLES, PARTNER, STAFF, Principal
+from chalicelib.core.config import settings
 from chalicelib.identity import cognito, store, tokens
 from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
 from chalicelib.orgs import service as orgs
@@ -39,6 +40,8 @@ def principal_from_credential(credential: str) -> Principal:
     if credential.startswith(KEY_PREFIX):
         return _partner_principal(credential)
     claims = tokens.verify(credential)
+    if not settings().cognito_user_pool_id:
+        return _provider_principal(claims)
     record = orgs.staff_record(claims.username)
     if record is None or record.get("status") != "active":
         raise tokens.InvalidToken("no active staff record")
@@ -51,6 +54,20 @@ def principal_from_credential(credential: str) -> Principal:
     roles = frozenset(record["roles"])
     return Principal(kind=STAFF, id=claims.username, unit_id=record["unit_id"], unit_path=path, roles=roles,
                      name=record["name"], mfa_missing=bool(roles & MFA_ROLES) and record.get("mfa") != "totp")
+
+
+def _provider_principal(claims: tokens.StaffClaims) -> Principal:
+    """Without a Cognito user pool (the AWS China regions, infra/README.md), staff are administered
+    in the OIDC provider: its token's unit and roles are taken as they are, and disabling an account
+    and requiring a second factor are the provider's to enforce."""
+    try:
+        path = _unit_path(claims.unit_id)
+    except errors.ProblemError as exc:
+        if exc.status != 404:
+            raise
+        raise tokens.InvalidToken("unknown unit") from None
+    return Principal(kind=STAFF, id=claims.username, unit_id=claims.unit_id, unit_path=path, roles=claims.roles,
+                     name=claims.name)
 
 
 def confirm_mfa(by: Principal) -> None:
