@@ -19,7 +19,14 @@ from chalicelib.orgs import service as orgs
 from chalicelib.orgs import store as orgs_store
 from tests.api.test_access_matrix import placeholder
 from tests.staff_accounts import PASSWORD, put_staff_record, staff_session
-from tools.cognito import create_staff_user, enrol_totp, sign_in, totp_code
+from tools.cognito import (
+    client_parameters,
+    create_staff_user,
+    enrol_totp,
+    pool_parameters,
+    sign_in,
+    totp_code,
+)
 
 
 def _idp() -> Any:
@@ -106,9 +113,14 @@ def test_a_token_without_a_staff_record_is_refused(fresh):
 
 # --- a person cannot move themselves --------------------------------------------------------------
 
-def test_the_local_pool_lets_staff_write_only_their_name_as_the_template_does(shared):
-    client = _idp().describe_user_pool_client(UserPoolId=shared.pool.pool_id, ClientId=shared.pool.client_id)
-    assert client["UserPoolClient"]["WriteAttributes"] == ["name"]
+def test_the_local_pool_is_the_templates_pool(shared):
+    """Staff may write only their name, and TOTP is on (optional at pool level), as infra/ says."""
+    idp = _idp()
+    client = idp.describe_user_pool_client(UserPoolId=shared.pool.pool_id, ClientId=shared.pool.client_id)
+    assert client["UserPoolClient"]["WriteAttributes"] == ["name"] == client_parameters()["WriteAttributes"]
+    mfa = idp.get_user_pool_mfa_config(UserPoolId=shared.pool.pool_id)
+    assert mfa["MfaConfiguration"] == "OPTIONAL" == pool_parameters()["MfaConfiguration"]
+    assert mfa["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
 
 
 def test_changing_ones_own_unit_and_roles_attributes_changes_nothing(fresh):
