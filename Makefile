@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SITE_DIR := build/site
 SITE_SOURCES := mkdocs.yml $(shell find site -type f 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest site zensical package deploy bench lock openapi first-admin clean help
+.PHONY: run test lint typecheck pytest site zensical package deploy bench lock openapi first-admin totp clean help
 
 help:
 	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/"
@@ -85,6 +85,9 @@ import: $(VENV)/.installed  # make import FROM=var/export-....jsonl [ARGS="--end
 .PHONY: purge
 purge: $(VENV)/.installed  # make purge [ARGS="--today 2021-06-01 | --force | --endpoint ..."]; stop `make run` first otherwise
 	$(PY) -m tools.purge $(ARGS)
+
+totp: $(VENV)/.installed  # the current TOTP code of the demo city_admin and finance logins (make run)
+	@$(PY) -m tools.cognito
 
 first-admin: $(VENV)/.installed  # make first-admin ARGS="--username li.ming --name 李明 --seed-tree"
 	$(PY) -m tools.first_admin $(ARGS)

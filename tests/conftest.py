@@ -22,6 +22,7 @@ os.environ.update({
     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
     "WS_SECRET_KEY": "test-secret-key-for-cursors-and-hashes", "TABLE_NAME": "worker-services-test",
     "WS_HOTLINE": "12351", "WS_ENGINE": "moto",
+    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",  # moto checks TOTP codes, as Cognito does
 })
 os.environ.pop("DYNAMODB_ENDPOINT", None)
 
@@ -189,17 +190,14 @@ def staff_token(cognito: Any, seeded: str) -> Any:
     """staff_token(username, unit_id, roles) -> a real ID token from moto's Cognito."""
     import boto3
 
-    from tools.cognito import create_staff_user
+    from tests.staff_accounts import staff_id_token
 
     idp = boto3.client("cognito-idp", region_name="us-east-1")
     made: dict[str, str] = {}
 
     def make(username: str, unit_id: str, roles: list[str]) -> str:
         if username not in made:
-            create_staff_user(idp, cognito, username, username, unit_id, roles, "Test-Password-2020!")
-            result = idp.initiate_auth(ClientId=cognito.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": username, "PASSWORD": "Test-Password-2020!"})
-            made[username] = result["AuthenticationResult"]["IdToken"]
+            made[username] = staff_id_token(idp, cognito, username, unit_id, roles)
         return made[username]
 
     return make

@@ -139,11 +139,19 @@ def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
     idp = boto3.client("cognito-idp", endpoint_url=aux.endpoint, region_name=REGION)
     pool = cognito.create_pool(idp, REGION)
     if seed_staff:
+        # moto checks TOTP codes only when asked to (it serves one fixed secret, DEMO_TOTP_SECRET).
+        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
         staff = seed.load_staff()
+        enrolled = set()
         for person in staff["staff"]:
             cognito.create_staff_user(idp, pool, person["username"], person["name"], person["unit_id"],
                                       person["roles"], staff["password"])
-        seed.seed_staff_records(staff["staff"])
+            if cognito.needs_totp(person["roles"]):  # demo city admins and finance staff come enrolled
+                session = cognito.sign_in(idp, pool, person["username"], staff["password"])
+                if cognito.enrol_totp(idp, session["AccessToken"]).upper() != cognito.DEMO_TOTP_SECRET:
+                    raise RuntimeError("the local Cognito gave another TOTP secret than the banner shows")
+                enrolled.add(person["username"])
+        seed.seed_staff_records(staff["staff"], enrolled)
     return pool
 
 
@@ -175,7 +183,7 @@ def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: s
 
 
 def banner(stack: Stack, warning: str | None) -> str:
-    from tools import seed
+    from tools import cognito, seed
 
     staff = seed.load_staff()
     lines = [
@@ -192,6 +200,10 @@ def banner(stack: Stack, warning: str | None) -> str:
     ]
     for person in staff["staff"]:
         lines.append(f"    {person['username']:<22} {','.join(person['roles']):<18} {person['unit_id']}")
+    lines += [
+        "  市总管理员和财务账号还要输入验证器上的 6 位动态码 / city_admin and finance also need a TOTP code:",
+        f"    验证器密钥 authenticator secret: {cognito.DEMO_TOTP_SECRET}  (or `make totp` prints the current code)",
+    ]
     if warning:
         lines += ["", "!" * 78, f"  WARNING: {warning}", "!" * 78]
     lines += ["", "Press Ctrl-C to stop.", ""]

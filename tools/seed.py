@@ -57,8 +57,10 @@ def seed_units(units: list[dict[str, Any]] | None = None) -> int:
     return written
 
 
-def seed_staff_records(staff: list[dict[str, Any]]) -> int:
-    """The demo staff's membership records (their accounts are made in Cognito separately)."""
+def seed_staff_records(staff: list[dict[str, Any]], totp: set[str] | None = None) -> int:
+    """The demo staff's membership records (their accounts are made in Cognito separately). Those
+    named in `totp` have a TOTP second factor enrolled in Cognito: their records say so, also when
+    the record was kept from an earlier start."""
     from chalicelib.core import audit
 
     written = 0
@@ -66,10 +68,16 @@ def seed_staff_records(staff: list[dict[str, Any]]) -> int:
         record = {"username": person["username"], "name": person["name"], "unit_id": person["unit_id"],
                   "roles": person["roles"], "status": "active", "created_at": audit.now_iso(),
                   "created_by": "seed", "version": 1}
+        if person["username"] in (totp or set()):
+            record["mfa"] = "totp"
         try:
             db.table().put_item(Item=orgs_store.staff_item(record), ConditionExpression="attribute_not_exists(PK)")
             written += 1
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+            if "mfa" in record:
+                db.table().update_item(Key=dict(zip(("PK", "SK"), orgs_store.staff_key(person["username"]),
+                                                    strict=True)),
+                                       UpdateExpression="SET mfa = :totp", ExpressionAttributeValues={":totp": "totp"})
     return written

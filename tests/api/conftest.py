@@ -21,7 +21,8 @@ def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
 
     from app import app as chalice_app
     from chalicelib.core.config import reset_settings
-    from tools.cognito import create_pool, create_staff_user
+    from tests.staff_accounts import put_staff_record, staff_id_token
+    from tools.cognito import create_pool
     from tools.seed import seed_units
     from tools.table import create_table
 
@@ -42,10 +43,9 @@ def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
 
         def token(username: str, unit_id: str, roles: list[str]) -> str:
             if username not in tokens:
-                create_staff_user(idp, pool, username, username, unit_id, roles, "Test-Password-2020!")
-                result = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                           AuthParameters={"USERNAME": username, "PASSWORD": "Test-Password-2020!"})
-                tokens[username] = result["AuthenticationResult"]["IdToken"]
+                tokens[username] = staff_id_token(idp, pool, username, unit_id, roles)
+            else:
+                put_staff_record(username, unit_id, roles)  # the table may have been emptied since
             return tokens[username]
 
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")

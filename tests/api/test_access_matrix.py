@@ -23,6 +23,7 @@ from chalicelib.core.auth import ROLES
 from tests.api.access_cases import Context, all_cases, all_partner_routes
 from tests.api.helpers import count_items, post_json, support_body
 from tests.conftest import forge_token
+from tests.staff_accounts import put_staff_record
 
 STAFF_CASES = all_cases()
 PARTNER_ROUTES = all_partner_routes()
@@ -150,7 +151,9 @@ def test_a_refused_token_writes_nothing(ctx, cognito, seeded):
 
 
 def test_a_good_forged_shape_signed_by_the_pool_key_is_accepted(refusal_ctx, cognito):
-    """The control for the bad-token cases: the same claims, correctly signed, pass."""
+    """The control for the bad-token cases: the same claims, correctly signed, pass (for an account
+    with a staff record)."""
+    put_staff_record("forger", "city", list(ROLES))
     response = refusal_ctx.call("GET", "/me", None, forge_token(_claims(cognito)))
     assert response.status_code == 200
 

@@ -20,6 +20,36 @@ def demo_password() -> str:
     return str(json.loads(STAFF_SEED.read_text(encoding="utf-8"))["password"])
 
 
+def demo_needs_totp(username: str) -> bool:
+    """Is this demo login a city administrator or finance staff (enrolled in TOTP at start)?"""
+    from tools.cognito import needs_totp
+
+    staff = json.loads(STAFF_SEED.read_text(encoding="utf-8"))["staff"]
+    return any(p["username"] == username and needs_totp(p["roles"]) for p in staff)
+
+
+def answer_totp(page: Any, secret: str | None = None) -> None:
+    """After the password: type the authenticator's current code into the sign-in page's TOTP step
+    (the demo accounts' secret unless another is given), as a person with the app would."""
+    from tools.cognito import DEMO_TOTP_SECRET, steady_totp_code
+
+    form = page.locator("#ws-totp")
+    form.wait_for(state="visible")
+    form.locator('[name="code"]').fill(steady_totp_code(secret or DEMO_TOTP_SECRET))
+    form.locator('button[type="submit"]').click()
+
+
+def submit_sign_in(page: Any, username: str, password: str) -> None:
+    """Fill and send the sign-in form on the page already open, answering the TOTP step for the
+    demo logins that have one."""
+    form = page.locator("#ws-signin")
+    form.locator('[name="username"]').fill(username)
+    form.locator('[name="password"]').fill(password)
+    form.locator('button[type="submit"]').click()
+    if password == demo_password() and demo_needs_totp(username):
+        answer_totp(page)
+
+
 @dataclass
 class Running:
     url: str

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from tests.browser.stack import Running, Watch, demo_password, full_stack
+from tests.browser.stack import Running, Watch, demo_password, full_stack, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,10 +65,7 @@ def _xlsx(path: Path, people: list[list[Any]]) -> Path:
 def _signed_in(context: Any, watch: Watch, stack: Running, username: str, page_path: str) -> Any:
     page = watch.attach(context.new_page())  # a tab of its own: its own session
     page.goto(stack.url + "/staff/", wait_until="load")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill(username)
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, username, demo_password())
     page.wait_for_url(stack.url + "/staff/workbench/")
     page.locator(".ws-me").wait_for()
     page.goto(stack.url + page_path, wait_until="load")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack
+from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +26,7 @@ def stack(built_site: Path) -> Iterator[Running]:
 def _sign_in(page: Any, stack: Running, username: str) -> None:
     page.goto(stack.url + "/staff/", wait_until="load")
     page.wait_for_load_state("networkidle")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill(username)
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, username, demo_password())
     page.wait_for_url(stack.url + "/staff/workbench/")
     page.locator(".ws-me").wait_for()
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack
+from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -54,10 +54,7 @@ def _archive_and_ended_campaign() -> tuple[str, str]:
 def _signed_in(context: Any, watch: Watch, stack: Running, username: str) -> Any:
     page = watch.attach(context.new_page())  # a tab of its own: its own session
     page.goto(stack.url + "/staff/", wait_until="load")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill(username)
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, username, demo_password())
     page.wait_for_url(stack.url + "/staff/workbench/")
     page.locator(".ws-staff-nav a.ws-tile", has_text="疗休养").click()
     page.wait_for_url(stack.url + "/staff/recuperation/")

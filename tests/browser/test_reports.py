@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.api.access_cases.reports import tiny_png
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack
+from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +28,7 @@ def _reports_page(context: Any, watch: Watch, stack: Running, username: str) -> 
     """`username` signed in, on the workbench's 先进做法报送 page."""
     page = watch.attach(context.new_page())
     page.goto(stack.url + "/staff/", wait_until="load")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill(username)
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, username, demo_password())
     page.wait_for_url(stack.url + "/staff/workbench/")
     page.locator(".ws-staff-nav a.ws-tile", has_text="先进做法报送").click()
     page.wait_for_url(stack.url + "/staff/reports/")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, storage_dump
+from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, storage_dump, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +42,7 @@ def _open(page: Any, url: str) -> None:
 
 def _sign_in(page: Any, stack: Running, username: str, password: str) -> None:
     _open(page, stack.url + "/staff/")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill(username)
-    form.locator('[name="password"]').fill(password)
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, username, password)
 
 
 def _on_workbench(page: Any, stack: Running) -> Any:
@@ -315,10 +312,7 @@ def test_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(tab, watch, 
     page.wait_for_url(stack.url + "/staff/")
     page.locator("#ws-signin .ws-form__message").filter(has_text="登录已过期").wait_for()
     assert "ws.staff.session" not in storage_dump(page)["session"]
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill("city.admin")
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, "city.admin", demo_password())
     page.wait_for_url(stack.url + "/staff/partners/")
     page.locator('[data-role="partner-list"][aria-busy="false"]').wait_for(state="attached")
     watch.console_errors = [e for e in watch.console_errors if "status of 401" not in e]
@@ -378,10 +372,7 @@ def test_pages_with_their_own_script_refresh_tokens_and_come_back_after_sign_in(
     _open(page, stack.url + "/staff/frontline/")
     page.wait_for_url(stack.url + "/staff/")
     page.locator("#ws-signin .ws-form__message").filter(has_text="登录已过期").wait_for()
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill("city.admin")
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
+    submit_sign_in(page, "city.admin", demo_password())
     page.wait_for_url(stack.url + "/staff/frontline/")
     page.locator('.ws-care[data-ready="1"]').wait_for(state="attached")
     watch.console_errors = [e for e in watch.console_errors if "status of 401" not in e]

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from tests.integration.conftest import require_dynamodb_local
 from tools import seed
+from tools.cognito import DEMO_TOTP_SECRET, sign_in
 from tools.localstack import Stack, start_stack
 
 MAX_EXAMPLES = 20
@@ -48,9 +49,8 @@ def staff_header(fuzz_stack: Stack) -> dict[str, str]:
     admin = next(p for p in staff["staff"] if "city_admin" in p["roles"])
     idp = boto3.client("cognito-idp", endpoint_url=fuzz_stack.aux.endpoint, region_name="us-east-1",
                        aws_access_key_id="local", aws_secret_access_key="local")
-    answer = idp.initiate_auth(ClientId=fuzz_stack.pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": admin["username"], "PASSWORD": staff["password"]})
-    return {"Authorization": f"Bearer {answer['AuthenticationResult']['IdToken']}"}
+    answer = sign_in(idp, fuzz_stack.pool, admin["username"], staff["password"], DEMO_TOTP_SECRET)
+    return {"Authorization": f"Bearer {answer['IdToken']}"}
 
 
 @pytest.fixture(scope="module")

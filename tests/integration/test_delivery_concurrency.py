@@ -12,6 +12,7 @@ import boto3
 from tests.conftest import scans_allowed
 from tests.integration.conftest import call
 from tools import seed
+from tools.cognito import DEMO_TOTP_SECRET, sign_in
 
 FAMILIES = 2000
 
@@ -20,9 +21,8 @@ def _token(stack: Any) -> str:
     """The demo city administrator signs in through the local stack's Cognito (moto)."""
     idp = boto3.client("cognito-idp", endpoint_url=stack.aux.endpoint, region_name="us-east-1",
                        aws_access_key_id="local", aws_secret_access_key="local")
-    result = idp.initiate_auth(ClientId=stack.pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": "city.admin", "PASSWORD": seed.load_staff()["password"]})
-    return str(result["AuthenticationResult"]["IdToken"])
+    result = sign_in(idp, stack.pool, "city.admin", seed.load_staff()["password"], DEMO_TOTP_SECRET)
+    return str(result["IdToken"])
 
 
 def test_three_parallel_generations_make_one_package_per_family(stack):

@@ -10,18 +10,13 @@ import boto3
 
 from chalicelib.fund import service
 from tests.integration.conftest import call
-from tools.cognito import create_staff_user
-
-PASSWORD = "Test-Password-2020!"
+from tests.staff_accounts import staff_id_token
 
 
 def _token(stack, username: str, unit_id: str, roles: list[str]) -> str:
     idp = boto3.client("cognito-idp", endpoint_url=stack.env["COGNITO_ENDPOINT"], region_name="us-east-1",
                        aws_access_key_id="local", aws_secret_access_key="local")
-    create_staff_user(idp, stack.pool, username, username, unit_id, roles, PASSWORD)
-    result = idp.initiate_auth(ClientId=stack.pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})
-    return str(result["AuthenticationResult"]["IdToken"])
+    return staff_id_token(idp, stack.pool, username, unit_id, roles)
 
 
 def test_200_parallel_spends_against_a_balance_for_150_leave_exactly_150_entries(stack):

@@ -15,7 +15,7 @@ import boto3
 from tests.api.helpers import support_body
 from tests.conftest import scans_allowed
 from tests.integration.conftest import call
-from tools.cognito import create_staff_user
+from tests.staff_accounts import staff_id_token
 
 
 def _records(stack: Any, kind: str) -> list[dict[str, Any]]:
@@ -36,10 +36,7 @@ def _records(stack: Any, kind: str) -> list[dict[str, Any]]:
 
 def _token(stack: Any, username: str, unit_id: str, roles: list[str]) -> str:
     idp = boto3.client("cognito-idp", endpoint_url=stack.aux.endpoint, region_name="us-east-1")
-    create_staff_user(idp, stack.pool, username, username, unit_id, roles, "Test-Password-2020!")
-    result = idp.initiate_auth(ClientId=stack.pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": username, "PASSWORD": "Test-Password-2020!"})
-    return str(result["AuthenticationResult"]["IdToken"])
+    return staff_id_token(idp, stack.pool, username, unit_id, roles)
 
 
 def test_500_parallel_requests_with_retries_store_exactly_one_record_per_key(stack):

@@ -47,6 +47,7 @@ class RouteDoc:
     path_params: dict[str, str] = field(default_factory=dict)
     query_params: dict[str, str] = field(default_factory=dict)
     media_types: tuple[str, ...] = ()  # a route answering with a file (an image) instead of JSON
+    before_mfa: bool = False  # open to staff whose second factor is not yet recorded (enrolment)
 
 
 REGISTRY: list[RouteDoc] = []
@@ -72,11 +73,14 @@ def route(
     path_params: dict[str, str] | None = None,
     query_params: dict[str, str] | None = None,
     media_types: tuple[str, ...] = (),
+    before_mfa: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
     a dict or a Response. `personal_data=True` marks a read that shows personal data to staff: each
-    successful call is itself written to the audit trail (who looked at what, when)."""
+    successful call is itself written to the audit trail (who looked at what, when). Staff in an MFA
+    role without a recorded second factor are refused (403 mfa-required) unless `before_mfa=True`
+    (only what enrolment itself needs)."""
     if audience == STAFF and not roles:
         raise ValueError(f"{method} {path}: a staff route must name the roles it accepts")
 
@@ -87,7 +91,7 @@ def route(
         def view(**params: Any) -> Response:
             try:
                 request = bp.current_request
-                principal = _caller(request, audience, roles, operation)
+                principal = _caller(request, audience, roles, operation, before_mfa)
                 path_args = sorted(params.items())
                 if wants_principal:
                     params["principal"] = principal
@@ -126,7 +130,7 @@ def route(
         REGISTRY.append(
             RouteDoc(path, method, summary, tag, body, response, status, audience, idempotent,
                      tuple(sorted({*COMMON_PROBLEMS, *(WRITE_PROBLEMS if body else ()), *extra, *problems})),
-                     roles, operation, description, path_params or {}, query_params or {}, media_types)
+                     roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa)
         )
         return handler
 
@@ -138,7 +142,8 @@ def _client_ip(request: Request) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
-def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: str | None) -> Principal | None:
+def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: str | None,
+            before_mfa: bool = False) -> Principal | None:
     """The principal the route runs for, after the audience, role and operation checks."""
     if audience == PUBLIC:
         header = request.headers.get("authorization")
@@ -154,6 +159,8 @@ def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: 
         principal = Principal.from_context(context)
         if audience == STAFF:
             auth.require_roles(principal, roles)
+            if principal.mfa_missing and not before_mfa:
+                raise errors.mfa_required()
             return principal
         if principal.kind != PARTNER:
             raise errors.forbidden("此接口仅供合作应用调用。")

@@ -27,6 +27,9 @@ ROLE_LABELS = {
     "auditor": "审计（只读）",
     "counsellor": "心理咨询师",
 }
+# Roles that move money or reach personal data across units: they must sign in with a second
+# factor (TOTP). Until their enrolment is recorded, every route but enrolment answers 403.
+MFA_ROLES = frozenset({"city_admin", "finance"})
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,13 @@ class Principal:
     name: str = ""
     channel: str = ""  # partner's channel tag, written on every record it creates
     operations: frozenset[str] = frozenset()  # partner's allowed operations
+    mfa_missing: bool = False  # staff in an MFA role whose TOTP enrolment is not recorded yet
 
     def to_context(self) -> dict[str, str]:
         """The authorizer context (API Gateway passes only strings)."""
         return {"kind": self.kind, "id": self.id, "unit_id": self.unit_id, "unit_path": self.unit_path,
                 "roles": ",".join(sorted(self.roles)), "name": self.name, "channel": self.channel,
-                "operations": ",".join(sorted(self.operations))}
+                "operations": ",".join(sorted(self.operations)), "mfa_missing": "1" if self.mfa_missing else ""}
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> Principal:
@@ -52,7 +56,8 @@ class Principal:
                    unit_path=str(context["unit_path"]),
                    roles=frozenset(r for r in str(context.get("roles", "")).split(",") if r),
                    name=str(context.get("name", "")), channel=str(context.get("channel", "")),
-                   operations=frozenset(o for o in str(context.get("operations", "")).split(",") if o))
+                   operations=frozenset(o for o in str(context.get("operations", "")).split(",") if o),
+                   mfa_missing=context.get("mfa_missing") == "1")
 
     @property
     def actor(self) -> str:

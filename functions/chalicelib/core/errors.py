@@ -73,6 +73,12 @@ def forbidden(detail: str = "您的账号没有进行此操作的权限。") -> 
     return _problem(403, "forbidden", "没有权限", detail)
 
 
+def mfa_required() -> ProblemError:
+    return _problem(403, "mfa-required", "需要先绑定动态验证码",
+                    "市总管理员和财务人员须用手机验证器（动态验证码）登录。请回到工作人员登录页，"
+                    "按提示用验证器应用扫描二维码并输入 6 位动态码，完成绑定后即可继续使用。")
+
+
 def not_found(detail: str = "未找到该记录。") -> ProblemError:
     return _problem(404, "not-found", "未找到", detail)
 

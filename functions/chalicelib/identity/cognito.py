@@ -56,3 +56,14 @@ def disable_user(username: str) -> None:
 
 def enable_user(username: str) -> None:
     _client().admin_enable_user(UserPoolId=settings().cognito_user_pool_id, Username=username)
+
+
+def sign_out_everywhere(username: str) -> None:
+    """AdminUserGlobalSignOut: every refresh token of the account stops working."""
+    _client().admin_user_global_sign_out(UserPoolId=settings().cognito_user_pool_id, Username=username)
+
+
+def has_totp(username: str) -> bool:
+    """Has the account a verified TOTP authenticator, enabled for sign-in (AdminGetUser)?"""
+    user = _client().admin_get_user(UserPoolId=settings().cognito_user_pool_id, Username=username)
+    return "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.core import api
-from chalicelib.core.auth import ROLE_LABELS, Principal
+from chalicelib.core.auth import MFA_ROLES, ROLE_LABELS, Principal
 from chalicelib.core.config import settings
 from chalicelib.identity import service
 from chalicelib.identity.authorizer import bp as authorizer_bp
@@ -28,6 +28,21 @@ def sign_in_config() -> object:
 @api.route(bp, "/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me,
            audience=api.STAFF, roles=tuple(ROLE_LABELS))
 def me(principal: Principal) -> object:
+    return _me(principal)
+
+
+@api.route(bp, "/me/mfa", "POST", summary="登记本人已绑定验证器（动态验证码）", tag="登录", response=Me,
+           audience=api.STAFF, roles=tuple(sorted(MFA_ROLES)), before_mfa=True, problems=(409,),
+           description="浏览器直接在 Cognito 完成绑定（AssociateSoftwareToken、VerifySoftwareToken、"
+                       "SetUserMFAPreference）后调用本接口；本接口向 Cognito（AdminGetUser）核实该账号已启用"
+                       "动态验证码，再记入工作人员档案。密钥不经过本接口。市总管理员和财务人员在登记之前，"
+                       "其他接口一律答 403（/problems/mfa-required）。")
+def confirm_mfa(principal: Principal) -> object:
+    service.confirm_mfa(principal)
+    return _me(principal)
+
+
+def _me(principal: Principal) -> Me:
     unit = orgs.get_unit(principal.unit_id)
     roles = sorted(principal.roles)
     return Me(kind=principal.kind, id=principal.id, name=principal.name, unit_id=unit.id, unit_name=unit.name,

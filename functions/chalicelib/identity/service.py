@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 from chalicelib.core import audit, db, errors, pagination, personal
-from chalicelib.core.auth import PARTNER, STAFF, Principal
-from chalicelib.identity import store, tokens
+from chalicelib.core.auth import MFA_ROLES, PARTNER, STAFF, Principal
+from chalicelib.core.config import settings
+from chalicelib.identity import cognito, store, tokens
 from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
 from chalicelib.orgs import service as orgs
 
@@ -29,18 +30,53 @@ def _unit_path(unit_id: str) -> str:
 
 
 def principal_from_credential(credential: str) -> Principal:
-    """A staff ID token or a partner key; raises tokens.InvalidToken when neither is valid."""
+    """A staff ID token or a partner key; raises tokens.InvalidToken when neither is valid.
+
+    A valid staff token names the account; who it is (unit, roles, name), whether it may still
+    act (status) and whether its second factor is recorded come from its staff record, read on
+    every request (cached for seconds: orgs.STAFF_RECORD_TTL_SECONDS). So a disabled account is
+    refused at once, and an attribute the person changed on their own Cognito account counts for
+    nothing."""
     if credential.startswith(KEY_PREFIX):
         return _partner_principal(credential)
     claims = tokens.verify(credential)
+    if not settings().cognito_user_pool_id:
+        return _provider_principal(claims)
+    record = orgs.staff_record(claims.username)
+    if record is None or record.get("status") != "active":
+        raise tokens.InvalidToken("no active staff record")
     try:
-        path = _unit_path(claims.unit_id)
+        path = _unit_path(record["unit_id"])
     except errors.ProblemError as exc:
         if exc.status != 404:
             raise  # the table is unreachable: not the caller's fault, so no refusal
         raise tokens.InvalidToken("unknown unit") from None
-    return Principal(kind=STAFF, id=claims.username, unit_id=claims.unit_id, unit_path=path,
-                     roles=claims.roles, name=claims.name)
+    roles = frozenset(record["roles"])
+    return Principal(kind=STAFF, id=claims.username, unit_id=record["unit_id"], unit_path=path, roles=roles,
+                     name=record["name"], mfa_missing=bool(roles & MFA_ROLES) and record.get("mfa") != "totp")
+
+
+def _provider_principal(claims: tokens.StaffClaims) -> Principal:
+    """Without a Cognito user pool (the AWS China regions, infra/README.md), staff are administered
+    in the OIDC provider: its token's unit and roles are taken as they are, and disabling an account
+    and requiring a second factor are the provider's to enforce."""
+    try:
+        path = _unit_path(claims.unit_id)
+    except errors.ProblemError as exc:
+        if exc.status != 404:
+            raise
+        raise tokens.InvalidToken("unknown unit") from None
+    return Principal(kind=STAFF, id=claims.username, unit_id=claims.unit_id, unit_path=path, roles=claims.roles,
+                     name=claims.name)
+
+
+def confirm_mfa(by: Principal) -> None:
+    """Record the caller's TOTP enrolment once Cognito confirms it (a verified software token,
+    enabled for sign-in). The secret never reaches this API: the browser enrols with Cognito."""
+    if not cognito.has_totp(by.id):
+        raise errors.conflict("验证器还没有绑定成功：请扫描二维码，输入验证器上的 6 位动态码并确认后再试。",
+                              "mfa-not-enrolled")
+    orgs.record_mfa(by.id, by)
 
 
 def _parse_key(key: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalicelib.core import audit, auth, db, errors, pagination
@@ -124,6 +125,44 @@ def staff_of_unit(unit_id: str, cursor: str | None, by: Principal) -> StaffPage:
     return StaffPage(items=[_staff(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
+# --- the staff record behind every signed-in request ----------------------------------------------
+
+STAFF_RECORD_TTL_SECONDS = 5.0
+"""How long one container trusts a staff record it has read. The authorizer reads the record on
+every staff request (status, unit, roles, second factor); a change made on another container takes
+effect there within this many seconds, and on the container that made it at once."""
+_staff_records: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+
+def staff_record(username: str) -> dict[str, Any] | None:
+    """The staff record (None when there is none), cached per container for STAFF_RECORD_TTL_SECONDS."""
+    now = time.monotonic()
+    cached = _staff_records.get(username)
+    if cached and now - cached[0] < STAFF_RECORD_TTL_SECONDS:
+        return cached[1]
+    record = store.get_staff(username)
+    _staff_records[username] = (now, record)
+    return record
+
+
+def forget_staff_record(username: str) -> None:
+    _staff_records.pop(username, None)
+
+
+def record_mfa(username: str, by: Principal) -> None:
+    """Note on the staff record that the account signs in with a TOTP second factor."""
+    record = store.get_staff(username)
+    if record is None:
+        raise errors.not_found()
+    if record.get("mfa") == "totp":
+        return
+    changes = {"mfa": "totp", "mfa_enrolled_at": audit.now_iso()}
+    db.versioned_update(*store.staff_key(username), changes, record["version"], extra_ops=[
+        audit.entry(actor=by.actor, action="staff.mfa", entity="staff", entity_id=username,
+                    unit_id=record["unit_id"], after=changes)])
+    forget_staff_record(username)
+
+
 def disable_staff(username: str, by: Principal) -> Staff:
     record = store.get_staff(username)
     unit = store.get_unit(record["unit_id"]) if record else None
@@ -134,6 +173,7 @@ def disable_staff(username: str, by: Principal) -> Staff:
     if record["status"] == "disabled":
         return _staff(record)
     cognito.disable_user(username)
+    cognito.sign_out_everywhere(username)  # refresh tokens stop working; issued ID tokens are refused below
     try:
         db.versioned_update(*store.staff_key(username), {"status": "disabled"}, record["version"], extra_ops=[
             audit.entry(actor=by.actor, action="staff.disable", entity="staff", entity_id=username,
@@ -141,4 +181,5 @@ def disable_staff(username: str, by: Principal) -> Staff:
     except Exception:
         cognito.enable_user(username)  # keep the pool and the table in step
         raise
+    forget_staff_record(username)
     return _staff({**record, "status": "disabled"})

@@ -8,7 +8,13 @@
  *
  * SIGN-IN. The browser talks to Cognito's own API (locally moto's server): GET /api/auth/config
  * gives {region, user_pool_id, client_id, endpoint}; InitiateAuth USER_PASSWORD_AUTH, and for a
- * first sign-in with a temporary password RespondToAuthChallenge NEW_PASSWORD_REQUIRED.
+ * first sign-in with a temporary password RespondToAuthChallenge NEW_PASSWORD_REQUIRED, and for an
+ * account with an authenticator RespondToAuthChallenge SOFTWARE_TOKEN_MFA (the 6-digit code).
+ * City administrators and finance staff must have a second factor: while the API answers
+ * /problems/mfa-required, the sign-in page enrols one (AssociateSoftwareToken, a QR code drawn
+ * here by the vendored qrcode-generator plus the secret as text, VerifySoftwareToken,
+ * SetUserMFAPreference), then POST /api/me/mfa has the API check it with Cognito. The secret goes
+ * to Cognito and the screen only, never to our API.
  * Tokens live in sessionStorage (one tab, gone when it closes), never in localStorage or URLs.
  * They are refreshed (REFRESH_TOKEN_AUTH) shortly before expiry and after a 401 from the API;
  * a refused refresh goes back to sign-in. Sign-out: GlobalSignOut (its failure is ignored),
@@ -68,6 +74,9 @@
   var REFRESH_AHEAD_MS = 5 * 60 * 1000;
   var TIMEOUT_MS = 20000;
   var SIGNOUT_TIMEOUT_MS = 5000;
+  var MFA_REQUIRED = "/problems/mfa-required";
+  var QR_LIBRARY = "../assets/javascripts/vendor/qrcode-generator.js";  // from site/staff/
+  var TOTP_ISSUER = "职工服务平台";
 
   var ROLE_LABELS = {
     city_admin: "市总管理员", unit_admin: "单位管理员", caseworker: "经办人", hotline_operator: "热线接线员",
@@ -83,6 +92,10 @@
     mismatch: "两次输入的新密码不一致",
     sameAsOld: "新密码不能与临时密码相同",
     challengeExpired: "设置新密码等待太久，请重新登录。",
+    codeExpired: "输入动态码等待太久，请重新登录。",
+    badCode: "动态码不正确，请输入验证器上现在显示的 6 位数字",
+    mfaSetupFailed: "绑定没有成功，请稍后再试",
+    qrFailed: "二维码没有显示出来，请在验证器中选择“输入密钥”，输入下面的密钥。",
     signInFailed: "登录没有成功，请稍后再试",
     signedOut: "您已退出登录。",
     expired: "登录已过期，请重新登录。",
@@ -391,13 +404,24 @@
         throw new NetworkError();
       }
     }
+    // The gateway refuses a credential its authorizer denied (expired, or the account disabled)
+    // with 401, or 403 AccessDeniedException before any route runs.
+    function refused(res) {
+      return res.status === 401 || (res.status === 403 && res.headers.get("x-amzn-ErrorType") === "AccessDeniedException");
+    }
     var res = await send(s);
-    if (res.status === 401) {
+    if (refused(res)) {
       s = await refresh();
       res = await send(s);
-      if (res.status === 401) toSignIn(MSG.expired);
+      if (refused(res)) toSignIn(MSG.expired);
     }
-    return { ok: res.ok, status: res.status, body: await readJson(res) };
+    var body = await readJson(res);
+    if (res.status === 403 && body && body.type === MFA_REQUIRED && !document.querySelector('[data-ws-staff="signin"]')) {
+      if (location.pathname.indexOf(new URL(staffUrl("")).pathname) === 0) setItem(NEXT, location.pathname);
+      location.replace(staffUrl(""));  // the sign-in page enrols the second factor, then comes back
+      throw new SignedOut();
+    }
+    return { ok: res.ok, status: res.status, body: body };
   }
 
   // A public API read (the union tree): no Authorization header, since public routes take a bearer
@@ -762,14 +786,15 @@
   function bindSignIn(box) {
     var form = box.querySelector("#ws-signin");
     var step2 = box.querySelector("#ws-newpass");
-    if (!form || !step2) return;
-    messageBox(form);
-    messageBox(step2);
+    var totp = box.querySelector("#ws-totp");
+    var setup = box.querySelector("#ws-mfa-setup");
+    if (!form || !step2 || !totp || !setup) return;
+    [form, step2, totp, setup].forEach(messageBox);
     var notice = getItem(NOTICE);
     removeItem(NOTICE);
-    if (loadSession()) { goOn(); return; }
+    var pending = null;  // {username, session, old} while a new password or a TOTP code is asked for
+    if (loadSession()) { afterSignIn(); return; }
     if (notice) message(form, "info", notice);
-    var pending = null;  // {username, session} while a new password is asked for
 
     function goOn() {
       var next = getItem(NEXT);
@@ -779,10 +804,56 @@
       location.replace(target);
     }
 
+    function show(step, focus) {
+      [form, step2, totp, setup].forEach(function (f) { f.hidden = f !== step; });
+      clearErrors(step);
+      (focus || step.querySelector("input")).focus();
+    }
+
+    // Signed in: on to the workbench, unless the API first wants a second factor enrolled.
+    async function afterSignIn() {
+      var r;
+      try { r = await api("GET", "/me"); } catch (e) {
+        if (e && e.signedOut) return;
+        show(form);
+        message(form, "error", e && e.network ? MSG.network : MSG.server).focus();
+        return;
+      }
+      if (r.status === 403 && r.body && r.body.type === MFA_REQUIRED) { startSetup(); return; }
+      goOn();
+    }
+
+    function signedIn(result, username) {
+      saveSession(result, null, username);
+      pending = null;
+      afterSignIn();
+    }
+
+    // The answer to InitiateAuth or RespondToAuthChallenge: tokens, or the next challenge.
+    function proceed(target, r, username, password) {
+      if (r.ok && r.body.AuthenticationResult) {
+        signedIn(r.body.AuthenticationResult, username);
+      } else if (r.ok && r.body.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+        pending = { username: username, session: r.body.Session, old: password };
+        form.querySelector('[name="password"]').value = "";
+        show(step2, step2.querySelector('[name="new_password"]'));
+      } else if (r.ok && r.body.ChallengeName === "SOFTWARE_TOKEN_MFA") {
+        pending = { username: username, session: r.body.Session };
+        form.querySelector('[name="password"]').value = "";
+        totp.reset();
+        show(totp);
+      } else if (r.ok) {
+        restart(MSG.signInFailed);  // a challenge this page does not handle
+      } else {
+        failed(target, r);
+      }
+    }
+
     function failed(target, r) {
       var t = r.type;
       if (t === "NotAuthorizedException" || t === "UserNotFoundException") {
         if (target === step2) { restart(MSG.challengeExpired); return; }
+        if (target === totp) { restart(MSG.codeExpired); return; }
         message(target, "error", MSG.badLogin);
         var pw = form.querySelector('[name="password"]');
         pw.value = "";
@@ -798,20 +869,25 @@
         message(target, "error", MSG.tooMany).focus();
         return;
       }
+      if (t === "CodeMismatchException" || t === "EnableSoftwareTokenMFAException") {
+        if (target === totp || target === setup) {
+          var code = target.querySelector('[name="code"]');
+          code.value = "";
+          fieldError(target, "code", MSG.badCode).focus();
+          return;
+        }
+      }
       if (t === "CodeMismatchException" || t === "ExpiredCodeException") { restart(MSG.challengeExpired); return; }
-      message(target, "error", MSG.signInFailed, [r.status >= 500 ? MSG.server : ""]).focus();
+      message(target, "error", target === setup ? MSG.mfaSetupFailed : MSG.signInFailed,
+        [r.status >= 500 ? MSG.server : ""]).focus();
     }
 
     function restart(text) {
       pending = null;
-      step2.reset();
-      clearErrors(step2);
-      step2.hidden = true;
-      form.hidden = false;
-      var pw = form.querySelector('[name="password"]');
-      pw.value = "";
+      [step2, totp, setup].forEach(function (f) { f.reset(); });
+      show(form, form.querySelector('[name="username"]'));
+      form.querySelector('[name="password"]').value = "";
       if (text) message(form, "error", text);
-      form.querySelector('[name="username"]').focus();
     }
 
     async function attempt(target, action, payload) {
@@ -838,22 +914,7 @@
       }
       var r = await attempt(form, "InitiateAuth", { AuthFlow: "USER_PASSWORD_AUTH", ClientId: cfg.client_id,
         AuthParameters: { USERNAME: username, PASSWORD: password } });
-      if (!r) return;
-      if (r.ok && r.body.AuthenticationResult) {
-        saveSession(r.body.AuthenticationResult, null, username);
-        goOn();
-      } else if (r.ok && r.body.ChallengeName === "NEW_PASSWORD_REQUIRED") {
-        pending = { username: username, session: r.body.Session, old: password };
-        form.querySelector('[name="password"]').value = "";
-        form.hidden = true;
-        step2.hidden = false;
-        clearErrors(step2);
-        step2.querySelector('[name="new_password"]').focus();
-      } else if (r.ok) {
-        message(form, "error", MSG.signInFailed).focus();  // a challenge this page does not handle
-      } else {
-        failed(form, r);
-      }
+      if (r) proceed(form, r, username, password);
     });
 
     step2.addEventListener("submit", async function (event) {
@@ -871,19 +932,125 @@
       var r = await attempt(step2, "RespondToAuthChallenge", { ChallengeName: "NEW_PASSWORD_REQUIRED",
         ClientId: cfg.client_id, Session: pending.session,
         ChallengeResponses: { USERNAME: pending.username, NEW_PASSWORD: p1 } });
-      if (!r) return;
-      if (r.ok && r.body.AuthenticationResult) {
-        saveSession(r.body.AuthenticationResult, null, pending.username);
-        pending = null;
-        goOn();
-      } else if (r.ok && r.body.Session) {
-        restart(MSG.signInFailed);
-      } else {
-        failed(step2, r);
-      }
+      if (r) proceed(step2, r, pending.username, p1);
     });
 
-    step2.querySelector('[data-action="restart"]').addEventListener("click", function () { restart(""); });
+    totp.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (totp.getAttribute("aria-busy") === "true" || !pending || !check(totp)) return;
+      var cfg = await authConfig();
+      var r = await attempt(totp, "RespondToAuthChallenge", { ChallengeName: "SOFTWARE_TOKEN_MFA",
+        ClientId: cfg.client_id, Session: pending.session,
+        ChallengeResponses: { USERNAME: pending.username, SOFTWARE_TOKEN_MFA_CODE: totp.querySelector('[name="code"]').value.trim() } });
+      if (!r) return;
+      if (r.ok && r.body.AuthenticationResult) signedIn(r.body.AuthenticationResult, pending.username);
+      else if (r.ok && r.body.ChallengeName === "SOFTWARE_TOKEN_MFA") {  // Cognito asks again after a wrong code
+        pending.session = r.body.Session || pending.session;
+        fieldError(totp, "code", MSG.badCode).focus();
+      } else failed(totp, r);
+    });
+
+    /* Enrolment: Cognito makes the secret; it is shown here (QR code and text) and nowhere else. */
+
+    function loadQrLibrary() {
+      if (typeof window.qrcode === "function") return Promise.resolve(window.qrcode);
+      return new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = staffUrl(QR_LIBRARY);
+        tag.onload = function () { typeof window.qrcode === "function" ? resolve(window.qrcode) : reject(new Error("qr")); };
+        tag.onerror = function () { reject(new NetworkError()); };
+        document.head.appendChild(tag);
+      });
+    }
+
+    function drawQr(qrcode, text, holder) {
+      var qr = qrcode(0, "M");
+      qr.addData(text);  // ASCII only: the label and issuer are percent-encoded
+      qr.make();
+      var n = qr.getModuleCount();
+      var quiet = 4;
+      var scale = 6;
+      var canvas = document.createElement("canvas");
+      canvas.width = canvas.height = (n + 2 * quiet) * scale;
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", "绑定验证器用的二维码");
+      var g = canvas.getContext("2d");
+      g.fillStyle = "#fff";
+      g.fillRect(0, 0, canvas.width, canvas.height);
+      g.fillStyle = "#000";
+      for (var row = 0; row < n; row++) {
+        for (var col = 0; col < n; col++) {
+          if (qr.isDark(row, col)) g.fillRect((col + quiet) * scale, (row + quiet) * scale, scale, scale);
+        }
+      }
+      holder.replaceChildren(canvas);
+    }
+
+    async function accessToken() {
+      var s = loadSession();
+      if (!s) toSignIn(MSG.expired);
+      if (s.expiresAt - Date.now() < REFRESH_AHEAD_MS) s = await refresh();
+      return s.accessToken;
+    }
+
+    async function startSetup() {
+      var s = loadSession();
+      setup.reset();
+      show(setup, setup.querySelector("h2"));
+      var token;
+      try { token = await accessToken(); } catch (e) {
+        if (!(e && e.signedOut)) message(setup, "error", e && e.network ? MSG.network : MSG.server).focus();
+        return;
+      }
+      var r = await attempt(setup, "AssociateSoftwareToken", { AccessToken: token });
+      if (!r) return;
+      if (!r.ok || !r.body.SecretCode) { failed(setup, r); return; }
+      var secret = String(r.body.SecretCode).toUpperCase();
+      setup.querySelector('[data-role="secret"]').textContent = secret.replace(/(.{4})/g, "$1 ").trim();
+      var label = encodeURIComponent(TOTP_ISSUER + ":" + ((s && s.username) || ""));
+      var uri = "otpauth://totp/" + label + "?secret=" + encodeURIComponent(secret) +
+        "&issuer=" + encodeURIComponent(TOTP_ISSUER) + "&algorithm=SHA1&digits=6&period=30";
+      var holder = setup.querySelector('[data-role="qr"]');
+      try {
+        drawQr(await loadQrLibrary(), uri, holder);
+      } catch (e) {
+        holder.replaceChildren(el("p", "ws-staff__notice", MSG.qrFailed));
+      }
+    }
+
+    setup.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (setup.getAttribute("aria-busy") === "true" || !check(setup)) return;
+      var code = setup.querySelector('[name="code"]').value.trim();
+      var token;
+      try { token = await accessToken(); } catch (e) {
+        if (!(e && e.signedOut)) message(setup, "error", e && e.network ? MSG.network : MSG.server).focus();
+        return;
+      }
+      var r = await attempt(setup, "VerifySoftwareToken", { AccessToken: token, UserCode: code,
+        FriendlyDeviceName: TOTP_ISSUER });
+      if (!r) return;
+      if (!r.ok || r.body.Status !== "SUCCESS") { failed(setup, r.ok ? { type: "CodeMismatchException" } : r); return; }
+      r = await attempt(setup, "SetUserMFAPreference", { AccessToken: token,
+        SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } });
+      if (!r) return;
+      if (!r.ok) { failed(setup, r); return; }
+      var done;
+      setBusy(setup, true, MSG.sending);
+      try { done = await api("POST", "/me/mfa"); } catch (e) {
+        if (!(e && e.signedOut)) message(setup, "error", e && e.network ? MSG.network : MSG.server).focus();
+        return;
+      } finally {
+        setBusy(setup, false);
+      }
+      if (done.ok) { goOn(); return; }
+      showProblem(setup, done.status, done.body);
+    });
+
+    [step2, totp].forEach(function (f) {
+      f.querySelector('[data-action="restart"]').addEventListener("click", function () { restart(""); });
+    });
+    setup.querySelector('[data-action="sign-out"]').addEventListener("click", function () { signOut(); });
   }
 
   /* ---------------------------------------------------------------- signed-in pages */

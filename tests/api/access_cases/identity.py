@@ -32,6 +32,7 @@ def _issue_partner(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
 
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/me"): Case(lambda ctx, unit: ("GET", "/me", None), scoped=False, success=200),
+    ("POST", "/me/mfa"): Case(lambda ctx, unit: ("POST", "/me/mfa", None), scoped=False, success=200),
     ("POST", "/admin/units"): Case(_create_unit, scoped=True, success=201),
     ("POST", "/admin/staff"): Case(_create_staff, scoped=True, success=201),
     ("GET", "/admin/units/{unit_id}/staff"): Case(lambda ctx, unit: ("GET", f"/admin/units/{unit}/staff", None),
