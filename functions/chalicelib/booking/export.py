@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from chalicelib.booking import service
 from chalicelib.booking.models import Export
-from chalicelib.core import personal
+from chalicelib.core import personal, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 
@@ -21,7 +21,7 @@ ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
 def session_workbook(session_id: str, by: Principal) -> Export:
     session = service.session_for_staff(session_id, by)
     whole = service.sees_phone(by)
-    rows = sorted(service.all_registrations(session_id),
+    rows = sorted(map(retention.for_staff, service.all_registrations(session_id)),
                   key=lambda r: (ORDER[r["status"]], r.get("wait_seq", 0), r["created_at"]))
     workbook = Workbook()
     sheet = workbook.active

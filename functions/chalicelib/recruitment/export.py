@@ -8,7 +8,7 @@ import io
 
 from openpyxl import Workbook
 
-from chalicelib.core import personal
+from chalicelib.core import personal, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.recruitment import service
@@ -20,7 +20,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def interested_workbook(reference: str, by: Principal) -> Export:
     firm = service.firm_for_staff(reference, by)
     whole = bool(by.roles & set(service.ACT))
-    rows = sorted(service.interested_rows(firm), key=lambda r: (r["opening_reference"], r["at"]))
+    rows = sorted(map(retention.for_staff, service.interested_rows(firm)),
+                  key=lambda r: (r["opening_reference"], r["at"]))
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
