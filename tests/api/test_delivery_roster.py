@@ -142,7 +142,7 @@ def test_every_frontline_and_delivery_record_with_personal_data_has_a_retention_
     assert types <= set(retention.RULES), types - set(retention.RULES)
     person = frontline_store.get_person(family, consistent=True)
     assert person is not None
-    ops = retention.erase_ops(person, "test")
+    ops = retention.erase_ops(retention.graph(person), "test")
     assert (f"FRONTLINEID#{person['id_hash']}", person["unit_id"]) in [
         (op.params["Key"]["PK"], op.params["Key"]["SK"]) for op in ops if op.kind == "Delete"]
 

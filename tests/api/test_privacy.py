@@ -98,3 +98,43 @@ def test_every_stored_type_with_personal_fields_has_a_rule(client, seeded):
     for item in _all_items(seeded):
         if personal_keys & set(item) and item.get("type") not in ("unit", "staff", "audit"):
             assert item.get("type") in retention.RULES, f"no retention rule for {item.get('type')}: {sorted(item)}"
+
+
+def test_an_erasure_in_several_transactions_can_be_asked_again_after_a_failure(client, seeded, staff_token,
+                                                                                monkeypatch):
+    """A graph too large for one transaction is erased farthest first and the record the reference
+    opens last: when the last transaction fails, the reference still opens the record, and asking
+    again erases what is left."""
+    from chalicelib.core import db
+    from chalicelib.privacy import service
+
+    reference = _submit(client)
+    token = staff_token("root.admin", "city", ["city_admin"])
+    for text in ("孩子这几天情绪低落，电话里又说了一次", "孩子这几天情绪低落，已转心理咨询师"):
+        note = client.http.post(f"/staff/support/requests/{reference}/notes", body=json.dumps({"text": text}),
+                                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                                         "Idempotency-Key": str(uuid.uuid4())})
+        assert note.status_code == 201, note.body
+    monkeypatch.setattr(service, "ONE_TRANSACTION", 3)
+    monkeypatch.setattr(service, "BATCH", 2)
+    real = db.transact
+    calls: list[int] = []
+
+    def failing_last(ops):
+        calls.append(len(ops))
+        if any(op.kind == "Put" for op in ops) and calls.count(-1) == 0:  # the last one carries the audit entry
+            calls.append(-1)
+            raise RuntimeError("fault in the last transaction")
+        return real(ops)
+
+    monkeypatch.setattr(db, "transact", failing_last)
+    body = {"reference": reference, "phone": "13800138000", "confirm": True}
+    try:
+        post_json(client, "/privacy/erase", body, str(uuid.uuid4()))
+    except RuntimeError:
+        pass
+    assert calls == [2, 1, 3, -1], calls  # notes and the caller index in two, then the record with its reference
+    assert _personal_left(seeded), "the record itself was not erased yet"
+    response = post_json(client, "/privacy/erase", body, str(uuid.uuid4()))
+    assert response.status_code == 200, response.body
+    assert _personal_left(seeded) == []

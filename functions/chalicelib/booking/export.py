@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalicelib.booking import service
 from chalicelib.booking.models import Export
-from chalicelib.core import personal, xlsx
+from chalicelib.core import personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 
@@ -18,7 +18,7 @@ COLUMNS = [xlsx.Column(h, w) for h, w in (
 def session_workbook(session_id: str, by: Principal) -> Export:
     session = service.session_for_staff(session_id, by)
     whole = service.sees_phone(by)
-    rows = sorted(service.all_registrations(session_id),
+    rows = sorted(map(retention.for_staff, service.all_registrations(session_id)),
                   key=lambda r: (ORDER[r["status"]], r.get("wait_seq", 0), r["created_at"]))
     book = xlsx.Book()
     sheet = book.sheet("报名名单", COLUMNS, preface=[

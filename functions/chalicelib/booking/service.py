@@ -43,7 +43,7 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core import audit, auth, db, errors, pagination, personal, refs, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
@@ -403,18 +403,18 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     pk = store.session_key(session_id)[0]
     now = audit.now_iso()
     was = registration["status"]
-    person_pk, person_sk = store.person_key(session_id, registration["phone_hash"])
     attended = bool(registration.get("attended"))
     # the session's own counts: one more cancelled, one fewer attended if this one had come
     counted = ", #cancelled = if_not_exists(#cancelled, :zero) + :one" + (
         ", #attended = if_not_exists(#attended, :one) - :one" if attended else "")  # sessions from before the count
     ops = [
         _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended),
-        db.delete(person_pk, person_sk),
         audit.entry(actor=actor, action="booking.cancel", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], before={"reference": registration["reference"], "status": was},
                     after={"reference": registration["reference"], "status": "cancelled"}),
     ]
+    if "phone_hash" in registration:  # an erased registration's guard went with its erasure
+        ops.append(db.delete(*store.person_key(session_id, registration["phone_hash"])))
     promoted = None
     if was == "waitlisted":
         ops += [db.delete(pk, store.wait_sk(registration["wait_seq"]), "attribute_exists(PK)", on_fail=_retry()),
@@ -533,6 +533,7 @@ def sees_phone(by: Principal) -> bool:
 
 
 def to_registration(record: dict[str, Any], whole: bool, position: int | None = None) -> Registration:
+    record = retention.for_staff(record)
     return Registration(
         reference=record["reference"], name=record["name"] if whole else personal.mask_name(record["name"]),
         phone=record["phone"] if whole else personal.mask_phone(record["phone"]), status=record["status"],

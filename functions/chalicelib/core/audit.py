@@ -10,12 +10,15 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.core import db
+from chalicelib.core import db, retention
 
-# Fields whose values never enter the trail: it records that they changed, not what they hold.
+# Fields whose values never enter the trail: it records that they changed, not what they hold. Besides
+# these, every field a retention rule calls personal (privacy/rules.py), so a person's erasure never has
+# to reach into the trail: it holds nothing of theirs.
 PERSONAL_FIELDS = frozenset({
     "phone", "phone_hash", "id_number", "id_hash", "id_masked", "address", "name", "health", "hardship",
-    "contact_phone", "description", "relation", "contact_time", "note", "notes", "needs", "dietary_notes", "age",
+    "contact_name", "contact_phone", "description", "relation", "contact_time", "note", "notes", "needs",
+    "dietary_notes", "age",
     "adjustment_note", "decision_note",  # a city's notes on a recuperation nominee may touch on health
 })
 REDACTED = "[已隐去]"
@@ -28,7 +31,8 @@ def now_iso() -> str:
 def _redact(record: dict[str, Any] | None) -> dict[str, Any] | None:
     if record is None:
         return None
-    return {k: (REDACTED if k in PERSONAL_FIELDS else v) for k, v in record.items()
+    hidden = PERSONAL_FIELDS | retention.personal_field_names()
+    return {k: (REDACTED if k in hidden else v) for k, v in record.items()
             if k not in ("PK", "SK", "GSI1PK", "GSI1SK")}
 
 

@@ -55,15 +55,28 @@ def keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(settings().secret_key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
+# What staff see in place of personal data that is no longer held (core/retention.py): erased at
+# the person's request, or purged when retention ran out. Masks leave these as they are.
+ERASED_BY_REQUEST = "已按本人要求删除"
+ERASED_BY_RETENTION = "已过保存期限清除"
+ERASED_MARKS = frozenset({ERASED_BY_REQUEST, ERASED_BY_RETENTION})
+
+
 def mask_phone(phone: str) -> str:
+    if phone in ERASED_MARKS:
+        return phone
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 def mask_id_number(number: str) -> str:
+    if number in ERASED_MARKS:
+        return number
     return f"{number[:3]}***********{number[-4:]}" if len(number) == 18 else "******"
 
 
 def mask_name(name: str) -> str:
+    if name in ERASED_MARKS:
+        return name
     return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 

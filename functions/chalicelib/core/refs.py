@@ -50,7 +50,7 @@ def resolve(reference: str, phone: str) -> tuple[str, dict[str, Any]]:
     if code is None:
         raise missing
     ref = db.get(*ref_key(code))
-    if ref is None or not personal.hmac_equal(ref["phone_hash"], personal.keyed_hash("phone", phone)):
+    if ref is None or not personal.hmac_equal(ref.get("phone_hash", ""), personal.keyed_hash("phone", phone)):
         raise missing
     record = db.get(ref["target_pk"], ref["target_sk"])
     if record is None:

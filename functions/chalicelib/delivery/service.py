@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, xlsx
+from chalicelib.core import audit, db, errors, personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import store
@@ -384,6 +384,7 @@ def _in_scope_unit(unit_id: str, by: Principal) -> Any:
 
 
 def _package_out(item: dict[str, Any]) -> Package:
+    item = retention.for_staff(item)
     return Package(id=store.package_id(item["campaign_id"], item["week"], item["family_id"]),
                    family_id=item["family_id"], unit_id=item["unit_id"], name=personal.mask_name(item["name"]),
                    phone=personal.mask_phone(item["phone"]), address=item["address"],
@@ -417,7 +418,7 @@ def supplier_list(unit_id: str, campaign_id: str, week: int, by: Principal) -> F
     while True:
         page = orgs.subtree(unit.id, cursor)
         for sub in page.items:
-            for p in store.unit_roster(campaign_id, week, sub.id):
+            for p in map(retention.for_staff, store.unit_roster(campaign_id, week, sub.id)):
                 sheet.append([sheet.rows + 1, personal.mask_name(p["name"]), p["phone"], p["address"],
                               WINDOW_LABELS[p["window"]], p.get("dietary_notes", ""), p["supplier"], ""])
         cursor = page.next_cursor
@@ -432,7 +433,8 @@ def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
     if len(parts) != 3 or not parts[1].isdigit():
         raise errors.not_found()
     campaign_id, week, family_id = parts[0], int(parts[1]), parts[2]
-    frontline.family_for_staff(family_id, by, write=True)  # 404 unless the caller's family or in scope
+    # 404 unless the caller's family or in scope; an erased family's package may still be confirmed
+    frontline.family_for_staff(family_id, by, write=True, erased_ok=True)
     item = store.get_package(campaign_id, week, family_id)
     if item is None:
         raise errors.not_found()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, xlsx
+from chalicelib.core import audit, db, errors, pagination, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
@@ -73,7 +73,7 @@ def _insured(item: dict[str, Any], who: str) -> tuple[str, str]:
 
 
 def enrol(person_id: str, body: CoverIn, by: Principal) -> CoverOut:
-    item = service.load(person_id, by)
+    item = service.load(person_id, by, write=True)
     if not (by.roles & set(service.WRITE) and by.covers(item["unit_path"])):
         raise errors.not_found()
     name, relation = _insured(item, body.who)
@@ -91,7 +91,8 @@ def unit_cover(unit_id: str, cursor: str | None, by: Principal) -> CoverPage:
     service.scoped_unit(unit_id, by)
     scope = f"cover:{unit_id}:{by.unit_path}"
     items, last = store.unit_cover(unit_id, 100, pagination.decode_cursor(cursor, scope))
-    return CoverPage(items=[CoverOut(**{k: i[k] for k in CoverOut.model_fields}) for i in items],
+    shown = map(retention.for_staff, items)
+    return CoverPage(items=[CoverOut(**{k: i[k] for k in CoverOut.model_fields}) for i in shown],
                      next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -106,8 +107,8 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
     start, n = None, 0
     while True:
         items, start = store.unit_cover(unit.id, 100, start)
-        for cover in items:
-            person = store.get_person(cover["person_id"]) or {}
+        for cover in map(retention.for_staff, items):
+            person = retention.for_staff(store.get_person(cover["person_id"]) or {})
             n += 1
             sheet.append([n, unit.name, person.get("name", ""), person.get("id_masked", ""), cover["name"],
                           cover["relation"], "、".join(COVER_LABELS[k] for k in cover["kinds"]),

@@ -58,7 +58,7 @@ class Member(ResponseModel):
     id: str
     name: str
     relation: str
-    age: int
+    age: int | None = Field(description="年龄（家属的个人信息已按本人要求删除时为空）")
     needs: str
     address: str
 

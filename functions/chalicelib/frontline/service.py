@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, personal, refs
+from chalicelib.core import audit, db, errors, pagination, personal, refs, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -136,6 +136,8 @@ def duplicates_of(item: dict[str, Any]) -> list[Duplicate]:
 
 
 def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = True) -> PersonOut:
+    dups = dups and "id_hash" in item  # an erased household's ID hash is gone, and with it its duplicates
+    item = retention.for_staff(item)
     contact = item.get("contact_person")
     return PersonOut(
         id=item["id"], unit_id=item["unit_id"], unit_name=orgs.get_unit(item["unit_id"]).name, name=item["name"],
@@ -155,20 +157,30 @@ def can_read(by: Principal, item: dict[str, Any]) -> bool:
     return CONTACT in by.roles and item.get("contact_person") == by.id and by.covers(item["unit_path"])
 
 
-def load(person_id: str, by: Principal, write: bool = False) -> dict[str, Any]:
-    """The household, or 404 alike when missing or not the caller's to see."""
+def load(person_id: str, by: Principal, write: bool = False, erased_ok: bool = False) -> dict[str, Any]:
+    """The household, or 404 alike when missing or not the caller's to see. Writes that would store
+    new personal data for a household erased at the person's request are refused (409)."""
     item = store.get_person(person_id.upper(), consistent=True) if len(person_id) <= 20 else None
     if item is None or not can_read(by, item):
         raise errors.not_found()
     if write and not (by.roles & set(WRITE) and by.covers(item["unit_path"])) and item.get("contact_person") != by.id:
         raise errors.not_found()
+    if write and not erased_ok and retention.erased(item):
+        raise errors.conflict(f"这个家庭的个人信息{personal.ERASED_BY_REQUEST}，不能再登记新的信息。", "erased")
     return item
 
 
 def detail(person_id: str, by: Principal) -> PersonDetail:
     item = load(person_id, by)
-    members = [Member(**{k: m[k] for k in Member.model_fields}) for m in store.household(item["id"], "MEMBER#")]
+    members = [member_out(m) for m in store.household(item["id"], "MEMBER#")]
     return PersonDetail(**to_out(item, by, mask=False).model_dump(), members=members)
+
+
+def member_out(item: dict[str, Any]) -> Member:
+    """A family member as staff see it (after erasure: the marker, and no age)."""
+    shown = retention.for_staff(item)
+    return Member(**{k: shown[k] for k in Member.model_fields if k != "age"},
+                  age=item["age"] if isinstance(item.get("age"), int) else None)
 
 
 def unit_persons(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
@@ -242,7 +254,7 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
         audit.entry(actor=by.actor, action="frontline.member", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
     ])
-    return Member(**{k: record[k] for k in Member.model_fields})
+    return member_out(record)
 
 
 # --- contact persons ---------------------------------------------------------------------------------
@@ -309,7 +321,7 @@ def contact_history(person_id: str, by: Principal) -> HistoryList:
     item = load(person_id, by)
     return HistoryList(items=[HistoryEntry(username=h["username"], name=h["name"], from_at=h["from_at"], by=h["by"],
                                            reason=h.get("reason"))
-                              for h in store.household(item["id"], "CONTACTHIST#")])
+                              for h in map(retention.for_staff, store.household(item["id"], "CONTACTHIST#"))])
 
 
 def my_families(cursor: str | None, by: Principal) -> PersonPage:
@@ -349,7 +361,7 @@ def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
 def logs(person_id: str, by: Principal) -> LogList:
     item = load(person_id, by)
     return LogList(items=[LogEntry(**{k: v for k, v in i.items() if k in LogEntry.model_fields})
-                          for i in store.household(item["id"], "LOG#")])
+                          for i in map(retention.for_staff, store.household(item["id"], "LOG#"))])
 
 
 # --- for other domains (delivery): a household as the food-package service needs it -------------------
@@ -366,6 +378,7 @@ def county_of(unit_path: str) -> str | None:
 
 
 def _summary(item: dict[str, Any]) -> dict[str, Any]:
+    item = retention.for_staff(item)
     return {"family_id": item["id"], "unit_id": item["unit_id"], "unit_path": item["unit_path"],
             "name": item["name"], "phone": item["phone"], "contact_person": item.get("contact_person"),
             "county_unit_id": county_of(item["unit_path"]) or item["unit_id"]}
@@ -379,9 +392,9 @@ def family_by_reference(reference: str, phone: str) -> dict[str, Any]:
     return _summary(record)
 
 
-def family_for_staff(person_id: str, by: Principal, write: bool = False) -> dict[str, Any]:
+def family_for_staff(person_id: str, by: Principal, write: bool = False, erased_ok: bool = False) -> dict[str, Any]:
     """A household the caller may see (or act for, with write): staff in scope or its contact person."""
-    return _summary(load(person_id, by, write=write))
+    return _summary(load(person_id, by, write=write, erased_ok=erased_ok))
 
 
 def family_record(person_id: str) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ import secrets
 import zipfile
 from typing import Any
 
-from chalicelib.core import audit, db, errors, ids, pagination, personal
+from chalicelib.core import audit, db, errors, ids, pagination, personal, refs, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories as fund_categories
@@ -36,7 +36,8 @@ from chalicelib.orgs import service as orgs
 COLUMNS = {"姓名": "name", "身份证号": "id_number", "手机号码": "phone", "困难情况": "hardship", "联系人": "contact"}
 REQUIRED = ("name", "id_number", "phone", "hardship")
 LABELS = {v: k for k, v in COLUMNS.items()}
-ROWS_PER_TRANSACTION = 40  # two items a row, plus the audit entry
+ROWS_PER_TRANSACTION = 30  # three items a row (worker, ID guard, reference), plus the audit entry
+REF_KIND = "hardship"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
 
@@ -134,11 +135,13 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
             record = {k: v for k, v in record.items() if v is not None}
             ops += [db.put_new(store.worker_item(record)),
                     db.put_new(store.id_item(row["id_hash"], worker_id),
-                               on_fail=errors.conflict("表格中有人已在困难职工档案中（可能刚被他人导入），整个表格都没有导入。"))]
-            keys += [store.worker_key(worker_id), store.id_key(row["id_hash"])]
+                               on_fail=errors.conflict("表格中有人已在困难职工档案中（可能刚被他人导入），整个表格都没有导入。")),
+                    # the register number and phone open the person's own data at /privacy/
+                    *refs.index_ops(worker_id, REF_KIND, *store.worker_key(worker_id), row["phone"], now)]
+            keys += [store.worker_key(worker_id), store.id_key(row["id_hash"]), refs.ref_key(worker_id)]
             worker_ids.append(worker_id)
         ops.append(audit.entry(actor=by.actor, action="hardship.import", entity="hardship_import", entity_id=batch,
-                               unit_id=unit_id, after={"rows": len(keys) // 2, "from_row": start}))
+                               unit_id=unit_id, after={"rows": len(keys) // 3, "from_row": start}))
         try:
             db.transact(ops)
         except Exception:
@@ -154,6 +157,7 @@ def _undo(keys: list[tuple[str, str]]) -> None:
 
 
 def _worker(item: dict[str, Any]) -> Worker:
+    item = retention.for_staff(item)
     return Worker(worker_id=item["worker_id"], unit_id=item["unit_id"], name=item["name"],
                   id_masked=item["id_masked"], phone=personal.mask_phone(item["phone"]), hardship=item["hardship"],
                   contact=item.get("contact"), last_check_at=item.get("last_check_at"),
@@ -167,25 +171,34 @@ def workers(unit_id: str, cursor: str | None, by: Principal) -> WorkerPage:
     return WorkerPage(items=[_worker(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
-def _scoped_worker(worker_id: str, by: Principal) -> dict[str, Any]:
+def _scoped_worker(worker_id: str, by: Principal, write: bool = False) -> dict[str, Any]:
     item = store.get_worker(worker_id) if len(worker_id) <= 20 else None
     if item is None:
         raise errors.not_found()
     _unit_path(item["unit_id"], by)
+    if write and retention.erased(item):
+        raise errors.conflict("这位职工的个人信息已按本人要求删除，不能再记录。", "erased")
     return item
+
+
+def public_status(record: dict[str, Any]) -> dict[str, Any]:
+    """What a registered worker sees when they look up their register number."""
+    return {"reference": record["worker_id"], "kind_label": "困难职工档案", "status": "registered",
+            "status_label": "已在档", "updated_at": record.get("last_check_at") or record["created_at"],
+            "unit_name": orgs.get_unit(record["unit_id"]).name}
 
 
 def detail(worker_id: str, by: Principal) -> WorkerDetail:
     item = _scoped_worker(worker_id, by)
     checks = [Check(situation=c["situation"], precautions=c["precautions"], weak_protection=c["weak_protection"],
-                    by=c["by"], at=c["at"]) for c in store.history(worker_id, "CHECK")]
+                    by=c["by"], at=c["at"]) for c in map(retention.for_staff, store.history(worker_id, "CHECK"))]
     supplies = [Supply(items=s["items"], entry_id=s["entry_id"], category_label=s.get("category_label"), by=s["by"],
                        at=s["at"]) for s in store.history(worker_id, "SUPPLY")]
     return WorkerDetail(**_worker(item).model_dump(), checks=checks, supplies=supplies)
 
 
 def record_check(worker_id: str, body: CheckIn, by: Principal) -> WorkerDetail:
-    item = _scoped_worker(worker_id, by)
+    item = _scoped_worker(worker_id, by, write=True)
     at = audit.now_iso()
     pk, _ = store.worker_key(worker_id)
     db.transact([
@@ -202,7 +215,7 @@ def record_check(worker_id: str, body: CheckIn, by: Principal) -> WorkerDetail:
 
 def record_supply(worker_id: str, body: SupplyIn, by: Principal) -> WorkerDetail:
     """Supplies given, linked to the supply purchase they came from (a spend in the caller's scope)."""
-    item = _scoped_worker(worker_id, by)
+    item = _scoped_worker(worker_id, by, write=True)
     try:
         entry = fund.get_entry(body.entry_id, by)
     except errors.ProblemError as exc:

@@ -17,11 +17,19 @@ class EraseIn(LookupIn):
     confirm: Annotated[bool, Field(title="确认删除")]
 
 
+class HeldRecord(ResponseModel):
+    kind: str = Field(description="记录类型代码")
+    label: str = Field(description="记录类别")
+    fields: dict[str, str] = Field(description="这条记录保存的个人信息")
+    anonymised: bool = Field(description="个人信息是否已清除")
+
+
 class MyData(ResponseModel):
     reference: str
     label: str = Field(description="记录类别")
     fields: dict[str, str] = Field(description="本记录保存的个人信息")
     anonymised: bool = Field(description="个人信息是否已清除")
+    records: list[HeldRecord] = Field(description="保存的与本人有关的全部记录（本记录在前），删除时一并清除")
 
 
 class Erased(ResponseModel):

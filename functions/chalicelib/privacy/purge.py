@@ -34,7 +34,7 @@ def purge(today: date | None = None, force: bool = False) -> dict[str, int]:
     for page in scan_pages_for_maintenance():
         for item in page:
             checked += 1
-            op = retention.anonymise_op(item, "retention")
+            op = retention.anonymise_op(item, retention.RETENTION)
             if op is not None:
                 db.transact([op])
                 anonymised += 1

@@ -7,8 +7,11 @@ from typing import Any
 from chalicelib.core import audit, db, errors, refs, retention
 from chalicelib.core.auth import Principal
 from chalicelib.privacy import rules  # noqa: F401 - registers the retention rules
-from chalicelib.privacy.models import Erased, EraseIn, MyData, MyDataIn, Policy, PolicyIn
+from chalicelib.privacy.models import Erased, EraseIn, HeldRecord, MyData, MyDataIn, Policy, PolicyIn
 from chalicelib.status.models import LookupIn
+
+ONE_TRANSACTION = db.MAX_TRANSACTION_ITEMS  # an erasure this size or smaller is all or nothing
+BATCH = 90  # writes a transaction when it is larger
 
 
 def _record(body: LookupIn) -> dict[str, Any]:
@@ -16,26 +19,50 @@ def _record(body: LookupIn) -> dict[str, Any]:
     return record
 
 
+def _held(item: dict[str, Any]) -> HeldRecord:
+    rule = retention.RULES[str(item["type"])]
+    return HeldRecord(kind=rule.record_type, label=rule.label,
+                      fields={k: str(v) for k, v in retention.personal_view(item).items()},
+                      anonymised=bool(item.get("anonymised_at")))
+
+
 def my_data(body: MyDataIn) -> MyData:
+    """Everything held about the person: the record their reference opens and every record reached
+    from it through the record graph (privacy/rules.py)."""
     record = _record(body)
-    rule = retention.RULES.get(str(record.get("type")))
-    fields = {k: str(v) for k, v in retention.personal_view(record).items()}
-    return MyData(reference=record.get("reference", body.reference), label=rule.label if rule else "记录",
-                  fields=fields, anonymised=bool(record.get("anonymised_at")))
+    held = [_held(i) for i in retention.graph(record) if str(i.get("type")) in retention.RULES]
+    root = held[0]
+    return MyData(reference=record.get("reference", body.reference), label=root.label, fields=root.fields,
+                  anonymised=root.anonymised, records=held)
 
 
 def erase(body: EraseIn) -> Erased:
+    """Remove the personal data of the whole graph, in one transaction when it fits. A larger graph
+    goes farthest first, BATCH writes a transaction, and the record the reference opens last, with
+    its reference item and the audit entry: if a transaction fails, the person asks again with the
+    same reference and what is left is found and erased."""
     if not body.confirm:
         raise errors.validation_failed([errors.FieldError("confirm", "确认删除需要勾选")])
     record = _record(body)
-    ops = retention.erase_ops(record, "person's request")
-    if not ops:
+    items = retention.graph(record)
+    opening = [i for i in items[1:] if i.get("type") == "ref"
+               and (i.get("target_pk"), i.get("target_sk")) == (record["PK"], record["SK"])]
+    last = retention.erase_ops([record, *opening], retention.REQUEST)
+    if not retention.erase_ops([record], retention.REQUEST):
         raise errors.conflict("这条记录的个人信息已经清除。", "already-erased")
-    reference = str(record.get("reference", ""))
-    db.transact([*ops, audit.entry(actor="public", action="privacy.erase", entity=str(record["type"]),
-                                   entity_id=reference, unit_id=record.get("unit_id"))])
-    erased = db.get(record["PK"], record["SK"]) or {}
-    return Erased(reference=reference, anonymised_at=str(erased.get("anonymised_at", "")))
+    rest = retention.erase_ops([i for i in items[1:] if i not in opening], retention.REQUEST)
+    reference = str(record.get("reference") or record.get("id") or record.get("worker_id") or "")
+    last.append(audit.entry(actor="public", action="privacy.erase", entity=str(record["type"]),
+                            entity_id=reference, unit_id=record.get("unit_id") or record.get("county_unit_id"),
+                            after={"records": len(items)}))
+    if len(rest) + len(last) <= ONE_TRANSACTION:
+        db.transact([*rest, *last])
+    else:
+        for start in range(0, len(rest), BATCH):
+            db.transact(rest[start:start + BATCH])
+        db.transact(last)
+    erased = db.get(record["PK"], record["SK"]) or {}  # a record that exists only to reach the person is gone
+    return Erased(reference=reference, anonymised_at=str(erased.get("anonymised_at") or audit.now_iso()))
 
 
 def _policy() -> Policy:

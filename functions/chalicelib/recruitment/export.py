@@ -3,7 +3,7 @@ that pass them to the firm; read-only roles see them masked."""
 
 from __future__ import annotations
 
-from chalicelib.core import personal, xlsx
+from chalicelib.core import personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.recruitment import service
@@ -16,7 +16,8 @@ COLUMNS = [xlsx.Column(h, w) for h, w in (
 def interested_workbook(reference: str, by: Principal) -> Export:
     firm = service.firm_for_staff(reference, by)
     whole = bool(by.roles & set(service.ACT))
-    rows = sorted(service.interested_rows(firm), key=lambda r: (r["opening_reference"], r["at"]))
+    rows = sorted(map(retention.for_staff, service.interested_rows(firm)),
+                  key=lambda r: (r["opening_reference"], r["at"]))
     book = xlsx.Book()
     sheet = book.sheet("有意向的职工", COLUMNS, preface=[[firm["name"], firm["credit_code"]]])
     for number, r in enumerate(rows, 1):

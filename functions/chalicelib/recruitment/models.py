@@ -164,6 +164,8 @@ class Contact(ResponseModel):
     contact_name: str
     contact_phone: str
     shared: bool = Field(description="是否已把您的联系方式转给单位")
+    interest_reference: str | None = Field(
+        default=None, description="转给单位时：本人意向登记的查询编号，凭它和手机号码可查看或删除转出的信息")
 
 
 class FirmReview(ResponseModel):

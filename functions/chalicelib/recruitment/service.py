@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs
+from chalicelib.core import audit, auth, db, errors, ids, pagination, personal, refs, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -194,8 +194,6 @@ def list_openings(county: str | None, industry: str | None, shift: str | None, c
 
 
 def _published(reference: str) -> dict[str, Any]:
-    from chalicelib.core import ids
-
     code = ids.normalize_reference(reference)
     record = store.get(store.opening_key(code)) if code else None
     if record is None or record["status"] != "published" or record["valid_until"] < _today():
@@ -208,34 +206,53 @@ def public_opening(reference: str) -> Opening:
 
 
 def express_interest(reference: str, body: InterestIn, caller: Principal | None) -> Contact:
-    """Show the firm's reviewed contact; pass the worker's name and phone on only if they agree."""
+    """Show the firm's reviewed contact; pass the worker's name and phone on only if they agree. What
+    is passed on gets the worker's own reference, which with their phone opens it at /privacy/."""
     opening = _published(reference)
     firm = store.get(store.firm_key(opening["firm_reference"]))
-    if firm is None or firm["status"] != "approved":
+    if firm is None or firm["status"] != "approved" or retention.erased(firm):
         raise errors.not_found("没有这个招聘岗位，或它已经截止。")
     now = audit.now_iso()
     pk, sk = store.opening_key(opening["reference"])
     ops = [db.update(pk, sk, "ADD contact_views :one", values={":one": 1})]
+    interest_reference = None
     if body.share_phone:
         phone_hash = personal.keyed_hash("phone", body.phone)
         ipk, isk = store.interest_key(firm["reference"], opening["reference"], phone_hash)
-        ops.append(db.put({"PK": ipk, "SK": isk, "type": "opening_interest", "opening_reference": opening["reference"],
-                           "opening_title": opening["title"], "name": body.name, "phone": body.phone, "at": now,
+        earlier = db.get(ipk, isk, consistent=True)
+        new = earlier is None or retention.erased(earlier) or "reference" not in earlier
+        interest_reference = ids.new_reference() if new else str(earlier["reference"])  # type: ignore[index]
+        ops.append(db.put({"PK": ipk, "SK": isk, "type": "opening_interest", "reference": interest_reference,
+                           "opening_reference": opening["reference"], "opening_title": opening["title"],
+                           "name": body.name, "phone": body.phone, "at": now,
                            "channel": caller.channel if caller else "portal",
                            "consent": {"purpose": "share_with_firm", "version": body.consent_version, "at": now}}))
+        if new:
+            ops += refs.index_ops(interest_reference, "interest", ipk, isk, body.phone, now,
+                                  caller.id if caller else None)
     db.transact(ops)
     fields = {"单位": firm["name"], "联系人": firm["contact_name"], "电话": firm["contact_phone"],
               "您的联系方式": "已转给单位，单位会与您联系" if body.share_phone else "没有转给单位"}
+    if interest_reference:
+        fields["您的查询编号"] = interest_reference
     return Contact(reference=opening["reference"], label=f"{opening['title']}：单位联系方式", fields=fields,
                    firm_name=firm["name"], contact=f"{firm['contact_name']} {firm['contact_phone']}",
-                   contact_name=firm["contact_name"], contact_phone=firm["contact_phone"], shared=body.share_phone)
+                   contact_name=firm["contact_name"], contact_phone=firm["contact_phone"], shared=body.share_phone,
+                   interest_reference=interest_reference)
+
+
+def interest_status(record: dict[str, Any]) -> dict[str, Any]:
+    """What a worker sees of the interest they passed on to a firm."""
+    return {"reference": record["reference"], "kind_label": f"求职意向：{record['opening_title']}",
+            "status": "shared", "status_label": "已转给招聘单位", "updated_at": record["at"]}
 
 
 def interested_for_firm(reference: str, phone: str) -> InterestedList:
     """A firm's interested workers (only those who agreed to share), by its reference + contact phone."""
     firm = _firm_by_reference(reference, phone)
     items = [Interested(opening_reference=i["opening_reference"], opening_title=i["opening_title"], name=i["name"],
-                        phone=i["phone"], at=i["at"]) for i in store.interests(firm["reference"])]
+                        phone=i["phone"], at=i["at"]) for i in store.interests(firm["reference"])
+             if not retention.erased(i)]  # a worker who erased what they passed on is no longer listed
     return InterestedList(firm_name=firm["name"], items=items)
 
 
@@ -261,6 +278,7 @@ def _status_param(status: str | None) -> str:
 
 
 def to_firm_review(r: dict[str, Any], whole: bool) -> FirmReview:
+    r = retention.for_staff(r)
     return FirmReview(
         reference=r["reference"], name=r["name"], credit_code=r["credit_code"],
         industry_label=INDUSTRY_LABELS[Industry(r["industry"])], county_unit_id=r["county_unit_id"],

@@ -124,7 +124,7 @@ def ranking(status: str | None, by: Principal) -> RankingList:
 def _for_staff(person_id: str, by: Principal) -> dict[str, Any]:
     """The person's nomination, or 404 alike when missing or made outside the caller's subtree."""
     person = frontline.load(person_id, by)
-    record = store.get_nomination(person["id_hash"])
+    record = store.get_nomination(person["id_hash"]) if "id_hash" in person else None  # gone once erased
     auth.require_in_scope(by, record["unit_path"] if record else None)
     assert record is not None
     return record

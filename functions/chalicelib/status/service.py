@@ -10,6 +10,7 @@ from chalicelib.booking import service as booking
 from chalicelib.core import pagination, refs
 from chalicelib.core.auth import Principal
 from chalicelib.delivery import service as delivery
+from chalicelib.hardship import service as hardship
 from chalicelib.recruitment import service as recruitment
 from chalicelib.status.models import LookupIn, StatusView, Submission, SubmissionPage
 from chalicelib.support import service as support
@@ -21,6 +22,8 @@ PUBLIC_VIEWS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "booking": booking.public_status,
     "firm": recruitment.firm_status,
     "opening": recruitment.opening_status,
+    "hardship": hardship.public_status,
+    "interest": recruitment.interest_status,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, errors, pagination, personal, xlsx
+from chalicelib.core import audit, errors, pagination, personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
@@ -56,6 +56,7 @@ def _sees_phone(by: Principal) -> bool:
 
 
 def queue_item(record: dict[str, Any], now: str | None = None) -> QueueItem:
+    record = retention.for_staff(record)
     return QueueItem(
         reference=record["reference"], category=record["category"],
         category_label=CATEGORIES[record["category"]].label, status=record["status"],
@@ -72,13 +73,15 @@ def detail(reference: str, by: Principal) -> RequestDetail:
 
 
 def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:
+    record = retention.for_staff(record)
     history = []
     for entry in audit.history("support", record["reference"], limit=200):
         after = entry.get("after") or {}
         history.append(HistoryEntry(action=entry["action"], action_label=ACTION_LABELS.get(entry["action"], "变更"),
                                     actor=entry["actor"], at=entry["at"], status=after.get("status"),
                                     unit_id=after.get("unit_id"), counsellor=after.get("counsellor")))
-    notes = [Note(text=n["text"], author=n["author"], at=n["at"]) for n in store.notes(record["reference"])]
+    notes = [Note(text=n["text"], author=n["author"], at=n["at"])
+             for n in map(retention.for_staff, store.notes(record["reference"]))]
     phone = record["phone"] if _sees_phone(by) else personal.mask_phone(record["phone"])
     return RequestDetail(
         reference=record["reference"], category=record["category"],
@@ -171,7 +174,7 @@ def export(unit_id: str, by: Principal, status: str | None, category: str | None
     rows = 0
     while rows < EXPORT_LIMIT:
         records, start = store.queue_page(unit_id, 200, start, status, category)
-        for r in records:
+        for r in map(retention.for_staff, records):
             phone = r["phone"] if by.roles & set(ACT) else personal.mask_phone(r["phone"])
             name = r["name"] if by.roles & set(ACT) else personal.mask_name(r["name"])
             sheet.append([r["reference"], CATEGORIES[r["category"]].label, STATUS_LABELS[r["status"]], name, phone,
@@ -213,6 +216,7 @@ def caller_history(phone: str, by: Principal) -> CallerHistory:
         record = store.get_request(link["reference"])
         if record is None or not by.covers(record["unit_path"]):
             continue
+        record = retention.for_staff(record)
         items.append(CallerRequest(reference=record["reference"], category_label=CATEGORIES[record["category"]].label,
                                    status_label=STATUS_LABELS[record["status"]], created_at=record["created_at"],
                                    unit_name=orgs.get_unit(record["unit_id"]).name,

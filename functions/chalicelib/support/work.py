@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors
+from chalicelib.core import audit, db, errors, retention
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.support import store
@@ -78,6 +78,8 @@ def transition(reference: str, body: TransitionIn, by: Principal) -> dict[str, A
 def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
     """A staff-only note; the requester never sees it."""
     record = load(reference, by, work=True)
+    if retention.erased(record):
+        raise errors.conflict("这条求助的个人信息已按本人要求删除，不能再添加备注。", "erased")
     at = audit.now_iso()
     suffix = secrets.token_hex(4)
     author = by.name or by.id

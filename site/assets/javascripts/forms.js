@@ -18,8 +18,8 @@
  *   updated_at, message} is shown instead (time in Asia/Shanghai); a 404 -> "not found".
  *   Errors are RFC 9457 problem+json: title/detail at the top, errors[].message under the
  *   input whose name equals errors[].field (aria-invalid, aria-describedby, focus first).
- *   data-result="fields" -> the 2xx JSON {reference, label, fields:{name: value}, anonymised}
- *   (a person's own data) is listed with Chinese field names; data-result="done" shows the
+ *   data-result="fields" -> the 2xx JSON {reference, label, fields:{name: value}, anonymised, records}
+ *   (a person's own data, then every other record held about them) is listed with Chinese field names; data-result="done" shows the
  *   form's data-done text. For any data-result a 404 -> "not found".
  *   Optional data-status-url="../status/" adds a link to the lookup page after a success.
  *
@@ -317,8 +317,20 @@
   var FIELD_LABELS = {
     name: "姓名", phone: "手机号码", relation: "与本人关系", contact_time: "方便联系的时间",
     description: "填写的内容", address: "地址", dietary_notes: "饮食说明", needs: "需求", age: "年龄",
-    id_masked: "身份证号（部分隐去）", department: "科室", delivery_window: "配送时间"
+    id_masked: "身份证号（部分隐去）", department: "科室", delivery_window: "配送时间",
+    note: "备注", notes: "联系记录内容", text: "办理记录内容", reason: "原因", contact_name: "联系人",
+    contact_phone: "联系人手机号码", hardship: "困难情况", situation: "走访情况", precautions: "防护措施",
+    contact: "联系人", link: "关联档案"
   };
+
+  function fieldList(fields) {
+    var dl = el("dl", "ws-status");
+    Object.keys(fields).forEach(function (key) {
+      dl.appendChild(el("dt", null, FIELD_LABELS[key] || key));
+      dl.appendChild(el("dd", null, String(fields[key])));
+    });
+    return dl;
+  }
 
   function showFields(form, body) {
     var old = form.parentNode.querySelector(".ws-result");
@@ -333,12 +345,23 @@
     if (body.anonymised || !keys.length) {
       panel.appendChild(el("p", null, "这条记录已不再保存您的个人信息。"));
     } else {
-      var dl = el("dl", "ws-status");
-      keys.forEach(function (key) {
-        dl.appendChild(el("dt", null, FIELD_LABELS[key] || key));
-        dl.appendChild(el("dd", null, String(fields[key])));
-      });
-      panel.appendChild(dl);
+      panel.appendChild(fieldList(fields));
+    }
+    // Everything else held about the person (family members, contact logs, sign-ups...), each with
+    // what it holds; records that only serve to find the person are named once at the end.
+    var others = (body.records || []).slice(1);
+    var indexes = [];
+    others.forEach(function (record) {
+      var held = record.fields || {};
+      if (record.anonymised || !Object.keys(held).length) {
+        if (indexes.indexOf(record.label) < 0) indexes.push(record.label);
+        return;
+      }
+      panel.appendChild(el("h3", null, String(record.label)));
+      panel.appendChild(fieldList(held));
+    });
+    if (indexes.length) {
+      panel.appendChild(el("p", null, "另外保存了：" + indexes.join("、") + "（不含可读的个人信息，删除时一并清除）。"));
     }
     form.parentNode.insertBefore(panel, form.nextSibling);
     h.focus();
