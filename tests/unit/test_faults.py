@@ -205,15 +205,16 @@ def injector(monkeypatch: pytest.MonkeyPatch) -> Iterator[Injector]:
 
 
 def _domain_items(table_name: str) -> int:
-    """Items other than the idempotency store's own records (which expire by themselves)."""
+    """Items other than the idempotency store's records and the rate limiter's counters (both
+    expire by themselves and hold no record of the request)."""
     import boto3
 
     from tests.conftest import scans_allowed
 
     with scans_allowed():
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(table_name)
-        return int(table.scan(Select="COUNT", FilterExpression="PK <> :i",
-                              ExpressionAttributeValues={":i": "IDEMPOTENCY"})["Count"])
+        return int(table.scan(Select="COUNT", FilterExpression="PK <> :i AND NOT begins_with(PK, :rate)",
+                              ExpressionAttributeValues={":i": "IDEMPOTENCY", ":rate": "RATE#"})["Count"])
 
 
 # One moto account and user pool for the module; each case gets a new, seeded table (`fresh`).
