@@ -14,7 +14,7 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import audit, auth, errors, idempotency, ratelimit, requests
+from chalicelib.core import audit, auth, db, errors, idempotency, ratelimit, requests
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
@@ -84,6 +84,10 @@ def route(
 
         @functools.wraps(handler)
         def view(**params: Any) -> Response:
+            with db.request_budget(getattr(bp, "lambda_context", None)):  # retries end in time to answer
+                return serve(**params)
+
+        def serve(**params: Any) -> Response:
             try:
                 request = bp.current_request
                 principal = _caller(request, audience, roles, operation)
