@@ -119,12 +119,10 @@ def client(moto_table: str) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _generous_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests send many requests from one client; the limiter's own test lowers this."""
-    from chalicelib.core import ratelimit
-
-    monkeypatch.setenv("WS_PUBLIC_WRITES_PER_MINUTE", "100000")
-    monkeypatch.setenv("WS_PUBLIC_WRITES_BURST", "100000")
-    ratelimit.reset()
+    """Tests send many requests for one phone from one address; the limiter's own tests lower this."""
+    monkeypatch.setenv("WS_PERSON_WRITES", "100000")
+    monkeypatch.setenv("WS_SOURCE_WRITES", "100000")
+    monkeypatch.setenv("WS_CREDENTIAL_FAILURES", "100000")
 
 
 # --- staff sign-in on moto's Cognito ----------------------------------------------------------------

@@ -60,6 +60,26 @@ def _schema_table(name: str, schema: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _promises() -> list[str]:
+    """Idempotency, limits and retries, from the code's own figures."""
+    from chalicelib.core.ratelimit import CREDENTIAL, PERSON, SOURCE
+
+    return [
+        "**重复提交**：所有写操作（POST、PUT）都遵守 `Idempotency-Key`。同一编号、同一内容再次提交，返回第一次的"
+        "结果（响应头 `Idempotent-Replayed: true`），不会重复登记；同一编号换了内容，返回 422；出错的提交不会被"
+        "记住，改正后可以用同一编号再提交；第一次还在处理中时再次提交，返回 409，稍后再试。",
+        "",
+        "**提交频率**：公开的写操作按人计数：查询、取消等带编号的按编号，其余按手机号，同一人在同一接口每 "
+        f"{PERSON.window // 60} 分钟最多 {PERSON.count} 次；同一来源地址（或同一合作应用）每 {SOURCE.window} 秒最多 "
+        f"{SOURCE.count} 次。重复提交已完成的请求（同一 `Idempotency-Key`）不计次数。超过时返回 429，"
+        "`Retry-After` 响应头给出需要等待的秒数。合作应用凭证错误累计 "
+        f"{CREDENTIAL.count} 次后，该来源地址在 {CREDENTIAL.window // 60} 分钟的计数周期结束前带凭证的请求一律返回 "
+        "429（正确的凭证也一样）。",
+        "",
+        "**稍后重试**：返回 503 时请求没有被保存，请按 `Retry-After` 等待后用同一个 `Idempotency-Key` 重试。",
+    ]
+
+
 def render(doc: dict[str, Any]) -> str:
     from chalicelib.core.api import REGISTRY
 
@@ -71,7 +91,7 @@ def render(doc: dict[str, Any]) -> str:
         "接口地址前缀为本站的 `/api`。写操作请带 `Idempotency-Key` 请求头（每次填写生成一个，如 UUID），"
         "网络重试时使用同一个，会得到第一次的结果而不会重复登记。合作应用以 `Authorization: Bearer <凭证>` "
         "调用，凭证由市总工会签发，可随时吊销。",
-        "", "机器可读的描述：[openapi.json](openapi.json)（OpenAPI 3.1）。", "",
+        "", *_promises(), "", "机器可读的描述：[openapi.json](openapi.json)（OpenAPI 3.1）。", "",
         "## 接口一览", "",
     ]
     by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}

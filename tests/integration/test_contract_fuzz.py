@@ -27,8 +27,8 @@ MAX_EXAMPLES = 20
 @pytest.fixture(scope="module")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     require_dynamodb_local()
-    saved = {k: os.environ.get(k) for k in ("WS_PUBLIC_WRITES_PER_MINUTE", "WS_PUBLIC_WRITES_BURST")}
-    os.environ.update({"WS_PUBLIC_WRITES_PER_MINUTE": "1000000", "WS_PUBLIC_WRITES_BURST": "1000000"})
+    saved = {k: os.environ.get(k) for k in ("WS_PERSON_WRITES", "WS_SOURCE_WRITES")}
+    os.environ.update({"WS_PERSON_WRITES": "1000000", "WS_SOURCE_WRITES": "1000000"})
     data = tmp_path_factory.mktemp("fuzz")
     running, _ = start_stack(data, port=0, site_dir=Path(data), engine="dynamodb-local", seed_staff=True)
     try:

@@ -55,7 +55,7 @@ def test_transient_conflicts_are_retried_then_answered_503(moto_table, monkeypat
                            "CancellationReasons": [{"Code": "TransactionConflict"}]}, "TransactWriteItems")
 
     monkeypatch.setattr(db.table().meta.client, "transact_write_items", always_conflict)
-    monkeypatch.setattr(db, "_backoff", lambda attempt: None)
+    monkeypatch.setattr(db.clock, "sleep", lambda seconds: None)
     with pytest.raises(errors.ProblemError) as caught:
         db.transact([db.put_new({"PK": "A", "SK": "1"})])
     assert caught.value.status == 503 and len(calls) == db.MAX_ATTEMPTS

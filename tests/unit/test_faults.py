@@ -2,24 +2,27 @@
 with backoff into a success, or answered 503 problem+json with nothing half-written, also when the
 fault starts after the request's first writes went through.
 
-Faults are injected at the botocore client (the layer under boto3's resource and Powertools), for
-DynamoDB only. Staff routes get their valid calls from the access-matrix cases (every staff route
-has one), public routes from PUBLIC_CALLS below; a write route with neither fails the suite. The
-hostile-field suite (tests/api/test_hostile_fields.py) starts from the same valid calls.
+Faults are injected where botocore receives DynamoDB's answer (under its retry handler, so botocore
+retries them as it would real ones), for DynamoDB only, on a fake clock that never waits. Staff
+routes get their valid calls from the access-matrix cases (every staff route has one), public
+routes from PUBLIC_CALLS below; a write route with neither fails the suite. The hostile-field
+suite (tests/api/test_hostile_fields.py) starts from the same valid calls.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-import botocore.client
+import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
 import app  # noqa: F401 - registers every route
@@ -146,6 +149,30 @@ def _client_error(code: str, operation: str, reasons: list[dict[str, str]] | Non
     return ClientError(response, operation)  # type: ignore[arg-type]
 
 
+def _as_received(fault: Exception) -> tuple[Any, Exception | None]:
+    """A fault as botocore's endpoint hands it to the retry handler: an error answer from
+    DynamoDB (HTTP 400 and its parsed body), or an exception from the connection."""
+    if isinstance(fault, ClientError):
+        body = json.dumps({"__type": fault.response["Error"]["Code"]}).encode()
+        raw = SimpleNamespace(stream=lambda: iter([body]))
+        return (AWSResponse("https://dynamodb.injected", 400, HTTPHeaders(), raw), dict(fault.response)), None
+    return None, fault
+
+
+class FakeClock(db.Clock):
+    """Real time plus every wait, which returns at once: retries run without waiting, and budgets
+    see the time the waits would have taken."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+
+
 FAULTS: dict[str, Callable[[str], Exception]] = {
     "throttling": lambda op: _client_error("ThrottlingException", op),
     "provisioned throughput": lambda op: _client_error("ProvisionedThroughputExceededException", op),
@@ -174,8 +201,8 @@ class Injector:
         self.armed, self.fault, self.operations, self.times = True, FAULTS[fault], operations, times
         self.after, self.injected, self.passed = after, 0, 0
 
-    def hit(self, client: Any, operation: str) -> bool:
-        if not self.armed or client.meta.service_model.service_name != "dynamodb":
+    def hit(self, service: str, operation: str) -> bool:
+        if not self.armed or service != "dynamodb":
             return False
         if self.operations is not None and operation not in self.operations:
             return False
@@ -189,31 +216,40 @@ class Injector:
 
 
 @pytest.fixture
-def injector(monkeypatch: pytest.MonkeyPatch) -> Iterator[Injector]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """One fake clock for the retry code and for botocore's backoff sleeps."""
+    fake = FakeClock()
+    monkeypatch.setattr(db, "clock", fake)
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=fake.sleep))
+    return fake
+
+
+@pytest.fixture
+def injector(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> Iterator[Injector]:
     injector = Injector()
-    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+    original = botocore.endpoint.Endpoint._do_get_response  # type: ignore[attr-defined]
 
-    def make_api_call(self: Any, operation: str, params: Any) -> Any:
-        if injector.hit(self, operation):
+    def do_get_response(self: Any, request: Any, operation_model: Any, context: Any) -> Any:
+        if injector.hit(operation_model.service_model.service_name, operation_model.name):
             injector.injected += 1
-            raise injector.fault(operation)
-        return original(self, operation, params)
+            return _as_received(injector.fault(operation_model.name))
+        return original(self, request, operation_model, context)
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
-    monkeypatch.setattr(db, "_backoff", lambda attempt: None)  # the schedule is tested in test_db.py
+    monkeypatch.setattr(botocore.endpoint.Endpoint, "_do_get_response", do_get_response)
     yield injector
 
 
 def _domain_items(table_name: str) -> int:
-    """Items other than the idempotency store's own records (which expire by themselves)."""
+    """Items other than the idempotency store's records and the rate limiter's counters (both
+    expire by themselves and hold no record of the request)."""
     import boto3
 
     from tests.conftest import scans_allowed
 
     with scans_allowed():
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(table_name)
-        return int(table.scan(Select="COUNT", FilterExpression="PK <> :i",
-                              ExpressionAttributeValues={":i": "IDEMPOTENCY"})["Count"])
+        return int(table.scan(Select="COUNT", FilterExpression="PK <> :i AND NOT begins_with(PK, :rate)",
+                              ExpressionAttributeValues={":i": "IDEMPOTENCY", ":rate": "RATE#"})["Count"])
 
 
 # One moto account and user pool for the module; each case gets a new, seeded table (`fresh`).

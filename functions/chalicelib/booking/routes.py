@@ -53,7 +53,7 @@ def get_session(session_id: str) -> object:
 
 
 @api.route(bp, "/sessions/{session_id}/registrations", "POST", summary="报名一个场次（名额满时进入候补）", tag=TAG,
-           body=RegistrationIn, response=Registered, status=201, idempotent=True, operation="booking.register",
+           body=RegistrationIn, response=Registered, status=201, operation="booking.register",
            problems=(404,), path_params=SESSION_ID,
            description="公开接口。每个手机号码在一个场次只能占一个名额；名额满时按先后顺序候补，有人取消时自动递补。")
 def register(session_id: str, body: RegistrationIn, principal: Principal | None) -> object:
@@ -64,7 +64,7 @@ def register(session_id: str, body: RegistrationIn, principal: Principal | None)
 
 
 @api.route(bp, "/bookings/cancel", "POST", summary="凭报名编号和手机号码取消报名", tag=TAG, body=CancelIn,
-           response=Cancelled, idempotent=True, operation="booking.cancel", problems=(404,),
+           response=Cancelled, operation="booking.cancel", problems=(404,),
            description="手机号码放在请求正文里，不出现在网址中。取消确认的名额时，候补第一位自动递补。")
 def cancel(body: CancelIn, principal: Principal | None) -> object:
     result = service.cancel_by_reference(body.reference, body.phone, principal.actor if principal else "public")

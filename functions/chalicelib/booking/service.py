@@ -54,7 +54,7 @@ READ = (*ACT, "auditor")
 SESSION_LABELS = {"open": "开放报名", "closed": "已停止报名"}
 REG_LABELS = {"confirmed": "已确认名额", "waitlisted": "候补中", "cancelled": "已取消"}
 REF_KIND = "booking"
-RETRY_SECONDS = 25.0
+RETRY_SECONDS = 25.0  # at most; a request's own time budget (db.request_budget) ends it sooner
 _RETRY = "/problems/booking-retry"
 
 
@@ -268,7 +268,7 @@ def register(session_id: str, person: Person, *, channel: str, actor: str,
     if record["kind"] not in LISTED_KINDS and not allow_unlisted:
         raise errors.not_found("没有这个场次。")
     phone_hash = personal.keyed_hash("phone", person.phone)
-    deadline = time.monotonic() + RETRY_SECONDS
+    deadline = db.retry_deadline(RETRY_SECONDS)
     while True:
         now = audit.now_iso()
         _check_open(record, now)
@@ -279,9 +279,9 @@ def register(session_id: str, person: Person, *, channel: str, actor: str,
                                                    linked)
             break
         except errors.ProblemError as exc:
-            if exc.code not in (_RETRY, "/problems/unavailable") or time.monotonic() > deadline:
+            if exc.code not in (_RETRY, "/problems/unavailable"):
                 raise
-        _pause()
+            _give_up_after(exc, deadline)
         record = get_session(session_id)
     position = store.waitlist_ahead(session_id, seq) + 1 if status == "waitlisted" else None
     return Registered(reference=reference, session_id=session_id, session_title=record["title"], status=status,
@@ -354,8 +354,17 @@ def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: 
     return refs.create_with_reference(build), status, seq
 
 
-def _pause() -> None:
-    time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not crypto
+def _pause() -> float:
+    pause = random.uniform(0.005, 0.05)  # noqa: S311 - jitter, not crypto
+    db.clock.sleep(pause)
+    return pause
+
+
+def _give_up_after(exc: errors.ProblemError, deadline: float) -> None:
+    """Pause before another attempt, or answer 503 (with Retry-After) when the time is up."""
+    if db.clock.monotonic() + 0.05 > deadline:
+        raise errors.unavailable() from exc
+    _pause()
 
 
 # --- cancelling and promoting --------------------------------------------------------------------------
@@ -372,7 +381,7 @@ def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, 
     """Cancel a registration; a freed seat goes to the first waitlisted person, exactly once.
     Returns the new status and the promoted reference, if any."""
     session_id, reg_sk = registration["session_id"], registration["SK"]
-    deadline = time.monotonic() + RETRY_SECONDS
+    deadline = db.retry_deadline(RETRY_SECONDS)
     while True:
         current = store.get_registration(session_id, reg_sk)
         if current is None:
@@ -383,9 +392,9 @@ def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, 
             promoted = _try_cancel(current, actor)
             return "cancelled", promoted
         except errors.ProblemError as exc:
-            if exc.code not in (_RETRY, "/problems/unavailable") or time.monotonic() > deadline:
+            if exc.code not in (_RETRY, "/problems/unavailable"):
                 raise
-        _pause()
+            _give_up_after(exc, deadline)
 
 
 def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, attended: bool) -> db.Op:
@@ -453,8 +462,8 @@ def _promotion_ops(pk: str, wait: dict[str, Any], now: str) -> list[db.Op]:
 def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[str]:
     """Give free seats to waitlisted people, first come first served (after a capacity raise or a reopen)."""
     promoted: list[str] = []
-    deadline = time.monotonic() + RETRY_SECONDS
-    while len(promoted) < limit and time.monotonic() < deadline:
+    deadline = db.retry_deadline(RETRY_SECONDS)
+    while len(promoted) < limit and db.clock.monotonic() < deadline:
         session = get_session(session_id)
         if session["confirmed"] >= session["capacity"] or session["waitlisted"] <= 0:
             break

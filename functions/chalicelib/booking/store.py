@@ -24,7 +24,6 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.core import db
-from chalicelib.core.config import settings
 
 SESSION = "SESSION"
 
@@ -106,20 +105,11 @@ def registrations_page(session_id: str, limit: int, start: dict[str, Any] | None
 
 
 def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Items by key (up to 100), in the order asked; missing ones left out."""
+    """Items by key, in the order asked; missing ones left out (503 when the table cannot answer
+    for all of them)."""
     if not keys:
         return []
-    name = settings().table_name
-    wanted = [db.key(pk, sk) for pk, sk in dict.fromkeys(keys)]
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    request: dict[str, Any] = {name: {"Keys": wanted}}
-    for _ in range(5):
-        response = db.table().meta.client.batch_get_item(RequestItems=request)
-        for item in response.get("Responses", {}).get(name, []):
-            found[(str(item["PK"]), str(item["SK"]))] = db.plain(item)
-        request = response.get("UnprocessedKeys") or {}
-        if not request:
-            break
+    found = {(str(i["PK"]), str(i["SK"])): i for i in db.batch_get([db.key(pk, sk) for pk, sk in dict.fromkeys(keys)])}
     return [found[k] for k in keys if k in found]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import audit, auth, errors, idempotency, ratelimit, requests
+from chalicelib.core import audit, auth, db, errors, idempotency, ratelimit, requests
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
@@ -66,7 +66,6 @@ def route(
     audience: str = PUBLIC,
     roles: tuple[str, ...] = (),
     operation: str | None = None,
-    idempotent: bool = False,
     problems: tuple[int, ...] = (),
     personal_data: bool = False,
     description: str = "",
@@ -89,27 +88,32 @@ def route(
 
         @functools.wraps(handler)
         def view(**params: Any) -> Response:
+            with db.request_budget(getattr(bp, "lambda_context", None)):  # retries end in time to answer
+                return serve(**params)
+
+        def serve(**params: Any) -> Response:
             try:
                 request = bp.current_request
                 principal = _caller(request, audience, roles, operation, before_mfa)
                 path_args = sorted(params.items())
                 if wants_principal:
                     params["principal"] = principal
-                if body is None:
+                if method == "GET":
                     answer = _answer(handler(**params), status)
                     if personal_data and principal is not None and answer.status_code < 300:
                         audit.record_view(principal.actor, principal.unit_id, f"{method} {path}", path_args)
                     return answer
-                if audience == PUBLIC:
-                    ratelimit.check(principal.actor if principal else _client_ip(request))
-                payload = requests.read_object(request)
-                model = requests.validate(body, payload)
+                # Every write is idempotent: a repeat of a key gets the first answer.
+                payload = requests.read_object(request) if body is not None else None
+                if body is not None:
+                    params["body"] = requests.validate(body, payload)
 
                 def execute() -> Response:
-                    return _answer(handler(body=model, **params), status)
+                    if audience == PUBLIC:  # counted only when the write runs (a replay spends nothing)
+                        ratelimit.check_write(f"{method} {path}", _source(request, principal),
+                                              ratelimit.person_of(params.get("body")))
+                    return _answer(handler(**params), status)
 
-                if not idempotent:
-                    return execute()
                 key = idempotency.idempotency_key(request.headers)
                 caller = principal.actor if principal else "public"
                 scope = f"{method} {path} {path_args} {caller}"
@@ -128,8 +132,8 @@ def route(
         bp.route(path, methods=[method], authorizer=authorizer)(view)
         extra = SIGNED_IN_PROBLEMS if audience != PUBLIC or operation else ()
         REGISTRY.append(
-            RouteDoc(path, method, summary, tag, body, response, status, audience, idempotent,
-                     tuple(sorted({*COMMON_PROBLEMS, *(WRITE_PROBLEMS if body else ()), *extra, *problems})),
+            RouteDoc(path, method, summary, tag, body, response, status, audience, method != "GET",
+                     tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})),
                      roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa)
         )
         return handler
@@ -137,9 +141,17 @@ def route(
     return decorator
 
 
-def _client_ip(request: Request) -> str:
-    identity = (request.context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "unknown")
+def _write_problems(method: str, body: type[BaseModel] | None) -> tuple[int, ...]:
+    """A write may meet its own repeat still running (409); one with a body, a repeat of its key
+    with another body (422) or a body that does not validate."""
+    if method == "GET":
+        return ()
+    return WRITE_PROBLEMS if body is not None else (409,)
+
+
+def _source(request: Request, principal: Principal | None) -> str:
+    """Whom a source ceiling counts: a partner app by its key, anyone else by address."""
+    return principal.actor if principal else f"ip:{ratelimit.client_address(request)}"
 
 
 def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: str | None,
@@ -149,7 +161,7 @@ def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: 
         header = request.headers.get("authorization")
         if not header:
             return None
-        principal = _partner_from_header(header)
+        principal = _partner_from_header(header, request)
         if principal is None:
             return None
     else:
@@ -169,16 +181,20 @@ def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: 
     return principal
 
 
-def _partner_from_header(header: str) -> Principal | None:
-    """Public routes take an optional partner key (Authorization: Bearer wsp_...)."""
+def _partner_from_header(header: str, request: Request) -> Principal | None:
+    """Public routes take an optional partner key (Authorization: Bearer wsp_...). A source with
+    too many failed keys lately is refused (429) before its key is checked."""
     from chalicelib.identity import authorizer, service, tokens
 
     credential = authorizer.credential_from_header(header)
     if credential is None or not credential.startswith(service.KEY_PREFIX):
         return None  # a staff token (or anything else) on a public route: served as the public
+    source = f"ip:{ratelimit.client_address(request)}"
+    ratelimit.refuse_blocked_source(source)
     try:
         return service.principal_from_credential(credential)
     except tokens.InvalidToken:
+        ratelimit.count_failed_credential(source)
         raise errors.unauthorized("合作应用凭证无效或已被吊销。") from None
 
 

@@ -6,10 +6,15 @@ only (tests fail when a request path scans; see tests/conftest.py).
 
 from __future__ import annotations
 
+import json
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
@@ -27,27 +32,104 @@ Item = dict[str, Any]
 
 _clients: dict[str, Any] = {}
 
-# Transient failures worth another attempt before answering 503.
-_TRANSIENT_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-_TRANSIENT_CODES = {
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionInProgressException",
-}
-MAX_ATTEMPTS = 5
+# One retry policy. botocore (standard mode) retries throttling, server errors and timeouts of a
+# single call, with its own jittered backoff; db.transact retries only transactions cancelled by a
+# conflict with another transaction (or a throttled item inside one), which botocore cannot see.
+# Both stop when the request's time budget runs out, which leaves RESERVE_SECONDS of the function's
+# time to answer 503 with Retry-After before Lambda ends it.
+_CANCELLED_FOR_NOW = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+BOTO_ATTEMPTS = 3  # botocore's total attempts per call
+MAX_ATTEMPTS = 5  # db.transact's attempts of a cancelled transaction
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 5.0  # a large transaction on a busy DynamoDB Local takes seconds
+# One call may take CONNECT_TIMEOUT + READ_TIMEOUT after the budget's last check; then the answer.
+RESERVE_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT + 0.5
+_CHALICE_CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
+LAMBDA_DEFAULT_TIMEOUT = 3  # seconds, Lambda's own default when a stage names none
+
+
+class Clock:
+    """Time as the retry code sees it (the tests move it on without waiting)."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+clock = Clock()
+_budget = threading.local()
+
+
+def configured_timeout(stage: str = "dev") -> float:
+    """The function's timeout from functions/.chalice/config.json (outside Lambda, where no
+    context tells the time left)."""
+    try:
+        config = json.loads(_CHALICE_CONFIG.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return float(LAMBDA_DEFAULT_TIMEOUT)
+    stage_config = config.get("stages", {}).get(stage, {})
+    return float(stage_config.get("lambda_timeout", config.get("lambda_timeout", LAMBDA_DEFAULT_TIMEOUT)))
+
+
+@contextmanager
+def request_budget(lambda_context: Any = None) -> Iterator[None]:
+    """Run a request within the function's time: the Lambda context's time left, else the
+    configured timeout, less RESERVE_SECONDS."""
+    if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+        seconds = lambda_context.get_remaining_time_in_millis() / 1000
+    else:
+        seconds = configured_timeout()
+    outer = getattr(_budget, "deadline", None)
+    _budget.deadline = clock.monotonic() + seconds - RESERVE_SECONDS
+    try:
+        yield
+    finally:
+        _budget.deadline = outer
+
+
+def time_left() -> float | None:
+    """Seconds left of the request's budget (None outside a request)."""
+    deadline = getattr(_budget, "deadline", None)
+    return None if deadline is None else deadline - clock.monotonic()
+
+
+def retry_deadline(cap_seconds: float) -> float:
+    """When a retrying loop must stop: after cap_seconds, and never past the request's budget."""
+    left = time_left()
+    return clock.monotonic() + (cap_seconds if left is None else min(cap_seconds, left))
 
 
 def _boto_config() -> Config:
     return Config(
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=2,
-        read_timeout=5,
+        retries={"total_max_attempts": BOTO_ATTEMPTS, "mode": "standard"},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
         max_pool_connections=50,
     )
+
+
+def _within_budget(attempts: int, response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+    """Before botocore retries a failed call: 503 instead when its backoff would end past the
+    budget (the attempt after it is what RESERVE_SECONDS keeps time for)."""
+    if caught_exception is None:
+        if response is None:
+            return None
+        status = response[0].status_code
+        code = (response[1] or {}).get("Error", {}).get("Code", "")
+        if status < 500 and code not in _TRANSIENT_CODES:
+            return None  # a success, or an answer no one retries (a failed condition)
+    left = time_left()
+    if left is not None and left < min(20.0, 2.0 ** (attempts - 1)):
+        raise errors.unavailable()
+    return None
+
+
+def _guarded(client: Any) -> Any:
+    client.meta.events.register_first("needs-retry.dynamodb", _within_budget)
+    return client
 
 
 def _kwargs() -> dict[str, Any]:
@@ -61,14 +143,16 @@ def _kwargs() -> dict[str, Any]:
 def table() -> Table:
     """The table resource: Python values in, Decimal numbers out (see plain())."""
     if "table" not in _clients:
-        _clients["table"] = boto3.resource("dynamodb", **_kwargs()).Table(settings().table_name)
+        resource = boto3.resource("dynamodb", **_kwargs())
+        _guarded(resource.meta.client)
+        _clients["table"] = resource.Table(settings().table_name)
     return _clients["table"]  # type: ignore[no-any-return]
 
 
 def low_level_client() -> DynamoDBClient:
     """A plain client speaking DynamoDB JSON (Powertools' idempotency store needs one)."""
     if "client" not in _clients:
-        _clients["client"] = boto3.client("dynamodb", **_kwargs())
+        _clients["client"] = _guarded(boto3.client("dynamodb", **_kwargs()))
     return _clients["client"]  # type: ignore[no-any-return]
 
 
@@ -202,49 +286,83 @@ def transact(ops: list[Op]) -> dict[str, Any]:
     items: list[Any] = [{op.kind: {"TableName": name, **op.params}} for op in ops]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            return dict(table().meta.client.transact_write_items(
-                TransactItems=items, ReturnConsumedCapacity="TOTAL"
-            ))
+            return dict(_call(lambda: table().meta.client.transact_write_items(
+                TransactItems=items, ReturnConsumedCapacity="TOTAL")))
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "TransactionCanceledException":
-                reasons: list[Any] = exc.response.get("CancellationReasons") or []
-                for op, reason in zip(ops, reasons, strict=False):
-                    if reason.get("Code") == "ConditionalCheckFailed":
-                        raise op.on_condition_failed or errors.conflict("记录状态已变化，请刷新后重试。") from None
-                if not any(r.get("Code") in _TRANSIENT_REASONS for r in reasons):
-                    raise
-            elif code not in _TRANSIENT_CODES:
+            if exc.response.get("Error", {}).get("Code", "") != "TransactionCanceledException":
                 raise
-        except BotoCoreError:
-            pass
-        _backoff(attempt)
+            reasons: list[Any] = exc.response.get("CancellationReasons") or []
+            for op, reason in zip(ops, reasons, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    raise op.on_condition_failed or errors.conflict("记录状态已变化，请刷新后重试。") from None
+            if not any(r.get("Code") in _CANCELLED_FOR_NOW for r in reasons):
+                raise
+        if attempt == MAX_ATTEMPTS or not backoff(attempt):
+            break
     raise errors.unavailable()
 
 
 def _call(fn: Any) -> Any:
-    """Run a single read or write, retrying transient failures, then 503."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            return fn()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code", "") not in _TRANSIENT_CODES:
-                raise
-        except BotoCoreError:
-            pass
-        _backoff(attempt)
-    raise errors.unavailable()
+    """Run a single read or write (botocore retries what is transient within the budget); a call
+    the budget has no time for, or one that still fails for a transient reason, answers 503."""
+    left = time_left()
+    if left is not None and left <= 0:
+        raise errors.unavailable()
+    try:
+        return fn()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in _TRANSIENT_CODES:
+            raise errors.unavailable() from None
+        raise
+    except BotoCoreError:
+        raise errors.unavailable() from None
+
+
+# What is still failing after botocore's own retries: answered 503.
+_TRANSIENT_CODES = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
 
 
 def retrying(fn: Any) -> Any:
-    """A read the helpers here do not express (a key range, a COUNT), with the same retries of
-    transient failures, then 503."""
+    """A read or write the helpers here do not express (a key range, a COUNT, a batch), under the
+    same policy: botocore's retries within the budget, then 503."""
     return _call(fn)
 
 
-def _backoff(attempt: int) -> None:
-    if attempt < MAX_ATTEMPTS:
-        time.sleep(random.uniform(0, min(0.8, 0.02 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+def backoff(attempt: int) -> bool:
+    """Sleep before another attempt of a whole operation (jittered, growing); False, without
+    sleeping, when the budget has no time left for the wait and another attempt."""
+    pause = random.uniform(0, min(0.8, 0.02 * 2**attempt))  # noqa: S311 - jitter, not crypto
+    left = time_left()
+    if left is not None and left < pause:
+        return False
+    clock.sleep(pause)
+    return True
+
+
+def batch_get(keys: list[Item]) -> list[Item]:
+    """Items by key (BatchGetItem, 100 keys a call), in no particular order; missing ones left
+    out. Keys the table leaves unprocessed are asked again with backoff; any still unprocessed
+    when the attempts or the budget run out answer 503, never a silently shorter list."""
+    name = settings().table_name
+    found: list[Item] = []
+    for start in range(0, len(keys), 100):
+        pending: dict[str, Any] = {name: {"Keys": keys[start:start + 100]}}
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            answer = _call(lambda request=pending: table().meta.client.batch_get_item(RequestItems=request))
+            found += [plain(item) for item in answer.get("Responses", {}).get(name, [])]
+            pending = dict(answer.get("UnprocessedKeys") or {})
+            if not pending:
+                break
+            if attempt == MAX_ATTEMPTS or not backoff(attempt):
+                raise errors.unavailable()
+    return found
 
 
 def versioned_update(pk: str, sk: str, changes: dict[str, Any], expected_version: int,

@@ -32,15 +32,28 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 
+# One store per DynamoDB client and table: building a store registers a user-agent hook on the
+# client it is given, so a store per request would pile hooks onto the one shared client and make
+# every later call slower.
+_stores: dict[tuple[int, str], DynamoDBPersistenceLayer] = {}
+
+
 def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=settings().table_name,
-        key_attr="PK",
-        sort_key_attr="SK",
-        static_pk_value="IDEMPOTENCY",
-        expiry_attr="ttl",
-        boto3_client=db.low_level_client(),
-    )
+    client = db.low_level_client()
+    name = settings().table_name
+    store = _stores.get((id(client), name))
+    if store is None or store.client is not client:
+        _stores.clear()  # the client was replaced (settings reset): its store goes with it
+        store = DynamoDBPersistenceLayer(
+            table_name=name,
+            key_attr="PK",
+            sort_key_attr="SK",
+            static_pk_value="IDEMPOTENCY",
+            expiry_attr="ttl",
+            boto3_client=client,
+        )
+        _stores[(id(client), name)] = store
+    return store
 
 
 def _mark_replayed(response: Any, _record: DataRecord) -> Any:

@@ -47,14 +47,14 @@ def _query() -> dict[str, str]:
 
 
 @api.route(bp, "/delivery/signups", "POST", summary="一线人员家庭登记每周爱心蔬菜配送", tag=TAG, body=SignupIn,
-           response=SignupOut, status=201, idempotent=True, operation="delivery.signup", problems=(404,),
+           response=SignupOut, status=201, operation="delivery.signup", problems=(404,),
            description="凭家庭编号和登记的手机号码填写；登记后每周自动配送，无需每周重填。再次提交即修改地址和时段。")
 def public_signup(body: SignupIn) -> object:
     return service.public_signup(body)
 
 
 @api.route(bp, "/delivery/signups/pause", "POST", summary="暂停或恢复爱心蔬菜配送", tag=TAG, body=PauseIn,
-           response=SignupOut, idempotent=True, operation="delivery.signup", problems=(404,))
+           response=SignupOut, operation="delivery.signup", problems=(404,))
 def public_pause(body: PauseIn) -> object:
     return service.public_pause(body)
 

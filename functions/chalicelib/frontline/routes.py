@@ -92,7 +92,7 @@ def import_template() -> object:
 
 @api.route(bp, "/staff/frontline/units/{unit_id}/imports", "POST", summary="从 xlsx 文件批量导入一线人员和家属",
            tag=TAG, body=ImportIn, response=ImportResult, status=201, audience=api.STAFF, roles=WRITE,
-           idempotent=True, problems=(404,), path_params=UNIT,
+           problems=(404,), path_params=UNIT,
            description="先逐行检查整个文件，有错时回答 400，errors 逐行列出（如「一线人员第3行身份证号码」），"
                        "什么也不保存。同一文件重新提交会补全中断的导入，不会重复登记。")
 def import_file(unit_id: str, body: ImportIn, principal: Principal) -> object:
@@ -160,7 +160,7 @@ def logs(person_id: str, principal: Principal) -> object:
 
 @api.route(bp, "/staff/frontline/families/{person_id}/support-requests", "POST", summary="代家庭提交求助", tag=TAG,
            body=OnBehalfIn,
-           response=SupportRaised, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT), idempotent=True,
+           response=SupportRaised, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT),
            problems=(404,), path_params=FAMILY,
            description="经求助服务受理（如心理咨询 psychological、困难帮扶 hardship），返回查询编号并记入联系记录。")
 def raise_support(person_id: str, body: OnBehalfIn, principal: Principal) -> object:
@@ -189,7 +189,7 @@ def insurer_list(unit_id: str, principal: Principal) -> object:
 
 
 @api.route(bp, "/staff/frontline/families/{person_id}/claims", "POST", summary="登记保障理赔（作为求助受理）", tag=TAG,
-           body=ClaimIn, response=Claim, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT), idempotent=True,
+           body=ClaimIn, response=Claim, status=201, audience=api.STAFF, roles=(*WRITE, CONTACT),
            problems=(404,), path_params=FAMILY)
 def claim(person_id: str, body: ClaimIn, principal: Principal) -> object:
     return care.claim(person_id, body, principal)

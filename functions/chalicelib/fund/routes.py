@@ -61,14 +61,14 @@ def set_budget(unit_id: str, body: BudgetIn, principal: Principal) -> object:
 
 
 @api.route(bp, "/fund/allocations", "POST", summary="向直属下级工会拨付专项资金", tag=TAG, body=AllocationIn,
-           response=Allocation, status=201, audience=api.STAFF, roles=service.WRITE_ROLES, idempotent=True,
+           response=Allocation, status=201, audience=api.STAFF, roles=service.WRITE_ROLES,
            problems=(404,))
 def allocate(body: AllocationIn, principal: Principal) -> object:
     return service.allocate(body, principal)
 
 
 @api.route(bp, "/fund/spends", "POST", summary="记录一笔专项资金支出", tag=TAG, body=SpendIn, response=Entry,
-           status=201, audience=api.STAFF, roles=service.WRITE_ROLES, idempotent=True, problems=(404,),
+           status=201, audience=api.STAFF, roles=service.WRITE_ROLES, problems=(404,),
            description="余额不足时答复 409，什么也不记录。"
                        "基层工会只能用于本单位一线人员及其直系亲属的慰问和购买防疫物资。")
 def spend(body: SpendIn, principal: Principal) -> object:
@@ -83,7 +83,7 @@ def entry(entry_id: str, principal: Principal) -> object:
 
 @api.route(bp, "/fund/entries/{entry_id}/reverse", "POST", summary="冲正一条账目（不修改原账目）", tag=TAG,
            body=ReverseIn, response=Entry, status=201, audience=api.STAFF, roles=service.WRITE_ROLES,
-           idempotent=True, problems=(404,), path_params={"entry_id": "账目编号"})
+           problems=(404,), path_params={"entry_id": "账目编号"})
 def reverse(entry_id: str, body: ReverseIn, principal: Principal) -> object:
     return service.reverse(entry_id, body, principal)
 

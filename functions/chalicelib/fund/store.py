@@ -99,19 +99,8 @@ def ledger_page(unit_id: str, year: int, limit: int, start: dict[str, Any] | Non
 
 
 def _batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """BatchGetItem, 100 keys a call, retrying keys the table left unprocessed."""
-    name = db.table().name
-    client = db.table().meta.client
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), 100):
-        pending: dict[str, Any] = {name: {"Keys": keys[start:start + 100]}}
-        for _ in range(db.MAX_ATTEMPTS):
-            answer = client.batch_get_item(RequestItems=pending)
-            found += [db.plain(item) for item in answer.get("Responses", {}).get(name, [])]
-            pending = dict(answer.get("UnprocessedKeys") or {})
-            if not pending:
-                break
-    return found
+    """BatchGetItem with backoff on unprocessed keys; 503 rather than a short answer."""
+    return db.batch_get(keys)
 
 
 def totals(unit_ids: list[str], year: int) -> dict[tuple[str, str], dict[str, Any]]:

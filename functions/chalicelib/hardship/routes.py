@@ -21,7 +21,7 @@ WORKER = {"worker_id": "困难职工档案编号"}
 
 @api.route(bp, "/hardship/units/{unit_id}/import", "POST", summary="从 xlsx 导入在档困难职工（全部无误才导入）",
            tag=TAG, body=ImportIn, response=ImportResult, status=201, audience=api.STAFF, roles=MANAGERS,
-           idempotent=True, problems=(404,), path_params={"unit_id": "工会组织编号"},
+           problems=(404,), path_params={"unit_id": "工会组织编号"},
            description="表头：姓名、身份证号、手机号码、困难情况、联系人（登录名，可空）。任何一行有误时整表不导入，"
                        "逐行列出错误。")
 def import_register(unit_id: str, body: ImportIn, principal: Principal) -> object:

@@ -20,7 +20,7 @@ def my_data(body: MyDataIn) -> object:
 
 
 @api.route(bp, "/privacy/erase", "POST", summary="凭查询编号和手机号码要求删除本人的个人信息", tag="个人信息",
-           body=EraseIn, response=Erased, problems=(404,), idempotent=True,
+           body=EraseIn, response=Erased, problems=(404,),
            description="记录的类别、办理单位和状态等统计信息保留，姓名、电话、地址等个人信息清除。")
 def erase(body: EraseIn) -> object:
     return service.erase(body)

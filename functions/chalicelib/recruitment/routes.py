@@ -40,7 +40,7 @@ def _params() -> Mapping[str, str]:
 
 
 @api.route(bp, "/firms", "POST", summary="复工复产企业登记（经县市区总工会审核）", tag=TAG, body=FirmIn,
-           response=Submitted, status=201, idempotent=True, operation="recruitment.firm",
+           response=Submitted, status=201, operation="recruitment.firm",
            description="公开接口。统一社会信用代码按 GB 32100-2015 校验；返回登记编号，"
                        "凭编号和联系人手机号码查询审核结果、发布岗位。")
 def register_firm(body: FirmIn, principal: Principal | None) -> object:
@@ -48,7 +48,7 @@ def register_firm(body: FirmIn, principal: Principal | None) -> object:
 
 
 @api.route(bp, "/openings", "POST", summary="发布招聘岗位（凭单位登记编号和联系人手机号码；审核后公开）", tag=TAG,
-           body=OpeningIn, response=Submitted, status=201, idempotent=True, operation="recruitment.firm",
+           body=OpeningIn, response=Submitted, status=201, operation="recruitment.firm",
            problems=(404,))
 def post_opening(body: OpeningIn, principal: Principal | None) -> object:
     return service.post_opening(body, principal)
@@ -70,7 +70,7 @@ def get_opening(reference: str) -> object:
 
 
 @api.route(bp, "/openings/{reference}/interest", "POST", summary="我对这个岗位有意向（显示单位联系方式）", tag=TAG,
-           body=InterestIn, response=Contact, idempotent=True, operation="recruitment.interest", problems=(404,),
+           body=InterestIn, response=Contact, operation="recruitment.interest", problems=(404,),
            path_params={"reference": "岗位编号"},
            description="返回经工会审核的单位联系人和电话。"
                        "只有 share_phone 为 true 时，才把职工的姓名和手机号码转给单位。")

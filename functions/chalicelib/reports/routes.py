@@ -49,7 +49,7 @@ def _image(data: bytes, content_type: str) -> Response:
 
 
 @api.route(bp, "/reports", "POST", summary="本单位报送一份先进做法或典型案例（草稿）", tag=TAG, body=ReportIn,
-           response=ReportDetail, status=201, audience=api.STAFF, roles=WRITERS, idempotent=True)
+           response=ReportDetail, status=201, audience=api.STAFF, roles=WRITERS)
 def create(body: ReportIn, principal: Principal) -> object:
     return service.create(body, principal)
 
@@ -114,7 +114,7 @@ def submit(report_id: str, body: VersionIn, principal: Principal) -> object:
 
 @api.route(bp, "/reports/{report_id}/comments", "POST", summary="写一条意见（报送单位和市总都能看到）", tag=TAG,
            body=CommentIn, response=ReportDetail, status=201, audience=api.STAFF, roles=WRITERS, problems=(404,),
-           idempotent=True, path_params=REPORT)
+           path_params=REPORT)
 def comment(report_id: str, body: CommentIn, principal: Principal) -> object:
     return service.comment(report_id, body, principal)
 

@@ -44,7 +44,7 @@ def _params() -> Mapping[str, str]:
 
 
 @api.route(bp, "/support-requests", "POST", summary="提交求助（心理咨询、法律援助、困难帮扶等）", tag="求助服务",
-           body=SupportRequestIn, response=SupportRequestCreated, status=201, idempotent=True,
+           body=SupportRequestIn, response=SupportRequestCreated, status=201,
            operation="support.submit",
            description="公开接口，无需登录；合作应用带上凭证调用时记录其渠道。按所填单位或县市区转给负责的工会办理，返回查询编号。")
 def submit(body: SupportRequestIn, principal: Principal | None) -> object:
@@ -141,7 +141,7 @@ def my_cases(principal: Principal) -> object:
 
 @api.route(bp, "/staff/support/hotline/intake", "POST", summary="登记热线来电求助", tag=TAG, body=HotlineIntakeIn,
            response=SupportRequestCreated, status=201, audience=api.STAFF, roles=("hotline_operator",),
-           idempotent=True, description="渠道记为 hotline，并记录接线员；返回的查询编号请读给来电人。")
+           description="渠道记为 hotline，并记录接线员；返回的查询编号请读给来电人。")
 def hotline_intake(body: HotlineIntakeIn, principal: Principal) -> object:
     return service.hotline_intake(body, principal)
 
