@@ -28,6 +28,7 @@ register(Rule(
 register(Rule("frontline_member", "一线医务人员家属", ("name", "address", "age"), placeholder_fields=("needs",)))
 register(Rule("frontline_id", "身份证号码查重索引", (), delete=True))
 register(Rule("frontline_duplicate", "跨院重复登记标记", (), delete=True))
+register(Rule("frontline_duplicate_group", "跨单位重复登记分组", (), delete=True))
 register(Rule("frontline_contact", "一对一联系人", ("name",)))
 register(Rule("frontline_contact_history", "联系人变更记录", ("name",), placeholder_fields=("reason",)))
 register(Rule("frontline_log", "联系记录", (), placeholder_fields=("notes", "needs")))
