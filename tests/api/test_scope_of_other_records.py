@@ -46,6 +46,7 @@ ASKED = [route for route in STAFF_ROUTES if route not in CITY_ONLY]
 HOME, SIBLING = "taishan", "daiyue"
 TARGET = "demo-taishan-factory"  # in A's subtree; cases make what they need under it
 SIBLING_TARGET = "demo-daiyue-logistics"
+HOME_HOSPITAL = "demo-taishan-hospital"
 
 
 def _id_number(seed: str) -> str:
@@ -153,6 +154,25 @@ def _plant_sibling(ctx: Context) -> set[str]:
             | set(worker["worker_ids"]))
 
 
+def _plant_home(ctx: Context) -> None:
+    """What A's unit lists show: a household of A's hospital that shares B's ID number, with cover,
+    and a support request from the phone B's caller used."""
+    family = _ok(ctx.call("POST", f"/staff/frontline/units/{HOME_HOSPITAL}/personnel",
+                          frontline_cases.person_body(id_number=SHARED_ID), ctx.admin))
+    _ok(ctx.call("POST", f"/staff/frontline/families/{family['id']}/cover", {"who": "SELF", "kinds": ["accident"]},
+                 ctx.admin))
+    _ok(ctx.call("POST", "/support-requests", support_body(county_unit_id=HOME), None))
+
+
+def _target(route: tuple[str, str]) -> str:
+    """Where in A a route acts: unit lists of the archive at A's hospital, of support at the county."""
+    if route[0] == "GET" and route[1].startswith("/staff/frontline/units/"):
+        return HOME_HOSPITAL
+    if route[0] == "GET" and route[1].startswith("/staff/support/units/"):
+        return HOME
+    return TARGET
+
+
 def _caller(ctx: Context, route: tuple[str, str]) -> str:
     """A caller of county A with a role the route accepts (the matrix's usernames, which cases use)."""
     role = next(r for r in ROLES_OF[route] if r != "city_admin")
@@ -188,9 +208,10 @@ def _secrets(planted: set[str]) -> set[str]:
 @pytest.mark.parametrize("route", ASKED, ids=[f"{m} {p}" for m, p in ASKED])
 def test_no_answer_in_county_a_names_a_record_of_county_b(ctx, route):
     secrets = _secrets(_plant_sibling(ctx))
+    _plant_home(ctx)
     # Households A's archive routes enter are duplicates of B's (recuperation allows one per person).
     SHARING["on"] = route[1].startswith("/staff/frontline/")
-    method, path, body = CASES[route].build(ctx, TARGET)
+    method, path, body = CASES[route].build(ctx, _target(route))
     SHARING["on"] = False
     response = ctx.call(method, path, body, _caller(ctx, route))
     assert response.status_code == CASES[route].success, response.body
