@@ -83,11 +83,15 @@ def test_only_hospital_unions_enter_the_archive(api):
 
 
 def test_duplicates_across_hospitals_are_shown_not_refused(api):
+    city = api.token("c.admin", "city", ["city_admin"])
+    assert api.call("POST", "/admin/units", city, {"id": "taishan-second-hospital", "name": "泰山区第二医院工会",
+                                                   "kind": "hospital_union", "parent_id": "taishan"})[0] == 201
     first = api.token("h1", "demo-taishan-hospital", ["unit_admin"])
-    second = api.token("h2", "demo-daiyue-hospital", ["unit_admin"])
+    county = api.token("t.case", "taishan", ["caseworker"])
     _, a = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", first, person_body())
-    status, b = api.call("POST", "/staff/frontline/units/demo-daiyue-hospital/personnel", second, person_body())
-    assert status == 201 and [d["person_id"] for d in b["duplicates"]] == [a["id"]]
+    status, b = api.call("POST", "/staff/frontline/units/taishan-second-hospital/personnel", county, person_body())
+    assert status == 201 and b["duplicates"] == [{"unit_id": "demo-taishan-hospital", "unit_name": a["unit_name"],
+                                                  "person_id": a["id"]}]
     _, dups = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/duplicates", first)
     assert [p["id"] for p in dups["items"]] == [a["id"]]
     status, _ = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", first, person_body())

@@ -87,6 +87,19 @@ def test_a_person_already_registered_is_refused(client, worker):
     assert again.status_code == 400 and "已在困难职工档案中" in problem(again)["errors"][0]["message"]
 
 
+def test_a_person_registered_in_another_county_is_refused_without_naming_where(client, staff_token, worker):
+    from chalicelib.core.personal import REGISTERED_ELSEWHERE
+
+    _, ids = worker
+    token = staff_token("logistics.caseworker", "demo-daiyue-logistics", ["caseworker"])
+    again = call(client, token, "POST", "/hardship/units/demo-daiyue-logistics/import",
+                 {"content_base64": sheet([["王芳", id_number(1), "13800138001", "困难", ""]])})
+    assert again.status_code == 400
+    assert problem(again)["errors"][0]["message"] == f"第 2 行身份证号{REGISTERED_ELSEWHERE}"
+    text = again.body.decode()
+    assert "困难职工档案" not in text and ids[0] not in text and "demo-taishan" not in text
+
+
 @pytest.mark.parametrize("kind", ["not xlsx", "missing columns", "no rows"])
 def test_a_file_that_is_not_a_register_is_refused(client, staff_token, kind):
     content = {"not xlsx": "bm90IGFuIHhsc3g=", "missing columns": sheet([], header=["姓名"]),

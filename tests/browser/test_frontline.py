@@ -201,3 +201,54 @@ def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, t
     assert watch.foreign_hosts() == set()
     # Chromium logs the refused bad file's 400 answer; nothing else went wrong.
     assert [e for e in watch.console_errors if "status of 400" not in e or "/imports" not in e] == []
+
+
+def _enter(unit_id: str, name: str, phone: str, id_number: str) -> str:
+    """A household entered by the unit's administrator (the stack runs in this process)."""
+    from chalicelib.core.auth import Principal
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+    from chalicelib.orgs import service as orgs
+
+    admin = Principal(kind="staff", id=f"{unit_id}.admin", unit_id=unit_id, unit_path=orgs.unit_path(unit_id),
+                      roles=frozenset({"unit_admin"}))
+    body = PersonIn.model_validate({"name": name, "id_number": id_number, "phone": phone, "department": "急诊科",
+                                    "role": "护士", "deployment": "fever_clinic", "period_start": "2020-01-28"})
+    return frontline.create_person(unit_id, body, admin).id
+
+
+def test_a_duplicate_in_another_county_is_a_note_and_the_city_sees_the_pair(context, stack, screenshots):
+    from chalicelib.core.personal import REGISTERED_ELSEWHERE
+
+    watch = Watch(stack.cognito)
+    shared = "370902198503031231"
+    theirs = _enter("demo-daiyue-hospital", "岱岳陈护士", "13905380303", shared)
+    mine = _enter("demo-taishan-hospital", "泰山陈护士", "13905380202", shared)
+
+    county = _signed_in(context, watch, stack, "taishan.caseworker", "/staff/frontline/")
+    groups = county.locator('[data-role="duplicates"]')
+    groups.locator("tr").filter(has_text=mine).wait_for()
+    groups.locator("tr").filter(has_text=REGISTERED_ELSEWHERE).wait_for()
+    seen = county.locator(".ws-care__body").inner_text()
+    assert theirs not in seen and "岱岳" not in seen
+    county.screenshot(path=str(screenshots / "frontline-duplicates-county.png"), full_page=True)
+    county.locator("#fl-unit").select_option("demo-taishan-hospital")
+    county.locator('[data-role="personnel"] tr').filter(has_text=mine).filter(has_text=REGISTERED_ELSEWHERE).wait_for()
+    seen = county.locator(".ws-care__body").inner_text()
+    assert theirs not in seen and "岱岳" not in seen
+
+    city = _signed_in(context, watch, stack, "city.auditor", "/staff/frontline/")
+    pair = city.locator('[data-role="duplicates"]')
+    pair.locator("tr").filter(has_text=theirs).filter(has_text="岱岳陈护士").wait_for()
+    pair.locator("tr").filter(has_text=mine).wait_for()
+    assert REGISTERED_ELSEWHERE not in pair.inner_text()
+    city.screenshot(path=str(screenshots / "frontline-duplicates-city.png"), full_page=True)
+    city.set_viewport_size({"width": 1366, "height": 800})
+    city.locator('[data-role="duplicates"]').scroll_into_view_if_needed()
+    city.screenshot(path=str(screenshots / "frontline-duplicates-city-wide.png"))
+    county.set_viewport_size({"width": 1366, "height": 800})
+    county.locator('[data-role="duplicates"]').scroll_into_view_if_needed()
+    county.screenshot(path=str(screenshots / "frontline-duplicates-county-wide.png"))
+
+    assert watch.foreign_hosts() == set()
+    assert watch.console_errors == []

@@ -11,6 +11,9 @@ import phonenumbers
 
 from chalicelib.core.config import settings
 
+# What a duplicate check tells a caller about a match outside their subtree: no unit, record or
+# reference, only that the city federation (which sees every pair) can check it.
+REGISTERED_ELSEWHERE = "已在其他单位登记，请联系市总工会核实"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, FieldProblem, IdNumber, Phone, RequestModel, ResponseModel
+from chalicelib.core.personal import REGISTERED_ELSEWHERE
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
@@ -63,10 +64,36 @@ class Member(ResponseModel):
     address: str
 
 
+ELSEWHERE = REGISTERED_ELSEWHERE
+
+
 class Duplicate(ResponseModel):
+    """Another household with the same ID number. Inside the caller's subtree it names the unit and
+    the household; outside it only says so (note), with no unit, person or reference."""
+
+    unit_id: str | None = None
+    unit_name: str | None = None
+    person_id: str | None = None
+    note: str | None = Field(default=None, description=f"在本单位及下级以外登记时为「{ELSEWHERE}」，不给出单位和编号")
+
+
+class DuplicateRecord(ResponseModel):
     unit_id: str
     unit_name: str
     person_id: str
+    name: str
+    created_at: str
+
+
+class DuplicateGroup(ResponseModel):
+    id_masked: str = Field(description="隐去中间位的身份证号码")
+    records: list[DuplicateRecord] = Field(description="本单位及下级登记的同一身份证号码")
+    note: str | None = Field(default=None, description=f"还在本单位及下级以外登记时为「{ELSEWHERE}」")
+
+
+class DuplicateGroupPage(ResponseModel):
+    items: list[DuplicateGroup]
+    next_cursor: str | None = None
 
 
 class PersonOut(ResponseModel):
@@ -84,7 +111,8 @@ class PersonOut(ResponseModel):
     period_end: str | None = None
     contact_person: str | None = None
     contact_person_name: str | None = None
-    duplicates: list[Duplicate] = Field(default_factory=list, description="其他医院登记的同一身份证号码")
+    duplicates: list[Duplicate] = Field(default_factory=list,
+                                      description="其他医院登记的同一身份证号码（本单位及下级以外的只给出提示）")
     version: int
     created_at: str
 

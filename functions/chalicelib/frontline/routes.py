@@ -17,6 +17,7 @@ from chalicelib.frontline.models import (
     CoverIn,
     CoverOut,
     CoverPage,
+    DuplicateGroupPage,
     FileOut,
     HistoryList,
     ImportIn,
@@ -51,7 +52,8 @@ def _cursor() -> str | None:
 @api.route(bp, "/staff/frontline/units/{unit_id}/personnel", "POST", summary="登记一线人员", tag=TAG, body=PersonIn,
            response=PersonOut, status=201, audience=api.STAFF, roles=WRITE, problems=(404,), path_params=UNIT,
            description="由医院工会填报。身份证号码只保存加密摘要和隐去中间位的形式；"
-                       "其他医院已登记同一号码时照常登记，并在 duplicates 中列出，供核实。")
+                       "其他医院已登记同一号码时照常登记，并在 duplicates 中列出，供核实：本单位及下级的给出单位和"
+                       "家庭编号，其他的只提示「已在其他单位登记，请联系市总工会核实」。")
 def create_person(unit_id: str, body: PersonIn, principal: Principal) -> object:
     return service.create_person(unit_id, body, principal)
 
@@ -75,6 +77,16 @@ def rollup(unit_id: str, principal: Principal) -> object:
            path_params=UNIT)
 def duplicates(unit_id: str, principal: Principal) -> object:
     return service.duplicates(unit_id, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/duplicate-groups", summary="跨单位重复登记（按身份证号码分组，分页）",
+           tag=TAG, response=DuplicateGroupPage, audience=api.STAFF, roles=READ, problems=(404,), personal_data=True,
+           path_params=UNIT, query_params=CURSOR,
+           description="同一身份证号码在多家医院登记、且其中一家在本单位及下级时列出。调用人本单位及下级的登记给出"
+                       "单位、家庭编号和姓名，其他单位的只提示「已在其他单位登记，请联系市总工会核实」；"
+                       "市总工会看到全部。")
+def duplicate_groups(unit_id: str, principal: Principal) -> object:
+    return service.duplicate_groups(unit_id, _cursor(), principal)
 
 
 @api.route(bp, "/staff/frontline/units/{unit_id}/uncovered", summary="尚未配备联系人的家庭（含下级单位）", tag=TAG,

@@ -14,11 +14,15 @@ from chalicelib.frontline import store
 from chalicelib.frontline.models import (
     CONTACT_KIND_LABELS,
     DEPLOYMENT_LABELS,
+    ELSEWHERE,
     AssignIn,
     Contact,
     ContactIn,
     ContactList,
     Duplicate,
+    DuplicateGroup,
+    DuplicateGroupPage,
+    DuplicateRecord,
     HistoryEntry,
     HistoryList,
     LogEntry,
@@ -94,18 +98,24 @@ def person_ops(record: dict[str, Any]) -> list[db.Op]:
 
 def flag_duplicates(hash_value: str) -> list[str]:
     """Mark every household holding this ID hash in more than one hospital; returns their ids.
-    Run after each write, so two hospitals entering the same person at once both see it."""
+    Run after each write, so two hospitals entering the same person at once both see it. Each unit
+    above any of the households gets the group in its duplicates view."""
     entries = store.id_index(hash_value)
     if len(entries) < 2:
         return []
+    units: set[str] = set()
     for entry in entries:
         item = store.dup_item(entry["unit_id"], entry["person_id"], hash_value)
+        path = orgs.unit_path(entry["unit_id"])
+        units.update(chain(path))
         try:
-            path = orgs.unit_path(entry["unit_id"])
             db.transact([db.put_new(item), *[store.counter_op(u, {"duplicates": 1}) for u in chain(path)]])
         except errors.ProblemError as exc:
             if exc.status != 409:
                 raise
+    groups = sorted(units)
+    for start in range(0, len(groups), 90):
+        db.transact([db.put(store.dup_group_item(u, hash_value)) for u in groups[start:start + 90]])
     return [str(e["person_id"]) for e in entries]
 
 
@@ -126,13 +136,24 @@ def create_person(unit_id: str, body: PersonIn, by: Principal) -> PersonOut:
     return to_out(item, by, mask=False)
 
 
-def duplicates_of(item: dict[str, Any]) -> list[Duplicate]:
-    found = []
-    for entry in store.id_index(item["id_hash"]):
-        if entry["person_id"] != item["id"]:
-            found.append(Duplicate(unit_id=entry["unit_id"], unit_name=orgs.get_unit(entry["unit_id"]).name,
-                                   person_id=entry["person_id"]))
-    return found
+def _entries_seen_by(hash_value: str, by: Principal) -> tuple[list[dict[str, Any]], bool]:
+    """The ID-index entries of a hash inside the caller's subtree, and whether any lie outside it."""
+    inside, outside = [], False
+    for entry in store.id_index(hash_value):
+        if by.covers(orgs.unit_path(entry["unit_id"])):
+            inside.append(entry)
+        else:
+            outside = True
+    return inside, outside
+
+
+def duplicates_of(item: dict[str, Any], by: Principal) -> list[Duplicate]:
+    """Other households with the household's ID number: named inside the caller's subtree; outside
+    it one note, with no unit, person or reference (those are for the city to check)."""
+    inside, outside = _entries_seen_by(item["id_hash"], by)
+    found = [Duplicate(unit_id=e["unit_id"], unit_name=orgs.get_unit(e["unit_id"]).name, person_id=e["person_id"])
+             for e in inside if e["person_id"] != item["id"]]
+    return [*found, Duplicate(note=ELSEWHERE)] if outside else found
 
 
 def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = True) -> PersonOut:
@@ -145,7 +166,7 @@ def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = 
         department=item["department"], role=item["role"], deployment=item["deployment"],
         deployment_label=DEPLOYMENT_LABELS[item["deployment"]], period_start=item["period_start"],
         period_end=item.get("period_end"), contact_person=contact, contact_person_name=item.get("contact_person_name"),
-        duplicates=duplicates_of(item) if dups and item.get("duplicate", True) else [],
+        duplicates=duplicates_of(item, by) if dups and item.get("duplicate", True) else [],
         version=item["version"], created_at=item["created_at"])
 
 
@@ -217,6 +238,26 @@ def duplicates(unit_id: str, by: Principal) -> PersonPage:
     scoped_unit(unit_id, by)
     items = [store.get_person(d["person_id"]) for d in store.duplicates(unit_id)]
     return PersonPage(items=[to_out(i, by) for i in items if i])
+
+
+def duplicate_groups(unit_id: str, cursor: str | None, by: Principal) -> DuplicateGroupPage:
+    """Each ID number held by households in more than one hospital, where one of them lies under the
+    unit: the households the caller may see, by name; any others only as a note."""
+    scoped_unit(unit_id, by)
+    scope = f"fldupgroups:{unit_id}:{by.unit_path}"
+    pointers, last = store.dup_groups(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    groups = []
+    for pointer in pointers:
+        inside, outside = _entries_seen_by(pointer["SK"], by)
+        persons = [p for p in (store.get_person(e["person_id"]) for e in inside) if p and p.get("id_hash")]
+        if not persons or len(persons) + (1 if outside else 0) < 2:
+            continue  # no longer a duplicate (a household was erased)
+        records = [DuplicateRecord(unit_id=p["unit_id"], unit_name=orgs.get_unit(p["unit_id"]).name,
+                                   person_id=p["id"], name=p["name"], created_at=p["created_at"])
+                   for p in persons]
+        groups.append(DuplicateGroup(id_masked=persons[0]["id_masked"], records=records,
+                                     note=ELSEWHERE if outside else None))
+    return DuplicateGroupPage(items=groups, next_cursor=pagination.encode_cursor(last, scope))
 
 
 def uncovered(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:

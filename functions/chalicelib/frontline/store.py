@@ -11,6 +11,8 @@
   ID-number index      PK=FRONTLINEID#<keyed hash> SK=<unit>   one per hospital (put_new: no repeat in
                                                                 a hospital); several units = duplicate
   duplicate pointer    PK=FLDUP#<unit>             SK=<person id>
+  duplicate group      PK=FLDUPGROUPS#<unit>       SK=<keyed hash>   one for each unit above any
+                                                                household of the group (its view)
   registered contact   PK=FLCONTACTS#<unit>        SK=<username>
   contact's family     PK=CPFAM#<username>         SK=<person id>   (deleted on reassignment)
   uncovered family     PK=FLUNCOVERED#<unit>       SK=<person id>   (deleted when a contact is assigned)
@@ -75,6 +77,14 @@ def dup_item(unit_id: str, person_id: str, id_hash: str) -> dict[str, Any]:
 def duplicates(unit_id: str) -> list[dict[str, Any]]:
     items, _ = db.query(f"FLDUP#{unit_id}", limit=500)
     return items
+
+
+def dup_group_item(unit_id: str, id_hash: str) -> dict[str, Any]:
+    return {"PK": f"FLDUPGROUPS#{unit_id}", "SK": id_hash, "type": "frontline_duplicate_group"}
+
+
+def dup_groups(unit_id: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+    return db.query(f"FLDUPGROUPS#{unit_id}", limit=limit, start_key=start)
 
 
 def contact_key(unit_id: str, username: str) -> tuple[str, str]:

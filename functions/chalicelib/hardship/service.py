@@ -72,7 +72,19 @@ def _rows(content: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _check_row(number: int, values: dict[str, str], seen: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _registered(id_hash: str, by: Principal) -> str | None:
+    """Why an ID number cannot be registered again: named as in the register inside the caller's
+    subtree; outside it only that it is registered elsewhere (no unit, worker or reference)."""
+    entry = store.get_id(id_hash)
+    if entry is None:
+        return None
+    worker = store.get_worker(entry["worker_id"])
+    inside = worker is not None and by.covers(orgs.unit_path(worker["unit_id"]))
+    return "已在困难职工档案中" if inside else personal.REGISTERED_ELSEWHERE
+
+
+def _check_row(number: int, values: dict[str, str], seen: set[str],
+               by: Principal) -> tuple[dict[str, Any], list[FieldError]]:
     problems: list[FieldError] = []
 
     def bad(field: str, message: str) -> None:
@@ -99,8 +111,9 @@ def _check_row(number: int, values: dict[str, str], seen: set[str]) -> tuple[dic
         id_hash = personal.keyed_hash("hardship-id", clean["id_number"])
         if id_hash in seen:
             bad("id_number", "与表格中前面的行重复")
-        elif store.get_id(id_hash) is not None:
-            bad("id_number", "已在困难职工档案中")
+        elif (registered := _registered(id_hash, by)) is not None:
+            problems.append(FieldError(f"第{number}行.{LABELS['id_number']}",
+                                       f"第 {number} 行{LABELS['id_number']}{registered}"))
         seen.add(id_hash)
         clean["id_hash"] = id_hash
     return {**values, **clean, "contact": contact or None}, problems
@@ -114,7 +127,7 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
     seen: set[str] = set()
     records, problems = [], []
     for number, values in _rows(body.content_base64):
-        record, row_problems = _check_row(number, values, seen)
+        record, row_problems = _check_row(number, values, seen, by)
         records.append(record)
         problems += row_problems
     if problems:

@@ -117,7 +117,7 @@ def issue_partner(body: PartnerIn, by: Principal) -> PartnerIssued:
 
 def revoke_partner(partner_id: str, by: Principal) -> Partner:
     record = store.get_partner(partner_id)
-    if record is None:
+    if record is None or not by.covers(record["unit_path"]):
         raise errors.not_found("没有这个合作应用。")
     if record["status"] == "revoked":
         return _partner(record)
@@ -129,6 +129,9 @@ def revoke_partner(partner_id: str, by: Principal) -> Partner:
 
 
 def list_partners(cursor: str | None, by: Principal) -> PartnerPage:
+    """The partner apps bound to a unit in the caller's subtree: a partner is bound to the unit that
+    issued it (the city federation, where city administrators sit), so staff below it see none."""
     scope = f"partners:{by.unit_path}"
     items, last = store.list_partners(50, pagination.decode_cursor(cursor, scope))
-    return PartnerPage(items=[_partner(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+    return PartnerPage(items=[_partner(i) for i in items if by.covers(i["unit_path"])],
+                       next_cursor=pagination.encode_cursor(last, scope))

@@ -71,6 +71,17 @@ def _booking_guard(registration: Item) -> list[Item]:
     return [g for g in found if g.get("reference") == registration["reference"]]
 
 
+def _units_above(person: Item) -> list[str]:
+    """The household's unit and every unit above it, from the unit's path; none without an ID number."""
+    unit = db.get(f"UNIT#{person['unit_id']}", "UNIT") if "id_hash" in person else None
+    return [part for part in str((unit or {}).get("path", "")).split("/") if part]
+
+
+def _last_pair(group: Item) -> bool:
+    holders, _ = db.query(f"FRONTLINEID#{group['SK']}", limit=3)
+    return len(holders) <= 2
+
+
 def _reference_of(record_type: str) -> Owner:
     return Owner(record_type, at_key(lambda item: (f"REF#{item[REFERENCE_FIELD[record_type]]}", "REF")))
 
@@ -97,6 +108,10 @@ register(Rule("frontline_id", "身份证号码查重索引", (), delete=True, ow
 # The duplicate flag stays (the hospital's count of flagged households stays true); its hash goes.
 register(Rule("frontline_duplicate", "跨院重复登记标记", ("id_hash",), owners=(Owner("frontline_person", at_key(
     lambda p: (f"FLDUP#{p['unit_id']}", p["id"]))),)))
+# The city's duplicates view groups the households holding one ID number under each unit above them. A group
+# goes with the erased household when at most one other household still holds the number.
+register(Rule("frontline_duplicate_group", "跨单位重复登记分组", (), delete_if=_last_pair, owners=(Owner(
+    "frontline_person", at_keys(lambda p: [(f"FLDUPGROUPS#{u}", p["id_hash"]) for u in _units_above(p)])),)))
 register(Rule("frontline_contact_history", "联系人变更记录", ("name",), placeholder_fields=("reason",),
               owners=(Owner("frontline_person", _family("CONTACTHIST#")),)))
 register(Rule("frontline_log", "联系记录", (), placeholder_fields=("notes", "needs"),

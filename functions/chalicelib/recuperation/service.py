@@ -30,7 +30,7 @@ from typing import Any
 from chalicelib.booking import service as booking
 from chalicelib.booking import store as booking_store
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, auth, db, errors, pagination
+from chalicelib.core import audit, auth, db, errors, pagination, personal
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import service as delivery
@@ -168,6 +168,8 @@ def nominate(person_id: str, body: NominationIn, by: Principal) -> Nomination:
                             "already-nominated")
     current = store.get_nomination(person["id_hash"])
     if current and current["status"] in ACTIVE:
+        if not by.covers(current["unit_path"]):  # nominated by a unit outside the caller's subtree
+            raise errors.conflict(personal.REGISTERED_ELSEWHERE, "already-nominated")
         raise taken
     now = audit.now_iso()
     record: dict[str, Any] = {

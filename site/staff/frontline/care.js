@@ -264,7 +264,7 @@
         items.map(function (p) {
           return [p.id, p.name, p.id_masked, p.phone, p.department + " / " + p.role, p.deployment_label,
             canWrite && contacts.length ? assignForm(p) : (p.contact_person_name || "未配备"),
-            (p.duplicates || []).map(function (d) { return d.unit_name; }).join("、")];
+            (p.duplicates || []).map(function (d) { return d.unit_name || d.note; }).join("、")];
         })));
     }
 
@@ -280,11 +280,30 @@
       }
     }
 
+    // Each ID number held in more than one hospital, one of them under the chosen unit: the
+    // households the caller may see by name, any others only as a note (the city sees them all).
+    async function loadDuplicates() {
+      var groups = await all("/staff/frontline/units/" + encodeURIComponent(current) + "/duplicate-groups");
+      var list = body.querySelector('[data-role="duplicates"]');
+      list.textContent = "";
+      if (!groups.length) { list.appendChild(el("p", "", "没有跨单位重复登记的一线人员。")); return; }
+      list.appendChild(table(["身份证", "登记的单位", "家庭编号", "姓名", "登记时间"],
+        groups.reduce(function (rows, g) {
+          g.records.forEach(function (r, i) {
+            rows.push([i ? "" : g.id_masked, r.unit_name, r.person_id, r.name,
+              new Date(r.created_at).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" })]);
+          });
+          if (g.note) rows.push([g.records.length ? "" : g.id_masked, g.note, "", "", ""]);
+          return rows;
+        }, [])));
+    }
+
     async function refresh() {
       rollup = await all("/staff/frontline/units/" + encodeURIComponent(me.unit_id) + "/rollup");
       showRollup();
       await loadContacts();
       await loadPersonnel();
+      await loadDuplicates();
       await loadUncovered();
     }
 

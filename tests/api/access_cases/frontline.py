@@ -121,6 +121,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/frontline/units/{unit_id}/personnel"): _unit_get("personnel"),
     ("GET", "/staff/frontline/units/{unit_id}/rollup"): _unit_get("rollup"),
     ("GET", "/staff/frontline/units/{unit_id}/duplicates"): _unit_get("duplicates"),
+    ("GET", "/staff/frontline/units/{unit_id}/duplicate-groups"): _unit_get("duplicate-groups"),
     ("GET", "/staff/frontline/units/{unit_id}/uncovered"): _unit_get("uncovered"),
     ("GET", "/staff/frontline/units/{unit_id}/contacts"): _unit_get("contacts"),
     ("GET", "/staff/frontline/units/{unit_id}/cover"): _unit_get("cover"),
