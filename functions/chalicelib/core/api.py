@@ -47,6 +47,8 @@ class RouteDoc:
     path_params: dict[str, str] = field(default_factory=dict)
     query_params: dict[str, str] = field(default_factory=dict)
     media_types: tuple[str, ...] = ()  # a route answering with a file (an image) instead of JSON
+    operation_id: str = ""  # stable ASCII name for generated clients: "<domain>_<handler>" unless given
+    model_statuses: tuple[int, ...] = ()  # other statuses answered with the response model, not a problem
 
 
 REGISTRY: list[RouteDoc] = []
@@ -72,6 +74,8 @@ def route(
     path_params: dict[str, str] | None = None,
     query_params: dict[str, str] | None = None,
     media_types: tuple[str, ...] = (),
+    operation_id: str = "",
+    model_statuses: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
@@ -126,7 +130,8 @@ def route(
         REGISTRY.append(
             RouteDoc(path, method, summary, tag, body, response, status, audience, idempotent,
                      tuple(sorted({*COMMON_PROBLEMS, *(WRITE_PROBLEMS if body else ()), *extra, *problems})),
-                     roles, operation, description, path_params or {}, query_params or {}, media_types)
+                     roles, operation, description, path_params or {}, query_params or {}, media_types,
+                     operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses)
         )
         return handler
 

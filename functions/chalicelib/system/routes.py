@@ -12,7 +12,8 @@ from chalicelib.system.models import Health
 bp = Blueprint(__name__)
 
 
-@api.route(bp, "/health", summary="服务状态：数据库引擎与数据表是否可用", tag="系统", response=Health)
+@api.route(bp, "/health", summary="服务状态：数据库引擎与数据表是否可用", tag="系统", response=Health,
+           model_statuses=(503,))
 def health() -> object:
     report = service.check()
     return json_response(report, 200 if report.status == "ok" else 503)
