@@ -65,7 +65,7 @@ def _schema_table(name: str, schema: dict[str, Any]) -> list[str]:
 def _problem_types() -> list[str]:
     from chalicelib.core.errors import CATALOGUE, type_uri
 
-    lines = ["## 问题类型一览", "",
+    lines = ["## 问题类型一览 {#problem-types}", "",
              "错误以 `application/problem+json`（RFC 9457）返回，`title`、`detail` 为中文，"
              "字段错误在 `errors` 列表中逐项给出 `field` 和 `message`。"
              "`type` 是下表中的一种，每种类型一个标题；“可以重试”说明客户端该怎么做。"
