@@ -109,3 +109,13 @@ def test_a_field_that_may_be_none_is_never_required_in_an_answer():
             prop = schema["properties"][field]
             options = prop.get("anyOf", [prop])
             assert not any(o.get("type") == "null" for o in options) or name.endswith("In"), (name, field)
+
+
+def test_problems_answered_outside_the_app_use_catalogued_types_and_titles():
+    """API Gateway's gateway responses (infra) and the local front answer some problems themselves."""
+    root = SOURCE.parent
+    texts = [p.read_text("utf-8") for p in [*sorted((root / "infra").glob("*.yaml")), root / "tools" / "front.py"]]
+    found = [m.groups() for text in texts
+             for m in re.finditer(r'"type": "/problems/([a-z0-9-]+)", "title": "([^"]+)"', text)]
+    assert len(found) >= 4
+    assert all(errors.CATALOGUE[code].title == title for code, title in found), found
