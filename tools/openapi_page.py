@@ -15,6 +15,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "site" / "developers"
+RETRY = {"no": "否（修改请求，或请工作人员处理）", "same": "是：按 Retry-After 等待后用同一个 Idempotency-Key 原样重发",
+         "reread": "重新读取记录，按新的状态或版本再决定"}
 AUDIENCES = {"public": "公开（无需登录；合作应用可带凭证）", "staff": "工作人员（登录）", "partner": "合作应用（凭证）"}
 
 
@@ -80,6 +82,21 @@ def _promises() -> list[str]:
     ]
 
 
+def _problem_types() -> list[str]:
+    from chalicelib.core.errors import CATALOGUE, type_uri
+
+    lines = ["## 问题类型一览 {#problem-types}", "",
+             "错误以 `application/problem+json`（RFC 9457）返回，`title`、`detail` 为中文，"
+             "字段错误在 `errors` 列表中逐项给出 `field` 和 `message`。"
+             "`type` 是下表中的一种，每种类型一个标题；“可以重试”说明客户端该怎么做。"
+             "以后可能增加新的类型：不认识的类型按它的 HTTP 状态码处理。", "",
+             "| type | 状态码 | title | 可以重试 | 说明 |", "|---|---|---|---|---|"]
+    for code, kind in sorted(CATALOGUE.items(), key=lambda item: (item[1].status, item[0])):
+        lines.append(f"| `{type_uri(code)}` | {kind.status} | {_cell(kind.title)} | {RETRY[kind.retry]} | "
+                     f"{_cell(kind.description)} |")
+    return [*lines, ""]
+
+
 def render(doc: dict[str, Any]) -> str:
     from chalicelib.core.api import REGISTRY
 
@@ -91,21 +108,26 @@ def render(doc: dict[str, Any]) -> str:
         "接口地址前缀为本站的 `/api`。写操作请带 `Idempotency-Key` 请求头（每次填写生成一个，如 UUID），"
         "网络重试时使用同一个，会得到第一次的结果而不会重复登记。合作应用以 `Authorization: Bearer <凭证>` "
         "调用，凭证由市总工会签发，可随时吊销。",
-        "", *_promises(), "", "机器可读的描述：[openapi.json](openapi.json)（OpenAPI 3.1）。", "",
+        "", *_promises(), "",
+        "机器可读的描述：[openapi.json](openapi.json)（OpenAPI 3.1）。每个接口有固定的英文 `operationId`，"
+        "分组（tag）为英文名、中文名见 `x-displayName`，用代码生成工具（如 openapi-python-client）生成的客户端"
+        "按这些名字命名。接入步骤、示例程序、调用频率限制和工作人员登录见[合作应用接入指南](guide.md)。", "",
         "## 接口一览", "",
     ]
     by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             by_tag.setdefault(op["tags"][0], []).append((method, path, op))
-    for tag, ops in by_tag.items():
-        lines += [f"### {tag}", "", "| 方法 | 路径 | 说明 | 调用方 |", "|---|---|---|---|"]
+    labels = {t["name"]: t["x-displayName"] for t in doc.get("tags", [])}
+    for tag, ops in sorted(by_tag.items()):
+        lines += [f"### {labels.get(tag, tag)}（`{tag}`）", "",
+                  "| 方法 | 路径 | 说明 | operationId | 调用方 |", "|---|---|---|---|---|"]
         for method, path, op in ops:
             who = AUDIENCES.get(audience[(method, path)].audience, "")
-            lines.append(f"| {method.upper()} | `/api{path}` | {_cell(op['summary'])} | {who} |")
+            name = op["operationId"]
+            lines.append(f"| {method.upper()} | `/api{path}` | {_cell(op['summary'])} | `{name}` | {who} |")
         lines.append("")
-    lines += ["## 错误", "", "错误以 `application/problem+json`（RFC 9457）返回，`title`、`detail` 为中文，"
-              "字段错误在 `errors` 列表中逐项给出 `field` 和 `message`。", ""]
+    lines += _problem_types()
     lines += ["## 数据结构", ""]
     for name, schema in doc["components"]["schemas"].items():
         lines += _schema_table(name, schema)

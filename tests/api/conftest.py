@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.api import contract
+
 
 @pytest.fixture(scope="module")
 def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
@@ -68,3 +70,23 @@ def fresh(shared: SimpleNamespace) -> SimpleNamespace:
     """The shared environment with a new, seeded table for this test alone."""
     shared.reset()
     return shared
+
+
+@pytest.fixture(autouse=True)
+def _answers_keep_their_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request any API test makes, through any test client, has its answer checked against the
+    route's documented response model and problem statuses (tests/api/contract.py); a mismatch fails
+    the test that made the request."""
+    from chalice.test import HTTPResponse, TestHTTPClient
+
+    original = TestHTTPClient.request
+
+    def checked(self: TestHTTPClient, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes = b"") -> HTTPResponse:
+        response = original(self, method, path, headers=headers, body=body)
+        wrong = contract.violations(method, path, response.status_code, response.headers, response.body)
+        if wrong:
+            pytest.fail("answer does not match its documented contract:\n  " + "\n  ".join(wrong))
+        return response
+
+    monkeypatch.setattr(TestHTTPClient, "request", checked)

@@ -5,7 +5,7 @@ from chalicelib.core import audit, db, errors
 
 def test_a_failed_condition_raises_that_items_domain_error(moto_table):
     db.transact([db.put_new({"PK": "A", "SK": "1", "version": 1})])
-    special = errors.conflict("已经有了", "special")
+    special = errors.conflict("已经有了", "entry-exists")
     with pytest.raises(errors.ProblemError) as caught:
         db.transact([
             db.put_new({"PK": "B", "SK": "1"}),

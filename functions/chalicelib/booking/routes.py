@@ -129,7 +129,7 @@ def attendance(session_id: str, reference: str, body: AttendanceIn, principal: P
 
 @api.route(bp, "/staff/sessions/{session_id}/registrations/{reference}/cancel", "POST",
            summary="代为取消报名（候补第一位自动递补）", tag=STAFF_TAG, response=Cancelled, audience=api.STAFF,
-           roles=service.ACT, problems=(404,), path_params={**SESSION_ID, "reference": "报名编号"})
+           roles=service.ACT, problems=(404, 409), path_params={**SESSION_ID, "reference": "报名编号"})
 def staff_cancel(session_id: str, reference: str, principal: Principal) -> object:
     return service.cancel_for_staff(session_id, reference, principal)
 

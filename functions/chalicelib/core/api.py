@@ -48,6 +48,8 @@ class RouteDoc:
     query_params: dict[str, str] = field(default_factory=dict)
     media_types: tuple[str, ...] = ()  # a route answering with a file (an image) instead of JSON
     before_mfa: bool = False  # open to staff whose second factor is not yet recorded (enrolment)
+    operation_id: str = ""  # stable ASCII name for generated clients: "<domain>_<handler>" unless given
+    model_statuses: tuple[int, ...] = ()  # other statuses answered with the response model, not a problem
 
 
 REGISTRY: list[RouteDoc] = []
@@ -73,6 +75,8 @@ def route(
     query_params: dict[str, str] | None = None,
     media_types: tuple[str, ...] = (),
     before_mfa: bool = False,
+    operation_id: str = "",
+    model_statuses: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
@@ -134,7 +138,8 @@ def route(
         REGISTRY.append(
             RouteDoc(path, method, summary, tag, body, response, status, audience, method != "GET",
                      tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})),
-                     roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa)
+                     roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa,
+                     operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses)
         )
         return handler
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -76,8 +76,25 @@ class RequestModel(BaseModel):
         return value
 
 
+def _nullable(schema: dict[str, Any]) -> bool:
+    kinds = schema.get("type")
+    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds) or any(
+        _nullable(option) for option in schema.get("anyOf", []))
+
+
+def _none_is_left_out(schema: dict[str, Any]) -> None:
+    """Answers leave out fields whose value is None (`http.json_response` dumps with exclude_none), so
+    the published schema never requires a field that may be None."""
+    properties = schema.get("properties", {})
+    required = [name for name in schema.get("required", []) if not _nullable(properties.get(name, {}))]
+    if required:
+        schema["required"] = required
+    else:
+        schema.pop("required", None)
+
+
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_none_is_left_out)
 
 
 def _phone(value: str) -> str:
@@ -105,11 +122,17 @@ class HoneypotForm(RequestModel):
     website: Annotated[str, Field(max_length=0, title="网址（请留空）")] = ""
 
 
+# The versions of the written consent (site/snippets/consent.html) a form may say it showed.
+CONSENT_VERSIONS = {"2020-02-v1": "门户和合作应用使用的个人信息同意书（2020 年 2 月版）"}
+ConsentVersion = Literal["2020-02-v1"]
+assert set(get_args(ConsentVersion)) == set(CONSENT_VERSIONS)
+
+
 class PublicForm(HoneypotForm):
     """A public form that collects personal data: with the consent to process it."""
 
     consent: Annotated[bool, Field(title="同意书")]
-    consent_version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.-]{1,20}$"), Field(title="同意书版本")]
+    consent_version: Annotated[ConsentVersion, Field(title="同意书版本", description="展示给填表人的同意书的版本")]
 
     @field_validator("consent")
     @classmethod

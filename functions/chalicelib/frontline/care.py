@@ -25,10 +25,9 @@ from chalicelib.frontline.models import (
     SupportRaised,
 )
 from chalicelib.support import service as support
-from chalicelib.support.models import Frontline, SupportRequestIn
+from chalicelib.support.models import ContactRecordedIn, Frontline
 
 COVER_LABELS = {"major_illness": "重大疾病", "accident": "意外伤害"}
-CONSENT_VERSION = "contact-oral"
 
 
 def _submit(item: dict[str, Any], category: str, description: str, name: str, relation: str, phone: str,
@@ -39,9 +38,9 @@ def _submit(item: dict[str, Any], category: str, description: str, name: str, re
     if county is None:
         raise errors.validation_failed([FieldError("county_unit_id", "请选择家庭所在的县市区")])
     try:
-        body = SupportRequestIn(category=category, description=description, name=name, relation=relation,
-                                phone=phone, county_unit_id=county, unit_id=item["unit_id"],
-                                frontline=Frontline.family, consent=True, consent_version=CONSENT_VERSION)
+        body = ContactRecordedIn(category=category, description=description, name=name, relation=relation,
+                                 phone=phone, county_unit_id=county, unit_id=item["unit_id"],
+                                 frontline=Frontline.family)
     except ValueError as exc:
         raise errors.validation_failed([FieldError("category", "不是可选的类别")]) from exc
     return support.submit(body, None, linked)

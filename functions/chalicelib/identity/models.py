@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -16,6 +16,10 @@ PARTNER_OPERATIONS = {
     "recruitment.interest": "对招聘岗位表达意向",
 }
 
+PartnerOperation = Literal["support.submit", "status.lookup", "booking.register", "booking.cancel",
+                           "recruitment.firm", "recruitment.interest"]
+assert set(get_args(PartnerOperation)) == set(PARTNER_OPERATIONS)
+
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
 Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9-]{1,29}$")]
 
@@ -23,14 +27,11 @@ Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-
 class PartnerIn(RequestModel):
     name: Annotated[Label, Field(title="合作应用名称")]
     channel: Annotated[Channel, Field(title="渠道标识（小写字母、数字和 -）")]
-    operations: Annotated[list[str], Field(title="允许的操作", min_length=1, max_length=20)]
+    operations: Annotated[list[PartnerOperation], Field(title="允许的操作", min_length=1, max_length=20)]
 
     @field_validator("operations")
     @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in PARTNER_OPERATIONS]
-        if unknown:
-            raise ValueError(f"包含不可选的操作：{'、'.join(unknown)}")
+    def _once_each(cls, value: list[PartnerOperation]) -> list[PartnerOperation]:
         return sorted(set(value))
 
 
@@ -38,8 +39,8 @@ class Partner(ResponseModel):
     id: str
     name: str
     channel: str
-    operations: list[str]
-    status: str = Field(description="active 或 revoked")
+    operations: list[PartnerOperation]
+    status: Literal["active", "revoked"]
     created_at: str
     created_by: str
     revoked_at: str | None = None

@@ -52,6 +52,6 @@ def unit_staff(unit_id: str, principal: Principal) -> object:
 
 
 @api.route(bp, "/admin/staff/{username}/disable", "POST", summary="停用工作人员账号", tag="组织与人员管理",
-           response=Staff, audience=api.STAFF, roles=ADMINS, problems=(404,), path_params={"username": "登录名"})
+           response=Staff, audience=api.STAFF, roles=ADMINS, problems=(404, 409), path_params={"username": "登录名"})
 def disable_staff(username: str, principal: Principal) -> object:
     return service.disable_staff(username, principal)

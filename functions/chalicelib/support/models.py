@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -42,7 +42,8 @@ class Status(StrEnum):
 class _RequestFields(RequestModel):
     """What a request holds, whoever takes it down."""
 
-    category: Annotated[str, Field(title="求助类别", max_length=40)]
+    # The categories are configuration (support/categories.py): published as the schema's enum.
+    category: Annotated[str, Field(title="求助类别", max_length=40, json_schema_extra={"enum": list(CATEGORIES)})]
     description: Annotated[LongText, Field(title="需要什么帮助")]
     name: Annotated[Name, Field(title="姓名")]
     phone: Annotated[Phone, Field(title="手机号码")]
@@ -62,6 +63,13 @@ class _RequestFields(RequestModel):
 
 class SupportRequestIn(PublicForm, _RequestFields):
     """A request from the portal or a partner app (honeypot and written consent)."""
+
+
+class ContactRecordedIn(_RequestFields):
+    """A request a one-to-one contact person records for a family they look after (consent given orally
+    to the contact person)."""
+
+    consent_version: Literal["contact-oral"] = "contact-oral"
 
 
 class HotlineIntakeIn(_RequestFields):

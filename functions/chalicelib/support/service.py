@@ -15,7 +15,7 @@ from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import UnitKind
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
-from chalicelib.support.models import HotlineIntakeIn, SupportRequestCreated, SupportRequestIn
+from chalicelib.support.models import ContactRecordedIn, HotlineIntakeIn, SupportRequestCreated, SupportRequestIn
 
 STATUS_LABELS = {
     "submitted": "已提交，等待受理",
@@ -53,7 +53,7 @@ def now_seconds() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _route(body: SupportRequestIn | HotlineIntakeIn) -> tuple[str, str, str]:
+def _route(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn) -> tuple[str, str, str]:
     """The unit that handles the request: the requester's own union if known, else the county's."""
     try:
         county = orgs.get_unit(body.county_unit_id)
@@ -86,7 +86,7 @@ def week_of(created_at: str) -> str:
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def submit(body: SupportRequestIn, caller: Principal | None,
+def submit(body: SupportRequestIn | ContactRecordedIn, caller: Principal | None,
            linked: Callable[[str], list[db.Op]] | None = None) -> SupportRequestCreated:
     """A request from the portal (caller None) or a partner app (its channel is recorded).
     `linked(reference)` gives records another domain keeps with the request, written in the
@@ -101,8 +101,9 @@ def hotline_intake(body: HotlineIntakeIn, operator: Principal) -> SupportRequest
     return _create(body, "hotline", operator.actor, operator.id, None)
 
 
-def _create(body: SupportRequestIn | HotlineIntakeIn, channel: str, actor: str, operator: str | None,
-            partner_id: str | None, linked: Callable[[str], list[db.Op]] | None = None) -> SupportRequestCreated:
+def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channel: str, actor: str,
+            operator: str | None, partner_id: str | None,
+            linked: Callable[[str], list[db.Op]] | None = None) -> SupportRequestCreated:
     unit_id, unit_name, unit_path = _route(body)
     now = datetime.now(UTC)
     created_at = audit.now_iso()
