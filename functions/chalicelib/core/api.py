@@ -77,13 +77,17 @@ def route(
     before_mfa: bool = False,
     operation_id: str = "",
     model_statuses: tuple[int, ...] = (),
+    lookup: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
     a dict or a Response. `personal_data=True` marks a read that shows personal data to staff: each
     successful call is itself written to the audit trail (who looked at what, when). Staff in an MFA
     role without a recorded second factor are refused (403 mfa-required) unless `before_mfa=True`
-    (only what enrolment itself needs)."""
+    (only what enrolment itself needs). Every other method is a write and honours Idempotency-Key,
+    except `lookup=True`: a read sent as POST so that a reference and phone stay out of the URL. It
+    changes nothing, so a repeat simply reads again, and its answer (personal data) is not stored
+    with the key for a day, beyond the reach of erasure."""
     if audience == STAFF and not roles:
         raise ValueError(f"{method} {path}: a staff route must name the roles it accepts")
 
@@ -118,6 +122,8 @@ def route(
                                               ratelimit.person_of(params.get("body")))
                     return _answer(handler(**params), status)
 
+                if lookup:  # a read: repeating it is harmless, and its answer is not kept
+                    return execute()
                 key = idempotency.idempotency_key(request.headers)
                 caller = principal.actor if principal else "public"
                 scope = f"{method} {path} {path_args} {caller}"
@@ -136,7 +142,7 @@ def route(
         bp.route(path, methods=[method], authorizer=authorizer)(view)
         extra = SIGNED_IN_PROBLEMS if audience != PUBLIC or operation else ()
         REGISTRY.append(
-            RouteDoc(path, method, summary, tag, body, response, status, audience, method != "GET",
+            RouteDoc(path, method, summary, tag, body, response, status, audience, method != "GET" and not lookup,
                      tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})),
                      roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa,
                      operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses)

@@ -14,7 +14,7 @@ bp = Blueprint(__name__)
 
 
 @api.route(bp, "/privacy/my-data", "POST", summary="凭查询编号和手机号码查看本人被保存的个人信息", tag="个人信息",
-           body=MyDataIn, response=MyData, problems=(404,))
+           body=MyDataIn, response=MyData, problems=(404,), lookup=True)
 def my_data(body: MyDataIn) -> object:
     return service.my_data(body)
 

@@ -79,7 +79,8 @@ def interest(reference: str, body: InterestIn, principal: Principal | None) -> o
 
 
 @api.route(bp, "/firms/interested", "POST", summary="单位查看同意转交联系方式的求职者（凭登记编号和联系人手机号码）",
-           tag=TAG, body=FirmLookupIn, response=InterestedList, problems=(404,), operation="recruitment.firm")
+           tag=TAG, body=FirmLookupIn, response=InterestedList, problems=(404,), operation="recruitment.firm",
+           lookup=True)
 def firm_interested(body: FirmLookupIn) -> object:
     return service.interested_for_firm(body.reference, body.phone)
 

@@ -16,7 +16,7 @@ bp = Blueprint(__name__)
 
 
 @api.route(bp, "/status/lookup", "POST", summary="凭查询编号和手机号码查看办理进度", tag="进度查询",
-           body=LookupIn, response=StatusView, problems=(404,), operation="status.lookup")
+           body=LookupIn, response=StatusView, problems=(404,), operation="status.lookup", lookup=True)
 def lookup(body: LookupIn) -> object:
     return service.lookup(body)
 
