@@ -17,6 +17,7 @@ import pytest
 
 from chalicelib.core import errors
 from tools import seed
+from tools.cognito import DEMO_TOTP_SECRET, sign_in
 from tools.localstack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,9 +29,8 @@ def _admin_header(stack: Stack) -> dict[str, str]:
     admin = next(p for p in staff["staff"] if "city_admin" in p["roles"])
     idp = boto3.client("cognito-idp", endpoint_url=stack.aux.endpoint, region_name="us-east-1",
                        aws_access_key_id="local", aws_secret_access_key="local")
-    answer = idp.initiate_auth(ClientId=stack.pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": admin["username"], "PASSWORD": staff["password"]})
-    return {"Authorization": f"Bearer {answer['AuthenticationResult']['IdToken']}"}
+    answer = sign_in(idp, stack.pool, admin["username"], staff["password"], DEMO_TOTP_SECRET)
+    return {"Authorization": f"Bearer {answer['IdToken']}"}
 
 
 def _partner_key(stack: Stack, operations: list[str]) -> str:

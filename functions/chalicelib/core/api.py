@@ -50,6 +50,7 @@ class RouteDoc:
     before_mfa: bool = False  # open to staff whose second factor is not yet recorded (enrolment)
     operation_id: str = ""  # stable ASCII name for generated clients: "<domain>_<handler>" unless given
     model_statuses: tuple[int, ...] = ()  # other statuses answered with the response model, not a problem
+    shown_once: tuple[str, ...] = ()  # answer fields a repeat of the Idempotency-Key does not get back
 
 
 REGISTRY: list[RouteDoc] = []
@@ -78,6 +79,7 @@ def route(
     operation_id: str = "",
     model_statuses: tuple[int, ...] = (),
     lookup: bool = False,
+    shown_once: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
@@ -87,7 +89,8 @@ def route(
     (only what enrolment itself needs). Every other method is a write and honours Idempotency-Key,
     except `lookup=True`: a read sent as POST so that a reference and phone stay out of the URL. It
     changes nothing, so a repeat simply reads again, and its answer (personal data) is not stored
-    with the key for a day, beyond the reach of erasure."""
+    with the key for a day, beyond the reach of erasure. `shown_once` names answer fields (a new
+    credential) that a repeat of the key does not get back: they are never stored in plain text."""
     if audience == STAFF and not roles:
         raise ValueError(f"{method} {path}: a staff route must name the roles it accepts")
 
@@ -127,7 +130,8 @@ def route(
                 key = idempotency.idempotency_key(request.headers)
                 caller = principal.actor if principal else "public"
                 scope = f"{method} {path} {path_args} {caller}"
-                return idempotency.run_once(key, scope, payload, execute, getattr(bp, "lambda_context", None))
+                return idempotency.run_once(key, scope, payload, execute, getattr(bp, "lambda_context", None),
+                                            shown_once)
             except errors.ProblemError as exc:
                 return exc.to_response()
             except Exception:
@@ -145,7 +149,8 @@ def route(
             RouteDoc(path, method, summary, tag, body, response, status, audience, method != "GET" and not lookup,
                      tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})),
                      roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa,
-                     operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses)
+                     operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses,
+                     shown_once)
         )
         return handler
 

@@ -21,6 +21,10 @@ PERSONAL_FIELDS = frozenset({
     "dietary_notes", "age",
     "adjustment_note", "decision_note",  # a city's notes on a recuperation nominee may touch on health
 })
+# A staff member's stated reason for a decision (a review returned, a request reassigned) is what the
+# trail is for, and request histories show it. The one record type whose `reason` a retention rule
+# calls personal, a family's change of contact person, never passes it to the trail.
+DECISION_FIELDS = frozenset({"reason"})
 REDACTED = "[已隐去]"
 
 
@@ -31,7 +35,7 @@ def now_iso() -> str:
 def _redact(record: dict[str, Any] | None) -> dict[str, Any] | None:
     if record is None:
         return None
-    hidden = PERSONAL_FIELDS | retention.personal_field_names()
+    hidden = (PERSONAL_FIELDS | retention.personal_field_names()) - DECISION_FIELDS
     return {k: (REDACTED if k in hidden else v) for k, v in record.items()
             if k not in ("PK", "SK", "GSI1PK", "GSI1SK")}
 

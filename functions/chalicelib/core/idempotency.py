@@ -7,6 +7,7 @@ different body is refused. A handler that fails stores nothing, so the client ma
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -72,8 +73,10 @@ def idempotency_key(headers: Mapping[str, str]) -> str | None:
 
 
 def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Response],
-             lambda_context: Any = None) -> Response:
-    """Run handler once per (scope, key); scope names the route and the caller."""
+             lambda_context: Any = None, shown_once: tuple[str, ...] = ()) -> Response:
+    """Run handler once per (scope, key); scope names the route and the caller. Fields named in
+    shown_once (a new credential, a temporary password) are answered the first time only: the
+    stored answer leaves them out, so no secret is kept in plain text for a repeat."""
     if key is None:
         return handler()
     config = IdempotencyConfig(
@@ -93,7 +96,8 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
             # Only a success is remembered; raising makes Powertools forget the attempt.
             raise _NotRemembered(response)
         done.append(response)
-        return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
+        return {"status": response.status_code, "body": _without(response.body, shown_once),
+                "headers": dict(response.headers)}
 
     wrapped = idempotent_function(data_keyword_argument="data", persistence_store=_persistence(),
                                   config=config)(execute)
@@ -115,10 +119,19 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
             # is told the request is in progress until the record expires).
             return done[0]
         raise errors.unavailable() from None
+    if done:  # this call ran the handler: its own answer, secrets included
+        return done[0]
     headers = dict(stored["headers"])
     if stored.get("replayed"):
         headers[REPLAYED_HEADER] = "true"
     return Response(body=stored["body"], status_code=int(stored["status"]), headers=headers)
+
+
+def _without(body: Any, fields: tuple[str, ...]) -> Any:
+    if not fields or not isinstance(body, str):
+        return body
+    answer = json.loads(body)
+    return json.dumps({k: v for k, v in answer.items() if k not in fields}, ensure_ascii=False)
 
 
 class _NotRemembered(Exception):

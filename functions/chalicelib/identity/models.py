@@ -47,7 +47,9 @@ class Partner(ResponseModel):
 
 
 class PartnerIssued(Partner):
-    key: str = Field(description="合作应用的调用凭证。只显示这一次，请立即交给合作方妥善保存。")
+    key: str | None = Field(None, description=(
+        "合作应用的调用凭证。只在签发的答复中出现这一次，请立即交给合作方妥善保存；用同一个 "
+        "Idempotency-Key 重发得到的答复不含凭证（凭证不保存明文），需要时吊销后重新签发。"))
 
 
 class PartnerPage(ResponseModel):

@@ -50,7 +50,8 @@ def _me(principal: Principal) -> Me:
 
 
 @api.route(bp, "/admin/partners", "POST", summary="为合作应用签发调用凭证（凭证只显示一次）", tag="合作应用",
-           body=PartnerIn, response=PartnerIssued, status=201, audience=api.STAFF, roles=("city_admin",))
+           body=PartnerIn, response=PartnerIssued, status=201, audience=api.STAFF, roles=("city_admin",),
+           shown_once=("key",))
 def issue_partner(body: PartnerIn, principal: Principal) -> object:
     return service.issue_partner(body, principal)
 

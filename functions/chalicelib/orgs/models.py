@@ -88,7 +88,9 @@ class Staff(ResponseModel):
 
 
 class StaffCreated(Staff):
-    temporary_password: str = Field(description="临时密码，只显示这一次；首次登录时须改为新密码。")
+    temporary_password: str | None = Field(None, description=(
+        "临时密码，只在创建的答复中出现这一次，首次登录时须改为新密码；用同一个 Idempotency-Key "
+        "重发得到的答复不含临时密码。"))
 
 
 class StaffPage(ResponseModel):

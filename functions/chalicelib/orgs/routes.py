@@ -38,7 +38,8 @@ def create_unit(body: UnitIn, principal: Principal) -> object:
 
 
 @api.route(bp, "/admin/staff", "POST", summary="为本单位或下级单位开设工作人员账号", tag="组织与人员管理",
-           body=StaffIn, response=StaffCreated, status=201, audience=api.STAFF, roles=ADMINS, problems=(404,))
+           body=StaffIn, response=StaffCreated, status=201, audience=api.STAFF, roles=ADMINS, problems=(404,),
+           shown_once=("temporary_password",))
 def create_staff(body: StaffIn, principal: Principal) -> object:
     return service.create_staff(body, principal)
 
