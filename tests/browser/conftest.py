@@ -81,6 +81,9 @@ class GuardedBrowser:
 
     def new_context(self, **kwargs: Any) -> Any:
         context = self._browser.new_context(**kwargs)
+        # The browser tier shares 2 cores with the API and integration tiers in CI: a staff step that
+        # waits on several API calls may need longer than Playwright's 30 s default there.
+        context.set_default_timeout(60_000)
         context.add_init_script(CSP_LISTENER)
         context.on("console", _csp_report)
         return context
