@@ -229,6 +229,11 @@ class Op:
     kind: Literal["Put", "Update", "Delete", "ConditionCheck"]
     params: dict[str, Any]
     on_condition_failed: errors.ProblemError | None = None
+    name: str = ""  # the change it makes, named by the store that built it ("take_seat")
+
+    def named(self, name: str) -> Op:
+        self.name = name
+        return self
 
 
 def put(item: Item, condition: str | None = None, *, names: dict[str, str] | None = None,

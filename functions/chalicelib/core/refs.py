@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import db, errors, ids, personal
+from chalicelib.core import db, errors, ids, personal, uow
 
 
 def ref_key(reference: str) -> tuple[str, str]:
@@ -35,7 +35,7 @@ def create_with_reference(build: Any, attempts: int = 3) -> str:
     for _ in range(attempts):
         reference = ids.new_reference()
         try:
-            db.transact(build(reference))
+            uow.commit(build(reference))
             return reference
         except errors.ProblemError as exc:
             if exc.code != "/problems/reference-collision":
