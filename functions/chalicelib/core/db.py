@@ -370,12 +370,10 @@ def batch_get(keys: list[Item]) -> list[Item]:
     return found
 
 
-def versioned_update(pk: str, sk: str, changes: dict[str, Any], expected_version: int,
-                     extra_ops: list[Op] | None = None) -> int:
-    """Set fields on an item only if it is still at the version the caller read.
-
-    Returns the new version. Raises 404 when the item is gone and 409 when someone else changed it.
-    """
+def versioned_set(pk: str, sk: str, changes: dict[str, Any], expected_version: int) -> Op:
+    """Set fields on an item only if it is still at the version the caller read (and bump it);
+    fails with a version conflict otherwise. Commit with `uow.commit_versioned` to tell a deleted
+    item (404) from a changed one (409)."""
     names = {"#v": "version"}
     values: dict[str, Any] = {":expected": expected_version, ":next": expected_version + 1}
     sets = ["#v = :next"]
@@ -383,8 +381,17 @@ def versioned_update(pk: str, sk: str, changes: dict[str, Any], expected_version
         names[f"#f{i}"] = attr
         values[f":f{i}"] = value
         sets.append(f"#f{i} = :f{i}")
-    op = update(pk, sk, "SET " + ", ".join(sets), "attribute_exists(PK) AND #v = :expected",
-                names=names, values=values, on_fail=errors.version_conflict())
+    return update(pk, sk, "SET " + ", ".join(sets), "attribute_exists(PK) AND #v = :expected",
+                  names=names, values=values, on_fail=errors.version_conflict()).named("versioned_set")
+
+
+def versioned_update(pk: str, sk: str, changes: dict[str, Any], expected_version: int,
+                     extra_ops: list[Op] | None = None) -> int:
+    """Set fields on an item only if it is still at the version the caller read.
+
+    Returns the new version. Raises 404 when the item is gone and 409 when someone else changed it.
+    """
+    op = versioned_set(pk, sk, changes, expected_version)
     try:
         transact([op, *(extra_ops or [])])
     except errors.ProblemError as exc:

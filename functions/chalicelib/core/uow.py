@@ -59,6 +59,17 @@ def commit(ops: Sequence[db.Op]) -> None:
     (_current.get() or _TRANSACTION).commit(ops)
 
 
+def commit_versioned(ops: Sequence[db.Op], pk: str, sk: str) -> None:
+    """Commit ops that include a `db.versioned_set` of (pk, sk): when that item is gone the answer
+    is 404, when someone else changed it 409."""
+    try:
+        commit(ops)
+    except errors.ProblemError as exc:
+        if exc.status == 409 and exc.code == "/problems/version-conflict" and db.get(pk, sk) is None:
+            raise errors.not_found() from None
+        raise
+
+
 @contextmanager
 def recording(refuse: Callable[[db.Op], bool] | None = None) -> Iterator[Recording]:
     """Within the block, commits are recorded instead of written."""
