@@ -7,10 +7,11 @@ never edited; a correction is a reversing entry linked to the original, once per
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination
+from chalicelib.core import audit, auth, db, errors, ids, pagination, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories, store
@@ -50,11 +51,6 @@ def current_year() -> int:
     return datetime.now(UTC).astimezone(CHINA).year
 
 
-def _insufficient(unit_id: str, year: int) -> errors.ProblemError:
-    return errors.conflict(f"专项资金余额不足：{unit_id} {year} 年度的余额不够这笔支出（或尚未设立专项资金）。",
-                           "fund-insufficient")
-
-
 def _ancestors(path: str) -> list[str]:
     return [p for p in path.split("/") if p]
 
@@ -62,39 +58,52 @@ def _ancestors(path: str) -> list[str]:
 Deltas = dict[tuple[str, str], dict[str, int]]
 
 
-def _entry_ops(record: dict[str, Any], path: str, *, balance: int, spent: int, category: str | None,
-               frontline: bool, funded: int = 0, account_fields: dict[str, int] | None = None,
-               subtree_balance_units: list[str] | None = None, account_op: db.Op | None = None) -> list[db.Op]:
+@dataclass(frozen=True)
+class Effect:
+    """What one ledger entry does to the money: the balance change of its unit's account (and the
+    account's other counters), what it spends (in which category, whether on frontline staff) and
+    what it funds. `subtree_balance_units` limits the ancestors whose subtree balance moves (an
+    allocation moves money inside a subtree, so the subtrees holding both sides keep theirs);
+    None means every ancestor's."""
+
+    balance: int
+    spent: int = 0
+    category: str | None = None
+    frontline: bool = False
+    funded: int = 0
+    account_fields: dict[str, int] = field(default_factory=dict)
+    subtree_balance_units: list[str] | None = None
+
+
+def _entry_ops(record: dict[str, Any], path: str, effect: Effect, account_op: db.Op | None = None) -> list[db.Op]:
     """The entry, the account's balance change and the totals of the unit and its ancestors."""
-    ops, deltas = _entry_parts(record, path, balance=balance, spent=spent, category=category, frontline=frontline,
-                               funded=funded, account_fields=account_fields,
-                               subtree_balance_units=subtree_balance_units, account_op=account_op)
+    ops, deltas = _entry_parts(record, path, effect, account_op)
     return ops + _totals_ops(deltas, record["year"])
 
 
-def _entry_parts(record: dict[str, Any], path: str, *, balance: int, spent: int, category: str | None,
-                 frontline: bool, funded: int = 0, account_fields: dict[str, int] | None = None,
-                 subtree_balance_units: list[str] | None = None,
+def _entry_parts(record: dict[str, Any], path: str, effect: Effect,
                  account_op: db.Op | None = None) -> tuple[list[db.Op], Deltas]:
+    """The account's change (account_op when the caller built it) and the entry, and the totals'
+    deltas for the caller to merge with others' (a transaction may touch an item once)."""
     unit_id, year = record["unit_id"], record["year"]
-    ops = [account_op or store.change_balance(unit_id, year, balance, account_fields or {},
-                                              _insufficient(unit_id, year)),
-           store.put_entry(record)]
-    own: dict[str, int] = {"balance": balance, "entries": 1}
+    ops = [account_op or store.change_balance(unit_id, year, effect.balance, effect.account_fields),
+           store.record_entry(record)]
+    own: dict[str, int] = {"balance": effect.balance, "entries": 1}
     sub: dict[str, int] = {"entries": 1}
-    if spent:
-        own["spent"] = sub["spent"] = spent
-        own[f"cat_{category}"] = sub[f"cat_{category}"] = spent
-        own[f"month_{local_time(record['at'])[:7]}"] = sub[f"month_{local_time(record['at'])[:7]}"] = spent
-        if frontline:
-            own["frontline"] = sub["frontline"] = spent
-    if funded:
-        own["funded"] = sub["funded"] = funded
+    if effect.spent:
+        month = f"month_{local_time(record['at'])[:7]}"
+        own["spent"] = sub["spent"] = effect.spent
+        own[f"cat_{effect.category}"] = sub[f"cat_{effect.category}"] = effect.spent
+        own[month] = sub[month] = effect.spent
+        if effect.frontline:
+            own["frontline"] = sub["frontline"] = effect.spent
+    if effect.funded:
+        own["funded"] = sub["funded"] = effect.funded
     deltas: Deltas = {(unit_id, "OWN"): own}
     for unit in _ancestors(path):
         changes = dict(sub)
-        if subtree_balance_units is None or unit in subtree_balance_units:
-            changes["balance"] = balance
+        if effect.subtree_balance_units is None or unit in effect.subtree_balance_units:
+            changes["balance"] = effect.balance
         deltas[(unit, "SUBTREE")] = changes
     return ops, deltas
 
@@ -153,8 +162,8 @@ def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor
     record = _spend_record(unit_id=unit_id, year=budget_year(at), category=category, amount_fen=amount_fen,
                            payee=payee, actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary,
                            receipt=receipt, approved_by=approved_by, note=note)
-    return _entry_ops(record, path, balance=-amount_fen, spent=amount_fen, category=category,
-                      frontline=found.frontline, account_fields={"spent_fen": amount_fen})
+    return _entry_ops(record, path, Effect(balance=-amount_fen, spent=amount_fen, category=category,
+                                           frontline=found.frontline, account_fields={"spent_fen": amount_fen}))
 
 
 def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str, str]], actor: str,
@@ -171,12 +180,13 @@ def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str,
                              actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary)
                for entry_id, amount, payee, beneficiary in spends]
     total = sum(r["amount_fen"] for r in records)
-    balance_op = store.change_balance(unit_id, year, -total, {"spent_fen": total}, _insufficient(unit_id, year))
+    balance_op = store.change_balance(unit_id, year, -total, {"spent_fen": total})
     ops: list[db.Op] = [balance_op]
     parts: list[Deltas] = []
     for record in records:
-        (_, entry), deltas = _entry_parts(record, path, balance=-record["amount_fen"], spent=record["amount_fen"],
-                                          category=category, frontline=found.frontline, account_op=balance_op)
+        effect = Effect(balance=-record["amount_fen"], spent=record["amount_fen"], category=category,
+                        frontline=found.frontline)
+        (_, entry), deltas = _entry_parts(record, path, effect, account_op=balance_op)
         ops.append(entry)
         parts.append(deltas)
     return ops + _totals_ops(_merge(*parts), year)
@@ -245,38 +255,28 @@ def set_budget(unit_id: str, body: BudgetIn, by: Principal) -> Account:
     now = audit.now_iso()
     previous = current["special_fund_fen"] if current else 0
     delta = body.special_fund_fen - previous
-    pk, sk = store.account_key(unit_id, body.year)
     if current is None:
         if body.version is not None:
             raise errors.version_conflict()
-        account_op = db.put_new({"PK": pk, "SK": sk, "type": "fund_account", "unit_id": unit_id, "year": body.year,
-                                 "annual_budget_fen": body.annual_budget_fen, "special_fund_fen": body.special_fund_fen,
-                                 "balance_fen": delta, "allocated_in_fen": 0, "allocated_out_fen": 0, "spent_fen": 0,
-                                 "version": 1, "created_at": now}, on_fail=errors.version_conflict())
+        account_op = store.open_account(unit_id, body.year, annual_budget_fen=body.annual_budget_fen,
+                                        special_fund_fen=body.special_fund_fen, at=now)
     else:
         if body.version != current["version"]:
             raise errors.version_conflict()
-        condition = "#v = :expected" + (" AND balance_fen >= :need" if delta < 0 else "")
-        values: dict[str, Any] = {":next": current["version"] + 1, ":expected": current["version"],
-                                  ":budget": body.annual_budget_fen, ":fund": body.special_fund_fen, ":d": delta}
-        if delta < 0:
-            values[":need"] = -delta
-        account_op = db.update(pk, sk, "SET #v = :next, annual_budget_fen = :budget, special_fund_fen = :fund "
-                                       "ADD balance_fen :d", condition, names={"#v": "version"}, values=values,
-                               on_fail=errors.conflict("专项资金不能调低到已拨付和已支出的金额以下，或记录已被他人修改，"
-                                                       "请刷新后重试。", "fund-insufficient"))
+        account_op = store.change_budget(unit_id, body.year, annual_budget_fen=body.annual_budget_fen,
+                                         special_fund_fen=body.special_fund_fen, delta=delta,
+                                         expected_version=current["version"])
     ops = [account_op]
     if delta:
         record = {"entry_id": ids.new_reference(), "unit_id": unit_id, "year": body.year, "kind": "fund_set",
                   "amount_fen": abs(delta), "balance_effect_fen": delta, "entered_by": by.actor, "at": now,
                   "note": f"专项资金由 {previous / 100:.2f} 元调整为 {body.special_fund_fen / 100:.2f} 元"}
-        ops = _entry_ops(record, path, balance=delta, spent=0, category=None, frontline=False, funded=delta,
-                         account_op=account_op)
+        ops = _entry_ops(record, path, Effect(balance=delta, funded=delta), account_op=account_op)
     ops.append(audit.entry(actor=by.actor, action="fund.budget", entity="fund", entity_id=f"{unit_id}#{body.year}",
                            unit_id=unit_id, before={"special_fund_fen": previous},
                            after={"special_fund_fen": body.special_fund_fen,
                                   "annual_budget_fen": body.annual_budget_fen}))
-    db.transact(ops)
+    uow.commit(ops)
     return account(unit_id, body.year, by)
 
 
@@ -286,7 +286,7 @@ def record_spend(body: SpendIn, by: Principal) -> Entry:
     ops = spend_ops(unit_id=body.unit_id, category=body.category, amount_fen=body.amount_fen, payee=body.payee,
                     actor=by.actor, entry_id=entry_id, at=at, beneficiary=body.beneficiary, receipt=body.receipt,
                     approved_by=body.approved_by, note=body.note)
-    db.transact(ops)
+    uow.commit(ops)
     item = store.get_entry(entry_id)
     assert item is not None
     return to_entry(item)
@@ -316,7 +316,7 @@ def allocate(body: AllocationIn, by: Principal) -> Allocation:
                  "balance_effect_fen": body.amount_fen, "counterpart_unit_id": body.from_unit_id, "pair": out_id}
     out_record = {k: v for k, v in out_record.items() if v is not None}
     in_record = {k: v for k, v in in_record.items() if v is not None}
-    db.transact([
+    uow.commit([
         *_allocation_ops(out_record, in_record, parent_path, child_path, body.amount_fen),
         audit.entry(actor=by.actor, action="fund.allocate", entity="fund_entry", entity_id=out_id,
                     unit_id=body.from_unit_id, after={"to": child.id, "amount_fen": body.amount_fen}),
@@ -325,16 +325,19 @@ def allocate(body: AllocationIn, by: Principal) -> Allocation:
 
 
 def _allocation_ops(out_record: dict[str, Any], in_record: dict[str, Any], from_path: str, to_path: str,
-                    amount: int) -> list[db.Op]:
+                    amount: int, short: errors.ProblemError | None = None) -> list[db.Op]:
     """Money leaves out_record's unit and reaches in_record's unit. A subtree balance changes only
-    where the subtree holds one side and not the other."""
+    where the subtree holds one side and not the other. `short` is the error when the giving unit's
+    balance is too low (by default the fund's "余额不足")."""
     out_chain, in_chain = set(_ancestors(from_path)), set(_ancestors(to_path))
-    out_ops, out_deltas = _entry_parts(out_record, from_path, balance=-amount, spent=0, category=None,
-                                       frontline=False, account_fields={"allocated_out_fen": amount},
-                                       subtree_balance_units=sorted(out_chain - in_chain))
-    in_ops, in_deltas = _entry_parts(in_record, to_path, balance=amount, spent=0, category=None, frontline=False,
-                                     account_fields={"allocated_in_fen": amount},
-                                     subtree_balance_units=sorted(in_chain - out_chain))
+    out_effect = Effect(balance=-amount, account_fields={"allocated_out_fen": amount},
+                        subtree_balance_units=sorted(out_chain - in_chain))
+    out_account = store.change_balance(out_record["unit_id"], out_record["year"], -amount,
+                                       out_effect.account_fields, short)
+    out_ops, out_deltas = _entry_parts(out_record, from_path, out_effect, account_op=out_account)
+    in_ops, in_deltas = _entry_parts(in_record, to_path, Effect(balance=amount,
+                                                                account_fields={"allocated_in_fen": amount},
+                                                                subtree_balance_units=sorted(in_chain - out_chain)))
     return out_ops + in_ops + _totals_ops(_merge(out_deltas, in_deltas), out_record["year"])
 
 
@@ -348,9 +351,8 @@ def reverse(entry_id: str, body: ReverseIn, by: Principal) -> Entry:
     if kind not in ("spend", "allocation_out", "allocation_in"):
         raise errors.conflict("只有支出和拨付可以冲正；专项资金数额请重新设立。", "not-reversible")
     at, reversal_id = audit.now_iso(), ids.new_reference()
-    mark_pk, mark_sk = store.reversal_mark_key(entry_id)
-    ops = [db.put_new({"PK": mark_pk, "SK": mark_sk, "type": "fund_reversal_mark", "reversal_id": reversal_id,
-                       "at": at}, on_fail=errors.conflict("这条账目已经冲正过，不能再次冲正。", "already-reversed"))]
+    ops = [store.mark_reversed(entry_id, reversal_id, at,
+                               errors.conflict("这条账目已经冲正过，不能再次冲正。", "already-reversed"))]
     amount = original["amount_fen"]
     common = {"year": original["year"], "amount_fen": amount, "entered_by": by.actor, "at": at, "note": body.reason,
               "approved_by": body.approved_by}
@@ -359,8 +361,8 @@ def reverse(entry_id: str, body: ReverseIn, by: Principal) -> Entry:
         record = {**common, "entry_id": reversal_id, "unit_id": original["unit_id"], "kind": "reversal",
                   "reverses": entry_id, "balance_effect_fen": amount, "category": original["category"]}
         frontline = categories.CATEGORIES[original["category"]].frontline
-        ops += _entry_ops(record, path, balance=amount, spent=-amount, category=original["category"],
-                          frontline=frontline, account_fields={"spent_fen": -amount})
+        ops += _entry_ops(record, path, Effect(balance=amount, spent=-amount, category=original["category"],
+                                               frontline=frontline, account_fields={"spent_fen": -amount}))
     else:
         pair = store.get_entry(original["pair"])
         assert pair is not None
@@ -368,10 +370,8 @@ def reverse(entry_id: str, body: ReverseIn, by: Principal) -> Entry:
         parent_path = orgs.unit_path(out_entry["unit_id"])
         auth.require_in_scope(by, parent_path)  # undoing an allocation is the giving unit's decision
         child_path = orgs.unit_path(in_entry["unit_id"])
-        pair_mark = store.reversal_mark_key(pair["entry_id"])
-        ops.append(db.put_new({"PK": pair_mark[0], "SK": pair_mark[1], "type": "fund_reversal_mark",
-                               "reversal_id": reversal_id, "at": at},
-                              on_fail=errors.conflict("这笔拨付已经冲正过，不能再次冲正。", "already-reversed")))
+        ops.append(store.mark_reversed(pair["entry_id"], reversal_id, at,
+                                       errors.conflict("这笔拨付已经冲正过，不能再次冲正。", "already-reversed")))
         back_out = {**common, "entry_id": f"{reversal_id}", "unit_id": in_entry["unit_id"], "kind": "reversal",
                     "reverses": in_entry["entry_id"], "balance_effect_fen": -amount,
                     "counterpart_unit_id": out_entry["unit_id"]}
@@ -379,11 +379,10 @@ def reverse(entry_id: str, body: ReverseIn, by: Principal) -> Entry:
                    "reverses": out_entry["entry_id"], "balance_effect_fen": amount,
                    "counterpart_unit_id": in_entry["unit_id"], "pair": reversal_id}
         back_out["pair"] = back_in["entry_id"]
-        ops += _allocation_ops(back_out, back_in, child_path, parent_path, amount)
-        ops[2].on_condition_failed = errors.conflict(
-            "下级单位的余额已不足以退回这笔拨款（可能已经支出），无法冲正。", "fund-insufficient")
+        ops += _allocation_ops(back_out, back_in, child_path, parent_path, amount, errors.conflict(
+            "下级单位的余额已不足以退回这笔拨款（可能已经支出），无法冲正。", "fund-insufficient"))
         record = back_out if back_out["reverses"] == entry_id else back_in
     ops.append(audit.entry(actor=by.actor, action="fund.reverse", entity="fund_entry", entity_id=entry_id,
                            unit_id=original["unit_id"], after={"reversal_id": reversal_id}))
-    db.transact(ops)
+    uow.commit(ops)
     return to_entry(record)

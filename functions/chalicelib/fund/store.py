@@ -46,8 +46,49 @@ def entry_item(record: dict[str, Any]) -> dict[str, Any]:
             "GSI1SK": f"{record['at']}#{record['entry_id']}", "type": "fund_entry", **record}
 
 
-def put_entry(record: dict[str, Any]) -> db.Op:
-    return db.put_new(entry_item(record), on_fail=errors.conflict("这条账目已经记录过，不能重复记账。", "entry-exists"))
+def insufficient(unit_id: str, year: int) -> errors.ProblemError:
+    return errors.conflict(f"专项资金余额不足：{unit_id} {year} 年度的余额不够这笔支出（或尚未设立专项资金）。",
+                           "fund-insufficient")
+
+
+def open_account(unit_id: str, year: int, *, annual_budget_fen: int, special_fund_fen: int, at: str) -> db.Op:
+    """A unit's first account of a year, its balance the whole special fund; someone else opening it
+    first is a version conflict."""
+    pk, sk = account_key(unit_id, year)
+    return db.put_new({"PK": pk, "SK": sk, "type": "fund_account", "unit_id": unit_id, "year": year,
+                       "annual_budget_fen": annual_budget_fen, "special_fund_fen": special_fund_fen,
+                       "balance_fen": special_fund_fen, "allocated_in_fen": 0, "allocated_out_fen": 0,
+                       "spent_fen": 0, "version": 1, "created_at": at},
+                      on_fail=errors.version_conflict()).named("open_account")
+
+
+def change_budget(unit_id: str, year: int, *, annual_budget_fen: int, special_fund_fen: int, delta: int,
+                  expected_version: int) -> db.Op:
+    """Set the budget and special fund of the account at the version read, moving the balance by the
+    fund's change; refused when the balance would go below zero (money already allocated or spent)."""
+    condition = "#v = :expected" + (" AND balance_fen >= :need" if delta < 0 else "")
+    values: dict[str, Any] = {":next": expected_version + 1, ":expected": expected_version,
+                              ":budget": annual_budget_fen, ":fund": special_fund_fen, ":d": delta}
+    if delta < 0:
+        values[":need"] = -delta
+    return db.update(*account_key(unit_id, year), "SET #v = :next, annual_budget_fen = :budget, "
+                     "special_fund_fen = :fund ADD balance_fen :d", condition, names={"#v": "version"},
+                     values=values,
+                     on_fail=errors.conflict("专项资金不能调低到已拨付和已支出的金额以下，或记录已被他人修改，"
+                                             "请刷新后重试。", "fund-insufficient")).named("change_budget")
+
+
+def record_entry(record: dict[str, Any]) -> db.Op:
+    """An append-only ledger entry: the same entry can never be written twice."""
+    return db.put_new(entry_item(record), on_fail=errors.conflict("这条账目已经记录过，不能重复记账。",
+                                                                  "entry-exists")).named("record_entry")
+
+
+def mark_reversed(entry_id: str, reversal_id: str, at: str, on_fail: errors.ProblemError) -> db.Op:
+    """The mark that an entry has been reversed: put_new, so an entry is reversed at most once."""
+    pk, sk = reversal_mark_key(entry_id)
+    return db.put_new({"PK": pk, "SK": sk, "type": "fund_reversal_mark", "reversal_id": reversal_id, "at": at},
+                      on_fail=on_fail).named("mark_reversed")
 
 
 def add_totals(unit_id: str, year: int, scope: str, deltas: dict[str, int]) -> db.Op:
@@ -60,14 +101,15 @@ def add_totals(unit_id: str, year: int, scope: str, deltas: dict[str, int]) -> d
         values[f":a{i}"] = delta
         adds.append(f"#a{i} :a{i}")
     expression = "SET #unit = :unit, #year = :year, #type = :type ADD " + ", ".join(adds)
-    return db.update(*totals_key(unit_id, year, scope), expression, names=names, values=values)
+    return db.update(*totals_key(unit_id, year, scope), expression, names=names, values=values).named("add_totals")
 
 
 def change_balance(unit_id: str, year: int, delta: int, fields: dict[str, int],
-                   on_fail: errors.ProblemError) -> db.Op:
-    """Add delta to the account's balance (and other counters); refused when it would go below zero."""
+                   on_fail: errors.ProblemError | None = None) -> db.Op:
+    """Add delta to the account's balance (and other counters); refused when it would go below zero
+    (`insufficient` unless another error is given)."""
     names = {"#b": "balance_fen"}
-    values: dict[str, Any] = {":d": delta, ":zero": 0}
+    values: dict[str, Any] = {":d": delta}
     adds = ["#b :d"]
     for i, (name, amount) in enumerate(sorted(fields.items())):
         names[f"#f{i}"] = name
@@ -77,9 +119,8 @@ def change_balance(unit_id: str, year: int, delta: int, fields: dict[str, int],
     if delta < 0:
         condition += " AND #b >= :need"
         values[":need"] = -delta
-    del values[":zero"]
-    return db.update(*account_key(unit_id, year), "ADD " + ", ".join(adds), condition,
-                     names=names, values=values, on_fail=on_fail)
+    return db.update(*account_key(unit_id, year), "ADD " + ", ".join(adds), condition, names=names, values=values,
+                     on_fail=on_fail or insufficient(unit_id, year)).named("change_balance")
 
 
 def get_account(unit_id: str, year: int, consistent: bool = False) -> dict[str, Any] | None:
