@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, retention, xlsx
+from chalicelib.core import audit, db, errors, personal, retention, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import store
@@ -104,13 +104,12 @@ def save_campaign(campaign_id: str, body: CampaignIn, by: Principal) -> Campaign
         if body.version is not None:
             raise errors.version_conflict()
         record["version"] = 1
-        db.transact([db.put_new(store.campaign_item(record), on_fail=errors.version_conflict()), entry])
+        uow.commit([store.create_campaign(record), entry])
     else:
         if body.version != current["version"]:
             raise errors.version_conflict()
         record["version"] = current["version"] + 1
-        db.transact([db.put(store.campaign_item(record), "#v = :v", names={"#v": "version"},
-                            values={":v": current["version"]}, on_fail=errors.version_conflict()), entry])
+        uow.commit([store.replace_campaign(record, current["version"]), entry])
     return to_campaign(record)
 
 
@@ -152,8 +151,8 @@ def _signup(family: dict[str, Any], body: SignupIn | StaffSignupIn, actor: str, 
     }
     if body.dietary_notes:
         record["dietary_notes"] = body.dietary_notes
-    db.transact([db.put(store.signup_item(record)),
-                 audit.entry(actor=actor, action="delivery.signup", entity="delivery_signup",
+    uow.commit([store.save_signup(record),
+                audit.entry(actor=actor, action="delivery.signup", entity="delivery_signup",
                              entity_id=f"{camp['id']}#{family['family_id']}", unit_id=family["unit_id"],
                              before=current, after=record)])
     return to_signup(record)
@@ -182,11 +181,12 @@ def _pause(family: dict[str, Any], action: str, actor: str) -> SignupOut:
     if current["status"] == status:
         return to_signup(current)
     now = audit.now_iso()
-    db.versioned_update(*store.signup_key(camp["id"], family["family_id"]), {"status": status, "updated_at": now},
-                        current["version"], extra_ops=[
+    uow.commit_versioned([
+        store.set_signup_status(camp["id"], family["family_id"], status, now, current["version"]),
         audit.entry(actor=actor, action=f"delivery.{action}", entity="delivery_signup",
                     entity_id=f"{camp['id']}#{family['family_id']}", unit_id=family["unit_id"],
-                    before={"status": current["status"]}, after={"status": status})])
+                    before={"status": current["status"]}, after={"status": status}),
+    ], *store.signup_key(camp["id"], family["family_id"]))
     return to_signup({**current, "status": status, "updated_at": now})
 
 
@@ -316,7 +316,7 @@ def _package_ops(camp: dict[str, Any], week: int, pending: Pending, at: str) -> 
               "status": "pending", "created_at": at, "version": 1}
     if signup.get("dietary_notes"):
         record["dietary_notes"] = signup["dietary_notes"]
-    return store.put_package(record, served_week(camp, week))
+    return store.issue_package(record, served_week(camp, week))
 
 
 def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: str, at: str) -> bool:
@@ -326,13 +326,14 @@ def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: s
                               spends=[(_entry_id(camp, week, signup), amount, supplier, signup["family_id"])
                                       for signup, amount, supplier in batch])
     per_unit = Counter(u for signup, _, _ in batch for u in signup["unit_path"].split("/") if u)
-    counters = [store.count_op(unit, camp["id"], week, {"packages": n, "pending": n}) for unit, n in per_unit.items()]
+    counters = [store.count_packages(unit, camp["id"], week, {"packages": n, "pending": n})
+                for unit, n in per_unit.items()]
     cap = store.within_cap(camp["id"], max(amount for _, amount, _ in batch), PACKAGE_CEILING_FEN)
     ops = [*(op for p in batch for op in _package_ops(camp, week, p, at)), *charges, *counters, cap]
     if len(ops) > db.MAX_TRANSACTION_ITEMS:  # sign-ups come by unit, so a batch's units are few; if not, one by one
         return False
     try:
-        db.transact(ops)
+        uow.commit(ops)
     except errors.ProblemError:
         return False
     return True
@@ -350,7 +351,7 @@ def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str
     cap = store.within_cap(camp["id"], amount, PACKAGE_CEILING_FEN)
     for attempt in range(8):
         try:
-            db.transact([*package, *counters, *charge, cap])
+            uow.commit([*package, *counters, *charge, cap])
             return "created"
         except errors.ProblemError as exc:
             if exc.code in ("/problems/package-exists", "/problems/entry-exists"):
@@ -365,7 +366,7 @@ def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str
 
 def _counter_ops(campaign_id: str, week: int, unit_path: str, deltas: dict[str, int]) -> list[db.Op]:
     """The counters of the package's unit and each of its ancestors."""
-    return [store.count_op(u, campaign_id, week, deltas) for u in unit_path.split("/") if u]
+    return [store.count_packages(u, campaign_id, week, deltas) for u in unit_path.split("/") if u]
 
 
 def scheduled_generation() -> list[GenerateResult]:
@@ -448,9 +449,9 @@ def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
     entry = audit.entry(actor=by.actor, action="delivery.confirm", entity="delivery_package", entity_id=package_ref,
                         unit_id=item["unit_id"], before={"status": item["status"]},
                         after={"status": body.outcome.value})
-    version = db.versioned_update(*store.package_key(campaign_id, week, family_id), changes, item["version"],
-                                  extra_ops=[*counters, entry])
-    return _package_out({**item, **changes, "version": version})
+    uow.commit_versioned([store.confirm_delivery(campaign_id, week, family_id, changes, item["version"]),
+                          *counters, entry], *store.package_key(campaign_id, week, family_id))
+    return _package_out({**item, **changes, "version": item["version"] + 1})
 
 
 def family_packages(person_id: str, campaign_id: str, by: Principal) -> RosterPage:

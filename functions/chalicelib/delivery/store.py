@@ -22,7 +22,7 @@ for the packages of the unit and every unit under it. A package's counters (its 
 ancestor, from the materialised path) are written in the package's own transaction, and a
 confirmation moves one count from the old status to the new in the confirmation's transaction.
 
-A package and its ledger entry (fund.spend_ops, entry id package-<campaign>-<week>-<family>) are
+A package and its ledger entry (fund.service.spend_ops, entry id package-<campaign>-<week>-<family>) are
 written in one transaction, so generating a roster twice or in parallel charges each package once.
 """
 
@@ -47,6 +47,17 @@ def campaign_item(record: dict[str, Any]) -> dict[str, Any]:
             "type": "delivery_campaign", **record}
 
 
+def create_campaign(record: dict[str, Any]) -> db.Op:
+    """A new campaign at version 1; someone else creating it first is a version conflict."""
+    return db.put_new(campaign_item(record), on_fail=errors.version_conflict()).named("create_campaign")
+
+
+def replace_campaign(record: dict[str, Any], expected_version: int) -> db.Op:
+    """The campaign's whole configuration, only over the version the caller read."""
+    return db.put(campaign_item(record), "#v = :v", names={"#v": "version"}, values={":v": expected_version},
+                  on_fail=errors.version_conflict()).named("replace_campaign")
+
+
 def get_campaign(campaign_id: str) -> dict[str, Any] | None:
     return db.get(*campaign_key(campaign_id), consistent=True)
 
@@ -64,6 +75,17 @@ def signup_item(record: dict[str, Any]) -> dict[str, Any]:
     pk, sk = signup_key(record["campaign_id"], record["family_id"])
     return {"PK": pk, "SK": sk, "GSI1PK": f"DSIGNUPS#{record['campaign_id']}",
             "GSI1SK": f"{record['unit_id']}#{record['family_id']}", "type": "delivery_signup", **record}
+
+
+def save_signup(record: dict[str, Any]) -> db.Op:
+    """A family's standing sign-up, as given (a new one or a renewal replaces what was there)."""
+    return db.put(signup_item(record)).named("save_signup")
+
+
+def set_signup_status(campaign_id: str, family_id: str, status: str, at: str, expected_version: int) -> db.Op:
+    """Pause or resume a sign-up at the version read (commit with uow.commit_versioned)."""
+    return db.versioned_set(*signup_key(campaign_id, family_id), {"status": status, "updated_at": at},
+                            expected_version).named("set_signup_status")
 
 
 def get_signup(campaign_id: str, family_id: str) -> dict[str, Any] | None:
@@ -113,7 +135,7 @@ def served_pk(served_week: str, unit_id: str) -> str:
     return f"DSERVED#{served_week}#{unit_id}"
 
 
-def put_package(record: dict[str, Any], served_week: str) -> list[db.Op]:
+def issue_package(record: dict[str, Any], served_week: str) -> list[db.Op]:
     """A week's package and the family's served-week item: both put_new, so a family gets one package
     per campaign week (409 package-exists) and one per city week across campaigns (409 served-this-week)."""
     pk, sk = served_key(record["family_id"], served_week)
@@ -121,9 +143,10 @@ def put_package(record: dict[str, Any], served_week: str) -> list[db.Op]:
               "type": "delivery_served", "family_id": record["family_id"], "served_week": served_week,
               "campaign_id": record["campaign_id"], "week": record["week"], "unit_id": record["unit_id"],
               "amount_fen": record["amount_fen"], "created_at": record["created_at"]}
-    return [db.put_new(package_item(record), on_fail=errors.conflict("已生成。", "package-exists")),
+    return [db.put_new(package_item(record), on_fail=errors.conflict("已生成。", "package-exists"))
+            .named("issue_package"),
             db.put_new(served, on_fail=errors.conflict("这个家庭这一周已经由其他活动配送过爱心蔬菜。",
-                                                       "served-this-week"))]
+                                                       "served-this-week")).named("serve_week")]
 
 
 def within_cap(campaign_id: str, most_fen: int, ceiling_fen: int) -> db.Op:
@@ -132,7 +155,7 @@ def within_cap(campaign_id: str, most_fen: int, ceiling_fen: int) -> db.Op:
     return db.check(*campaign_key(campaign_id), "#cap >= :most AND #cap <= :ceiling", names={"#cap": "cap_fen"},
                     values={":most": most_fen, ":ceiling": ceiling_fen},
                     on_fail=errors.conflict("每份金额超过了活动的每份上限或通知规定的每份80元，请先修改活动设置。",
-                                            "over-cap"))
+                                            "over-cap")).named("within_cap")
 
 
 def served_in_unit(served_week: str, unit_id: str) -> list[dict[str, Any]]:
@@ -160,7 +183,14 @@ def unit_roster(campaign_id: str, week: int, unit_id: str) -> list[dict[str, Any
             return found
 
 
-def count_op(unit_id: str, campaign_id: str, week: int, deltas: dict[str, int]) -> db.Op:
+def confirm_delivery(campaign_id: str, week: int, family_id: str, changes: dict[str, Any],
+                     expected_version: int) -> db.Op:
+    """How a package's delivery went, at the version read (commit with uow.commit_versioned)."""
+    return db.versioned_set(*package_key(campaign_id, week, family_id), changes,
+                            expected_version).named("confirm_delivery")
+
+
+def count_packages(unit_id: str, campaign_id: str, week: int, deltas: dict[str, int]) -> db.Op:
     """ADD each delta to the unit's counter of a campaign week (created on first use)."""
     names = {"#t": "type", "#u": "unit_id", "#c": "campaign_id", "#w": "week"}
     values: dict[str, Any] = {":t": "delivery_count", ":u": unit_id, ":c": campaign_id, ":w": week}
@@ -170,7 +200,8 @@ def count_op(unit_id: str, campaign_id: str, week: int, deltas: dict[str, int]) 
         values[f":d{i}"] = delta
         adds.append(f"#d{i} :d{i}")
     return db.update(f"DCOUNT#{unit_id}#{campaign_id}", f"WEEK#{week:03d}",
-                     "SET #t = :t, #u = :u, #c = :c, #w = :w ADD " + ", ".join(adds), names=names, values=values)
+                     "SET #t = :t, #u = :u, #c = :c, #w = :w ADD " + ", ".join(adds), names=names,
+                     values=values).named("count_packages")
 
 
 def week_counts(unit_id: str, campaign_id: str) -> list[dict[str, Any]]:

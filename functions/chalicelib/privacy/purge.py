@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.core import db, retention
+from chalicelib.core import db, retention, uow
 from chalicelib.core.logs import logger
 
 
@@ -36,7 +36,7 @@ def purge(today: date | None = None, force: bool = False) -> dict[str, int]:
             checked += 1
             op = retention.anonymise_op(item, retention.RETENTION)
             if op is not None:
-                db.transact([op])
+                uow.commit([op])
                 anonymised += 1
     logger.info("purge finished", extra={"checked": checked, "anonymised": anonymised})
     return {"checked": checked, "anonymised": anonymised}

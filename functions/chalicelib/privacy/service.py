@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, db, errors, refs, retention
+from chalicelib.core import audit, db, errors, refs, retention, uow
 from chalicelib.core.auth import Principal
 from chalicelib.privacy import rules  # noqa: F401 - registers the retention rules
 from chalicelib.privacy.models import Erased, EraseIn, HeldRecord, MyData, MyDataIn, Policy, PolicyIn
@@ -56,11 +56,11 @@ def erase(body: EraseIn) -> Erased:
                             entity_id=reference, unit_id=record.get("unit_id") or record.get("county_unit_id"),
                             after={"records": len(items)}))
     if len(rest) + len(last) <= ONE_TRANSACTION:
-        db.transact([*rest, *last])
+        uow.commit([*rest, *last])
     else:
         for start in range(0, len(rest), BATCH):
-            db.transact(rest[start:start + BATCH])
-        db.transact(last)
+            uow.commit(rest[start:start + BATCH])
+        uow.commit(last)
     erased = db.get(record["PK"], record["SK"]) or {}  # a record that exists only to reach the person is gone
     return Erased(reference=reference, anonymised_at=str(erased.get("anonymised_at") or audit.now_iso()))
 
@@ -79,7 +79,7 @@ def set_policy(body: PolicyIn, by: Principal) -> Policy:
     before = retention.policy()
     after = {"epidemic_ended_on": body.epidemic_ended_on.isoformat() if body.epidemic_ended_on else None,
              "retention_days": body.retention_days}
-    db.transact([retention.policy_op(body.epidemic_ended_on, body.retention_days),
-                 audit.entry(actor=by.actor, action="privacy.policy", entity="config", entity_id="privacy",
-                             unit_id=by.unit_id, before=before, after=after)])
+    uow.commit([retention.policy_op(body.epidemic_ended_on, body.retention_days),
+                audit.entry(actor=by.actor, action="privacy.policy", entity="config", entity_id="privacy",
+                            unit_id=by.unit_id, before=before, after=after)])
     return _policy()

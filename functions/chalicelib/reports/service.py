@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, storage
+from chalicelib.core import audit, auth, db, errors, ids, pagination, storage, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -103,8 +103,8 @@ def create(body: ReportIn, by: Principal) -> ReportDetail:
               "unit_path": orgs.unit_path(unit.id), "title": body.title, "text": body.text, "status": "draft",
               "photos": [], "version": 1, "created_by": by.name or by.id,
               "created_at": now, "updated_at": now}
-    db.transact([
-        db.put_new(store.report_item(record)),
+    uow.commit([
+        store.create_report(record),
         audit.entry(actor=by.actor, action="report.create", entity="report", entity_id=report_id,
                     unit_id=unit.id, after={"title": body.title}),
     ])
@@ -121,10 +121,12 @@ def _editable(item: dict[str, Any], version: int | None = None) -> None:
 def edit(report_id: str, body: ReportEdit, by: Principal) -> ReportDetail:
     item = _scoped(report_id, by)
     _editable(item, body.version)
-    db.versioned_update(*store.report_key(report_id), {"title": body.title, "text": body.text,
-                                                       "updated_at": audit.now_iso()}, body.version,
-                        [audit.entry(actor=by.actor, action="report.edit", entity="report", entity_id=report_id,
-                                     unit_id=item["unit_id"], after={"title": body.title})])
+    uow.commit_versioned([
+        store.change_report(report_id, {"title": body.title, "text": body.text, "updated_at": audit.now_iso()},
+                            body.version),
+        audit.entry(actor=by.actor, action="report.edit", entity="report", entity_id=report_id,
+                    unit_id=item["unit_id"], after={"title": body.title}),
+    ], *store.report_key(report_id))
     return detail(report_id, by)
 
 
@@ -137,10 +139,9 @@ def start_upload(report_id: str, body: UploadIn, by: Principal) -> Upload:
     upload_id = secrets.token_hex(8)
     key = f"{storage.PENDING}reports/{report_id}/{upload_id}.{PHOTO_TYPES[body.content_type]}"
     expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_SECONDS)
-    pk, sk = store.upload_key(report_id, upload_id)
-    db.transact([db.put_new({"PK": pk, "SK": sk, "type": "report_upload", "key": key,
-                             "content_type": body.content_type, "by": by.actor, "at": audit.now_iso(),
-                             "ttl": int(expires.timestamp()) + PENDING_UPLOAD_HOURS * 3600})])
+    uow.commit([store.start_upload(report_id, upload_id, {
+        "key": key, "content_type": body.content_type, "by": by.actor, "at": audit.now_iso(),
+        "ttl": int(expires.timestamp()) + PENDING_UPLOAD_HOURS * 3600})])
     form = storage.presigned_post(key, body.content_type, MAX_PHOTO_BYTES, UPLOAD_SECONDS)
     return Upload(upload_id=upload_id, url=form["url"], fields=form["fields"], max_bytes=MAX_PHOTO_BYTES,
                   expires_at=expires.isoformat(timespec="seconds").replace("+00:00", "Z"))
@@ -169,7 +170,7 @@ def confirm_upload(report_id: str, upload_id: str, by: Principal) -> ReportDetai
         problem = "照片只能是 JPEG、PNG 或 WebP 格式"
     if problem:
         storage.remove(pending["key"])
-        db.transact([db.delete(*store.upload_key(report_id, upload_id))])
+        uow.commit([store.drop_upload(report_id, upload_id)])
         raise errors.validation_failed([FieldError("file", problem)])
     # Kept photos leave the pending/ prefix, whose objects the bucket expires after a day.
     final = pending["key"].removeprefix(storage.PENDING)
@@ -190,16 +191,9 @@ def confirm_upload(report_id: str, upload_id: str, by: Principal) -> ReportDetai
 
 def _attach(item: dict[str, Any], upload_id: str, photo_: dict[str, Any], by: Principal) -> None:
     report_id = item["report_id"]
-    db.transact([
-        db.update(*store.report_key(report_id),
-                  "SET photos = list_append(photos, :new), version = version + :one, updated_at = :at",
-                  "attribute_exists(PK) AND #s IN (:draft, :returned) AND size(photos) < :max",
-                  names={"#s": "status"},
-                  values={":new": [photo_], ":one": 1, ":at": audit.now_iso(), ":draft": "draft",
-                          ":returned": "returned", ":max": MAX_PHOTOS},
-                  on_fail=errors.conflict(f"报送已不能再添加照片（已提交或已有 {MAX_PHOTOS} 张）。", "report-locked")),
-        db.delete(*store.upload_key(report_id, upload_id), "attribute_exists(PK)",
-                  on_fail=errors.conflict("这张照片已经确认过了。")),
+    uow.commit([
+        store.attach_photo(report_id, photo_, audit.now_iso(), MAX_PHOTOS),
+        store.use_upload(report_id, upload_id),
         audit.entry(actor=by.actor, action="report.photo", entity="report", entity_id=report_id,
                     unit_id=item["unit_id"], after={"photo": photo_["key"]}),
     ])
@@ -213,10 +207,11 @@ def remove_photo(report_id: str, index: int, body: VersionIn, by: Principal) -> 
     if not 0 <= index < len(photos):
         raise errors.not_found("没有这张照片。")
     gone = photos.pop(index)
-    db.versioned_update(*store.report_key(report_id), {"photos": photos, "updated_at": audit.now_iso()},
-                        body.version,
-                        [audit.entry(actor=by.actor, action="report.photo_remove", entity="report",
-                                     entity_id=report_id, unit_id=item["unit_id"], before={"photo": gone["key"]})])
+    uow.commit_versioned([
+        store.change_report(report_id, {"photos": photos, "updated_at": audit.now_iso()}, body.version),
+        audit.entry(actor=by.actor, action="report.photo_remove", entity="report", entity_id=report_id,
+                    unit_id=item["unit_id"], before={"photo": gone["key"]}),
+    ], *store.report_key(report_id))
     storage.remove(gone["key"])
     return detail(report_id, by)
 
@@ -233,15 +228,15 @@ def submit(report_id: str, body: VersionIn, by: Principal) -> ReportDetail:
 def _comment_op(item: dict[str, Any], text: str, action: str, by: Principal) -> db.Op:
     at = audit.now_iso()
     unit = orgs.get_unit(by.unit_id)
-    return db.put_new(store.comment_item(item["report_id"], at, secrets.token_hex(3), {
-        "text": text, "by": by.name or by.id, "unit_name": unit.name, "action": action, "at": at}))
+    return store.add_comment(item["report_id"], at, secrets.token_hex(3), {
+        "text": text, "by": by.name or by.id, "unit_name": unit.name, "action": action, "at": at})
 
 
 def comment(report_id: str, body: CommentIn, by: Principal) -> ReportDetail:
     item = _scoped(report_id, by)
-    db.transact([
+    uow.commit([
         _comment_op(item, body.text, "comment", by),
-        db.check(*store.report_key(report_id), "attribute_exists(PK)"),
+        store.report_exists(report_id),
         audit.entry(actor=by.actor, action="report.comment", entity="report", entity_id=report_id,
                     unit_id=item["unit_id"]),
     ])
@@ -254,9 +249,8 @@ def _move(item: dict[str, Any], version: int, status: str, by: Principal, change
     ops = [*(extra or []), audit.entry(actor=by.actor, action=f"report.{status}", entity="report",
                                        entity_id=report_id, unit_id=item["unit_id"],
                                        before={"status": item["status"]}, after={"status": status})]
-    db.versioned_update(*store.report_key(report_id),
-                        {"status": status, "GSI1PK": f"REPORTS#{status}", "updated_at": audit.now_iso(), **changes},
-                        version, ops)
+    uow.commit_versioned([store.move_report(report_id, status, {"updated_at": audit.now_iso(), **changes}, version),
+                          *ops], *store.report_key(report_id))
 
 
 def _expect(item: dict[str, Any], version: int, *statuses: str) -> None:
@@ -285,16 +279,13 @@ def publication(report_id: str, body: PublicationIn, by: Principal) -> ReportDet
     if body.published:
         _expect(item, body.version, "accepted")
         at = audit.now_iso()
-        pk, sk = store.public_key(at, report_id)
-        public = {"PK": pk, "SK": sk, "type": "public_case", "case_id": report_id, "title": item["title"],
-                  "unit_name": item["unit_name"], "text": item["text"], "photo_count": len(item.get("photos", [])),
-                  "published_at": at}
-        _move(item, body.version, "published", by, {"published_at": at}, [db.put_new(public)])
+        public = store.publish_case(report_id, at, {"title": item["title"], "unit_name": item["unit_name"],
+                                                    "text": item["text"], "photo_count": len(item.get("photos", []))})
+        _move(item, body.version, "published", by, {"published_at": at}, [public])
     else:
         _expect(item, body.version, "published")
-        pk, sk = store.public_key(item["published_at"], report_id)
         _move(item, body.version, "accepted", by, {"unpublished_at": audit.now_iso()},
-              [db.delete(pk, sk, "attribute_exists(PK)")])
+              [store.unpublish_case(report_id, item["published_at"])])
     return detail(report_id, by)
 
 
