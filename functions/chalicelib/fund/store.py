@@ -71,9 +71,8 @@ def change_budget(unit_id: str, year: int, *, annual_budget_fen: int, special_fu
                               ":budget": annual_budget_fen, ":fund": special_fund_fen, ":d": delta}
     if delta < 0:
         values[":need"] = -delta
-    return db.update(*account_key(unit_id, year), "SET #v = :next, annual_budget_fen = :budget, "
-                     "special_fund_fen = :fund ADD balance_fen :d", condition, names={"#v": "version"},
-                     values=values,
+    expression = "SET #v = :next, annual_budget_fen = :budget, special_fund_fen = :fund ADD balance_fen :d"
+    return db.update(*account_key(unit_id, year), expression, condition, names={"#v": "version"}, values=values,
                      on_fail=errors.conflict("专项资金不能调低到已拨付和已支出的金额以下，或记录已被他人修改，"
                                              "请刷新后重试。", "fund-insufficient")).named("change_budget")
 
