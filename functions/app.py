@@ -2,6 +2,8 @@
 
 from chalice.app import Chalice
 
+from chalicelib.booking import service as booking_service
+from chalicelib.booking.models import Kind
 from chalicelib.booking.routes import bp as booking
 from chalicelib.core import http
 from chalicelib.dashboard.routes import bp as dashboard
@@ -13,6 +15,7 @@ from chalicelib.identity.routes import bp as identity
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.privacy.routes import bp as privacy
 from chalicelib.recruitment.routes import bp as recruitment
+from chalicelib.recuperation import service as recuperation_service
 from chalicelib.recuperation.routes import bp as recuperation
 from chalicelib.reports.routes import bp as reports
 from chalicelib.status.routes import bp as status
@@ -37,3 +40,6 @@ app.register_blueprint(hardship)
 app.register_blueprint(recuperation)
 app.register_blueprint(reports)
 app.register_blueprint(dashboard)
+
+# Cross-domain hooks: a cancelled recuperation booking puts the nominee back before the city.
+booking_service.on_cancel(Kind.recuperation, recuperation_service.placement_cancelled)

@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.booking import store
-from chalicelib.core import db
+from chalicelib.core import errors, uow
 from chalicelib.orgs import service as orgs
 
 UNIT = "taishan"
@@ -47,9 +45,8 @@ def seed() -> None:
                   "registrations": 0, "cancelled": 0, "attended": 0,
                   "version": 1, "created_at": created_at, "updated_at": created_at, "created_by": "demo", **demo}
         try:
-            db.table().put_item(Item=store.session_item(record, True), ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            uow.commit(store.create_session(record, True))
+        except errors.ProblemError as exc:
+            if exc.status == 409:  # seeded before: kept as it is
                 continue
             raise
-        db.table().put_item(Item=store.unit_pointer(unit.id, record["starts_at"], record["id"]))

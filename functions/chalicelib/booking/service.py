@@ -6,23 +6,16 @@ Other domains call these functions (recruitment for fairs, courses and shuttles;
 batches later): create_session, register, cancel_by_reference / cancel_registration,
 promote_free_seats, close, reopen, change_capacity, mark_attendance, registrations, get_session.
 
-Every invariant is a condition inside the transaction that changes it (see store.py for keys):
-  - a seat is taken only with `confirmed < capacity` on the session item;
-  - a waitlist place takes sequence number wait_seq + 1, conditioned on wait_seq still being the
-    value read (so numbers are unique and increase in commit order) and on the session being full;
-  - BOOKINGPERSON#<session>#<phone hash> is put with attribute_not_exists: one place per person;
-  - a promotion changes the waitlisted registration conditioned on its status still being
-    `waitlisted` and deletes its WAIT# item conditioned on existence: it happens exactly once;
-  - a cancellation that finds nobody waiting frees the seat conditioned on `waitlisted = 0`, so a
-    person joining the waitlist at the same moment is promoted instead of left behind.
-A failed condition other than "already registered" means another request got there first: the
-engine reads again and retries, within a time budget, before answering.
+Every invariant is a condition inside the transaction that changes it: store.py names each write
+(take_seat, join_waitlist, hold_place, promote, release_seat...) and states its condition. This
+module decides which of them a registration, cancellation or promotion needs and commits them
+together. A failed condition other than "already registered" means another request got there
+first: the engine reads again and retries, within a time budget, before answering.
 """
 
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,9 +36,8 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs, retention
+from chalicelib.core import audit, auth, db, errors, pagination, personal, refs, retention, uow
 from chalicelib.core.auth import Principal
-from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
 
@@ -56,10 +48,6 @@ REG_LABELS = {"confirmed": "已确认名额", "waitlisted": "候补中", "cancel
 REF_KIND = "booking"
 RETRY_SECONDS = 25.0  # at most; a request's own time budget (db.request_budget) ends it sooner
 _RETRY = "/problems/booking-retry"
-
-
-def _retry() -> errors.ProblemError:
-    return errors.conflict("名额状态刚刚变化。", "booking-retry")
 
 
 def _iso(value: Any) -> str:
@@ -82,15 +70,25 @@ class Person:
     link: str | None = None  # the calling domain's id of this person (recuperation: the archive id)
 
 
-# A domain that books people itself (recuperation) hears of their cancellations: for a session kind,
-# a function from the cancelled registration (which carries the Person's link) to the writes that
-# go into the cancellation's own transaction. Registered by that domain's service at import.
-ON_CANCEL: dict[str, Callable[[dict[str, Any]], list[db.Op]]] = {}
+CancelHook = Callable[[dict[str, Any]], list[db.Op]]
+_cancel_hooks: dict[str, CancelHook] = {}
+
+
+def on_cancel(kind: Kind, hook: CancelHook) -> None:
+    """A domain that books people itself (recuperation) hears of their cancellations: for sessions of
+    this kind, `hook(registration)` (the cancelled registration, carrying the Person's link) gives
+    the writes that go into the cancellation's own transaction. Registered in app.py."""
+    _cancel_hooks[kind.value] = hook
+
+
+def cancel_hook(kind: str) -> CancelHook | None:
+    """The hook registered for a session kind, if any."""
+    return _cancel_hooks.get(kind)
 
 
 def retry_problem() -> errors.ProblemError:
-    """For an ON_CANCEL write's on_fail: the cancellation reads again and retries."""
-    return _retry()
+    """For a cancel hook's write's on_fail: the cancellation reads again and retries."""
+    return store.retry()
 
 
 # --- sessions ---------------------------------------------------------------------------------------
@@ -124,9 +122,8 @@ def create_session(body: SessionIn, by: Principal) -> Session:
         value = getattr(body, name)
         if value:
             record[name] = _iso(value)
-    db.transact([
-        db.put_new(store.session_item(record, body.kind in LISTED_KINDS)),
-        db.put_new(store.unit_pointer(unit.id, record["starts_at"], record["id"])),
+    uow.commit([
+        *store.create_session(record, body.kind in LISTED_KINDS),
         audit.entry(actor=by.actor, action="booking.session.create", entity="session", entity_id=record["id"],
                     unit_id=unit.id, after=record),
     ])
@@ -202,6 +199,11 @@ def unit_sessions(unit_id: str, cursor: str | None, by: Principal) -> SessionPag
     return SessionPage(items=[to_session(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
+def unit_session_records(unit_id: str, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+    """A page of a unit's sessions as stored, latest start first (other domains' lists: recuperation's batches)."""
+    return store.unit_sessions(unit_id, 100, start)
+
+
 def _unit_in_scope(unit_id: str, by: Principal) -> str:
     return orgs.scoped_path(unit_id, by)
 
@@ -214,18 +216,10 @@ def session_for_staff(session_id: str, by: Principal) -> dict[str, Any]:
     return record
 
 
-def _session_change(record: dict[str, Any], changes: dict[str, Any], condition: str, values: dict[str, Any],
-                    on_fail: errors.ProblemError, action: str, by: Principal) -> dict[str, Any]:
-    names = {f"#{k}": k for k in changes} | {"#version": "version", "#updated": "updated_at"}
-    now = audit.now_iso()
-    sets = [f"#{k} = :{k}" for k in changes] + ["#version = #version + :one", "#updated = :now"]
-    all_values = {f":{k}": v for k, v in changes.items()} | values | {":one": 1, ":now": now}
-    for placeholder in ("#capacity", "#confirmed", "#status"):
-        if placeholder in condition:
-            names[placeholder] = placeholder[1:]
-    pk, sk = store.session_key(record["id"])
-    db.transact([
-        db.update(pk, sk, "SET " + ", ".join(sets), condition, names=names, values=all_values, on_fail=on_fail),
+def _session_change(record: dict[str, Any], change: db.Op, changes: dict[str, Any], action: str,
+                    by: Principal) -> dict[str, Any]:
+    uow.commit([
+        change,
         audit.entry(actor=by.actor, action=action, entity="session", entity_id=record["id"],
                     unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
     ])
@@ -235,25 +229,23 @@ def _session_change(record: dict[str, Any], changes: dict[str, Any], condition: 
 
 def close(session_id: str, by: Principal) -> Session:
     record = session_for_staff(session_id, by)
-    return to_session(_session_change(record, {"status": "closed"}, "attribute_exists(PK)", {}, errors.not_found(),
-                                      "booking.session.close", by))
+    return to_session(_session_change(record, store.set_status(session_id, "closed", audit.now_iso()),
+                                      {"status": "closed"}, "booking.session.close", by))
 
 
 def reopen(session_id: str, by: Principal) -> Session:
     record = session_for_staff(session_id, by)
-    return to_session(_session_change(record, {"status": "open"}, "attribute_exists(PK)", {}, errors.not_found(),
-                                      "booking.session.reopen", by))
+    return to_session(_session_change(record, store.set_status(session_id, "open", audit.now_iso()),
+                                      {"status": "open"}, "booking.session.reopen", by))
 
 
 def change_capacity(session_id: str, capacity: int, by: Principal) -> Session:
     """Raise or lower the capacity, never below the confirmed seats; raising promotes waitlisted people."""
     record = session_for_staff(session_id, by)
-    message = f"名额不能少于已确认的人数（{record['confirmed']} 人）"
-    too_low = errors.validation_failed([FieldError("capacity", message)])
     if capacity < record["confirmed"]:
-        raise too_low
-    return to_session(_session_change(record, {"capacity": capacity}, ":capacity >= #confirmed", {}, too_low,
-                                      "booking.session.capacity", by))
+        raise store.capacity_below_confirmed(record["confirmed"])
+    change = store.change_capacity(session_id, capacity, record["confirmed"], audit.now_iso())
+    return to_session(_session_change(record, change, {"capacity": capacity}, "booking.session.capacity", by))
 
 
 # --- registering ---------------------------------------------------------------------------------------
@@ -275,15 +267,16 @@ def register(session_id: str, person: Person, *, channel: str, actor: str,
         try:
             if seats_only and record["confirmed"] >= record["capacity"]:
                 raise errors.conflict("这个场次的名额已满。", "session-full")
-            reference, status, seq = _try_register(record, person, phone_hash, now, channel, actor, partner_id,
-                                                   linked)
+            attempt = _Attempt(record, person, phone_hash, now, channel, actor, partner_id, linked)
+            reference = refs.create_with_reference(attempt.ops)
             break
         except errors.ProblemError as exc:
             if exc.code not in (_RETRY, "/problems/unavailable"):
                 raise
             _give_up_after(exc, deadline)
         record = get_session(session_id)
-    position = store.waitlist_ahead(session_id, seq) + 1 if status == "waitlisted" else None
+    status = attempt.status
+    position = store.waitlist_ahead(session_id, attempt.seq) + 1 if status == "waitlisted" else None
     return Registered(reference=reference, session_id=session_id, session_title=record["title"], status=status,
                       status_label=REG_LABELS[status], waitlist_position=position, starts_at=record["starts_at"],
                       place=record.get("place"), online_url=record.get("online_url"))
@@ -300,58 +293,64 @@ def _check_open(record: dict[str, Any], now: str) -> None:
         raise errors.conflict("本场次报名已截止。", "session-closed")
 
 
-def _try_register(record: dict[str, Any], person: Person, phone_hash: str, now: str, channel: str, actor: str,
-                  partner_id: str | None, linked: Callable[[str], list[db.Op]] | None = None) -> tuple[str, str, int]:
-    full = record["confirmed"] >= record["capacity"]
-    seq = record["wait_seq"] + 1 if full else 0
-    status = "waitlisted" if full else "confirmed"
-    pk, sk = store.session_key(record["id"])
-    names = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity", "#regs": "registrations"}
-    values: dict[str, Any] = {":open": "open", ":one": 1, ":now": now, ":zero": 0}
-    counted = "#regs = if_not_exists(#regs, :zero) + :one"
-    condition = "#status = :open AND (attribute_not_exists(registration_closes_at) OR registration_closes_at > :now)"
-    if full:
-        names |= {"#seq": "wait_seq", "#waitlisted": "waitlisted"}
-        values |= {":seen": record["wait_seq"], ":seq": seq}
-        session_op = db.update(pk, sk, f"SET #seq = :seq, #waitlisted = #waitlisted + :one, {counted}",
-                               condition + " AND #confirmed >= #capacity AND #seq = :seen", names=names,
-                               values=values, on_fail=_retry())
-    else:
-        session_op = db.update(pk, sk, f"SET #confirmed = #confirmed + :one, {counted}",
-                               condition + " AND #confirmed < #capacity", names=names, values=values,
-                               on_fail=_retry())
+@dataclass(frozen=True)
+class _Attempt:
+    """One try at a place, from the session as read: a seat while one is free, else the next
+    waitlist number."""
 
-    def build(reference: str) -> list[db.Op]:
-        reg_sk = store.registration_sk(now, reference)
-        registration: dict[str, Any] = {
-            "type": "booking_registration", "reference": reference, "session_id": record["id"],
-            "kind": record["kind"], "name": person.name, "phone": person.phone, "phone_hash": phone_hash,
-            "status": status, "channel": channel, "created_at": now, "updated_at": now,
+    session: dict[str, Any]
+    person: Person
+    phone_hash: str
+    now: str
+    channel: str
+    actor: str
+    partner_id: str | None
+    linked: Callable[[str], list[db.Op]] | None
+
+    @property
+    def full(self) -> bool:
+        return bool(self.session["confirmed"] >= self.session["capacity"])
+
+    @property
+    def status(self) -> str:
+        return "waitlisted" if self.full else "confirmed"
+
+    @property
+    def seq(self) -> int:
+        """The waitlist number this try takes (0 for a seat)."""
+        return int(self.session["wait_seq"]) + 1 if self.full else 0
+
+    def registration(self, reference: str) -> dict[str, Any]:
+        person = self.person
+        record: dict[str, Any] = {
+            "type": "booking_registration", "reference": reference, "session_id": self.session["id"],
+            "kind": self.session["kind"], "name": person.name, "phone": person.phone, "phone_hash": self.phone_hash,
+            "status": self.status, "channel": self.channel, "created_at": self.now, "updated_at": self.now,
         }
         if person.note:
-            registration["note"] = person.note
+            record["note"] = person.note
         if person.link:
-            registration["link"] = person.link
-        ops = [
-            db.put_new({**dict(zip(("PK", "SK"), store.person_key(record["id"], phone_hash), strict=True)),
-                        "type": "booking_person", "reference": reference, "created_at": now},
-                       on_fail=errors.conflict("这个手机号码已经报名了本场次，每人只能占一个名额。"
-                                               "如需查看，请用报名编号和手机号码查询。", "already-registered")),
-            session_op,
-        ]
-        if full:
-            registration["wait_seq"] = seq
-            ops.append(db.put_new({"PK": pk, "SK": store.wait_sk(seq), "type": "booking_wait", "reference": reference,
-                                   "reg_sk": reg_sk, "created_at": now}, on_fail=_retry()))
-        ops += [
-            db.put_new({"PK": pk, "SK": reg_sk, **registration}),
-            *refs.index_ops(reference, REF_KIND, pk, reg_sk, person.phone, now, partner_id),
-            audit.entry(actor=actor, action="booking.register", entity="session", entity_id=record["id"],
-                        unit_id=record["unit_id"], after={"reference": reference, "status": status}),
-        ]
-        return ops + (linked(reference) if linked else [])
+            record["link"] = person.link
+        if self.full:
+            record["wait_seq"] = self.seq
+        return record
 
-    return refs.create_with_reference(build), status, seq
+    def ops(self, reference: str) -> list[db.Op]:
+        """The writes for this try under a reference code (drawn again on a rare collision)."""
+        session_id, now = self.session["id"], self.now
+        reg_sk = store.registration_sk(now, reference)
+        place = (store.join_waitlist(session_id, self.session["wait_seq"], reference, reg_sk, now) if self.full
+                 else [store.take_seat(session_id, now)])
+        return [
+            store.hold_place(session_id, self.phone_hash, reference, now),
+            *place,
+            store.add_registration(session_id, reg_sk, self.registration(reference)),
+            *refs.index_ops(reference, REF_KIND, store.session_key(session_id)[0], reg_sk, self.person.phone, now,
+                            self.partner_id),
+            audit.entry(actor=self.actor, action="booking.register", entity="session", entity_id=session_id,
+                        unit_id=self.session["unit_id"], after={"reference": reference, "status": self.status}),
+            *(self.linked(reference) if self.linked else []),
+        ]
 
 
 def _pause() -> float:
@@ -397,66 +396,36 @@ def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, 
             _give_up_after(exc, deadline)
 
 
-def _reg_status_op(pk: str, sk: str, was: str, to: str, now: str, attended: bool) -> db.Op:
-    """The registration's status change, only while its status and attendance mark are as read."""
-    marked = "#attended = :yes" if attended else "(attribute_not_exists(#attended) OR #attended = :no)"
-    return db.update(pk, sk, "SET #status = :to, #updated = :now", f"#status = :was AND {marked}",
-                     names={"#status": "status", "#updated": "updated_at", "#attended": "attended"},
-                     values={":to": to, ":was": was, ":now": now, (":yes" if attended else ":no"): attended},
-                     on_fail=_retry())
-
-
 def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     session_id = registration["session_id"]
     session = get_session(session_id)
-    pk = store.session_key(session_id)[0]
     now = audit.now_iso()
     was = registration["status"]
     attended = bool(registration.get("attended"))
-    # the session's own counts: one more cancelled, one fewer attended if this one had come
-    counted = ", #cancelled = if_not_exists(#cancelled, :zero) + :one" + (
-        ", #attended = if_not_exists(#attended, :one) - :one" if attended else "")  # sessions from before the count
     ops = [
-        _reg_status_op(pk, registration["SK"], was, "cancelled", now, attended),
+        store.cancel_registration(session_id, registration["SK"], was, attended, now),
         audit.entry(actor=actor, action="booking.cancel", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], before={"reference": registration["reference"], "status": was},
                     after={"reference": registration["reference"], "status": "cancelled"}),
     ]
     if "phone_hash" in registration:  # an erased registration's guard went with its erasure
-        ops.append(db.delete(*store.person_key(session_id, registration["phone_hash"])))
+        ops.append(store.free_place(session_id, registration["phone_hash"]))
     promoted = None
     if was == "waitlisted":
-        ops += [db.delete(pk, store.wait_sk(registration["wait_seq"]), "attribute_exists(PK)", on_fail=_retry()),
-                _counter_op(pk, "#waitlisted = #waitlisted - :one" + counted, "#waitlisted > :zero")]
+        ops += [store.leave_waitlist(session_id, store.wait_sk(registration["wait_seq"])),
+                store.shorten_waitlist(session_id, attended)]
     else:
         head = store.waitlist_head(session_id)
-        if head:
+        if head:  # the seat goes to the first waitlisted person
             promoted = head[0]["reference"]
-            ops += _promotion_ops(pk, head[0], now)
-            ops.append(_counter_op(pk, "#waitlisted = #waitlisted - :one" + counted, "#waitlisted > :zero"))
+            ops += [*store.promote(session_id, head[0], now), store.shorten_waitlist(session_id, attended)]
         else:
-            ops.append(_counter_op(pk, "#confirmed = #confirmed - :one" + counted,
-                                   "#waitlisted = :zero AND #confirmed > :zero"))
-    if registration.get("link") and registration.get("kind") in ON_CANCEL:
-        ops += ON_CANCEL[registration["kind"]](registration)
-    db.transact(ops)
+            ops.append(store.release_seat(session_id, attended))
+    hook = cancel_hook(str(registration.get("kind")))
+    if registration.get("link") and hook:
+        ops += hook(registration)
+    uow.commit(ops)
     return promoted
-
-
-def _counter_op(pk: str, expression: str, condition: str) -> db.Op:
-    used = set(re.findall(r"#\w+", expression + " " + condition))
-    values = {k: v for k, v in {":one": 1, ":zero": 0}.items() if k in expression + " " + condition}
-    return db.update(pk, store.SESSION, "SET " + expression, condition, names={n: n[1:] for n in used},
-                     values=values, on_fail=_retry())
-
-
-def _promotion_ops(pk: str, wait: dict[str, Any], now: str) -> list[db.Op]:
-    return [
-        db.update(pk, wait["reg_sk"], "SET #status = :to, #updated = :now, promoted_at = :now", "#status = :was",
-                  names={"#status": "status", "#updated": "updated_at"},
-                  values={":to": "confirmed", ":was": "waitlisted", ":now": now}, on_fail=_retry()),
-        db.delete(pk, wait["SK"], "attribute_exists(PK)", on_fail=_retry()),
-    ]
 
 
 def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[str]:
@@ -470,19 +439,14 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
         head = store.waitlist_head(session_id)
         if not head:
             break
-        pk = store.session_key(session_id)[0]
-        now = audit.now_iso()
         ops = [
-            db.update(pk, store.SESSION, "SET #confirmed = #confirmed + :one, #waitlisted = #waitlisted - :one",
-                      "#confirmed < #capacity AND #waitlisted > :zero",
-                      names={"#confirmed": "confirmed", "#waitlisted": "waitlisted", "#capacity": "capacity"},
-                      values={":one": 1, ":zero": 0}, on_fail=_retry()),
-            *_promotion_ops(pk, head[0], now),
+            store.fill_seat_from_waitlist(session_id),
+            *store.promote(session_id, head[0], audit.now_iso()),
             audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
                         unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
         ]
         try:
-            db.transact(ops)
+            uow.commit(ops)
             promoted.append(head[0]["reference"])
         except errors.ProblemError as exc:
             if exc.code not in (_RETRY, "/problems/unavailable"):
@@ -512,17 +476,9 @@ def mark_attendance(session_id: str, reference: str, attended: bool, by: Princip
     session = get_session(session_id)
     now = audit.now_iso()
     was = bool(registration.get("attended"))
-    marked = "#attended = :was" if was else "(attribute_not_exists(#attended) OR #attended = :was)"
-    counted = [db.update(*store.session_key(session_id), "SET #attended = if_not_exists(#attended, :zero) + :d",
-                         names={"#attended": "attended"}, values={":zero": 0, ":d": int(attended) - int(was)})]
-    db.transact([
-        db.update(registration["PK"], registration["SK"], "SET #attended = :a, #updated = :now",
-                  f"#status = :confirmed AND {marked}",
-                  names={"#status": "status", "#updated": "updated_at", "#attended": "attended"},
-                  values={":a": attended, ":now": now, ":confirmed": "confirmed", ":was": was},
-                  on_fail=errors.conflict("只有已确认名额的报名才能登记到场；若刚有人改过，请刷新后再试。",
-                                          "not-confirmed")),
-        *(counted if attended != was else []),
+    uow.commit([
+        store.mark_attendance(registration, attended, now),
+        *([store.count_attendance(session_id, int(attended) - int(was))] if attended != was else []),
         audit.entry(actor=by.actor, action="booking.attendance", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], after={"reference": registration["reference"], "attended": attended}),
     ])

@@ -465,3 +465,8 @@ def family_packages(person_id: str, campaign_id: str, by: Principal) -> RosterPa
         if found:
             items.append(_package_out(found))
     return RosterPage(items=items)
+
+
+def campaign_records() -> list[dict[str, Any]]:
+    """The campaigns as stored, latest first (recuperation asks which one has ended)."""
+    return store.campaigns()

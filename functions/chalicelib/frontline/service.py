@@ -441,3 +441,8 @@ def family_for_staff(person_id: str, by: Principal, write: bool = False, erased_
 def family_record(person_id: str) -> dict[str, Any] | None:
     item = store.get_person(person_id)
     return _summary(item) if item else None
+
+
+def person_item(person_id: str) -> dict[str, Any] | None:
+    """An archive record as stored, without a scope check (recuperation books the nominee's phone)."""
+    return store.get_person(person_id)

@@ -12,7 +12,7 @@ import secrets
 import zipfile
 from typing import Any
 
-from chalicelib.core import audit, db, errors, ids, pagination, personal, refs, retention
+from chalicelib.core import audit, db, errors, ids, pagination, personal, refs, retention, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories as fund_categories
@@ -146,9 +146,7 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
                       "phone": row["phone"], "hardship": row["hardship"], "contact": row["contact"],
                       "import_batch": batch, "created_at": now, "created_by": by.actor, "supplies_given": 0}
             record = {k: v for k, v in record.items() if v is not None}
-            ops += [db.put_new(store.worker_item(record)),
-                    db.put_new(store.id_item(row["id_hash"], worker_id),
-                               on_fail=errors.conflict("表格中有人已在困难职工档案中（可能刚被他人导入），整个表格都没有导入。")),
+            ops += [*store.add_worker(record),
                     # the register number and phone open the person's own data at /privacy/
                     *refs.index_ops(worker_id, REF_KIND, *store.worker_key(worker_id), row["phone"], now)]
             keys += [store.worker_key(worker_id), store.id_key(row["id_hash"]), refs.ref_key(worker_id)]
@@ -156,7 +154,7 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
         ops.append(audit.entry(actor=by.actor, action="hardship.import", entity="hardship_import", entity_id=batch,
                                unit_id=unit_id, after={"rows": len(keys) // 3, "from_row": start}))
         try:
-            db.transact(ops)
+            uow.commit(ops)
         except Exception:
             _undo(written)
             raise
@@ -166,7 +164,7 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
 
 def _undo(keys: list[tuple[str, str]]) -> None:
     for start in range(0, len(keys), 90):
-        db.transact([db.delete(pk, sk) for pk, sk in keys[start:start + 90]])
+        uow.commit(store.remove(keys[start:start + 90]))
 
 
 def _worker(item: dict[str, Any]) -> Worker:
@@ -213,13 +211,9 @@ def detail(worker_id: str, by: Principal) -> WorkerDetail:
 def record_check(worker_id: str, body: CheckIn, by: Principal) -> WorkerDetail:
     item = _scoped_worker(worker_id, by, write=True)
     at = audit.now_iso()
-    pk, _ = store.worker_key(worker_id)
-    db.transact([
-        db.put_new({"PK": pk, "SK": f"CHECK#{at}#{secrets.token_hex(3)}", "type": "hardship_check",
-                    "situation": body.situation, "precautions": body.precautions,
-                    "weak_protection": body.weak_protection, "by": by.actor, "at": at}),
-        db.update(*store.worker_key(worker_id), "SET last_check_at = :at", "attribute_exists(PK)",
-                  values={":at": at}),
+    uow.commit([
+        *store.record_check(worker_id, {"situation": body.situation, "precautions": body.precautions,
+                                        "weak_protection": body.weak_protection, "by": by.actor}, at),
         audit.entry(actor=by.actor, action="hardship.check", entity="hardship_worker", entity_id=worker_id,
                     unit_id=item["unit_id"], after={"weak_protection": body.weak_protection}),
     ])
@@ -238,13 +232,9 @@ def record_supply(worker_id: str, body: SupplyIn, by: Principal) -> WorkerDetail
     if entry is None or entry.kind != "spend" or entry.category not in fund_categories.SUPPLY_CATEGORIES:
         raise errors.validation_failed([FieldError("entry_id", "对应的物资采购账目编号不存在，或不是防疫物资采购支出")])
     at = audit.now_iso()
-    pk, _ = store.worker_key(worker_id)
-    db.transact([
-        db.put_new({"PK": pk, "SK": f"SUPPLY#{at}#{secrets.token_hex(3)}", "type": "hardship_supply",
-                    "items": body.items, "entry_id": entry.entry_id, "category_label": entry.category_label,
-                    "by": by.actor, "at": at}),
-        db.update(*store.worker_key(worker_id), "ADD supplies_given :one", "attribute_exists(PK)",
-                  values={":one": 1}),
+    uow.commit([
+        *store.record_supply(worker_id, {"items": body.items, "entry_id": entry.entry_id,
+                                         "category_label": entry.category_label, "by": by.actor}, at),
         audit.entry(actor=by.actor, action="hardship.supply", entity="hardship_worker", entity_id=worker_id,
                     unit_id=item["unit_id"], after={"entry_id": entry.entry_id}),
     ])

@@ -28,15 +28,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.booking import service as booking
-from chalicelib.booking import store as booking_store
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, auth, db, errors, pagination, personal
+from chalicelib.core import audit, auth, db, errors, pagination, personal, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import service as delivery
-from chalicelib.delivery import store as delivery_store
 from chalicelib.frontline import service as frontline
-from chalicelib.frontline import store as frontline_store
 from chalicelib.frontline.models import DEPLOYMENT_LABELS
 from chalicelib.orgs import service as orgs
 from chalicelib.recuperation import store
@@ -135,7 +132,7 @@ def _for_staff(person_id: str, by: Principal) -> dict[str, Any]:
 def ended_campaign() -> dict[str, Any]:
     """The latest food-package campaign that has ended: nominations are made after the campaign."""
     today = delivery.today()
-    ended = [c for c in delivery_store.campaigns() if c.get("end_date") and date.fromisoformat(c["end_date"]) < today]
+    ended = [c for c in delivery.campaign_records() if c.get("end_date") and date.fromisoformat(c["end_date"]) < today]
     if not ended:
         raise errors.conflict("疫情防控任务结束后（市总工会为爱心蔬菜配送活动填写结束日期后）才能推荐疗休养人员。",
                               "campaign-not-ended")
@@ -164,13 +161,11 @@ def nominate(person_id: str, body: NominationIn, by: Principal) -> Nomination:
         raise errors.not_found()
     campaign = ended_campaign()
     days, from_archive = _days(person, body.days_deployed, campaign)
-    taken = errors.conflict("这位一线人员已经被推荐（每人只能有一条有效推荐）。如需重新推荐，请先撤回原推荐。",
-                            "already-nominated")
     current = store.get_nomination(person["id_hash"])
     if current and current["status"] in ACTIVE:
         if not by.covers(current["unit_path"]):  # nominated by a unit outside the caller's subtree
             raise errors.conflict(personal.REGISTERED_ELSEWHERE, "already-nominated")
-        raise taken
+        raise store.already_nominated()
     now = audit.now_iso()
     record: dict[str, Any] = {
         "id_hash": person["id_hash"], "person_id": person["id"], "unit_id": person["unit_id"],
@@ -180,10 +175,8 @@ def nominate(person_id: str, body: NominationIn, by: Principal) -> Nomination:
         "adjustment": 0, "campaign_id": campaign["id"], "nominated_at": now, "nominated_by": by.actor,
         "version": (current["version"] + 1) if current else 1,
     }
-    db.transact([
-        db.put(store.nomination_item(record), "attribute_not_exists(PK) OR #status IN (:withdrawn, :declined)",
-               names={"#status": "status"}, values={":withdrawn": "withdrawn", ":declined": "declined"},
-               on_fail=taken),
+    uow.commit([
+        store.nominate(record),
         audit.entry(actor=by.actor, action="recuperation.nominate", entity="recuperation", entity_id=person["id"],
                     unit_id=person["unit_id"],
                     after={k: v for k, v in record.items() if k not in ("id_hash", "reason")}),
@@ -197,15 +190,8 @@ def _change(record: dict[str, Any], changes: dict[str, Any], version: int, actio
         raise errors.conflict(refused, "nomination-state")
     if record["version"] != version:
         raise errors.version_conflict()
-    names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
-    values = {f":f{i}": v for i, v in enumerate(changes.values())}
-    values |= {":seen": version, ":next": version + 1} | {f":s{i}": s for i, s in enumerate(allowed)}
-    sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = :next"]
-    states = ", ".join(f":s{i}" for i in range(len(allowed)))
-    pk, sk = store.nomination_key(record["id_hash"])
-    db.transact([
-        db.update(pk, sk, "SET " + ", ".join(sets), f"#v = :seen AND #status IN ({states})", names=names,
-                  values=values, on_fail=errors.version_conflict()),
+    uow.commit([
+        store.change_nomination(record["id_hash"], changes, version, allowed),
         audit.entry(actor=by.actor, action=action, entity="recuperation", entity_id=record["person_id"],
                     unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
     ])
@@ -266,7 +252,7 @@ def batches(by: Principal) -> BatchList:
     found: list[dict[str, Any]] = []
     start = None
     while True:
-        sessions, start = booking_store.unit_sessions(by.unit_id, 100, start)
+        sessions, start = booking.unit_session_records(by.unit_id, start)
         found += [s for s in sessions if s["kind"] == Kind.recuperation.value]
         if not start:
             break
@@ -282,25 +268,6 @@ def _batch_for_city(batch_id: str, by: Principal) -> dict[str, Any]:
 
 # --- placement ----------------------------------------------------------------------------------------
 
-def _set_ops(record: dict[str, Any], was: str, changes: dict[str, Any], action: str, actor: str,
-             extra_condition: str = "", extra_values: dict[str, Any] | None = None) -> list[db.Op]:
-    """The writes that move a nomination from status `was`, conditioned on it still being there."""
-    names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
-    values = {f":f{i}": v for i, v in enumerate(changes.values())} | {":was": was, ":one": 1} | (extra_values or {})
-    sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = #v + :one"]
-    pk, sk = store.nomination_key(record["id_hash"])
-    return [
-        db.update(pk, sk, "SET " + ", ".join(sets), "#status = :was" + extra_condition, names=names, values=values,
-                  on_fail=errors.conflict("推荐状态刚刚变化。", "nomination-state")),
-        audit.entry(actor=actor, action=action, entity="recuperation", entity_id=record["person_id"],
-                    unit_id=record["unit_id"], before={"status": was}, after=changes),
-    ]
-
-
-def _set(record: dict[str, Any], was: str, changes: dict[str, Any], action: str, actor: str) -> None:
-    db.transact(_set_ops(record, was, changes, action, actor))
-
-
 def _note(record: dict[str, Any]) -> str:
     """The note on the booking registration: names the nominating unit and the archive id."""
     return f"推荐单位：{record['unit_name']}；档案编号：{record['person_id']}"
@@ -315,13 +282,18 @@ def _placed_changes(session: dict[str, Any], reference: str) -> dict[str, Any]:
 def _place_one(record: dict[str, Any], session: dict[str, Any], by: Principal) -> Placed | bool | None:
     """Placed; None when the nominee was placed, withdrawn or changed meanwhile, or another nominee
     with the same phone holds a place in the batch; False when the batch is full or closed."""
-    person = frontline_store.get_person(record["person_id"])
+    person = frontline.person_item(record["person_id"])
     if person is None:
         return None
 
     def placed(reference: str) -> list[db.Op]:  # in the booking's own transaction
-        return _set_ops(record, "approved", _placed_changes(session, reference), "recuperation.place", by.actor,
-                        " AND #v = :seen", {":seen": record["version"]})
+        changes = _placed_changes(session, reference)
+        return [
+            store.mark_placed(record["id_hash"], changes, record["version"]),
+            audit.entry(actor=by.actor, action="recuperation.place", entity="recuperation",
+                        entity_id=record["person_id"], unit_id=record["unit_id"], before={"status": "approved"},
+                        after=changes),
+        ]
 
     try:
         registered = booking.register(session["id"], booking.Person(record["name"], person["phone"], _note(record),
@@ -363,30 +335,20 @@ def place(batch_id: str, body: PlaceIn, by: Principal) -> PlacementResult:
     return PlacementResult(batch_id=batch_id, placed=placed, seats_left=left, waiting=len(waiting) - len(placed))
 
 
-PLACEMENT_FIELDS = ("batch_id", "booking_reference", "placed_at", "batch_title", "batch_starts_at", "batch_ends_at",
-                    "batch_place")
-
-
-def _on_cancel(registration: dict[str, Any]) -> list[db.Op]:
+def placement_cancelled(registration: dict[str, Any]) -> list[db.Op]:
     """A placed nominee's booking cancelled, by the person (reference + phone) or by staff: back to
     awaiting the city's decision (the person may not want to go at all), so no placement run books
-    them again until the city approves them again. Written in the cancellation's own transaction;
-    a nominee not placed by this booking is left alone."""
-    person = frontline_store.get_person(registration["link"])
+    them again until the city approves them again. Written in the cancellation's own transaction
+    (booking calls it for batches, registered in app.py); a nominee not placed by this booking is
+    left alone."""
+    person = frontline.person_item(registration["link"])
     record = store.get_nomination(person["id_hash"]) if person and person.get("id_hash") else None
     if not record or record["status"] != "placed" or record.get("booking_reference") != registration["reference"]:
         return []
-    pk, sk = store.nomination_key(record["id_hash"])
     return [
-        db.update(pk, sk, "SET #status = :nominated, #v = #v + :one REMOVE " + ", ".join(PLACEMENT_FIELDS),
-                  "#status = :placed AND booking_reference = :ref", names={"#status": "status", "#v": "version"},
-                  values={":nominated": "nominated", ":placed": "placed", ":one": 1,
-                          ":ref": registration["reference"]}, on_fail=booking.retry_problem()),
+        store.unplace(record["id_hash"], registration["reference"], booking.retry_problem()),
         audit.entry(actor="system:booking", action="recuperation.placement-cancelled", entity="recuperation",
                     entity_id=record["person_id"], unit_id=record["unit_id"],
                     before={"status": "placed", "booking_reference": registration["reference"]},
                     after={"status": "nominated"}),
     ]
-
-
-booking.ON_CANCEL[Kind.recuperation.value] = _on_cancel

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import db
+from chalicelib.core import db, errors
 
 INDEX = "RECUPNOMS"
 SK = "NOMINATION"
@@ -50,3 +50,52 @@ def all_under(unit_path: str, most: int = 5000) -> list[dict[str, Any]]:
         if not start:
             break
     return found
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+PLACEMENT_FIELDS = ("batch_id", "booking_reference", "placed_at", "batch_title", "batch_starts_at", "batch_ends_at",
+                    "batch_place")
+
+
+def already_nominated() -> errors.ProblemError:
+    return errors.conflict("这位一线人员已经被推荐（每人只能有一条有效推荐）。如需重新推荐，请先撤回原推荐。",
+                           "already-nominated")
+
+
+def nominate(record: dict[str, Any]) -> db.Op:
+    """The person's nomination, only if they have none or the last one was withdrawn or declined."""
+    return db.put(nomination_item(record), "attribute_not_exists(PK) OR #status IN (:withdrawn, :declined)",
+                  names={"#status": "status"}, values={":withdrawn": "withdrawn", ":declined": "declined"},
+                  on_fail=already_nominated()).named("nominate")
+
+
+def change_nomination(id_hash: str, changes: dict[str, Any], version: int, allowed: tuple[str, ...]) -> db.Op:
+    """Staff's change, only at the version they read and while the status is one of `allowed`."""
+    names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
+    values = {f":f{i}": v for i, v in enumerate(changes.values())}
+    values |= {":seen": version, ":next": version + 1} | {f":s{i}": s for i, s in enumerate(allowed)}
+    sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = :next"]
+    states = ", ".join(f":s{i}" for i in range(len(allowed)))
+    return db.update(*nomination_key(id_hash), "SET " + ", ".join(sets), f"#v = :seen AND #status IN ({states})",
+                     names=names, values=values, on_fail=errors.version_conflict()).named("change_nomination")
+
+
+def mark_placed(id_hash: str, changes: dict[str, Any], version: int) -> db.Op:
+    """Approved -> placed (with the batch and booking reference in changes), only while the
+    nomination is still approved at the version read."""
+    names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#v": "version", "#status": "status"}
+    values = {f":f{i}": v for i, v in enumerate(changes.values())} | {":was": "approved", ":one": 1, ":seen": version}
+    sets = [f"#f{i} = :f{i}" for i in range(len(changes))] + ["#v = #v + :one"]
+    return db.update(*nomination_key(id_hash), "SET " + ", ".join(sets), "#status = :was AND #v = :seen",
+                     names=names, values=values,
+                     on_fail=errors.conflict("推荐状态刚刚变化。", "nomination-state")).named("mark_placed")
+
+
+def unplace(id_hash: str, reference: str, on_fail: errors.ProblemError) -> db.Op:
+    """Placed by this booking reference -> nominated again, the placement fields removed."""
+    return db.update(*nomination_key(id_hash), "SET #status = :nominated, #v = #v + :one REMOVE "
+                     + ", ".join(PLACEMENT_FIELDS), "#status = :placed AND booking_reference = :ref",
+                     names={"#status": "status", "#v": "version"},
+                     values={":nominated": "nominated", ":placed": "placed", ":one": 1, ":ref": reference},
+                     on_fail=on_fail).named("unplace")

@@ -1,0 +1,258 @@
+"""The booking engine's decisions, in memory: which named writes a registration, a cancellation or a
+capacity change commits, read from a fake session (no database). The DynamoDB tests
+(tests/api/test_booking_engine.py, tests/integration/test_booking_concurrency.py) prove the
+conditions themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.booking import service, store
+from chalicelib.booking.models import Kind
+from chalicelib.core import db, errors, uow
+from chalicelib.core.auth import Principal
+
+SESSION_ID = "s1"
+STAFF = Principal(kind="staff", id="t.staff", unit_id="taishan", unit_path="/city/taishan/",
+                  roles=frozenset({"caseworker"}))
+
+
+def _session(**fields: Any) -> dict[str, Any]:
+    return {"id": SESSION_ID, "kind": "fair", "title": "招聘会", "unit_id": "taishan", "unit_path": "/city/taishan/",
+            "unit_name": "泰山区总工会", "starts_at": "2099-01-01T01:00:00Z", "ends_at": "2099-01-01T07:00:00Z",
+            "status": "open", "capacity": 2, "confirmed": 0, "waitlisted": 0, "wait_seq": 0, "version": 1,
+            **fields}
+
+
+def _place(seq: int, reference: str) -> dict[str, Any]:
+    return {"PK": f"SESSION#{SESSION_ID}", "SK": store.wait_sk(seq), "reference": reference,
+            "reg_sk": f"REG#2099-01-01T00:00:0{seq}Z#{reference}"}
+
+
+class FakeSession:
+    """The session's reads, answered from memory; promotions recorded by the unit of work take
+    their place off the waitlist and fill a seat, as the table would after a commit."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, session: dict[str, Any],
+                 waiting: list[dict[str, Any]] | None = None) -> None:
+        self.session = session
+        self.waiting = waiting or []
+        self.fake: uow.Recording | None = None
+        monkeypatch.setattr(store, "get_session", self.get_session)
+        monkeypatch.setattr(store, "waitlist_head", self.waitlist_head)
+        monkeypatch.setattr(store, "waitlist_ahead", lambda session_id, seq: seq - 1)
+
+    def _ops(self, name: str) -> list[db.Op]:
+        return [op for ops in (self.fake.commits if self.fake else []) for op in ops if op.name == name]
+
+    def get_session(self, session_id: str, consistent: bool = False) -> dict[str, Any] | None:
+        if session_id != SESSION_ID:
+            return None
+        filled = len(self._ops("fill_seat_from_waitlist"))
+        capacity = [op.params["ExpressionAttributeValues"][":capacity"] for op in self._ops("change_capacity")]
+        return {**self.session, "capacity": capacity[-1] if capacity else self.session["capacity"],
+                "confirmed": self.session["confirmed"] + filled, "waitlisted": self.session["waitlisted"] - filled}
+
+    def waitlist_head(self, session_id: str, limit: int = 1) -> list[dict[str, Any]]:
+        left = {op.params["Key"]["SK"] for op in self._ops("leave_waitlist")}
+        return [p for p in self.waiting if p["SK"] not in left][:limit]
+
+
+def _names(fake: uow.Recording) -> list[list[str]]:
+    """Each commit's named writes (the audit entry and the reference index are core's, unnamed)."""
+    return [[name for name in names if name] for names in fake.names]
+
+
+def _register(phone: str = "13800000001", **options: Any) -> Any:
+    return service.register(SESSION_ID, service.Person("张三", phone), channel="web", actor="public", **options)
+
+
+def _op(fake: uow.Recording, name: str) -> db.Op:
+    """The last commit's op of that name."""
+    return next(op for op in fake.commits[-1] if op.name == name)
+
+
+def _item(fake: uow.Recording, name: str) -> dict[str, Any]:
+    return dict(_op(fake, name).params["Item"])
+
+
+# --- registering ---------------------------------------------------------------------------------
+
+def test_a_free_seat_is_taken_and_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=1))
+    with uow.recording() as fake:
+        registered = _register()
+    assert _names(fake) == [["hold_place", "take_seat", "add_registration"]]
+    assert registered.status == "confirmed" and registered.waitlist_position is None
+    registration = _item(fake, "add_registration")
+    assert registration["status"] == "confirmed" and "wait_seq" not in registration
+    assert registration["reference"] == registered.reference
+
+
+def test_a_full_session_puts_the_registration_on_the_waitlist_with_the_next_number(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=2, waitlisted=1, wait_seq=7))
+    with uow.recording() as fake:
+        registered = _register()
+    assert _names(fake) == [["hold_place", "join_waitlist", "add_wait_place", "add_registration"]]
+    # number 8, only if nobody took it meanwhile
+    assert _op(fake, "join_waitlist").params["ExpressionAttributeValues"][":seen"] == 7
+    place, registration = _item(fake, "add_wait_place"), _item(fake, "add_registration")
+    assert place["SK"] == "WAIT#00000008" and place["reg_sk"] == registration["SK"]
+    assert registration["status"] == "waitlisted" and registration["wait_seq"] == 8
+    assert registered.status == "waitlisted" and registered.waitlist_position == 8
+
+
+def test_asking_for_a_seat_only_in_a_full_session_is_refused_without_a_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=2))
+    with uow.recording() as fake, pytest.raises(errors.ProblemError) as raised:
+        _register(seats_only=True, allow_unlisted=True)
+    assert raised.value.code == "/problems/session-full"
+    assert fake.commits == []
+
+
+def test_one_place_per_person_the_phone_guard_refuses_a_second_registration(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session())
+    with uow.recording(refuse=lambda op: op.name == "hold_place") as fake, pytest.raises(errors.ProblemError) as raised:
+        _register()
+    assert raised.value.code == "/problems/already-registered"  # not retried: another request's seat is not lost
+    assert fake.commits == []
+
+
+def test_a_seat_taken_meanwhile_is_read_again_and_tried_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session())
+    refused: list[str] = []
+
+    def first_take_seat(op: db.Op) -> bool:
+        if op.name == "take_seat" and not refused:
+            refused.append(op.name)
+            return True
+        return False
+
+    monkeypatch.setattr(db.clock, "sleep", lambda seconds: None)
+    with uow.recording(refuse=first_take_seat) as fake:
+        registered = _register()
+    assert refused == ["take_seat"] and _names(fake) == [["hold_place", "take_seat", "add_registration"]]
+    assert registered.status == "confirmed"
+
+
+def test_a_closed_session_takes_no_registration(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(status="closed"))
+    with uow.recording() as fake, pytest.raises(errors.ProblemError) as raised:
+        _register()
+    assert raised.value.code == "/problems/session-closed"
+    assert fake.commits == []
+
+
+# --- cancelling ----------------------------------------------------------------------------------
+
+def _registration(status: str, **more: Any) -> dict[str, Any]:
+    return {"PK": f"SESSION#{SESSION_ID}", "SK": "REG#2099-01-01T00:00:00Z#ABC123", "session_id": SESSION_ID,
+            "reference": "ABC123", "kind": "fair", "status": status, "phone_hash": "h", **more}
+
+
+def _cancel(monkeypatch: pytest.MonkeyPatch, registration: dict[str, Any]) -> tuple[str, str | None]:
+    monkeypatch.setattr(store, "get_registration", lambda session_id, sk: registration)
+    return service.cancel_registration(registration, "public")
+
+
+def test_cancelling_a_confirmed_seat_promotes_the_first_waitlisted(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=2, waitlisted=2, wait_seq=2),
+                [_place(1, "FIRST1"), _place(2, "SECOND")])
+    with uow.recording() as fake:
+        status, promoted = _cancel(monkeypatch, _registration("confirmed"))
+    assert (status, promoted) == ("cancelled", "FIRST1")
+    assert _names(fake) == [["cancel_registration", "free_place", "promote", "leave_waitlist", "shorten_waitlist"]]
+    assert _op(fake, "promote").params["Key"]["SK"] == _place(1, "FIRST1")["reg_sk"]
+    assert _op(fake, "leave_waitlist").params["Key"]["SK"] == "WAIT#00000001"
+
+
+def test_cancelling_a_confirmed_seat_with_nobody_waiting_frees_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=2))
+    with uow.recording() as fake:
+        status, promoted = _cancel(monkeypatch, _registration("confirmed", attended=True))
+    assert (status, promoted) == ("cancelled", None)
+    assert _names(fake) == [["cancel_registration", "free_place", "release_seat"]]
+    release = _op(fake, "release_seat").params
+    assert "#attended = if_not_exists(#attended, :one) - :one" in release["UpdateExpression"]  # no longer counted
+    assert release["ConditionExpression"] == "#waitlisted = :zero AND #confirmed > :zero"
+
+
+def test_cancelling_a_waitlist_place_promotes_nobody(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=2, waitlisted=2, wait_seq=2), [_place(1, "FIRST1")])
+    with uow.recording() as fake:
+        status, promoted = _cancel(monkeypatch, _registration("waitlisted", wait_seq=2))
+    assert (status, promoted) == ("cancelled", None)
+    assert _names(fake) == [["cancel_registration", "free_place", "leave_waitlist", "shorten_waitlist"]]
+    assert _op(fake, "leave_waitlist").params["Key"]["SK"] == "WAIT#00000002"
+
+
+def test_an_erased_registration_has_no_phone_guard_to_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=1))
+    registration = _registration("confirmed")
+    del registration["phone_hash"]
+    with uow.recording() as fake:
+        _cancel(monkeypatch, registration)
+    assert _names(fake) == [["cancel_registration", "release_seat"]]
+
+
+def test_a_cancelled_registration_is_not_cancelled_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session())
+    with uow.recording() as fake, pytest.raises(errors.ProblemError) as raised:
+        _cancel(monkeypatch, _registration("cancelled"))
+    assert raised.value.code == "/problems/already-cancelled"
+    assert fake.commits == []
+
+
+def test_a_hook_registered_for_the_kind_adds_its_writes_to_the_cancellation(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(kind="recuperation", confirmed=1))
+    heard: list[str] = []
+
+    def hook(registration: dict[str, Any]) -> list[db.Op]:
+        heard.append(registration["link"])
+        return [db.check("X", "Y", "attribute_exists(PK)").named("hooked")]
+
+    monkeypatch.setattr(service, "_cancel_hooks", {})
+    service.on_cancel(Kind.recuperation, hook)
+    with uow.recording() as fake:
+        _cancel(monkeypatch, _registration("confirmed", kind="recuperation", link="p1"))
+        _cancel(monkeypatch, _registration("confirmed", kind="fair", link="p2"))  # no hook for fairs
+    assert heard == ["p1"]
+    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "hooked"],
+                            ["cancel_registration", "free_place", "release_seat"]]
+
+
+# --- capacity ---------------------------------------------------------------------------------------
+
+def test_a_raised_capacity_promotes_the_waitlisted_first_come_first_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = FakeSession(monkeypatch, _session(confirmed=2, waitlisted=3, wait_seq=3),
+                           [_place(1, "FIRST1"), _place(2, "SECOND"), _place(3, "THIRD3")])
+    with uow.recording() as fake:
+        sessions.fake = fake
+        changed = service.change_capacity(SESSION_ID, 4, STAFF)
+    assert _names(fake) == [["change_capacity"], ["fill_seat_from_waitlist", "promote", "leave_waitlist"],
+                            ["fill_seat_from_waitlist", "promote", "leave_waitlist"]]
+    promoted = [ops[1].params["Key"]["SK"] for ops in fake.commits[1:]]
+    assert promoted == [_place(1, "FIRST1")["reg_sk"], _place(2, "SECOND")["reg_sk"]]
+    assert (changed.capacity, changed.confirmed, changed.waitlisted) == (4, 4, 1)
+
+
+def test_a_capacity_below_the_confirmed_seats_is_refused_without_a_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(capacity=5, confirmed=3))
+    with uow.recording() as fake, pytest.raises(errors.ProblemError) as raised:
+        service.change_capacity(SESSION_ID, 2, STAFF)
+    assert raised.value.code == "/problems/validation"
+    assert [(e.field, e.message) for e in raised.value.errors] == [("capacity", "名额不能少于已确认的人数（3 人）")]
+    assert fake.commits == []
+
+
+def test_a_lowered_capacity_that_seats_confirmed_meanwhile_no_longer_fit_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(capacity=5, confirmed=3))
+    with uow.recording(refuse=lambda op: op.name == "change_capacity") as fake, \
+            pytest.raises(errors.ProblemError) as raised:
+        service.change_capacity(SESSION_ID, 3, STAFF)
+    assert raised.value.code == "/problems/validation" and raised.value.errors[0].field == "capacity"
+    assert fake.commits == []
