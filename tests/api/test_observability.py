@@ -101,12 +101,12 @@ def test_a_problem_answer_carries_the_request_id_and_is_counted_by_type_and_stat
 
 
 def test_every_line_logged_inside_a_request_carries_its_id(client, seeded, log_lines, monkeypatch):
-    from chalicelib.support import routes
+    from chalicelib.support import service
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(routes.service, "submit", failing)
+    monkeypatch.setattr(service, "submit", failing)
     response = post_json(client, "/support-requests", support_body(), str(uuid.uuid4()))
     assert response.status_code == 500
     request_id = response.headers[http.REQUEST_ID_HEADER]
@@ -171,9 +171,9 @@ def test_business_events_are_counted(capsys):
 
 
 def test_the_daily_roster_schedule_counts_and_logs_the_packages_it_wrote(capsys, monkeypatch, log_lines):
-    from chalicelib.delivery import routes
+    from chalicelib.delivery import routes, service
 
-    monkeypatch.setattr(routes.service, "scheduled_generation", lambda: [
+    monkeypatch.setattr(service, "scheduled_generation", lambda: [
         SimpleNamespace(campaign_id="c1", week=3, created=7, existing=2, skipped=0),
         SimpleNamespace(campaign_id="c2", week=1, created=0, existing=5, skipped=1)])
     capsys.readouterr()
