@@ -111,3 +111,14 @@ def test_the_dead_letter_queue_the_alarm_watches_exists(template):
     props = _alarms(template)["OutboxDeadLettersAlarm"]
     assert props["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OutboxDeadLetterQueue",
                                                                                      "QueueName"]}}]
+
+
+def test_api_gateways_own_problem_answers_carry_the_request_id(template):
+    """Answers API Gateway gives before the function runs carry its request id too."""
+    import json
+
+    resources = template["Resources"].values()
+    responses = [r["Properties"] for r in resources if r["Type"] == "AWS::ApiGateway::GatewayResponse"]
+    assert responses
+    for props in responses:
+        assert json.loads(props["ResponseTemplates"]["application/json"])["request_id"] == "$context.requestId"
