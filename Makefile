@@ -20,6 +20,9 @@ help:
 	@echo "make zensical check that Zensical builds mkdocs.yml with the same pages (warnings do not fail)"
 	@echo "make openapi  regenerate the partner-developer page (site/developers) from the app"
 	@echo "make purge    remove personal data whose retention has run out (what the daily schedule does in AWS)"
+	@echo "make restore-drill  rehearse a restore on DynamoDB Local: export, wipe, import, compare counts and checksums"
+	@echo "make smoke BASE=https://...  read-only probes of a deployment (portal, health, OpenAPI, a status look-up)"
+	@echo "make smoke-prepare BASE=https://... PHONE=...  file the test request the smoke look-up reads (once)"
 
 $(VENV)/.installed: requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +84,16 @@ export: $(VENV)/.installed  # make export [ARGS="--endpoint http://127.0.0.1:POR
 
 import: $(VENV)/.installed  # make import FROM=var/export-....jsonl [ARGS="--endpoint ..."]
 	$(PY) -m tools.backup $(ARGS) import --from $(FROM)
+
+.PHONY: restore-drill smoke smoke-prepare
+restore-drill: $(VENV)/.installed  # make restore-drill [ARGS="--requests 200 --keep var/drill.jsonl"]
+	$(PY) -m tools.restore_drill $(ARGS)
+
+smoke: $(VENV)/.installed  # make smoke BASE=https://... [SMOKE_REFERENCE=... SMOKE_PHONE=...]; docs/operations.md
+	$(PY) -m tools.smoke --base $(BASE) probe
+
+smoke-prepare: $(VENV)/.installed  # make smoke-prepare BASE=https://... PHONE=139...
+	$(PY) -m tools.smoke --base $(BASE) prepare --phone $(PHONE)
 
 .PHONY: purge
 purge: $(VENV)/.installed  # make purge [ARGS="--today 2021-06-01 | --force | --endpoint ..."]; stop `make run` first otherwise

@@ -8,6 +8,7 @@ import json
 import mimetypes
 import re
 import urllib.parse
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,10 @@ class FrontHandler(ChaliceRequestHandler):
                            "detail": "请先登录；如已登录，登录可能已过期，请重新登录。"}
             else:
                 problem = {"type": "/problems/not-found", "title": "未找到", "status": 404, "detail": "没有这个接口。"}
-            self._send_http_response(int(str(problem["status"])), {"Content-Type": "application/problem+json"},
+            request_id = str(uuid.uuid4())  # as API Gateway's answers carry its $context.requestId
+            problem["request_id"] = request_id
+            self._send_http_response(int(str(problem["status"])), {"Content-Type": "application/problem+json",
+                                                                   "X-Request-Id": request_id},
                                      json.dumps(problem, ensure_ascii=False).encode())
             return
         headers = response["headers"].copy()

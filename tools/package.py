@@ -7,7 +7,9 @@
 2. Runs `chalice package --stage dev --merge-template build/infra.merged.json <out>` from
    functions/ (this downloads Linux wheels for functions/requirements.txt from PyPI).
 3. Checks that every throttled path in the API stage's MethodSettings exists in the generated
-   API (API Gateway refuses to deploy a method setting for a missing path).
+   API (API Gateway refuses to deploy a method setting for a missing path), that every function's
+   role has the data policy, and that every alarm and dashboard graph points at a metric the app
+   writes (chalicelib/core/metrics.py) or one AWS publishes (AWS_METRICS below).
 4. Runs cfn-lint on the result with infra/.cfnlintrc; exits non-zero on any lint error.
 
 No AWS credentials are needed and nothing is deployed.
@@ -153,6 +155,110 @@ def check_function_roles(template: dict[str, Any]) -> list[str]:
     return problems
 
 
+# The AWS metrics the alarms and the dashboard may use, with the dimension sets AWS publishes them
+# under (CloudWatch documentation: "Lambda function metrics", "DynamoDB metrics and dimensions",
+# "Available CloudWatch metrics for Amazon SQS", "AWS WAF metrics and dimensions"; a web ACL for
+# CloudFront has no Region dimension).
+AWS_METRICS: dict[str, dict[str, tuple[frozenset[str], ...]]] = {
+    "AWS/Lambda": {name: (frozenset({"FunctionName"}),) for name in ("Errors", "Throttles", "IteratorAge")},
+    "AWS/DynamoDB": {name: (frozenset({"TableName", "Operation"}),) for name in ("ThrottledRequests", "SystemErrors")},
+    "AWS/SQS": {"ApproximateNumberOfMessagesVisible": (frozenset({"QueueName"}),)},
+    "AWS/WAFV2": {"BlockedRequests": (frozenset({"WebACL", "Rule"}), frozenset({"WebACL", "Rule", "Region"}))},
+}
+APP_NAMESPACE_PARAMETER = "MetricsNamespace"
+
+
+def _dimension_sets(dimensions: list[Any]) -> list[frozenset[str]]:
+    """The dimension names an alarm's metric has; an `Fn::If` entry gives one set per branch."""
+    plain = {d["Name"] for d in dimensions if isinstance(d, dict) and "Name" in d}
+    sets = [frozenset(plain)]
+    for entry in dimensions:
+        if isinstance(entry, dict) and "Fn::If" in entry:
+            sets = [s | branch for s in sets for branch in
+                    (frozenset({b["Name"]}) if isinstance(b, dict) and "Name" in b else frozenset()
+                     for b in entry["Fn::If"][1:])]
+    return sets
+
+
+def _metric_problem(where: str, namespace: Any, name: str, dimensions: dict[str, Any] | list[frozenset[str]],
+                    service: str) -> str | None:
+    """Why a metric reference names no metric the app or AWS emits, or None when it does."""
+    from chalicelib.core import metrics
+
+    if namespace in ({"Ref": APP_NAMESPACE_PARAMETER}, "${" + APP_NAMESPACE_PARAMETER + "}"):
+        metric = metrics.CATALOGUE.get(name)
+        if metric is None:
+            return f"{where}: the app emits no metric {name} (chalicelib/core/metrics.py)"
+        sets = dimensions if isinstance(dimensions, list) else [frozenset(dimensions)]
+        values = dimensions if isinstance(dimensions, dict) else {}
+        published = {frozenset(d) for d in metric.dimensions}
+        for names in sets:
+            if "service" not in names or frozenset(names - {"service"}) not in published:
+                return (f"{where}: {name} is emitted with dimensions {metric.dimensions} (and service), "
+                        f"not {sorted(names)}")
+        if values and values.get("service") != service:
+            return f"{where}: service dimension {values.get('service')!r}, the functions' is {service!r}"
+        return None
+    known = AWS_METRICS.get(str(namespace), {}).get(name)
+    if known is None:
+        return f"{where}: {namespace} {name} is not in AWS_METRICS (tools/package.py)"
+    sets = dimensions if isinstance(dimensions, list) else [frozenset(dimensions)]
+    for names in sets:
+        if names not in known:
+            return f"{where}: AWS publishes {namespace} {name} with {[sorted(k) for k in known]}, not {sorted(names)}"
+    return None
+
+
+def _dashboard_metrics(body: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, name, dimensions) of every metric line in a dashboard body (math expressions
+    and `SEARCH` lines are left out)."""
+    found = []
+    for widget in json.loads(body).get("widgets", []):
+        for line in widget.get("properties", {}).get("metrics", []):
+            parts = [p for p in line if isinstance(p, str)]
+            if not parts or len(parts) < 2:
+                continue
+            namespace, name, rest = parts[0], parts[1], parts[2:]
+            found.append((namespace, name, dict(zip(rest[::2], rest[1::2], strict=False))))
+    return found
+
+
+def check_alarm_metrics(template: dict[str, Any]) -> list[str]:
+    """Problems with the alarms and dashboards: a metric neither the app nor AWS emits, or one
+    under dimensions it is not published with."""
+    resources = template.get("Resources", {})
+    service = str(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+                  .get("POWERTOOLS_SERVICE_NAME", ""))
+    problems: list[str] = []
+    for logical_id, resource in resources.items():
+        props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            queried = [q["MetricStat"]["Metric"] for q in props.get("Metrics", []) if "MetricStat" in q]
+            stats = [(props.get("Namespace"), props.get("MetricName"), props.get("Dimensions", []))] \
+                if "MetricName" in props else \
+                [(m.get("Namespace"), m.get("MetricName"), m.get("Dimensions", [])) for m in queried]
+            if not stats:
+                problems.append(f"alarm {logical_id}: names no metric")
+            for namespace, name, dims in stats:
+                values = {d["Name"]: d["Value"] for d in dims if isinstance(d, dict) and "Name" in d}
+                dimensions: dict[str, Any] | list[frozenset[str]] = values if all(
+                    isinstance(d, dict) and "Name" in d for d in dims) else _dimension_sets(dims)
+                problem = _metric_problem(f"alarm {logical_id}", namespace, str(name), dimensions, service)
+                if problem:
+                    problems.append(problem)
+        elif resource.get("Type") == "AWS::CloudWatch::Dashboard":
+            body = props.get("DashboardBody")
+            bodies = body["Fn::If"][1:] if isinstance(body, dict) and "Fn::If" in body else [body]
+            for one in bodies:
+                text = one["Fn::Sub"] if isinstance(one, dict) else one
+                text = text[0] if isinstance(text, list) else text  # Fn::Sub [body, variables]
+                for namespace, name, dims in _dashboard_metrics(str(text)):
+                    problem = _metric_problem(f"dashboard {logical_id}", namespace, name, dims, service)
+                    if problem:
+                        problems.append(problem)
+    return problems
+
+
 def cfn_lint(template: Path, regions: tuple[str, ...] = LINT_REGIONS) -> int:
     """Run cfn-lint; return its exit code (a bit mask: 2 errors, 4 warnings, 8 informational)."""
     cmd = [_tool("cfn-lint"), "--config-file", str(CFNLINT_CONFIG), "--regions", *regions, "--", str(template)]
@@ -172,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         template_path = chalice_package(merge_template, out, args.stage)
         template = json.loads(template_path.read_text(encoding="utf-8")) if template_path.suffix == ".json" \
             else yaml.safe_load(template_path.read_text(encoding="utf-8"))
-        problems = check_method_settings(template) + check_function_roles(template)
+        problems = check_method_settings(template) + check_function_roles(template) + check_alarm_metrics(template)
         if problems:
             raise PackageError("\n".join(problems))
         code = cfn_lint(template_path)

@@ -119,7 +119,8 @@ def test_user_pool_is_admin_only_with_strong_passwords_and_custom_attributes(inf
 
 def test_function_environment(infra: dict[str, Any]) -> None:
     variables = infra["Globals"]["Function"]["Environment"]["Variables"]
-    assert variables["TABLE_NAME"] == {"Ref": "Table"}
+    # The stack's table, or the one restored from it (docs/operations.md, "Restoring the table").
+    assert variables["TABLE_NAME"] == {"Fn::If": ["UseRestoredTable", {"Ref": "RestoredTableName"}, {"Ref": "Table"}]}
     for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_ISSUER", "WS_SECRET_ARN"):
         assert name in variables
     assert infra["Resources"]["HmacSecret"]["Type"] == "AWS::SecretsManager::Secret"

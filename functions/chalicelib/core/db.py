@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.core import errors
+from chalicelib.core import errors, metrics
 from chalicelib.core.config import settings
 
 if TYPE_CHECKING:
@@ -302,8 +302,11 @@ def transact(ops: list[Op]) -> dict[str, Any]:
                     raise op.on_condition_failed or errors.conflict("记录状态已变化，请刷新后重试。") from None
             if not any(r.get("Code") in _CANCELLED_FOR_NOW for r in reasons):
                 raise
+            metrics.record(metrics.TRANSACTION_CONFLICTS)
         if attempt == MAX_ATTEMPTS or not backoff(attempt):
             break
+        metrics.record(metrics.TRANSACTION_RETRIES)
+    metrics.record(metrics.TRANSACTIONS_ABANDONED)
     raise errors.unavailable()
 
 

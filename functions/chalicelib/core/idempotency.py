@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from chalice.app import Response
 
-from chalicelib.core import db, errors
+from chalicelib.core import db, errors, metrics
 from chalicelib.core.config import settings
 
 HEADER = "idempotency-key"
@@ -124,6 +124,7 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
     headers = dict(stored["headers"])
     if stored.get("replayed"):
         headers[REPLAYED_HEADER] = "true"
+        metrics.record(metrics.IDEMPOTENT_REPLAYS)
     return Response(body=stored["body"], status_code=int(stored["status"]), headers=headers)
 
 

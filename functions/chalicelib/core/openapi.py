@@ -23,6 +23,9 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string", "description": "中文标题"},
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "中文说明"},
+        "request_id": {"type": "string",
+                       "description": "这次请求的编号（同响应头 X-Request-Id），向技术支持反映问题时请提供"
+                                      "（页面上显示为“错误编号”）"},
         "errors": {
             "type": "array",
             "items": {

@@ -28,7 +28,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from chalice.app import Request
 
-from chalicelib.core import db, errors, personal
+from chalicelib.core import db, errors, metrics, personal
 
 # The fields that say who a public write is for, in order of preference: a reference names one
 # record (and so one person), a phone one person.
@@ -106,6 +106,7 @@ def refuse_blocked_source(source: str) -> None:
     window, retry_after = _window(limit)
     item = db.get(*_key(limit, source, window), consistent=True)
     if item is not None and int(item.get("n", 0)) >= limit.count:
+        metrics.record(metrics.RATE_LIMITED, limit=limit.name)
         raise errors.rate_limited(retry_after)
 
 
@@ -143,4 +144,5 @@ def _take(limit: Limit, subject: str) -> None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
+        metrics.record(metrics.RATE_LIMITED, limit=limit.name)
         raise errors.rate_limited(retry_after) from None

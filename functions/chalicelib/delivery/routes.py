@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Cron
 
-from chalicelib.core import api, errors, xlsx
+from chalicelib.core import api, errors, metrics, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.logs import logger
 from chalicelib.delivery import service
@@ -96,7 +96,9 @@ def save_campaign(campaign_id: str, body: CampaignIn, principal: Principal) -> o
                        "出资单位的专项资金。这一周已由其他活动配送过的家庭跳过、不记账，列在 skipped_families 中。"
                        "重复或同时生成结果相同，不会重复记账。done 为 false 时请再点一次继续。")
 def generate(campaign_id: str, body: GenerateIn, principal: Principal) -> object:
-    return service.generate(campaign_id, body.week, principal.actor, BUTTON_SECONDS)
+    result = service.generate(campaign_id, body.week, principal.actor, BUTTON_SECONDS)
+    metrics.record(metrics.ROSTER_PACKAGES_WRITTEN, result.created)
+    return result
 
 
 @api.route(bp, "/staff/delivery/units/{unit_id}/roster", summary="本单位及下级单位某一周的配送名单", tag=TAG,
@@ -134,6 +136,8 @@ def confirm(package_id: str, body: ConfirmIn, principal: Principal) -> object:
 @bp.schedule(Cron(0, 17, "*", "*", "?", "*"))  # 01:00 in Beijing, every day
 def daily_rosters(event: object) -> None:
     for result in service.scheduled_generation():
+        metrics.record(metrics.ROSTER_PACKAGES_WRITTEN, result.created)
         logger.info("roster generated", extra={"campaign": result.campaign_id, "week": result.week,
-                                               "created": result.created, "existing": result.existing,
+                                               # not "created": a LogRecord attribute (logging refuses it)
+                                               "packages_created": result.created, "existing": result.existing,
                                                "skipped": result.skipped})

@@ -60,6 +60,7 @@
     server: "服务暂时不可用，请稍后再试，或拨打 12351。",
     notFound: "未找到该编号，或手机号不匹配",
     failed: "提交没有成功",
+    errorNumber: "错误编号：{n}（打 12351 反映问题时请告诉接线员）",
     done: "提交成功",
     yourRef: "您的编号",
     keepRef: "请记下或截图保存这个编号，查询办理进度时要用，也可以打 12351 把编号告诉接线员。",
@@ -392,7 +393,9 @@
     });
     var title = problem && problem.title ? String(problem.title) : MSG.failed;
     var detail = problem && problem.detail ? String(problem.detail) : (status >= 500 ? MSG.server : "");
-    var box = message(form, "error", title, [detail].concat(unplaced));
+    // A server-side failure's id, for the hotline (a field error is the person's to fix).
+    var number = status >= 500 && problem && problem.request_id ? fmt(MSG.errorNumber, String(problem.request_id)) : "";
+    var box = message(form, "error", title, [detail].concat(unplaced, [number]));
     (first || box).focus();
   }
 

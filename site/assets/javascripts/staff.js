@@ -105,6 +105,7 @@
     network: "网络连接失败，请检查网络后再试一次。",
     server: "服务暂时不可用，请稍后再试。",
     failed: "操作没有成功",
+    errorNumber: "错误编号：{n}（向技术支持反映时请提供）",
     forbidden: "您的账号没有使用这个页面的权限。",
     backToWorkbench: "返回工作台",
     workbench: "工作台",
@@ -564,6 +565,11 @@
     return box;
   }
 
+  // A failed request's id (problem+json request_id), shown so a caller can quote it to the helpdesk.
+  function errorNumber(problem) {
+    return problem && problem.request_id ? fmt(MSG.errorNumber, String(problem.request_id)) : "";
+  }
+
   function showProblem(form, status, problem) {
     var unplaced = [];
     var first = null;
@@ -575,7 +581,7 @@
     });
     var title = problem && problem.title ? String(problem.title) : (status === 403 ? MSG.forbidden : MSG.failed);
     var detail = problem && problem.detail ? String(problem.detail) : (status >= 500 ? MSG.server : "");
-    var box = message(form, "error", title, [detail].concat(unplaced));
+    var box = message(form, "error", title, [detail].concat(unplaced, [errorNumber(problem)]));
     (first || box).focus();
   }
 
@@ -722,7 +728,8 @@
         no.disabled = false;
         if (r.ok) return;  // run() re-renders
         var p = r.body || {};
-        out.textContent = [p.title || (r.status >= 500 ? MSG.server : MSG.failed), p.detail].filter(Boolean).join("：");
+        out.textContent = [[p.title || (r.status >= 500 ? MSG.server : MSG.failed), p.detail].filter(Boolean).join("："),
+          errorNumber(p)].filter(Boolean).join(" ");
         out.hidden = false;
         if (r.status !== 0 && r.status !== 429 && r.status < 500) key = uuid();
       });
@@ -759,7 +766,7 @@
       }
       if (box.wsGen !== gen) return;
       if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
-        status.textContent = (r.body && r.body.title) || MSG.server;
+        status.textContent = [(r.body && r.body.title) || MSG.server, errorNumber(r.body)].filter(Boolean).join(" ");
         return;
       }
       status.remove();
@@ -1066,7 +1073,7 @@
       return null;
     }
     if (!r.ok || !r.body) {
-      loadFailed(box, (r.body && r.body.title) || MSG.server);
+      loadFailed(box, [(r.body && r.body.title) || MSG.server, errorNumber(r.body)].filter(Boolean).join(" "));
       return null;
     }
     var loading = box.querySelector(".ws-staff__loading");
@@ -1126,7 +1133,7 @@
         return null;
       }
       if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
-        status.textContent = (r.body && r.body.title) || MSG.server;
+        status.textContent = [(r.body && r.body.title) || MSG.server, errorNumber(r.body)].filter(Boolean).join(" ");
         return null;
       }
       items = items.concat(r.body.items);
