@@ -6,7 +6,7 @@ import secrets
 import time
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, personal
+from chalicelib.core import audit, errors, pagination, personal, uow
 from chalicelib.core.auth import MFA_ROLES, PARTNER, STAFF, Principal
 from chalicelib.core.config import settings
 from chalicelib.identity import cognito, store, tokens
@@ -107,8 +107,8 @@ def issue_partner(body: PartnerIn, by: Principal) -> PartnerIssued:
     record = {"id": partner_id, "name": body.name, "channel": body.channel, "operations": body.operations,
               "status": "active", "created_at": audit.now_iso(), "created_by": by.id, "unit_id": by.unit_id,
               "unit_path": by.unit_path, "key_hash": personal.keyed_hash("partner-key", secret), "version": 1}
-    db.transact([
-        db.put_new(store.partner_item(record)),
+    uow.commit([
+        store.issue_partner(record),
         audit.entry(actor=by.actor, action="partner.issue", entity="partner", entity_id=partner_id,
                     unit_id=by.unit_id, after={k: v for k, v in record.items() if k != "key_hash"}),
     ])
@@ -122,9 +122,11 @@ def revoke_partner(partner_id: str, by: Principal) -> Partner:
     if record["status"] == "revoked":
         return _partner(record)
     changes = {"status": "revoked", "revoked_at": audit.now_iso()}
-    db.versioned_update(*store.partner_key(partner_id), changes, record["version"], extra_ops=[
+    uow.commit_versioned([
+        store.revoke_partner(partner_id, changes, record["version"]),
         audit.entry(actor=by.actor, action="partner.revoke", entity="partner", entity_id=partner_id,
-                    unit_id=by.unit_id, before={"status": "active"}, after=changes)])
+                    unit_id=by.unit_id, before={"status": "active"}, after=changes),
+    ], *store.partner_key(partner_id))
     return _partner({**record, **changes})
 
 

@@ -28,3 +28,15 @@ def get_partner(partner_id: str) -> dict[str, Any] | None:
 
 def list_partners(limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
     return db.query("PARTNERS", index="GSI1", limit=limit, start_key=start, forward=False)
+
+
+# --- writes: each a change named for what it does ----------------------------------------------------
+
+def issue_partner(record: dict[str, Any]) -> db.Op:
+    """A new partner credential (its id is new; the key only as a keyed hash)."""
+    return db.put_new(partner_item(record)).named("issue_partner")
+
+
+def revoke_partner(partner_id: str, changes: dict[str, Any], version: int) -> db.Op:
+    """The partner's key stops working, at the version read (commit with `uow.commit_versioned`)."""
+    return db.versioned_set(*partner_key(partner_id), changes, version).named("revoke_partner")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, pagination
+from chalicelib.core import audit, auth, errors, pagination, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.identity import cognito
@@ -75,8 +75,8 @@ def create_unit(body: UnitIn, by: Principal) -> Unit:
               "county": body.county or parent.get("county"), "created_by": by.id, "created_at": audit.now_iso()}
     record = {k: v for k, v in record.items() if v is not None}
     item = store.unit_item(record, f"{parent['path']}{body.id}/")
-    db.transact([
-        db.put_new(item, on_fail=errors.conflict("这个组织代码已被使用，请换一个。", "unit-exists")),
+    uow.commit([
+        store.create_unit(item),
         audit.entry(actor=by.actor, action="unit.create", entity="unit", entity_id=body.id, unit_id=parent["id"],
                     after=record),
     ])
@@ -106,8 +106,8 @@ def create_staff(body: StaffIn, by: Principal) -> StaffCreated:
               "status": "active", "created_at": audit.now_iso(), "created_by": by.id, "version": 1}
     password = cognito.create_user(body.username, body.name, body.unit_id, body.roles)
     try:
-        db.transact([
-            db.put_new(store.staff_item(record), on_fail=errors.conflict("这个登录名已被使用，请换一个。")),
+        uow.commit([
+            store.create_staff(record),
             audit.entry(actor=by.actor, action="staff.create", entity="staff", entity_id=body.username,
                         unit_id=body.unit_id, after=record),
         ])
@@ -157,9 +157,11 @@ def record_mfa(username: str, by: Principal) -> None:
     if record.get("mfa") == "totp":
         return
     changes = {"mfa": "totp", "mfa_enrolled_at": audit.now_iso()}
-    db.versioned_update(*store.staff_key(username), changes, record["version"], extra_ops=[
+    uow.commit_versioned([
+        store.record_mfa(username, changes, record["version"]),
         audit.entry(actor=by.actor, action="staff.mfa", entity="staff", entity_id=username,
-                    unit_id=record["unit_id"], after=changes)])
+                    unit_id=record["unit_id"], after=changes),
+    ], *store.staff_key(username))
     forget_staff_record(username)
 
 
@@ -175,9 +177,11 @@ def disable_staff(username: str, by: Principal) -> Staff:
     cognito.disable_user(username)
     cognito.sign_out_everywhere(username)  # refresh tokens stop working; issued ID tokens are refused below
     try:
-        db.versioned_update(*store.staff_key(username), {"status": "disabled"}, record["version"], extra_ops=[
+        uow.commit_versioned([
+            store.disable_staff(username, record["version"]),
             audit.entry(actor=by.actor, action="staff.disable", entity="staff", entity_id=username,
-                        unit_id=record["unit_id"], before={"status": "active"}, after={"status": "disabled"})])
+                        unit_id=record["unit_id"], before={"status": "active"}, after={"status": "disabled"}),
+        ], *store.staff_key(username))
     except Exception:
         cognito.enable_user(username)  # keep the pool and the table in step
         raise

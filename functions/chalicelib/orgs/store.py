@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import db
+from chalicelib.core import db, errors
 
 TREE = "TREE"
 
@@ -53,3 +53,28 @@ def get_staff(username: str) -> dict[str, Any] | None:
 
 def unit_staff(unit_id: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
     return db.query(f"STAFFUNIT#{unit_id}", index="GSI1", limit=limit, start_key=start)
+
+
+# --- writes: each a change named for what it does, with its condition and domain error ------------
+
+def create_unit(item: dict[str, Any]) -> db.Op:
+    """A new unit (item from unit_item); its id must be new."""
+    taken = errors.conflict("这个组织代码已被使用，请换一个。", "unit-exists")
+    return db.put_new(item, on_fail=taken).named("create_unit")
+
+
+def create_staff(record: dict[str, Any]) -> db.Op:
+    """A new staff record; its username must be new."""
+    taken = errors.conflict("这个登录名已被使用，请换一个。")
+    return db.put_new(staff_item(record), on_fail=taken).named("create_staff")
+
+
+def record_mfa(username: str, changes: dict[str, Any], version: int) -> db.Op:
+    """Note the second factor on the staff record, at the version read (commit with
+    `uow.commit_versioned(ops, *staff_key(username))`)."""
+    return db.versioned_set(*staff_key(username), changes, version).named("record_mfa")
+
+
+def disable_staff(username: str, version: int) -> db.Op:
+    """The account may no longer act, at the version read (commit with `uow.commit_versioned`)."""
+    return db.versioned_set(*staff_key(username), {"status": "disabled"}, version).named("disable_staff")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, personal, refs, retention
+from chalicelib.core import audit, auth, db, errors, ids, pagination, personal, refs, retention, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -83,12 +83,8 @@ def register_firm(body: FirmIn, caller: Principal | None) -> Submitted:
         if body.description:
             record["description"] = body.description
         pk, sk = store.firm_key(reference)
-        code_pk, code_sk = store.code_key(body.credit_code)
         return [
-            db.put_new({"PK": code_pk, "SK": code_sk, "type": "firm_code", "reference": reference},
-                       on_fail=errors.conflict("这个统一社会信用代码已经登记过。如需查询，请用登记编号和联系人手机号码查询；"
-                                               "如有疑问请拨打 12351。", "firm-exists")),
-            db.put_new({"PK": pk, "SK": sk, **store.queue_keys("FIRMQ", county, "pending", now, reference), **record}),
+            *store.register_firm(record, county, now),
             *refs.index_ops(reference, "firm", pk, sk, body.contact_phone, now, partner_id),
             audit.entry(actor=caller.actor if caller else "public", action="recruitment.firm.register", entity="firm",
                         entity_id=reference, unit_id=county, after=record),
@@ -141,11 +137,8 @@ def post_opening(body: OpeningIn, caller: Principal | None) -> Submitted:
             "version": 1, "created_at": now, "updated_at": now, "channel": caller.channel if caller else "portal",
         }
         pk, sk = store.opening_key(reference)
-        firm_pk = store.firm_key(firm["reference"])[0]
         return [
-            db.put_new({"PK": pk, "SK": sk, **store.queue_keys("OPENINGQ", county, "pending", now, reference),
-                        **record}),
-            db.put_new({"PK": firm_pk, "SK": f"OPENING#{reference}", "type": "firm_opening", "reference": reference}),
+            *store.post_opening(record, county, now),
             *refs.index_ops(reference, "opening", pk, sk, firm["contact_phone"], now, caller.id if caller else None),
             audit.entry(actor=caller.actor if caller else "public", action="recruitment.opening.post",
                         entity="opening", entity_id=reference, unit_id=county, after=record),
@@ -213,24 +206,23 @@ def express_interest(reference: str, body: InterestIn, caller: Principal | None)
     if firm is None or firm["status"] != "approved" or retention.erased(firm):
         raise errors.not_found("没有这个招聘岗位，或它已经截止。")
     now = audit.now_iso()
-    pk, sk = store.opening_key(opening["reference"])
-    ops = [db.update(pk, sk, "ADD contact_views :one", values={":one": 1})]
+    ops = [store.count_contact_view(opening["reference"])]
     interest_reference = None
     if body.share_phone:
         phone_hash = personal.keyed_hash("phone", body.phone)
-        ipk, isk = store.interest_key(firm["reference"], opening["reference"], phone_hash)
-        earlier = db.get(ipk, isk, consistent=True)
+        earlier = store.get_interest(firm["reference"], opening["reference"], phone_hash)
         new = earlier is None or retention.erased(earlier) or "reference" not in earlier
         interest_reference = ids.new_reference() if new else str(earlier["reference"])  # type: ignore[index]
-        ops.append(db.put({"PK": ipk, "SK": isk, "type": "opening_interest", "reference": interest_reference,
-                           "opening_reference": opening["reference"], "opening_title": opening["title"],
-                           "name": body.name, "phone": body.phone, "at": now,
-                           "channel": caller.channel if caller else "portal",
-                           "consent": {"purpose": "share_with_firm", "version": body.consent_version, "at": now}}))
+        ops.append(store.share_interest(firm["reference"], opening["reference"], phone_hash, {
+            "reference": interest_reference, "opening_reference": opening["reference"],
+            "opening_title": opening["title"], "name": body.name, "phone": body.phone, "at": now,
+            "channel": caller.channel if caller else "portal",
+            "consent": {"purpose": "share_with_firm", "version": body.consent_version, "at": now}}))
         if new:
+            ipk, isk = store.interest_key(firm["reference"], opening["reference"], phone_hash)
             ops += refs.index_ops(interest_reference, "interest", ipk, isk, body.phone, now,
                                   caller.id if caller else None)
-    db.transact(ops)
+    uow.commit(ops)
     fields = {"单位": firm["name"], "联系人": firm["contact_name"], "电话": firm["contact_phone"],
               "您的联系方式": "已转给单位，单位会与您联系" if body.share_phone else "没有转给单位"}
     if interest_reference:
@@ -315,9 +307,10 @@ def review_firm(reference: str, body: ReviewIn, by: Principal) -> FirmReview:
                          entity_id=record["reference"], unit_id=record["county_unit_id"],
                          before={"status": record["status"]}, after={"status": status, "reason": body.reason})]
     if not approved:  # the code may be registered again, corrected
-        extra.append(db.delete(*store.code_key(record["credit_code"])))
-    version = db.versioned_update(*key, changes, body.version, extra)
-    return to_firm_review({**record, **changes, "version": version}, True)
+        extra.append(store.release_credit_code(record["credit_code"]))
+    decide = store.approve_firm if approved else store.reject_firm
+    uow.commit_versioned([decide(record["reference"], changes, body.version), *extra], *key)
+    return to_firm_review({**record, **changes, "version": body.version + 1}, True)
 
 
 def _to_opening_review(r: dict[str, Any], firm_status: str) -> OpeningReview:
@@ -361,16 +354,14 @@ def review_opening(reference: str, body: ReviewIn, by: Principal) -> OpeningRevi
         changes |= {"published_at": now, "county_name": county_name,
                     "GSI1PK": store.published_keys(now, record["reference"])["GSI1PK"],
                     "GSI1SK": store.published_keys(now, record["reference"])["GSI1SK"]}
-        # an opening goes public only under a firm the union has approved, checked in the same transaction
-        extra.append(db.check(*store.firm_key(record["firm_reference"]), "#s = :approved", names={"#s": "status"},
-                              values={":approved": "approved"},
-                              on_fail=errors.conflict("请先审核通过这家单位，再发布它的岗位。", "firm-not-approved")))
+        extra.append(store.require_approved_firm(record["firm_reference"]))
     else:
         changes |= {"reason": body.reason, **store.queue_keys("OPENINGQ", record["county_unit_id"], "rejected",
                                                                record["created_at"], record["reference"])}
-    version = db.versioned_update(*key, changes, body.version, extra)
+    decide = store.publish_opening if approved else store.reject_opening
+    uow.commit_versioned([decide(record["reference"], changes, body.version), *extra], *key)
     firm = store.get(store.firm_key(record["firm_reference"])) or {}
-    return _to_opening_review({**record, **changes, "version": version}, firm.get("status", "missing"))
+    return _to_opening_review({**record, **changes, "version": body.version + 1}, firm.get("status", "missing"))
 
 
 def firm_for_staff(reference: str, by: Principal) -> dict[str, Any]:

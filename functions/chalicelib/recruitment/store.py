@@ -24,7 +24,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from chalicelib.core import db
+from chalicelib.core import db, errors
 
 PUBLISHED = "OPENINGS"
 
@@ -83,3 +83,83 @@ def interests(firm_ref: str) -> list[dict[str, Any]]:
         out += items
         if not start:
             return out
+
+
+# --- writes: each a change named for what it does, with its condition and domain error ------------
+
+def register_firm(record: dict[str, Any], county: str, created_at: str) -> list[db.Op]:
+    """The firm, pending review in its county's queue, and its credit code, which one live
+    registration holds at a time."""
+    reference = record["reference"]
+    pk, sk = firm_key(reference)
+    code_pk, code_sk = code_key(record["credit_code"])
+    return [
+        db.put_new({"PK": code_pk, "SK": code_sk, "type": "firm_code", "reference": reference},
+                   on_fail=errors.conflict("这个统一社会信用代码已经登记过。如需查询，请用登记编号和联系人手机号码查询；"
+                                           "如有疑问请拨打 12351。", "firm-exists")).named("claim_credit_code"),
+        db.put_new({"PK": pk, "SK": sk, **queue_keys("FIRMQ", county, "pending", created_at, reference),
+                    **record}).named("register_firm"),
+    ]
+
+
+def post_opening(record: dict[str, Any], county: str, created_at: str) -> list[db.Op]:
+    """The opening, pending review in its county's queue, and its pointer under the firm."""
+    reference = record["reference"]
+    pk, sk = opening_key(reference)
+    return [
+        db.put_new({"PK": pk, "SK": sk, **queue_keys("OPENINGQ", county, "pending", created_at, reference),
+                    **record}).named("post_opening"),
+        db.put_new({"PK": firm_key(record["firm_reference"])[0], "SK": f"OPENING#{reference}",
+                    "type": "firm_opening", "reference": reference}).named("link_opening"),
+    ]
+
+
+def count_contact_view(opening_ref: str) -> db.Op:
+    """One more worker shown the firm's contact for this opening."""
+    return db.update(*opening_key(opening_ref), "ADD contact_views :one",
+                     values={":one": 1}).named("count_contact_view")
+
+
+def get_interest(firm_ref: str, opening_ref: str, phone_hash: str) -> dict[str, Any] | None:
+    return db.get(*interest_key(firm_ref, opening_ref, phone_hash), consistent=True)
+
+
+def share_interest(firm_ref: str, opening_ref: str, phone_hash: str, record: dict[str, Any]) -> db.Op:
+    """A worker's name and phone passed on to the firm (they agreed); a repeat replaces it."""
+    pk, sk = interest_key(firm_ref, opening_ref, phone_hash)
+    return db.put({"PK": pk, "SK": sk, "type": "opening_interest", **record}).named("share_interest")
+
+
+def _review(key: tuple[str, str], changes: dict[str, Any], version: int, name: str) -> db.Op:
+    """Set the review's fields only at the version the reviewer read (commit with
+    `uow.commit_versioned(ops, *key)`)."""
+    return db.versioned_set(*key, changes, version).named(name)
+
+
+def approve_firm(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _review(firm_key(reference), changes, version, "approve_firm")
+
+
+def reject_firm(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _review(firm_key(reference), changes, version, "reject_firm")
+
+
+def release_credit_code(code: str) -> db.Op:
+    """A rejected firm's credit code may be registered again, corrected."""
+    return db.delete(*code_key(code)).named("release_credit_code")
+
+
+def publish_opening(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _review(opening_key(reference), changes, version, "publish_opening")
+
+
+def reject_opening(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _review(opening_key(reference), changes, version, "reject_opening")
+
+
+def require_approved_firm(firm_ref: str) -> db.Op:
+    """An opening goes public only under a firm the union has approved, checked in the same
+    transaction as the publication."""
+    return db.check(*firm_key(firm_ref), "#s = :approved", names={"#s": "status"}, values={":approved": "approved"},
+                    on_fail=errors.conflict("请先审核通过这家单位，再发布它的岗位。", "firm-not-approved")
+                    ).named("require_approved_firm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, db
+from chalicelib.core import audit, uow
 from chalicelib.core.auth import Principal
 from chalicelib.support import store
 from chalicelib.support.models import Counsellor, CounsellorIn
@@ -16,15 +16,10 @@ def upsert(body: CounsellorIn, by: Principal) -> Counsellor:
     at = audit.now_iso()
     profile: dict[str, Any] = {"name": body.name, "qualification": body.qualification,
                                "availability": body.availability, "active": body.active}
-    names = {f"#{k}": k for k in profile} | {"#t": "type", "#o": "open_cases", "#at": "updated_at"}
-    values = {f":{k}": v for k, v in profile.items()} | {":t": "counsellor", ":zero": 0, ":at": at}
-    sets = ", ".join(f"#{k} = :{k}" for k in profile)
-    result = db.transact([
-        db.update(*store.counsellor_key(body.username),
-                  f"SET {sets}, #t = :t, #at = :at, #o = if_not_exists(#o, :zero)", names=names, values=values),
+    uow.commit([
+        store.save_counsellor(body.username, profile, at),
         audit.entry(actor=by.actor, action="counsellor.save", entity="counsellor", entity_id=body.username,
                     unit_id=by.unit_id, after=profile),
     ])
-    del result
     saved = store.get_counsellor(body.username) or {}
     return Counsellor(username=body.username, open_cases=max(0, int(saved.get("open_cases", 0))), **profile)

@@ -131,17 +131,17 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
             record["operator"] = operator
         pk, sk = store.request_key(reference)
         ops = [
-            db.put_new(store.request_item(record)),
+            store.open_request(record),
             *refs.index_ops(reference, "support", pk, sk, body.phone, created_at, partner_id),
-            db.put_new(store.caller_item(phone_hash, reference, created_at, body.category)),
-            db.put_new(store.open_item(record)),
+            store.link_caller(phone_hash, reference, created_at, body.category),
+            store.list_open(record),
             *[store.counter_op(u, body.category, {"total": 1, "submitted": 1}) for u in chain(unit_path)],
             *[store.week_counter_op(u, week_of(created_at), 1) for u in chain(unit_path)],
             audit.entry(actor=actor, action="support.submit", entity="support", entity_id=reference,
                         unit_id=unit_id, after=record),
         ]
         if operator:
-            ops.append(db.put_new(store.intake_item(operator, reference, created_at, body.category)))
+            ops.append(store.log_intake(operator, reference, created_at, body.category))
         return ops + (linked(reference) if linked else [])
 
     reference = refs.create_with_reference(build)

@@ -26,7 +26,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from chalicelib.core import db
+from chalicelib.core import db, errors
+from chalicelib.core.errors import FieldError
 
 COUNSELLORS = "COUNSELLORS"
 
@@ -160,7 +161,7 @@ def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
         values[f":d{i}"] = delta
         adds.append(f"#d{i} :d{i}")
     expression = "SET #t = :t, #u = :u, #c = :c ADD " + ", ".join(adds)
-    return db.update(*counter_key(unit_id, category), expression, names=names, values=values)
+    return db.update(*counter_key(unit_id, category), expression, names=names, values=values).named("count")
 
 
 def counters(unit_id: str) -> list[dict[str, Any]]:
@@ -172,7 +173,7 @@ def week_counter_op(unit_id: str, week: str, delta: int) -> db.Op:
     """ADD delta to the unit's count of new requests in the week starting on `week` (YYYY-MM-DD)."""
     return db.update(f"COUNT#{unit_id}", f"WEEK#{week}", "SET #t = :t, #u = :u, #w = :w ADD #n :n",
                      names={"#t": "type", "#u": "unit_id", "#w": "week", "#n": "new"},
-                     values={":t": "support_week", ":u": unit_id, ":w": week, ":n": delta})
+                     values={":t": "support_week", ":u": unit_id, ":w": week, ":n": delta}).named("count_week")
 
 
 def week_counters(unit_id: str, since: str) -> list[dict[str, Any]]:
@@ -194,3 +195,85 @@ def overdue_count(unit_id: str, now: str) -> int:
         if not response.get("LastEvaluatedKey"):
             return total
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+# --- writes: each a change named for what it does, with its condition and domain error ------------
+
+def open_request(record: dict[str, Any]) -> db.Op:
+    """The new request item (its reference is new)."""
+    return db.put_new(request_item(record)).named("open_request")
+
+
+def link_caller(phone_hash: str, reference: str, created_at: str, category: str) -> db.Op:
+    """The caller's link to the request, for the hotline's view of their earlier requests."""
+    return db.put_new(caller_item(phone_hash, reference, created_at, category)).named("link_caller")
+
+
+def list_open(record: dict[str, Any]) -> db.Op:
+    """The request's place on its unit's open list, sorted by due time."""
+    return db.put_new(open_item(record)).named("list_open")
+
+
+def unlist_open(record: dict[str, Any]) -> db.Op:
+    """Take the request off its unit's open list (finished, or moved to another unit)."""
+    return db.delete(*open_key(record["unit_id"], record["due_at"], record["reference"])).named("unlist_open")
+
+
+def log_intake(operator: str, reference: str, created_at: str, category: str) -> db.Op:
+    """A hotline call on the operator's own list of intakes."""
+    return db.put_new(intake_item(operator, reference, created_at, category)).named("log_intake")
+
+
+def add_note(reference: str, at: str, suffix: str, text: str, author: str) -> db.Op:
+    return db.put_new(note_item(reference, at, suffix, text, author)).named("add_note")
+
+
+def _change_request(reference: str, changes: dict[str, Any], version: int, name: str) -> db.Op:
+    """Set fields on the request only at the version the caller read (commit with
+    `uow.commit_versioned(ops, *request_key(reference))`)."""
+    return db.versioned_set(*request_key(reference), changes, version).named(name)
+
+
+def transition(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _change_request(reference, changes, version, "transition")
+
+
+def reassign(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _change_request(reference, changes, version, "reassign")
+
+
+def set_counsellor(reference: str, changes: dict[str, Any], version: int) -> db.Op:
+    return _change_request(reference, changes, version, "set_counsellor")
+
+
+def release_counsellor(username: str) -> db.Op:
+    """One open case fewer for a counsellor in the pool."""
+    return db.update(*counsellor_key(username), "ADD open_cases :d", "attribute_exists(PK)",
+                     values={":d": -1}).named("release_counsellor")
+
+
+def take_counsellor(username: str) -> db.Op:
+    """One open case more for a counsellor, who must be in the pool and active."""
+    return db.update(*counsellor_key(username), "ADD open_cases :d", "attribute_exists(PK) AND active = :yes",
+                     values={":d": 1, ":yes": True},
+                     on_fail=errors.validation_failed([FieldError("username", "不是在岗的心理咨询师")])
+                     ).named("take_counsellor")
+
+
+def add_counsellor_case(username: str, created_at: str, reference: str) -> db.Op:
+    pk, sk = counsellor_case_key(username, created_at, reference)
+    return db.put({"PK": pk, "SK": sk, "type": "counsellor_case", "reference": reference,
+                   "created_at": created_at}).named("add_counsellor_case")
+
+
+def drop_counsellor_case(username: str, created_at: str, reference: str) -> db.Op:
+    return db.delete(*counsellor_case_key(username, created_at, reference)).named("drop_counsellor_case")
+
+
+def save_counsellor(username: str, profile: dict[str, Any], at: str) -> db.Op:
+    """Add a counsellor to the pool or change their profile; their open-case count is kept."""
+    names = {f"#{k}": k for k in profile} | {"#t": "type", "#o": "open_cases", "#at": "updated_at"}
+    values = {f":{k}": v for k, v in profile.items()} | {":t": "counsellor", ":zero": 0, ":at": at}
+    sets = ", ".join(f"#{k} = :{k}" for k in profile)
+    return db.update(*counsellor_key(username), f"SET {sets}, #t = :t, #at = :at, #o = if_not_exists(#o, :zero)",
+                     names=names, values=values).named("save_counsellor")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors, retention
+from chalicelib.core import audit, db, errors, retention, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.support import store
@@ -68,11 +68,12 @@ def transition(reference: str, body: TransitionIn, by: Principal) -> dict[str, A
     if target != current:
         ops += [store.counter_op(u, record["category"], {current: -1, target: 1}) for u in chain(record["unit_path"])]
     if target in TERMINAL:
-        ops.append(db.delete(*store.open_key(record["unit_id"], record["due_at"], record["reference"])))
+        ops.append(store.unlist_open(record))
         if record.get("counsellor"):
-            ops.append(_counsellor_load(record["counsellor"], -1))
-    version = db.versioned_update(*store.request_key(record["reference"]), changes, body.version, ops)
-    return {**record, **changes, "version": version}
+            ops.append(store.release_counsellor(record["counsellor"]))
+    uow.commit_versioned([store.transition(record["reference"], changes, body.version), *ops],
+                         *store.request_key(record["reference"]))
+    return {**record, **changes, "version": body.version + 1}
 
 
 def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
@@ -83,8 +84,8 @@ def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
     at = audit.now_iso()
     suffix = secrets.token_hex(4)
     author = by.name or by.id
-    db.transact([
-        db.put_new(store.note_item(record["reference"], at, suffix, body.text, author)),
+    uow.commit([
+        store.add_note(record["reference"], at, suffix, body.text, author),
         _audit(by, "support.note", record, {}, {"note": f"{at}#{suffix}"}),
     ])
     return Note(text=body.text, author=author, at=at)
@@ -109,20 +110,16 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
         *[store.counter_op(u, record["category"], deltas) for u in new_units if u not in old_units],
         *[store.week_counter_op(u, week_of(record["created_at"]), -1) for u in old_units if u not in new_units],
         *[store.week_counter_op(u, week_of(record["created_at"]), 1) for u in new_units if u not in old_units],
-        db.delete(*store.open_key(record["unit_id"], record["due_at"], record["reference"])),
-        db.put_new(store.open_item({**record, "unit_id": body.unit_id})),
+        store.unlist_open(record),
+        store.list_open({**record, "unit_id": body.unit_id}),
     ]
     changes: dict[str, Any] = {"unit_id": body.unit_id, "unit_path": new_path, "GSI1PK": store.queue_pk(body.unit_id),
                                "updated_at": audit.now_iso(), "updated_by": by.id}
     after = {"unit_id": body.unit_id, **({"reason": body.reason} if body.reason else {})}
     ops.append(_audit(by, "support.assign", record, {"unit_id": record["unit_id"]}, after))
-    version = db.versioned_update(*store.request_key(record["reference"]), changes, body.version, ops)
-    return {**record, **changes, "version": version}
-
-
-def _counsellor_load(username: str, delta: int) -> db.Op:
-    return db.update(*store.counsellor_key(username), "ADD open_cases :d", "attribute_exists(PK)",
-                     values={":d": delta})
+    uow.commit_versioned([store.reassign(record["reference"], changes, body.version), *ops],
+                         *store.request_key(record["reference"]))
+    return {**record, **changes, "version": body.version + 1}
 
 
 def assign_counsellor(reference: str, body: CounsellorAssignIn, by: Principal) -> dict[str, Any]:
@@ -140,18 +137,13 @@ def assign_counsellor(reference: str, body: CounsellorAssignIn, by: Principal) -
         return record
     ops: list[db.Op] = []
     if previous:
-        ops += [_counsellor_load(previous, -1),
-                db.delete(*store.counsellor_case_key(previous, record["created_at"], record["reference"]))]
+        ops += [store.release_counsellor(previous),
+                store.drop_counsellor_case(previous, record["created_at"], record["reference"])]
     if body.username:
-        ops += [
-            db.update(*store.counsellor_key(body.username), "ADD open_cases :d",
-                      "attribute_exists(PK) AND active = :yes", values={":d": 1, ":yes": True},
-                      on_fail=errors.validation_failed([FieldError("username", "不是在岗的心理咨询师")])),
-            db.put({"PK": store.counsellor_case_key(body.username, record["created_at"], record["reference"])[0],
-                    "SK": store.counsellor_case_key(body.username, record["created_at"], record["reference"])[1],
-                    "type": "counsellor_case", "reference": record["reference"], "created_at": record["created_at"]}),
-        ]
+        ops += [store.take_counsellor(body.username),
+                store.add_counsellor_case(body.username, record["created_at"], record["reference"])]
     ops.append(_audit(by, "support.counsellor", record, {"counsellor": previous}, {"counsellor": body.username}))
     changes: dict[str, Any] = {"counsellor": body.username, "updated_at": audit.now_iso(), "updated_by": by.id}
-    version = db.versioned_update(*store.request_key(record["reference"]), changes, body.version, ops)
-    return {**record, **changes, "version": version}
+    uow.commit_versioned([store.set_counsellor(record["reference"], changes, body.version), *ops],
+                         *store.request_key(record["reference"]))
+    return {**record, **changes, "version": body.version + 1}
