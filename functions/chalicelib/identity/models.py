@@ -4,7 +4,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core.fields import Short
+from chalicelib.core.models import RequestModel, ResponseModel
 
 # What a partner app may be allowed to do; each public route names its operation.
 PARTNER_OPERATIONS = {
@@ -20,12 +21,11 @@ PartnerOperation = Literal["support.submit", "status.lookup", "booking.register"
                            "recruitment.firm", "recruitment.interest"]
 assert set(get_args(PartnerOperation)) == set(PARTNER_OPERATIONS)
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
 Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9-]{1,29}$")]
 
 
 class PartnerIn(RequestModel):
-    name: Annotated[Label, Field(title="合作应用名称")]
+    name: Annotated[Short, Field(title="合作应用名称")]
     channel: Annotated[Channel, Field(title="渠道标识（小写字母、数字和 -）")]
     operations: Annotated[list[PartnerOperation], Field(title="允许的操作", min_length=1, max_length=20)]
 

@@ -6,7 +6,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.core.auth import ROLES
-from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core.fields import SINGLE_LINE
+from chalicelib.core.models import RequestModel, ResponseModel
 
 
 class UnitKind(StrEnum):
