@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from chalicelib.core import times
 from tests.browser.stack import Running, Watch, demo_password, full_stack, submit_sign_in
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,7 @@ def _fund_city() -> None:
     from chalicelib.fund import store as fund_store
     from chalicelib.fund.models import BudgetIn
 
-    year = fund.current_year()
+    year = times.today().year
     current = fund_store.get_account("city", year, consistent=True)
     admin = Principal(kind="staff", id="city.admin", unit_id="city", unit_path="/city/",
                       roles=frozenset({"city_admin"}))

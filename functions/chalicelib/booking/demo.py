@@ -4,13 +4,13 @@ put only if absent, so a restart keeps the existing ones (and their registration
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.booking import store
-from chalicelib.core import db
+from chalicelib.core import db, times
 from chalicelib.orgs import service as orgs
 
 UNIT = "taishan"
@@ -39,7 +39,7 @@ def _demo(now: datetime) -> list[dict[str, Any]]:
 def seed() -> None:
     unit = orgs.get_unit(UNIT)
     path = orgs.unit_path(UNIT)
-    now = datetime.now(UTC)
+    now = times.now()
     created_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for demo in _demo(now):
         record = {"type": "booking_session", "unit_id": unit.id, "unit_name": unit.name, "unit_path": path,

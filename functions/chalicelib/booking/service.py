@@ -43,14 +43,13 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs, retention
+from chalicelib.core import audit, auth, db, errors, pagination, personal, refs, retention, roles
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
 
-ACT = ("caseworker", "unit_admin", "city_admin")
-READ = (*ACT, "auditor")
+ACT, READ = roles.CASEWORK, roles.CASEWORK_READ
 SESSION_LABELS = {"open": "开放报名", "closed": "已停止报名"}
 REG_LABELS = {"confirmed": "已确认名额", "waitlisted": "候补中", "cancelled": "已取消"}
 REF_KIND = "booking"

@@ -15,8 +15,6 @@ from chalicelib.core import errors
 STAFF = "staff"
 PARTNER = "partner"
 
-ROLES = ("city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor",
-         "counsellor")
 ROLE_LABELS = {
     "city_admin": "市总管理员",
     "unit_admin": "单位管理员",
@@ -27,9 +25,6 @@ ROLE_LABELS = {
     "auditor": "审计（只读）",
     "counsellor": "心理咨询师",
 }
-# Roles that move money or reach personal data across units: they must sign in with a second
-# factor (TOTP). Until their enrolment is recorded, every route but enrolment answers 403.
-MFA_ROLES = frozenset({"city_admin", "finance"})
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 from chalicelib.core import audit, db, errors, pagination, personal
-from chalicelib.core.auth import MFA_ROLES, PARTNER, STAFF, Principal
+from chalicelib.core.auth import PARTNER, STAFF, Principal
 from chalicelib.core.config import settings
+from chalicelib.core.roles import MFA_ROLES
 from chalicelib.identity import cognito, store, tokens
 from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
 from chalicelib.orgs import service as orgs

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.auth import ROLES
 from chalicelib.core.fields import SINGLE_LINE
 from chalicelib.core.models import RequestModel, ResponseModel
+from chalicelib.core.roles import ROLES
 
 
 class UnitKind(StrEnum):

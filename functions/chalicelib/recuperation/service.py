@@ -24,16 +24,15 @@ nor a mark; the engine never confirms more seats than the capacity.
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from chalicelib.booking import service as booking
 from chalicelib.booking import store as booking_store
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, auth, db, errors, pagination, personal
+from chalicelib.core import audit, auth, db, errors, pagination, personal, roles, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
-from chalicelib.delivery import service as delivery
 from chalicelib.delivery import store as delivery_store
 from chalicelib.frontline import service as frontline
 from chalicelib.frontline import store as frontline_store
@@ -56,9 +55,7 @@ from chalicelib.recuperation.models import (
     WithdrawIn,
 )
 
-NOMINATE = ("unit_admin", "caseworker", "city_admin")
-READ = (*NOMINATE, "auditor")
-CITY = ("city_admin",)
+NOMINATE, READ, CITY = roles.CASEWORK, roles.CASEWORK_READ, roles.CITY
 STATUS_LABELS = {"nominated": "已推荐，待市总工会审核", "approved": "已同意，待安排批次", "declined": "未同意",
                  "withdrawn": "已撤回", "placed": "已安排疗休养"}
 ACTIVE = ("nominated", "approved", "placed")
@@ -134,7 +131,7 @@ def _for_staff(person_id: str, by: Principal) -> dict[str, Any]:
 
 def ended_campaign() -> dict[str, Any]:
     """The latest food-package campaign that has ended: nominations are made after the campaign."""
-    today = delivery.today()
+    today = times.today()
     ended = [c for c in delivery_store.campaigns() if c.get("end_date") and date.fromisoformat(c["end_date"]) < today]
     if not ended:
         raise errors.conflict("疫情防控任务结束后（市总工会为爱心蔬菜配送活动填写结束日期后）才能推荐疗休养人员。",
@@ -249,7 +246,7 @@ def _batch_out(session: dict[str, Any]) -> Batch:
 
 
 def create_batch(body: BatchIn, by: Principal) -> Batch:
-    if body.ends_at <= datetime.now(UTC):
+    if body.ends_at <= times.now():
         raise errors.validation_failed([FieldError("ends_at", "结束时间须晚于现在")])
     try:
         session_in = SessionIn(kind=Kind.recuperation, title=body.title, unit_id=by.unit_id, starts_at=body.starts_at,

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.core import audit, errors, pagination, personal, retention, xlsx
 from chalicelib.core.auth import Principal
-from chalicelib.core.times import shanghai_text
+from chalicelib.core.times import now_seconds, shanghai_text
 from chalicelib.orgs import service as orgs
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
@@ -34,7 +34,6 @@ from chalicelib.support.service import (
     TRANSITIONS,
     is_overdue,
     load,
-    now_seconds,
     unit_path_in_scope,
 )
 
