@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from chalicelib.core import times
-from tests.browser.stack import Running, Watch, demo_password, full_stack, submit_sign_in
+from tests.browser.stack import Running, Watch, full_stack, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,10 +65,7 @@ def _xlsx(path: Path, people: list[list[Any]]) -> Path:
 
 def _signed_in(context: Any, watch: Watch, stack: Running, username: str, page_path: str) -> Any:
     page = watch.attach(context.new_page())  # a tab of its own: its own session
-    page.goto(stack.url + "/staff/", wait_until="load")
-    submit_sign_in(page, username, demo_password())
-    page.wait_for_url(stack.url + "/staff/workbench/")
-    page.locator(".ws-me").wait_for()
+    sign_in(page, stack.url, username)
     page.goto(stack.url + page_path, wait_until="load")
     page.locator(".ws-care[data-ready]").wait_for(state="attached")
     return page
