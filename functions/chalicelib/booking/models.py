@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from chalicelib.core import labels
 from chalicelib.core.fields import (
     MULTI_LINE,
     SINGLE_LINE,
@@ -38,8 +39,8 @@ class Kind(StrEnum):
     recuperation = "recuperation"
 
 
-KIND_LABELS = {Kind.fair: "招聘会", Kind.course: "技能培训课程", Kind.shuttle: "返岗直通车",
-               Kind.recuperation: "疗休养"}
+KIND_LABELS = labels.SESSION_KIND_LABELS
+assert set(KIND_LABELS) == set(Kind)
 # Kinds the public portal lists and anyone may register for; other kinds are filled by staff.
 LISTED_KINDS = frozenset({Kind.fair, Kind.course, Kind.shuttle})
 

@@ -15,16 +15,6 @@ from chalicelib.core import errors
 STAFF = "staff"
 PARTNER = "partner"
 
-ROLE_LABELS = {
-    "city_admin": "市总管理员",
-    "unit_admin": "单位管理员",
-    "caseworker": "经办人",
-    "hotline_operator": "热线接线员",
-    "contact_person": "一对一联系人",
-    "finance": "财务",
-    "auditor": "审计（只读）",
-    "counsellor": "心理咨询师",
-}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from chalicelib.core import labels
 from chalicelib.core.fields import Address, Note, Phone, Reference, Short, UnitId
 from chalicelib.core.models import FieldProblem, HoneypotForm, PublicForm, RequestModel, ResponseModel
 
@@ -30,7 +31,8 @@ class Window(StrEnum):
     evening = "evening"
 
 
-WINDOW_LABELS = {"morning": "上午 8:00-12:00", "afternoon": "下午 14:00-18:00", "evening": "晚上 18:00-20:00"}
+WINDOW_LABELS = labels.WINDOW_LABELS
+assert set(WINDOW_LABELS) == set(Window)
 
 
 class _Delivery(RequestModel):

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, retention, roles, xlsx
+from chalicelib.core import audit, db, errors, labels, personal, retention, roles, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import today
@@ -39,8 +39,8 @@ from chalicelib.orgs import service as orgs
 STAFF, READ = roles.CASEWORK, roles.CASEWORK_AND_FINANCE_READ
 FAMILY_READ = roles.CASEWORK_READ  # a household's own packages: as the frontline archive, not finance
 CONTACT = roles.CONTACT_PERSON
-SIGNUP_LABELS = {"active": "已登记，每周配送", "paused": "已暂停"}
-PACKAGE_LABELS = {"pending": "待配送", "delivered": "已送达", "failed": "未能送达", "refused": "家庭婉拒"}
+SIGNUP_LABELS = labels.SIGNUP_LABELS
+PACKAGE_LABELS = labels.PACKAGE_LABELS
 FUND_CATEGORY = "food_package"
 
 

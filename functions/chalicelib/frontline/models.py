@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from chalicelib.core import labels
 from chalicelib.core.fields import Address, IdNumber, Message, Name, Phone, Short, Username, Version
 from chalicelib.core.models import FieldProblem, RequestModel, ResponseModel
 from chalicelib.core.personal import REGISTERED_ELSEWHERE
@@ -20,8 +21,8 @@ class Deployment(StrEnum):
     other = "other"
 
 
-DEPLOYMENT_LABELS = {"fever_clinic": "发热门诊", "isolation_ward": "隔离病区", "aid_team": "援助医疗队",
-                     "icu": "重症监护", "screening": "筛查检测", "other": "其他一线岗位"}
+DEPLOYMENT_LABELS = labels.DEPLOYMENT_LABELS
+assert set(DEPLOYMENT_LABELS) == set(Deployment)
 
 
 class PersonIn(RequestModel):
@@ -169,7 +170,7 @@ class ContactKind(StrEnum):
     volunteer = "volunteer"
 
 
-CONTACT_KIND_LABELS = {"cadre": "工会干部", "activist": "工会积极分子", "volunteer": "志愿者"}
+CONTACT_KIND_LABELS = labels.CONTACT_KIND_LABELS
 
 
 class ContactIn(RequestModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, roles, times
+from chalicelib.core import audit, auth, db, errors, ids, labels, pagination, roles, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories, store
@@ -28,8 +28,7 @@ from chalicelib.fund.models import (
 )
 from chalicelib.orgs import service as orgs
 
-KIND_LABELS = {"fund_set": "设立或调整专项资金", "allocation_out": "拨付下级", "allocation_in": "上级拨入",
-               "spend": "支出", "reversal": "冲正"}
+KIND_LABELS = labels.LEDGER_KIND_LABELS
 WRITE_ROLES, READ_ROLES = roles.MONEY, roles.MONEY_READ
 
 

@@ -4,18 +4,12 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
 
+from chalicelib.core import labels
 from chalicelib.core.fields import Short
 from chalicelib.core.models import RequestModel, ResponseModel
 
 # What a partner app may be allowed to do; each public route names its operation.
-PARTNER_OPERATIONS = {
-    "support.submit": "提交求助",
-    "status.lookup": "查询办理进度",
-    "booking.register": "报名招聘会、培训课程、返岗直通车",
-    "booking.cancel": "取消报名",
-    "recruitment.firm": "企业登记、发布招聘岗位",
-    "recruitment.interest": "对招聘岗位表达意向",
-}
+PARTNER_OPERATIONS = labels.PARTNER_OPERATION_LABELS
 
 PartnerOperation = Literal["support.submit", "status.lookup", "booking.register", "booking.cancel",
                            "recruitment.firm", "recruitment.interest"]

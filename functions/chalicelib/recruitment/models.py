@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from chalicelib.core import labels
 from chalicelib.core.fields import MULTI_LINE, Line, Name, Phone, Reference, Text, Title, UnitId, Version
 from chalicelib.core.models import FieldProblem, HoneypotForm, PublicForm, RequestModel, ResponseModel
 from chalicelib.recruitment.credit import normalize_credit_code
@@ -29,12 +30,8 @@ class Industry(StrEnum):
     other = "other"
 
 
-INDUSTRY_LABELS = {
-    Industry.manufacturing: "制造业", Industry.construction: "建筑业", Industry.logistics: "交通运输与物流",
-    Industry.retail: "批发零售", Industry.catering: "住宿餐饮", Industry.services: "居民服务",
-    Industry.healthcare: "卫生与社会工作", Industry.it: "信息技术", Industry.agriculture: "农林牧渔",
-    Industry.other: "其他",
-}
+INDUSTRY_LABELS = labels.INDUSTRY_LABELS
+assert set(INDUSTRY_LABELS) == set(Industry)
 
 
 class Shift(StrEnum):
@@ -43,7 +40,8 @@ class Shift(StrEnum):
     flexible = "flexible"
 
 
-SHIFT_LABELS = {Shift.fixed: "固定时间上下班", Shift.staggered: "错时上下班", Shift.flexible: "弹性上下班"}
+SHIFT_LABELS = labels.SHIFT_LABELS
+assert set(SHIFT_LABELS) == set(Shift)
 
 
 class Decision(StrEnum):

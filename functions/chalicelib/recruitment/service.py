@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, personal, refs, retention, roles, times
+from chalicelib.core import audit, auth, db, errors, ids, labels, pagination, personal, refs, retention, roles, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -35,8 +35,7 @@ from chalicelib.recruitment.models import (
 )
 
 ACT, READ = roles.CASEWORK, roles.CASEWORK_READ
-STATUS_LABELS = {"pending": "已提交，等待工会审核", "approved": "审核通过", "rejected": "审核未通过",
-                 "published": "审核通过，已公开发布"}
+STATUS_LABELS = labels.OPENING_STATUS_LABELS
 _COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
 CONSENT_PURPOSE = "recruitment"
 

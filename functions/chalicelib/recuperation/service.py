@@ -30,7 +30,7 @@ from typing import Any
 from chalicelib.booking import service as booking
 from chalicelib.booking import store as booking_store
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, auth, db, errors, pagination, personal, roles, times
+from chalicelib.core import audit, auth, db, errors, labels, pagination, personal, roles, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import store as delivery_store
@@ -56,8 +56,7 @@ from chalicelib.recuperation.models import (
 )
 
 NOMINATE, READ, CITY = roles.CASEWORK, roles.CASEWORK_READ, roles.CITY
-STATUS_LABELS = {"nominated": "已推荐，待市总工会审核", "approved": "已同意，待安排批次", "declined": "未同意",
-                 "withdrawn": "已撤回", "placed": "已安排疗休养"}
+STATUS_LABELS = labels.NOMINATION_STATUS_LABELS
 ACTIVE = ("nominated", "approved", "placed")
 POST_POINTS = {"aid_team": 40, "fever_clinic": 30, "isolation_ward": 30, "icu": 30, "screening": 20, "other": 10}
 MAX_DAY_POINTS = 90

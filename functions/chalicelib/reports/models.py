@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from chalicelib.core import labels
 from chalicelib.core.fields import MULTI_LINE, SINGLE_LINE, Text, Version
 from chalicelib.core.models import RequestModel, ResponseModel
 
@@ -13,8 +14,7 @@ MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 STATUSES = ("draft", "submitted", "returned", "accepted", "published")
-STATUS_LABELS = {"draft": "草稿", "submitted": "待审核", "returned": "退回修改", "accepted": "已采用",
-                 "published": "已公开"}
+STATUS_LABELS = labels.REPORT_STATUS_LABELS
 
 
 

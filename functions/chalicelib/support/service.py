@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, refs, roles, times
+from chalicelib.core import audit, db, errors, labels, personal, refs, roles, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import SHANGHAI, now_seconds
@@ -17,15 +17,7 @@ from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
 from chalicelib.support.models import ContactRecordedIn, HotlineIntakeIn, SupportRequestCreated, SupportRequestIn
 
-STATUS_LABELS = {
-    "submitted": "已提交，等待受理",
-    "accepted": "已受理",
-    "in_progress": "办理中",
-    "callback": "未接通，将再次回电",
-    "resolved": "已办结",
-    "closed": "已关闭",
-    "rejected": "未予受理",
-}
+STATUS_LABELS = labels.SUPPORT_STATUS_LABELS
 CONSENT_PURPOSE = "support_request"
 _COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
 

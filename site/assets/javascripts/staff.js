@@ -78,11 +78,9 @@
   var QR_LIBRARY = "../assets/javascripts/vendor/qrcode-generator.js";  // from site/staff/
   var TOTP_ISSUER = "职工服务平台";
 
-  var ROLE_LABELS = {
-    city_admin: "市总管理员", unit_admin: "单位管理员", caseworker: "经办人", hotline_operator: "热线接线员",
-    contact_person: "一对一联系人", finance: "财务", auditor: "审计（只读）", counsellor: "心理咨询师"
-  };
-  var OPERATION_LABELS = { "support.submit": "提交求助", "status.lookup": "查询办理进度" };
+  // The labels of codes, as the API names them (labels.js, loaded first on staff pages).
+  var ROLE_LABELS = window.wsLabels.roles;
+  var OPERATION_LABELS = window.wsLabels.partnerOperations;
 
   var MSG = {
     badLogin: "登录名或密码不正确",

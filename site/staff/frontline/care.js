@@ -351,7 +351,7 @@
     return items.filter(function (c) { return c.current_week; })[0] || items[0] || null;
   }
 
-  var OUTCOMES = [["delivered", "已送达"], ["failed", "未能送达"], ["refused", "家庭婉拒"]];
+  var OUTCOMES = ["delivered", "failed", "refused"].map(function (code) { return [code, window.wsLabels.packages[code]]; });
 
   function confirmButtons(pkg, after) {
     var wrap = el("div", "ws-care__actions");

@@ -11,8 +11,7 @@
   "use strict";
 
   var API = "/api";
-  var STATUS = { submitted: "已提交，等待受理", accepted: "已受理", in_progress: "办理中", callback: "未接通，将再次回电",
-    resolved: "已办结", closed: "已关闭", rejected: "未予受理" };
+  var STATUS = window.wsLabels.supportStatus;
   var ACTIONS = { accepted: "受理", in_progress: "开始办理", callback: "未接通，稍后回电", resolved: "办结",
     closed: "关闭", rejected: "不予受理" };
   var ACT = ["caseworker", "unit_admin", "city_admin"];
