@@ -157,6 +157,41 @@
 
   function fmt(text, n) { return text.replace("{n}", String(n)); }
 
+  // Fen as yuan with two decimals: 12345 -> "123.45".
+  function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
+
+  // "2030-03-01T09:00" typed in Beijing time (a datetime-local field) -> "2030-03-01T09:00:00+08:00".
+  function beijing(local) { return local ? local + ":00+08:00" : undefined; }
+
+  // A problem+json answer as one line: "title：detail" and each wrong field's message.
+  function problemText(body) {
+    if (!body) return MSG.server;
+    var head = body.title && body.detail ? body.title + "：" + body.detail : (body.detail || body.title || MSG.failed);
+    return [head].concat((body.errors || []).map(function (e) { return e && e.message; })).filter(Boolean).join(" ");
+  }
+
+  // In place of a page's content: the session has run out (or never was), with a link to sign-in.
+  function signInPrompt(box, root) {
+    box.textContent = "";
+    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
+    var a = el("a", "", "前往工作人员登录");
+    a.href = new URL(root || box.dataset.root || "../", location.href).href;
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(a);
+    box.appendChild(p);
+  }
+
+  // Save a file the API answered as {filename, content_type, content_base64} (an xlsx export).
+  function download(file) {
+    var bytes = Uint8Array.from(atob(file.content_base64), function (c) { return c.charCodeAt(0); });
+    var a = el("a");
+    a.href = URL.createObjectURL(new Blob([bytes], { type: file.content_type || "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }));
+    a.download = file.filename;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -1358,7 +1393,8 @@
   // What a page's own script (site/staff/<page>/<page>.js) uses: it registers its binder with
   // wsStaff.register(kind, bind), or, loaded before this file, pushes [kind, bind] to wsStaffPages.
   var SHARED = {
-    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts,
+    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan,
+    beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
     adminPage: adminPage, fillUnits: fillUnits,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }

@@ -7,12 +7,8 @@
 (function () {
   "use strict";
 
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
+  // The shared helpers of staff.js (loaded after this script, so reached when called).
+  function el(tag, cls, text) { return window.wsStaff.el(tag, cls, text); }
 
   function part(box, role) {
     var n = box.querySelector('[data-role="' + role + '"]');

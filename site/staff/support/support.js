@@ -16,16 +16,9 @@
     closed: "关闭", rejected: "不予受理" };
   var ACT = ["caseworker", "unit_admin", "city_admin"];
 
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
-  }
+  // The shared helpers of staff.js (loaded after this script, so reached when called).
+  function el(tag, cls, text) { return window.wsStaff.el(tag, cls, text); }
+  function uuid() { return window.wsStaff.uuid(); }
   function local(iso) {
     if (!iso) return "";
     try {
@@ -38,27 +31,14 @@
   // Through staff.js (loaded on every staff page): it refreshes the session's tokens, and when the
   // session has run out it leaves for sign-in and brings the user back to this page.
   function call(method, path, body, key) { return window.wsStaff.api(method, path, body, key); }
-  function problemText(body) {
-    if (!body) return "操作没有成功，请稍后再试。";
-    var parts = [body.title && body.detail ? body.title + "：" + body.detail : (body.detail || body.title || "操作没有成功")];
-    (body.errors || []).forEach(function (e) { parts.push(e.message); });
-    return parts.join(" ");
-  }
+  function problemText(body) { return window.wsStaff.problemText(body); }
   function say(box, role, text, bad) {
     var n = box.querySelector('[data-role="' + role + '"]');
     if (!n) return;
     n.textContent = text || "";
     n.classList.toggle("ws-support__error", !!bad);
   }
-  function signInPrompt(box, root) {
-    box.textContent = "";
-    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
-    var a = el("a", "", "前往工作人员登录");
-    a.href = new URL(root, location.href).href;
-    p.appendChild(document.createTextNode(" "));
-    p.appendChild(a);
-    box.appendChild(p);
-  }
+  function signInPrompt(box, root) { window.wsStaff.signInPrompt(box, root); }
   function has(me, roles) { return (me.roles || []).some(function (r) { return roles.indexOf(r) >= 0; }); }
   function formBody(form) {
     var body = {};
