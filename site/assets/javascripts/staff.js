@@ -25,6 +25,10 @@
  * 400/422), like forms.js. problem+json errors are shown next to the fields they name.
  * Data is rendered with textContent only.
  *
+ * HELPERS. Page scripts use what window.wsStaff exports (el, api, problemText, signInPrompt, fmt,
+ * yuan, beijing, download, ...) rather than copies of their own; the Chinese labels of codes come
+ * from labels.js (written from the API's core/labels.py), read through wsStaff.labels(table).
+ *
  * WORKBENCH. PAGES below lists the staff pages and the roles that may see each; a new staff page
  * adds one entry there and nothing else.
  */
@@ -78,9 +82,6 @@
   var QR_LIBRARY = "../assets/javascripts/vendor/qrcode-generator.js";  // from site/staff/
   var TOTP_ISSUER = "职工服务平台";
 
-  // The labels of codes, as the API names them (labels.js, loaded first on staff pages).
-  var ROLE_LABELS = window.wsLabels.roles;
-  var OPERATION_LABELS = window.wsLabels.partnerOperations;
 
   var MSG = {
     badLogin: "登录名或密码不正确",
@@ -157,6 +158,10 @@
 
   function fmt(text, n) { return text.replace("{n}", String(n)); }
 
+  // A table of the labels of codes, as the API names them (labels.js, which instant navigation may
+  // run after this script: init() waits for it before binding a page).
+  function labels(table) { return (window.wsLabels && window.wsLabels[table]) || {}; }
+
   // Fen as yuan with two decimals: 12345 -> "123.45".
   function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
 
@@ -228,7 +233,7 @@
   }
 
   function roleLabels(roles) {
-    return (roles || []).map(function (r) { return ROLE_LABELS[r] || r; });
+    return (roles || []).map(function (r) { return labels("roles")[r] || r; });
   }
 
   function hasAny(roles, wanted) {
@@ -1350,7 +1355,7 @@
       li.appendChild(el("h3", "ws-record__title", p.name));
       li.appendChild(facts([
         [MSG.channel, p.channel],
-        [MSG.operations, (p.operations || []).map(function (o) { return OPERATION_LABELS[o] || o; }).join("、")],
+        [MSG.operations, (p.operations || []).map(function (o) { return labels("partnerOperations")[o] || o; }).join("、")],
         [MSG.status, p.status === "revoked" ? MSG.revoked : MSG.active],
         [MSG.issuedAt, p.created_at ? shanghai(p.created_at) : ""],
         [MSG.issuedBy, p.created_by],
@@ -1394,7 +1399,7 @@
   // wsStaff.register(kind, bind), or, loaded before this file, pushes [kind, bind] to wsStaffPages.
   var SHARED = {
     MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan,
-    beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download,
+    labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
     adminPage: adminPage, fillUnits: fillUnits,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
@@ -1408,6 +1413,7 @@
       if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
       return;
     }
+    if (!window.wsLabels) { setTimeout(init, 20); return; }
     var bind = BINDERS[box.dataset.wsStaff];
     if (box.dataset.wsBound || !bind) return;  // a page's script not loaded yet registers later
     box.dataset.wsBound = "1";

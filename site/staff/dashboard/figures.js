@@ -121,7 +121,7 @@
     cards(figures, [["本次活动累计", u.packages + " 份"],
       [(d.current_week ? "上周" : "最后一周") + (d.last_week ? "（第 " + d.last_week + " 周）" : ""), u.packages_last_week + " 份"]]
       .concat(["delivered", "failed", "refused", "pending"].map(function (code) {
-        return [window.wsLabels.packages[code], u[code] + " 份"];
+        return [window.wsStaff.labels("packages")[code] || code, u[code] + " 份"];
       })));
     columns(trend, d.weeks.slice(-12).map(function (w) { return [String(w.week), w.packages, "第 " + w.week + " 周"]; }),
       "份", "还没有配送。");

@@ -322,12 +322,12 @@
     return items.filter(function (c) { return c.current_week; })[0] || items[0] || null;
   }
 
-  var OUTCOMES = ["delivered", "failed", "refused"].map(function (code) { return [code, window.wsLabels.packages[code]]; });
+  var OUTCOMES = ["delivered", "failed", "refused"];
 
   function confirmButtons(pkg, after) {
     var wrap = el("div", "ws-care__actions");
     if (pkg.status === "delivered") return wrap;
-    OUTCOMES.forEach(function (o) {
+    OUTCOMES.map(function (code) { return [code, window.wsStaff.labels("packages")[code] || code]; }).forEach(function (o) {
       var form = el("form", "ws-care__inline");
       var b = el("button", "ws-button", o[1]);
       b.type = "submit";

@@ -11,7 +11,7 @@
   "use strict";
 
   var API = "/api";
-  var STATUS = window.wsLabels.supportStatus;
+  function statusLabel(code) { return window.wsStaff.labels("supportStatus")[code] || code; }
   var ACTIONS = { accepted: "受理", in_progress: "开始办理", callback: "未接通，稍后回电", resolved: "办结",
     closed: "关闭", rejected: "不予受理" };
   var ACT = ["caseworker", "unit_admin", "city_admin"];
@@ -116,7 +116,7 @@
       var fs = el("div", "ws-field");
       var lab = el("label", "", "变更为"); lab.htmlFor = "support-to";
       var sel = el("select"); sel.id = "support-to"; sel.name = "to";
-      d.allowed_transitions.forEach(function (s) { var o = el("option", "", ACTIONS[s] + "（" + STATUS[s] + "）"); o.value = s; sel.appendChild(o); });
+      d.allowed_transitions.forEach(function (s) { var o = el("option", "", ACTIONS[s] + "（" + statusLabel(s) + "）"); o.value = s; sel.appendChild(o); });
       fs.appendChild(lab); fs.appendChild(sel); f.appendChild(fs);
       [["outcome", "办理结果（办结或关闭时必填，仅工作人员可见）"], ["reason", "不予受理的理由"], ["public_message", "给求助人的答复（求助人查询进度时可见）"]]
         .forEach(function (p) {
@@ -200,7 +200,7 @@
     panel.appendChild(el("h3", "", "办理记录"));
     var hist = el("ol", "ws-support__history");
     d.history.forEach(function (h) {
-      var extra = h.status ? "：" + (STATUS[h.status] || h.status) : h.unit_id ? "：" + h.unit_id : h.counsellor ? "：" + h.counsellor : "";
+      var extra = h.status ? "：" + statusLabel(h.status) : h.unit_id ? "：" + h.unit_id : h.counsellor ? "：" + h.counsellor : "";
       hist.appendChild(el("li", "", local(h.at) + " " + h.actor.replace(/^[a-z]+:/, "") + " " + h.action_label + extra));
     });
     panel.appendChild(hist);
