@@ -18,7 +18,7 @@ help:
 	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
 	@echo "make export   the local table to var/export-<timestamp>.jsonl (DynamoDB JSON); make import FROM=file"
 	@echo "make zensical check that Zensical builds mkdocs.yml with the same pages (warnings do not fail)"
-	@echo "make openapi  regenerate the partner-developer page (site/developers) from the app"
+	@echo "make openapi  regenerate the partner-developer page (site/developers) and the staff pages' labels.js from the app"
 	@echo "make purge    remove personal data whose retention has run out (what the daily schedule does in AWS)"
 	@echo "make restore-drill  rehearse a restore on DynamoDB Local: export, wipe, import, compare counts and checksums"
 	@echo "make smoke BASE=https://...  read-only probes of a deployment (portal, health, OpenAPI, a status look-up)"
@@ -77,6 +77,7 @@ lock: $(VENV)/.installed
 
 openapi: $(VENV)/.installed
 	$(PY) -m tools.openapi_page
+	$(PY) -m tools.labels_js
 
 .PHONY: export import
 export: $(VENV)/.installed  # make export [ARGS="--endpoint http://127.0.0.1:PORT"]; stop `make run` first otherwise

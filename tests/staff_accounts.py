@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.auth import MFA_ROLES
+from chalicelib.core.roles import MFA_ROLES
 from tools.cognito import Pool, create_staff_user, enrol_totp, sign_in
 
 PASSWORD = "Test-Password-2020!"

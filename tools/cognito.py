@@ -103,7 +103,7 @@ DEMO_TOTP_SECRET = "ASDFASDFASDF"  # noqa: S105 - moto's fixed secret, for the d
 
 def needs_totp(roles: list[str]) -> bool:
     """Does the API ask a second factor of someone with these roles?"""
-    from chalicelib.core.auth import MFA_ROLES
+    from chalicelib.core.roles import MFA_ROLES
 
     return bool(MFA_ROLES & set(roles))
 

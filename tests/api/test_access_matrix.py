@@ -19,7 +19,7 @@ import pytest
 
 import app  # noqa: F401 - registers every route
 from chalicelib.core import api, errors
-from chalicelib.core.auth import ROLES
+from chalicelib.core.roles import ROLES
 from tests.api.access_cases import Context, all_cases, all_partner_routes
 from tests.api.helpers import count_items, post_json, support_body
 from tests.conftest import forge_token

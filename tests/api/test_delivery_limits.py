@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.core import times
 from tests.api.access_cases import Context
 from tests.api.access_cases.delivery import CAMPAIGN, campaign_body, ensure_campaign
 from tests.api.access_cases.frontline import new_family
@@ -44,16 +45,15 @@ def _week() -> int:
     """This week of the campaign starting on the anchor day (sign-ups start from the current week)."""
     from chalicelib.delivery import service
 
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     assert week
     return week
 
 
 def _spent() -> int:
-    from chalicelib.fund import service as fund
     from chalicelib.fund import store as fund_store
 
-    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    account = fund_store.get_account("city", times.today().year, consistent=True)
     return int(account["spent_fen"])
 
 

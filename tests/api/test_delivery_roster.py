@@ -7,6 +7,7 @@ import base64
 import json
 from typing import Any
 
+from chalicelib.core import times
 from tests.api.access_cases import Context
 from tests.api.access_cases.delivery import CAMPAIGN, ensure_campaign
 from tests.api.access_cases.frontline import new_family
@@ -21,7 +22,7 @@ def fund_city(amount_fen: int = 100_000_000) -> None:
     from chalicelib.fund import store as fund_store
     from chalicelib.fund.models import BudgetIn
 
-    year = fund.current_year()
+    year = times.today().year
     current = fund_store.get_account("city", year, consistent=True)
     admin = Principal(kind="staff", id="root.admin", unit_id="city", unit_path="/city/",
                       roles=frozenset({"city_admin"}))
@@ -35,7 +36,7 @@ MAX_PRESSES = 50  # a test's few families fit in one press; more means generatio
 def package_for(ctx: Any, family: str) -> str:
     from chalicelib.delivery import service
 
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     for _ in range(MAX_PRESSES):  # as the workbench button: press again until the week is done
         response = ctx.call("POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": week}, ctx.admin)
         assert response.status_code == 200, response.body
@@ -52,7 +53,6 @@ def _signup(client: Any, reference: str, phone: str = "13900139000", **extra: An
 
 def test_family_signs_up_roster_charges_fund_once_and_contact_confirms(client, staff_token, seeded):
     from chalicelib.delivery import service
-    from chalicelib.fund import service as fund
     from chalicelib.fund import store as fund_store
 
     ctx = Context(client, staff_token)
@@ -63,12 +63,12 @@ def test_family_signs_up_roster_charges_fund_once_and_contact_confirms(client, s
     created = _signup(client, family)
     assert created.status_code == 201, created.body
     assert json.loads(created.body)["status"] == "active"
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     first = ctx.call("POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": week}, ctx.admin)
     again = ctx.call("POST", f"/staff/delivery/campaigns/{CAMPAIGN}/rosters", {"week": week}, ctx.admin)
     assert json.loads(first.body)["created"] == 1 and json.loads(again.body)["created"] == 0
     assert json.loads(again.body)["existing"] == 1
-    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    account = fund_store.get_account("city", times.today().year, consistent=True)
     assert account["spent_fen"] == 7800  # the Taishan supplier's price, under the 8000 cap, charged once
     roster = ctx.call("GET", f"/staff/delivery/units/taishan/roster?campaign_id={CAMPAIGN}&week={week}", None,
                       ctx.admin)
@@ -99,7 +99,7 @@ def test_paused_families_are_left_out_and_resumed_ones_come_back(client, staff_t
     paused = post_json(client, "/delivery/signups/pause", {"reference": family, "phone": "13900139000",
                                                            "action": "pause"}, new_key())
     assert json.loads(paused.body)["status"] == "paused"
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     result = service.generate(CAMPAIGN, week, "test")
     assert result.total == 0
     post_json(client, "/delivery/signups/pause", {"reference": family, "phone": "13900139000", "action": "resume"},
@@ -155,7 +155,6 @@ def test_batches_charge_each_package_once_and_a_refused_batch_is_written_one_by_
     from chalicelib.core import audit
     from chalicelib.core.db import table
     from chalicelib.delivery import service, store
-    from chalicelib.fund import service as fund
     from chalicelib.fund import store as fund_store
 
     ctx = Context(client, staff_token)
@@ -164,7 +163,7 @@ def test_batches_charge_each_package_once_and_a_refused_batch_is_written_one_by_
     families = [new_family(ctx, "taishan")[1] for _ in range(5)]
     for n, family in enumerate(families):
         assert _signup(client, family).status_code == 201, n
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     camp = service.campaign(CAMPAIGN)
     signups = {s["family_id"]: s for s in store.active_signups(CAMPAIGN)}
     # Another run got to the third family first, between this run's read of the roster and its write.
@@ -175,7 +174,7 @@ def test_batches_charge_each_package_once_and_a_refused_batch_is_written_one_by_
     result = service.generate(CAMPAIGN, week, "test")
     monkeypatch.undo()
     assert (result.created, result.existing, result.total) == (4, 1, 5)
-    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    account = fund_store.get_account("city", times.today().year, consistent=True)
     assert account["spent_fen"] == 5 * 7800
     with scans_allowed():  # the test reads the whole table to see every package and entry
         items = table().scan()["Items"]
@@ -190,7 +189,6 @@ def test_a_batch_the_fund_cannot_cover_charges_what_it_can_and_says_so(client, s
     charged and generation answers 409 fund-insufficient for the third."""
     from chalicelib.core import errors
     from chalicelib.delivery import service
-    from chalicelib.fund import service as fund
     from chalicelib.fund import store as fund_store
 
     ctx = Context(client, staff_token)
@@ -199,11 +197,11 @@ def test_a_batch_the_fund_cannot_cover_charges_what_it_can_and_says_so(client, s
     families = [new_family(ctx, "taishan")[1] for _ in range(3)]
     for n, family in enumerate(families):
         assert _signup(client, family).status_code == 201, n
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     try:
         service.generate(CAMPAIGN, week, "test")
         raise AssertionError("expected a refusal for the package the fund cannot cover")
     except errors.ProblemError as exc:
         assert exc.code == "/problems/fund-insufficient"
-    account = fund_store.get_account("city", fund.current_year(), consistent=True)
+    account = fund_store.get_account("city", times.today().year, consistent=True)
     assert account["spent_fen"] == 2 * 7800 and account["balance_fen"] == 100

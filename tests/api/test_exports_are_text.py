@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from openpyxl import load_workbook
 
+from chalicelib.core import times
 from tests.api.access_cases import Context
 from tests.api.helpers import new_key, post_json, support_body
 from tests.conftest import scans_allowed
@@ -82,9 +83,8 @@ def _recruitment(ctx: Context) -> tuple[str, list[str]]:
 
 
 def _fund(ctx: Context) -> tuple[str, list[str]]:
-    from chalicelib.fund import service
 
-    year = service.current_year()
+    year = times.today().year
     budget = ctx.call("PUT", "/fund/units/daiyue/budget",
                       {"year": year, "annual_budget_fen": 100_000, "special_fund_fen": 100_000}, ctx.admin)
     assert budget.status_code == 200, budget.body
@@ -119,7 +119,7 @@ def _delivery(ctx: Context) -> tuple[str, list[str]]:
     package_for(ctx, family)
     planted = plant("delivery_package", ("address", "dietary_notes", "supplier"))
     plant("delivery_package", ("name",), 3)  # shown masked, so not verbatim, but never as a formula
-    week = service.week_of(service.campaign(CAMPAIGN), service.today())
+    week = service.week_of(service.campaign(CAMPAIGN), times.today())
     return f"/staff/delivery/units/taishan/supplier-list?campaign_id={CAMPAIGN}&week={week}", planted
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import app  # noqa: F401 - registers every route
 from chalicelib.core import api
-from chalicelib.core.auth import ROLES
+from chalicelib.core.roles import ROLES
 from tests.api.helpers import count_items, new_key, problem
 
 BODY_ROUTES = sorted({(d.path, d.method) for d in api.REGISTRY if d.body is not None})

@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 import app  # noqa: F401 - registers every route
-from chalicelib.core import api, audit, personal, retention
+from chalicelib.core import api, audit, personal, retention, times
 from chalicelib.privacy import rules  # noqa: F401 - registers the rules
 from tests.api.access_cases import Context
 from tests.api.access_cases.booking import existing_session
@@ -317,7 +317,7 @@ def _staff_views(w: dict[str, Any]) -> dict[str, tuple[int, str]]:
     ctx = w["ctx"]
     from chalicelib.delivery import service as delivery
 
-    week = delivery.week_of(delivery.campaign(CAMPAIGN), delivery.today())
+    week = delivery.week_of(delivery.campaign(CAMPAIGN), times.today())
     support_ref = w["roots"]["support_request"][0]
     fills = {"unit_id": [w["hospital"], w["other_hospital"], "taishan"], "person_id": [w["family"], w["duplicate"][0]],
              "session_id": [w["session"], w["batch"]], "reference": [support_ref, w["firm"][0]],

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 import app  # noqa: F401 - registers every route
 from chalicelib.core import api
-from chalicelib.core.auth import MFA_ROLES
+from chalicelib.core.roles import MFA_ROLES
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs import store as orgs_store
 from tests.api.test_access_matrix import placeholder

@@ -50,6 +50,31 @@ def submit_sign_in(page: Any, username: str, password: str) -> None:
         answer_totp(page)
 
 
+def open_page(page: Any, url: str) -> None:
+    """Go to a page and let its scripts finish their first requests."""
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+
+
+def sign_in(page: Any, base_url: str, username: str, password: str | None = None, *, arrive: bool = True) -> None:
+    """On this tab, open the staff sign-in page and sign `username` in (with the demo password unless
+    another is given); with `arrive`, wait until the workbench greets them."""
+    open_page(page, base_url + "/staff/")
+    submit_sign_in(page, username, password or demo_password())
+    if arrive:
+        page.wait_for_url(base_url + "/staff/workbench/")
+        page.locator(".ws-me").wait_for()
+
+
+def open_tile(page: Any, base_url: str, tile: str, path: str, ready: str) -> None:
+    """From the workbench, follow the tile named `tile` to `path`, load that page whole (its own script
+    runs on a full load) and wait for the element `ready` says it is done."""
+    page.locator(".ws-staff-nav a.ws-tile", has_text=tile).click()
+    page.wait_for_url(base_url + path)
+    page.reload(wait_until="load")
+    page.locator(ready).wait_for()
+
+
 @dataclass
 class Running:
     url: str

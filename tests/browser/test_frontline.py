@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from tests.browser.stack import Running, Watch, demo_password, full_stack, submit_sign_in
+from chalicelib.core import times
+from tests.browser.stack import Running, Watch, full_stack, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,7 @@ def _fund_city() -> None:
     from chalicelib.fund import store as fund_store
     from chalicelib.fund.models import BudgetIn
 
-    year = fund.current_year()
+    year = times.today().year
     current = fund_store.get_account("city", year, consistent=True)
     admin = Principal(kind="staff", id="city.admin", unit_id="city", unit_path="/city/",
                       roles=frozenset({"city_admin"}))
@@ -64,10 +65,7 @@ def _xlsx(path: Path, people: list[list[Any]]) -> Path:
 
 def _signed_in(context: Any, watch: Watch, stack: Running, username: str, page_path: str) -> Any:
     page = watch.attach(context.new_page())  # a tab of its own: its own session
-    page.goto(stack.url + "/staff/", wait_until="load")
-    submit_sign_in(page, username, demo_password())
-    page.wait_for_url(stack.url + "/staff/workbench/")
-    page.locator(".ws-me").wait_for()
+    sign_in(page, stack.url, username)
     page.goto(stack.url + page_path, wait_until="load")
     page.locator(".ws-care[data-ready]").wait_for(state="attached")
     return page

@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, submit_sign_in
+from tests.browser.stack import (
+    Running,
+    Watch,
+    axe_problems,
+    full_stack,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +27,6 @@ pytestmark = pytest.mark.browser
 def stack(built_site: Path) -> Iterator[Running]:
     with full_stack(built_site) as running:
         yield running
-
-
-def _sign_in(page: Any, stack: Running, username: str) -> None:
-    page.goto(stack.url + "/staff/", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    submit_sign_in(page, username, demo_password())
-    page.wait_for_url(stack.url + "/staff/workbench/")
-    page.locator(".ws-me").wait_for()
 
 
 def _fund_page(page: Any, stack: Running) -> Any:
@@ -55,7 +53,7 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     watch = Watch(stack.cognito)
     page = watch.attach(context.new_page())
 
-    _sign_in(page, stack, "daiyue.finance")
+    sign_in(page, stack.url, "daiyue.finance")
     _fund_page(page, stack)
     budget = page.locator("#fund-budget")
     budget.locator("#budget-total").fill("500000")
@@ -76,7 +74,7 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     page.locator('[data-role="balance"]').filter(has_text="15000.00").wait_for()
     page.evaluate("sessionStorage.clear()")
 
-    _sign_in(page, stack, "daiyue-hospital.finance")
+    sign_in(page, stack.url, "daiyue-hospital.finance")
     _fund_page(page, stack)
     page.locator('[data-role="balance"]').filter(has_text="5000.00").wait_for()
     spend = page.locator("#fund-spend")
@@ -106,7 +104,7 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
                                   headers={"Idempotency-Key": str(uuid.uuid4())})
     assert submitted.status == 201, submitted.text()
 
-    _sign_in(page, stack, "city.admin")
+    sign_in(page, stack.url, "city.admin")
     page.locator('a[href$="/staff/dashboard/"]').first.click()
     page.wait_for_url(stack.url + "/staff/dashboard/")
     page.reload(wait_until="load")

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, submit_sign_in
+from tests.browser.stack import (
+    Running,
+    Watch,
+    axe_problems,
+    full_stack,
+    open_tile,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -53,13 +60,8 @@ def _archive_and_ended_campaign() -> tuple[str, str]:
 
 def _signed_in(context: Any, watch: Watch, stack: Running, username: str) -> Any:
     page = watch.attach(context.new_page())  # a tab of its own: its own session
-    page.goto(stack.url + "/staff/", wait_until="load")
-    submit_sign_in(page, username, demo_password())
-    page.wait_for_url(stack.url + "/staff/workbench/")
-    page.locator(".ws-staff-nav a.ws-tile", has_text="疗休养").click()
-    page.wait_for_url(stack.url + "/staff/recuperation/")
-    page.reload(wait_until="load")  # the page's own script runs on a full load
-    page.locator('[data-role="nominations"][aria-busy="false"]').wait_for()
+    sign_in(page, stack.url, username)
+    open_tile(page, stack.url, "疗休养", "/staff/recuperation/", '[data-role="nominations"][aria-busy="false"]')
     return page
 
 

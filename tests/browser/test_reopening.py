@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from chalicelib.recruitment.credit import check_character
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack
+from tests.browser.stack import Running, Watch, axe_problems, full_stack, open_tile, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -54,16 +54,8 @@ def _api(stack: Running, method: str, path: str, body: Any = None, token: str | 
 def _caseworker_page(context: Any, watch: Watch, stack: Running) -> Any:
     """The county caseworker signed in, on the workbench's 招聘与场次 page."""
     page = watch.attach(context.new_page())
-    page.goto(stack.url + "/staff/", wait_until="load")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill("taishan.caseworker")
-    form.locator('[name="password"]').fill(demo_password())
-    form.locator('button[type="submit"]').click()
-    page.wait_for_url(stack.url + "/staff/workbench/")
-    page.locator(".ws-staff-nav a.ws-tile", has_text="招聘与场次").click()
-    page.wait_for_url(stack.url + "/staff/reopening/")
-    page.reload(wait_until="load")  # the page's own script runs on a full load
-    page.locator('[data-role="sessions"][aria-busy="false"]').wait_for()
+    sign_in(page, stack.url, "taishan.caseworker")
+    open_tile(page, stack.url, "招聘与场次", "/staff/reopening/", '[data-role="sessions"][aria-busy="false"]')
     return page
 
 

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from tests.api.access_cases.reports import tiny_png
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, submit_sign_in
+from tests.browser.stack import (
+    Running,
+    Watch,
+    axe_problems,
+    full_stack,
+    open_tile,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +34,8 @@ def stack(built_site: Path) -> Iterator[Running]:
 def _reports_page(context: Any, watch: Watch, stack: Running, username: str) -> Any:
     """`username` signed in, on the workbench's 先进做法报送 page."""
     page = watch.attach(context.new_page())
-    page.goto(stack.url + "/staff/", wait_until="load")
-    submit_sign_in(page, username, demo_password())
-    page.wait_for_url(stack.url + "/staff/workbench/")
-    page.locator(".ws-staff-nav a.ws-tile", has_text="先进做法报送").click()
-    page.wait_for_url(stack.url + "/staff/reports/")
-    page.reload(wait_until="load")  # the page's own script runs on a full load
-    page.locator('[data-role="list"][aria-busy="false"]').wait_for()
+    sign_in(page, stack.url, username)
+    open_tile(page, stack.url, "先进做法报送", "/staff/reports/", '[data-role="list"][aria-busy="false"]')
     return page
 
 

@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 
-from tests.browser.stack import Running, Watch, axe_problems, demo_password, full_stack, storage_dump, submit_sign_in
+from tests.browser.stack import (
+    Running,
+    Watch,
+    axe_problems,
+    demo_password,
+    full_stack,
+    open_page,
+    sign_in,
+    storage_dump,
+    submit_sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +45,6 @@ def tab(context: Any, watch: Watch) -> Iterator[Any]:
     page.close()
 
 
-def _open(page: Any, url: str) -> None:
-    page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
-
-
-def _sign_in(page: Any, stack: Running, username: str, password: str) -> None:
-    _open(page, stack.url + "/staff/")
-    submit_sign_in(page, username, password)
-
-
 def _on_workbench(page: Any, stack: Running) -> Any:
     page.wait_for_url(stack.url + "/staff/workbench/")
     card = page.locator(".ws-me")
@@ -61,10 +61,10 @@ def _clean(page: Any, watch: Watch) -> None:
 
 def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, screenshots):
     page = tab
-    _open(page, stack.url + "/staff/")
+    open_page(page, stack.url + "/staff/")
     page.screenshot(path=str(screenshots / "staff-sign-in.png"))
     problems = axe_problems(page, "sign-in")
-    _sign_in(page, stack, "taishan.caseworker", demo_password())
+    sign_in(page, stack.url, "taishan.caseworker", demo_password(), arrive=False)
     card = _on_workbench(page, stack)
     assert "泰山区总工会" in card.locator(".ws-me__unit").inner_text()
     assert card.locator(".ws-chip").all_inner_texts() == ["经办人"]
@@ -80,7 +80,7 @@ def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, scr
     assert "ws.staff.session" in stored["session"]
     assert not any(JWT.search(v or "") for v in stored["local"].values()), "tokens must not be in localStorage"
 
-    _open(page, stack.url + "/staff/org/")
+    open_page(page, stack.url + "/staff/org/")
     page.locator(".ws-staff__notice").filter(has_text="没有使用这个页面的权限").wait_for()
     assert page.locator(".ws-whoami").is_visible()
     page.locator(".ws-whoami a", has_text="返回工作台").click()
@@ -91,7 +91,7 @@ def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, scr
     page.locator("#ws-signin .ws-form__message").filter(has_text="您已退出登录").wait_for()
     assert not any(JWT.search(v or "") for v in storage_dump(page)["session"].values())
     # Signed out: the workbench sends you back to sign in.
-    _open(page, stack.url + "/staff/workbench/")
+    open_page(page, stack.url + "/staff/workbench/")
     page.wait_for_url(stack.url + "/staff/")
     page.locator("#ws-signin").wait_for()
     assert problems == []
@@ -101,7 +101,7 @@ def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, scr
 @pytest.mark.parametrize("username", ["taishan.caseworker", "nobody.here"])
 def test_wrong_password_or_unknown_user_says_the_same_and_stores_nothing(tab, watch, stack, username):
     page = tab
-    _sign_in(page, stack, username, "Wrong-password-1!")
+    sign_in(page, stack.url, username, "Wrong-password-1!", arrive=False)
     box = page.locator("#ws-signin .ws-form__message")
     box.filter(has_text="登录名或密码不正确").wait_for()
     assert box.inner_text().strip() == "登录名或密码不正确"
@@ -115,7 +115,7 @@ def test_wrong_password_or_unknown_user_says_the_same_and_stores_nothing(tab, wa
 
 def test_client_checks_before_calling_cognito(tab, watch, stack):
     page = tab
-    _open(page, stack.url + "/staff/")
+    open_page(page, stack.url + "/staff/")
     page.locator('#ws-signin button[type="submit"]').click()
     user = page.locator('#ws-signin [name="username"]')
     assert user.get_attribute("aria-invalid") == "true"
@@ -125,7 +125,7 @@ def test_client_checks_before_calling_cognito(tab, watch, stack):
 
 def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, screenshots):
     admin = watch.attach(context.new_page())
-    _sign_in(admin, stack, "city.admin", demo_password())
+    sign_in(admin, stack.url, "city.admin", demo_password(), arrive=False)
     _on_workbench(admin, stack)
     tiles = admin.locator(".ws-staff-nav a.ws-tile")
     assert [t.split("\n")[0] for t in tiles.all_inner_texts()] == [
@@ -170,7 +170,7 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
 
     # The new person signs in with the temporary password and must choose a new one.
     newbie = watch.attach(context.new_page())  # a new tab: its own sessionStorage
-    _sign_in(newbie, stack, "taishan.newcomer", temporary)
+    sign_in(newbie, stack.url, "taishan.newcomer", temporary, arrive=False)
     step2 = newbie.locator("#ws-newpass")
     step2.wait_for(state="visible")
     assert newbie.locator("#ws-signin").is_hidden()
@@ -196,7 +196,7 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
         has_text="已停用"
     ).wait_for()
     again = watch.attach(context.new_page())
-    _sign_in(again, stack, "taishan.newcomer", "Brand-New-2020!ok")
+    sign_in(again, stack.url, "taishan.newcomer", "Brand-New-2020!ok", arrive=False)
     again.locator("#ws-signin .ws-form__message").filter(has_text="登录名或密码不正确").wait_for()
     assert problems == []
     _clean(again, watch)
@@ -204,9 +204,9 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
 
 def test_admin_issues_and_revokes_a_partner_key(tab, watch, stack, screenshots):
     page = tab
-    _sign_in(page, stack, "city.admin", demo_password())
+    sign_in(page, stack.url, "city.admin", demo_password(), arrive=False)
     _on_workbench(page, stack)
-    _open(page, stack.url + "/staff/partners/")
+    open_page(page, stack.url + "/staff/partners/")
     form = page.locator("#partner-new")
     form.wait_for(state="visible")
     form.locator('[name="name"]').fill("省总工会 App（测试）")
@@ -238,9 +238,9 @@ def test_admin_issues_and_revokes_a_partner_key(tab, watch, stack, screenshots):
 
 def test_auditor_reads_partners_without_write_controls(tab, watch, stack):
     page = tab
-    _sign_in(page, stack, "city.auditor", demo_password())
+    sign_in(page, stack.url, "city.auditor", demo_password(), arrive=False)
     _on_workbench(page, stack)
-    _open(page, stack.url + "/staff/partners/")
+    open_page(page, stack.url + "/staff/partners/")
     page.locator(".ws-staff__notice").filter(has_text="只能查看").wait_for()
     page.locator('[data-role="partner-list"]').wait_for()
     assert page.locator("#partner-new").is_hidden()
@@ -252,10 +252,10 @@ def test_auditor_reads_partners_without_write_controls(tab, watch, stack):
 def test_staff_pages_fit_320px(tab, stack):
     page = tab
     page.set_viewport_size({"width": 320, "height": 640})
-    _sign_in(page, stack, "city.admin", demo_password())
+    sign_in(page, stack.url, "city.admin", demo_password(), arrive=False)
     _on_workbench(page, stack)
     for path in ("/staff/workbench/", "/staff/org/", "/staff/partners/"):
-        _open(page, stack.url + path)
+        open_page(page, stack.url + path)
         widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], f"{path}: scrollWidth {widths[0]} > {widths[1]}"
         for b in page.locator(".ws-staff button:visible, .ws-staff a.ws-tile:visible").all():
@@ -287,13 +287,13 @@ def _edit_session(page: Any, script: str) -> None:
 def test_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(tab, watch, stack):
     page = tab
     calls = _cognito_calls(page, stack)
-    _sign_in(page, stack, "city.admin", demo_password())
+    sign_in(page, stack.url, "city.admin", demo_password(), arrive=False)
     _on_workbench(page, stack)
     old = storage_dump(page)["session"]["ws.staff.session"]
 
     # About to expire: refreshed before the API call.
     _edit_session(page, "v.expiresAt = Date.now() + 1000;")
-    _open(page, stack.url + "/staff/workbench/")
+    open_page(page, stack.url + "/staff/workbench/")
     page.locator(".ws-me").wait_for()
     assert "InitiateAuth:REFRESH_TOKEN_AUTH" in calls
     new = storage_dump(page)["session"]["ws.staff.session"]
@@ -302,13 +302,13 @@ def test_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(tab, watch, 
     # The API refuses the ID token (401): refreshed once, then the call is repeated.
     calls.clear()
     _edit_session(page, "v.idToken = 'eyJhbGciOiJub25lIn0.e30.x';")
-    _open(page, stack.url + "/staff/workbench/")
+    open_page(page, stack.url + "/staff/workbench/")
     page.locator(".ws-me").wait_for()
     assert calls == ["InitiateAuth:REFRESH_TOKEN_AUTH"]
 
     # Refresh refused too: back to sign-in, then on to the page that was asked for.
     _edit_session(page, "v.idToken = 'eyJhbGciOiJub25lIn0.e30.x'; v.refreshToken = 'not-a-token';")
-    _open(page, stack.url + "/staff/partners/")
+    open_page(page, stack.url + "/staff/partners/")
     page.wait_for_url(stack.url + "/staff/")
     page.locator("#ws-signin .ws-form__message").filter(has_text="登录已过期").wait_for()
     assert "ws.staff.session" not in storage_dump(page)["session"]
@@ -326,7 +326,7 @@ def _follow(page: Any, href_end: str) -> None:
 
 def test_workbench_scripts_load_only_on_staff_pages_and_survive_instant_navigation(tab, watch, stack):
     page = tab
-    _open(page, stack.url + "/")
+    open_page(page, stack.url + "/")
     assert not [u for u in watch.requests if "staff.js" in u or "staff.css" in u], "a worker's page loads staff assets"
     page.evaluate("window.wsSamePage = true")
     _follow(page, "/staff/")
@@ -359,17 +359,17 @@ def test_pages_with_their_own_script_refresh_tokens_and_come_back_after_sign_in(
     refreshed there too, and a dead session goes to sign-in and back to the page that was open."""
     page = tab
     calls = _cognito_calls(page, stack)
-    _sign_in(page, stack, "city.admin", demo_password())
+    sign_in(page, stack.url, "city.admin", demo_password(), arrive=False)
     _on_workbench(page, stack)
 
     _edit_session(page, "v.expiresAt = Date.now() + 1000;")
     calls.clear()
-    _open(page, stack.url + "/staff/support/")
+    open_page(page, stack.url + "/staff/support/")
     page.locator(".ws-support__body").wait_for()
     assert "InitiateAuth:REFRESH_TOKEN_AUTH" in calls
 
     _edit_session(page, "v.idToken = 'eyJhbGciOiJub25lIn0.e30.x'; v.refreshToken = 'not-a-token';")
-    _open(page, stack.url + "/staff/frontline/")
+    open_page(page, stack.url + "/staff/frontline/")
     page.wait_for_url(stack.url + "/staff/")
     page.locator("#ws-signin .ws-form__message").filter(has_text="登录已过期").wait_for()
     submit_sign_in(page, "city.admin", demo_password())

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 
-from tests.browser.stack import Running, Watch, answer_totp, axe_problems, full_stack
+from tests.browser.stack import Running, Watch, answer_totp, axe_problems, full_stack, sign_in
 from tests.staff_accounts import PASSWORD, put_staff_record
 from tools.cognito import Pool, create_staff_user, steady_totp_code
 
@@ -38,15 +37,6 @@ def _new_finance(stack: Running, username: str) -> None:
     put_staff_record(username, "daiyue", ["finance"], name="新财务", mfa=False)
 
 
-def _sign_in(page: Any, stack: Running, username: str) -> None:
-    page.goto(stack.url + "/staff/", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    form = page.locator("#ws-signin")
-    form.locator('[name="username"]').fill(username)
-    form.locator('[name="password"]').fill(PASSWORD)
-    form.locator('button[type="submit"]').click()
-
-
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_finance_enrols_an_authenticator_then_signs_in_with_its_code(browser, stack, screenshots, size):
     username = f"enrol.{size}"
@@ -57,7 +47,7 @@ def test_finance_enrols_an_authenticator_then_signs_in_with_its_code(browser, st
     try:
         page = watch.attach(context.new_page())
         page.on("request", lambda r: api_bodies.append(f"{r.url} {r.post_data or ''}") if "/api/" in r.url else None)
-        _sign_in(page, stack, username)
+        sign_in(page, stack.url, username, PASSWORD, arrive=False)
 
         setup = page.locator("#ws-mfa-setup")
         setup.wait_for(state="visible")
@@ -90,7 +80,7 @@ def test_finance_enrols_an_authenticator_then_signs_in_with_its_code(browser, st
         # Signed out and in again: now the code is asked for.
         page.locator(".ws-me button.ws-signout").click()
         page.wait_for_url(stack.url + "/staff/")
-        _sign_in(page, stack, username)
+        sign_in(page, stack.url, username, PASSWORD, arrive=False)
         totp = page.locator("#ws-totp")
         totp.wait_for(state="visible")
         page.screenshot(path=str(screenshots / f"staff-mfa-code-{size}.png"), full_page=True)
@@ -113,7 +103,7 @@ def test_before_enrolment_the_workbench_sends_finance_back_to_enrol(browser, sta
     context = browser.new_context(viewport=SIZES["phone"], locale="zh-CN")
     try:
         page = context.new_page()
-        _sign_in(page, stack, "enrol.later")
+        sign_in(page, stack.url, "enrol.later", PASSWORD, arrive=False)
         page.locator("#ws-mfa-setup").wait_for(state="visible")
         page.goto(stack.url + "/staff/fund/", wait_until="load")  # straight to a page, not enrolled
         page.wait_for_url(stack.url + "/staff/")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.browser.stack import sign_in
 from tests.conftest import skip_or_fail
 from tools import engines
 
@@ -31,15 +32,6 @@ def full_stack(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield running
     finally:
         running.stop()
-
-
-def _sign_in(page: Any, url: str, username: str) -> None:
-    page.goto(f"{url}/staff/")
-    page.locator("#signin-username").fill(username)
-    page.locator("#signin-password").fill(PASSWORD)
-    page.locator("#ws-signin button[type=submit]").click()
-    page.wait_for_url("**/staff/workbench/", timeout=20_000)
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser
@@ -64,7 +56,7 @@ def test_counselling_hotline_queue_resolution_and_lookup(browser, full_stack):
     # 2. a hotline operator types in another call, keyboard only
     desk = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     operator = desk.new_page()
-    _sign_in(operator, url, "city.hotline")
+    sign_in(operator, url, "city.hotline", PASSWORD)
     operator.goto(f"{url}/staff/support/hotline/")
     phone_box = operator.locator("#hotline-phone")
     phone_box.wait_for(state="visible", timeout=20_000)
@@ -93,7 +85,7 @@ def test_counselling_hotline_queue_resolution_and_lookup(browser, full_stack):
 
     # 3. the county caseworker sees both and works the counselling request to resolved
     office = desk.new_page()
-    _sign_in(office, url, "taishan.caseworker")
+    sign_in(office, url, "taishan.caseworker", PASSWORD)
     office.goto(f"{url}/staff/support/")
     queue = office.locator('[data-role="queue"]')
     queue.get_by_text(counselling).wait_for(timeout=20_000)

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import db, errors, uow
+from chalicelib.core import db, errors, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.fund import service, store
 from chalicelib.fund.models import AllocationIn, BudgetIn, ReverseIn, SpendIn
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import KIND_LABELS, Unit, UnitKind
 
-YEAR = service.current_year()
+YEAR = times.today().year
 CITY = Principal(kind="staff", id="finance-1", unit_id="city", unit_path="/city/", roles=frozenset({"finance"}))
 UNITS = {"city": ("/city/", UnitKind.city_federation, None),
          "county": ("/city/county/", UnitKind.county_union, "city"),

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from chalicelib.core import errors
+from chalicelib.core import errors, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import reset_settings
 from chalicelib.fund import categories, reports, service, store
 from chalicelib.fund.models import AllocationIn, BudgetIn, ReverseIn, SpendIn
 
-YEAR = service.current_year()
+YEAR = times.today().year
 CITY = Principal(kind="staff", id="property", unit_id="city", unit_path="/city/", roles=frozenset({"city_admin"}))
 TREE = {"city": None, "daiyue": "city", "demo-daiyue-hospital": "daiyue", "demo-daiyue-logistics": "daiyue",
         "taishan": "city", "demo-taishan-hospital": "taishan"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.core import db
+from chalicelib.core import db, times
 from chalicelib.core.auth import Principal
 from chalicelib.delivery import service, store
 from chalicelib.fund import service as fund
@@ -19,11 +19,11 @@ ADMIN = Principal(kind="staff", id="bench", unit_id="city", unit_path="/city/", 
 def seed_families(n: int, campaign_id: str = CAMPAIGN, prefix: str = "BENCH") -> tuple[str, int]:
     """A running campaign, a funded city account and n active sign-ups of families <prefix>000000..;
     returns (campaign, week)."""
-    start = service.today().isoformat()
+    start = times.today().isoformat()
     db.table().put_item(Item=store.campaign_item({
         "id": campaign_id, "name": "基准测试", "start_date": start, "end_date": None, "cap_fen": 8000,
         "price_fen": 7500, "funded_by": "city", "default_supplier": "爱心蔬菜供应", "suppliers": [], "version": 1}))
-    year = fund.current_year()
+    year = times.today().year
     current = fund_store.get_account("city", year, consistent=True)
     fund.set_budget("city", BudgetIn(year=year, annual_budget_fen=10**12 // 10, special_fund_fen=10**12 // 10,
                                      version=current["version"] if current else None), ADMIN)

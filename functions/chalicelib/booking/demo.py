@@ -4,11 +4,11 @@ put only if absent, so a restart keeps the existing ones (and their registration
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.booking import store
-from chalicelib.core import errors, uow
+from chalicelib.core import errors, times, uow
 from chalicelib.orgs import service as orgs
 
 UNIT = "taishan"
@@ -37,7 +37,7 @@ def _demo(now: datetime) -> list[dict[str, Any]]:
 def seed() -> None:
     unit = orgs.get_unit(UNIT)
     path = orgs.unit_path(UNIT)
-    now = datetime.now(UTC)
+    now = times.now()
     created_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for demo in _demo(now):
         record = {"type": "booking_session", "unit_id": unit.id, "unit_name": unit.name, "unit_path": path,

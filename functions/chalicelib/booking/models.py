@@ -1,37 +1,25 @@
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from chalicelib.core.models import (
+from chalicelib.core import labels
+from chalicelib.core.fields import (
     MULTI_LINE,
     SINGLE_LINE,
-    FieldProblem,
+    Capacity,
+    Instant,
+    Line,
+    Name,
     Phone,
-    PublicForm,
-    RequestModel,
-    ResponseModel,
+    Reference,
+    Text,
+    Title,
+    UnitId,
 )
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), SINGLE_LINE]
-Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120), SINGLE_LINE]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTI_LINE]
-UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Capacity = Annotated[int, Field(ge=1, le=100_000)]
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("请带上时区，例如 2020-03-01T09:00:00+08:00")
-    return value
-
-
-Instant = Annotated[datetime, AfterValidator(_utc)]
+from chalicelib.core.models import FieldProblem, PublicForm, RequestModel, ResponseModel
 
 
 def _online(value: str) -> str:
@@ -51,8 +39,8 @@ class Kind(StrEnum):
     recuperation = "recuperation"
 
 
-KIND_LABELS = {Kind.fair: "招聘会", Kind.course: "技能培训课程", Kind.shuttle: "返岗直通车",
-               Kind.recuperation: "疗休养"}
+KIND_LABELS = labels.SESSION_KIND_LABELS
+assert set(KIND_LABELS) == set(Kind)
 # Kinds the public portal lists and anyone may register for; other kinds are filled by staff.
 LISTED_KINDS = frozenset({Kind.fair, Kind.course, Kind.shuttle})
 
@@ -63,13 +51,13 @@ class SessionIn(RequestModel):
     unit_id: Annotated[UnitId, Field(title="主办工会")]
     starts_at: Annotated[Instant, Field(title="开始时间")]
     ends_at: Annotated[Instant, Field(title="结束时间")]
-    place: Annotated[Place | None, Field(title="地点")] = None
+    place: Annotated[Line | None, Field(title="地点")] = None
     online_url: Annotated[OnlineUrl | None, Field(title="线上链接")] = None
     capacity: Annotated[Capacity, Field(title="名额")]
     registration_opens_at: Annotated[Instant | None, Field(title="报名开始时间")] = None
     registration_closes_at: Annotated[Instant | None, Field(title="报名截止时间")] = None
     description: Annotated[Text | None, Field(title="说明")] = None
-    contact: Annotated[Place | None, Field(title="咨询电话或联系人")] = None
+    contact: Annotated[Line | None, Field(title="咨询电话或联系人")] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> SessionIn:

@@ -36,15 +36,14 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import audit, auth, db, errors, pagination, personal, refs, retention, uow
+from chalicelib.core import audit, auth, db, errors, labels, pagination, personal, refs, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
 
-ACT = ("caseworker", "unit_admin", "city_admin")
-READ = (*ACT, "auditor")
-SESSION_LABELS = {"open": "开放报名", "closed": "已停止报名"}
-REG_LABELS = {"confirmed": "已确认名额", "waitlisted": "候补中", "cancelled": "已取消"}
+ACT, READ = roles.CASEWORK, roles.CASEWORK_READ
+SESSION_LABELS = labels.SESSION_LABELS
+REG_LABELS = labels.REGISTRATION_LABELS
 REF_KIND = "booking"
 RETRY_SECONDS = 25.0  # at most; a request's own time budget (db.request_budget) ends it sooner
 _RETRY = "/problems/booking-retry"

@@ -7,10 +7,10 @@ so there is never a change without its entry or an entry without its change.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.core import db, retention
+from chalicelib.core.times import now_iso as now_iso  # the clock records are stamped by
 
 # Fields whose values never enter the trail: it records that they changed, not what they hold. Besides
 # these, every field a retention rule calls personal (privacy/rules.py), so a person's erasure never has
@@ -28,8 +28,6 @@ DECISION_FIELDS = frozenset({"reason"})
 REDACTED = "[已隐去]"
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _redact(record: dict[str, Any] | None) -> dict[str, Any] | None:

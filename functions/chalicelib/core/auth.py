@@ -15,21 +15,6 @@ from chalicelib.core import errors
 STAFF = "staff"
 PARTNER = "partner"
 
-ROLES = ("city_admin", "unit_admin", "caseworker", "hotline_operator", "contact_person", "finance", "auditor",
-         "counsellor")
-ROLE_LABELS = {
-    "city_admin": "市总管理员",
-    "unit_admin": "单位管理员",
-    "caseworker": "经办人",
-    "hotline_operator": "热线接线员",
-    "contact_person": "一对一联系人",
-    "finance": "财务",
-    "auditor": "审计（只读）",
-    "counsellor": "心理咨询师",
-}
-# Roles that move money or reach personal data across units: they must sign in with a second
-# factor (TOTP). Until their enrolment is recorded, every route but enrolment answers 403.
-MFA_ROLES = frozenset({"city_admin", "finance"})
 
 
 @dataclass(frozen=True)

@@ -1,44 +1,11 @@
-"""Shared pydantic building blocks: strict request models and safe text fields."""
+"""Shared pydantic building blocks: strict request models, answers, public forms (field types: fields.py)."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
-
-# Zero-width, bidi overrides and other invisible format characters (Unicode category Cf), and
-# control characters (Cc) have no place in anything a person types into a form.
-_ALLOWED_CONTROLS_MULTILINE = {"\n", "\t"}
-
-
-def _clean(value: str, multiline: bool) -> str:
-    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n")
-    for ch in value:
-        category = unicodedata.category(ch)
-        if category == "Cc" and not (multiline and ch in _ALLOWED_CONTROLS_MULTILINE):
-            raise ValueError("含有不允许的控制字符")
-        if category in ("Cf", "Co", "Cs"):
-            raise ValueError("含有不可见的格式字符，请删除后重新输入")
-    return value
-
-
-def _clean_line(value: str) -> str:
-    return _clean(value, multiline=False)
-
-
-def _clean_multiline(value: str) -> str:
-    return _clean(value, multiline=True)
-
-
-# Use as Annotated metadata: Annotated[str, StringConstraints(max_length=...), SINGLE_LINE].
-SINGLE_LINE = AfterValidator(_clean_line)
-MULTI_LINE = AfterValidator(_clean_multiline)
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MULTI_LINE]
-
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Dates a form can mean: the service's records start with the epidemic and plan a few years ahead.
 EARLIEST_DAY = date(2019, 1, 1)
@@ -95,25 +62,6 @@ def _none_is_left_out(schema: dict[str, Any]) -> None:
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_none_is_left_out)
-
-
-def _phone(value: str) -> str:
-    from chalicelib.core.personal import normalize_phone
-
-    return normalize_phone(value)
-
-
-def _id_number(value: str) -> str:
-    from chalicelib.core.personal import normalize_id_number
-
-    return normalize_id_number(value)
-
-
-# Invisible and control characters are refused before normalising (the phone parser would skip them).
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), SINGLE_LINE,
-                  AfterValidator(_phone)]
-IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), SINGLE_LINE,
-                     AfterValidator(_id_number)]
 
 
 class HoneypotForm(RequestModel):

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core import db, personal
+from chalicelib.core import db, personal, times
 
 ERASED = "[已清除]"
 CONFIG_KEY = ("CONFIG", "PRIVACY")
@@ -91,7 +91,7 @@ def purge_after(current: dict[str, Any]) -> date | None:
 
 def due(today: date | None = None) -> bool:
     limit = purge_after(policy())
-    return limit is not None and (today or datetime.now(UTC).date()) >= limit
+    return limit is not None and (today or times.now().date()) >= limit
 
 
 def anonymise_op(item: Item, reason: str) -> db.Op | None:
@@ -102,7 +102,7 @@ def anonymise_op(item: Item, reason: str) -> db.Op | None:
     if rule.delete or (rule.delete_if is not None and rule.delete_if(item)):
         return db.delete(item["PK"], item["SK"])
     names: dict[str, str] = {"#at": "anonymised_at", "#why": "anonymised_reason"}
-    values: dict[str, Any] = {":at": datetime.now(UTC).isoformat(timespec="seconds"), ":why": reason}
+    values: dict[str, Any] = {":at": times.now().isoformat(timespec="seconds"), ":why": reason}
     sets = ["#at = :at", "#why = :why"]
     removes = []
     for i, name in enumerate(f for f in rule.personal_fields if f in item):

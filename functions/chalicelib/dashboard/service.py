@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.booking import figures as booking
-from chalicelib.core import audit
+from chalicelib.core import audit, roles
 from chalicelib.core.auth import Principal
+from chalicelib.core.times import today
 from chalicelib.dashboard.models import (
     CategoryCount,
     Dashboard,
@@ -23,13 +24,12 @@ from chalicelib.dashboard.models import (
     WeekCount,
 )
 from chalicelib.delivery import figures as delivery
-from chalicelib.delivery.service import today
 from chalicelib.frontline import service as frontline
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import Unit
 from chalicelib.support import figures as support
 
-ROLES = ("city_admin", "unit_admin", "finance", "auditor")
+ROLES = roles.FIGURES_READ
 TREND_WEEKS = 12
 
 

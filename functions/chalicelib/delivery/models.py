@@ -4,24 +4,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from chalicelib.core.models import (
-    MULTI_LINE,
-    SINGLE_LINE,
-    FieldProblem,
-    HoneypotForm,
-    Phone,
-    PublicForm,
-    RequestModel,
-    ResponseModel,
-)
+from chalicelib.core import labels
+from chalicelib.core.fields import Address, Note, Phone, Reference, Short, UnitId
+from chalicelib.core.models import FieldProblem, HoneypotForm, PublicForm, RequestModel, ResponseModel
 
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200), SINGLE_LINE]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), MULTI_LINE]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
-UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
 # The notice (泰会办〔2020〕7号, part 3.3): "按照每份不超过80元的标准掌握". A rule of the notice, not a
 # setting: a campaign's cap and prices stay at or under it, and every package's write checks it.
 PACKAGE_CEILING_FEN = 8000
@@ -43,13 +31,14 @@ class Window(StrEnum):
     evening = "evening"
 
 
-WINDOW_LABELS = {"morning": "上午 8:00-12:00", "afternoon": "下午 14:00-18:00", "evening": "晚上 18:00-20:00"}
+WINDOW_LABELS = labels.WINDOW_LABELS
+assert set(WINDOW_LABELS) == set(Window)
 
 
 class _Delivery(RequestModel):
     address: Annotated[Address, Field(title="配送地址")]
     window: Annotated[Window, Field(title="配送时段")]
-    dietary_notes: Annotated[Notes | None, Field(title="饮食禁忌或偏好")] = None
+    dietary_notes: Annotated[Note | None, Field(title="饮食禁忌或偏好")] = None
 
 
 class SignupIn(PublicForm, _Delivery):
@@ -88,18 +77,18 @@ class SignupOut(ResponseModel):
 
 class Supplier(RequestModel):
     county_unit_id: Annotated[UnitId, Field(title="县市区")]
-    name: Annotated[Name, Field(title="供应商")]
+    name: Annotated[Short, Field(title="供应商")]
     price_fen: Annotated[PackageFen, Field(title="每份价格（分）")]
 
 
 class CampaignIn(RequestModel):
-    name: Annotated[Name, Field(title="活动名称")]
+    name: Annotated[Short, Field(title="活动名称")]
     start_date: Annotated[date, Field(title="开始日期")]
     end_date: Annotated[date | None, Field(title="结束日期（疫情防控任务结束时填写）")] = None
     cap_fen: Annotated[PackageFen, Field(title="每份上限（分）")]
     price_fen: Annotated[PackageFen, Field(title="默认每份价格（分）")]
     funded_by: Annotated[UnitId, Field(title="出资单位")] = "city"
-    default_supplier: Annotated[Name, Field(title="默认供应商")] = "爱心蔬菜供应"
+    default_supplier: Annotated[Short, Field(title="默认供应商")] = "爱心蔬菜供应"
     suppliers: Annotated[list[Supplier], Field(title="各县市区供应商", max_length=50, default_factory=list)]
     version: Annotated[int | None, Field(title="读取时的版本号（新建时不填）", ge=1)] = None
 
@@ -176,7 +165,7 @@ class Outcome(StrEnum):
 
 class ConfirmIn(RequestModel):
     outcome: Annotated[Outcome, Field(title="配送结果")]
-    note: Annotated[Notes | None, Field(title="说明")] = None
+    note: Annotated[Note | None, Field(title="说明")] = None
 
 
 class FileOut(ResponseModel):

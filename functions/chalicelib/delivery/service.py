@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, retention, uow, xlsx
+from chalicelib.core import audit, db, errors, labels, personal, retention, roles, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
+from chalicelib.core.times import today
 from chalicelib.delivery import store
 from chalicelib.delivery.models import (
     PACKAGE_CEILING_FEN,
@@ -35,18 +36,12 @@ from chalicelib.frontline import service as frontline
 from chalicelib.fund import service as fund
 from chalicelib.orgs import service as orgs
 
-CHINA = timezone(timedelta(hours=8))
-STAFF = ("unit_admin", "caseworker", "city_admin")
-READ = (*STAFF, "auditor", "finance")
-FAMILY_READ = (*STAFF, "auditor")  # a household's own packages: as the frontline archive, not finance
-CONTACT = "contact_person"
-SIGNUP_LABELS = {"active": "已登记，每周配送", "paused": "已暂停"}
-PACKAGE_LABELS = {"pending": "待配送", "delivered": "已送达", "failed": "未能送达", "refused": "家庭婉拒"}
+STAFF, READ = roles.CASEWORK, roles.CASEWORK_AND_FINANCE_READ
+FAMILY_READ = roles.CASEWORK_READ  # a household's own packages: as the frontline archive, not finance
+CONTACT = roles.CONTACT_PERSON
+SIGNUP_LABELS = labels.SIGNUP_LABELS
+PACKAGE_LABELS = labels.PACKAGE_LABELS
 FUND_CATEGORY = "food_package"
-
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(CHINA).date()
 
 
 def week_of(campaign: dict[str, Any], day: date) -> int | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, retention, xlsx
+from chalicelib.core import audit, db, errors, labels, pagination, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
@@ -27,7 +27,7 @@ from chalicelib.frontline.models import (
 from chalicelib.support import service as support
 from chalicelib.support.models import ContactRecordedIn, Frontline
 
-COVER_LABELS = {"major_illness": "重大疾病", "accident": "意外伤害"}
+COVER_LABELS = labels.COVER_LABELS
 
 
 def _submit(item: dict[str, Any], category: str, description: str, name: str, relation: str, phone: str,

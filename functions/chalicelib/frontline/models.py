@@ -6,15 +6,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, FieldProblem, IdNumber, Phone, RequestModel, ResponseModel
+from chalicelib.core import labels
+from chalicelib.core.fields import Address, IdNumber, Message, Name, Phone, Short, Username, Version
+from chalicelib.core.models import FieldProblem, RequestModel, ResponseModel
 from chalicelib.core.personal import REGISTERED_ELSEWHERE
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200), SINGLE_LINE]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE]
-Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")]
-Version = Annotated[int, Field(title="读取时的版本号", ge=1, le=1_000_000)]
 
 
 class Deployment(StrEnum):
@@ -26,8 +21,8 @@ class Deployment(StrEnum):
     other = "other"
 
 
-DEPLOYMENT_LABELS = {"fever_clinic": "发热门诊", "isolation_ward": "隔离病区", "aid_team": "援助医疗队",
-                     "icu": "重症监护", "screening": "筛查检测", "other": "其他一线岗位"}
+DEPLOYMENT_LABELS = labels.DEPLOYMENT_LABELS
+assert set(DEPLOYMENT_LABELS) == set(Deployment)
 
 
 class PersonIn(RequestModel):
@@ -51,7 +46,7 @@ class MemberIn(RequestModel):
     name: Annotated[Name, Field(title="家属姓名")]
     relation: Annotated[Name, Field(title="与一线人员的关系")]
     age: Annotated[int, Field(title="年龄", ge=0, le=120)]
-    needs: Annotated[Text, Field(title="需要的照顾")]
+    needs: Annotated[Message, Field(title="需要的照顾")]
     address: Annotated[Address, Field(title="居住地址")]
 
 
@@ -175,7 +170,7 @@ class ContactKind(StrEnum):
     volunteer = "volunteer"
 
 
-CONTACT_KIND_LABELS = {"cadre": "工会干部", "activist": "工会积极分子", "volunteer": "志愿者"}
+CONTACT_KIND_LABELS = labels.CONTACT_KIND_LABELS
 
 
 class ContactIn(RequestModel):
@@ -199,7 +194,7 @@ class ContactList(ResponseModel):
 class AssignIn(RequestModel):
     username: Annotated[Username, Field(title="联系人")]
     version: Version
-    reason: Annotated[Text | None, Field(title="更换原因")] = None
+    reason: Annotated[Message | None, Field(title="更换原因")] = None
 
 
 class HistoryEntry(ResponseModel):
@@ -222,8 +217,8 @@ class LogKind(StrEnum):
 
 class LogIn(RequestModel):
     kind: Annotated[LogKind, Field(title="联系方式")]
-    notes: Annotated[Text, Field(title="了解到的情况")]
-    needs: Annotated[Text | None, Field(title="家庭的需求和困难")] = None
+    notes: Annotated[Message, Field(title="了解到的情况")]
+    needs: Annotated[Message | None, Field(title="家庭的需求和困难")] = None
 
 
 class LogEntry(ResponseModel):
@@ -241,7 +236,7 @@ class LogList(ResponseModel):
 
 class OnBehalfIn(RequestModel):
     category: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$"), Field(title="求助类别")]
-    description: Annotated[Text, Field(title="需要什么帮助")]
+    description: Annotated[Message, Field(title="需要什么帮助")]
     name: Annotated[Name, Field(title="求助的家庭成员姓名")]
     relation: Annotated[Name, Field(title="与一线人员的关系")]
     phone: Annotated[Phone, Field(title="家庭成员手机号码")]
@@ -289,7 +284,7 @@ class CoverPage(ResponseModel):
 class ClaimIn(RequestModel):
     who: Annotated[str, StringConstraints(pattern=r"^(SELF|[0-9A-Z]{4,20})$"), Field(title="出险人")]
     kind: Annotated[str, StringConstraints(pattern=r"^(major_illness|accident)$"), Field(title="保障项目")]
-    description: Annotated[Text, Field(title="情况说明")]
+    description: Annotated[Message, Field(title="情况说明")]
     phone: Annotated[Phone, Field(title="联系电话")]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, personal, refs, retention
+from chalicelib.core import audit, db, errors, pagination, personal, refs, retention, roles
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -40,9 +40,8 @@ from chalicelib.frontline.models import (
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import UnitKind
 
-WRITE = ("unit_admin", "caseworker", "city_admin")
-READ = (*WRITE, "auditor")
-CONTACT = "contact_person"
+WRITE, READ = roles.CASEWORK, roles.CASEWORK_READ
+CONTACT = roles.CONTACT_PERSON
 REF_KIND = "frontline_family"
 
 

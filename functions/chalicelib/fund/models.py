@@ -4,14 +4,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core.fields import Note, Short
+from chalicelib.core.models import RequestModel, ResponseModel
 
 MAX_AMOUNT_FEN = 100_000_000  # one entry: at most 1,000,000 yuan
 MAX_BUDGET_FEN = 100_000_000_000  # a unit's annual budget: at most 1,000,000,000 yuan
 
 UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), MULTI_LINE]
 Year = Annotated[int, Field(title="预算年度", ge=2000, le=2100)]
 Amount = Annotated[int, Field(title="金额（分）", gt=0, le=MAX_AMOUNT_FEN, strict=True)]
 
@@ -28,7 +27,7 @@ class AllocationIn(RequestModel):
     to_unit_id: Annotated[UnitId, Field(title="拨入的直属下级单位")]
     year: Year
     amount_fen: Amount
-    approved_by: Annotated[Text | None, Field(title="审批人")] = None
+    approved_by: Annotated[Short | None, Field(title="审批人")] = None
     note: Annotated[Note | None, Field(title="说明")] = None
 
 
@@ -36,16 +35,16 @@ class SpendIn(RequestModel):
     unit_id: Annotated[UnitId, Field(title="支出单位")]
     category: Annotated[str, Field(title="支出类别", max_length=40)]
     amount_fen: Amount
-    payee: Annotated[Text, Field(title="收款人或供应商")]
-    beneficiary: Annotated[Text | None, Field(title="受益对象（如一线人员、困难职工的档案编号）")] = None
-    receipt: Annotated[Text | None, Field(title="票据号")] = None
-    approved_by: Annotated[Text | None, Field(title="审批人")] = None
+    payee: Annotated[Short, Field(title="收款人或供应商")]
+    beneficiary: Annotated[Short | None, Field(title="受益对象（如一线人员、困难职工的档案编号）")] = None
+    receipt: Annotated[Short | None, Field(title="票据号")] = None
+    approved_by: Annotated[Short | None, Field(title="审批人")] = None
     note: Annotated[Note | None, Field(title="说明")] = None
 
 
 class ReverseIn(RequestModel):
     reason: Annotated[Note, Field(title="冲正原因")]
-    approved_by: Annotated[Text | None, Field(title="审批人")] = None
+    approved_by: Annotated[Short | None, Field(title="审批人")] = None
 
 
 class CategoryOut(ResponseModel):

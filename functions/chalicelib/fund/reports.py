@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import xlsx
+from chalicelib.core import times, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.fund import categories, service, store
 from chalicelib.fund.models import CategoryAmount, Export, Report, ReportRow
@@ -77,7 +77,7 @@ def export(unit_id: str, year: int, by: Principal) -> Export:
     while True:
         page = service.ledger(unit_id, year, cursor, by)
         for e in page.items:
-            entries.append([e.entry_id, service.local_time(e.at), e.kind_label, e.category_label or "",
+            entries.append([e.entry_id, times.shanghai_text(e.at), e.kind_label, e.category_label or "",
                             _yuan(e.amount_fen), _yuan(e.balance_effect_fen), e.payee or "", e.beneficiary or "",
                             e.receipt or "", e.counterpart_unit_id or "", e.reverses or "", e.entered_by,
                             e.approved_by or "", e.note or ""])

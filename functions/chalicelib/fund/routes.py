@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api, errors, xlsx
+from chalicelib.core import api, errors, times, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.fund import reports, service
 from chalicelib.fund.models import (
@@ -36,7 +36,7 @@ def _params() -> Mapping[str, str]:
 def _year() -> int:
     value = _params().get("year")
     if value is None:
-        return service.current_year()
+        return times.today().year
     if not value.isdigit() or not 2000 <= int(value) <= 2100:
         raise errors.bad_request("预算年度应为 2000 到 2100 之间的年份。", "year")
     return int(value)

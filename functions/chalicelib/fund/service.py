@@ -8,10 +8,9 @@ never edited; a correction is a reversing entry linked to the original, once per
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, uow
+from chalicelib.core import audit, auth, db, errors, ids, labels, pagination, roles, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories, store
@@ -30,25 +29,8 @@ from chalicelib.fund.models import (
 )
 from chalicelib.orgs import service as orgs
 
-CHINA = timezone(timedelta(hours=8))  # Asia/Shanghai, which keeps no daylight saving time
-KIND_LABELS = {"fund_set": "设立或调整专项资金", "allocation_out": "拨付下级", "allocation_in": "上级拨入",
-               "spend": "支出", "reversal": "冲正"}
-WRITE_ROLES = ("city_admin", "unit_admin", "finance")
-READ_ROLES = (*WRITE_ROLES, "auditor")
-
-
-def budget_year(at: str) -> int:
-    """The budget year of a moment: the calendar year in China."""
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(CHINA).year
-
-
-def local_time(at: str) -> str:
-    """A stored UTC time as shown to people: Beijing time, to the minute."""
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-def current_year() -> int:
-    return datetime.now(UTC).astimezone(CHINA).year
+KIND_LABELS = labels.LEDGER_KIND_LABELS
+WRITE_ROLES, READ_ROLES = roles.MONEY, roles.MONEY_READ
 
 
 def _ancestors(path: str) -> list[str]:
@@ -91,7 +73,7 @@ def _entry_parts(record: dict[str, Any], path: str, effect: Effect,
     own: dict[str, int] = {"balance": effect.balance, "entries": 1}
     sub: dict[str, int] = {"entries": 1}
     if effect.spent:
-        month = f"month_{local_time(record['at'])[:7]}"
+        month = f"month_{times.shanghai_text(record['at'])[:7]}"
         own["spent"] = sub["spent"] = effect.spent
         own[f"cat_{effect.category}"] = sub[f"cat_{effect.category}"] = effect.spent
         own[month] = sub[month] = effect.spent
@@ -159,7 +141,7 @@ def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor
     ancestors' totals (2 + depth + 1 items, well inside a transaction's 100)."""
     path = orgs.unit_path(unit_id)
     found = check_category(orgs.get_unit(unit_id).kind.value, category)
-    record = _spend_record(unit_id=unit_id, year=budget_year(at), category=category, amount_fen=amount_fen,
+    record = _spend_record(unit_id=unit_id, year=times.local_date(at).year, category=category, amount_fen=amount_fen,
                            payee=payee, actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary,
                            receipt=receipt, approved_by=approved_by, note=note)
     return _entry_ops(record, path, Effect(balance=-amount_fen, spent=amount_fen, category=category,
@@ -175,7 +157,7 @@ def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str,
     may touch an item once, so this is how several spends share one: 1 + len(spends) + depth + 1 items."""
     path = orgs.unit_path(unit_id)
     found = check_category(orgs.get_unit(unit_id).kind.value, category)
-    year = budget_year(at)
+    year = times.local_date(at).year
     records = [_spend_record(unit_id=unit_id, year=year, category=category, amount_fen=amount, payee=payee,
                              actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary)
                for entry_id, amount, payee, beneficiary in spends]

@@ -4,10 +4,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core.fields import Message, Short
+from chalicelib.core.models import RequestModel, ResponseModel
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
 MAX_IMPORT_ROWS = 500
 
 
@@ -18,8 +17,8 @@ class ImportIn(RequestModel):
 
 
 class CheckIn(RequestModel):
-    situation: Annotated[Note, Field(title="家庭困难状况")]
-    precautions: Annotated[Note, Field(title="疫情防控措施落实情况")]
+    situation: Annotated[Message, Field(title="家庭困难状况")]
+    precautions: Annotated[Message, Field(title="疫情防控措施落实情况")]
     weak_protection: Annotated[bool, Field(title="自身防控能力较弱")] = False
 
 

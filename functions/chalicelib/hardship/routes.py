@@ -6,16 +6,14 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api
+from chalicelib.core import api, roles
 from chalicelib.core.auth import Principal
 from chalicelib.hardship import service
 from chalicelib.hardship.models import CheckIn, ImportIn, ImportResult, SupplyIn, WorkerDetail, WorkerPage
 
 bp = Blueprint(__name__)
 TAG = "困难职工帮扶"
-MANAGERS = ("city_admin", "unit_admin", "caseworker")
-VISITORS = (*MANAGERS, "contact_person")
-READERS = (*VISITORS, "auditor")
+MANAGERS, VISITORS, READERS = roles.CASEWORK, roles.VISITS, roles.VISITS_READ
 WORKER = {"worker_id": "困难职工档案编号"}
 
 

@@ -4,28 +4,22 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core import labels
+from chalicelib.core.fields import Short
+from chalicelib.core.models import RequestModel, ResponseModel
 
 # What a partner app may be allowed to do; each public route names its operation.
-PARTNER_OPERATIONS = {
-    "support.submit": "提交求助",
-    "status.lookup": "查询办理进度",
-    "booking.register": "报名招聘会、培训课程、返岗直通车",
-    "booking.cancel": "取消报名",
-    "recruitment.firm": "企业登记、发布招聘岗位",
-    "recruitment.interest": "对招聘岗位表达意向",
-}
+PARTNER_OPERATIONS = labels.PARTNER_OPERATION_LABELS
 
 PartnerOperation = Literal["support.submit", "status.lookup", "booking.register", "booking.cancel",
                            "recruitment.firm", "recruitment.interest"]
 assert set(get_args(PartnerOperation)) == set(PARTNER_OPERATIONS)
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE]
 Channel = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9-]{1,29}$")]
 
 
 class PartnerIn(RequestModel):
-    name: Annotated[Label, Field(title="合作应用名称")]
+    name: Annotated[Short, Field(title="合作应用名称")]
     channel: Annotated[Channel, Field(title="渠道标识（小写字母、数字和 -）")]
     operations: Annotated[list[PartnerOperation], Field(title="允许的操作", min_length=1, max_length=20)]
 

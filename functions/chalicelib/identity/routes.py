@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.core import api
-from chalicelib.core.auth import MFA_ROLES, ROLE_LABELS, Principal
+from chalicelib.core.auth import Principal
 from chalicelib.core.config import settings
+from chalicelib.core.labels import ROLE_LABELS
+from chalicelib.core.roles import MFA_ROLES
 from chalicelib.identity import service
 from chalicelib.identity.authorizer import bp as authorizer_bp
 from chalicelib.identity.models import Me, Partner, PartnerIn, PartnerIssued, PartnerPage, SignInConfig

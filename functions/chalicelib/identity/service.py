@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 
-from chalicelib.core import audit, errors, pagination, personal, uow
-from chalicelib.core.auth import MFA_ROLES, PARTNER, STAFF, Principal
+from chalicelib.core import audit, cache, errors, pagination, personal, uow
+from chalicelib.core.auth import PARTNER, STAFF, Principal
 from chalicelib.core.config import settings
+from chalicelib.core.roles import MFA_ROLES
 from chalicelib.identity import cognito, store, tokens
 from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
 from chalicelib.orgs import service as orgs
 
 KEY_PREFIX = "wsp_"
-_UNIT_PATH_TTL = 60.0
-_unit_paths: dict[str, tuple[float, str]] = {}
+# Unit paths change only when the tree is reorganised; cache them briefly per process.
+_unit_paths: cache.Ttl[str] = cache.Ttl(60.0)
 
 
 def _unit_path(unit_id: str) -> str:
-    """Unit paths change only when the tree is reorganised; cache them briefly per process."""
-    now = time.monotonic()
-    cached = _unit_paths.get(unit_id)
-    if cached and now - cached[0] < _UNIT_PATH_TTL:
-        return cached[1]
-    path = orgs.unit_path(unit_id)
-    _unit_paths[unit_id] = (now, path)
-    return path
+    return _unit_paths.get(unit_id, orgs.unit_path)
 
 
 def principal_from_credential(credential: str) -> Principal:

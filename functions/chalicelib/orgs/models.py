@@ -5,8 +5,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.auth import ROLES
-from chalicelib.core.models import SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core import labels
+from chalicelib.core.fields import SINGLE_LINE
+from chalicelib.core.models import RequestModel, ResponseModel
+from chalicelib.core.roles import ROLES
 
 
 class UnitKind(StrEnum):
@@ -21,17 +23,8 @@ class UnitKind(StrEnum):
     enterprise_union = "enterprise_union"
 
 
-KIND_LABELS = {
-    UnitKind.city_federation: "市总工会",
-    UnitKind.county_union: "县市区总工会",
-    UnitKind.zone_union: "功能区工会",
-    UnitKind.organs_union: "机关工会",
-    UnitKind.industry_union: "产业工会",
-    UnitKind.mining_group_union: "矿业集团工会",
-    UnitKind.provincial_unit_union: "驻泰单位工会",
-    UnitKind.hospital_union: "医院工会",
-    UnitKind.enterprise_union: "企业工会",
-}
+KIND_LABELS = labels.UNIT_KIND_LABELS
+assert set(KIND_LABELS) == set(UnitKind)
 
 
 class Unit(ResponseModel):

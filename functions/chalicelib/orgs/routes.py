@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint
 
-from chalicelib.core import api
+from chalicelib.core import api, roles
 from chalicelib.core.auth import Principal
 from chalicelib.orgs import service
 from chalicelib.orgs.models import Staff, StaffCreated, StaffIn, StaffPage, Unit, UnitIn, UnitPage
@@ -28,7 +28,7 @@ def subtree(unit_id: str) -> object:
     return service.subtree(unit_id, params.get("cursor"))
 
 
-ADMINS = ("city_admin", "unit_admin")
+ADMINS = roles.ADMINS
 
 
 @api.route(bp, "/admin/units", "POST", summary="在本单位之下新建工会组织", tag="组织与人员管理", body=UnitIn,

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from chalicelib.core import audit, auth, errors, pagination, uow
+from chalicelib.core import audit, auth, cache, errors, pagination, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.identity import cognito
@@ -131,22 +130,16 @@ STAFF_RECORD_TTL_SECONDS = 5.0
 """How long one container trusts a staff record it has read. The authorizer reads the record on
 every staff request (status, unit, roles, second factor); a change made on another container takes
 effect there within this many seconds, and on the container that made it at once."""
-_staff_records: dict[str, tuple[float, dict[str, Any] | None]] = {}
+_staff_records: cache.Ttl[dict[str, Any] | None] = cache.Ttl(STAFF_RECORD_TTL_SECONDS)
 
 
 def staff_record(username: str) -> dict[str, Any] | None:
     """The staff record (None when there is none), cached per container for STAFF_RECORD_TTL_SECONDS."""
-    now = time.monotonic()
-    cached = _staff_records.get(username)
-    if cached and now - cached[0] < STAFF_RECORD_TTL_SECONDS:
-        return cached[1]
-    record = store.get_staff(username)
-    _staff_records[username] = (now, record)
-    return record
+    return _staff_records.get(username, store.get_staff)
 
 
 def forget_staff_record(username: str) -> None:
-    _staff_records.pop(username, None)
+    _staff_records.forget(username)
 
 
 def record_mfa(username: str, by: Principal) -> None:

@@ -12,10 +12,10 @@ tests/api/test_privacy_every_record.py, as does one no root reaches.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from chalicelib.core import db
+from chalicelib.core import db, times
 from chalicelib.core.retention import (
     Item,
     Owner,
@@ -56,7 +56,7 @@ def _packages(signup: Item) -> list[Item]:
         return []
     start = date.fromisoformat(campaign["start_date"])
     last = min(date.fromisoformat(campaign["end_date"]) if campaign.get("end_date") else date.max,
-               datetime.now(UTC).date())
+               times.now().date())
     weeks = max(0, (last - start).days // 7 + 2)  # up to the week after today (rosters are made a week ahead)
     family, cid = signup["family_id"], signup["campaign_id"]
     return at_keys(lambda _: [(f"PACKAGE#{cid}#{w}#{family}", "PACKAGE")

@@ -6,29 +6,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from chalicelib.core.models import (
-    MULTI_LINE,
-    SINGLE_LINE,
-    FieldProblem,
-    HoneypotForm,
-    Phone,
-    PublicForm,
-    RequestModel,
-    ResponseModel,
-)
+from chalicelib.core import labels
+from chalicelib.core.fields import MULTI_LINE, Line, Name, Phone, Reference, Text, Title, UnitId, Version
+from chalicelib.core.models import FieldProblem, HoneypotForm, PublicForm, RequestModel, ResponseModel
 from chalicelib.recruitment.credit import normalize_credit_code
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
-FirmName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), SINGLE_LINE]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120), SINGLE_LINE]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTI_LINE]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300), MULTI_LINE]
-UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 CreditCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
                        AfterValidator(normalize_credit_code)]
 Wage = Annotated[int, Field(ge=500, le=100_000)]
-Version = Annotated[int, Field(title="读取时的版本号", ge=1, le=1_000_000)]
 
 
 class Industry(StrEnum):
@@ -44,12 +30,8 @@ class Industry(StrEnum):
     other = "other"
 
 
-INDUSTRY_LABELS = {
-    Industry.manufacturing: "制造业", Industry.construction: "建筑业", Industry.logistics: "交通运输与物流",
-    Industry.retail: "批发零售", Industry.catering: "住宿餐饮", Industry.services: "居民服务",
-    Industry.healthcare: "卫生与社会工作", Industry.it: "信息技术", Industry.agriculture: "农林牧渔",
-    Industry.other: "其他",
-}
+INDUSTRY_LABELS = labels.INDUSTRY_LABELS
+assert set(INDUSTRY_LABELS) == set(Industry)
 
 
 class Shift(StrEnum):
@@ -58,7 +40,8 @@ class Shift(StrEnum):
     flexible = "flexible"
 
 
-SHIFT_LABELS = {Shift.fixed: "固定时间上下班", Shift.staggered: "错时上下班", Shift.flexible: "弹性上下班"}
+SHIFT_LABELS = labels.SHIFT_LABELS
+assert set(SHIFT_LABELS) == set(Shift)
 
 
 class Decision(StrEnum):
@@ -67,7 +50,7 @@ class Decision(StrEnum):
 
 
 class FirmIn(PublicForm):
-    name: Annotated[FirmName, Field(title="单位名称")]
+    name: Annotated[Title, Field(title="单位名称")]
     credit_code: Annotated[CreditCode, Field(title="统一社会信用代码")]
     county_unit_id: Annotated[UnitId, Field(title="所在县市区")]
     industry: Annotated[Industry, Field(title="行业")]

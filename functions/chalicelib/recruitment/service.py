@@ -3,10 +3,24 @@ publication, public listings, and workers' interest (their phone goes to the fir
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, personal, refs, retention, uow
+from chalicelib.core import (
+    audit,
+    auth,
+    db,
+    errors,
+    ids,
+    labels,
+    pagination,
+    personal,
+    refs,
+    retention,
+    roles,
+    times,
+    uow,
+)
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -34,12 +48,9 @@ from chalicelib.recruitment.models import (
     Submitted,
 )
 
-ACT = ("caseworker", "unit_admin", "city_admin")
-READ = (*ACT, "auditor")
-STATUS_LABELS = {"pending": "已提交，等待工会审核", "approved": "审核通过", "rejected": "审核未通过",
-                 "published": "审核通过，已公开发布"}
+ACT, READ = roles.CASEWORK, roles.CASEWORK_READ
+STATUS_LABELS = labels.OPENING_STATUS_LABELS
 _COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
-_CHINA = timezone(timedelta(hours=8))
 CONSENT_PURPOSE = "recruitment"
 
 
@@ -62,7 +73,7 @@ def _salary(record: dict[str, Any]) -> str:
 
 
 def _today() -> str:
-    return datetime.now(_CHINA).date().isoformat()
+    return times.today().isoformat()
 
 
 # --- firms -------------------------------------------------------------------------------------------
@@ -122,7 +133,7 @@ def post_opening(body: OpeningIn, caller: Principal | None) -> Submitted:
         raise errors.conflict("单位登记未通过审核，不能发布岗位。请修改后重新登记。", "firm-rejected")
     if body.valid_until.isoformat() < _today():
         raise errors.validation_failed([FieldError("valid_until", "招聘截止日期不能早于今天")])
-    if body.valid_until.isoformat() > (datetime.now(_CHINA).date() + timedelta(days=366)).isoformat():
+    if body.valid_until.isoformat() > (times.today() + timedelta(days=366)).isoformat():
         raise errors.validation_failed([FieldError("valid_until", "招聘截止日期最多一年以后")])
     now = audit.now_iso()
     county = firm["county_unit_id"]

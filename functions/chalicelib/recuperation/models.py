@@ -5,12 +5,11 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.booking.models import Capacity, Instant, Place, Title
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core.fields import MULTI_LINE, SINGLE_LINE, Capacity, Instant, Line, Title, Version
+from chalicelib.core.models import RequestModel, ResponseModel
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000), MULTI_LINE]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200), SINGLE_LINE]
-Version = Annotated[int, Field(title="读取时的版本号", ge=1, le=1_000_000)]
 
 
 class NominationIn(RequestModel):
@@ -86,7 +85,7 @@ class BatchIn(RequestModel):
     title: Annotated[Title, Field(title="批次名称")]
     starts_at: Annotated[Instant, Field(title="开始时间")]
     ends_at: Annotated[Instant, Field(title="结束时间")]
-    place: Annotated[Place, Field(title="疗休养地点")]
+    place: Annotated[Line, Field(title="疗休养地点")]
     capacity: Annotated[Capacity, Field(title="名额")]
     description: Annotated[Reason | None, Field(title="安排说明")] = None
 

@@ -24,12 +24,12 @@ nor a mark; the engine never confirms more seats than the capacity.
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from chalicelib.booking import service as booking
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, auth, db, errors, pagination, personal, uow
+from chalicelib.core import audit, auth, db, errors, labels, pagination, personal, roles, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.delivery import service as delivery
@@ -53,11 +53,8 @@ from chalicelib.recuperation.models import (
     WithdrawIn,
 )
 
-NOMINATE = ("unit_admin", "caseworker", "city_admin")
-READ = (*NOMINATE, "auditor")
-CITY = ("city_admin",)
-STATUS_LABELS = {"nominated": "已推荐，待市总工会审核", "approved": "已同意，待安排批次", "declined": "未同意",
-                 "withdrawn": "已撤回", "placed": "已安排疗休养"}
+NOMINATE, READ, CITY = roles.CASEWORK, roles.CASEWORK_READ, roles.CITY
+STATUS_LABELS = labels.NOMINATION_STATUS_LABELS
 ACTIVE = ("nominated", "approved", "placed")
 POST_POINTS = {"aid_team": 40, "fever_clinic": 30, "isolation_ward": 30, "icu": 30, "screening": 20, "other": 10}
 MAX_DAY_POINTS = 90
@@ -131,7 +128,7 @@ def _for_staff(person_id: str, by: Principal) -> dict[str, Any]:
 
 def ended_campaign() -> dict[str, Any]:
     """The latest food-package campaign that has ended: nominations are made after the campaign."""
-    today = delivery.today()
+    today = times.today()
     ended = [c for c in delivery.campaign_records() if c.get("end_date") and date.fromisoformat(c["end_date"]) < today]
     if not ended:
         raise errors.conflict("疫情防控任务结束后（市总工会为爱心蔬菜配送活动填写结束日期后）才能推荐疗休养人员。",
@@ -235,7 +232,7 @@ def _batch_out(session: dict[str, Any]) -> Batch:
 
 
 def create_batch(body: BatchIn, by: Principal) -> Batch:
-    if body.ends_at <= datetime.now(UTC):
+    if body.ends_at <= times.now():
         raise errors.validation_failed([FieldError("ends_at", "结束时间须晚于现在")])
     try:
         session_in = SessionIn(kind=Kind.recuperation, title=body.title, unit_id=by.unit_id, starts_at=body.starts_at,

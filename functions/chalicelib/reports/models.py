@@ -6,14 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.core.models import MULTI_LINE, SINGLE_LINE, RequestModel, ResponseModel
+from chalicelib.core import labels
+from chalicelib.core.fields import MULTI_LINE, SINGLE_LINE, Text, Version
+from chalicelib.core.models import RequestModel, ResponseModel
 
 MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 STATUSES = ("draft", "submitted", "returned", "accepted", "published")
-STATUS_LABELS = {"draft": "草稿", "submitted": "待审核", "returned": "退回修改", "accepted": "已采用",
-                 "published": "已公开"}
+STATUS_LABELS = labels.REPORT_STATUS_LABELS
 
 
 
@@ -32,17 +33,15 @@ def _photo_size(value: int) -> int:
     return value
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE,
+ReportTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE,
                   _at_least(4)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), MULTI_LINE,
+ReportText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), MULTI_LINE,
                  _at_least(20)]
-CommentText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTI_LINE]
-Version = Annotated[int, Field(ge=1, le=1_000_000, title="读取时的版本号")]
 
 
 class ReportIn(RequestModel):
-    title: Annotated[Title, Field(title="标题")]
-    text: Annotated[Text, Field(title="正文")]
+    title: Annotated[ReportTitle, Field(title="标题")]
+    text: Annotated[ReportText, Field(title="正文")]
 
 
 class ReportEdit(ReportIn):
@@ -59,12 +58,12 @@ class VersionIn(RequestModel):
 
 
 class CommentIn(RequestModel):
-    text: Annotated[CommentText, Field(title="意见")]
+    text: Annotated[Text, Field(title="意见")]
 
 
 class ReviewIn(RequestModel):
     decision: Annotated[Literal["return", "accept"], Field(title="审核结果")]
-    comment: Annotated[CommentText | None, Field(title="意见")] = None
+    comment: Annotated[Text | None, Field(title="意见")] = None
     version: Version
 
 

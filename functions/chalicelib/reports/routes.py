@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.core import api, errors
+from chalicelib.core import api, errors, roles
 from chalicelib.core.auth import Principal
 from chalicelib.reports import service
 from chalicelib.reports.models import (
@@ -30,9 +30,7 @@ from chalicelib.reports.models import (
 
 bp = Blueprint(__name__)
 TAG = "先进做法和典型案例"
-WRITERS = ("city_admin", "unit_admin", "caseworker")
-READERS = (*WRITERS, "auditor")
-REVIEWERS = ("city_admin",)
+WRITERS, READERS, REVIEWERS = roles.CASEWORK, roles.CASEWORK_READ, roles.CITY
 REPORT = {"report_id": "报送编号"}
 PHOTO = {**REPORT, "index": f"照片序号（0 到 {MAX_PHOTOS - 1}）"}
 

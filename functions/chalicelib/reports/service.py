@@ -9,10 +9,10 @@ read (optimistic locking), so two reviewers never overwrite each other.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, storage, uow
+from chalicelib.core import audit, auth, db, errors, ids, pagination, storage, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -138,7 +138,7 @@ def start_upload(report_id: str, body: UploadIn, by: Principal) -> Upload:
         raise errors.validation_failed([FieldError("content_type", f"每份报送最多 {MAX_PHOTOS} 张照片")])
     upload_id = secrets.token_hex(8)
     key = f"{storage.PENDING}reports/{report_id}/{upload_id}.{PHOTO_TYPES[body.content_type]}"
-    expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_SECONDS)
+    expires = times.now() + timedelta(seconds=UPLOAD_SECONDS)
     uow.commit([store.start_upload(report_id, upload_id, {
         "key": key, "content_type": body.content_type, "by": by.actor, "at": audit.now_iso(),
         "ttl": int(expires.timestamp()) + PENDING_UPLOAD_HOURS * 3600})])

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.models import HoneypotForm, Phone, ResponseModel
+from chalicelib.core.fields import Phone
+from chalicelib.core.models import HoneypotForm, ResponseModel
 
 
 class LookupIn(HoneypotForm):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.core.times import now_seconds
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
-from chalicelib.support.service import STATUS_LABELS, TERMINAL, now_seconds
+from chalicelib.support.service import STATUS_LABELS, TERMINAL
 
 WAITING = frozenset({"submitted"})
 

@@ -5,22 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.models import (
-    MULTI_LINE,
-    SINGLE_LINE,
-    LongText,
-    Phone,
-    PublicForm,
-    RequestModel,
-    ResponseModel,
-)
+from chalicelib.core.fields import SINGLE_LINE, LongText, Message, Name, Phone, UnitId, Username, Version
+from chalicelib.core.models import PublicForm, RequestModel, ResponseModel
 from chalicelib.support.categories import CATEGORIES
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), SINGLE_LINE]
-UnitId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
-Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")]
-Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE]
-Version = Annotated[int, Field(title="读取时的版本号", ge=1, le=1_000_000)]
 
 
 class Frontline(StrEnum):

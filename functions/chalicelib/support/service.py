@@ -4,36 +4,27 @@ staff work on them (queue, lifecycle, notes, reassignment, counsellors, roll-ups
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, personal, refs
+from chalicelib.core import audit, db, errors, labels, personal, refs, roles, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
-from chalicelib.core.times import SHANGHAI
+from chalicelib.core.times import SHANGHAI, now_seconds
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import UnitKind
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
 from chalicelib.support.models import ContactRecordedIn, HotlineIntakeIn, SupportRequestCreated, SupportRequestIn
 
-STATUS_LABELS = {
-    "submitted": "已提交，等待受理",
-    "accepted": "已受理",
-    "in_progress": "办理中",
-    "callback": "未接通，将再次回电",
-    "resolved": "已办结",
-    "closed": "已关闭",
-    "rejected": "未予受理",
-}
+STATUS_LABELS = labels.SUPPORT_STATUS_LABELS
 CONSENT_PURPOSE = "support_request"
 _COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
 
 # Roles that work requests in their unit's subtree; auditors read them; a counsellor works only
 # the requests assigned to them, wherever they are.
-ACT = ("caseworker", "unit_admin", "city_admin")
-READ = (*ACT, "auditor")
-COUNSELLOR = "counsellor"
+ACT, READ = roles.CASEWORK, roles.CASEWORK_READ
+COUNSELLOR = roles.COUNSELLOR
 
 # Allowed status changes. A request is finished (and leaves the open list) in TERMINAL.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -48,9 +39,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 TERMINAL = frozenset({"resolved", "closed", "rejected"})
 
 
-def now_seconds() -> str:
-    """Now in the due times' own format (UTC, whole seconds), so the two compare as strings."""
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _route(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn) -> tuple[str, str, str]:
@@ -105,7 +93,7 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
             operator: str | None, partner_id: str | None,
             linked: Callable[[str], list[db.Op]] | None = None) -> SupportRequestCreated:
     unit_id, unit_name, unit_path = _route(body)
-    now = datetime.now(UTC)
+    now = times.now()
     created_at = audit.now_iso()
     due_at = (now + timedelta(hours=CATEGORIES[body.category].due_hours)).isoformat(timespec="seconds")
     due_at = due_at.replace("+00:00", "Z")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, errors, pagination, personal, retention, xlsx
+from chalicelib.core import audit, errors, labels, pagination, personal, retention, xlsx
 from chalicelib.core.auth import Principal
-from chalicelib.core.times import shanghai_text
+from chalicelib.core.times import now_seconds, shanghai_text
 from chalicelib.orgs import service as orgs
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
@@ -34,20 +34,13 @@ from chalicelib.support.service import (
     TRANSITIONS,
     is_overdue,
     load,
-    now_seconds,
     unit_path_in_scope,
 )
 
 PAGE = 50
-ACTION_LABELS = {
-    "support.submit": "提交",
-    "support.transition": "变更状态",
-    "support.note": "添加备注",
-    "support.assign": "改派",
-    "support.counsellor": "指派心理咨询师",
-}
-CHANNEL_LABELS = {"portal": "门户网站", "hotline": "12351 热线"}
-FRONTLINE_LABELS = {"no": "否", "personnel": "一线人员", "family": "一线人员家属"}
+ACTION_LABELS = labels.SUPPORT_ACTION_LABELS
+CHANNEL_LABELS = labels.SUPPORT_CHANNEL_LABELS
+FRONTLINE_LABELS = labels.FRONTLINE_LABELS
 
 
 def _sees_phone(by: Principal) -> bool:

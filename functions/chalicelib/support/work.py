@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors, retention, uow
+from chalicelib.core import audit, db, errors, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.support import store
@@ -94,7 +94,7 @@ def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
 def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
     """Move a request to another unit inside the caller's subtree."""
     record = load(reference, by, work=True)
-    if not by.roles & {"caseworker", "unit_admin", "city_admin"}:
+    if not by.roles & set(roles.CASEWORK):
         raise errors.forbidden()
     _check_version(record, body.version)
     if record["status"] in TERMINAL:
@@ -125,7 +125,7 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
 def assign_counsellor(reference: str, body: CounsellorAssignIn, by: Principal) -> dict[str, Any]:
     """Give a psychological request to a counsellor from the pool (or take it back)."""
     record = load(reference, by, work=True)
-    if not by.roles & {"caseworker", "unit_admin", "city_admin"}:
+    if not by.roles & set(roles.CASEWORK):
         raise errors.forbidden()
     _check_version(record, body.version)
     if record["category"] != PSYCHOLOGICAL:

@@ -25,6 +25,10 @@
  * 400/422), like forms.js. problem+json errors are shown next to the fields they name.
  * Data is rendered with textContent only.
  *
+ * HELPERS. Page scripts use what window.wsStaff exports (el, api, problemText, signInPrompt, fmt,
+ * yuan, beijing, download, ...) rather than copies of their own; the Chinese labels of codes come
+ * from labels.js (written from the API's core/labels.py), read through wsStaff.labels(table).
+ *
  * WORKBENCH. PAGES below lists the staff pages and the roles that may see each; a new staff page
  * adds one entry there and nothing else.
  */
@@ -78,11 +82,6 @@
   var QR_LIBRARY = "../assets/javascripts/vendor/qrcode-generator.js";  // from site/staff/
   var TOTP_ISSUER = "职工服务平台";
 
-  var ROLE_LABELS = {
-    city_admin: "市总管理员", unit_admin: "单位管理员", caseworker: "经办人", hotline_operator: "热线接线员",
-    contact_person: "一对一联系人", finance: "财务", auditor: "审计（只读）", counsellor: "心理咨询师"
-  };
-  var OPERATION_LABELS = { "support.submit": "提交求助", "status.lookup": "查询办理进度" };
 
   var MSG = {
     badLogin: "登录名或密码不正确",
@@ -160,6 +159,45 @@
 
   function fmt(text, n) { return text.replace("{n}", String(n)); }
 
+  // A table of the labels of codes, as the API names them (labels.js, which instant navigation may
+  // run after this script: init() waits for it before binding a page).
+  function labels(table) { return (window.wsLabels && window.wsLabels[table]) || {}; }
+
+  // Fen as yuan with two decimals: 12345 -> "123.45".
+  function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
+
+  // "2030-03-01T09:00" typed in Beijing time (a datetime-local field) -> "2030-03-01T09:00:00+08:00".
+  function beijing(local) { return local ? local + ":00+08:00" : undefined; }
+
+  // A problem+json answer as one line: "title：detail" and each wrong field's message.
+  function problemText(body) {
+    if (!body) return MSG.server;
+    var head = body.title && body.detail ? body.title + "：" + body.detail : (body.detail || body.title || MSG.failed);
+    return [head].concat((body.errors || []).map(function (e) { return e && e.message; })).filter(Boolean).join(" ");
+  }
+
+  // In place of a page's content: the session has run out (or never was), with a link to sign-in.
+  function signInPrompt(box, root) {
+    box.textContent = "";
+    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
+    var a = el("a", "", "前往工作人员登录");
+    a.href = new URL(root || box.dataset.root || "../", location.href).href;
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(a);
+    box.appendChild(p);
+  }
+
+  // Save a file the API answered as {filename, content_type, content_base64} (an xlsx export).
+  function download(file) {
+    var bytes = Uint8Array.from(atob(file.content_base64), function (c) { return c.charCodeAt(0); });
+    var a = el("a");
+    a.href = URL.createObjectURL(new Blob([bytes], { type: file.content_type || "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }));
+    a.download = file.filename;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -196,7 +234,7 @@
   }
 
   function roleLabels(roles) {
-    return (roles || []).map(function (r) { return ROLE_LABELS[r] || r; });
+    return (roles || []).map(function (r) { return labels("roles")[r] || r; });
   }
 
   function hasAny(roles, wanted) {
@@ -1324,7 +1362,7 @@
       li.appendChild(el("h3", "ws-record__title", p.name));
       li.appendChild(facts([
         [MSG.channel, p.channel],
-        [MSG.operations, (p.operations || []).map(function (o) { return OPERATION_LABELS[o] || o; }).join("、")],
+        [MSG.operations, (p.operations || []).map(function (o) { return labels("partnerOperations")[o] || o; }).join("、")],
         [MSG.status, p.status === "revoked" ? MSG.revoked : MSG.active],
         [MSG.issuedAt, p.created_at ? shanghai(p.created_at) : ""],
         [MSG.issuedBy, p.created_by],
@@ -1367,7 +1405,8 @@
   // What a page's own script (site/staff/<page>/<page>.js) uses: it registers its binder with
   // wsStaff.register(kind, bind), or, loaded before this file, pushes [kind, bind] to wsStaffPages.
   var SHARED = {
-    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts,
+    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan,
+    labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
     adminPage: adminPage, fillUnits: fillUnits,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
@@ -1381,6 +1420,7 @@
       if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
       return;
     }
+    if (!window.wsLabels) { setTimeout(init, 20); return; }
     var bind = BINDERS[box.dataset.wsStaff];
     if (box.dataset.wsBound || !bind) return;  // a page's script not loaded yet registers later
     box.dataset.wsBound = "1";

@@ -7,12 +7,8 @@
 (function () {
   "use strict";
 
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
+  // The shared helpers of staff.js (loaded after this script, so reached when called).
+  function el(tag, cls, text) { return window.wsStaff.el(tag, cls, text); }
 
   function part(box, role) {
     var n = box.querySelector('[data-role="' + role + '"]');
@@ -123,8 +119,10 @@
     }
     title.textContent = "爱心蔬菜配送：" + d.campaign_name + (d.current_week ? "（本周为第 " + d.current_week + " 周）" : "（活动已结束）");
     cards(figures, [["本次活动累计", u.packages + " 份"],
-      [(d.current_week ? "上周" : "最后一周") + (d.last_week ? "（第 " + d.last_week + " 周）" : ""), u.packages_last_week + " 份"],
-      ["已送达", u.delivered + " 份"], ["未能送达", u.failed + " 份"], ["家庭婉拒", u.refused + " 份"], ["待配送", u.pending + " 份"]]);
+      [(d.current_week ? "上周" : "最后一周") + (d.last_week ? "（第 " + d.last_week + " 周）" : ""), u.packages_last_week + " 份"]]
+      .concat(["delivered", "failed", "refused", "pending"].map(function (code) {
+        return [window.wsStaff.labels("packages")[code] || code, u[code] + " 份"];
+      })));
     columns(trend, d.weeks.slice(-12).map(function (w) { return [String(w.week), w.packages, "第 " + w.week + " 周"]; }),
       "份", "还没有配送。");
   }

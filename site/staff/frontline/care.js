@@ -18,17 +18,10 @@
   var API = "/api";
   var WRITE = ["unit_admin", "caseworker", "city_admin"];
 
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
-  }
-  function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
+  // The shared helpers of staff.js (loaded after this script, so reached when called).
+  function el(tag, cls, text) { return window.wsStaff.el(tag, cls, text); }
+  function uuid() { return window.wsStaff.uuid(); }
+  function yuan(fen) { return window.wsStaff.yuan(fen); }
   function hasAny(roles, wanted) { return (roles || []).some(function (r) { return wanted.indexOf(r) >= 0; }); }
   function q(path, params) {
     var parts = Object.keys(params).filter(function (k) { return params[k] != null && params[k] !== ""; })
@@ -42,20 +35,9 @@
   // session has run out it leaves for sign-in and brings the user back to this page.
   function call(method, path, body, key) { return window.wsStaff.api(method, path, body, key); }
 
-  function problemText(body) {
-    if (!body) return "服务暂时不可用，请稍后再试。";
-    return body.detail || body.title || "操作没有成功";
-  }
+  function problemText(body) { return window.wsStaff.problemText(body); }
 
-  function signInPrompt(box) {
-    box.textContent = "";
-    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
-    var a = el("a", "", "前往工作人员登录");
-    a.href = new URL(box.dataset.root || "../", location.href).href;
-    p.appendChild(document.createTextNode(" "));
-    p.appendChild(a);
-    box.appendChild(p);
-  }
+  function signInPrompt(box) { window.wsStaff.signInPrompt(box); }
 
   /* ------------------------------------------------------------- forms */
 
@@ -161,18 +143,7 @@
     return items;
   }
 
-  function download(file) {
-    var bytes = atob(file.content_base64);
-    var buf = new Uint8Array(bytes.length);
-    for (var i = 0; i < bytes.length; i++) buf[i] = bytes.charCodeAt(i);
-    var blob = new Blob([buf], { type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
-    var a = el("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = file.filename;
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-  }
+  function download(file) { window.wsStaff.download(file); }
 
   function readFile(input) {
     return new Promise(function (resolve, reject) {
@@ -351,12 +322,12 @@
     return items.filter(function (c) { return c.current_week; })[0] || items[0] || null;
   }
 
-  var OUTCOMES = [["delivered", "已送达"], ["failed", "未能送达"], ["refused", "家庭婉拒"]];
+  var OUTCOMES = ["delivered", "failed", "refused"];
 
   function confirmButtons(pkg, after) {
     var wrap = el("div", "ws-care__actions");
     if (pkg.status === "delivered") return wrap;
-    OUTCOMES.forEach(function (o) {
+    OUTCOMES.map(function (code) { return [code, window.wsStaff.labels("packages")[code] || code]; }).forEach(function (o) {
       var form = el("form", "ws-care__inline");
       var b = el("button", "ws-button", o[1]);
       b.type = "submit";

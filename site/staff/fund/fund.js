@@ -11,30 +11,18 @@
   var API = "/api";
   var YEAR = new Date().getFullYear();
 
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
-  function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
+  // The shared helpers of staff.js (loaded after this script, so reached when called).
+  function el(tag, cls, text) { return window.wsStaff.el(tag, cls, text); }
+  function yuan(fen) { return window.wsStaff.yuan(fen); }
   function fen(text) {
     var v = String(text || "").trim();
     if (!/^\d+(\.\d{1,2})?$/.test(v)) return null;
     return Math.round(parseFloat(v) * 100);
   }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
-  }
+  function uuid() { return window.wsStaff.uuid(); }
   function call(method, path, body, key) { return window.wsStaff.api(method, path, body, key); }
 
-  function problemText(body) {
-    if (!body) return "操作没有成功，请稍后再试。";
-    var parts = [body.detail || body.title || "操作没有成功"];
-    (body.errors || []).forEach(function (e) { parts.push(e.message); });
-    return parts.join(" ");
-  }
+  function problemText(body) { return window.wsStaff.problemText(body); }
 
   function say(box, role, text, bad) {
     var n = box.querySelector('[data-role="' + role + '"]');
@@ -43,15 +31,7 @@
     n.classList.toggle("ws-fund__error", !!bad);
   }
 
-  function signInPrompt(box, root) {
-    box.textContent = "";
-    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
-    var a = el("a", "", "前往工作人员登录");
-    a.href = new URL(root, location.href).href;
-    p.appendChild(document.createTextNode(" "));
-    p.appendChild(a);
-    box.appendChild(p);
-  }
+  function signInPrompt(box, root) { window.wsStaff.signInPrompt(box, root); }
 
   async function units(me) {
     var res = await fetch(API + "/units/" + encodeURIComponent(me.unit_id) + "/subtree", { headers: { "Accept": "application/json" } });

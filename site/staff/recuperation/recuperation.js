@@ -29,16 +29,12 @@
     created: "批次已新建：{n}"
   };
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
 
   // "2030-05-10T08:00" typed in Beijing time -> "2030-05-10T08:00:00+08:00".
-  function beijing(local) { return local ? local + ":00+08:00" : undefined; }
+  function beijing(local) { return window.wsStaff.beijing(local); }
 
-  function problemText(r) {
-    var p = r.body || {};
-    return [p.title, p.detail].concat((p.errors || []).map(function (e) { return e.message; }))
-      .filter(Boolean).join("：");
-  }
+  function problemText(r) { return window.wsStaff.problemText(r && r.body); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, "recuperation");

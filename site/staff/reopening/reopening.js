@@ -39,20 +39,12 @@
     return tag === "portal" ? "服务平台网页" : "合作应用（" + tag + "）";
   }
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
 
   // "2030-03-01T09:00" typed in Beijing time -> "2030-03-01T09:00:00+08:00".
-  function beijing(local) { return local ? local + ":00+08:00" : undefined; }
+  function beijing(local) { return window.wsStaff.beijing(local); }
 
-  function download(file) {
-    var bytes = Uint8Array.from(atob(file.content_base64), function (c) { return c.charCodeAt(0); });
-    var a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([bytes], { type: file.content_type }));
-    a.download = file.filename;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-  }
+  function download(file) { window.wsStaff.download(file); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, "reopening");

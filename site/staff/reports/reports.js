@@ -39,13 +39,9 @@
     photoRemoved: "照片已删除。"
   };
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
 
-  function problemText(r) {
-    var p = (r && r.body) || {};
-    return [p.title, p.detail].concat((p.errors || []).map(function (e) { return e && e.message; }))
-      .filter(Boolean).join("：");
-  }
+  function problemText(r) { return window.wsStaff.problemText(r && r.body); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, "reports");

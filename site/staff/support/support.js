@@ -11,22 +11,14 @@
   "use strict";
 
   var API = "/api";
-  var STATUS = { submitted: "已提交，等待受理", accepted: "已受理", in_progress: "办理中", callback: "未接通，将再次回电",
-    resolved: "已办结", closed: "已关闭", rejected: "未予受理" };
+  function statusLabel(code) { return window.wsStaff.labels("supportStatus")[code] || code; }
   var ACTIONS = { accepted: "受理", in_progress: "开始办理", callback: "未接通，稍后回电", resolved: "办结",
     closed: "关闭", rejected: "不予受理" };
   var ACT = ["caseworker", "unit_admin", "city_admin"];
 
-  function el(tag, cls, text) {
-    var n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text !== undefined && text !== null) n.textContent = String(text);
-    return n;
-  }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
-  }
+  // The shared helpers of staff.js (loaded after this script, so reached when called).
+  function el(tag, cls, text) { return window.wsStaff.el(tag, cls, text); }
+  function uuid() { return window.wsStaff.uuid(); }
   function local(iso) {
     if (!iso) return "";
     try {
@@ -39,27 +31,14 @@
   // Through staff.js (loaded on every staff page): it refreshes the session's tokens, and when the
   // session has run out it leaves for sign-in and brings the user back to this page.
   function call(method, path, body, key) { return window.wsStaff.api(method, path, body, key); }
-  function problemText(body) {
-    if (!body) return "操作没有成功，请稍后再试。";
-    var parts = [body.title && body.detail ? body.title + "：" + body.detail : (body.detail || body.title || "操作没有成功")];
-    (body.errors || []).forEach(function (e) { parts.push(e.message); });
-    return parts.join(" ");
-  }
+  function problemText(body) { return window.wsStaff.problemText(body); }
   function say(box, role, text, bad) {
     var n = box.querySelector('[data-role="' + role + '"]');
     if (!n) return;
     n.textContent = text || "";
     n.classList.toggle("ws-support__error", !!bad);
   }
-  function signInPrompt(box, root) {
-    box.textContent = "";
-    var p = el("p", "ws-staff__notice", "登录已过期或尚未登录。");
-    var a = el("a", "", "前往工作人员登录");
-    a.href = new URL(root, location.href).href;
-    p.appendChild(document.createTextNode(" "));
-    p.appendChild(a);
-    box.appendChild(p);
-  }
+  function signInPrompt(box, root) { window.wsStaff.signInPrompt(box, root); }
   function has(me, roles) { return (me.roles || []).some(function (r) { return roles.indexOf(r) >= 0; }); }
   function formBody(form) {
     var body = {};
@@ -137,7 +116,7 @@
       var fs = el("div", "ws-field");
       var lab = el("label", "", "变更为"); lab.htmlFor = "support-to";
       var sel = el("select"); sel.id = "support-to"; sel.name = "to";
-      d.allowed_transitions.forEach(function (s) { var o = el("option", "", ACTIONS[s] + "（" + STATUS[s] + "）"); o.value = s; sel.appendChild(o); });
+      d.allowed_transitions.forEach(function (s) { var o = el("option", "", ACTIONS[s] + "（" + statusLabel(s) + "）"); o.value = s; sel.appendChild(o); });
       fs.appendChild(lab); fs.appendChild(sel); f.appendChild(fs);
       [["outcome", "办理结果（办结或关闭时必填，仅工作人员可见）"], ["reason", "不予受理的理由"], ["public_message", "给求助人的答复（求助人查询进度时可见）"]]
         .forEach(function (p) {
@@ -221,7 +200,7 @@
     panel.appendChild(el("h3", "", "办理记录"));
     var hist = el("ol", "ws-support__history");
     d.history.forEach(function (h) {
-      var extra = h.status ? "：" + (STATUS[h.status] || h.status) : h.unit_id ? "：" + h.unit_id : h.counsellor ? "：" + h.counsellor : "";
+      var extra = h.status ? "：" + statusLabel(h.status) : h.unit_id ? "：" + h.unit_id : h.counsellor ? "：" + h.counsellor : "";
       hist.appendChild(el("li", "", local(h.at) + " " + h.actor.replace(/^[a-z]+:/, "") + " " + h.action_label + extra));
     });
     panel.appendChild(hist);

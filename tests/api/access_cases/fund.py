@@ -6,10 +6,10 @@ import json
 import uuid
 from typing import Any
 
-from chalicelib.fund import service
+from chalicelib.core import times
 from tests.api.access_cases import Case
 
-YEAR = service.current_year()
+YEAR = times.today().year
 
 
 def _ok(response: Any, status: int = 200) -> Any:

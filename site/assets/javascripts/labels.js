@@ -1,0 +1,149 @@
+/* labels.js: the Chinese labels of codes, written by tools/labels_js.py from
+ * functions/chalicelib/core/labels.py (`make openapi`); do not edit by hand. */
+window.wsLabels = Object.freeze({
+  "roles": {
+    "city_admin": "市总管理员",
+    "unit_admin": "单位管理员",
+    "caseworker": "经办人",
+    "hotline_operator": "热线接线员",
+    "contact_person": "一对一联系人",
+    "finance": "财务",
+    "auditor": "审计（只读）",
+    "counsellor": "心理咨询师"
+  },
+  "partnerOperations": {
+    "support.submit": "提交求助",
+    "status.lookup": "查询办理进度",
+    "booking.register": "报名招聘会、培训课程、返岗直通车",
+    "booking.cancel": "取消报名",
+    "recruitment.firm": "企业登记、发布招聘岗位",
+    "recruitment.interest": "对招聘岗位表达意向"
+  },
+  "unitKinds": {
+    "city_federation": "市总工会",
+    "county_union": "县市区总工会",
+    "zone_union": "功能区工会",
+    "organs_union": "机关工会",
+    "industry_union": "产业工会",
+    "mining_group_union": "矿业集团工会",
+    "provincial_unit_union": "驻泰单位工会",
+    "hospital_union": "医院工会",
+    "enterprise_union": "企业工会"
+  },
+  "supportStatus": {
+    "submitted": "已提交，等待受理",
+    "accepted": "已受理",
+    "in_progress": "办理中",
+    "callback": "未接通，将再次回电",
+    "resolved": "已办结",
+    "closed": "已关闭",
+    "rejected": "未予受理"
+  },
+  "supportActions": {
+    "support.submit": "提交",
+    "support.transition": "变更状态",
+    "support.note": "添加备注",
+    "support.assign": "改派",
+    "support.counsellor": "指派心理咨询师"
+  },
+  "supportChannels": {
+    "portal": "门户网站",
+    "hotline": "12351 热线"
+  },
+  "frontline": {
+    "no": "否",
+    "personnel": "一线人员",
+    "family": "一线人员家属"
+  },
+  "sessionKinds": {
+    "fair": "招聘会",
+    "course": "技能培训课程",
+    "shuttle": "返岗直通车",
+    "recuperation": "疗休养"
+  },
+  "sessions": {
+    "open": "开放报名",
+    "closed": "已停止报名"
+  },
+  "registrations": {
+    "confirmed": "已确认名额",
+    "waitlisted": "候补中",
+    "cancelled": "已取消"
+  },
+  "openingStatus": {
+    "pending": "已提交，等待工会审核",
+    "approved": "审核通过",
+    "rejected": "审核未通过",
+    "published": "审核通过，已公开发布"
+  },
+  "industries": {
+    "manufacturing": "制造业",
+    "construction": "建筑业",
+    "logistics": "交通运输与物流",
+    "retail": "批发零售",
+    "catering": "住宿餐饮",
+    "services": "居民服务",
+    "healthcare": "卫生与社会工作",
+    "it": "信息技术",
+    "agriculture": "农林牧渔",
+    "other": "其他"
+  },
+  "shifts": {
+    "fixed": "固定时间上下班",
+    "staggered": "错时上下班",
+    "flexible": "弹性上下班"
+  },
+  "deployments": {
+    "fever_clinic": "发热门诊",
+    "isolation_ward": "隔离病区",
+    "aid_team": "援助医疗队",
+    "icu": "重症监护",
+    "screening": "筛查检测",
+    "other": "其他一线岗位"
+  },
+  "contactKinds": {
+    "cadre": "工会干部",
+    "activist": "工会积极分子",
+    "volunteer": "志愿者"
+  },
+  "covers": {
+    "major_illness": "重大疾病",
+    "accident": "意外伤害"
+  },
+  "windows": {
+    "morning": "上午 8:00-12:00",
+    "afternoon": "下午 14:00-18:00",
+    "evening": "晚上 18:00-20:00"
+  },
+  "signups": {
+    "active": "已登记，每周配送",
+    "paused": "已暂停"
+  },
+  "packages": {
+    "pending": "待配送",
+    "delivered": "已送达",
+    "failed": "未能送达",
+    "refused": "家庭婉拒"
+  },
+  "ledgerKinds": {
+    "fund_set": "设立或调整专项资金",
+    "allocation_out": "拨付下级",
+    "allocation_in": "上级拨入",
+    "spend": "支出",
+    "reversal": "冲正"
+  },
+  "nominationStatus": {
+    "nominated": "已推荐，待市总工会审核",
+    "approved": "已同意，待安排批次",
+    "declined": "未同意",
+    "withdrawn": "已撤回",
+    "placed": "已安排疗休养"
+  },
+  "reportStatus": {
+    "draft": "草稿",
+    "submitted": "待审核",
+    "returned": "退回修改",
+    "accepted": "已采用",
+    "published": "已公开"
+  }
+});
