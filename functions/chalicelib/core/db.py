@@ -270,6 +270,42 @@ def delete(pk: str, sk: str, condition: str | None = None, *, names: dict[str, s
     return Op("Delete", params, on_fail)
 
 
+def set_and_remove(pk: str, sk: str, sets: dict[str, Any], removes: list[str]) -> Op:
+    """Set these fields and remove those (names may be any attribute names)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    parts = []
+    for i, (attr, value) in enumerate(sets.items()):
+        names[f"#s{i}"], values[f":s{i}"] = attr, value
+        parts.append(f"#s{i} = :s{i}")
+    expression = "SET " + ", ".join(parts)
+    if removes:
+        for i, attr in enumerate(removes):
+            names[f"#r{i}"] = attr
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+    return update(pk, sk, expression, names=names, values=values)
+
+
+def count_up(pk: str, sk: str, expires_in: int, below: int | None = None) -> bool:
+    """Add one to the counter item's `n` (created with a `ttl` of expires_in seconds from the
+    epoch-relative value given), in a single call; with `below`, only while n < below. Returns
+    False, writing nothing, when the counter has reached `below`."""
+    params: dict[str, Any] = {
+        "Key": key(pk, sk), "UpdateExpression": "ADD #n :one SET #ttl = if_not_exists(#ttl, :expires)",
+        "ExpressionAttributeNames": {"#n": "n", "#ttl": "ttl"},
+        "ExpressionAttributeValues": {":one": 1, ":expires": expires_in}}
+    if below is not None:
+        params["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :max"
+        params["ExpressionAttributeValues"][":max"] = below
+    try:
+        _call(lambda: table().update_item(**params))
+    except ClientError as exc:
+        if below is None or exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def _add_condition(params: dict[str, Any], condition: str | None, names: dict[str, str] | None,
                    values: dict[str, Any] | None) -> None:
     if condition:

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
 from chalice.app import Request
 
 from chalicelib.core import db, errors, metrics, personal
@@ -114,10 +113,7 @@ def count_failed_credential(source: str) -> None:
     limit = credential_limit()
     window, _ = _window(limit)
     pk, sk = _key(limit, source, window)
-    db.retrying(lambda: db.table().update_item(
-        Key=db.key(pk, sk), UpdateExpression="ADD #n :one SET #ttl = if_not_exists(#ttl, :expires)",
-        ExpressionAttributeNames={"#n": "n", "#ttl": "ttl"},
-        ExpressionAttributeValues={":one": 1, ":expires": (window + 2) * limit.window}))
+    db.count_up(pk, sk, (window + 2) * limit.window)
 
 
 def _window(limit: Limit) -> tuple[int, int]:
@@ -135,14 +131,6 @@ def _key(limit: Limit, subject: str, window: int) -> tuple[str, str]:
 def _take(limit: Limit, subject: str) -> None:
     window, retry_after = _window(limit)
     pk, sk = _key(limit, subject, window)
-    try:
-        db.retrying(lambda: db.table().update_item(
-            Key=db.key(pk, sk), UpdateExpression="ADD #n :one SET #ttl = if_not_exists(#ttl, :expires)",
-            ConditionExpression="attribute_not_exists(#n) OR #n < :max",
-            ExpressionAttributeNames={"#n": "n", "#ttl": "ttl"},
-            ExpressionAttributeValues={":one": 1, ":max": limit.count, ":expires": (window + 2) * limit.window}))
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
+    if not db.count_up(pk, sk, (window + 2) * limit.window, below=limit.count):
         metrics.record(metrics.RATE_LIMITED, limit=limit.name)
-        raise errors.rate_limited(retry_after) from None
+        raise errors.rate_limited(retry_after)

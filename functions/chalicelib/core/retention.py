@@ -101,23 +101,10 @@ def anonymise_op(item: Item, reason: str) -> db.Op | None:
         return None
     if rule.delete or (rule.delete_if is not None and rule.delete_if(item)):
         return db.delete(item["PK"], item["SK"])
-    names: dict[str, str] = {"#at": "anonymised_at", "#why": "anonymised_reason"}
-    values: dict[str, Any] = {":at": times.now().isoformat(timespec="seconds"), ":why": reason}
-    sets = ["#at = :at", "#why = :why"]
-    removes = []
-    for i, name in enumerate(f for f in rule.personal_fields if f in item):
-        names[f"#p{i}"] = name
-        removes.append(f"#p{i}")
-    for i, name in enumerate(f for f in rule.placeholder_fields if f in item):
-        names[f"#t{i}"] = name
-        sets.append(f"#t{i} = :erased")
-        values[":erased"] = ERASED  # DynamoDB refuses a value no expression uses
-    for i, (name, value) in enumerate(rule.erase_sets):
-        names[f"#s{i}"] = name
-        values[f":s{i}"] = value
-        sets.append(f"#s{i} = :s{i}")
-    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    return db.update(item["PK"], item["SK"], expression, names=names, values=values)
+    sets: dict[str, Any] = {"anonymised_at": times.now().isoformat(timespec="seconds"), "anonymised_reason": reason}
+    sets |= {name: ERASED for name in rule.placeholder_fields if name in item}
+    sets |= dict(rule.erase_sets)
+    return db.set_and_remove(item["PK"], item["SK"], sets, [f for f in rule.personal_fields if f in item])
 
 
 # --- the record graph: a root (what a reference + phone opens) and everything that belongs to it ---------
