@@ -22,6 +22,10 @@
   };
 
   function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function kindsText(kinds) {
+    return Object.keys(KINDS).filter(function (k) { return kinds.indexOf(k) >= 0; })
+      .map(function (k) { return KINDS[k]; }).join("、");
+  }
 
   // A base64 xlsx from the API, saved under the name the API gives it.
   function save(file) {
@@ -57,7 +61,7 @@
     function renderCover(c) {
       var li = el("li", "ws-record");
       li.appendChild(el("h3", "ws-record__title", c.name + "（" + c.relation + "）"));
-      li.appendChild(ws.facts([["保障项目", c.kinds.map(function (k) { return KINDS[k] || k; }).join("、")],
+      li.appendChild(ws.facts([["保障项目", kindsText(c.kinds)],
         ["登记时间", ws.shanghai(c.enrolled_at)]]));
       return li;
     }
@@ -121,8 +125,7 @@
             { who: data.who, kinds: data.kinds }, key);
         },
         done: function (c) {
-          ws.message(form, "ok", fmt(TEXT.enrolled, c.name + "（" + c.relation + "）：" +
-            c.kinds.map(function (k) { return KINDS[k] || k; }).join("、")));
+          ws.message(form, "ok", fmt(TEXT.enrolled, c.name + "（" + c.relation + "）：" + kindsText(c.kinds)));
           loadList();
         }
       });
