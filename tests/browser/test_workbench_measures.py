@@ -269,3 +269,65 @@ def _assign(page: Any, reference: str) -> None:
     choice.select_option("city.counsellor")
     detail.get_by_role("button", name="指派", exact=True).click()
     page.locator('[data-role="detail-status"]').filter(has_text="已指派").wait_for()
+
+
+def test_the_city_confirms_deliveries_on_a_phone(browser, stack, screenshots):
+    from tests.browser.test_frontline import _fund_city
+
+    _fund_city()
+    reference = _family_of("赵医生", "370902198502021234", "13905380404")
+    context = browser.new_context(**PHONE)
+    watch = Watch(stack.cognito)
+    try:
+        city = _signed_in_care(context, watch, stack, "city.admin", "/staff/delivery/")
+        campaign_form = city.locator("#dl-campaign")
+        campaign_form.locator('button[type="submit"]').click()
+        campaign_form.locator(".ws-care__status").filter(has_text="活动设置已保存").wait_for()
+
+        family = watch.attach(context.new_page())
+        family.goto(stack.url + "/care/", wait_until="load")
+        form = family.locator("form.ws-form")
+        form.locator('[name="reference"]').fill(reference)
+        form.locator('[name="phone"]').fill("13905380404")
+        form.locator('[name="address"]').fill("泰山区东岳大街 66 号")
+        form.locator('[name="window"]').select_option("evening")
+        form.locator('[name="consent"]').check()
+        form.locator('button[type="submit"]').click()
+        family.locator(".ws-result").filter(has_text="已登记，每周配送").wait_for()
+        family.close()
+
+        city.locator('#dl-generate button[type="submit"]').click()
+        city.locator("#dl-generate .ws-care__status").filter(has_text="本次新生成").wait_for()
+        card = city.locator('[data-role="roster"] .ws-record').filter(has_text="泰山区东岳大街 66 号")
+        card.wait_for()
+        for label in ("已送达", "未能送达", "家庭婉拒"):
+            box = card.get_by_role("button", name=label).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (label, box)
+        assert city.evaluate("document.documentElement.scrollWidth") <= 390
+        _photograph(city, screenshots, "staff-delivery")
+        card.get_by_role("button", name="未能送达").click()
+        city.locator('[data-role="roster"] .ws-record').filter(has_text="泰山区东岳大街 66 号") \
+            .filter(has_text="未能送达").filter(has_text="确认人").wait_for()
+        _clean(watch)
+    finally:
+        context.close()
+
+
+def _family_of(name: str, id_number: str, phone: str) -> str:
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+
+    return frontline.create_person(HOSPITAL, PersonIn(
+        name=name, id_number=id_number, phone=phone, department="急诊科", role="医生", deployment="fever_clinic",
+        period_start=date(2020, 1, 25)), _city()).id
+
+
+def _signed_in_care(context: Any, watch: Watch, stack: Running, username: str, page_path: str) -> Any:
+    page = watch.attach(context.new_page())
+    page.goto(stack.url + "/staff/", wait_until="load")
+    submit_sign_in(page, username, demo_password())
+    page.wait_for_url(stack.url + "/staff/workbench/")
+    page.locator(".ws-me").wait_for()
+    page.goto(stack.url + page_path, wait_until="load")
+    page.locator(".ws-care[data-ready]").wait_for(state="attached")
+    return page

@@ -84,6 +84,8 @@
 
   // --- queue, detail ---------------------------------------------------------------------------
 
+  var QUEUE_HEADS = ["编号", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"];
+
   function row(item, onOpen) {
     var tr = el("tr");
     if (item.overdue) tr.className = "ws-support__overdue";
@@ -95,13 +97,13 @@
     tr.appendChild(ref);
     [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
       item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)]
-      .forEach(function (t) { tr.appendChild(el("td", "", t)); });
+      .forEach(function (t, i) { var td = el("td", "", t); td.dataset.label = QUEUE_HEADS[i + 1]; tr.appendChild(td); });
     return tr;
   }
   function table(items, onOpen) {
-    var t = el("table", "ws-support__table");
+    var t = el("table", "ws-support__table ws-support__queue");
     var head = el("tr");
-    ["编号", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"].forEach(function (h) { head.appendChild(el("th", "", h)); });
+    QUEUE_HEADS.forEach(function (h) { head.appendChild(el("th", "", h)); });
     var thead = el("thead"); thead.appendChild(head); t.appendChild(thead);
     var tbody = el("tbody");
     items.forEach(function (i) { tbody.appendChild(row(i, onOpen)); });
