@@ -51,8 +51,9 @@ def current_year() -> int:
 
 
 def _insufficient(unit_id: str, year: int) -> errors.ProblemError:
-    return errors.conflict(f"专项资金余额不足：{unit_id} {year} 年度的余额不够这笔支出（或尚未设立专项资金）。",
-                           "fund-insufficient")
+    name = orgs.get_unit(unit_id).name
+    return errors.conflict(f"{name}{year} 年度的专项资金余额不够这笔支出，或还没有设立专项资金。请先在“防控专项资金”页"
+                           "设立专项资金或请上级拨付，再重试。", "fund-insufficient")
 
 
 def _ancestors(path: str) -> list[str]:

@@ -45,6 +45,8 @@
       roles: ["city_admin", "unit_admin", "finance", "auditor"] },
     { path: "frontline/", title: "一线医务人员档案", text: "登记和导入一线人员及家属、逐级汇总、指定一对一联系人",
       roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
+    { path: "frontline/family/", title: "一线人员登记和家庭卡", text: "逐一登记一线人员和家属；代家庭提交求助、登记每周爱心蔬菜",
+      roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
     { path: "frontline/cover/", title: "重大疾病和意外伤害保障", text: "为一线医务人员及家属登记参保，导出给保险机构的参保名单",
       roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
     { path: "hardship/", title: "困难职工帮扶", text: "在档困难职工名册：导入登记、走访记录、赠送口罩和消毒液等防护用品",
@@ -72,7 +74,8 @@
   var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"],
     reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"],
     reports: ["caseworker", "unit_admin", "city_admin"], hardship: ["caseworker", "unit_admin", "city_admin"],
-    "frontline/cover": ["caseworker", "unit_admin", "city_admin"], "support/counsellors": ["city_admin"] };
+    "frontline/cover": ["caseworker", "unit_admin", "city_admin"],
+    "frontline/family": ["caseworker", "unit_admin", "city_admin"], "support/counsellors": ["city_admin"] };
 
   var API = "/api";
   var STORE = "ws.staff.session";
@@ -1155,6 +1158,31 @@
     return units;
   }
 
+  // A unit's frontline families into a <select>, by name, department and post: staff pick a family
+  // and never type its number. The first option (value "") says what to do; the items are returned.
+  async function fillFamilies(select, unitId, prompt, none) {
+    var items = [];
+    var cursor = null;
+    for (var i = 0; i < 40; i++) {
+      var r = await api("GET", "/staff/frontline/units/" + encodeURIComponent(unitId) + "/personnel" +
+        (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      if (!r.ok || !r.body || !Array.isArray(r.body.items)) return null;
+      items = items.concat(r.body.items);
+      cursor = r.body.next_cursor;
+      if (!cursor) break;
+    }
+    select.textContent = "";
+    var first = el("option", null, items.length ? prompt : none);
+    first.value = "";
+    select.appendChild(first);
+    items.forEach(function (p) {
+      var o = el("option", null, p.name + "　" + p.department + "　" + p.role);
+      o.value = p.id;
+      select.appendChild(o);
+    });
+    return items;
+  }
+
   function forbidden(box) {
     var p = el("p", "ws-staff__notice", MSG.forbidden);
     p.setAttribute("role", "alert");
@@ -1369,7 +1397,7 @@
   var SHARED = {
     MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
-    adminPage: adminPage, fillUnits: fillUnits,
+    adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

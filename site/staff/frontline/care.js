@@ -464,6 +464,19 @@
       f.default_supplier.value = camp.default_supplier;
     }
     showCampaign();
+    // Warn before anyone generates a roster: the packages are charged to the unit's special fund.
+    if (isCity) {
+      var fund = await call("GET", "/fund/units/" + encodeURIComponent(me.unit_id) + "/account");
+      var needed = camp ? camp.price_fen : 1;
+      if (fund.ok && fund.body.balance_fen < needed) {
+        var warn = el("p", "ws-staff__notice", fund.body.special_fund_fen ? "本单位今年的防控专项资金余额已不足一份爱心蔬菜，" +
+          "生成名单记账会被拒绝。请先在“防控专项资金”页调整专项资金。" : "本单位今年还没有设立防控专项资金，生成名单记账会被拒绝。" +
+          "请先在“防控专项资金”页设立专项资金，再生成名单。");
+        warn.setAttribute("role", "alert");
+        var gen = body.querySelector("#dl-generate");
+        gen.parentNode.insertBefore(warn, gen);
+      }
+    }
 
     bindForm(campaignForm, function (data, key) {
       var payload = { name: data.name, start_date: data.start_date, end_date: data.end_date || null,

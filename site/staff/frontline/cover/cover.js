@@ -80,24 +80,10 @@
       parent.appendChild(o);
     }
 
-    // The unit's families, by name and department: staff pick, never type, a family number.
     async function loadFamilies() {
       if (!ctx.canWrite) return;
-      var unit = current;
-      familySel.textContent = "";
       whoSel.textContent = "";
-      var items = [];
-      var cursor = null;
-      for (var i = 0; i < 40; i++) {
-        var r = await ws.api("GET", "/staff/frontline/units/" + encodeURIComponent(unit) + "/personnel" +
-          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
-        if (!r.ok || !r.body || unit !== current) return;
-        items = items.concat(r.body.items);
-        cursor = r.body.next_cursor;
-        if (!cursor) break;
-      }
-      option(familySel, "", items.length ? TEXT.pickFamily : TEXT.noFamilies);
-      items.forEach(function (p) { option(familySel, p.id, p.name + "　" + p.department + "　" + p.role); });
+      await ws.fillFamilies(familySel, current, TEXT.pickFamily, TEXT.noFamilies);
     }
 
     async function loadMembers() {
