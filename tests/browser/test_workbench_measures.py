@@ -331,3 +331,46 @@ def _signed_in_care(context: Any, watch: Watch, stack: Running, username: str, p
     page.goto(stack.url + page_path, wait_until="load")
     page.locator(".ws-care[data-ready]").wait_for(state="attached")
     return page
+
+
+def test_hospital_union_registers_a_person_and_a_member_through_the_form(browser, stack, screenshots):
+    context = browser.new_context(**PHONE)
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in(context, watch, stack, "hospital.admin", "/staff/frontline/family/")
+        form = page.locator("#ff-person")
+        form.get_by_label("姓名").fill("周医生")
+        form.get_by_label("身份证号码").fill("370902197803031239")
+        form.get_by_label("手机号码").fill("13905380505")
+        form.get_by_label("科室").fill("感染科")
+        form.get_by_label("职务或岗位").fill("医生")
+        form.get_by_label("一线岗位").select_option("isolation_ward")
+        form.get_by_label("一线工作开始日期").fill("2020-01-28")
+        form.locator('button[type="submit"]').click()
+        form.locator(".ws-form__message--ok").filter(has_text="已登记：周医生").wait_for()
+
+        card = page.locator('[data-role="card"]')
+        card.locator('[data-role="card-title"]').filter(has_text="家庭卡：周医生").wait_for()
+        assert "隔离病区" in card.inner_text() and "感染科" in card.inner_text()
+        member = card.locator("#ff-member")
+        member.get_by_label("家属姓名").fill("周父")
+        member.get_by_label("与一线人员的关系").fill("父亲")
+        member.get_by_label("年龄").fill("81")
+        member.get_by_label("需要的照顾").fill("行动不便，需要送药")
+        member.get_by_label("居住地址").fill("泰山区岱宗大街 9 号")
+        member.locator('button[type="submit"]').click()
+        card.locator('[data-role="members"] .ws-record', has_text="周父（父亲）").wait_for()
+        assert "81 岁" in card.locator('[data-role="members"]').inner_text()
+
+        support = card.locator("#ff-support")
+        support.get_by_label("求助类别").select_option("hardship")
+        support.get_by_label("需要什么帮助").fill("父亲独居，药快吃完了，需要有人帮忙取药。")
+        support.get_by_label("求助的家庭成员姓名").fill("周父")
+        support.get_by_label("与一线人员的关系").fill("父亲")
+        support.get_by_label("这位家庭成员的手机号码").fill("13905380606")
+        support.locator('button[type="submit"]').click()
+        support.locator(".ws-form__message--ok").filter(has_text="求助已提交").wait_for()
+        _photograph(page, screenshots, "staff-frontline-family")
+        _clean(watch)
+    finally:
+        context.close()

@@ -60,7 +60,7 @@
       facts.textContent = "";
       facts.appendChild(ws.facts([["单位", d.unit_name], ["科室", d.department], ["职务或岗位", d.role],
         ["一线岗位", d.deployment_label], ["手机号码", d.phone], ["一对一联系人", d.contact_person_name || "尚未配备"],
-        ["家庭编号（家庭在门户登记时用）", d.id]]));
+        ["家庭编号", d.id]]));
       var members = part("members");
       members.textContent = "";
       if (!d.members.length) { members.appendChild(el("p", "ws-staff__empty", TEXT.noMembers)); return; }
