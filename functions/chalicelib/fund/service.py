@@ -52,8 +52,8 @@ def current_year() -> int:
 
 def _insufficient(unit_id: str, year: int) -> errors.ProblemError:
     name = orgs.get_unit(unit_id).name
-    return errors.conflict(f"{name}{year} 年度的专项资金余额不够这笔支出，或还没有设立专项资金。请先在“防控专项资金”页"
-                           "设立专项资金或请上级拨付，再重试。", "fund-insufficient")
+    return errors.conflict(f"专项资金余额不足：{name}{year} 年度的余额不够这笔支出，或还没有设立专项资金。"
+                           "请先在“防控专项资金”页设立专项资金或请上级拨付，再重试。", "fund-insufficient")
 
 
 def _ancestors(path: str) -> list[str]:
