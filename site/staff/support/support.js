@@ -316,6 +316,22 @@
   function bindHotline(box) {
     var form = box.querySelector("#hotline-form");
     var key = uuid();
+    // The caller's union by name, from the chosen county's part of the (public) union tree.
+    var county = form.querySelector('[name="county_unit_id"]');
+    var unitSel = form.querySelector('[name="unit_id"]');
+    async function fillUnits() {
+      var chosen = county.value;
+      while (unitSel.options.length > 1) unitSel.remove(1);
+      if (!chosen) return;
+      var res = await fetch(API + "/units/" + encodeURIComponent(chosen) + "/subtree", { headers: { "Accept": "application/json" } });
+      if (!res.ok || chosen !== county.value) return;
+      ((await res.json()).items || []).forEach(function (u) {
+        if (u.id === chosen) return;
+        var o = el("option", "", u.name); o.value = u.id; unitSel.appendChild(o);
+      });
+    }
+    county.addEventListener("change", fillUnits);
+    fillUnits();
     var phone = form.querySelector('[name="phone"]');
     var history = box.querySelector('[data-role="history"]');
     async function lookup() {
@@ -357,6 +373,7 @@
       out.appendChild(el("span", "", "（" + r.body.unit_name + "办理，" + local(r.body.due_at) + "前联系）"));
       out.focus();
       form.reset();
+      fillUnits();
       history.textContent = "";
     });
   }
