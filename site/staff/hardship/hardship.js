@@ -30,6 +30,7 @@
   };
 
   function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function who(actor) { return String(actor || "").replace(/^staff:/, ""); }
   function has(roles, wanted) { return roles.some(function (r) { return wanted.indexOf(r) >= 0; }); }
 
   function readBase64(file) {
@@ -108,7 +109,7 @@
         var cl = el("ul", "ws-records");
         d.checks.slice().reverse().forEach(function (c) {
           var li = el("li", "ws-record");
-          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + c.by + (c.weak_protection ? "　（" + TEXT.weak + "）" : "")));
+          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + who(c.by) + (c.weak_protection ? "　（" + TEXT.weak + "）" : "")));
           li.appendChild(ws.facts([["家庭困难状况", c.situation], ["防控措施落实情况", c.precautions]]));
           cl.appendChild(li);
         });
@@ -122,7 +123,7 @@
         d.supplies.slice().reverse().forEach(function (s) {
           var li = el("li", "ws-record");
           li.appendChild(el("p", "ws-record__title", s.items));
-          li.appendChild(ws.facts([["时间", ws.shanghai(s.at)], ["记录人", s.by],
+          li.appendChild(ws.facts([["时间", ws.shanghai(s.at)], ["记录人", who(s.by)],
             ["采购账目", s.entry_id + (s.category_label ? "（" + s.category_label + "）" : "")]]));
           sl.appendChild(li);
         });
