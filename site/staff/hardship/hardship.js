@@ -109,7 +109,8 @@
         var cl = el("ul", "ws-records");
         d.checks.slice().reverse().forEach(function (c) {
           var li = el("li", "ws-record");
-          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + who(c.by) + (c.weak_protection ? "　（" + TEXT.weak + "）" : "")));
+          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + who(c.by) +
+            (c.weak_protection ? "　（" + TEXT.weak + "）" : "")));
           li.appendChild(ws.facts([["家庭困难状况", c.situation], ["防控措施落实情况", c.precautions]]));
           cl.appendChild(li);
         });
