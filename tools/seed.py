@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core import db
 from chalicelib.orgs import store as orgs_store
+from chalicelib.support import store as support_store
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -80,4 +81,20 @@ def seed_staff_records(staff: list[dict[str, Any]], totp: set[str] | None = None
                 db.table().update_item(Key=dict(zip(("PK", "SK"), orgs_store.staff_key(person["username"]),
                                                     strict=True)),
                                        UpdateExpression="SET mfa = :totp", ExpressionAttributeValues={":totp": "totp"})
+        if "counsellor" in person:
+            seed_counsellor(person)
     return written
+
+
+def seed_counsellor(person: dict[str, Any]) -> None:
+    """A demo counsellor in the city's pool, on duty and with no cases; kept as it is if already there."""
+    pk, sk = support_store.counsellor_key(person["username"])
+    profile = person["counsellor"]
+    try:
+        db.table().put_item(Item={"PK": pk, "SK": sk, "type": "counsellor", "name": person["name"],
+                                  "qualification": profile["qualification"],
+                                  "availability": profile["availability"], "active": True, "open_cases": 0},
+                            ConditionExpression="attribute_not_exists(PK)")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise

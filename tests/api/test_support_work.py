@@ -256,6 +256,32 @@ def test_counsellors_see_only_what_is_assigned_to_them(client, worker, staff_tok
     assert pool["c.wang"]["open_cases"] == 1 and pool["c.li"]["open_cases"] == 0
 
 
+def test_the_pool_pauses_and_removes_counsellors_but_not_one_with_open_cases(client, worker, staff_token):
+    admin = staff_token("root.admin", "city", ["city_admin"])
+    profile = {"name": "赵老师", "qualification": "国家二级心理咨询师", "availability": "周末"}
+    for name in ("c.zhao", "c.qian"):
+        assert _post(client, "/staff/support/counsellors", {"username": name, **profile}, admin).status_code == 200
+    reference = _submit(client)
+    paused = _post(client, "/staff/support/counsellors", {"username": "c.qian", **profile, "active": False}, admin)
+    assert paused.status_code == 200 and json.loads(paused.body)["active"] is False
+    refused = _post(client, f"/staff/support/requests/{reference}/counsellor", {"username": "c.qian", "version": 1},
+                    worker)
+    assert refused.status_code == 400, refused.body
+    assigned = _post(client, f"/staff/support/requests/{reference}/counsellor", {"username": "c.zhao", "version": 1},
+                     worker)
+    assert assigned.status_code == 200, assigned.body
+    county_admin = staff_token("taishan.admin", "taishan", ["unit_admin"])
+    assert _post(client, "/staff/support/counsellors/c.qian/remove", {}, county_admin).status_code == 403
+    busy = _post(client, "/staff/support/counsellors/c.zhao/remove", {}, admin)
+    assert busy.status_code == 409 and json.loads(busy.body)["type"].endswith("/counsellor-busy"), busy.body
+    assert "改派" in json.loads(busy.body)["detail"]
+    removed = _post(client, "/staff/support/counsellors/c.qian/remove", {}, admin)
+    assert removed.status_code == 200, removed.body
+    assert [c["username"] for c in json.loads(removed.body)["items"]] == ["c.zhao"]
+    assert _post(client, "/staff/support/counsellors/c.qian/remove", {}, admin).status_code == 404
+    assert store.get_counsellor("c.zhao") is not None and store.get_counsellor("c.qian") is None
+
+
 def test_hotline_intake_records_channel_operator_and_caller_history(client, staff_token):
     operator = staff_token("city.hotline", "city", ["hotline_operator"])
     earlier = _submit(client, category="legal")

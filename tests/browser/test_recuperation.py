@@ -72,14 +72,17 @@ def test_nominate_rank_approve_and_place(context, stack, screenshots):
     hospital = _signed_in(context, watch, stack, "hospital.admin")
     assert hospital.locator('[data-needs="city"]').first.is_hidden()
     form = hospital.locator("#rc-nominate")
+    # the nominee is picked from the archive, by name: nobody types a family number
+    form.locator(f'#rc-person option[value="{nurse}"]').wait_for(state="attached")
+    assert "刘护士" in form.locator(f'#rc-person option[value="{nurse}"]').inner_text()
     for person, reason in ((nurse, "在发热门诊连续值守四十八天，主动承担夜班。"),
                            (doctor, "随山东援助医疗队赴湖北，参与重症病人救治一个月。")):
-        form.locator('[name="person_id"]').fill(person.lower())
+        form.locator('[name="person_id"]').select_option(person)
         form.locator('[name="reason"]').fill(reason)
         form.locator('button[type="submit"]').click()
         form.locator(".ws-form__message--ok").wait_for()
         hospital.locator('[data-role="nominations"] .ws-record', has_text=person).wait_for()
-    form.locator('[name="person_id"]').fill(nurse)
+    form.locator('[name="person_id"]').select_option(nurse)
     form.locator('[name="reason"]').fill("再次提交同一个人的推荐，应当被拒绝。")
     form.locator('button[type="submit"]').click()
     hospital.get_by_text("每人只能有一条有效推荐").first.wait_for()

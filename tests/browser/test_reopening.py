@@ -198,7 +198,7 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, t
     approved = office.locator('[data-role="firms"] .ws-record', has_text=firm_ref)
     with office.expect_download() as download:
         approved.get_by_role("button", name="导出有意向的求职者（xlsx）").click()
-    assert download.value.suggested_filename.endswith("-interested.xlsx")
+    assert download.value.suggested_filename.startswith("有意向的职工-")
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert sheet.cell(1, 1).value == firm_name and sheet.cell(2, 4).value == "姓名"
     _clean(watch)

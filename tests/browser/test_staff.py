@@ -72,7 +72,8 @@ def test_caseworker_signs_in_sees_workbench_and_signs_out(tab, watch, stack, scr
     assert re.search("泰山区总工会经办人（演示）|taishan.caseworker", card.locator(".ws-me__name").inner_text())
     # A caseworker's tiles are the case work, not the admin pages; the admin page says no.
     tiles = [t.split("\n")[0] for t in page.locator(".ws-staff-nav a.ws-tile").all_inner_texts()]
-    assert tiles == ["一线医务人员档案", "爱心蔬菜配送", "疗休养", "招聘与场次", "求助办理", "先进做法报送"]
+    assert tiles == ["一线医务人员档案", "一线人员登记和家庭卡", "重大疾病和意外伤害保障", "困难职工帮扶",
+                     "爱心蔬菜配送", "疗休养", "招聘与场次", "求助办理", "心理咨询师库", "先进做法报送"]
     page.screenshot(path=str(screenshots / "staff-workbench.png"))
     problems += axe_problems(page, "workbench")
 
@@ -129,8 +130,9 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
     _on_workbench(admin, stack)
     tiles = admin.locator(".ws-staff-nav a.ws-tile")
     assert [t.split("\n")[0] for t in tiles.all_inner_texts()] == [
-        "组织与人员", "合作应用", "防控专项资金", "工作看板", "一线医务人员档案", "爱心蔬菜配送", "疗休养",
-        "招聘与场次", "求助办理", "先进做法报送"]
+        "组织与人员", "合作应用", "防控专项资金", "工作看板", "一线医务人员档案", "一线人员登记和家庭卡",
+        "重大疾病和意外伤害保障", "困难职工帮扶", "爱心蔬菜配送", "疗休养", "招聘与场次", "求助办理", "心理咨询师库",
+        "先进做法报送"]
     tiles.filter(has_text="组织与人员").click()
     admin.wait_for_url(stack.url + "/staff/org/")
     select = admin.locator("#org-unit")

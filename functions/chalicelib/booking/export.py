@@ -35,7 +35,7 @@ def session_workbook(session_id: str, by: Principal) -> Export:
             _yes_no(r.get("attended")), r["channel"], shanghai_text(r["created_at"]),
             r.get("note", "") if whole else "",
         ])
-    return Export(filename=f"session-{session_id}.xlsx", content_type=xlsx.MEDIA_TYPE,
+    return Export(filename=xlsx.filename("报名名单", session["title"]), content_type=xlsx.MEDIA_TYPE,
                   content_base64=book.base64(), rows=len(rows))
 
 

@@ -31,6 +31,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # they only reach here from old records. They are replaced, not dropped, so a reader sees that
 # something was there.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def filename(*parts: object) -> str:
+    """A download's name from what a person reads (the list, the unit's name, the week), joined with
+    "-", without the characters a file system refuses."""
+    words = (_UNSAFE_IN_NAME.sub("_", str(p)).strip() for p in parts)
+    return "-".join(w for w in words if w) + ".xlsx"
 
 
 @dataclass(frozen=True)

@@ -420,7 +420,7 @@ def supplier_list(unit_id: str, campaign_id: str, week: int, by: Principal) -> F
         cursor = page.next_cursor
         if not cursor:
             break
-    return FileOut(filename=f"爱心蔬菜配送单-{unit.id}-第{week}周.xlsx", content_base64=book.base64())
+    return FileOut(filename=xlsx.filename("爱心蔬菜配送单", unit.name, f"第{week}周"), content_base64=book.base64())
 
 
 def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:

@@ -114,7 +114,7 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
                           shanghai_text(cover["enrolled_at"])])
         if not start:
             break
-    return FileOut(filename=f"参保名单-{unit.id}.xlsx", content_base64=book.base64())
+    return FileOut(filename=xlsx.filename("参保名单", unit.name), content_base64=book.base64())
 
 
 def claim(person_id: str, body: ClaimIn, by: Principal) -> Claim:

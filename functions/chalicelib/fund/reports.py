@@ -85,8 +85,12 @@ def export(unit_id: str, year: int, by: Principal) -> Export:
         cursor = page.next_cursor
         if not cursor or count >= 20000:
             break
-    return Export(filename=f"专项资金报表-{unit_id}-{year}.xlsx", content_type=xlsx.MEDIA_TYPE,
-                  content_base64=book.base64(), rows=len(rows))
+    return Export(filename=xlsx.filename("专项资金报表", _unit_name(rows, unit_id), f"{year}年"),
+                  content_type=xlsx.MEDIA_TYPE, content_base64=book.base64(), rows=len(rows))
+
+
+def _unit_name(rows: list[ReportRow], unit_id: str) -> str:
+    return next((r.unit_name for r in rows if r.unit_id == unit_id), unit_id)
 
 
 def _yuan(fen: int) -> str:

@@ -46,9 +46,9 @@ def entry_item(record: dict[str, Any]) -> dict[str, Any]:
             "GSI1SK": f"{record['at']}#{record['entry_id']}", "type": "fund_entry", **record}
 
 
-def insufficient(unit_id: str, year: int) -> errors.ProblemError:
-    return errors.conflict(f"专项资金余额不足：{unit_id} {year} 年度的余额不够这笔支出（或尚未设立专项资金）。",
-                           "fund-insufficient")
+def insufficient(year: int) -> errors.ProblemError:
+    return errors.conflict(f"专项资金余额不足：本单位 {year} 年度的余额不够这笔支出，或还没有设立专项资金。"
+                           "请先在“防控专项资金”页设立专项资金或请上级拨付，再重试。", "fund-insufficient")
 
 
 def open_account(unit_id: str, year: int, *, annual_budget_fen: int, special_fund_fen: int, at: str) -> db.Op:
@@ -119,7 +119,7 @@ def change_balance(unit_id: str, year: int, delta: int, fields: dict[str, int],
         condition += " AND #b >= :need"
         values[":need"] = -delta
     return db.update(*account_key(unit_id, year), "ADD " + ", ".join(adds), condition, names=names, values=values,
-                     on_fail=on_fail or insufficient(unit_id, year)).named("change_balance")
+                     on_fail=on_fail or insufficient(year)).named("change_balance")
 
 
 def get_account(unit_id: str, year: int, consistent: bool = False) -> dict[str, Any] | None:

@@ -24,5 +24,5 @@ def interested_workbook(reference: str, by: Principal) -> Export:
         sheet.append([number, r["opening_reference"], r["opening_title"],
                       r["name"] if whole else personal.mask_name(r["name"]),
                       r["phone"] if whole else personal.mask_phone(r["phone"]), shanghai_text(r["at"])])
-    return Export(filename=f"firm-{firm['reference']}-interested.xlsx", content_type=xlsx.MEDIA_TYPE,
+    return Export(filename=xlsx.filename("有意向的职工", firm["name"]), content_type=xlsx.MEDIA_TYPE,
                   content_base64=book.base64(), rows=len(rows))

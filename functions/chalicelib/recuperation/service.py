@@ -131,8 +131,8 @@ def ended_campaign() -> dict[str, Any]:
     today = times.today()
     ended = [c for c in delivery.campaign_records() if c.get("end_date") and date.fromisoformat(c["end_date"]) < today]
     if not ended:
-        raise errors.conflict("疫情防控任务结束后（市总工会为爱心蔬菜配送活动填写结束日期后）才能推荐疗休养人员。",
-                              "campaign-not-ended")
+        raise errors.conflict("疫情防控任务结束后才能推荐疗休养人员：请市总工会在“爱心蔬菜配送”页为活动填写结束日期，"
+                              "结束日期须早于今天，第二天起即可推荐。", "campaign-not-ended")
     return max(ended, key=lambda c: c["end_date"])
 
 

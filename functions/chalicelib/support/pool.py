@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, uow
+from chalicelib.core import audit, errors, uow
 from chalicelib.core.auth import Principal
 from chalicelib.support import store
 from chalicelib.support.models import Counsellor, CounsellorIn
@@ -23,3 +23,12 @@ def upsert(body: CounsellorIn, by: Principal) -> Counsellor:
     ])
     saved = store.get_counsellor(body.username) or {}
     return Counsellor(username=body.username, open_cases=max(0, int(saved.get("open_cases", 0))), **profile)
+
+
+def remove(username: str, by: Principal) -> None:
+    """Take a counsellor out of the pool (their staff account stays); refused while a case is open."""
+    if store.get_counsellor(username) is None:
+        raise errors.not_found()
+    uow.commit([store.remove_counsellor(username),
+                audit.entry(actor=by.actor, action="counsellor.remove", entity="counsellor", entity_id=username,
+                            unit_id=by.unit_id)])

@@ -133,6 +133,15 @@ def save_counsellor(body: CounsellorIn, principal: Principal) -> object:
     return pool.upsert(body, principal)
 
 
+@api.route(bp, "/staff/support/counsellors/{username}/remove", "POST", summary="把心理咨询师移出咨询师库", tag=TAG,
+           response=CounsellorList, audience=api.STAFF, roles=("city_admin",), problems=(404, 409),
+           path_params={"username": "心理咨询师的登录名"},
+           description="只移出咨询师库，工作人员账号不变。还有未办结求助的咨询师不能移出，可先设为暂停接案。")
+def remove_counsellor(username: str, principal: Principal) -> object:
+    pool.remove(username, principal)
+    return views.counsellor_list()
+
+
 @api.route(bp, "/staff/support/counsellor/cases", summary="指派给我的心理咨询求助", tag=TAG, response=QueuePage,
            audience=api.STAFF, roles=(COUNSELLOR,), personal_data=True, query_params=CURSOR)
 def my_cases(principal: Principal) -> object:

@@ -132,6 +132,15 @@ def get_counsellor(username: str) -> dict[str, Any] | None:
     return db.get(*counsellor_key(username))
 
 
+def remove_counsellor(username: str) -> db.Op:
+    """Take a counsellor out of the pool: only one in it with no case still open."""
+    return db.delete(*counsellor_key(username), "attribute_exists(PK) AND (attribute_not_exists(open_cases) OR "
+                     "open_cases <= :zero)", values={":zero": 0},
+                     on_fail=errors.conflict("这位心理咨询师还有未办结的求助，不能移出咨询师库。请先在求助办理页把这些求助"
+                                             "改派给其他咨询师，或先把他设为暂停接案。", "counsellor-busy")
+                     ).named("remove_counsellor")
+
+
 def counsellors() -> list[dict[str, Any]]:
     items, _ = db.query(COUNSELLORS, limit=500)
     return items

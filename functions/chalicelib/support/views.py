@@ -180,7 +180,7 @@ def export(unit_id: str, by: Principal, status: str | None, category: str | None
         if not start:
             break
     stamp = shanghai_text(now).replace("-", "").replace(" ", "-").replace(":", "")
-    return Export(filename=f"support-{unit_id}-{stamp}.xlsx", content_type=xlsx.MEDIA_TYPE,
+    return Export(filename=xlsx.filename("求助队列", orgs.get_unit(unit_id).name, stamp), content_type=xlsx.MEDIA_TYPE,
                   content_base64=book.base64(), rows=rows)
 
 

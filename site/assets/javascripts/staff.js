@@ -49,6 +49,12 @@
       roles: ["city_admin", "unit_admin", "finance", "auditor"] },
     { path: "frontline/", title: "一线医务人员档案", text: "登记和导入一线人员及家属、逐级汇总、指定一对一联系人",
       roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
+    { path: "frontline/family/", title: "一线人员登记和家庭卡", text: "逐一登记一线人员和家属；代家庭提交求助、登记每周爱心蔬菜",
+      roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
+    { path: "frontline/cover/", title: "重大疾病和意外伤害保障", text: "为一线医务人员及家属登记参保，导出给保险机构的参保名单",
+      roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
+    { path: "hardship/", title: "困难职工帮扶", text: "在档困难职工名册：导入登记、走访记录、赠送口罩和消毒液等防护用品",
+      roles: ["city_admin", "unit_admin", "caseworker", "contact_person", "auditor"] },
     { path: "frontline/my-families/", title: "我联系的家庭", text: "记录联系情况和需求，确认爱心蔬菜送达",
       roles: ["contact_person"] },
     { path: "delivery/", title: "爱心蔬菜配送", text: "活动设置、每周配送名单和记账、供应商配送单",
@@ -59,6 +65,8 @@
       roles: ["caseworker", "unit_admin", "city_admin", "auditor"] },
     { path: "support/", title: "求助办理", text: "本单位及下级的求助队列、受理办结、改派、逾期提醒、分类汇总和导出",
       roles: ["caseworker", "unit_admin", "city_admin", "auditor"] },
+    { path: "support/counsellors/", title: "心理咨询师库", text: "添加、暂停、移出心理咨询师；在岗的咨询师可被指派心理咨询求助",
+      roles: ["city_admin", "unit_admin", "caseworker", "auditor"] },
     { path: "support/hotline/", title: "热线来电登记", text: "12351 来电快速登记，查看来电人以往的求助",
       roles: ["hotline_operator"] },
     { path: "support/counsellor/", title: "我的心理咨询", text: "指派给我的心理咨询求助",
@@ -69,7 +77,9 @@
   // Who may change things on a page (the others with access only read).
   var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"],
     reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"],
-    reports: ["caseworker", "unit_admin", "city_admin"] };
+    reports: ["caseworker", "unit_admin", "city_admin"], hardship: ["caseworker", "unit_admin", "city_admin"],
+    "frontline/cover": ["caseworker", "unit_admin", "city_admin"],
+    "frontline/family": ["caseworker", "unit_admin", "city_admin"], "support/counsellors": ["city_admin"] };
 
   var API = "/api";
   var STORE = "ws.staff.session";
@@ -1193,6 +1203,31 @@
     return units;
   }
 
+  // A unit's frontline families into a <select>, by name, department and post: staff pick a family
+  // and never type its number. The first option (value "") says what to do; the items are returned.
+  async function fillFamilies(select, unitId, prompt, none) {
+    var items = [];
+    var cursor = null;
+    for (var i = 0; i < 40; i++) {
+      var r = await api("GET", "/staff/frontline/units/" + encodeURIComponent(unitId) + "/personnel" +
+        (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      if (!r.ok || !r.body || !Array.isArray(r.body.items)) return null;
+      items = items.concat(r.body.items);
+      cursor = r.body.next_cursor;
+      if (!cursor) break;
+    }
+    select.textContent = "";
+    var first = el("option", null, items.length ? prompt : none);
+    first.value = "";
+    select.appendChild(first);
+    items.forEach(function (p) {
+      var o = el("option", null, p.name + "　" + p.department + "　" + p.role);
+      o.value = p.id;
+      select.appendChild(o);
+    });
+    return items;
+  }
+
   function forbidden(box) {
     var p = el("p", "ws-staff__notice", MSG.forbidden);
     p.setAttribute("role", "alert");
@@ -1408,7 +1443,7 @@
     MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan,
     labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
-    adminPage: adminPage, fillUnits: fillUnits,
+    adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

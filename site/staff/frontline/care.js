@@ -408,6 +408,7 @@
     var body = box.querySelector(".ws-care__body");
     var isCity = hasAny(me.roles, ["city_admin"]);
     Array.prototype.forEach.call(body.querySelectorAll('[data-needs="city"]'), function (n) { n.hidden = !isCity; });
+    var canConfirm = hasAny(me.roles, ["city_admin", "unit_admin", "caseworker"]);
     var select = body.querySelector("#dl-unit");
     // The union tree is public: fetched without the staff token (public routes take a bearer as a partner's).
     var res = await fetch(API + "/units/" + encodeURIComponent(me.unit_id) + "/subtree", { headers: { "Accept": "application/json" } });
@@ -434,6 +435,19 @@
       f.default_supplier.value = camp.default_supplier;
     }
     showCampaign();
+    // Warn before anyone generates a roster: the packages are charged to the unit's special fund.
+    if (isCity) {
+      var fund = await call("GET", "/fund/units/" + encodeURIComponent(me.unit_id) + "/account");
+      var needed = camp ? camp.price_fen : 1;
+      if (fund.ok && fund.body.balance_fen < needed) {
+        var warn = el("p", "ws-staff__notice", fund.body.special_fund_fen ? "本单位今年的防控专项资金余额已不足一份爱心蔬菜，" +
+          "生成名单记账会被拒绝。请先在“防控专项资金”页调整专项资金。" : "本单位今年还没有设立防控专项资金，生成名单记账会被拒绝。" +
+          "请先在“防控专项资金”页设立专项资金，再生成名单。");
+        warn.setAttribute("role", "alert");
+        var gen = body.querySelector("#dl-generate");
+        gen.parentNode.insertBefore(warn, gen);
+      }
+    }
 
     bindForm(campaignForm, function (data, key) {
       var payload = { name: data.name, start_date: data.start_date, end_date: data.end_date || null,
@@ -484,11 +498,23 @@
       if (!items.length) { list.appendChild(el("p", "", "这一周还没有配送名单。")); return; }
       list.appendChild(el("p", "", "共 " + items.length + " 份，合计 " +
         yuan(items.reduce(function (s, x) { return s + x.amount_fen; }, 0)) + " 元。"));
-      list.appendChild(table(["配送编号", "收件人", "手机", "地址", "时段", "饮食备注", "供应商", "金额（元）", "状态"],
-        items.map(function (x) {
-          return [x.id, x.name, x.phone, x.address, x.window_label, x.dietary_notes || "", x.supplier, yuan(x.amount_fen),
-            x.status_label];
-        })));
+      // One card per package, phone first: the outcome buttons sit under the address, never off-screen.
+      var cards = el("ul", "ws-records ws-care__cards");
+      items.forEach(function (x) {
+        var li = el("li", "ws-record" + (x.status === "pending" ? "" : " ws-record--off"));
+        li.appendChild(el("h3", "ws-record__title", x.name + "　" + x.status_label));
+        var dl = el("dl", "ws-facts");
+        [["手机", x.phone], ["地址", x.address], ["时段", x.window_label], ["饮食备注", x.dietary_notes],
+          ["供应商", x.supplier], ["金额", yuan(x.amount_fen) + " 元"], ["确认人", x.confirmed_by]].forEach(function (f) {
+          if (!f[1]) return;
+          dl.appendChild(el("dt", "", f[0]));
+          dl.appendChild(el("dd", "", f[1]));
+        });
+        li.appendChild(dl);
+        if (canConfirm) li.appendChild(confirmButtons(x, loadRoster));
+        cards.appendChild(li);
+      });
+      list.appendChild(cards);
     }
 
     body.querySelector('[data-action="roster"]').addEventListener("click", function () { loadRoster(); });

@@ -241,7 +241,11 @@
       return Promise.all([loadNominations(), loadRanking(), loadBatches()]);
     }
 
-    select.addEventListener("change", function () { current = select.value; loadNominations(); });
+    var personPick = body.querySelector("#rc-person");
+    function loadFamilies() {
+      return ws.fillFamilies(personPick, current, "请选择要推荐的一线人员", "这个单位的档案里还没有一线人员");
+    }
+    select.addEventListener("change", function () { current = select.value; loadNominations(); loadFamilies(); });
     rankStatus.addEventListener("change", loadRanking);
 
     var nominate = body.querySelector("#rc-nominate");
@@ -249,7 +253,7 @@
       send: function (data, key) {
         var payload = { reason: data.reason };
         if (data.days_deployed) payload.days_deployed = Number(data.days_deployed);
-        return ws.api("POST", path(data.person_id.toUpperCase()), payload, key);
+        return ws.api("POST", path(data.person_id), payload, key);
       },
       done: function (n) {
         ws.message(nominate, "ok", fmt(TEXT.nominated, n.name || ""), [n.status_label]);
@@ -272,7 +276,7 @@
 
     var found = await ws.fillUnits(select, ctx.me, body.querySelector('[data-role="units-status"]'), current);
     if (found) current = select.value;
-    await reloadAll();
+    await Promise.all([reloadAll(), loadFamilies()]);
   }
 
   if (window.wsStaff) window.wsStaff.register("recuperation", bind);

@@ -63,6 +63,8 @@
 
   // --- queue, detail ---------------------------------------------------------------------------
 
+  var QUEUE_HEADS = ["编号", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"];
+
   function row(item, onOpen) {
     var tr = el("tr");
     if (item.overdue) tr.className = "ws-support__overdue";
@@ -74,13 +76,13 @@
     tr.appendChild(ref);
     [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
       item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)]
-      .forEach(function (t) { tr.appendChild(el("td", "", t)); });
+      .forEach(function (t, i) { var td = el("td", "", t); td.dataset.label = QUEUE_HEADS[i + 1]; tr.appendChild(td); });
     return tr;
   }
   function table(items, onOpen) {
-    var t = el("table", "ws-support__table");
+    var t = el("table", "ws-support__table ws-support__queue");
     var head = el("tr");
-    ["编号", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"].forEach(function (h) { head.appendChild(el("th", "", h)); });
+    QUEUE_HEADS.forEach(function (h) { head.appendChild(el("th", "", h)); });
     var thead = el("thead"); thead.appendChild(head); t.appendChild(thead);
     var tbody = el("tbody");
     items.forEach(function (i) { tbody.appendChild(row(i, onOpen)); });
@@ -293,6 +295,22 @@
   function bindHotline(box) {
     var form = box.querySelector("#hotline-form");
     var key = uuid();
+    // The caller's union by name, from the chosen county's part of the (public) union tree.
+    var county = form.querySelector('[name="county_unit_id"]');
+    var unitSel = form.querySelector('[name="unit_id"]');
+    async function fillUnits() {
+      var chosen = county.value;
+      while (unitSel.options.length > 1) unitSel.remove(1);
+      if (!chosen) return;
+      var res = await fetch(API + "/units/" + encodeURIComponent(chosen) + "/subtree", { headers: { "Accept": "application/json" } });
+      if (!res.ok || chosen !== county.value) return;
+      ((await res.json()).items || []).forEach(function (u) {
+        if (u.id === chosen) return;
+        var o = el("option", "", u.name); o.value = u.id; unitSel.appendChild(o);
+      });
+    }
+    county.addEventListener("change", fillUnits);
+    fillUnits();
     var phone = form.querySelector('[name="phone"]');
     var history = box.querySelector('[data-role="history"]');
     async function lookup() {
@@ -334,6 +352,7 @@
       out.appendChild(el("span", "", "（" + r.body.unit_name + "办理，" + local(r.body.due_at) + "前联系）"));
       out.focus();
       form.reset();
+      fillUnits();
       history.textContent = "";
     });
   }

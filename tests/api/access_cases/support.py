@@ -81,6 +81,12 @@ def _save_counsellor(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
                                                   "qualification": "心理治疗师", "availability": "周末"}
 
 
+def _remove_counsellor(ctx: Any, unit: str) -> tuple[str, str, None]:
+    username = f"c{uuid.uuid4().hex[:8]}"
+    _ensure_counsellor(ctx, username)
+    return "POST", f"/staff/support/counsellors/{username}/remove", None
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/support/units/{unit_id}/queue"): _unit_route("queue"),
     ("GET", "/staff/support/units/{unit_id}/overdue"): _unit_route("overdue"),
@@ -94,6 +100,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/support/counsellors"): Case(lambda ctx, unit: ("GET", "/staff/support/counsellors", None),
                                                 scoped=False, success=200),
     ("POST", "/staff/support/counsellors"): Case(_save_counsellor, scoped=False, success=200),
+    ("POST", "/staff/support/counsellors/{username}/remove"): Case(_remove_counsellor, scoped=False, success=200),
     ("GET", "/staff/support/counsellor/cases"): Case(
         lambda ctx, unit: ("GET", "/staff/support/counsellor/cases", None), scoped=False, success=200),
     ("POST", "/staff/support/hotline/intake"): Case(_intake, scoped=False, success=201),

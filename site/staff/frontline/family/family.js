@@ -1,0 +1,132 @@
+/*
+ * family.js: one frontline person at a time (site/staff/frontline/family/). A hospital union
+ * registers a member of staff by form (the archive page imports many by xlsx), opens a family's
+ * card, picked by name from its archive, sees and adds the family members (imported ones too),
+ * files a support request on the family's behalf and signs it up for the weekly food package.
+ * It uses the helpers staff.js shares as window.wsStaff. Data is rendered with textContent only.
+ */
+(function () {
+  "use strict";
+
+  var KIND = "frontline/family";
+  var TEXT = {
+    pick: "请选择一户家庭",
+    none: "这个单位还没有登记一线人员。",
+    noMembers: "还没有登记家属。",
+    registered: "已登记：{n}。可在下面打开家庭卡登记家属。",
+    memberAdded: "已登记家属：{n}",
+    raised: "求助已提交，查询编号 {n}，已记入这户家庭的联系记录。",
+    signedUp: "已登记爱心蔬菜：{n}"
+  };
+
+  function fmt(text, n) { return text.replace("{n}", String(n)); }
+
+  async function bind(box, ws) {
+    var ctx = await ws.adminPage(box, KIND);
+    if (!ctx) return;
+    var el = ws.el, body = ctx.body, me = ctx.me;
+    var select = body.querySelector("#ff-unit");
+    var familySel = body.querySelector("#ff-family");
+    var card = body.querySelector('[data-role="card"]');
+    var part = function (role) { return card.querySelector('[data-role="' + role + '"]'); };
+    var units = {};
+    var current = me.unit_id;
+    var family = null;
+
+    function showUnitName() {
+      Array.prototype.forEach.call(body.querySelectorAll('[data-role="unit-name"]'), function (n) {
+        n.textContent = units[current] ? units[current].name : current;
+      });
+    }
+
+    async function loadFamilies(keep) {
+      var unit = current;
+      var items = await ws.fillFamilies(familySel, unit, TEXT.pick, TEXT.none);
+      if (items && keep && unit === current) { familySel.value = keep; openFamily(keep); }
+    }
+
+    async function openFamily(id) {
+      if (!id) { card.hidden = true; return; }
+      var r = await ws.api("GET", "/staff/frontline/families/" + encodeURIComponent(id));
+      if (!r.ok || !r.body) return;
+      show(r.body);
+    }
+
+    function show(d) {
+      family = d;
+      card.hidden = false;
+      part("card-title").textContent = "家庭卡：" + d.name;
+      var facts = part("facts");
+      facts.textContent = "";
+      facts.appendChild(ws.facts([["单位", d.unit_name], ["科室", d.department], ["职务或岗位", d.role],
+        ["一线岗位", d.deployment_label], ["手机号码", d.phone], ["一对一联系人", d.contact_person_name || "尚未配备"],
+        ["家庭编号", d.id]]));
+      var members = part("members");
+      members.textContent = "";
+      if (!d.members.length) { members.appendChild(el("p", "ws-staff__empty", TEXT.noMembers)); return; }
+      var ul = el("ul", "ws-records");
+      d.members.forEach(function (m) {
+        var li = el("li", "ws-record");
+        li.appendChild(el("h4", "ws-record__title", m.name + "（" + m.relation + "）"));
+        li.appendChild(ws.facts([["年龄", m.age == null ? null : m.age + " 岁"], ["需要的照顾", m.needs],
+          ["居住地址", m.address]]));
+        ul.appendChild(li);
+      });
+      members.appendChild(ul);
+    }
+
+    familySel.addEventListener("change", function () { openFamily(familySel.value); });
+    select.addEventListener("change", function () {
+      current = select.value;
+      showUnitName();
+      card.hidden = true;
+      loadFamilies();
+    });
+
+    if (ctx.canWrite) {
+      var personForm = body.querySelector("#ff-person");
+      ws.bindWriteForm(personForm, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/personnel", data, key);
+        },
+        done: function (p) {
+          ws.message(personForm, "ok", fmt(TEXT.registered, p.name));
+          loadFamilies(p.id);
+        }
+      });
+      var memberForm = card.querySelector("#ff-member");
+      ws.bindWriteForm(memberForm, {
+        extra: function () { return { age: parseInt(memberForm.querySelector('[name="age"]').value, 10) }; },
+        send: function (data, key) {
+          return ws.api("POST", "/staff/frontline/families/" + encodeURIComponent(family.id) + "/members", data, key);
+        },
+        done: function (m) { ws.message(memberForm, "ok", fmt(TEXT.memberAdded, m.name)); openFamily(family.id); }
+      });
+      var supportForm = card.querySelector("#ff-support");
+      ws.bindWriteForm(supportForm, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/frontline/families/" + encodeURIComponent(family.id) + "/support-requests",
+            data, key);
+        },
+        done: function (r) { ws.message(supportForm, "ok", fmt(TEXT.raised, r.reference), [r.unit_name + "办理"]); }
+      });
+      var signupForm = card.querySelector("#ff-signup");
+      ws.bindWriteForm(signupForm, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/delivery/families/" + encodeURIComponent(family.id) + "/signup", data, key);
+        },
+        done: function (r) {
+          ws.message(signupForm, "ok", fmt(TEXT.signedUp, r.status_label), [r.window_label + "，从第 " + r.from_week + " 周起"]);
+        }
+      });
+    }
+
+    units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
+    current = select.value || me.unit_id;
+    showUnitName();
+    await loadFamilies();
+  }
+
+  if (window.wsStaff) window.wsStaff.register(KIND, bind);
+  else (window.wsStaffPages = window.wsStaffPages || []).push([KIND, bind]);
+})();

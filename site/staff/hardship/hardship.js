@@ -1,0 +1,223 @@
+/*
+ * hardship.js: the register of hardship workers (site/staff/hardship/, notice part 2.4). A unit's
+ * managers register workers from an xlsx sheet (all rows good or none; row errors listed); the
+ * unit's staff and contact persons record each visit (the family's situation and precautions)
+ * and the protective supplies given, each linked to the supply purchase in the fund's ledger.
+ * It uses the helpers staff.js shares as window.wsStaff. Data is rendered with textContent only.
+ */
+(function () {
+  "use strict";
+
+  var MANAGERS = ["city_admin", "unit_admin", "caseworker"];
+  var VISITORS = MANAGERS.concat(["contact_person"]);
+  var LEDGER_READERS = ["city_admin", "unit_admin", "finance", "auditor"];
+  var MAX_FILE_BYTES = 44 * 1024;  // the API takes up to 60 000 base64 characters
+  var TEXT = {
+    empty: "这个单位还没有在档的困难职工。",
+    open: "打开",
+    noChecks: "还没有走访记录。",
+    noSupplies: "还没有赠送记录。",
+    weak: "自身防控能力较弱",
+    imported: "已登记 {n} 人。",
+    importRead: "正在读取文件…",
+    noFile: "请先选择 xlsx 文件",
+    notXlsx: "只能上传 xlsx 格式的表格（Excel 2007 及以后版本）",
+    tooBig: "文件太大：一次最多 500 行，请去掉空白行和图片后再上传，或分成几个文件",
+    checkSaved: "走访记录已保存。",
+    supplySaved: "赠送记录已保存。",
+    noEntries: "本单位明细账里还没有防疫物资采购支出，请先由财务在“防控专项资金”页面记录采购，再记录赠送。",
+    pickEntry: "请选择一笔采购"
+  };
+
+  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function who(actor) { return String(actor || "").replace(/^staff:/, ""); }
+  function has(roles, wanted) { return roles.some(function (r) { return wanted.indexOf(r) >= 0; }); }
+
+  function readBase64(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(String(reader.result).replace(/^data:[^,]*,/, "")); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsDataURL(file);
+    });
+  }
+
+  async function bind(box, ws) {
+    var ctx = await ws.adminPage(box, "hardship");
+    if (!ctx) return;
+    var el = ws.el, body = ctx.body, me = ctx.me;
+    var canVisit = has(me.roles, VISITORS);
+    var select = body.querySelector("#hs-unit");
+    var listBox = body.querySelector('[data-role="list"]');
+    var panel = body.querySelector('[data-role="detail"]');
+    var part = function (role) { return panel.querySelector('[data-role="' + role + '"]'); };
+    var units = {};
+    var current = me.unit_id;
+    var worker = null;
+    Array.prototype.forEach.call(body.querySelectorAll('[data-needs="visit"]'), function (n) { n.hidden = !canVisit; });
+
+    function unitName(id) { return units[id] ? units[id].name : id; }
+
+    function showUnitName() {
+      Array.prototype.forEach.call(body.querySelectorAll('[data-role="unit-name"]'), function (n) {
+        n.textContent = unitName(current);
+      });
+    }
+
+    function renderWorker(w) {
+      var li = el("li", "ws-record");
+      li.appendChild(el("h3", "ws-record__title", w.name));
+      li.appendChild(ws.facts([["档案编号", w.worker_id], ["单位", unitName(w.unit_id)], ["手机号码", w.phone],
+        ["困难情况", w.hardship], ["联系人", w.contact], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
+        ["赠送防护用品", w.supplies_given + " 次"]]));
+      var actions = el("div", "ws-record__actions");
+      var open = ws.button(TEXT.open, "ws-button ws-button--plain");
+      open.setAttribute("aria-label", TEXT.open + "：" + w.name);
+      open.addEventListener("click", function () { openWorker(w.worker_id); });
+      actions.appendChild(open);
+      li.appendChild(actions);
+      return li;
+    }
+
+    function loadList() {
+      var unit = current;
+      return ws.pagedList(listBox, function (cursor) {
+        return ws.api("GET", "/hardship/units/" + encodeURIComponent(unit) + "/workers" +
+          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      }, renderWorker, TEXT.empty);
+    }
+
+    async function openWorker(id) {
+      var r = await ws.api("GET", "/hardship/workers/" + encodeURIComponent(id));
+      if (!r.ok) { ws.message(body.querySelector("#hs-check"), "error", (r.body && r.body.title) || ws.MSG.server); return; }
+      show(r.body);
+      part("detail-title").focus();
+    }
+
+    function show(d) {
+      worker = d;
+      panel.hidden = false;
+      part("detail-title").textContent = d.name;
+      var facts = part("facts");
+      facts.textContent = "";
+      facts.appendChild(ws.facts([["档案编号", d.worker_id], ["单位", unitName(d.unit_id)], ["身份证号", d.id_masked],
+        ["手机号码", d.phone], ["困难情况", d.hardship], ["联系人", d.contact]]));
+      var checks = part("checks");
+      checks.textContent = "";
+      if (!d.checks.length) checks.appendChild(el("p", "ws-staff__empty", TEXT.noChecks));
+      else {
+        var cl = el("ul", "ws-records");
+        d.checks.slice().reverse().forEach(function (c) {
+          var li = el("li", "ws-record");
+          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + who(c.by) +
+            (c.weak_protection ? "　（" + TEXT.weak + "）" : "")));
+          li.appendChild(ws.facts([["家庭困难状况", c.situation], ["防控措施落实情况", c.precautions]]));
+          cl.appendChild(li);
+        });
+        checks.appendChild(cl);
+      }
+      var supplies = part("supplies");
+      supplies.textContent = "";
+      if (!d.supplies.length) supplies.appendChild(el("p", "ws-staff__empty", TEXT.noSupplies));
+      else {
+        var sl = el("ul", "ws-records");
+        d.supplies.slice().reverse().forEach(function (s) {
+          var li = el("li", "ws-record");
+          li.appendChild(el("p", "ws-record__title", s.items));
+          li.appendChild(ws.facts([["时间", ws.shanghai(s.at)], ["记录人", who(s.by)],
+            ["采购账目", s.entry_id + (s.category_label ? "（" + s.category_label + "）" : "")]]));
+          sl.appendChild(li);
+        });
+        supplies.appendChild(sl);
+      }
+    }
+
+    // Staff who read the ledger pick the purchase; the others type the number finance gives them.
+    var pickField = panel.querySelector('[data-role="entry-pick"]');
+    var typeField = panel.querySelector('[data-role="entry-type"]');
+    var pick = panel.querySelector("#hs-entry-pick");
+    var typed = panel.querySelector("#hs-entry");
+    async function loadEntries() {
+      if (!has(me.roles, LEDGER_READERS)) return;
+      var r;
+      try { r = await ws.api("GET", "/fund/units/" + encodeURIComponent(current) + "/ledger"); } catch (e) { return; }
+      if (!r.ok || !r.body || !Array.isArray(r.body.items)) return;
+      var spends = r.body.items.filter(function (e) {
+        return e.kind === "spend" && !e.reversed_by && /^supplies_/.test(e.category || "");
+      });
+      pick.textContent = "";
+      var first = el("option", null, spends.length ? TEXT.pickEntry : TEXT.noEntries);
+      first.value = "";
+      pick.appendChild(first);
+      spends.forEach(function (e) {
+        var o = el("option", null, ws.shanghai(e.at).slice(0, 10) + "　" + (e.category_label || "") + "　" +
+          (e.amount_fen / 100).toFixed(2) + " 元" + (e.payee ? "　" + e.payee : ""));
+        o.value = e.entry_id;
+        pick.appendChild(o);
+      });
+      pickField.hidden = false;
+      typeField.hidden = true;
+      pick.required = true;
+      pick.name = "entry_id";  // errors about entry_id are shown under the picker
+      typed.disabled = true;
+    }
+
+    select.addEventListener("change", function () {
+      current = select.value;
+      showUnitName();
+      panel.hidden = true;
+      loadList();
+      loadEntries();
+    });
+
+    var importForm = body.querySelector("#hs-import");
+    if (ctx.canWrite) {
+      ws.bindWriteForm(importForm, {
+        send: async function (data, key) {
+          var file = importForm.querySelector('[name="file"]').files[0];
+          var problem = !file ? TEXT.noFile : !/\.xlsx$/i.test(file.name) ? TEXT.notXlsx :
+            file.size > MAX_FILE_BYTES ? TEXT.tooBig : "";
+          if (problem) {
+            return { ok: false, status: 400, body: { title: problem, errors: [{ field: "file", message: problem }] } };
+          }
+          ws.message(importForm, "info", TEXT.importRead);
+          var content = await readBase64(file);
+          return ws.api("POST", "/hardship/units/" + encodeURIComponent(current) + "/import",
+            { content_base64: content }, key);
+        },
+        done: function (r) {
+          ws.message(importForm, "ok", fmt(TEXT.imported, r.imported));
+          loadList();
+        }
+      });
+    }
+
+    if (canVisit) {
+      var checkForm = panel.querySelector("#hs-check");
+      ws.bindWriteForm(checkForm, {
+        extra: function () {
+          return { weak_protection: !!checkForm.querySelector('[name="weak_protection"]').checked };
+        },
+        send: function (data, key) {
+          return ws.api("POST", "/hardship/workers/" + encodeURIComponent(worker.worker_id) + "/checks", data, key);
+        },
+        done: function (d) { show(d); ws.message(checkForm, "ok", TEXT.checkSaved); loadList(); }
+      });
+      var supplyForm = panel.querySelector("#hs-supply");
+      ws.bindWriteForm(supplyForm, {
+        send: function (data, key) {
+          return ws.api("POST", "/hardship/workers/" + encodeURIComponent(worker.worker_id) + "/supplies", data, key);
+        },
+        done: function (d) { show(d); ws.message(supplyForm, "ok", TEXT.supplySaved); loadList(); }
+      });
+    }
+
+    units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
+    current = select.value || me.unit_id;
+    showUnitName();
+    await Promise.all([loadList(), loadEntries()]);
+  }
+
+  if (window.wsStaff) window.wsStaff.register("hardship", bind);
+  else (window.wsStaffPages = window.wsStaffPages || []).push(["hardship", bind]);
+})();
