@@ -26,7 +26,7 @@ def sign_in_config() -> object:
 
 
 @api.route(bp, "/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me)
-@api.staff(*tuple(ROLE_LABELS))
+@api.staff(*ROLE_LABELS)
 def me(principal: Principal) -> object:
     return _me(principal)
 
@@ -37,7 +37,7 @@ def me(principal: Principal) -> object:
                        "SetUserMFAPreference）后调用本接口；本接口向 Cognito（AdminGetUser）核实该账号已启用"
                        "动态验证码，再记入工作人员档案。密钥不经过本接口。市总管理员和财务人员在登记之前，"
                        "其他接口一律答 403（/problems/mfa-required）。")
-@api.staff(*tuple(sorted(MFA_ROLES)), before_mfa=True)
+@api.staff(*sorted(MFA_ROLES), before_mfa=True)
 def confirm_mfa(principal: Principal) -> object:
     service.confirm_mfa(principal)
     return _me(principal)
