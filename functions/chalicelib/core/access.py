@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from chalice.app import Request
+from chalice.app import ChaliceAuthorizer, Request
 
 from chalicelib.core import auth, errors, ratelimit
 from chalicelib.core.auth import Principal
@@ -43,7 +42,7 @@ class SignIn:
     and partner routes run behind, and how a public route reads an optional partner key
     (`principal_from` raises auth.InvalidCredential for a key that is not valid)."""
 
-    authorizer: Any  # chalice's ChaliceAuthorizer (chalice ships no type information)
+    authorizer: ChaliceAuthorizer
     partner_key_prefix: str
     principal_from: Callable[[str], Principal]
 
