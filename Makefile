@@ -50,6 +50,7 @@ run: deps site
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions tools tests site/hooks
+	PYTHONPATH=functions $(VENV)/bin/lint-imports --no-cache --no-logo  # the layers (pyproject.toml)
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

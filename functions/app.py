@@ -5,12 +5,13 @@ from chalice.app import Chalice
 from chalicelib.booking import service as booking_service
 from chalicelib.booking.models import Kind
 from chalicelib.booking.routes import bp as booking
-from chalicelib.core import http
+from chalicelib.core import api, http
 from chalicelib.dashboard.routes import bp as dashboard
 from chalicelib.delivery.routes import bp as delivery
 from chalicelib.frontline.routes import bp as frontline
 from chalicelib.fund.routes import bp as fund
 from chalicelib.hardship.routes import bp as hardship
+from chalicelib.identity.authorizer import SIGN_IN
 from chalicelib.identity.routes import bp as identity
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.privacy.routes import bp as privacy
@@ -25,6 +26,7 @@ from chalicelib.system.routes import bp as system
 app = Chalice(app_name="worker-services")
 app.api.binary_types.append("image/webp")  # report photos (png and jpeg are binary already)
 http.install(app)
+api.use_sign_in(SIGN_IN)  # staff and partner routes run behind identity's authorizer
 app.register_blueprint(system)
 app.register_blueprint(identity)
 app.register_blueprint(orgs)

@@ -53,9 +53,9 @@ def get_session(session_id: str) -> object:
 
 
 @api.route(bp, "/sessions/{session_id}/registrations", "POST", summary="报名一个场次（名额满时进入候补）", tag=TAG,
-           body=RegistrationIn, response=Registered, status=201, operation="booking.register",
-           problems=(404,), path_params=SESSION_ID,
+           body=RegistrationIn, response=Registered, status=201, problems=(404,), path_params=SESSION_ID,
            description="公开接口。每个手机号码在一个场次只能占一个名额；名额满时按先后顺序候补，有人取消时自动递补。")
+@api.public(operation="booking.register")
 def register(session_id: str, body: RegistrationIn, principal: Principal | None) -> object:
     person = service.Person(body.name, body.phone, body.note)
     return service.register(session_id, person, channel=principal.channel if principal else "portal",
@@ -64,8 +64,9 @@ def register(session_id: str, body: RegistrationIn, principal: Principal | None)
 
 
 @api.route(bp, "/bookings/cancel", "POST", summary="凭报名编号和手机号码取消报名", tag=TAG, body=CancelIn,
-           response=Cancelled, operation="booking.cancel", problems=(404,),
+           response=Cancelled, problems=(404,),
            description="手机号码放在请求正文里，不出现在网址中。取消确认的名额时，候补第一位自动递补。")
+@api.public(operation="booking.cancel")
 def cancel(body: CancelIn, principal: Principal | None) -> object:
     result = service.cancel_by_reference(body.reference, body.phone, principal.actor if principal else "public")
     return result.model_copy(update={"promoted": None})
@@ -74,68 +75,79 @@ def cancel(body: CancelIn, principal: Principal | None) -> object:
 # --- staff ---------------------------------------------------------------------------------------------
 
 @api.route(bp, "/staff/sessions", "POST", summary="新建场次", tag=STAFF_TAG, body=SessionIn, response=Session,
-           status=201, audience=api.STAFF, roles=service.ACT, problems=(404,))
+           status=201, problems=(404,))
+@api.staff(*service.ACT)
 def create_session(body: SessionIn, principal: Principal) -> object:
     return service.create_session(body, principal)
 
 
 @api.route(bp, "/staff/units/{unit_id}/sessions", summary="本单位主办的场次（新的在前）", tag=STAFF_TAG,
-           response=SessionPage, audience=api.STAFF, roles=service.READ, problems=(404,),
-           path_params={"unit_id": "单位代码"}, query_params={"cursor": "上一页返回的 next_cursor"})
+           response=SessionPage, problems=(404,), path_params={"unit_id": "单位代码"},
+           query_params={"cursor": "上一页返回的 next_cursor"})
+@api.staff(*service.READ)
 def unit_sessions(unit_id: str, principal: Principal) -> object:
     return service.unit_sessions(unit_id, _params().get("cursor"), principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}", summary="场次详情", tag=STAFF_TAG, response=Session,
-           audience=api.STAFF, roles=service.READ, problems=(404,), path_params=SESSION_ID)
+@api.route(bp, "/staff/sessions/{session_id}", summary="场次详情", tag=STAFF_TAG, response=Session, problems=(404,),
+           path_params=SESSION_ID)
+@api.staff(*service.READ)
 def session_detail(session_id: str, principal: Principal) -> object:
     return service.to_session(service.session_for_staff(session_id, principal))
 
 
 @api.route(bp, "/staff/sessions/{session_id}/close", "POST", summary="停止报名", tag=STAFF_TAG, response=Session,
-           audience=api.STAFF, roles=service.ACT, problems=(404,), path_params=SESSION_ID)
+           problems=(404,), path_params=SESSION_ID)
+@api.staff(*service.ACT)
 def close(session_id: str, principal: Principal) -> object:
     return service.close(session_id, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/reopen", "POST", summary="重新开放报名", tag=STAFF_TAG,
-           response=Session, audience=api.STAFF, roles=service.ACT, problems=(404,), path_params=SESSION_ID)
+@api.route(bp, "/staff/sessions/{session_id}/reopen", "POST", summary="重新开放报名", tag=STAFF_TAG, response=Session,
+           problems=(404,), path_params=SESSION_ID)
+@api.staff(*service.ACT)
 def reopen(session_id: str, principal: Principal) -> object:
     return service.reopen(session_id, principal)
 
 
 @api.route(bp, "/staff/sessions/{session_id}/capacity", "POST",
-           summary="调整名额（不少于已确认人数；增加时候补自动递补）", tag=STAFF_TAG, body=CapacityIn,
-           response=Session, audience=api.STAFF, roles=service.ACT, problems=(404,), path_params=SESSION_ID)
+           summary="调整名额（不少于已确认人数；增加时候补自动递补）", tag=STAFF_TAG, body=CapacityIn, response=Session,
+           problems=(404,), path_params=SESSION_ID)
+@api.staff(*service.ACT)
 def capacity(session_id: str, body: CapacityIn, principal: Principal) -> object:
     return service.change_capacity(session_id, body.capacity, principal)
 
 
 @api.route(bp, "/staff/sessions/{session_id}/registrations", summary="报名名单与候补名单", tag=STAFF_TAG,
-           response=RegistrationPage, audience=api.STAFF, roles=service.READ, problems=(404,), personal_data=True,
-           path_params=SESSION_ID, query_params={"status": "confirmed / waitlisted（按候补顺序）/ cancelled",
-                                                 "cursor": "上一页返回的 next_cursor"})
+           response=RegistrationPage, problems=(404,), path_params=SESSION_ID,
+           query_params={"status": "confirmed / waitlisted（按候补顺序）/ cancelled",
+                         "cursor": "上一页返回的 next_cursor"})
+@api.staff(*service.READ)
+@api.audit_reads
 def registrations(session_id: str, principal: Principal) -> object:
     params = _params()
     return service.registrations(session_id, params.get("status") or None, params.get("cursor"), principal)
 
 
 @api.route(bp, "/staff/sessions/{session_id}/registrations/{reference}/attendance", "POST", summary="登记到场",
-           tag=STAFF_TAG, body=AttendanceIn, response=Registration, audience=api.STAFF, roles=service.ACT,
-           problems=(404,), path_params={**SESSION_ID, "reference": "报名编号"})
+           tag=STAFF_TAG, body=AttendanceIn, response=Registration, problems=(404,),
+           path_params={**SESSION_ID, "reference": "报名编号"})
+@api.staff(*service.ACT)
 def attendance(session_id: str, reference: str, body: AttendanceIn, principal: Principal) -> object:
     return service.mark_attendance(session_id, reference, body.attended, principal)
 
 
 @api.route(bp, "/staff/sessions/{session_id}/registrations/{reference}/cancel", "POST",
-           summary="代为取消报名（候补第一位自动递补）", tag=STAFF_TAG, response=Cancelled, audience=api.STAFF,
-           roles=service.ACT, problems=(404, 409), path_params={**SESSION_ID, "reference": "报名编号"})
+           summary="代为取消报名（候补第一位自动递补）", tag=STAFF_TAG, response=Cancelled, problems=(404, 409),
+           path_params={**SESSION_ID, "reference": "报名编号"})
+@api.staff(*service.ACT)
 def staff_cancel(session_id: str, reference: str, principal: Principal) -> object:
     return service.cancel_for_staff(session_id, reference, principal)
 
 
 @api.route(bp, "/staff/sessions/{session_id}/export", summary="导出报名名单（xlsx）", tag=STAFF_TAG, response=Export,
-           media_types=(xlsx.MEDIA_TYPE,),
-           audience=api.STAFF, roles=service.READ, problems=(404,), personal_data=True, path_params=SESSION_ID)
+           media_types=(xlsx.MEDIA_TYPE,), problems=(404,), path_params=SESSION_ID)
+@api.staff(*service.READ)
+@api.audit_reads
 def export_session(session_id: str, principal: Principal) -> object:
     return export.session_workbook(session_id, principal)

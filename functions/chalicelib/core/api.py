@@ -1,27 +1,41 @@
-"""Route declaration: one decorator registers a Chalice route, checks who may call it, reads and
-validates its body, makes writes idempotent, turns domain errors into problem+json and records
-the route for the OpenAPI description. Routes stay thin: they get a validated model and the
-caller, and return an answer."""
+"""Route declaration, in small pieces. `route(...)` declares a handler's HTTP interface (path, method,
+body and answer models, statuses, documentation) and records it in the registry that drives the
+OpenAPI description, the access matrix and the registry-driven tests. Decorators under it add what
+else the route needs, each one concern:
+
+    @api.route(bp, "/admin/partners", "POST", summary="...", tag="...", body=PartnerIn,
+               response=PartnerIssued, status=201)
+    @api.staff("city_admin")      # who may call it (without one: the public)
+    @api.shown_once("key")        # idempotency: an answer field a repeat of the key does not get back
+    def issue_partner(body: PartnerIn, principal: Principal) -> object: ...
+
+Audiences: `staff(*roles, before_mfa=)`, `partner(operation=)`, `public(operation=)`. Idempotency:
+every write honours Idempotency-Key; `lookup` marks a read sent as POST, `shown_once(*fields)` a
+credential in the answer. `audit_reads` writes each successful staff read to the audit trail.
+
+At request time a route runs as a chain of small middlewares, built once per route: sign-in, body
+parsing, idempotency, the public write limit and the read audit, around the handler. Routes stay
+thin: they get a validated model and the caller, and return an answer."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import audit, auth, db, errors, idempotency, ratelimit, requests
+from chalicelib.core import access, audit, db, errors, idempotency, ratelimit, requests
+from chalicelib.core.access import EVERYONE, PARTNER, PUBLIC, STAFF, Access, SignIn
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
 
-PUBLIC = "public"  # no sign-in; a partner may call with its key (channel and operation checked)
-STAFF = auth.STAFF  # a signed-in staff member with one of the route's roles
-PARTNER = auth.PARTNER  # a partner app with its key
+__all__ = ["PARTNER", "PUBLIC", "REGISTRY", "STAFF", "Access", "Call", "Idempotency", "Middleware", "RouteDoc",
+           "audit_reads", "lookup", "partner", "public", "route", "shown_once", "staff", "use_sign_in"]
 
 # Problem statuses every route can answer.
 COMMON_PROBLEMS = (400, 413, 415, 429, 500, 503)
@@ -56,6 +70,195 @@ class RouteDoc:
 REGISTRY: list[RouteDoc] = []
 
 
+# -- Options: what the decorators under @route record on the handler -----------------------------------
+
+@dataclass(frozen=True)
+class Idempotency:
+    """`lookup`: a read sent as POST so that a reference and phone stay out of the URL; it changes
+    nothing, so a repeat simply reads again, and its answer (personal data) is not kept with the key.
+    `shown_once`: answer fields (a new credential) a repeat of the key does not get back; they are
+    never stored in plain text."""
+
+    lookup: bool = False
+    shown_once: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Options:
+    access: Access = EVERYONE
+    idempotency: Idempotency = Idempotency()
+    audit_reads: bool = False
+
+
+H = TypeVar("H", bound=Callable[..., Any])
+_OPTIONS = "__route_options__"
+_DECLARED = "__route_declared__"
+
+
+def _options_of(handler: Callable[..., Any]) -> Options:
+    found = getattr(handler, _OPTIONS, None)
+    return found if isinstance(found, Options) else Options()
+
+
+def _option(name: str, change: Callable[[Options], Options]) -> Callable[[H], H]:
+    def apply(handler: H) -> H:
+        if getattr(handler, _DECLARED, False):  # above @route it would come too late and be lost
+            raise TypeError(f"{handler.__qualname__}: @api.{name} goes below @api.route")
+        setattr(handler, _OPTIONS, change(_options_of(handler)))
+        return handler
+
+    return apply
+
+
+def _audience(name: str, chosen: Access) -> Callable[[H], H]:
+    def change(options: Options) -> Options:
+        if options.access != EVERYONE:
+            raise TypeError(f"a route has one audience: @api.{name} after {options.access.audience}")
+        return replace(options, access=chosen)
+
+    return _option(name, change)
+
+
+def staff(*roles: str, before_mfa: bool = False) -> Callable[[H], H]:
+    """A signed-in staff member with one of `roles`. Staff in an MFA role without a recorded second
+    factor are refused (403 mfa-required) unless `before_mfa` (only what enrolment itself needs)."""
+    if not roles:
+        raise ValueError("a staff route must name the roles it accepts")
+    return _audience("staff", Access(STAFF, tuple(roles), before_mfa=before_mfa))
+
+
+def partner(operation: str | None = None) -> Callable[[H], H]:
+    """A partner app with its key (holding `operation`, when given)."""
+    return _audience("partner", Access(PARTNER, operation=operation))
+
+
+def public(*, operation: str) -> Callable[[H], H]:
+    """Open to anyone; a partner app may call it with its key, which must then hold `operation` (its
+    channel is recorded). A route without an audience decorator is public and takes no partner key."""
+    return _audience("public", Access(PUBLIC, operation=operation))
+
+
+def lookup(handler: H) -> H:
+    """A read sent as POST: no Idempotency-Key, nothing kept (see Idempotency)."""
+    return _option("lookup", lambda o: replace(o, idempotency=replace(o.idempotency, lookup=True)))(handler)
+
+
+def shown_once(*fields: str) -> Callable[[H], H]:
+    """Answer fields a repeat of the Idempotency-Key does not get back (see Idempotency)."""
+    return _option("shown_once", lambda o: replace(o, idempotency=replace(o.idempotency, shown_once=fields)))
+
+
+def audit_reads(handler: H) -> H:
+    """A read that shows personal data to staff: each successful call is itself written to the audit
+    trail (who looked at what, when)."""
+    return _option("audit_reads", lambda o: replace(o, audit_reads=True))(handler)
+
+
+# -- Middlewares: one concern each, composed once per route -----------------------------------------------
+
+@dataclass
+class Call:
+    """One request on its way through a route's middlewares."""
+
+    request: Request
+    params: dict[str, Any]  # the handler's keyword arguments: path parameters, then body= and principal=
+    path_args: list[tuple[str, Any]]  # the path parameters alone, sorted
+    lambda_context: Any
+    principal: Principal | None = None
+    payload: dict[str, Any] | None = None  # the request's JSON object, as sent
+
+
+Next = Callable[[Call], Response]
+Middleware = Callable[[Call, Next], Response]
+
+
+def _signing_in(chosen: Access, wants_principal: bool) -> Middleware:
+    def run(call: Call, proceed: Next) -> Response:
+        call.principal = access.caller(call.request, chosen)
+        if wants_principal:
+            call.params["principal"] = call.principal
+        return proceed(call)
+
+    return run
+
+
+def _parsing(model: type[BaseModel]) -> Middleware:
+    def run(call: Call, proceed: Next) -> Response:
+        call.payload = requests.read_object(call.request)
+        call.params["body"] = requests.validate(model, call.payload)
+        return proceed(call)
+
+    return run
+
+
+def _once_per_key(name: str, shown: tuple[str, ...]) -> Middleware:
+    """Every write is idempotent: a repeat of a key gets the first answer."""
+
+    def run(call: Call, proceed: Next) -> Response:
+        key = idempotency.idempotency_key(call.request.headers)
+        caller = call.principal.actor if call.principal else "public"
+        scope = f"{name} {call.path_args} {caller}"
+        return idempotency.run_once(key, scope, call.payload, lambda: proceed(call), call.lambda_context, shown)
+
+    return run
+
+
+def _limiting(name: str) -> Middleware:
+    """Public writes are counted per person under a ceiling per source, only when the write runs
+    (under the idempotency middleware, so a replay spends nothing)."""
+
+    def run(call: Call, proceed: Next) -> Response:
+        ratelimit.check_write(name, _source(call.request, call.principal), ratelimit.person_of(call.params.get("body")))
+        return proceed(call)
+
+    return run
+
+
+def _auditing(name: str) -> Middleware:
+    def run(call: Call, proceed: Next) -> Response:
+        answer = proceed(call)
+        if call.principal is not None and answer.status_code < 300:
+            audit.record_view(call.principal.actor, call.principal.unit_id, name, call.path_args)
+        return answer
+
+    return run
+
+
+def _source(request: Request, principal: Principal | None) -> str:
+    """Whom a source ceiling counts: a partner app by its key, anyone else by address."""
+    return principal.actor if principal else f"ip:{ratelimit.client_address(request)}"
+
+
+def _chain(middlewares: Sequence[Middleware], last: Next) -> Next:
+    """One callable: the first middleware, which proceeds to the next, ..., which proceeds to `last`."""
+    for middleware in reversed(middlewares):
+        last = _link(middleware, last)
+    return last
+
+
+def _link(middleware: Middleware, proceed: Next) -> Next:
+    def run(call: Call) -> Response:
+        return middleware(call, proceed)
+
+    return run
+
+
+def _middlewares(doc: RouteDoc, options: Options, wants_principal: bool) -> list[Middleware]:
+    name = f"{doc.method} {doc.path}"
+    chain = [_signing_in(options.access, wants_principal)]
+    if doc.body is not None:
+        chain.append(_parsing(doc.body))
+    if doc.idempotent:
+        chain.append(_once_per_key(name, doc.shown_once))
+    if doc.method != "GET" and doc.audience == PUBLIC:
+        chain.append(_limiting(name))
+    if options.audit_reads:
+        chain.append(_auditing(name))
+    return chain
+
+
+# -- The declaration --------------------------------------------------------------------------------------
+
 def route(
     bp: Blueprint,
     path: str,
@@ -66,95 +269,74 @@ def route(
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
-    audience: str = PUBLIC,
-    roles: tuple[str, ...] = (),
-    operation: str | None = None,
     problems: tuple[int, ...] = (),
-    personal_data: bool = False,
     description: str = "",
     path_params: dict[str, str] | None = None,
     query_params: dict[str, str] | None = None,
     media_types: tuple[str, ...] = (),
-    before_mfa: bool = False,
     operation_id: str = "",
     model_statuses: tuple[int, ...] = (),
-    lookup: bool = False,
-    shown_once: tuple[str, ...] = (),
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Callable[[H], H]:
     """Declare a route. The handler receives the path parameters; `body=` the validated model when
     `body` is given; `principal=` the caller if it has that parameter. It returns a pydantic model,
-    a dict or a Response. `personal_data=True` marks a read that shows personal data to staff: each
-    successful call is itself written to the audit trail (who looked at what, when). Staff in an MFA
-    role without a recorded second factor are refused (403 mfa-required) unless `before_mfa=True`
-    (only what enrolment itself needs). Every other method is a write and honours Idempotency-Key,
-    except `lookup=True`: a read sent as POST so that a reference and phone stay out of the URL. It
-    changes nothing, so a repeat simply reads again, and its answer (personal data) is not stored
-    with the key for a day, beyond the reach of erasure. `shown_once` names answer fields (a new
-    credential) that a repeat of the key does not get back: they are never stored in plain text."""
-    if audience == STAFF and not roles:
-        raise ValueError(f"{method} {path}: a staff route must name the roles it accepts")
+    a dict or a Response. `problems`: the statuses it may answer besides those every route (or every
+    write, or every signed-in route) may; `model_statuses`: other statuses answered with `response`."""
 
-    def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+    def decorator(handler: H) -> H:
+        options = _options_of(handler)
+        doc = _document(handler, options, path, method, summary, tag, body, response, status, problems,
+                        description, path_params or {}, query_params or {}, media_types, operation_id,
+                        model_statuses)
         wants_principal = "principal" in inspect.signature(handler).parameters
+
+        def last(call: Call) -> Response:
+            return _answer(handler(**call.params), status)
+
+        chain = _chain(_middlewares(doc, options, wants_principal), last)
 
         @functools.wraps(handler)
         def view(**params: Any) -> Response:
-            with db.request_budget(getattr(bp, "lambda_context", None)):  # retries end in time to answer
-                return serve(**params)
+            context = getattr(bp, "lambda_context", None)
+            with db.request_budget(context):  # retries end in time to answer
+                try:
+                    return chain(Call(bp.current_request, params, sorted(params.items()), context))
+                except errors.ProblemError as exc:
+                    return exc.to_response()
+                except Exception:
+                    logger.exception("unhandled error", extra={"route": path, "method": method})
+                    return errors.internal_error().to_response()
 
-        def serve(**params: Any) -> Response:
-            try:
-                request = bp.current_request
-                principal = _caller(request, audience, roles, operation, before_mfa)
-                path_args = sorted(params.items())
-                if wants_principal:
-                    params["principal"] = principal
-                if method == "GET":
-                    answer = _answer(handler(**params), status)
-                    if personal_data and principal is not None and answer.status_code < 300:
-                        audit.record_view(principal.actor, principal.unit_id, f"{method} {path}", path_args)
-                    return answer
-                # Every write is idempotent: a repeat of a key gets the first answer.
-                payload = requests.read_object(request) if body is not None else None
-                if body is not None:
-                    params["body"] = requests.validate(body, payload)
-
-                def execute() -> Response:
-                    if audience == PUBLIC:  # counted only when the write runs (a replay spends nothing)
-                        ratelimit.check_write(f"{method} {path}", _source(request, principal),
-                                              ratelimit.person_of(params.get("body")))
-                    return _answer(handler(**params), status)
-
-                if lookup:  # a read: repeating it is harmless, and its answer is not kept
-                    return execute()
-                key = idempotency.idempotency_key(request.headers)
-                caller = principal.actor if principal else "public"
-                scope = f"{method} {path} {path_args} {caller}"
-                return idempotency.run_once(key, scope, payload, execute, getattr(bp, "lambda_context", None),
-                                            shown_once)
-            except errors.ProblemError as exc:
-                return exc.to_response()
-            except Exception:
-                logger.exception("unhandled error", extra={"route": path, "method": method})
-                return errors.internal_error().to_response()
-
-        authorizer = None
-        if audience in (STAFF, PARTNER):
-            from chalicelib.identity.authorizer import staff_or_partner
-
-            authorizer = staff_or_partner
-        bp.route(path, methods=[method], authorizer=authorizer)(view)
-        extra = SIGNED_IN_PROBLEMS if audience != PUBLIC or operation else ()
-        REGISTRY.append(
-            RouteDoc(path, method, summary, tag, body, response, status, audience, method != "GET" and not lookup,
-                     tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})),
-                     roles, operation, description, path_params or {}, query_params or {}, media_types, before_mfa,
-                     operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses,
-                     shown_once)
-        )
+        REGISTRY.append(doc)
+        _PENDING.append((bp, doc, view))
+        _flush()
+        setattr(handler, _DECLARED, True)
         return handler
 
     return decorator
+
+
+def _document(handler: Callable[..., Any], options: Options, path: str, method: str, summary: str, tag: str,
+              body: type[BaseModel] | None, response: type[BaseModel] | None, status: int,
+              problems: tuple[int, ...], description: str, path_params: dict[str, str],
+              query_params: dict[str, str], media_types: tuple[str, ...], operation_id: str,
+              model_statuses: tuple[int, ...]) -> RouteDoc:
+    who, once = options.access, options.idempotency
+    where = f"{method} {path}"
+    if method == "GET" and body is not None:
+        raise ValueError(f"{where}: a GET takes no body")
+    if method == "GET" and (once.lookup or once.shown_once):
+        raise ValueError(f"{where}: a GET changes nothing; lookup and shown_once are for writes")
+    if once.lookup and once.shown_once:
+        raise ValueError(f"{where}: a lookup keeps no answer, so nothing in it is shown once")
+    if options.audit_reads and method != "GET":
+        raise ValueError(f"{where}: audit_reads is for GET routes")
+    extra = SIGNED_IN_PROBLEMS if who.audience != PUBLIC or who.operation else ()
+    return RouteDoc(
+        path, method, summary, tag, body, response, status, who.audience, method != "GET" and not once.lookup,
+        tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})), who.roles,
+        who.operation, description, path_params, query_params, media_types, who.before_mfa,
+        operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses,
+        once.shown_once)
 
 
 def _write_problems(method: str, body: type[BaseModel] | None) -> tuple[int, ...]:
@@ -165,56 +347,29 @@ def _write_problems(method: str, body: type[BaseModel] | None) -> tuple[int, ...
     return WRITE_PROBLEMS if body is not None else (409,)
 
 
-def _source(request: Request, principal: Principal | None) -> str:
-    """Whom a source ceiling counts: a partner app by its key, anyone else by address."""
-    return principal.actor if principal else f"ip:{ratelimit.client_address(request)}"
-
-
-def _caller(request: Request, audience: str, roles: tuple[str, ...], operation: str | None,
-            before_mfa: bool = False) -> Principal | None:
-    """The principal the route runs for, after the audience, role and operation checks."""
-    if audience == PUBLIC:
-        header = request.headers.get("authorization")
-        if not header:
-            return None
-        principal = _partner_from_header(header, request)
-        if principal is None:
-            return None
-    else:
-        context = (request.context or {}).get("authorizer") or {}
-        if "kind" not in context:
-            raise errors.unauthorized()
-        principal = Principal.from_context(context)
-        if audience == STAFF:
-            auth.require_roles(principal, roles)
-            if principal.mfa_missing and not before_mfa:
-                raise errors.mfa_required()
-            return principal
-        if principal.kind != PARTNER:
-            raise errors.forbidden("此接口仅供合作应用调用。")
-    if operation and operation not in principal.operations:
-        raise errors.forbidden("该合作应用没有获准进行此操作。")
-    return principal
-
-
-def _partner_from_header(header: str, request: Request) -> Principal | None:
-    """Public routes take an optional partner key (Authorization: Bearer wsp_...). A source with
-    too many failed keys lately is refused (429) before its key is checked."""
-    from chalicelib.identity import authorizer, service, tokens
-
-    credential = authorizer.credential_from_header(header)
-    if credential is None or not credential.startswith(service.KEY_PREFIX):
-        return None  # a staff token (or anything else) on a public route: served as the public
-    source = f"ip:{ratelimit.client_address(request)}"
-    ratelimit.refuse_blocked_source(source)
-    try:
-        return service.principal_from_credential(credential)
-    except tokens.InvalidToken:
-        ratelimit.count_failed_credential(source)
-        raise errors.unauthorized("合作应用凭证无效或已被吊销。") from None
-
-
 def _answer(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
     return json_response(result, status)
+
+
+# -- Registration with Chalice ------------------------------------------------------------------------------
+
+_PENDING: list[tuple[Blueprint, RouteDoc, Callable[..., Response]]] = []
+
+
+def use_sign_in(sign_in: SignIn) -> None:
+    """Called once by app.py, before it registers the blueprints: staff and partner routes run behind
+    this sign-in's authorizer. Routes declared before it wait for it."""
+    access.use_sign_in(sign_in)
+    _flush()
+
+
+def _flush() -> None:
+    registered = access.sign_in()
+    if registered is None:
+        return
+    for bp, doc, view in _PENDING:
+        authorizer = registered.authorizer if doc.audience in (STAFF, PARTNER) else None
+        bp.route(doc.path, methods=[doc.method], authorizer=authorizer)(view)
+    _PENDING.clear()

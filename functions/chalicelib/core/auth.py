@@ -17,6 +17,20 @@ PARTNER = "partner"
 
 
 
+class InvalidCredential(Exception):
+    """A bearer credential that is neither a valid staff token nor a live partner key."""
+
+
+def credential_from_header(value: str | None) -> str | None:
+    """The credential of an `Authorization: Bearer ...` header, or None for anything else."""
+    if not value:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return None
+    return credential.strip()
+
+
 @dataclass(frozen=True)
 class Principal:
     kind: str  # STAFF or PARTNER

@@ -7,6 +7,7 @@ tests set them before the app is imported.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,10 +68,18 @@ def settings() -> Settings:
     )
 
 
+_on_reset: list[Callable[[], None]] = []
+
+
+def on_reset(forget: Callable[[], None]) -> None:
+    """Have `forget` run with every reset_settings(): a module that caches clients built from the
+    settings registers here, so that config imports none of them."""
+    if forget not in _on_reset:
+        _on_reset.append(forget)
+
+
 def reset_settings() -> None:
     """Forget cached settings and clients (tests and the local stack change the environment)."""
     settings.cache_clear()
-    from chalicelib.core import db, storage
-
-    db.reset_clients()
-    storage.reset_clients()
+    for forget in _on_reset:
+        forget()

@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.core import errors, metrics
+from chalicelib.core import config, errors, metrics
 from chalicelib.core.config import settings
 
 if TYPE_CHECKING:
@@ -158,6 +158,9 @@ def low_level_client() -> DynamoDBClient:
 
 def reset_clients() -> None:
     _clients.clear()
+
+
+config.on_reset(reset_clients)
 
 
 def key(pk: str, sk: str) -> Item:

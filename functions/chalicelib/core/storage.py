@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.core import errors
+from chalicelib.core import config, errors
 from chalicelib.core.config import settings
 
 if TYPE_CHECKING:
@@ -39,6 +39,9 @@ def client() -> S3Client:
 
 def reset_clients() -> None:
     _clients.clear()
+
+
+config.on_reset(reset_clients)
 
 
 def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:

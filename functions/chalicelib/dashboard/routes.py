@@ -13,9 +13,9 @@ bp = Blueprint(__name__)
 
 
 @api.route(bp, "/staff/dashboard/units/{unit_id}", tag="工作看板",
-           summary="工作看板：本单位及直属下级的求助、一线家庭、配送、报名数量和趋势",
-           response=Dashboard, audience=api.STAFF, roles=service.ROLES, problems=(404,),
-           path_params={"unit_id": "工会组织编号"},
+           summary="工作看板：本单位及直属下级的求助、一线家庭、配送、报名数量和趋势", response=Dashboard,
+           problems=(404,), path_params={"unit_id": "工会组织编号"},
            description="只有数量，没有任何个人信息。每个单位的数字都包含其下级单位。")
+@api.staff(*service.ROLES)
 def dashboard(unit_id: str, principal: Principal) -> object:
     return service.dashboard(unit_id, principal)

@@ -18,38 +18,42 @@ WORKER = {"worker_id": "困难职工档案编号"}
 
 
 @api.route(bp, "/hardship/units/{unit_id}/import", "POST", summary="从 xlsx 导入在档困难职工（全部无误才导入）",
-           tag=TAG, body=ImportIn, response=ImportResult, status=201, audience=api.STAFF, roles=MANAGERS,
-           problems=(404,), path_params={"unit_id": "工会组织编号"},
+           tag=TAG, body=ImportIn, response=ImportResult, status=201, problems=(404,),
+           path_params={"unit_id": "工会组织编号"},
            description="表头：姓名、身份证号、手机号码、困难情况、联系人（登录名，可空）。任何一行有误时整表不导入，"
                        "逐行列出错误。")
+@api.staff(*MANAGERS)
 def import_register(unit_id: str, body: ImportIn, principal: Principal) -> object:
     return service.import_register(unit_id, body, principal)
 
 
 @api.route(bp, "/hardship/units/{unit_id}/workers", summary="一个单位的在档困难职工（分页）", tag=TAG,
-           response=WorkerPage, audience=api.STAFF, roles=READERS, problems=(404,), personal_data=True,
-           path_params={"unit_id": "工会组织编号"}, query_params={"cursor": "上一页返回的 next_cursor"})
+           response=WorkerPage, problems=(404,), path_params={"unit_id": "工会组织编号"},
+           query_params={"cursor": "上一页返回的 next_cursor"})
+@api.staff(*READERS)
+@api.audit_reads
 def workers(unit_id: str, principal: Principal) -> object:
     params: Mapping[str, str] = bp.current_request.query_params or {}
     return service.workers(unit_id, params.get("cursor"), principal)
 
 
 @api.route(bp, "/hardship/workers/{worker_id}", summary="一名困难职工的档案、走访记录和赠送物资", tag=TAG,
-           response=WorkerDetail, audience=api.STAFF, roles=READERS, problems=(404,), personal_data=True,
-           path_params=WORKER)
+           response=WorkerDetail, problems=(404,), path_params=WORKER)
+@api.staff(*READERS)
+@api.audit_reads
 def detail(worker_id: str, principal: Principal) -> object:
     return service.detail(worker_id, principal)
 
 
 @api.route(bp, "/hardship/workers/{worker_id}/checks", "POST", summary="联系人记录家庭困难状况和防控措施落实情况",
-           tag=TAG, body=CheckIn, response=WorkerDetail, status=201, audience=api.STAFF, roles=VISITORS,
-           problems=(404,), path_params=WORKER)
+           tag=TAG, body=CheckIn, response=WorkerDetail, status=201, problems=(404,), path_params=WORKER)
+@api.staff(*VISITORS)
 def check(worker_id: str, body: CheckIn, principal: Principal) -> object:
     return service.record_check(worker_id, body, principal)
 
 
 @api.route(bp, "/hardship/workers/{worker_id}/supplies", "POST", summary="记录赠送的防护用品（关联物资采购账目）",
-           tag=TAG, body=SupplyIn, response=WorkerDetail, status=201, audience=api.STAFF, roles=VISITORS,
-           problems=(404,), path_params=WORKER)
+           tag=TAG, body=SupplyIn, response=WorkerDetail, status=201, problems=(404,), path_params=WORKER)
+@api.staff(*VISITORS)
 def supply(worker_id: str, body: SupplyIn, principal: Principal) -> object:
     return service.record_supply(worker_id, body, principal)

@@ -1,23 +1,17 @@
 """The one built-in authorizer: verifies the bearer credential (a staff ID token or a partner key)
-and passes the principal (who, unit, unit path, roles or operations) to the routes."""
+and passes the principal (who, unit, unit path, roles or operations) to the routes. app.py hands it
+to core's route declarations as `SIGN_IN`."""
 
 from __future__ import annotations
 
 from chalice.app import AuthRequest, AuthResponse, Blueprint
 
+from chalicelib.core.access import SignIn
+from chalicelib.core.auth import credential_from_header
 from chalicelib.core.logs import logger
 from chalicelib.identity import service, tokens
 
 bp = Blueprint(__name__)
-
-
-def credential_from_header(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, credential = value.strip().partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
-        return None
-    return credential.strip()
 
 
 # No caching (ttl 0): a revoked partner key or a disabled unit stops working at once.
@@ -32,3 +26,7 @@ def staff_or_partner(auth_request: AuthRequest) -> AuthResponse:
         logger.info("credential refused", extra={"reason": str(exc)})
         return AuthResponse(routes=[], principal_id="anonymous")
     return AuthResponse(routes=["*"], principal_id=principal.actor, context=principal.to_context())
+
+
+SIGN_IN = SignIn(authorizer=staff_or_partner, partner_key_prefix=service.KEY_PREFIX,
+                 principal_from=service.principal_from_credential)

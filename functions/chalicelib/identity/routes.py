@@ -27,18 +27,19 @@ def sign_in_config() -> object:
                         endpoint=endpoint)
 
 
-@api.route(bp, "/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me,
-           audience=api.STAFF, roles=tuple(ROLE_LABELS))
+@api.route(bp, "/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me)
+@api.staff(*ROLE_LABELS)
 def me(principal: Principal) -> object:
     return _me(principal)
 
 
 @api.route(bp, "/me/mfa", "POST", summary="登记本人已绑定验证器（动态验证码）", tag="登录", response=Me,
-           audience=api.STAFF, roles=tuple(sorted(MFA_ROLES)), before_mfa=True, problems=(409,),
+           problems=(409,),
            description="浏览器直接在 Cognito 完成绑定（AssociateSoftwareToken、VerifySoftwareToken、"
                        "SetUserMFAPreference）后调用本接口；本接口向 Cognito（AdminGetUser）核实该账号已启用"
                        "动态验证码，再记入工作人员档案。密钥不经过本接口。市总管理员和财务人员在登记之前，"
                        "其他接口一律答 403（/problems/mfa-required）。")
+@api.staff(*sorted(MFA_ROLES), before_mfa=True)
 def confirm_mfa(principal: Principal) -> object:
     service.confirm_mfa(principal)
     return _me(principal)
@@ -52,21 +53,23 @@ def _me(principal: Principal) -> Me:
 
 
 @api.route(bp, "/admin/partners", "POST", summary="为合作应用签发调用凭证（凭证只显示一次）", tag="合作应用",
-           body=PartnerIn, response=PartnerIssued, status=201, audience=api.STAFF, roles=("city_admin",),
-           shown_once=("key",))
+           body=PartnerIn, response=PartnerIssued, status=201)
+@api.staff("city_admin")
+@api.shown_once("key")
 def issue_partner(body: PartnerIn, principal: Principal) -> object:
     return service.issue_partner(body, principal)
 
 
 @api.route(bp, "/admin/partners", summary="合作应用列表（不含凭证）", tag="合作应用", response=PartnerPage,
-           audience=api.STAFF, roles=("city_admin", "auditor"), query_params={"cursor": "上一页返回的 next_cursor"})
+           query_params={"cursor": "上一页返回的 next_cursor"})
+@api.staff("city_admin", "auditor")
 def list_partners(principal: Principal) -> object:
     params: Mapping[str, str] = bp.current_request.query_params or {}
     return service.list_partners(params.get("cursor"), principal)
 
 
 @api.route(bp, "/admin/partners/{partner_id}/revoke", "POST", summary="吊销合作应用的凭证", tag="合作应用",
-           response=Partner, audience=api.STAFF, roles=("city_admin",), problems=(404,),
-           path_params={"partner_id": "合作应用编号"})
+           response=Partner, problems=(404,), path_params={"partner_id": "合作应用编号"})
+@api.staff("city_admin")
 def revoke_partner(partner_id: str, principal: Principal) -> object:
     return service.revoke_partner(partner_id, principal)

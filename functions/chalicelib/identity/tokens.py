@@ -10,12 +10,13 @@ from typing import Any
 
 import jwt
 
+from chalicelib.core.auth import InvalidCredential
 from chalicelib.core.config import settings
 
 LEEWAY_SECONDS = 30
 
 
-class InvalidToken(Exception):
+class InvalidToken(InvalidCredential):
     pass
 
 

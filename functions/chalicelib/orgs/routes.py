@@ -32,27 +32,32 @@ ADMINS = roles.ADMINS
 
 
 @api.route(bp, "/admin/units", "POST", summary="在本单位之下新建工会组织", tag="组织与人员管理", body=UnitIn,
-           response=Unit, status=201, audience=api.STAFF, roles=ADMINS, problems=(404,))
+           response=Unit, status=201, problems=(404,))
+@api.staff(*ADMINS)
 def create_unit(body: UnitIn, principal: Principal) -> object:
     return service.create_unit(body, principal)
 
 
-@api.route(bp, "/admin/staff", "POST", summary="为本单位或下级单位开设工作人员账号", tag="组织与人员管理",
-           body=StaffIn, response=StaffCreated, status=201, audience=api.STAFF, roles=ADMINS, problems=(404,),
-           shown_once=("temporary_password",))
+@api.route(bp, "/admin/staff", "POST", summary="为本单位或下级单位开设工作人员账号", tag="组织与人员管理", body=StaffIn,
+           response=StaffCreated, status=201, problems=(404,))
+@api.staff(*ADMINS)
+@api.shown_once("temporary_password")
 def create_staff(body: StaffIn, principal: Principal) -> object:
     return service.create_staff(body, principal)
 
 
 @api.route(bp, "/admin/units/{unit_id}/staff", summary="一个单位的工作人员（分页）", tag="组织与人员管理",
-           response=StaffPage, audience=api.STAFF, roles=(*ADMINS, "auditor"), problems=(404,), personal_data=True,
-           path_params={"unit_id": "工会组织编号"}, query_params={"cursor": "上一页返回的 next_cursor"})
+           response=StaffPage, problems=(404,), path_params={"unit_id": "工会组织编号"},
+           query_params={"cursor": "上一页返回的 next_cursor"})
+@api.staff(*ADMINS, "auditor")
+@api.audit_reads
 def unit_staff(unit_id: str, principal: Principal) -> object:
     params: Mapping[str, str] = bp.current_request.query_params or {}
     return service.staff_of_unit(unit_id, params.get("cursor"), principal)
 
 
 @api.route(bp, "/admin/staff/{username}/disable", "POST", summary="停用工作人员账号", tag="组织与人员管理",
-           response=Staff, audience=api.STAFF, roles=ADMINS, problems=(404, 409), path_params={"username": "登录名"})
+           response=Staff, problems=(404, 409), path_params={"username": "登录名"})
+@api.staff(*ADMINS)
 def disable_staff(username: str, principal: Principal) -> object:
     return service.disable_staff(username, principal)

@@ -14,7 +14,8 @@ bp = Blueprint(__name__)
 
 
 @api.route(bp, "/privacy/my-data", "POST", summary="凭查询编号和手机号码查看本人被保存的个人信息", tag="个人信息",
-           body=MyDataIn, response=MyData, problems=(404,), lookup=True)
+           body=MyDataIn, response=MyData, problems=(404,))
+@api.lookup
 def my_data(body: MyDataIn) -> object:
     return service.my_data(body)
 
@@ -26,14 +27,15 @@ def erase(body: EraseIn) -> object:
     return service.erase(body)
 
 
-@api.route(bp, "/admin/privacy-policy", summary="个人信息保存期限", tag="个人信息", response=Policy,
-           audience=api.STAFF, roles=("city_admin", "auditor"))
+@api.route(bp, "/admin/privacy-policy", summary="个人信息保存期限", tag="个人信息", response=Policy)
+@api.staff("city_admin", "auditor")
 def get_policy() -> object:
     return service.get_policy()
 
 
 @api.route(bp, "/admin/privacy-policy", "PUT", summary="设置疫情防控任务结束日期和个人信息保存期限", tag="个人信息",
-           body=PolicyIn, response=Policy, audience=api.STAFF, roles=("city_admin",))
+           body=PolicyIn, response=Policy)
+@api.staff("city_admin")
 def set_policy(body: PolicyIn, principal: Principal) -> object:
     return service.set_policy(body, principal)
 

@@ -40,16 +40,17 @@ def _params() -> Mapping[str, str]:
 
 
 @api.route(bp, "/firms", "POST", summary="复工复产企业登记（经县市区总工会审核）", tag=TAG, body=FirmIn,
-           response=Submitted, status=201, operation="recruitment.firm",
+           response=Submitted, status=201,
            description="公开接口。统一社会信用代码按 GB 32100-2015 校验；返回登记编号，"
                        "凭编号和联系人手机号码查询审核结果、发布岗位。")
+@api.public(operation="recruitment.firm")
 def register_firm(body: FirmIn, principal: Principal | None) -> object:
     return service.register_firm(body, principal)
 
 
 @api.route(bp, "/openings", "POST", summary="发布招聘岗位（凭单位登记编号和联系人手机号码；审核后公开）", tag=TAG,
-           body=OpeningIn, response=Submitted, status=201, operation="recruitment.firm",
-           problems=(404,))
+           body=OpeningIn, response=Submitted, status=201, problems=(404,))
+@api.public(operation="recruitment.firm")
 def post_opening(body: OpeningIn, principal: Principal | None) -> object:
     return service.post_opening(body, principal)
 
@@ -70,17 +71,18 @@ def get_opening(reference: str) -> object:
 
 
 @api.route(bp, "/openings/{reference}/interest", "POST", summary="我对这个岗位有意向（显示单位联系方式）", tag=TAG,
-           body=InterestIn, response=Contact, operation="recruitment.interest", problems=(404,),
-           path_params={"reference": "岗位编号"},
+           body=InterestIn, response=Contact, problems=(404,), path_params={"reference": "岗位编号"},
            description="返回经工会审核的单位联系人和电话。"
                        "只有 share_phone 为 true 时，才把职工的姓名和手机号码转给单位。")
+@api.public(operation="recruitment.interest")
 def interest(reference: str, body: InterestIn, principal: Principal | None) -> object:
     return service.express_interest(reference, body, principal)
 
 
 @api.route(bp, "/firms/interested", "POST", summary="单位查看同意转交联系方式的求职者（凭登记编号和联系人手机号码）",
-           tag=TAG, body=FirmLookupIn, response=InterestedList, problems=(404,), operation="recruitment.firm",
-           lookup=True)
+           tag=TAG, body=FirmLookupIn, response=InterestedList, problems=(404,))
+@api.public(operation="recruitment.firm")
+@api.lookup
 def firm_interested(body: FirmLookupIn) -> object:
     return service.interested_for_firm(body.reference, body.phone)
 
@@ -88,38 +90,42 @@ def firm_interested(body: FirmLookupIn) -> object:
 # --- staff: review ------------------------------------------------------------------------------------
 
 @api.route(bp, "/staff/units/{unit_id}/firms", summary="待审核（或已审核）的企业登记", tag=STAFF_TAG,
-           response=FirmReviewPage, audience=api.STAFF, roles=service.READ, problems=(404,), personal_data=True,
-           path_params=UNIT, query_params={"status": "pending（默认）/ approved / rejected",
-                                           "cursor": "上一页返回的 next_cursor"})
+           response=FirmReviewPage, problems=(404,), path_params=UNIT,
+           query_params={"status": "pending（默认）/ approved / rejected",
+                         "cursor": "上一页返回的 next_cursor"})
+@api.staff(*service.READ)
+@api.audit_reads
 def firm_queue(unit_id: str, principal: Principal) -> object:
     p = _params()
     return service.firm_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
 @api.route(bp, "/staff/firms/{reference}/review", "POST", summary="审核企业登记", tag=STAFF_TAG, body=ReviewIn,
-           response=FirmReview, audience=api.STAFF, roles=service.ACT, problems=(404,), path_params=REFERENCE)
+           response=FirmReview, problems=(404,), path_params=REFERENCE)
+@api.staff(*service.ACT)
 def review_firm(reference: str, body: ReviewIn, principal: Principal) -> object:
     return service.review_firm(reference, body, principal)
 
 
 @api.route(bp, "/staff/units/{unit_id}/openings", summary="待审核（或未通过）的招聘岗位", tag=STAFF_TAG,
-           response=OpeningReviewPage, audience=api.STAFF, roles=service.READ, problems=(404,), path_params=UNIT,
+           response=OpeningReviewPage, problems=(404,), path_params=UNIT,
            query_params={"status": "pending（默认）/ rejected", "cursor": "上一页返回的 next_cursor"})
+@api.staff(*service.READ)
 def opening_queue(unit_id: str, principal: Principal) -> object:
     p = _params()
     return service.opening_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
 @api.route(bp, "/staff/openings/{reference}/review", "POST", summary="审核招聘岗位（通过即公开发布）", tag=STAFF_TAG,
-           body=ReviewIn, response=OpeningReview, audience=api.STAFF, roles=service.ACT, problems=(404,),
-           path_params={"reference": "岗位编号"})
+           body=ReviewIn, response=OpeningReview, problems=(404,), path_params={"reference": "岗位编号"})
+@api.staff(*service.ACT)
 def review_opening(reference: str, body: ReviewIn, principal: Principal) -> object:
     return service.review_opening(reference, body, principal)
 
 
-@api.route(bp, "/staff/firms/{reference}/interested/export", summary="导出单位的有意向求职者（xlsx）",
-           tag=STAFF_TAG, response=Export, audience=api.STAFF, roles=service.READ, problems=(404,),
-           media_types=(xlsx.MEDIA_TYPE,),
-           personal_data=True, path_params=REFERENCE)
+@api.route(bp, "/staff/firms/{reference}/interested/export", summary="导出单位的有意向求职者（xlsx）", tag=STAFF_TAG,
+           response=Export, problems=(404,), media_types=(xlsx.MEDIA_TYPE,), path_params=REFERENCE)
+@api.staff(*service.READ)
+@api.audit_reads
 def export_interested(reference: str, principal: Principal) -> object:
     return export.interested_workbook(reference, principal)

@@ -15,20 +15,24 @@ from chalicelib.status.models import LookupIn, StatusView, SubmissionPage
 bp = Blueprint(__name__)
 
 
-@api.route(bp, "/status/lookup", "POST", summary="凭查询编号和手机号码查看办理进度", tag="进度查询",
-           body=LookupIn, response=StatusView, problems=(404,), operation="status.lookup", lookup=True)
+@api.route(bp, "/status/lookup", "POST", summary="凭查询编号和手机号码查看办理进度", tag="进度查询", body=LookupIn,
+           response=StatusView, problems=(404,))
+@api.public(operation="status.lookup")
+@api.lookup
 def lookup(body: LookupIn) -> object:
     return service.lookup(body)
 
 
 @api.route(bp, "/partner/submissions", summary="本合作应用提交过的事项（分页，新的在前）", tag="合作应用",
-           response=SubmissionPage, audience=api.PARTNER, query_params={"cursor": "上一页返回的 next_cursor"})
+           response=SubmissionPage, query_params={"cursor": "上一页返回的 next_cursor"})
+@api.partner()
 def partner_submissions(principal: Principal) -> object:
     params: Mapping[str, str] = bp.current_request.query_params or {}
     return service.partner_submissions(params.get("cursor"), principal)
 
 
 @api.route(bp, "/partner/submissions/{reference}", summary="本合作应用提交的一件事项的办理进度", tag="合作应用",
-           response=StatusView, audience=api.PARTNER, problems=(404,), path_params={"reference": "查询编号"})
+           response=StatusView, problems=(404,), path_params={"reference": "查询编号"})
+@api.partner()
 def partner_submission(reference: str, principal: Principal) -> object:
     return service.partner_view(reference, principal)
