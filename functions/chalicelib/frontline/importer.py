@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.core import audit, db, errors, ids, xlsx
+from chalicelib.core import audit, db, errors, ids, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import service, store
@@ -148,7 +148,7 @@ def import_file(unit_id: str, body: ImportIn, by: Principal) -> ImportResult:
                                        f"与第 {households[person.id_number]['row']} 行重复"))
             continue
         person_id = _deterministic_reference(f"{import_id}|{row}")
-        existing = db.get(*store.id_index_key(service.id_hash(person.id_number), unit.id))
+        existing = store.get_id_entry(service.id_hash(person.id_number), unit.id)
         if existing and existing["person_id"] != person_id:
             problems.append(FieldError(f"{PERSON_SHEET}第{row}行身份证号码", "本院档案中已有这位一线人员"))
             continue
@@ -196,25 +196,22 @@ def _write(import_id: str, households: list[dict[str, Any]], path: str, by: Prin
         chunks[-1].append(household)
         size += need
     for n, chunk in enumerate(chunks):
-        marker = store.import_marker_key(import_id, n)
-        if db.get(*marker, consistent=True):
+        if store.import_chunk_done(import_id, n):
             continue
-        ops: list[db.Op] = [db.put_new({"PK": marker[0], "SK": marker[1], "type": "frontline_import",
-                                        "households": len(chunk), "at": audit.now_iso()},
-                                       on_fail=errors.conflict("这部分已经导入。", "chunk-done"))]
+        ops: list[db.Op] = [store.mark_import_chunk(import_id, n, len(chunk), audit.now_iso())]
         member_count = 0
         for household in chunk:
             record = {**household["record"], "members": len(household["members"])}
-            ops += service.person_ops(record)
+            ops += store.register_person(record)
             for member in household["members"]:
-                ops.append(db.put_new(store.member_item(record["id"], member)))
+                ops.append(store.register_member(record["id"], member))
                 member_count += 1
-        ops += [store.counter_op(u, {"persons": len(chunk), "members": member_count}) for u in chain]
+        ops += store.count(path, {"persons": len(chunk), "members": member_count})
         ops.append(audit.entry(actor=by.actor, action="frontline.import", entity="frontline_import",
                                entity_id=import_id, unit_id=unit_id,
                                after={"chunk": n, "households": len(chunk), "members": member_count}))
         try:
-            db.transact(ops)
+            uow.commit(ops)
         except errors.ProblemError as exc:
             if exc.code == "/problems/chunk-done":
                 continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, personal, refs, retention
+from chalicelib.core import audit, db, errors, pagination, personal, refs, retention, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -43,7 +43,7 @@ from chalicelib.orgs.models import UnitKind
 WRITE = ("unit_admin", "caseworker", "city_admin")
 READ = (*WRITE, "auditor")
 CONTACT = "contact_person"
-REF_KIND = "frontline_family"
+REF_KIND = store.REF_KIND
 
 
 def chain(path: str) -> list[str]:
@@ -82,18 +82,7 @@ def person_record(body: PersonIn, unit_id: str, path: str, person_id: str, by: P
 
 def person_ops(record: dict[str, Any]) -> list[db.Op]:
     """Everything a new household writes except the counters (which callers sum per unit)."""
-    pk, sk = store.person_key(record["id"])
-    index_pk, index_sk = store.id_index_key(record["id_hash"], record["unit_id"])
-    return [
-        db.put_new(store.person_item(record)),
-        db.put_new({"PK": index_pk, "SK": index_sk, "type": "frontline_id", "person_id": record["id"],
-                    "unit_id": record["unit_id"]},
-                   on_fail=errors.conflict("本院档案中已有这个身份证号码的一线人员，请勿重复登记。",
-                                           "frontline-exists")),
-        *refs.index_ops(record["id"], REF_KIND, pk, sk, record["phone"], record["created_at"]),
-        db.put_new({"PK": store.uncovered_key(record["unit_id"], record["id"])[0],
-                    "SK": record["id"], "type": "frontline_uncovered", "person_id": record["id"]}),
-    ]
+    return store.register_person(record)
 
 
 def flag_duplicates(hash_value: str) -> list[str]:
@@ -105,17 +94,17 @@ def flag_duplicates(hash_value: str) -> list[str]:
         return []
     units: set[str] = set()
     for entry in entries:
-        item = store.dup_item(entry["unit_id"], entry["person_id"], hash_value)
         path = orgs.unit_path(entry["unit_id"])
         units.update(chain(path))
         try:
-            db.transact([db.put_new(item), *[store.counter_op(u, {"duplicates": 1}) for u in chain(path)]])
+            uow.commit([store.flag_duplicate(entry["unit_id"], entry["person_id"], hash_value),
+                        *store.count(path, {"duplicates": 1})])
         except errors.ProblemError as exc:
             if exc.status != 409:
                 raise
     groups = sorted(units)
     for start in range(0, len(groups), 90):
-        db.transact([db.put(store.dup_group_item(u, hash_value)) for u in groups[start:start + 90]])
+        uow.commit([store.show_duplicate_group(u, hash_value) for u in groups[start:start + 90]])
     return [str(e["person_id"]) for e in entries]
 
 
@@ -125,7 +114,7 @@ def create_person(unit_id: str, body: PersonIn, by: Principal) -> PersonOut:
 
     def build(reference: str) -> list[db.Op]:
         record = person_record(body, unit.id, path, reference, by, at)
-        return [*person_ops(record), *[store.counter_op(u, {"persons": 1}) for u in chain(path)],
+        return [*store.register_person(record), *store.count(path, {"persons": 1}),
                 audit.entry(actor=by.actor, action="frontline.create", entity="frontline", entity_id=reference,
                             unit_id=unit.id, after=record)]
 
@@ -288,10 +277,9 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
     member_id = secrets.token_hex(4).upper()
     record = {"id": member_id, "name": body.name, "relation": body.relation, "age": body.age, "needs": body.needs,
               "address": body.address, "created_at": audit.now_iso(), "created_by": by.actor}
-    db.transact([
-        db.put_new(store.member_item(item["id"], record)),
-        db.update(*store.person_key(item["id"]), "ADD members :one", "attribute_exists(PK)", values={":one": 1}),
-        *[store.counter_op(u, {"members": 1}) for u in chain(item["unit_path"])],
+    uow.commit([
+        *store.add_member(item["id"], record),
+        *store.count(item["unit_path"], {"members": 1}),
         audit.entry(actor=by.actor, action="frontline.member", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
     ])
@@ -302,11 +290,9 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
 
 def register_contact(unit_id: str, body: ContactIn, by: Principal) -> Contact:
     unit, _ = hospital(unit_id, by)
-    pk, sk = store.contact_key(unit.id, body.username)
     record = {"username": body.username, "name": body.name, "kind": body.kind.value}
-    db.transact([
-        db.put({"PK": pk, "SK": sk, "type": "frontline_contact", "unit_id": unit.id, "families": 0, **record},
-               "attribute_not_exists(PK)", on_fail=errors.conflict("这位联系人已经登记过。", "contact-exists")),
+    uow.commit([
+        store.register_contact(unit.id, record),
         audit.entry(actor=by.actor, action="frontline.contact.register", entity="frontline_contact",
                     entity_id=f"{unit.id}#{body.username}", unit_id=unit.id, after=record),
     ])
@@ -329,33 +315,34 @@ def assign_contact(person_id: str, body: AssignIn, by: Principal) -> PersonOut:
     old = item.get("contact_person")
     if old == body.username:
         return to_out(item, by)
-    contact = db.get(*store.contact_key(item["unit_id"], body.username), consistent=True)
+    contact = store.get_contact(item["unit_id"], body.username)
     if contact is None:
         raise errors.validation_failed([FieldError("username", "这位联系人还没有登记为本院的一对一联系人")])
-    at, pid, unit_id = audit.now_iso(), item["id"], item["unit_id"]
+    ops = contact_change_ops(item, body.username, contact["name"], body.version, audit.now_iso(), by, body.reason)
+    uow.commit_versioned(ops, *store.person_key(item["id"]))
+    return to_out({**item, "contact_person": body.username, "contact_person_name": contact["name"],
+                   "version": body.version + 1}, by)
+
+
+def contact_change_ops(item: dict[str, Any], username: str, name: str, version: int, at: str, by: Principal,
+                       reason: str | None = None) -> list[db.Op]:
+    """A household's contact becomes `username`: the household at the version read, the new contact's
+    pointer and count, the history line, the audit entry; the former contact's pointer goes, or for a
+    first contact the household is counted as covered."""
+    pid, unit_id, old = item["id"], item["unit_id"], item.get("contact_person")
+    entry = {"username": username, "name": name, "by": by.actor, **({"reason": reason} if reason else {})}
     ops = [
-        db.update(*store.contact_key(unit_id, body.username), "ADD families :one", "attribute_exists(PK)",
-                  values={":one": 1}, on_fail=errors.conflict("这位联系人已被移出名单，请刷新后重试。")),
-        db.put_new({"PK": store.family_pointer_key(body.username, pid)[0], "SK": pid, "type": "frontline_assigned",
-                    "person_id": pid, "unit_id": unit_id}),
-        db.put_new({"PK": store.person_key(pid)[0], "SK": f"CONTACTHIST#{at}#{secrets.token_hex(3)}",
-                    "type": "frontline_contact_history", "username": body.username, "name": contact["name"],
-                    "from_at": at, "by": by.actor, **({"reason": body.reason} if body.reason else {})}),
+        store.set_contact(pid, username, name, version),
+        *store.take_family(unit_id, username, pid),
+        store.record_contact_change(pid, at, entry),
         audit.entry(actor=by.actor, action="frontline.contact.assign", entity="frontline", entity_id=pid,
-                    unit_id=unit_id, before={"contact_person": old}, after={"contact_person": body.username}),
+                    unit_id=unit_id, before={"contact_person": old}, after={"contact_person": username}),
     ]
     if old:
-        ops += [db.delete(*store.family_pointer_key(old, pid)),
-                db.update(*store.contact_key(unit_id, old), "ADD families :minus", "attribute_exists(PK)",
-                          values={":minus": -1})]
+        ops += store.release_family(unit_id, old, pid)
     else:
-        ops += [db.delete(*store.uncovered_key(unit_id, pid)),
-                *[store.counter_op(u, {"covered": 1}) for u in chain(item["unit_path"])]]
-    version = db.versioned_update(*store.person_key(pid), {"contact_person": body.username,
-                                                          "contact_person_name": contact["name"]},
-                                  body.version, extra_ops=ops)
-    return to_out({**item, "contact_person": body.username, "contact_person_name": contact["name"],
-                   "version": version}, by)
+        ops += store.cover_family(unit_id, item["unit_path"], pid)
+    return ops
 
 
 def contact_history(person_id: str, by: Principal) -> HistoryList:
@@ -378,7 +365,7 @@ def my_families(cursor: str | None, by: Principal) -> PersonPage:
 def add_log(person_id: str, body: LogIn, by: Principal) -> LogEntry:
     item = load(person_id, by, write=True)
     record, ops = log_ops(item, body, by)
-    db.transact(ops)
+    uow.commit(ops)
     return LogEntry(**record)
 
 
@@ -392,8 +379,7 @@ def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
     if support_reference:
         record["support_reference"] = support_reference
     return record, [
-        db.put_new({"PK": store.person_key(item["id"])[0], "SK": f"LOG#{at}#{secrets.token_hex(3)}",
-                    "type": "frontline_log", **record}),
+        store.log_contact(item["id"], record),
         audit.entry(actor=by.actor, action="frontline.log", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
     ]

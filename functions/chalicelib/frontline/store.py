@@ -28,9 +28,12 @@ transaction as the change, so the roll-up never needs a Scan or a recount.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from chalicelib.core import db
+from chalicelib.core import db, errors, refs
+
+REF_KIND = "frontline_family"
 
 
 def person_key(person_id: str) -> tuple[str, str]:
@@ -117,6 +120,7 @@ def counter_key(unit_id: str) -> tuple[str, str]:
 
 
 def counter_op(unit_id: str, deltas: dict[str, int]) -> db.Op:
+    """Add to the subtree counters of one unit."""
     names = {"#t": "type", "#u": "unit_id"}
     values: dict[str, Any] = {":t": "frontline_count", ":u": unit_id}
     adds = []
@@ -125,7 +129,7 @@ def counter_op(unit_id: str, deltas: dict[str, int]) -> db.Op:
         values[f":d{i}"] = delta
         adds.append(f"#d{i} :d{i}")
     return db.update(*counter_key(unit_id), "SET #t = :t, #u = :u ADD " + ", ".join(adds), names=names,
-                     values=values)
+                     values=values).named("count")
 
 
 def counters(unit_id: str) -> dict[str, Any]:
@@ -143,3 +147,149 @@ def unit_cover(unit_id: str, limit: int, start: dict[str, Any] | None) -> tuple[
 
 def import_marker_key(import_id: str, chunk: int) -> tuple[str, str]:
     return f"FLIMPORT#{import_id}", f"CHUNK#{chunk:05d}"
+
+
+def get_contact(unit_id: str, username: str) -> dict[str, Any] | None:
+    return db.get(*contact_key(unit_id, username), consistent=True)
+
+
+def get_contacts(unit_id: str, usernames: list[str]) -> dict[str, dict[str, Any]]:
+    """Registered contacts of a unit by username (one BatchGetItem per 100)."""
+    found = db.batch_get([db.key(*contact_key(unit_id, u)) for u in dict.fromkeys(usernames)])
+    return {str(i["SK"]): i for i in found}
+
+
+def get_persons(person_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Households by id (one BatchGetItem per 100); missing ones left out."""
+    found = db.batch_get([db.key(*person_key(p)) for p in dict.fromkeys(person_ids)])
+    return {str(i["id"]): i for i in found}
+
+
+def get_id_entry(id_hash: str, unit_id: str) -> dict[str, Any] | None:
+    return db.get(*id_index_key(id_hash, unit_id))
+
+
+def get_cover(person_id: str, who: str) -> dict[str, Any] | None:
+    return db.get(person_key(person_id)[0], f"COVER#{who}", consistent=True)
+
+
+def import_chunk_done(import_id: str, chunk: int) -> bool:
+    return db.get(*import_marker_key(import_id, chunk), consistent=True) is not None
+
+
+# --- writes: each a change named for what it does, as ops for the service's unit of work ----------------
+
+def count(unit_path: str, deltas: dict[str, int]) -> list[db.Op]:
+    """Add to the counters of the unit and of every unit above it (its materialised path)."""
+    return [counter_op(u, deltas) for u in unit_path.split("/") if u]
+
+
+def register_person(record: dict[str, Any]) -> list[db.Op]:
+    """A new household: the person, the hospital's ID-number index entry (one per hospital), the
+    reference for the public forms and the marker of a household with no contact person yet.
+    Counters are separate (callers sum them per unit)."""
+    pk, sk = person_key(record["id"])
+    index_pk, index_sk = id_index_key(record["id_hash"], record["unit_id"])
+    uncovered_pk, uncovered_sk = uncovered_key(record["unit_id"], record["id"])
+    return [
+        db.put_new(person_item(record)).named("register_person"),
+        db.put_new({"PK": index_pk, "SK": index_sk, "type": "frontline_id", "person_id": record["id"],
+                    "unit_id": record["unit_id"]},
+                   on_fail=errors.conflict("本院档案中已有这个身份证号码的一线人员，请勿重复登记。",
+                                           "frontline-exists")).named("index_id_number"),
+        *[op.named("index_reference") for op in
+          refs.index_ops(record["id"], REF_KIND, pk, sk, record["phone"], record["created_at"])],
+        db.put_new({"PK": uncovered_pk, "SK": uncovered_sk, "type": "frontline_uncovered",
+                    "person_id": record["id"]}).named("mark_uncovered"),
+    ]
+
+
+def flag_duplicate(unit_id: str, person_id: str, id_hash: str) -> db.Op:
+    """The household's duplicate pointer in its hospital (fails when already flagged)."""
+    return db.put_new(dup_item(unit_id, person_id, id_hash)).named("flag_duplicate")
+
+
+def show_duplicate_group(unit_id: str, id_hash: str) -> db.Op:
+    """The group of households sharing an ID number, in the duplicates view of one unit above them."""
+    return db.put(dup_group_item(unit_id, id_hash)).named("show_duplicate_group")
+
+
+def register_member(person_id: str, record: dict[str, Any]) -> db.Op:
+    """A family member written with a new household (its count is on the household already)."""
+    return db.put_new(member_item(person_id, record)).named("register_member")
+
+
+def add_member(person_id: str, record: dict[str, Any]) -> list[db.Op]:
+    """A family member added to an existing household, and the household's member count."""
+    return [register_member(person_id, record).named("add_member"),
+            db.update(*person_key(person_id), "ADD members :one", "attribute_exists(PK)",
+                      values={":one": 1}).named("count_member")]
+
+
+def register_contact(unit_id: str, record: dict[str, Any]) -> db.Op:
+    """A unit's contact person (once per unit and username)."""
+    pk, sk = contact_key(unit_id, record["username"])
+    return db.put({"PK": pk, "SK": sk, "type": "frontline_contact", "unit_id": unit_id, "families": 0, **record},
+                  "attribute_not_exists(PK)",
+                  on_fail=errors.conflict("这位联系人已经登记过。", "contact-exists")).named("register_contact")
+
+
+def set_contact(person_id: str, username: str, name: str, version: int) -> db.Op:
+    """The household's one active contact, at the version the caller read."""
+    return db.versioned_set(*person_key(person_id), {"contact_person": username, "contact_person_name": name},
+                            version).named("set_contact")
+
+
+def take_family(unit_id: str, username: str, person_id: str) -> list[db.Op]:
+    """The contact's family count and their pointer to the household (still registered, or refused)."""
+    pk, sk = family_pointer_key(username, person_id)
+    return [
+        db.update(*contact_key(unit_id, username), "ADD families :one", "attribute_exists(PK)",
+                  values={":one": 1},
+                  on_fail=errors.conflict("这位联系人已被移出名单，请刷新后重试。")).named("take_family"),
+        db.put_new({"PK": pk, "SK": sk, "type": "frontline_assigned", "person_id": person_id,
+                    "unit_id": unit_id}).named("point_to_family"),
+    ]
+
+
+def release_family(unit_id: str, username: str, person_id: str) -> list[db.Op]:
+    """The former contact's pointer goes and their family count goes down."""
+    return [db.delete(*family_pointer_key(username, person_id)).named("release_family"),
+            db.update(*contact_key(unit_id, username), "ADD families :minus", "attribute_exists(PK)",
+                      values={":minus": -1}).named("uncount_family")]
+
+
+def cover_family(unit_id: str, unit_path: str, person_id: str) -> list[db.Op]:
+    """A household's first contact: no longer uncovered, and counted as covered up the tree."""
+    return [db.delete(*uncovered_key(unit_id, person_id)).named("cover_family"),
+            *count(unit_path, {"covered": 1})]
+
+
+def record_contact_change(person_id: str, at: str, entry: dict[str, Any]) -> db.Op:
+    """One line of the household's contact history (who from when, by whom, why)."""
+    return db.put_new({"PK": person_key(person_id)[0], "SK": f"CONTACTHIST#{at}#{secrets.token_hex(3)}",
+                       "type": "frontline_contact_history", "from_at": at, **entry}).named("record_contact_change")
+
+
+def log_contact(person_id: str, record: dict[str, Any]) -> db.Op:
+    """A contact log entry (a call, visit or message) for the household."""
+    return db.put_new({"PK": person_key(person_id)[0], "SK": f"LOG#{record['at']}#{secrets.token_hex(3)}",
+                       "type": "frontline_log", **record}).named("log_contact")
+
+
+def enrol_cover(person_id: str, unit_id: str, who: str, record: dict[str, Any]) -> db.Op:
+    """Cover for the frontline person or a member (a new enrolment replaces the old)."""
+    return db.put(cover_item(person_id, unit_id, who, record)).named("enrol_cover")
+
+
+def record_claim(person_id: str, reference: str, record: dict[str, Any]) -> db.Op:
+    """A cover claim, linked to the support request that handles it."""
+    return db.put_new({"PK": person_key(person_id)[0], "SK": f"CLAIM#{reference}", "type": "frontline_claim",
+                       "reference": reference, **record}).named("record_claim")
+
+
+def mark_import_chunk(import_id: str, chunk: int, households: int, at: str) -> db.Op:
+    """The marker written with one chunk of an import: a retry skips the chunks already written."""
+    pk, sk = import_marker_key(import_id, chunk)
+    return db.put_new({"PK": pk, "SK": sk, "type": "frontline_import", "households": households, "at": at},
+                      on_fail=errors.conflict("这部分已经导入。", "chunk-done")).named("mark_import_chunk")
