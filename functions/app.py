@@ -5,7 +5,9 @@ from chalice.app import Chalice
 from chalicelib.booking.routes import bp as booking
 from chalicelib.core import http
 from chalicelib.dashboard.routes import bp as dashboard
+from chalicelib.delivery import service as delivery_service
 from chalicelib.delivery.routes import bp as delivery
+from chalicelib.frontline import service as frontline_service
 from chalicelib.frontline.routes import bp as frontline
 from chalicelib.fund.routes import bp as fund
 from chalicelib.hardship.routes import bp as hardship
@@ -37,3 +39,6 @@ app.register_blueprint(hardship)
 app.register_blueprint(recuperation)
 app.register_blueprint(reports)
 app.register_blueprint(dashboard)
+
+# Cross-domain hooks, registered here rather than by an import's side effect.
+frontline_service.show_packages_with(delivery_service.recent_packages)  # a contact person's family cards

@@ -106,6 +106,8 @@ def test_contact_person_sees_only_their_families_and_uncovered_are_listed(api):
                                    person_body(n))
         assert status == 201
         ids.append(created)
+    one = api.token("cp.one", "demo-taishan-hospital", ["contact_person"])  # contacts need a staff account
+    api.token("cp.two", "demo-taishan-hospital", ["contact_person"])
     for username in ("cp.one", "cp.two"):
         assert api.call("POST", "/staff/frontline/units/demo-taishan-hospital/contacts", admin,
                         {"username": username, "name": "联系人", "kind": "activist"})[0] == 201
@@ -114,7 +116,6 @@ def test_contact_person_sees_only_their_families_and_uncovered_are_listed(api):
     assert status == 200 and assigned["contact_person"] == "cp.one"
     assert api.call("POST", f"/staff/frontline/families/{ids[1]['id']}/contact", admin,
                     {"username": "cp.two", "version": 1})[0] == 200
-    one = api.token("cp.one", "demo-taishan-hospital", ["contact_person"])
     _, mine = api.call("GET", "/staff/frontline/my-families", one)
     assert [f["id"] for f in mine["items"]] == [ids[0]["id"]]
     assert api.call("GET", f"/staff/frontline/families/{ids[0]['id']}", one)[0] == 200

@@ -9,6 +9,7 @@ import pytest
 from chalicelib.core import errors, uow
 from chalicelib.core.auth import Principal
 from chalicelib.frontline import importer, service, store
+from chalicelib.orgs import service as orgs
 
 ADMIN = Principal(kind="staff", id="hospital.admin", unit_id="h1", unit_path="/city/taishan/h1/",
                   roles=frozenset({"unit_admin"}))
@@ -70,7 +71,7 @@ def test_the_same_id_number_in_two_hospitals_flags_both_and_shows_the_group_abov
     entries = [{"unit_id": "h1", "person_id": "P1"}, {"unit_id": "h2", "person_id": "P2"}]
     paths = {"h1": "/city/taishan/h1/", "h2": "/city/daiyue/h2/"}
     monkeypatch.setattr(store, "id_index", lambda hash_value: entries)
-    monkeypatch.setattr(service.orgs, "unit_path", lambda unit_id: paths[unit_id])
+    monkeypatch.setattr(orgs, "unit_path", lambda unit_id: paths[unit_id])
     with uow.recording() as fake:
         found = service.flag_duplicates("hash")
     assert found == ["P1", "P2"]
@@ -82,7 +83,7 @@ def test_the_same_id_number_in_two_hospitals_flags_both_and_shows_the_group_abov
 def test_a_household_flagged_before_is_left_as_it_is(monkeypatch) -> None:
     monkeypatch.setattr(store, "id_index", lambda hash_value: [{"unit_id": "h1", "person_id": "P1"},
                                                                {"unit_id": "h2", "person_id": "P2"}])
-    monkeypatch.setattr(service.orgs, "unit_path", lambda unit_id: f"/city/{unit_id}/")
+    monkeypatch.setattr(orgs, "unit_path", lambda unit_id: f"/city/{unit_id}/")
     with uow.recording(refuse=lambda op: op.name == "flag_duplicate") as fake:
         service.flag_duplicates("hash")
     assert fake.names == [["show_duplicate_group"] * 3]

@@ -9,6 +9,8 @@ from chalicelib.core.auth import Principal
 from chalicelib.frontline import care, importer, service
 from chalicelib.frontline.models import (
     AssignIn,
+    BulkAssigned,
+    BulkAssignIn,
     Claim,
     ClaimIn,
     Contact,
@@ -27,11 +29,13 @@ from chalicelib.frontline.models import (
     LogList,
     Member,
     MemberIn,
+    MyFamilies,
     OnBehalfIn,
     PersonDetail,
     PersonIn,
     PersonOut,
     PersonPage,
+    PhoneOut,
     RollupPage,
     SupportRaised,
 )
@@ -145,16 +149,39 @@ def assign_contact(person_id: str, body: AssignIn, principal: Principal) -> obje
     return service.assign_contact(person_id, body, principal)
 
 
+@api.route(bp, "/staff/frontline/units/{unit_id}/contact-assignments", "POST", summary="为多个家庭指定同一位联系人",
+           tag=TAG, body=BulkAssignIn, response=BulkAssigned, audience=api.STAFF, roles=WRITE, problems=(404,),
+           path_params=UNIT,
+           description="一次最多 100 户，全部成功或全部不变：任何一户不存在或不在本单位及下级时回答 404，"
+                       "不是这家医院登记的或个人信息已删除时回答 400 并逐户列出（person_ids.<序号>）。"
+                       "联系人须已在本院登记，并有在用的一对一联系人账号。"
+                       "原来就由这位联系人联系的家庭不重复计入 assigned。")
+def assign_many(unit_id: str, body: BulkAssignIn, principal: Principal) -> object:
+    return service.assign_many(unit_id, body, principal)
+
+
 @api.route(bp, "/staff/frontline/families/{person_id}/contact-history", summary="家庭联系人的更换历史", tag=TAG,
            response=HistoryList, audience=api.STAFF, roles=(*READ, CONTACT), problems=(404,), path_params=FAMILY)
 def contact_history(person_id: str, principal: Principal) -> object:
     return service.contact_history(person_id, principal)
 
 
-@api.route(bp, "/staff/frontline/my-families", summary="我联系的一线人员家庭", tag=TAG, response=PersonPage,
-           audience=api.STAFF, roles=(CONTACT,), personal_data=True, query_params=CURSOR)
+@api.route(bp, "/staff/frontline/my-families", summary="我联系的一线人员家庭（含家属、最近的联系记录和配送）", tag=TAG,
+           response=MyFamilies, audience=api.STAFF, roles=(CONTACT,), personal_data=True, query_params=CURSOR,
+           description="每页最多 100 户，一次给出联系人页面需要的全部内容：家庭、家属、最近 5 条联系记录、"
+                       "当前爱心蔬菜活动最近几周的配送。手机号码部分隐去，拨打时用 phone 接口取完整号码。")
 def my_families(principal: Principal) -> object:
     return service.my_families(_cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/phone", "POST", summary="查看家庭的完整手机号码（拨打电话用）",
+           tag=TAG, response=PhoneOut, audience=api.STAFF, roles=(CONTACT,), problems=(404,), path_params=FAMILY,
+           lookup=True,
+           description="只给这个家庭在任的一对一联系人（本单位及下级的其他人回答 403）；每次查看都记入审计。"
+                       "用 POST 是为了号码不进入网址和缓存；它不改变任何记录，重复调用无妨，"
+                       "答复不随 Idempotency-Key 保存。")
+def family_phone(person_id: str, principal: Principal) -> object:
+    return service.family_phone(person_id, principal)
 
 
 @api.route(bp, "/staff/frontline/families/{person_id}/logs", "POST", summary="记录一次联系及家庭的需求", tag=TAG,

@@ -29,9 +29,13 @@ transaction as the change, so the roll-up never needs a Scan or a recount.
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
+
 from chalicelib.core import db, errors, refs
+from chalicelib.core.config import settings
 
 REF_KIND = "frontline_family"
 
@@ -57,6 +61,37 @@ def get_person(person_id: str, consistent: bool = False) -> dict[str, Any] | Non
 def household(person_id: str, prefix: str, limit: int = 100) -> list[dict[str, Any]]:
     items, _ = db.query(person_key(person_id)[0], prefix, limit=limit, forward=prefix != "LOG#")
     return items
+
+
+CARD_LOGS = 5  # log entries on a family's card (the logs route gives them all)
+_CARD_READERS = 8  # households read at once for a contact person's cards
+_readers: list[ThreadPoolExecutor] = []
+_deserializer = TypeDeserializer()
+
+
+def _members_and_logs(person: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One Query of the household's partition, newest first, from MEMBER#~ down to LOG#: every member
+    (the household counts them) and then its latest CARD_LOGS log entries."""
+    client = db.low_level_client()  # thread-safe, unlike the table resource
+    params: dict[str, Any] = {
+        "TableName": settings().table_name, "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
+        "ExpressionAttributeValues": {":pk": {"S": person_key(person["id"])[0]}, ":low": {"S": "LOG#"},
+                                      ":high": {"S": "MEMBER#~"}},
+        "ScanIndexForward": False, "Limit": int(person.get("members", 0)) + CARD_LOGS}
+    answer = db.retrying(lambda: client.query(**params))
+    items = [db.plain({k: _deserializer.deserialize(v) for k, v in raw.items()}) for raw in answer.get("Items", [])]
+    members = sorted((i for i in items if str(i["SK"]).startswith("MEMBER#")), key=lambda i: str(i["created_at"]))
+    return members, [i for i in items if str(i["SK"]).startswith("LOG#")][:CARD_LOGS]
+
+
+def members_and_logs(persons: list[dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Each household's members and latest log entries, a few households at a time (one Query each)."""
+    if not persons:
+        return {}
+    db.low_level_client()  # made once, before the threads share it
+    if not _readers:
+        _readers.append(ThreadPoolExecutor(_CARD_READERS, thread_name_prefix="cards"))
+    return dict(zip((p["id"] for p in persons), _readers[0].map(_members_and_logs, persons), strict=True))
 
 
 def unit_page(unit_id: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
@@ -190,7 +225,6 @@ def register_person(record: dict[str, Any]) -> list[db.Op]:
     Counters are separate (callers sum them per unit)."""
     pk, sk = person_key(record["id"])
     index_pk, index_sk = id_index_key(record["id_hash"], record["unit_id"])
-    uncovered_pk, uncovered_sk = uncovered_key(record["unit_id"], record["id"])
     return [
         db.put_new(person_item(record)).named("register_person"),
         db.put_new({"PK": index_pk, "SK": index_sk, "type": "frontline_id", "person_id": record["id"],
@@ -199,8 +233,7 @@ def register_person(record: dict[str, Any]) -> list[db.Op]:
                                            "frontline-exists")).named("index_id_number"),
         *[op.named("index_reference") for op in
           refs.index_ops(record["id"], REF_KIND, pk, sk, record["phone"], record["created_at"])],
-        db.put_new({"PK": uncovered_pk, "SK": uncovered_sk, "type": "frontline_uncovered",
-                    "person_id": record["id"]}).named("mark_uncovered"),
+        mark_uncovered(record["unit_id"], record["id"]),
     ]
 
 
@@ -240,29 +273,65 @@ def set_contact(person_id: str, username: str, name: str, version: int) -> db.Op
                             version).named("set_contact")
 
 
+def clear_contact(person_id: str, version: int) -> db.Op:
+    """The household back to having no contact, at the version the caller set."""
+    return db.update(*person_key(person_id), "SET #v = :next REMOVE contact_person, contact_person_name",
+                     "attribute_exists(PK) AND #v = :expected", names={"#v": "version"},
+                     values={":expected": version, ":next": version + 1},
+                     on_fail=errors.version_conflict()).named("clear_contact")
+
+
+def count_families(unit_id: str, username: str, delta: int) -> db.Op:
+    """Add to a registered contact's count of families (refused when the contact is gone)."""
+    return db.update(*contact_key(unit_id, username), "ADD families :delta", "attribute_exists(PK)",
+                     values={":delta": delta},
+                     on_fail=errors.conflict("这位联系人已被移出名单，请刷新后重试。") if delta > 0 else None
+                     ).named("count_families")
+
+
+def point_to_family(unit_id: str, username: str, person_id: str) -> db.Op:
+    """The contact's pointer to a household (their families list)."""
+    pk, sk = family_pointer_key(username, person_id)
+    return db.put_new({"PK": pk, "SK": sk, "type": "frontline_assigned", "person_id": person_id,
+                       "unit_id": unit_id}).named("point_to_family")
+
+
+def drop_family_pointer(username: str, person_id: str) -> db.Op:
+    return db.delete(*family_pointer_key(username, person_id)).named("drop_family_pointer")
+
+
 def take_family(unit_id: str, username: str, person_id: str) -> list[db.Op]:
     """The contact's family count and their pointer to the household (still registered, or refused)."""
-    pk, sk = family_pointer_key(username, person_id)
-    return [
-        db.update(*contact_key(unit_id, username), "ADD families :one", "attribute_exists(PK)",
-                  values={":one": 1},
-                  on_fail=errors.conflict("这位联系人已被移出名单，请刷新后重试。")).named("take_family"),
-        db.put_new({"PK": pk, "SK": sk, "type": "frontline_assigned", "person_id": person_id,
-                    "unit_id": unit_id}).named("point_to_family"),
-    ]
+    return [count_families(unit_id, username, 1).named("take_family"),
+            point_to_family(unit_id, username, person_id)]
 
 
 def release_family(unit_id: str, username: str, person_id: str) -> list[db.Op]:
     """The former contact's pointer goes and their family count goes down."""
-    return [db.delete(*family_pointer_key(username, person_id)).named("release_family"),
-            db.update(*contact_key(unit_id, username), "ADD families :minus", "attribute_exists(PK)",
-                      values={":minus": -1}).named("uncount_family")]
+    return [drop_family_pointer(username, person_id).named("release_family"),
+            count_families(unit_id, username, -1).named("uncount_family")]
+
+
+def mark_uncovered(unit_id: str, person_id: str) -> db.Op:
+    """A household without a contact person, in its unit's list of them."""
+    pk, sk = uncovered_key(unit_id, person_id)
+    return db.put_new({"PK": pk, "SK": sk, "type": "frontline_uncovered", "person_id": person_id}
+                      ).named("mark_uncovered")
+
+
+def uncover(unit_id: str, person_id: str) -> db.Op:
+    """A household leaves the list of those without a contact person."""
+    return db.delete(*uncovered_key(unit_id, person_id)).named("cover_family")
 
 
 def cover_family(unit_id: str, unit_path: str, person_id: str) -> list[db.Op]:
     """A household's first contact: no longer uncovered, and counted as covered up the tree."""
-    return [db.delete(*uncovered_key(unit_id, person_id)).named("cover_family"),
-            *count(unit_path, {"covered": 1})]
+    return [uncover(unit_id, person_id), *count(unit_path, {"covered": 1})]
+
+
+def forget_contact_change(person_id: str, sk: str) -> db.Op:
+    """A line of the contact history taken back (its change was undone)."""
+    return db.delete(person_key(person_id)[0], sk).named("forget_contact_change")
 
 
 def record_contact_change(person_id: str, at: str, entry: dict[str, Any]) -> db.Op:

@@ -38,6 +38,23 @@ def hospital_under(ctx: Any, unit: str) -> str:
     return code
 
 
+def contact_account(username: str, unit: str) -> None:
+    """A contact person needs a staff account in the contact role that can see the hospital's families:
+    made at `unit` (above the hospital) unless the account exists already (a caller's own token made it)."""
+    from chalicelib.orgs import store as orgs_store
+    from tests.staff_accounts import put_staff_record
+
+    if orgs_store.get_staff(username) is None:
+        put_staff_record(username, unit, ["contact_person"])
+
+
+def registered_contact(ctx: Any, hospital: str, unit: str, username: str = MATRIX_CONTACT) -> None:
+    contact_account(username, unit)
+    registered = ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts",
+                          {"username": username, "name": "联系人", "kind": "activist"}, ctx.admin)
+    assert registered.status_code == 201, registered.body
+
+
 def new_family(ctx: Any, unit: str, contact: str | None = MATRIX_CONTACT) -> tuple[str, str, int]:
     """(hospital, family id, version) in a new hospital under unit, its contact assigned."""
     hospital = hospital_under(ctx, unit)
@@ -47,9 +64,7 @@ def new_family(ctx: Any, unit: str, contact: str | None = MATRIX_CONTACT) -> tup
     family = json.loads(created.body)
     version = int(family["version"])
     if contact:
-        registered = ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts",
-                              {"username": contact, "name": "联系人", "kind": "activist"}, ctx.admin)
-        assert registered.status_code == 201, registered.body
+        registered_contact(ctx, hospital, unit, contact)
         assigned = ctx.call("POST", f"/staff/frontline/families/{family['id']}/contact",
                             {"username": contact, "version": version}, ctx.admin)
         assert assigned.status_code == 200, assigned.body
@@ -81,16 +96,27 @@ def _create(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
 
 
 def _contact(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    username = f"c{uuid.uuid4().hex[:8]}"
+    contact_account(username, unit)
     return "POST", f"/staff/frontline/units/{hospital_under(ctx, unit)}/contacts", {
-        "username": f"c{uuid.uuid4().hex[:8]}", "name": "联系人", "kind": "volunteer"}
+        "username": username, "name": "联系人", "kind": "volunteer"}
 
 
 def _assign(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
     hospital, family, version = new_family(ctx, unit)
     other = f"c{uuid.uuid4().hex[:8]}"
-    ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts", {"username": other, "name": "新联系人",
-                                                                    "kind": "cadre"}, ctx.admin)
+    registered_contact(ctx, hospital, unit, other)
     return "POST", f"/staff/frontline/families/{family}/contact", {"username": other, "version": version}
+
+
+def _assign_many(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    hospital, first, _ = new_family(ctx, unit, contact=None)
+    second = ctx.call("POST", f"/staff/frontline/units/{hospital}/personnel", person_body(
+        id_number=fresh_id_number()), ctx.admin)
+    assert second.status_code == 201, second.body
+    registered_contact(ctx, hospital, unit)
+    return "POST", f"/staff/frontline/units/{hospital}/contact-assignments", {
+        "contact": MATRIX_CONTACT, "person_ids": [first, json.loads(second.body)["id"]]}
 
 
 def _import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
@@ -134,6 +160,8 @@ CASES: dict[tuple[str, str], Case] = {
         "name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居，需要买菜", "address": "泰山区某某路 1 号"}),
     ("POST", "/staff/frontline/units/{unit_id}/contacts"): Case(_contact, scoped=True, success=201),
     ("POST", "/staff/frontline/families/{person_id}/contact"): Case(_assign, scoped=True, success=200),
+    ("POST", "/staff/frontline/units/{unit_id}/contact-assignments"): Case(_assign_many, scoped=True, success=200),
+    ("POST", "/staff/frontline/families/{person_id}/phone"): _family_post("/phone", {}, success=200),
     ("GET", "/staff/frontline/families/{person_id}/contact-history"): _family_get("/contact-history"),
     ("GET", "/staff/frontline/my-families"): Case(lambda ctx, unit: ("GET", "/staff/frontline/my-families", None),
                                                   scoped=False, success=200),
