@@ -162,11 +162,18 @@ class ImportResult(ResponseModel):
     members: int
     errors: list[ImportRowError]
     duplicates: list[str] = Field(default_factory=list, description="与其他医院重复登记的家庭编号")
+    existing: int = Field(default=0, description="已在本院档案中的一线人员户数（不重复登记，只补充文件中的新家属）")
 
 
 class FileOut(ResponseModel):
     filename: str
     content_base64: str
+
+
+class ImportCheck(ResponseModel):
+    ok: bool = Field(description="文件可以导入时为 true")
+    errors: list[ImportRowError] = Field(description="需要修改的地方（最多 200 处）")
+    report: FileOut | None = Field(default=None, description="有问题时的错误报告（xlsx，base64）：逐行标出问题")
 
 
 class ContactKind(StrEnum):

@@ -22,6 +22,7 @@ from chalicelib.frontline.models import (
     DuplicateGroupPage,
     FileOut,
     HistoryList,
+    ImportCheck,
     ImportIn,
     ImportResult,
     LogEntry,
@@ -110,9 +111,22 @@ def import_template() -> object:
            tag=TAG, body=ImportIn, response=ImportResult, status=201, audience=api.STAFF, roles=WRITE,
            problems=(404,), path_params=UNIT,
            description="先逐行检查整个文件，有错时回答 400，errors 逐行列出（如「一线人员第3行身份证号码」），"
-                       "什么也不保存。同一文件重新提交会补全中断的导入，不会重复登记。")
+                       "什么也不保存（错误报告 xlsx 见 imports/check）。"
+                       "Excel 中设为数字格式的手机号码、身份证号码按文字读取。"
+                       "本院档案中已有的一线人员不重复登记，文件中列出的新家属补充到这户（existing 为这样的户数）。"
+                       "同一文件重新提交会补全中断的导入，不会重复登记。")
 def import_file(unit_id: str, body: ImportIn, principal: Principal) -> object:
     return importer.import_file(unit_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/imports/check", "POST",
+           summary="检查导入文件，有问题时给出错误报告（xlsx）", tag=TAG, body=ImportIn, response=ImportCheck,
+           audience=api.STAFF, roles=WRITE, problems=(404,), path_params=UNIT, lookup=True,
+           description="与导入时的检查完全相同，但什么也不保存：文件可以导入时 ok 为 true；有问题时逐行列出，"
+                       "并在 report 中给出错误报告（xlsx，base64）：一张「需要修改的地方」汇总表，"
+                       "另按工作表列出有问题的行和每行的问题。导入被拒绝（400）后，用同一文件调用它即可下载错误报告。")
+def check_import(unit_id: str, body: ImportIn, principal: Principal) -> object:
+    return importer.check(unit_id, body, principal)
 
 
 @api.route(bp, "/staff/frontline/families/{person_id}", summary="一个一线人员家庭的详情（含家属）", tag=TAG,

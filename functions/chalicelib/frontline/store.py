@@ -254,9 +254,14 @@ def register_member(person_id: str, record: dict[str, Any]) -> db.Op:
 
 def add_member(person_id: str, record: dict[str, Any]) -> list[db.Op]:
     """A family member added to an existing household, and the household's member count."""
-    return [register_member(person_id, record).named("add_member"),
-            db.update(*person_key(person_id), "ADD members :one", "attribute_exists(PK)",
-                      values={":one": 1}).named("count_member")]
+    return add_members(person_id, [record])
+
+
+def add_members(person_id: str, records: list[dict[str, Any]]) -> list[db.Op]:
+    """Family members added to an existing household, and the household's member count."""
+    return [*[register_member(person_id, record).named("add_member") for record in records],
+            db.update(*person_key(person_id), "ADD members :n", "attribute_exists(PK)",
+                      values={":n": len(records)}).named("count_member")]
 
 
 def register_contact(unit_id: str, record: dict[str, Any]) -> db.Op:

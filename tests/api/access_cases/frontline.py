@@ -127,6 +127,11 @@ def _import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
                                          "2020-01-30", ""]], [])}
 
 
+def _check_import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    method, path, body = _import(ctx, unit)
+    return method, path + "/check", body
+
+
 def _enrol(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
     _, family, _ = new_family(ctx, unit)
     return "POST", f"/staff/frontline/families/{family}/cover", {"who": "SELF", "kinds": ["accident"]}
@@ -155,6 +160,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/frontline/import-template"): Case(
         lambda ctx, unit: ("GET", "/staff/frontline/import-template", None), scoped=False, success=200),
     ("POST", "/staff/frontline/units/{unit_id}/imports"): Case(_import, scoped=True, success=201),
+    ("POST", "/staff/frontline/units/{unit_id}/imports/check"): Case(_check_import, scoped=True, success=200),
     ("GET", "/staff/frontline/families/{person_id}"): _family_get(""),
     ("POST", "/staff/frontline/families/{person_id}/members"): _family_post("/members", {
         "name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居，需要买菜", "address": "泰山区某某路 1 号"}),
