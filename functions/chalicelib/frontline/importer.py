@@ -280,7 +280,7 @@ def import_file(unit_id: str, body: ImportIn, by: Principal) -> ImportResult:
     if checked.problems:
         raise errors.validation_failed([p.field_error() for p in checked.problems[:MAX_ERRORS]],
                                        f"文件中有 {len(checked.problems)} 处需要修改，整个文件都没有导入。"
-                                       "请改正后重新上传；「下载错误报告」可得到逐行标出问题的表格。")
+                                       "请改正后重新上传。")
     households = [h for h in checked.households.values() if not h["existing"] or h["members"]]
     _write(checked.import_id, households, path, by)
     duplicates: list[str] = []
@@ -352,6 +352,8 @@ def _write(import_id: str, households: list[dict[str, Any]], path: str, by: Prin
                 ops += store.add_members(household["record"]["id"], household["members"])
             else:
                 record = {**household["record"], "members": len(household["members"])}
+                if household["members"]:
+                    record["member_ids"] = {str(m["id"]) for m in household["members"]}
                 ops += store.register_person(record)
                 ops += [store.register_member(record["id"], member) for member in household["members"]]
                 persons += 1

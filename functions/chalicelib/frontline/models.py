@@ -279,7 +279,7 @@ class CardCampaign(ResponseModel):
 
 class FamilyCard(PersonOut):
     members: list[Member] = Field(description="登记的家属")
-    logs: list[LogEntry] = Field(description="最近的联系记录（新的在前，最多 5 条；全部记录见 logs 接口）")
+    logs: list[LogEntry] = Field(description="最近一次联系记录（没有时为空；全部记录见 logs 接口）")
     packages: list[CardPackage] = Field(description="当前爱心蔬菜活动最近几周的配送（新的在前）")
 
 

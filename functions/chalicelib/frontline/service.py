@@ -507,7 +507,7 @@ def my_families(cursor: str | None, by: Principal) -> MyFamilies:
     pointers, last = store.families_of(by.id, MY_FAMILIES_PAGE, pagination.decode_cursor(cursor, scope))
     found = store.get_persons([p["person_id"] for p in pointers])
     persons = [p for p in (found.get(str(x["person_id"])) for x in pointers) if p and can_read(by, p)]
-    held = store.members_and_logs(persons)
+    held = store.card_items(persons)
     campaign, packages = _packages_of[0]([p["id"] for p in persons]) if _packages_of and persons else (None, {})
     names = {u: orgs.get_unit(u).name for u in {str(p["unit_id"]) for p in persons}}
     cards = []
@@ -557,7 +557,7 @@ def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
     if support_reference:
         record["support_reference"] = support_reference
     return record, [
-        store.log_contact(item["id"], record),
+        *store.log_contact(item["id"], record),
         audit.entry(actor=by.actor, action="frontline.log", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
     ]

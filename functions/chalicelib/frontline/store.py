@@ -21,6 +21,10 @@
                                                                       import skips what is written)
   reference            PK=REF#<id>                 SK=REF           (core.refs; kind frontline_family)
 
+The person item also lists its members' ids (`member_ids`) and the key of its latest contact log
+(`last_log`, with `log_count`), written with each member and log, so a contact person's family cards
+are read by key (BatchGetItem) rather than a Query per household.
+
 A person's id is a reference code: the household's code for the public food-package forms.
 Counters are updated for the unit and each ancestor (from its materialised path) in the same
 transaction as the change, so the roll-up never needs a Scan or a recount.
@@ -63,13 +67,40 @@ def household(person_id: str, prefix: str, limit: int = 100) -> list[dict[str, A
     return items
 
 
-CARD_LOGS = 5  # log entries on a family's card (the logs route gives them all)
-_CARD_READERS = 8  # households read at once for a contact person's cards
+CARD_LOGS = 1  # the latest contact on a family's card (the logs route gives them all)
+_CARD_READERS = 8  # households of an older shape read at once
 _readers: list[ThreadPoolExecutor] = []
 _deserializer = TypeDeserializer()
 
+Card = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # a household's members, its latest log entries
 
-def _members_and_logs(person: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+
+def card_items(persons: list[dict[str, Any]]) -> dict[str, Card]:
+    """Each household's members and latest log entry, by key from what the household item lists
+    (`member_ids`, `last_log`): BatchGetItem, 100 keys a call, whatever the number of households.
+    A household written before it kept those lists is read with a Query of its own."""
+    keys: list[dict[str, Any]] = []
+    older: list[dict[str, Any]] = []
+    for person in persons:
+        member_ids = set(person.get("member_ids") or ())
+        if len(member_ids) != int(person.get("members", 0)) or "log_count" not in person:
+            older.append(person)
+            continue
+        pk = person_key(person["id"])[0]
+        keys += [db.key(pk, f"MEMBER#{m}") for m in sorted(member_ids)]
+        if person.get("last_log"):
+            keys.append(db.key(pk, str(person["last_log"])))
+    found: dict[str, Card] = {p["id"]: ([], []) for p in persons}
+    for item in db.batch_get(keys):
+        members, logs = found[str(item["PK"]).removeprefix("FLPERSON#")]
+        (members if str(item["SK"]).startswith("MEMBER#") else logs).append(item)
+    for members, _ in found.values():
+        members.sort(key=lambda m: str(m.get("created_at", "")))
+    found.update(_older_cards(older))
+    return found
+
+
+def _members_and_logs(person: dict[str, Any]) -> Card:
     """One Query of the household's partition, newest first, from MEMBER#~ down to LOG#: every member
     (the household counts them) and then its latest CARD_LOGS log entries."""
     client = db.low_level_client()  # thread-safe, unlike the table resource
@@ -84,8 +115,7 @@ def _members_and_logs(person: dict[str, Any]) -> tuple[list[dict[str, Any]], lis
     return members, [i for i in items if str(i["SK"]).startswith("LOG#")][:CARD_LOGS]
 
 
-def members_and_logs(persons: list[dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Each household's members and latest log entries, a few households at a time (one Query each)."""
+def _older_cards(persons: list[dict[str, Any]]) -> dict[str, Card]:
     if not persons:
         return {}
     db.low_level_client()  # made once, before the threads share it
@@ -226,7 +256,7 @@ def register_person(record: dict[str, Any]) -> list[db.Op]:
     pk, sk = person_key(record["id"])
     index_pk, index_sk = id_index_key(record["id_hash"], record["unit_id"])
     return [
-        db.put_new(person_item(record)).named("register_person"),
+        db.put_new(person_item({"log_count": 0, **record})).named("register_person"),
         db.put_new({"PK": index_pk, "SK": index_sk, "type": "frontline_id", "person_id": record["id"],
                     "unit_id": record["unit_id"]},
                    on_fail=errors.conflict("本院档案中已有这个身份证号码的一线人员，请勿重复登记。",
@@ -260,8 +290,8 @@ def add_member(person_id: str, record: dict[str, Any]) -> list[db.Op]:
 def add_members(person_id: str, records: list[dict[str, Any]]) -> list[db.Op]:
     """Family members added to an existing household, and the household's member count."""
     return [*[register_member(person_id, record).named("add_member") for record in records],
-            db.update(*person_key(person_id), "ADD members :n", "attribute_exists(PK)",
-                      values={":n": len(records)}).named("count_member")]
+            db.update(*person_key(person_id), "ADD members :n, member_ids :ids", "attribute_exists(PK)",
+                      values={":n": len(records), ":ids": {str(r["id"]) for r in records}}).named("count_member")]
 
 
 def register_contact(unit_id: str, record: dict[str, Any]) -> db.Op:
@@ -345,10 +375,14 @@ def record_contact_change(person_id: str, at: str, entry: dict[str, Any]) -> db.
                        "type": "frontline_contact_history", "from_at": at, **entry}).named("record_contact_change")
 
 
-def log_contact(person_id: str, record: dict[str, Any]) -> db.Op:
-    """A contact log entry (a call, visit or message) for the household."""
-    return db.put_new({"PK": person_key(person_id)[0], "SK": f"LOG#{record['at']}#{secrets.token_hex(3)}",
-                       "type": "frontline_log", **record}).named("log_contact")
+def log_contact(person_id: str, record: dict[str, Any]) -> list[db.Op]:
+    """A contact log entry (a call, visit or message) for the household, and the household's note of
+    its latest entry (for the contact person's cards)."""
+    pk, sk = person_key(person_id)
+    log_sk = f"LOG#{record['at']}#{secrets.token_hex(3)}"
+    return [db.put_new({"PK": pk, "SK": log_sk, "type": "frontline_log", **record}).named("log_contact"),
+            db.update(pk, sk, "SET last_log = :sk ADD log_count :one", "attribute_exists(PK)",
+                      values={":sk": log_sk, ":one": 1}).named("note_last_log")]
 
 
 def enrol_cover(person_id: str, unit_id: str, who: str, record: dict[str, Any]) -> db.Op:
