@@ -87,3 +87,25 @@ def test_a_household_flagged_before_is_left_as_it_is(monkeypatch) -> None:
     with uow.recording(refuse=lambda op: op.name == "flag_duplicate") as fake:
         service.flag_duplicates("hash")
     assert fake.names == [["show_duplicate_group"] * 3]
+
+
+def test_a_bulk_assignment_touches_each_item_once_and_sums_the_counts() -> None:
+    first = {**HOUSEHOLD, "id": "P1"}
+    second = {**HOUSEHOLD, "id": "P2"}
+    moved = {**HOUSEHOLD, "id": "P3", "contact_person": "old.contact"}
+    ops = service.bulk_ops([first, second, moved], "new.contact", "新联系人", "2020-02-20T00:00:00.000Z", ADMIN, None)
+    keys = [(op.params.get("Key") or op.params["Item"])["PK"] + "|" + (op.params.get("Key") or op.params["Item"])["SK"]
+            for op in ops]
+    assert len(keys) == len(set(keys))  # a transaction may name an item once
+    counts = {op.params["Key"]["SK"]: op.params["ExpressionAttributeValues"][":delta"]
+              for op in ops if op.name == "count_families"}
+    assert counts == {"new.contact": 3, "old.contact": -1}
+    covered = {op.params["Key"]["PK"]: op.params["ExpressionAttributeValues"][":d0"]
+               for op in ops if op.name == "count"}
+    assert covered == {"FLCOUNT#city": 2, "FLCOUNT#taishan": 2, "FLCOUNT#h1": 2}
+    undo = service.bulk_undo_ops([first, moved], "new.contact", {"FLPERSON#P1": "CONTACTHIST#a", "FLPERSON#P3":
+                                                                 "CONTACTHIST#b"}, ADMIN)
+    names = [op.name for op in undo]
+    assert names.count("clear_contact") == 1 and names.count("set_contact") == 1
+    assert {op.params["Key"]["SK"] for op in undo if op.name == "forget_contact_change"} == {"CONTACTHIST#a",
+                                                                                           "CONTACTHIST#b"}

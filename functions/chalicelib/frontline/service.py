@@ -395,11 +395,14 @@ def assign_many(unit_id: str, body: BulkAssignIn, by: Principal) -> BulkAssigned
     transaction fail (someone changed a household meanwhile), the ones already written are undone,
     so no household keeps the new contact."""
     unit, path = hospital(unit_id, by)
-    ids = list(dict.fromkeys(p.upper() for p in body.person_ids))
+    position: dict[str, int] = {}  # each household's first place in the list, for the field names
+    for n, given in enumerate(body.person_ids):
+        position.setdefault(given.upper(), n)
+    ids = list(position)
     found = store.get_persons(ids)
     problems = []
-    for n, pid in enumerate(ids):
-        item = found.get(pid)
+    for pid in ids:
+        n, item = position[pid], found.get(pid)
         if item is None or not by.covers(item["unit_path"]):
             raise errors.not_found()
         if item["unit_id"] != unit.id:
