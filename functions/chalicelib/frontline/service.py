@@ -605,6 +605,11 @@ def family_for_staff(person_id: str, by: Principal, write: bool = False, erased_
     return _summary(load(person_id, by, write=write, erased_ok=erased_ok))
 
 
+def household_item(person_id: str) -> dict[str, Any] | None:
+    """A household as stored (for other domains' services, which do not read this domain's store)."""
+    return store.get_person(person_id)
+
+
 def family_record(person_id: str) -> dict[str, Any] | None:
     item = store.get_person(person_id)
     return _summary(item) if item else None
