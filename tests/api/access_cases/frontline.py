@@ -40,12 +40,17 @@ def hospital_under(ctx: Any, unit: str) -> str:
 
 def contact_account(username: str, unit: str) -> None:
     """A contact person needs a staff account in the contact role that can see the hospital's families:
-    made at `unit` (above the hospital) unless the account exists already (a caller's own token made it)."""
+    made at `unit` (above the hospital) unless the account exists already (a caller's own token made it);
+    one that sits elsewhere (a family of the other county in the same test) moves up to the city."""
+    from chalicelib.orgs import service as orgs
     from chalicelib.orgs import store as orgs_store
     from tests.staff_accounts import put_staff_record
 
-    if orgs_store.get_staff(username) is None:
+    existing = orgs_store.get_staff(username)
+    if existing is None:
         put_staff_record(username, unit, ["contact_person"])
+    elif not orgs.unit_path(unit).startswith(orgs.unit_path(str(existing["unit_id"]))):
+        put_staff_record(username, "city", ["contact_person"])
 
 
 def registered_contact(ctx: Any, hospital: str, unit: str, username: str = MATRIX_CONTACT) -> None:
