@@ -7,7 +7,9 @@ from chalicelib.booking.models import Kind
 from chalicelib.booking.routes import bp as booking
 from chalicelib.core import api, http
 from chalicelib.dashboard.routes import bp as dashboard
+from chalicelib.delivery import service as delivery_service
 from chalicelib.delivery.routes import bp as delivery
+from chalicelib.frontline import service as frontline_service
 from chalicelib.frontline.routes import bp as frontline
 from chalicelib.fund.routes import bp as fund
 from chalicelib.hardship.routes import bp as hardship
@@ -45,3 +47,4 @@ app.register_blueprint(dashboard)
 
 # Cross-domain hooks: a cancelled recuperation booking puts the nominee back before the city.
 booking_service.on_cancel(Kind.recuperation, recuperation_service.placement_cancelled)
+frontline_service.show_packages_with(delivery_service.recent_packages)  # a contact person's family cards

@@ -106,6 +106,8 @@ def test_contact_person_sees_only_their_families_and_uncovered_are_listed(api):
                                    person_body(n))
         assert status == 201
         ids.append(created)
+    one = api.token("cp.one", "demo-taishan-hospital", ["contact_person"])  # contacts need a staff account
+    api.token("cp.two", "demo-taishan-hospital", ["contact_person"])
     for username in ("cp.one", "cp.two"):
         assert api.call("POST", "/staff/frontline/units/demo-taishan-hospital/contacts", admin,
                         {"username": username, "name": "联系人", "kind": "activist"})[0] == 201
@@ -114,7 +116,6 @@ def test_contact_person_sees_only_their_families_and_uncovered_are_listed(api):
     assert status == 200 and assigned["contact_person"] == "cp.one"
     assert api.call("POST", f"/staff/frontline/families/{ids[1]['id']}/contact", admin,
                     {"username": "cp.two", "version": 1})[0] == 200
-    one = api.token("cp.one", "demo-taishan-hospital", ["contact_person"])
     _, mine = api.call("GET", "/staff/frontline/my-families", one)
     assert [f["id"] for f in mine["items"]] == [ids[0]["id"]]
     assert api.call("GET", f"/staff/frontline/families/{ids[0]['id']}", one)[0] == 200
@@ -218,3 +219,75 @@ def test_cover_enrolment_list_and_claim_as_support_request(api):
     assert status == 400
     status, export = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/cover/export", admin)
     assert status == 200 and base64.b64decode(export["content_base64"])[:2] == b"PK"
+
+
+def test_import_reads_number_cells_as_text_and_answers_in_chinese(api):
+    admin = api.token("h.admin", "demo-taishan-hospital", ["unit_admin"])
+    good = workbook_b64([["周护士", "11010119900307897X", 13700137000, "急诊科", "护士", "发热门诊", "2020-01-30", ""]],
+                        [["11010119900307897X", "周爷爷", "父亲", 80, "独居", "泰山区某某路 3 号"]])
+    status, result = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/imports", admin,
+                              {"content_base64": good})
+    assert status == 201 and result["persons"] == 1 and result["members"] == 1, result
+    _, page = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/personnel", admin)
+    assert page["items"][0]["phone"] == "137****7000"
+    bad = workbook_b64([["吴" * 31, "110101199003074477", "13700137000", "急诊科", "护士", "发热门诊",
+                         "2020-01-30", ""],
+                        ["郑医生", 110101199003076131, 13700137001, "急诊科", "医生", "发热门诊", "2020-01-30", ""]],
+                       [["110101199003074477", "吴奶奶", "母亲", "七十", "独居", "泰山区某某路 4 号"]])
+    status, body = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/imports", admin,
+                            {"content_base64": bad})
+    assert status == 400
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert set(messages) == {"一线人员第2行姓名", "一线人员第3行身份证号码", "家属第2行年龄"}, messages
+    assert all(not any("a" <= ch.lower() <= "z" for ch in m.replace("Excel", "")) for m in messages.values()), messages
+    assert "数字格式" in messages["一线人员第3行身份证号码"]  # Excel rounded the typed number: say why
+
+
+def test_import_adds_new_members_to_a_family_already_in_the_archive(api):
+    admin = api.token("h.admin", "demo-taishan-hospital", ["unit_admin"])
+    _, existing = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", admin, person_body())
+    assert api.call("POST", f"/staff/frontline/families/{existing['id']}/members", admin, {
+        "name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居", "address": "泰山区某某路 1 号"})[0] == 201
+    row = ["王医生", "110101199003074477", "13900139000", "呼吸内科", "护士", "发热门诊", "2020-01-25", ""]
+    content = workbook_b64([row, ["新医生", "110101199003076130", "13700137000", "急诊科", "医生", "发热门诊",
+                                  "2020-01-30", ""]],
+                           [["110101199003074477", "李奶奶", "母亲", 78, "独居", "泰山区某某路 1 号"],
+                            ["110101199003074477", "王小明", "儿子", 8, "放学后无人照看", "泰山区某某路 1 号"]])
+    status, result = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/imports", admin,
+                              {"content_base64": content})
+    assert status == 201, result
+    assert (result["persons"], result["members"], result["existing"]) == (1, 1, 1)
+    _, detail = api.call("GET", f"/staff/frontline/families/{existing['id']}", admin)
+    assert sorted(m["name"] for m in detail["members"]) == ["李奶奶", "王小明"]  # no second 李奶奶
+    _, page = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/personnel", admin)
+    assert len(page["items"]) == 2
+    _, rollup = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/rollup", admin)
+    assert (rollup["items"][0]["persons"], rollup["items"][0]["members"]) == (2, 2)
+
+
+def test_a_refused_file_has_a_downloadable_error_report(api, seeded):
+    from openpyxl import load_workbook
+
+    admin = api.token("h.admin", "demo-taishan-hospital", ["unit_admin"])
+    content = workbook_b64([["赵护士", "11010119900307897X", "13700137000", "急诊科", "护士", "发热门诊",
+                             "2020-01-30", ""],
+                            ["孙医生", "110101199003072316", "12345", "急诊科", "医生", "火星", "2020-01-30", ""]], [])
+    before = count_items(seeded)
+    status, checked = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/imports/check", admin,
+                               {"content_base64": content})
+    assert status == 200 and checked["ok"] is False
+    assert {(e["sheet"], e["row"], e["field"]) for e in checked["errors"]} == {
+        ("一线人员", 3, "手机号码"), ("一线人员", 3, "一线岗位")}
+    report = checked["report"]
+    assert report["filename"].endswith(".xlsx") and "一线人员档案导入错误报告" in report["filename"]
+    book = load_workbook(io.BytesIO(base64.b64decode(report["content_base64"])))
+    rows = list(book["一线人员"].iter_rows(values_only=True))
+    assert rows[0][0] == "行号" and rows[0][-1] == "问题"
+    assert [r[:2] for r in rows[1:]] == [("3", "孙医生")]
+    assert "手机号码" in rows[1][-1] and "一线岗位" in rows[1][-1]
+    assert count_items(seeded) == before
+    good = workbook_b64([["赵护士", "11010119900307897X", "13700137000", "急诊科", "护士", "发热门诊",
+                          "2020-01-30", ""]], [])
+    status, checked = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/imports/check", admin,
+                               {"content_base64": good})
+    assert status == 200 and checked == {"ok": True, "errors": []}

@@ -84,7 +84,9 @@ def _other_body(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
 
 # Reads sent as POST (a reference and phone stay out of the URL): nothing to repeat, and their answers
 # hold personal data that must not sit in an idempotency record.
-LOOKUPS = {("POST", "/status/lookup"), ("POST", "/privacy/my-data"), ("POST", "/firms/interested")}
+LOOKUPS = {("POST", "/status/lookup"), ("POST", "/privacy/my-data"), ("POST", "/firms/interested"),
+           ("POST", "/staff/frontline/families/{person_id}/phone"),
+           ("POST", "/staff/frontline/units/{unit_id}/imports/check")}
 IDEMPOTENT = [route for route in CALLABLE if route not in LOOKUPS]
 
 

@@ -23,7 +23,7 @@ from chalicelib.privacy import rules  # noqa: F401 - registers the rules
 from tests.api.access_cases import Context
 from tests.api.access_cases.booking import existing_session
 from tests.api.access_cases.delivery import CAMPAIGN, ensure_campaign
-from tests.api.access_cases.frontline import fresh_id_number, hospital_under
+from tests.api.access_cases.frontline import contact_account, fresh_id_number, hospital_under
 from tests.api.access_cases.recruitment import existing_opening
 from tests.api.access_cases.recuperation import REASON, batch_body, ensure_ended_campaign
 from tests.api.test_delivery_roster import fund_city, package_for
@@ -110,6 +110,7 @@ def world(client: Any, staff_token: Any, seeded: str) -> dict[str, Any]:
     w["other_hospital"] = other_hospital
     duplicate = _ok(ctx.call("POST", f"/staff/frontline/units/{other_hospital}/personnel", body, admin), 201)
     assert duplicate["duplicates"], "the second entry of the ID number is flagged"
+    contact_account(CONTACT, hospital)
     _ok(ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts",
                  {"username": CONTACT, "name": "联系人", "kind": "activist"}, admin), 201)
     _ok(ctx.call("POST", f"/staff/frontline/families/{fid}/contact",

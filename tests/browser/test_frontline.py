@@ -97,6 +97,14 @@ def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, t
     assert report.locator("tr").count() >= 3  # header + at least one row per bad row
     hospital.locator('[data-role="personnel"]').filter(has_text="还没有登记一线人员").wait_for()
     hospital.screenshot(path=str(screenshots / "frontline-import-errors.png"), full_page=True)
+    # The refused file's report as a spreadsheet: each bad row with its problems.
+    with hospital.expect_download() as downloading:
+        report.get_by_role("button", name="下载错误报告（xlsx）").click()
+    assert downloading.value.suggested_filename.startswith("一线人员档案导入错误报告")
+    hospital.set_viewport_size({"width": 1366, "height": 800})
+    report.scroll_into_view_if_needed()
+    hospital.screenshot(path=str(screenshots / "frontline-import-errors-wide.png"))
+    hospital.set_viewport_size({"width": 390, "height": 844})
 
     good = _xlsx(tmp_path / "good.xlsx", [["张医生", ID_NUMBER, PHONE, "呼吸科", "医生", "发热门诊",
                                            "2020-01-25", None]])
@@ -165,6 +173,9 @@ def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, t
     log.locator('button[type="submit"]').click()
     card.locator("td").filter(has_text="蔬菜已收到").wait_for()
     contact.screenshot(path=str(screenshots / "frontline-contact.png"), full_page=True)
+    contact.set_viewport_size({"width": 1366, "height": 800})
+    card.scroll_into_view_if_needed()
+    contact.screenshot(path=str(screenshots / "frontline-contact-wide.png"))
 
     # The family's status page says so.
     family.goto(stack.url + "/care/status/", wait_until="load")

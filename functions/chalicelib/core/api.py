@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import access, audit, db, errors, idempotency, ratelimit, requests
+from chalicelib.core import access, audit, db, errors, http, idempotency, ratelimit, requests
 from chalicelib.core.access import EVERYONE, PARTNER, PUBLIC, STAFF, Access, SignIn
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
@@ -307,6 +307,7 @@ def route(
                     return errors.internal_error().to_response()
 
         REGISTRY.append(doc)
+        http.declare_operation(doc.path, doc.method, doc.operation_id, doc.audience, doc.idempotent)
         _PENDING.append((bp, doc, view))
         _flush()
         setattr(handler, _DECLARED, True)

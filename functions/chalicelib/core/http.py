@@ -3,7 +3,6 @@ security headers, the request id, the access log, request metrics and the reques
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 import uuid
@@ -106,19 +105,19 @@ def request_id_of(context: dict[str, Any], lambda_context: Any) -> str:
     return str(found or uuid.uuid4())
 
 
-@functools.cache
-def _operations() -> dict[tuple[str, str], tuple[str, str]]:
-    from chalicelib.core.api import REGISTRY  # every route is declared before the first request
+# (path, method) -> (operation id, route group), filled as core.api declares each route.
+_OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {}
 
-    return {(d.path, d.method): (d.operation_id, f"{d.audience}-{'write' if d.idempotent else 'read'}")
-            for d in REGISTRY}
+
+def declare_operation(path: str, method: str, operation_id: str, audience: str, idempotent: bool) -> None:
+    _OPERATIONS[(path, method.upper())] = (operation_id, f"{audience}-{'write' if idempotent else 'read'}")
 
 
 def operation_of(resource_path: str | None, method: str) -> tuple[str, str]:
     """The route's operation id and its group (audience and read or write: public-read,
     public-write, staff-read, staff-write, partner-read, partner-write); "other" for a request no
     declared route answers."""
-    return _operations().get((resource_path or "", method.upper()), ("other", "other"))
+    return _OPERATIONS.get((resource_path or "", method.upper()), ("other", "other"))
 
 
 def _stamp_problem(response: Response, request_id: str) -> str | None:

@@ -465,3 +465,22 @@ def family_packages(person_id: str, campaign_id: str, by: Principal) -> RosterPa
 def campaign_records() -> list[dict[str, Any]]:
     """The campaigns as stored, latest first (recuperation asks which one has ended)."""
     return store.campaigns()
+
+
+RECENT_WEEKS = 3  # weeks a contact person's family card shows, with the next one
+
+
+def recent_packages(family_ids: list[str]) -> tuple[dict[str, Any] | None, dict[str, list[dict[str, Any]]]]:
+    """The campaign under way (else the latest) and each family's packages of its last few weeks and
+    the next, newest first: for the contact person's family cards, in a few batched reads."""
+    items = store.campaigns()
+    running = [c for c in items if week_of(c, today())]
+    if not items:
+        return None, {}
+    camp = (running or items)[0]
+    last = week_of(camp, today()) or 0
+    weeks = [w for w in range(last + 1, last - RECENT_WEEKS, -1) if w >= 1]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(store.packages_of(camp["id"], weeks, family_ids), key=lambda i: -int(i["week"])):
+        found.setdefault(str(item["family_id"]), []).append({**_package_out(item).model_dump(), "week": item["week"]})
+    return {"id": camp["id"], "name": camp["name"], "current_week": week_of(camp, today())}, found

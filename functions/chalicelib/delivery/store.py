@@ -208,3 +208,8 @@ def week_counts(unit_id: str, campaign_id: str) -> list[dict[str, Any]]:
     """The unit's counters of every week of a campaign, first week first."""
     items, _ = db.query(f"DCOUNT#{unit_id}#{campaign_id}", "WEEK#", limit=200)
     return items
+
+
+def packages_of(campaign_id: str, weeks: list[int], family_ids: list[str]) -> list[dict[str, Any]]:
+    """The packages of these families in these weeks of a campaign (BatchGetItem, 100 keys a call)."""
+    return db.batch_get([db.key(*package_key(campaign_id, w, f)) for f in dict.fromkeys(family_ids) for w in weeks])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.core import audit, db, errors, labels, pagination, retention, xlsx
+from chalicelib.core import audit, db, errors, labels, pagination, retention, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
@@ -78,8 +78,8 @@ def enrol(person_id: str, body: CoverIn, by: Principal) -> CoverOut:
     name, relation = _insured(item, body.who)
     record = {"person_id": item["id"], "who": body.who, "name": name, "relation": relation,
               "kinds": sorted(set(body.kinds)), "enrolled_at": audit.now_iso(), "unit_id": item["unit_id"]}
-    db.transact([
-        db.put(store.cover_item(item["id"], item["unit_id"], body.who, record)),
+    uow.commit([
+        store.enrol_cover(item["id"], item["unit_id"], body.who, record),
         audit.entry(actor=by.actor, action="frontline.cover", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after={"who": body.who, "kinds": record["kinds"]}),
     ])
@@ -119,7 +119,7 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
 
 def claim(person_id: str, body: ClaimIn, by: Principal) -> Claim:
     item = service.load(person_id, by, write=True)
-    cover = db.get(item["PK"], f"COVER#{body.who}", consistent=True)
+    cover = store.get_cover(item["id"], body.who)
     if cover is None or body.kind not in cover["kinds"]:
         raise errors.validation_failed([FieldError("kind", "这位参保人没有登记这项保障")])
     name, relation = _insured(item, body.who)
@@ -127,8 +127,7 @@ def claim(person_id: str, body: ClaimIn, by: Principal) -> Claim:
 
     def claim_ops(reference: str) -> list[db.Op]:
         return [
-            db.put_new({"PK": item["PK"], "SK": f"CLAIM#{reference}", "type": "frontline_claim",
-                        "reference": reference, "who": body.who, "kind": body.kind, "at": at}),
+            store.record_claim(item["id"], reference, {"who": body.who, "kind": body.kind, "at": at}),
             audit.entry(actor=by.actor, action="frontline.claim", entity="frontline", entity_id=item["id"],
                         unit_id=item["unit_id"], after={"reference": reference, "kind": body.kind}),
         ]

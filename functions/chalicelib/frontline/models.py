@@ -157,11 +157,18 @@ class ImportResult(ResponseModel):
     members: int
     errors: list[ImportRowError]
     duplicates: list[str] = Field(default_factory=list, description="与其他医院重复登记的家庭编号")
+    existing: int = Field(default=0, description="已在本院档案中的一线人员户数（不重复登记，只补充文件中的新家属）")
 
 
 class FileOut(ResponseModel):
     filename: str
     content_base64: str
+
+
+class ImportCheck(ResponseModel):
+    ok: bool = Field(description="文件可以导入时为 true")
+    errors: list[ImportRowError] = Field(description="需要修改的地方（最多 200 处）")
+    report: FileOut | None = Field(default=None, description="有问题时的错误报告（xlsx，base64）：逐行标出问题")
 
 
 class ContactKind(StrEnum):
@@ -195,6 +202,21 @@ class AssignIn(RequestModel):
     username: Annotated[Username, Field(title="联系人")]
     version: Version
     reason: Annotated[Message | None, Field(title="更换原因")] = None
+
+
+class BulkAssignIn(RequestModel):
+    contact: Annotated[Username, Field(title="联系人的登录名（本院已登记的一对一联系人）")]
+    person_ids: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]],
+                          Field(title="家庭编号（最多 100 个）", min_length=1, max_length=100)]
+    reason: Annotated[Message | None, Field(title="更换原因")] = None
+
+
+class BulkAssigned(ResponseModel):
+    assigned: int = Field(description="这次指定或改由这位联系人联系的家庭数（原来就由这位联系人联系的不计）")
+
+
+class PhoneOut(ResponseModel):
+    phone: str = Field(description="家庭登记的完整手机号码（仅对这个家庭的一对一联系人给出，每次查看都记入审计）")
 
 
 class HistoryEntry(ResponseModel):
@@ -232,6 +254,34 @@ class LogEntry(ResponseModel):
 
 class LogList(ResponseModel):
     items: list[LogEntry]
+
+
+class CardPackage(ResponseModel):
+    id: str = Field(description="配送编号（确认配送结果时使用）")
+    week: int
+    address: str
+    window_label: str
+    dietary_notes: str | None = None
+    status: str
+    status_label: str
+
+
+class CardCampaign(ResponseModel):
+    id: str
+    name: str
+    current_week: int | None = None
+
+
+class FamilyCard(PersonOut):
+    members: list[Member] = Field(description="登记的家属")
+    logs: list[LogEntry] = Field(description="最近一次联系记录（没有时为空；全部记录见 logs 接口）")
+    packages: list[CardPackage] = Field(description="当前爱心蔬菜活动最近几周的配送（新的在前）")
+
+
+class MyFamilies(ResponseModel):
+    items: list[FamilyCard]
+    campaign: CardCampaign | None = Field(default=None, description="当前的爱心蔬菜活动（没有时为空）")
+    next_cursor: str | None = None
 
 
 class OnBehalfIn(RequestModel):

@@ -9,6 +9,8 @@ from chalicelib.core.auth import Principal
 from chalicelib.frontline import care, importer, service
 from chalicelib.frontline.models import (
     AssignIn,
+    BulkAssigned,
+    BulkAssignIn,
     Claim,
     ClaimIn,
     Contact,
@@ -20,6 +22,7 @@ from chalicelib.frontline.models import (
     DuplicateGroupPage,
     FileOut,
     HistoryList,
+    ImportCheck,
     ImportIn,
     ImportResult,
     LogEntry,
@@ -27,11 +30,13 @@ from chalicelib.frontline.models import (
     LogList,
     Member,
     MemberIn,
+    MyFamilies,
     OnBehalfIn,
     PersonDetail,
     PersonIn,
     PersonOut,
     PersonPage,
+    PhoneOut,
     RollupPage,
     SupportRaised,
 )
@@ -111,10 +116,25 @@ def import_template() -> object:
 @api.route(bp, "/staff/frontline/units/{unit_id}/imports", "POST", summary="从 xlsx 文件批量导入一线人员和家属",
            tag=TAG, body=ImportIn, response=ImportResult, status=201, problems=(404,), path_params=UNIT,
            description="先逐行检查整个文件，有错时回答 400，errors 逐行列出（如「一线人员第3行身份证号码」），"
-                       "什么也不保存。同一文件重新提交会补全中断的导入，不会重复登记。")
+                       "什么也不保存（错误报告 xlsx 见 imports/check）。"
+                       "Excel 中设为数字格式的手机号码、身份证号码按文字读取。"
+                       "本院档案中已有的一线人员不重复登记，文件中列出的新家属补充到这户（existing 为这样的户数）。"
+                       "同一文件重新提交会补全中断的导入，不会重复登记。")
 @api.staff(*WRITE)
 def import_file(unit_id: str, body: ImportIn, principal: Principal) -> object:
     return importer.import_file(unit_id, body, principal)
+
+
+@api.route(bp, "/staff/frontline/units/{unit_id}/imports/check", "POST",
+           summary="检查导入文件，有问题时给出错误报告（xlsx）", tag=TAG, body=ImportIn, response=ImportCheck,
+           problems=(404,), path_params=UNIT,
+           description="与导入时的检查完全相同，但什么也不保存：文件可以导入时 ok 为 true；有问题时逐行列出，"
+                       "并在 report 中给出错误报告（xlsx，base64）：一张「需要修改的地方」汇总表，"
+                       "另按工作表列出有问题的行和每行的问题。导入被拒绝（400）后，用同一文件调用它即可下载错误报告。")
+@api.staff(*WRITE)
+@api.lookup
+def check_import(unit_id: str, body: ImportIn, principal: Principal) -> object:
+    return importer.check(unit_id, body, principal)
 
 
 @api.route(bp, "/staff/frontline/families/{person_id}", summary="一个一线人员家庭的详情（含家属）", tag=TAG,
@@ -155,6 +175,17 @@ def assign_contact(person_id: str, body: AssignIn, principal: Principal) -> obje
     return service.assign_contact(person_id, body, principal)
 
 
+@api.route(bp, "/staff/frontline/units/{unit_id}/contact-assignments", "POST", summary="为多个家庭指定同一位联系人",
+           tag=TAG, body=BulkAssignIn, response=BulkAssigned, problems=(404,), path_params=UNIT,
+           description="一次最多 100 户，全部成功或全部不变：任何一户不存在或不在本单位及下级时回答 404，"
+                       "不是这家医院登记的或个人信息已删除时回答 400 并逐户列出（person_ids.<序号>）。"
+                       "联系人须已在本院登记，并有在用的一对一联系人账号。"
+                       "原来就由这位联系人联系的家庭不重复计入 assigned。")
+@api.staff(*WRITE)
+def assign_many(unit_id: str, body: BulkAssignIn, principal: Principal) -> object:
+    return service.assign_many(unit_id, body, principal)
+
+
 @api.route(bp, "/staff/frontline/families/{person_id}/contact-history", summary="家庭联系人的更换历史", tag=TAG,
            response=HistoryList, problems=(404,), path_params=FAMILY)
 @api.staff(*READ, CONTACT)
@@ -162,12 +193,25 @@ def contact_history(person_id: str, principal: Principal) -> object:
     return service.contact_history(person_id, principal)
 
 
-@api.route(bp, "/staff/frontline/my-families", summary="我联系的一线人员家庭", tag=TAG, response=PersonPage,
-           query_params=CURSOR)
+@api.route(bp, "/staff/frontline/my-families", summary="我联系的一线人员家庭（含家属、最近的联系记录和配送）", tag=TAG,
+           response=MyFamilies, query_params=CURSOR,
+           description="每页最多 100 户，一次给出联系人页面需要的全部内容：家庭、家属、最近 5 条联系记录、"
+                       "当前爱心蔬菜活动最近几周的配送。手机号码部分隐去，拨打时用 phone 接口取完整号码。")
 @api.staff(CONTACT)
 @api.audit_reads
 def my_families(principal: Principal) -> object:
     return service.my_families(_cursor(), principal)
+
+
+@api.route(bp, "/staff/frontline/families/{person_id}/phone", "POST", summary="查看家庭的完整手机号码（拨打电话用）",
+           tag=TAG, response=PhoneOut, problems=(404,), path_params=FAMILY,
+           description="只给这个家庭在任的一对一联系人（本单位及下级的其他人回答 403）；每次查看都记入审计。"
+                       "用 POST 是为了号码不进入网址和缓存；它不改变任何记录，重复调用无妨，"
+                       "答复不随 Idempotency-Key 保存。")
+@api.staff(CONTACT)
+@api.lookup
+def family_phone(person_id: str, principal: Principal) -> object:
+    return service.family_phone(person_id, principal)
 
 
 @api.route(bp, "/staff/frontline/families/{person_id}/logs", "POST", summary="记录一次联系及家庭的需求", tag=TAG,

@@ -5,9 +5,10 @@ household gets one active contact person who sees only their families and logs c
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, personal, refs, retention, roles
+from chalicelib.core import audit, db, errors, pagination, personal, refs, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -16,6 +17,10 @@ from chalicelib.frontline.models import (
     DEPLOYMENT_LABELS,
     ELSEWHERE,
     AssignIn,
+    BulkAssigned,
+    BulkAssignIn,
+    CardCampaign,
+    CardPackage,
     Contact,
     ContactIn,
     ContactList,
@@ -23,6 +28,7 @@ from chalicelib.frontline.models import (
     DuplicateGroup,
     DuplicateGroupPage,
     DuplicateRecord,
+    FamilyCard,
     HistoryEntry,
     HistoryList,
     LogEntry,
@@ -30,10 +36,12 @@ from chalicelib.frontline.models import (
     LogList,
     Member,
     MemberIn,
+    MyFamilies,
     PersonDetail,
     PersonIn,
     PersonOut,
     PersonPage,
+    PhoneOut,
     RollupPage,
     UnitCount,
 )
@@ -42,7 +50,7 @@ from chalicelib.orgs.models import UnitKind
 
 WRITE, READ = roles.CASEWORK, roles.CASEWORK_READ
 CONTACT = roles.CONTACT_PERSON
-REF_KIND = "frontline_family"
+REF_KIND = store.REF_KIND
 
 
 def chain(path: str) -> list[str]:
@@ -81,18 +89,7 @@ def person_record(body: PersonIn, unit_id: str, path: str, person_id: str, by: P
 
 def person_ops(record: dict[str, Any]) -> list[db.Op]:
     """Everything a new household writes except the counters (which callers sum per unit)."""
-    pk, sk = store.person_key(record["id"])
-    index_pk, index_sk = store.id_index_key(record["id_hash"], record["unit_id"])
-    return [
-        db.put_new(store.person_item(record)),
-        db.put_new({"PK": index_pk, "SK": index_sk, "type": "frontline_id", "person_id": record["id"],
-                    "unit_id": record["unit_id"]},
-                   on_fail=errors.conflict("本院档案中已有这个身份证号码的一线人员，请勿重复登记。",
-                                           "frontline-exists")),
-        *refs.index_ops(record["id"], REF_KIND, pk, sk, record["phone"], record["created_at"]),
-        db.put_new({"PK": store.uncovered_key(record["unit_id"], record["id"])[0],
-                    "SK": record["id"], "type": "frontline_uncovered", "person_id": record["id"]}),
-    ]
+    return store.register_person(record)
 
 
 def flag_duplicates(hash_value: str) -> list[str]:
@@ -104,17 +101,17 @@ def flag_duplicates(hash_value: str) -> list[str]:
         return []
     units: set[str] = set()
     for entry in entries:
-        item = store.dup_item(entry["unit_id"], entry["person_id"], hash_value)
         path = orgs.unit_path(entry["unit_id"])
         units.update(chain(path))
         try:
-            db.transact([db.put_new(item), *[store.counter_op(u, {"duplicates": 1}) for u in chain(path)]])
+            uow.commit([store.flag_duplicate(entry["unit_id"], entry["person_id"], hash_value),
+                        *store.count(path, {"duplicates": 1})])
         except errors.ProblemError as exc:
             if exc.status != 409:
                 raise
     groups = sorted(units)
     for start in range(0, len(groups), 90):
-        db.transact([db.put(store.dup_group_item(u, hash_value)) for u in groups[start:start + 90]])
+        uow.commit([store.show_duplicate_group(u, hash_value) for u in groups[start:start + 90]])
     return [str(e["person_id"]) for e in entries]
 
 
@@ -124,7 +121,7 @@ def create_person(unit_id: str, body: PersonIn, by: Principal) -> PersonOut:
 
     def build(reference: str) -> list[db.Op]:
         record = person_record(body, unit.id, path, reference, by, at)
-        return [*person_ops(record), *[store.counter_op(u, {"persons": 1}) for u in chain(path)],
+        return [*store.register_person(record), *store.count(path, {"persons": 1}),
                 audit.entry(actor=by.actor, action="frontline.create", entity="frontline", entity_id=reference,
                             unit_id=unit.id, after=record)]
 
@@ -155,12 +152,14 @@ def duplicates_of(item: dict[str, Any], by: Principal) -> list[Duplicate]:
     return [*found, Duplicate(note=ELSEWHERE)] if outside else found
 
 
-def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = True) -> PersonOut:
+def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = True,
+           unit_name: str | None = None) -> PersonOut:
     dups = dups and "id_hash" in item  # an erased household's ID hash is gone, and with it its duplicates
     item = retention.for_staff(item)
     contact = item.get("contact_person")
     return PersonOut(
-        id=item["id"], unit_id=item["unit_id"], unit_name=orgs.get_unit(item["unit_id"]).name, name=item["name"],
+        id=item["id"], unit_id=item["unit_id"], unit_name=unit_name or orgs.get_unit(item["unit_id"]).name,
+        name=item["name"],
         id_masked=item["id_masked"], phone=personal.mask_phone(item["phone"]) if mask else item["phone"],
         department=item["department"], role=item["role"], deployment=item["deployment"],
         deployment_label=DEPLOYMENT_LABELS[item["deployment"]], period_start=item["period_start"],
@@ -287,10 +286,9 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
     member_id = secrets.token_hex(4).upper()
     record = {"id": member_id, "name": body.name, "relation": body.relation, "age": body.age, "needs": body.needs,
               "address": body.address, "created_at": audit.now_iso(), "created_by": by.actor}
-    db.transact([
-        db.put_new(store.member_item(item["id"], record)),
-        db.update(*store.person_key(item["id"]), "ADD members :one", "attribute_exists(PK)", values={":one": 1}),
-        *[store.counter_op(u, {"members": 1}) for u in chain(item["unit_path"])],
+    uow.commit([
+        *store.add_member(item["id"], record),
+        *store.count(item["unit_path"], {"members": 1}),
         audit.entry(actor=by.actor, action="frontline.member", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
     ])
@@ -299,13 +297,32 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
 
 # --- contact persons ---------------------------------------------------------------------------------
 
+NO_CONTACT_ACCOUNT = ("没有这个登录名的一对一联系人账号。联系人须先有本院（或上级工会）开设的、角色为「一对一联系人」"
+                      "且在用的工作人员账号（在「组织与人员」页开设），再用同一个登录名登记。")
+
+
+def contact_account_ok(username: str, unit_path: str, by: Principal) -> bool:
+    """Is there an active staff account of this login, in the contact person's role, that can see the
+    unit's families (its own unit is the unit or one above it) and lies in the caller's subtree?"""
+    record = orgs.staff_record(username)
+    if record is None or record.get("status") != "active" or CONTACT not in record.get("roles", []):
+        return False
+    try:
+        path = orgs.unit_path(str(record["unit_id"]))
+    except errors.ProblemError as exc:
+        if exc.status >= 500:
+            raise
+        return False
+    return unit_path.startswith(path) and by.covers(path)
+
+
 def register_contact(unit_id: str, body: ContactIn, by: Principal) -> Contact:
-    unit, _ = hospital(unit_id, by)
-    pk, sk = store.contact_key(unit.id, body.username)
+    unit, path = hospital(unit_id, by)
+    if not contact_account_ok(body.username, path, by):
+        raise errors.validation_failed([FieldError("username", NO_CONTACT_ACCOUNT)])
     record = {"username": body.username, "name": body.name, "kind": body.kind.value}
-    db.transact([
-        db.put({"PK": pk, "SK": sk, "type": "frontline_contact", "unit_id": unit.id, "families": 0, **record},
-               "attribute_not_exists(PK)", on_fail=errors.conflict("这位联系人已经登记过。", "contact-exists")),
+    uow.commit([
+        store.register_contact(unit.id, record),
         audit.entry(actor=by.actor, action="frontline.contact.register", entity="frontline_contact",
                     entity_id=f"{unit.id}#{body.username}", unit_id=unit.id, after=record),
     ])
@@ -328,33 +345,36 @@ def assign_contact(person_id: str, body: AssignIn, by: Principal) -> PersonOut:
     old = item.get("contact_person")
     if old == body.username:
         return to_out(item, by)
-    contact = db.get(*store.contact_key(item["unit_id"], body.username), consistent=True)
+    contact = store.get_contact(item["unit_id"], body.username)
     if contact is None:
         raise errors.validation_failed([FieldError("username", "这位联系人还没有登记为本院的一对一联系人")])
-    at, pid, unit_id = audit.now_iso(), item["id"], item["unit_id"]
+    if not contact_account_ok(body.username, item["unit_path"], by):
+        raise errors.validation_failed([FieldError("username", NO_CONTACT_ACCOUNT)])
+    ops = contact_change_ops(item, body.username, contact["name"], body.version, audit.now_iso(), by, body.reason)
+    uow.commit_versioned(ops, *store.person_key(item["id"]))
+    return to_out({**item, "contact_person": body.username, "contact_person_name": contact["name"],
+                   "version": body.version + 1}, by)
+
+
+def contact_change_ops(item: dict[str, Any], username: str, name: str, version: int, at: str, by: Principal,
+                       reason: str | None = None) -> list[db.Op]:
+    """A household's contact becomes `username`: the household at the version read, the new contact's
+    pointer and count, the history line, the audit entry; the former contact's pointer goes, or for a
+    first contact the household is counted as covered."""
+    pid, unit_id, old = item["id"], item["unit_id"], item.get("contact_person")
+    entry = {"username": username, "name": name, "by": by.actor, **({"reason": reason} if reason else {})}
     ops = [
-        db.update(*store.contact_key(unit_id, body.username), "ADD families :one", "attribute_exists(PK)",
-                  values={":one": 1}, on_fail=errors.conflict("这位联系人已被移出名单，请刷新后重试。")),
-        db.put_new({"PK": store.family_pointer_key(body.username, pid)[0], "SK": pid, "type": "frontline_assigned",
-                    "person_id": pid, "unit_id": unit_id}),
-        db.put_new({"PK": store.person_key(pid)[0], "SK": f"CONTACTHIST#{at}#{secrets.token_hex(3)}",
-                    "type": "frontline_contact_history", "username": body.username, "name": contact["name"],
-                    "from_at": at, "by": by.actor, **({"reason": body.reason} if body.reason else {})}),
+        store.set_contact(pid, username, name, version),
+        *store.take_family(unit_id, username, pid),
+        store.record_contact_change(pid, at, entry),
         audit.entry(actor=by.actor, action="frontline.contact.assign", entity="frontline", entity_id=pid,
-                    unit_id=unit_id, before={"contact_person": old}, after={"contact_person": body.username}),
+                    unit_id=unit_id, before={"contact_person": old}, after={"contact_person": username}),
     ]
     if old:
-        ops += [db.delete(*store.family_pointer_key(old, pid)),
-                db.update(*store.contact_key(unit_id, old), "ADD families :minus", "attribute_exists(PK)",
-                          values={":minus": -1})]
+        ops += store.release_family(unit_id, old, pid)
     else:
-        ops += [db.delete(*store.uncovered_key(unit_id, pid)),
-                *[store.counter_op(u, {"covered": 1}) for u in chain(item["unit_path"])]]
-    version = db.versioned_update(*store.person_key(pid), {"contact_person": body.username,
-                                                          "contact_person_name": contact["name"]},
-                                  body.version, extra_ops=ops)
-    return to_out({**item, "contact_person": body.username, "contact_person_name": contact["name"],
-                   "version": version}, by)
+        ops += store.cover_family(unit_id, item["unit_path"], pid)
+    return ops
 
 
 def contact_history(person_id: str, by: Principal) -> HistoryList:
@@ -364,12 +384,160 @@ def contact_history(person_id: str, by: Principal) -> HistoryList:
                               for h in map(retention.for_staff, store.household(item["id"], "CONTACTHIST#"))])
 
 
-def my_families(cursor: str | None, by: Principal) -> PersonPage:
+BULK_CHUNK = 15  # households per transaction: 5 items each, with the counts and counters beside them
+
+
+def assign_many(unit_id: str, body: BulkAssignIn, by: Principal) -> BulkAssigned:
+    """One contact for many households of a hospital, all or nothing. Every household is checked
+    first (in the caller's subtree, else 404 as if missing; of this hospital; not erased); then they
+    are written in transactions of BULK_CHUNK households, each at the version read. Should a later
+    transaction fail (someone changed a household meanwhile), the ones already written are undone,
+    so no household keeps the new contact."""
+    unit, path = hospital(unit_id, by)
+    position: dict[str, int] = {}  # each household's first place in the list, for the field names
+    for n, given in enumerate(body.person_ids):
+        position.setdefault(given.upper(), n)
+    ids = list(position)
+    found = store.get_persons(ids)
+    problems = []
+    for pid in ids:
+        n, item = position[pid], found.get(pid)
+        if item is None or not by.covers(item["unit_path"]):
+            raise errors.not_found()
+        if item["unit_id"] != unit.id:
+            problems.append(FieldError(f"person_ids.{n}", f"家庭 {pid} 不是本院登记的，请到它所在医院的档案中指定"))
+        elif retention.erased(item):
+            problems.append(FieldError(f"person_ids.{n}",
+                                       f"家庭 {pid} 的个人信息{personal.ERASED_BY_REQUEST}，不能再指定联系人"))
+    contact = store.get_contact(unit.id, body.contact)
+    if contact is None:
+        problems.insert(0, FieldError("contact", "这位联系人还没有登记为本院的一对一联系人，请先登记"))
+    elif not contact_account_ok(body.contact, path, by):
+        problems.insert(0, FieldError("contact", NO_CONTACT_ACCOUNT))
+    if problems:
+        raise errors.validation_failed(problems)
+    assert contact is not None
+    changing = [found[pid] for pid in ids if found[pid].get("contact_person") != body.contact]
+    undo: list[list[db.Op]] = []
+    for start in range(0, len(changing), BULK_CHUNK):
+        chunk, at = changing[start:start + BULK_CHUNK], audit.now_iso()
+        ops = bulk_ops(chunk, body.contact, contact["name"], at, by, body.reason)
+        history = {str(op.params["Item"]["PK"]): str(op.params["Item"]["SK"])
+                   for op in ops if op.name == "record_contact_change"}
+        try:
+            uow.commit(ops)
+        except errors.ProblemError:
+            for ops in reversed(undo):
+                uow.commit(ops)
+            raise
+        undo.append(bulk_undo_ops(chunk, body.contact, history, by))
+    return BulkAssigned(assigned=len(changing))
+
+
+def _bulk_counts(items: list[dict[str, Any]], username: str, sign: int) -> list[db.Op]:
+    """The counts a bulk change moves (each item once in a transaction): the contact's families, the
+    former contacts' families, the covered households of each unit above the first-time ones."""
+    unit_id = items[0]["unit_id"]
+    former: dict[str, int] = {}
+    covered: dict[str, int] = {}
+    for item in items:
+        if item.get("contact_person"):
+            former[item["contact_person"]] = former.get(item["contact_person"], 0) + 1
+        else:
+            for unit in chain(item["unit_path"]):
+                covered[unit] = covered.get(unit, 0) + 1
+    return [store.count_families(unit_id, username, sign * len(items)),
+            *[store.count_families(unit_id, old, -sign * n) for old, n in former.items()],
+            *[store.counter_op(unit, {"covered": sign * n}) for unit, n in covered.items()]]
+
+
+def bulk_ops(items: list[dict[str, Any]], username: str, name: str, at: str, by: Principal,
+             reason: str | None) -> list[db.Op]:
+    """Households of one hospital all get the contact `username` (each at the version read)."""
+    entry = {"username": username, "name": name, "by": by.actor, **({"reason": reason} if reason else {})}
+    ops: list[db.Op] = []
+    for item in items:
+        pid, old = item["id"], item.get("contact_person")
+        ops += [store.set_contact(pid, username, name, item["version"]),
+                store.point_to_family(item["unit_id"], username, pid),
+                store.record_contact_change(pid, at, entry),
+                store.drop_family_pointer(old, pid) if old else store.uncover(item["unit_id"], pid),
+                audit.entry(actor=by.actor, action="frontline.contact.assign", entity="frontline", entity_id=pid,
+                            unit_id=item["unit_id"], before={"contact_person": old},
+                            after={"contact_person": username})]
+    return ops + _bulk_counts(items, username, +1)
+
+
+def bulk_undo_ops(items: list[dict[str, Any]], username: str, history: dict[str, str],
+                  by: Principal) -> list[db.Op]:
+    """What puts back households given the contact `username` by a bulk change that could not finish
+    (`history`: the history line it wrote for each, by partition)."""
+    ops: list[db.Op] = []
+    for item in items:
+        pid, old = item["id"], item.get("contact_person")
+        pk = store.person_key(pid)[0]
+        ops += [store.set_contact(pid, old, item.get("contact_person_name", ""), item["version"] + 1) if old
+                else store.clear_contact(pid, item["version"] + 1),
+                store.drop_family_pointer(username, pid),
+                store.forget_contact_change(pid, history[pk]),
+                store.point_to_family(item["unit_id"], old, pid) if old else store.mark_uncovered(item["unit_id"], pid),
+                audit.entry(actor=by.actor, action="frontline.contact.assign.undone", entity="frontline",
+                            entity_id=pid, unit_id=item["unit_id"], before={"contact_person": username},
+                            after={"contact_person": old})]
+    return ops + _bulk_counts(items, username, -1)
+
+
+# --- the contact person's own families ---------------------------------------------------------------
+
+MY_FAMILIES_PAGE = 100
+PHONE_VIEW = "POST /staff/frontline/families/{person_id}/phone"
+PackagesOf = Callable[[list[str]], tuple[dict[str, Any] | None, dict[str, list[dict[str, Any]]]]]
+_packages_of: list[PackagesOf] = []
+
+
+def show_packages_with(provider: PackagesOf) -> None:
+    """Registered in app.py: the food-package service's current campaign and each family's recent
+    packages in it, for the contact person's family cards."""
+    _packages_of[:] = [provider]
+
+
+def my_families(cursor: str | None, by: Principal) -> MyFamilies:
+    """The contact person's families with all their cards show, in a handful of reads: the pointers
+    (one Query), the households (BatchGetItem), each household's members and latest log entries (one
+    Query per household, several at once) and the packages (BatchGetItem, in the delivery service)."""
     scope = f"cpfam:{by.id}"
-    pointers, last = store.families_of(by.id, 50, pagination.decode_cursor(cursor, scope))
-    items = [store.get_person(p["person_id"]) for p in pointers]
-    return PersonPage(items=[to_out(i, by, dups=False) for i in items if i and can_read(by, i)],
+    pointers, last = store.families_of(by.id, MY_FAMILIES_PAGE, pagination.decode_cursor(cursor, scope))
+    found = store.get_persons([p["person_id"] for p in pointers])
+    persons = [p for p in (found.get(str(x["person_id"])) for x in pointers) if p and can_read(by, p)]
+    held = store.card_items(persons)
+    campaign, packages = _packages_of[0]([p["id"] for p in persons]) if _packages_of and persons else (None, {})
+    names = {u: orgs.get_unit(u).name for u in {str(p["unit_id"]) for p in persons}}
+    cards = []
+    for person in persons:
+        members, logs = held[person["id"]]
+        cards.append(FamilyCard(
+            **to_out(person, by, dups=False, unit_name=names[person["unit_id"]]).model_dump(),
+            members=[member_out(m) for m in members],
+            logs=[LogEntry(**{k: v for k, v in i.items() if k in LogEntry.model_fields})
+                  for i in map(retention.for_staff, logs)],
+            packages=[CardPackage(**{k: v for k, v in p.items() if k in CardPackage.model_fields})
+                      for p in packages.get(person["id"], [])]))
+    return MyFamilies(items=cards, campaign=CardCampaign(**campaign) if campaign else None,
                       next_cursor=pagination.encode_cursor(last, scope))
+
+
+def family_phone(person_id: str, by: Principal) -> PhoneOut:
+    """The household's full phone number, for its own contact person to call; each view audited."""
+    item = store.get_person(person_id.upper(), consistent=True) if len(person_id) <= 20 else None
+    if item is None or not by.covers(item["unit_path"]):
+        raise errors.not_found()
+    if item.get("contact_person") != by.id:
+        raise errors.forbidden("只有这个家庭的一对一联系人才能查看完整的手机号码。如需联系这个家庭，"
+                               "请找它的联系人，或请本院工会为您指定。")
+    if retention.erased(item):
+        raise errors.conflict(f"这个家庭的个人信息{personal.ERASED_BY_REQUEST}，没有可以拨打的号码。", "erased")
+    audit.record_view(by.actor, by.unit_id, PHONE_VIEW, [("person_id", item["id"])])
+    return PhoneOut(phone=item["phone"])
 
 
 # --- contact logs -------------------------------------------------------------------------------------
@@ -377,7 +545,7 @@ def my_families(cursor: str | None, by: Principal) -> PersonPage:
 def add_log(person_id: str, body: LogIn, by: Principal) -> LogEntry:
     item = load(person_id, by, write=True)
     record, ops = log_ops(item, body, by)
-    db.transact(ops)
+    uow.commit(ops)
     return LogEntry(**record)
 
 
@@ -391,8 +559,7 @@ def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
     if support_reference:
         record["support_reference"] = support_reference
     return record, [
-        db.put_new({"PK": store.person_key(item["id"])[0], "SK": f"LOG#{at}#{secrets.token_hex(3)}",
-                    "type": "frontline_log", **record}),
+        *store.log_contact(item["id"], record),
         audit.entry(actor=by.actor, action="frontline.log", entity="frontline", entity_id=item["id"],
                     unit_id=item["unit_id"], after=record),
     ]
@@ -435,6 +602,11 @@ def family_by_reference(reference: str, phone: str) -> dict[str, Any]:
 def family_for_staff(person_id: str, by: Principal, write: bool = False, erased_ok: bool = False) -> dict[str, Any]:
     """A household the caller may see (or act for, with write): staff in scope or its contact person."""
     return _summary(load(person_id, by, write=write, erased_ok=erased_ok))
+
+
+def household_item(person_id: str) -> dict[str, Any] | None:
+    """A household as stored (for other domains' services, which do not read this domain's store)."""
+    return store.get_person(person_id)
 
 
 def family_record(person_id: str) -> dict[str, Any] | None:

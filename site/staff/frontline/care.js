@@ -305,6 +305,16 @@
       var errs = (problem && problem.errors) || [];
       if (!errs.length) return;
       report.appendChild(table(["位置", "问题"], errs.map(function (e) { return [e.field, e.message]; })));
+      // The same file checked again gives the report as a spreadsheet, each bad row with its problems.
+      var get = el("button", "ws-button", "下载错误报告（xlsx）");
+      get.type = "button";
+      get.addEventListener("click", async function () {
+        var content = await readFile(importForm.querySelector('input[type="file"]'));
+        var r = await call("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/imports/check",
+          { content_base64: content }, uuid());
+        if (r.ok && r.body.report) download(r.body.report);
+      });
+      report.appendChild(get);
     });
     var contactForm = body.querySelector("#fl-contact");
     bindForm(contactForm, function (data, key) {
@@ -341,43 +351,74 @@
     return wrap;
   }
 
+  // The contact person's families with everything their cards show (members, latest contacts and
+  // the current campaign's recent packages) come in one request per 100 families; a card asks the
+  // API again only after its own change (a confirmation, a new contact log).
+  async function myFamilies() {
+    var items = [];
+    var campaign = null;
+    var cursor = null;
+    for (var i = 0; i < 20; i++) {
+      var r = await call("GET", q("/staff/frontline/my-families", { cursor: cursor }));
+      if (!r.ok) throw r;
+      items = items.concat(r.body.items || []);
+      campaign = campaign || r.body.campaign || null;
+      cursor = r.body.next_cursor;
+      if (!cursor) break;
+    }
+    return { items: items, campaign: campaign };
+  }
+
+  function logTable(items) {
+    return table(["时间", "方式", "情况", "需求"], items.map(function (x) {
+      return [new Date(x.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), KINDS[x.kind] || x.kind,
+        x.notes, x.needs || ""];
+    }));
+  }
+
   async function bindMine(box, me) {
     var body = box.querySelector(".ws-care__body");
     var list = body.querySelector('[data-role="families"]');
-    var camp = await currentCampaign();
+    var mine = await myFamilies();
+    var camp = mine.campaign;
 
-    async function family(p) {
+    function family(p) {
       var li = el("li", "ws-record");
       li.appendChild(el("h3", "ws-record__title", p.name + "（" + p.unit_name + "）"));
       li.appendChild(el("p", "", "家庭编号 " + p.id + " · 手机 " + p.phone + " · " + p.deployment_label));
+      if ((p.members || []).length) {
+        var members = el("ul", "ws-care__members");
+        p.members.forEach(function (m) {
+          members.appendChild(el("li", "", m.name + "（" + m.relation + (m.age != null ? "，" + m.age + " 岁" : "") +
+            "）：" + m.needs));
+        });
+        li.appendChild(members);
+      }
       var pk = el("div", "ws-care__packages");
       li.appendChild(pk);
-      async function packages() {
+      function showPackages(items) {
         pk.textContent = "";
         if (!camp) return;
-        var r = await call("GET", q("/staff/delivery/families/" + encodeURIComponent(p.id) + "/packages",
-          { campaign_id: camp.id }));
-        var items = r.ok ? r.body.items : [];
         if (!items.length) { pk.appendChild(el("p", "", "还没有爱心蔬菜配送记录。")); return; }
         pk.appendChild(table(["配送编号", "地址", "时段", "饮食备注", "状态", "确认"], items.map(function (x) {
           return [x.id, x.address, x.window_label, x.dietary_notes || "", x.status_label, confirmButtons(x, packages)];
         })));
       }
-      await packages();
+      async function packages() {
+        var r = await call("GET", q("/staff/delivery/families/" + encodeURIComponent(p.id) + "/packages",
+          { campaign_id: camp.id }));
+        showPackages(r.ok ? r.body.items : []);
+      }
+      showPackages(p.packages || []);
       var logs = el("div", "ws-care__logs");
       li.appendChild(logs);
+      if ((p.logs || []).length) logs.appendChild(logTable(p.logs));
       async function loadLogs() {
         var r = await call("GET", "/staff/frontline/families/" + encodeURIComponent(p.id) + "/logs");
         logs.textContent = "";
         var items = r.ok ? r.body.items : [];
-        if (items.length) {
-          logs.appendChild(table(["时间", "方式", "情况", "需求"], items.map(function (x) {
-            return [new Date(x.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), KINDS[x.kind] || x.kind,
-              x.notes, x.needs || ""];
-          })));
-        }
+        if (items.length) logs.appendChild(logTable(items));
       }
-      await loadLogs();
       var form = el("form", "ws-care__log");
       form.innerHTML = '<div class="ws-field"><label>联系方式 <select name="kind" required>' +
         '<option value="phone">电话</option><option value="visit">上门</option><option value="wechat">微信</option>' +
@@ -392,11 +433,10 @@
       return li;
     }
 
-    var items = await all("/staff/frontline/my-families");
     list.textContent = "";
-    if (!items.length) { list.appendChild(el("p", "", "还没有分配给您联系的家庭。")); return; }
+    if (!mine.items.length) { list.appendChild(el("p", "", "还没有分配给您联系的家庭。")); return; }
     var ul = el("ul", "ws-records");
-    for (var i = 0; i < items.length; i++) ul.appendChild(await family(items[i]));
+    mine.items.forEach(function (p) { ul.appendChild(family(p)); });
     list.appendChild(ul);
   }
 

@@ -38,6 +38,28 @@ def hospital_under(ctx: Any, unit: str) -> str:
     return code
 
 
+def contact_account(username: str, unit: str) -> None:
+    """A contact person needs a staff account in the contact role that can see the hospital's families:
+    made at `unit` (above the hospital) unless the account exists already (a caller's own token made it);
+    one that sits elsewhere (a family of the other county in the same test) moves up to the city."""
+    from chalicelib.orgs import service as orgs
+    from chalicelib.orgs import store as orgs_store
+    from tests.staff_accounts import put_staff_record
+
+    existing = orgs_store.get_staff(username)
+    if existing is None:
+        put_staff_record(username, unit, ["contact_person"])
+    elif not orgs.unit_path(unit).startswith(orgs.unit_path(str(existing["unit_id"]))):
+        put_staff_record(username, "city", ["contact_person"])
+
+
+def registered_contact(ctx: Any, hospital: str, unit: str, username: str = MATRIX_CONTACT) -> None:
+    contact_account(username, unit)
+    registered = ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts",
+                          {"username": username, "name": "联系人", "kind": "activist"}, ctx.admin)
+    assert registered.status_code == 201, registered.body
+
+
 def new_family(ctx: Any, unit: str, contact: str | None = MATRIX_CONTACT) -> tuple[str, str, int]:
     """(hospital, family id, version) in a new hospital under unit, its contact assigned."""
     hospital = hospital_under(ctx, unit)
@@ -47,9 +69,7 @@ def new_family(ctx: Any, unit: str, contact: str | None = MATRIX_CONTACT) -> tup
     family = json.loads(created.body)
     version = int(family["version"])
     if contact:
-        registered = ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts",
-                              {"username": contact, "name": "联系人", "kind": "activist"}, ctx.admin)
-        assert registered.status_code == 201, registered.body
+        registered_contact(ctx, hospital, unit, contact)
         assigned = ctx.call("POST", f"/staff/frontline/families/{family['id']}/contact",
                             {"username": contact, "version": version}, ctx.admin)
         assert assigned.status_code == 200, assigned.body
@@ -81,16 +101,24 @@ def _create(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
 
 
 def _contact(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    username = f"c{uuid.uuid4().hex[:8]}"
+    contact_account(username, unit)
     return "POST", f"/staff/frontline/units/{hospital_under(ctx, unit)}/contacts", {
-        "username": f"c{uuid.uuid4().hex[:8]}", "name": "联系人", "kind": "volunteer"}
+        "username": username, "name": "联系人", "kind": "volunteer"}
 
 
 def _assign(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
     hospital, family, version = new_family(ctx, unit)
     other = f"c{uuid.uuid4().hex[:8]}"
-    ctx.call("POST", f"/staff/frontline/units/{hospital}/contacts", {"username": other, "name": "新联系人",
-                                                                    "kind": "cadre"}, ctx.admin)
+    registered_contact(ctx, hospital, unit, other)
     return "POST", f"/staff/frontline/families/{family}/contact", {"username": other, "version": version}
+
+
+def _assign_many(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    hospital, family, _ = new_family(ctx, unit, contact=None)
+    registered_contact(ctx, hospital, unit)
+    return "POST", f"/staff/frontline/units/{hospital}/contact-assignments", {
+        "contact": MATRIX_CONTACT, "person_ids": [family]}
 
 
 def _import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
@@ -99,6 +127,11 @@ def _import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
     return "POST", f"/staff/frontline/units/{hospital_under(ctx, unit)}/imports", {
         "content_base64": workbook_b64([["赵护士", fresh_id_number(), "13700137000", "急诊科", "护士", "发热门诊",
                                          "2020-01-30", ""]], [])}
+
+
+def _check_import(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    method, path, body = _import(ctx, unit)
+    return method, path + "/check", body
 
 
 def _enrol(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
@@ -129,11 +162,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/frontline/import-template"): Case(
         lambda ctx, unit: ("GET", "/staff/frontline/import-template", None), scoped=False, success=200),
     ("POST", "/staff/frontline/units/{unit_id}/imports"): Case(_import, scoped=True, success=201),
+    ("POST", "/staff/frontline/units/{unit_id}/imports/check"): Case(_check_import, scoped=True, success=200),
     ("GET", "/staff/frontline/families/{person_id}"): _family_get(""),
     ("POST", "/staff/frontline/families/{person_id}/members"): _family_post("/members", {
         "name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居，需要买菜", "address": "泰山区某某路 1 号"}),
     ("POST", "/staff/frontline/units/{unit_id}/contacts"): Case(_contact, scoped=True, success=201),
     ("POST", "/staff/frontline/families/{person_id}/contact"): Case(_assign, scoped=True, success=200),
+    ("POST", "/staff/frontline/units/{unit_id}/contact-assignments"): Case(_assign_many, scoped=True, success=200),
+    ("POST", "/staff/frontline/families/{person_id}/phone"): _family_post("/phone", {}, success=200),
     ("GET", "/staff/frontline/families/{person_id}/contact-history"): _family_get("/contact-history"),
     ("GET", "/staff/frontline/my-families"): Case(lambda ctx, unit: ("GET", "/staff/frontline/my-families", None),
                                                   scoped=False, success=200),
