@@ -128,10 +128,15 @@ def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, t
     contact_form.locator('[name="kind"]').select_option("volunteer")
     contact_form.locator('button[type="submit"]').click()
     hospital.locator('[data-role="contacts"]').filter(has_text="刘联系").wait_for()
-    row = hospital.locator('[data-role="personnel"] tr').filter(has_text="张医生")
-    row.locator("select").select_option("hospital.contact")
-    row.locator('button[type="submit"]').click()
-    hospital.locator('[data-role="uncovered"]').filter(has_text="所有家庭都已配备联系人").wait_for()
+    # Families without a contact are assigned in bulk: tick them, pick the contact.
+    uncovered = hospital.locator('[data-role="uncovered"]')
+    uncovered.get_by_label("选择 张医生").check()
+    uncovered.get_by_label("为选中的家庭指定联系人").select_option("hospital.contact")
+    uncovered.scroll_into_view_if_needed()
+    hospital.screenshot(path=str(screenshots / "frontline-bulk-assign.png"))
+    uncovered.get_by_role("button", name="指定联系人").click()
+    uncovered.filter(has_text="已为 1 户指定联系人").wait_for()
+    uncovered.filter(has_text="所有家庭都已配备联系人").wait_for()
     hospital.screenshot(path=str(screenshots / "frontline-archive.png"), full_page=True)
 
     # The family signs up on a phone with the household code and the registered phone number.

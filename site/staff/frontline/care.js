@@ -244,11 +244,69 @@
       var list = body.querySelector('[data-role="uncovered"]');
       list.textContent = "";
       list.appendChild(el("p", "", items.length ? "共 " + items.length + " 户尚未配备联系人：" : "所有家庭都已配备联系人。"));
-      if (items.length) {
+      if (!items.length) return;
+      if (!(canWrite && contacts.length)) {
         list.appendChild(table(["家庭编号", "姓名", "单位", "手机"], items.map(function (p) {
           return [p.id, p.name, p.unit_name, p.phone];
         })));
+        return;
       }
+      list.appendChild(bulkAssignForm(items));
+    }
+
+    // Many families to one contact person at once (up to 100 a time): tick them, pick the contact.
+    function bulkAssignForm(items) {
+      var form = el("form", "ws-care__bulk");
+      form.noValidate = true;
+      var boxes = items.map(function (p) {
+        var box = el("input");
+        box.type = "checkbox";
+        box.value = p.id;
+        box.setAttribute("aria-label", "选择 " + p.name);
+        return box;
+      });
+      var every = el("input");
+      every.type = "checkbox";
+      every.setAttribute("aria-label", "全选");
+      every.addEventListener("change", function () { boxes.forEach(function (b) { b.checked = every.checked; }); });
+      var t = table(["", "姓名", "单位", "手机"], items.map(function (p, i) { return [boxes[i], p.name, p.unit_name, p.phone]; }));
+      t.querySelector("th").appendChild(every);
+      form.appendChild(t);
+      var field = el("div", "ws-field");
+      var label = el("label", "", "为选中的家庭指定联系人");
+      label.htmlFor = "fl-bulk-contact";
+      var sel = el("select");
+      sel.id = "fl-bulk-contact";
+      sel.name = "contact";
+      sel.required = true;
+      var blank = el("option", "", "请选择");
+      blank.value = "";
+      sel.appendChild(blank);
+      contacts.forEach(function (c) {
+        var o = el("option", "", c.name + "（" + c.kind_label + "）");
+        o.value = c.username;
+        sel.appendChild(o);
+      });
+      field.appendChild(label);
+      field.appendChild(sel);
+      form.appendChild(field);
+      var b = el("button", "ws-button", "指定联系人");
+      b.type = "submit";
+      form.appendChild(b);
+      bindForm(form, function (data, key) {
+        var ids = boxes.filter(function (x) { return x.checked; }).map(function (x) { return x.value; });
+        if (!ids.length || ids.length > 100) {
+          return Promise.resolve({ ok: false, status: 400, body: { title: "请选择家庭",
+            detail: ids.length ? "一次最多为 100 户指定联系人，请分批进行。" : "请先勾选要指定联系人的家庭。" } });
+        }
+        return call("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/contact-assignments",
+          { contact: data.contact, person_ids: ids }, key);
+      }, async function (result) {
+        await refresh();
+        var again = body.querySelector('[data-role="uncovered"]');
+        again.insertBefore(el("p", "ws-care__ok", "已为 " + result.assigned + " 户指定联系人。"), again.firstChild);
+      });
+      return form;
     }
 
     // Each ID number held in more than one hospital, one of them under the chosen unit: the
