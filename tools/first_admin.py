@@ -51,8 +51,7 @@ def ensure_units(seed_tree: bool) -> int:
 
 
 def create_admin(username: str, name: str) -> str:
-    from chalicelib.core import audit, db
-    from chalicelib.identity import cognito
+    from chalicelib.core import audit, cognito, db
     from chalicelib.orgs import store
 
     if store.get_staff(username) is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, cache, errors, pagination, personal, uow
+from chalicelib.core import audit, cache, cognito, errors, pagination, personal, uow
 from chalicelib.core.auth import PARTNER, STAFF, Principal
 from chalicelib.core.config import settings
 from chalicelib.core.roles import MFA_ROLES
-from chalicelib.identity import cognito, store, tokens
+from chalicelib.identity import store, tokens
 from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
 from chalicelib.orgs import service as orgs
 

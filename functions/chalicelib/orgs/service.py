@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, auth, cache, errors, pagination, uow
+from chalicelib.core import audit, auth, cache, cognito, errors, pagination, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
-from chalicelib.identity import cognito
 from chalicelib.orgs import store
 from chalicelib.orgs.models import (
     KIND_LABELS,

@@ -1,4 +1,5 @@
-"""Staff accounts in the Cognito user pool, with the same admin calls in AWS and locally (moto)."""
+"""Staff accounts in the Cognito user pool, with the same admin calls in AWS and locally (moto): the
+sign-in service's adapter, used by orgs (accounts made and disabled with staff records) and identity."""
 
 from __future__ import annotations
 
