@@ -208,6 +208,16 @@
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
+  // The chosen file's bytes as base64 (how the API takes an xlsx upload).
+  function readBase64(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(String(reader.result).replace(/^data:[^,]*,/, "")); };
+      reader.onerror = function () { reject(reader.error || new Error("read")); };
+      reader.readAsDataURL(file);
+    });
+  }
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -1441,7 +1451,7 @@
   // wsStaff.register(kind, bind), or, loaded before this file, pushes [kind, bind] to wsStaffPages.
   var SHARED = {
     MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan,
-    labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download,
+    labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download, readBase64: readBase64,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
     adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }

@@ -146,14 +146,8 @@
   function download(file) { window.wsStaff.download(file); }
 
   function readFile(input) {
-    return new Promise(function (resolve, reject) {
-      var f = input.files && input.files[0];
-      if (!f) { reject(new Error("nofile")); return; }
-      var reader = new FileReader();
-      reader.onload = function () { resolve(String(reader.result).split(",").pop()); };
-      reader.onerror = function () { reject(new Error("read")); };
-      reader.readAsDataURL(f);
-    });
+    var f = input.files && input.files[0];
+    return f ? window.wsStaff.readBase64(f) : Promise.reject(new Error("nofile"));
   }
 
   function unitOptions(select, units) {

@@ -182,11 +182,7 @@
     box.querySelector("#fund-export").addEventListener("click", async function () {
       var res = await call("GET", "/fund/units/" + select.value + "/report/export?year=" + YEAR);
       if (!res.ok) { say(box, "ledger-status", problemText(res.body), true); return; }
-      var bytes = Uint8Array.from(atob(res.body.content_base64), function (c) { return c.charCodeAt(0); });
-      var a = document.createElement("a");
-      a.href = URL.createObjectURL(new Blob([bytes], { type: res.body.content_type }));
-      a.download = res.body.filename;
-      document.body.appendChild(a); a.click(); a.remove();
+      window.wsStaff.download(res.body);
     });
     select.addEventListener("change", function () {
       Array.prototype.forEach.call(box.querySelectorAll('[data-role="status"], [data-role="ledger-status"]'),

@@ -33,14 +33,7 @@
   function who(actor) { return String(actor || "").replace(/^staff:/, ""); }
   function has(roles, wanted) { return roles.some(function (r) { return wanted.indexOf(r) >= 0; }); }
 
-  function readBase64(file) {
-    return new Promise(function (resolve, reject) {
-      var reader = new FileReader();
-      reader.onload = function () { resolve(String(reader.result).replace(/^data:[^,]*,/, "")); };
-      reader.onerror = function () { reject(reader.error); };
-      reader.readAsDataURL(file);
-    });
-  }
+  function readBase64(file) { return window.wsStaff.readBase64(file); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, "hardship");

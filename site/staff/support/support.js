@@ -269,11 +269,7 @@
     async function exportXlsx() {
       var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/export");
       if (!r.ok) { say(box, "status", problemText(r.body), true); return; }
-      var bytes = Uint8Array.from(atob(r.body.content_base64), function (c) { return c.charCodeAt(0); });
-      var a = document.createElement("a");
-      a.href = URL.createObjectURL(new Blob([bytes], { type: r.body.content_type }));
-      a.download = r.body.filename;
-      document.body.appendChild(a); a.click(); a.remove();
+      window.wsStaff.download(r.body);
       say(box, "status", "已导出 " + r.body.rows + " 条");
     }
     unitSel.addEventListener("change", function () { load(false); rollup(); overdue(); });

@@ -10,7 +10,6 @@
 
   var KIND = "frontline/cover";
   var KINDS = { major_illness: "重大疾病", accident: "意外伤害" };
-  var XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   var TEXT = {
     empty: "这个单位还没有人登记参保。",
     noFamilies: "这个单位的档案里还没有一线人员，请先在“一线医务人员档案”页登记。",
@@ -27,18 +26,7 @@
       .map(function (k) { return KINDS[k]; }).join("、");
   }
 
-  // A base64 xlsx from the API, saved under the name the API gives it.
-  function save(file) {
-    var bytes = atob(file.content_base64);
-    var buf = new Uint8Array(bytes.length);
-    for (var i = 0; i < bytes.length; i++) buf[i] = bytes.charCodeAt(i);
-    var a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([buf], { type: XLSX }));
-    a.download = file.filename;
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-  }
+  function save(file) { window.wsStaff.download(file); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, KIND);
