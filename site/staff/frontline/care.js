@@ -192,22 +192,27 @@
       })));
     }
 
-    function assignForm(person) {
-      var form = el("form", "ws-care__inline");
-      var label = el("label", "", "联系人 ");
-      var sel = el("select");
-      sel.name = "username";
+    // The unit's contact persons as the options of a required select (the current one chosen).
+    function fillContacts(sel, chosen) {
       sel.required = true;
-      sel.setAttribute("aria-label", person.name + " 的联系人");
       var blank = el("option", "", "请选择");
       blank.value = "";
       sel.appendChild(blank);
       contacts.forEach(function (c) {
         var o = el("option", "", c.name + "（" + c.kind_label + "）");
         o.value = c.username;
-        if (c.username === person.contact_person) o.selected = true;
+        if (c.username === chosen) o.selected = true;
         sel.appendChild(o);
       });
+    }
+
+    function assignForm(person) {
+      var form = el("form", "ws-care__inline");
+      var label = el("label", "", "联系人 ");
+      var sel = el("select");
+      fillContacts(sel, person.contact_person);
+      sel.name = "username";
+      sel.setAttribute("aria-label", person.name + " 的联系人");
       label.appendChild(sel);
       form.appendChild(label);
       var b = el("button", "ws-button", person.contact_person ? "更换" : "指定");
@@ -270,17 +275,9 @@
       var label = el("label", "", "为选中的家庭指定联系人");
       label.htmlFor = "fl-bulk-contact";
       var sel = el("select");
+      fillContacts(sel, null);
       sel.id = "fl-bulk-contact";
       sel.name = "contact";
-      sel.required = true;
-      var blank = el("option", "", "请选择");
-      blank.value = "";
-      sel.appendChild(blank);
-      contacts.forEach(function (c) {
-        var o = el("option", "", c.name + "（" + c.kind_label + "）");
-        o.value = c.username;
-        sel.appendChild(o);
-      });
       field.appendChild(label);
       field.appendChild(sel);
       form.appendChild(field);

@@ -29,7 +29,7 @@
     pickEntry: "请选择一笔采购"
   };
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
   function who(actor) { return String(actor || "").replace(/^staff:/, ""); }
   function has(roles, wanted) { return roles.some(function (r) { return wanted.indexOf(r) >= 0; }); }
 

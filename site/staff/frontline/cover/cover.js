@@ -20,7 +20,7 @@
     exported: "已下载：{n}"
   };
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
   function kindsText(kinds) {
     return Object.keys(KINDS).filter(function (k) { return kinds.indexOf(k) >= 0; })
       .map(function (k) { return KINDS[k]; }).join("、");

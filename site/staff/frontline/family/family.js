@@ -19,7 +19,7 @@
     signedUp: "已登记爱心蔬菜：{n}"
   };
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, KIND);

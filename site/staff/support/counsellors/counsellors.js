@@ -22,7 +22,7 @@
     removed: "已移出咨询师库。"
   };
 
-  function fmt(text, n) { return text.replace("{n}", String(n)); }
+  function fmt(text, n) { return window.wsStaff.fmt(text, n); }
 
   async function bind(box, ws) {
     var ctx = await ws.adminPage(box, KIND);
