@@ -86,7 +86,8 @@ def _other_body(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
 # hold personal data that must not sit in an idempotency record.
 LOOKUPS = {("POST", "/status/lookup"), ("POST", "/privacy/my-data"), ("POST", "/firms/interested"),
            ("POST", "/staff/frontline/families/{person_id}/phone"),
-           ("POST", "/staff/frontline/units/{unit_id}/imports/check")}
+           ("POST", "/staff/frontline/units/{unit_id}/imports/check"),
+           ("POST", "/staff/support/hotline/caller-history")}
 IDEMPOTENT = [route for route in CALLABLE if route not in LOOKUPS]
 
 

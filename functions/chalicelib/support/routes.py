@@ -165,8 +165,10 @@ def hotline_intake(body: HotlineIntakeIn, principal: Principal) -> object:
 
 @api.route(bp, "/staff/support/hotline/caller-history", "POST", summary="来电人以往的求助（按手机号码）", tag=TAG,
            body=CallerLookupIn, response=CallerHistory,
-           description="号码放在请求体中，不出现在网址里；回答中的号码已部分隐去。")
+           description="号码放在请求体中，不出现在网址里；回答中的号码已部分隐去。它只是查询，"
+                       "回答不随 Idempotency-Key 保存。")
 @api.staff("hotline_operator", *ACT)
+@api.lookup
 def caller_history(body: CallerLookupIn, principal: Principal) -> object:
     return views.caller_history(body.phone, principal)
 
