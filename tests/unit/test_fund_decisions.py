@@ -133,7 +133,8 @@ def test_an_allocation_from_an_unfunded_unit_is_refused_with_the_funds_error(
         with pytest.raises(errors.ProblemError) as refused:
             service.allocate(AllocationIn(from_unit_id="county", to_unit_id="district", year=YEAR,
                                           amount_fen=5_000), CITY)
-    assert refused.value.code == "/problems/fund-insufficient" and "county" in refused.value.detail
+    assert refused.value.code == "/problems/fund-insufficient" and "设立专项资金" in refused.value.detail
+    assert "county" not in refused.value.detail  # a person reads no unit code
     assert fake.commits == []
 
 
