@@ -15,6 +15,7 @@ from chalicelib.fund.routes import bp as fund
 from chalicelib.hardship.routes import bp as hardship
 from chalicelib.identity.authorizer import SIGN_IN
 from chalicelib.identity.routes import bp as identity
+from chalicelib.notify.routes import bp as notify
 from chalicelib.orgs.routes import bp as orgs
 from chalicelib.privacy.routes import bp as privacy
 from chalicelib.recruitment.routes import bp as recruitment
@@ -44,6 +45,7 @@ app.register_blueprint(hardship)
 app.register_blueprint(recuperation)
 app.register_blueprint(reports)
 app.register_blueprint(dashboard)
+app.register_blueprint(notify)
 
 # Cross-domain hooks: a cancelled recuperation booking puts the nominee back before the city.
 booking_service.on_cancel(Kind.recuperation, recuperation_service.placement_cancelled)

@@ -1,0 +1,260 @@
+"""Keys, reads and writes of message delivery (docs/access-patterns.md).
+
+The message item itself is the outbox's (core/outbox.py: PK=MSG#<id>, SK=MSG, written pending by
+the change it is about); this store moves it through its states, each move a named op whose
+condition is the state it leaves:
+
+    pending -> held (quiet hours) -> pending (released in the morning)
+    pending -> dropped (opted out, over a cap, a duplicate, no webhook)
+    pending | retrying | sending with its lease run out -> sending (claimed by one handler)
+    sending -> sent | retrying (attempts n, reason) | failed (reason)
+
+Other items:
+  opt-out of a phone      PK=OPTOUT#<phone hash>          SK=OPTOUT
+  per-phone daily cap     PK=MSGCAP#<phone hash>          SK=DAY#<Beijing date>   n, ttl
+  per-record cap          PK=MSGCAP#<about>               SK=ABOUT                n, ttl
+  duplicate guard         PK=MSGDUP#<fingerprint>         SK=MSGDUP               until, ttl
+  held for the morning    PK=MSGHELD#<Beijing date>       SK=<message id>         ttl
+  a unit's group robot    PK=WEBHOOK#<unit id>            SK=WEBHOOK              kind, url_encrypted,
+                                                          secret_encrypted, url_shown, updated_by/at
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+from typing import Any, Literal
+
+from chalicelib.core import db, errors, outbox, personal, secrets, times
+
+WebhookKind = Literal["wecom", "dingtalk"]
+WEBHOOK_KINDS: tuple[WebhookKind, ...] = ("wecom", "dingtalk")
+DAY = 86400
+
+
+def message(message_id: str) -> dict[str, Any] | None:
+    return db.get(*outbox.message_key(message_id), consistent=True)
+
+
+def phone_hash(phone: str) -> str:
+    """The keyed hash a phone is known by here (the same as the status look-up's)."""
+    return personal.keyed_hash("phone", phone)
+
+
+def _refused(detail: str) -> errors.ProblemError:
+    # One instance per op: the service tells which condition failed by identity.
+    return errors.conflict(detail)
+
+
+def _ttl(now: str, days: int) -> int:
+    return int(times.parse(now).timestamp()) + days * DAY
+
+
+def _move(message_id: str, sets: dict[str, Any], from_states: tuple[str, ...], name: str,
+          removes: tuple[str, ...] = ()) -> db.Op:
+    pk, sk = outbox.message_key(message_id)
+    names: dict[str, str] = {"#state": "state"}
+    values: dict[str, Any] = {}
+    parts = []
+    for i, (attr, value) in enumerate(sets.items()):
+        names[f"#s{i}"], values[f":s{i}"] = attr, value
+        parts.append(f"#s{i} = :s{i}")
+    expression = "SET " + ", ".join(parts)
+    if removes:
+        for i, attr in enumerate(removes):
+            names[f"#r{i}"] = attr
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+    states = []
+    for i, state in enumerate(from_states):
+        values[f":from{i}"] = state
+        states.append(f":from{i}")
+    condition = f"attribute_exists(PK) AND #state IN ({', '.join(states)})"
+    return db.update(pk, sk, expression, condition, names=names, values=values,
+                     on_fail=_refused("消息状态已变化。")).named(name)
+
+
+# --- the message's moves -------------------------------------------------------------------------
+
+def claim(message_id: str, now: str, lease_until: str, *, first: bool) -> db.Op:
+    """One handler takes the message to send it: from pending (first=True: it is being admitted
+    now, with its caps and checks in the same transaction), from retrying, or from sending when the
+    handler that had it stopped before recording anything (its lease ran out)."""
+    sets: dict[str, Any] = {"state": "sending", "lease_until": lease_until, "updated_at": now}
+    if first:
+        sets["admitted_at"] = now
+        return _move(message_id, sets, ("pending",), "claim_message")
+    return _claim_again(message_id, sets, now)
+
+
+def _claim_again(message_id: str, sets: dict[str, Any], now: str) -> db.Op:
+    pk, sk = outbox.message_key(message_id)
+    names = {"#state": "state", "#lease": "lease_until"}
+    values: dict[str, Any] = {":retrying": "retrying", ":sending": "sending", ":now": now}
+    parts = []
+    for i, (attr, value) in enumerate(sets.items()):
+        names[f"#s{i}"], values[f":s{i}"] = attr, value
+        parts.append(f"#s{i} = :s{i}")
+    return db.update(pk, sk, "SET " + ", ".join(parts),
+                     "#state = :retrying OR (#state = :sending AND #lease < :now)", names=names, values=values,
+                     on_fail=_refused("消息已由其他处理取走。")).named("claim_message")
+
+
+def mark_sent(message_id: str, attempts: int, provider: str, provider_id: str, now: str) -> db.Op:
+    return _move(message_id, {"state": "sent", "attempts": attempts, "provider": provider,
+                              "provider_id": provider_id, "sent_at": now, "updated_at": now},
+                 ("sending",), "message_sent", removes=("lease_until", "reason"))
+
+
+def mark_retrying(message_id: str, attempts: int, reason: str, now: str) -> db.Op:
+    return _move(message_id, {"state": "retrying", "attempts": attempts, "reason": reason, "updated_at": now},
+                 ("sending",), "message_retrying", removes=("lease_until",))
+
+
+def mark_failed(message_id: str, attempts: int, reason: str, now: str) -> db.Op:
+    return _move(message_id, {"state": "failed", "attempts": attempts, "reason": reason, "updated_at": now},
+                 ("sending",), "message_failed", removes=("lease_until",))
+
+
+def mark_dropped(message_id: str, reason: str, now: str) -> db.Op:
+    return _move(message_id, {"state": "dropped", "reason": reason, "updated_at": now}, ("pending",),
+                 "message_dropped")
+
+
+def mark_resent(message_id: str, now: str) -> db.Op:
+    """A sent, failed or dropped message goes out again (a staff member's resend): back to pending,
+    admitted anew."""
+    return _move(message_id, {"state": "pending", "updated_at": now}, ("sent", "failed", "dropped"),
+                 "message_resent", removes=("admitted_at", "lease_until", "reason"))
+
+
+def held_key(release_day: str, message_id: str) -> tuple[str, str]:
+    return f"MSGHELD#{release_day}", message_id
+
+
+def hold(message_id: str, release_at: str, now: str) -> list[db.Op]:
+    """Quiet hours: the message waits for the morning, listed under the day it is released."""
+    day = times.local_date(release_at).isoformat()
+    pk, sk = held_key(day, message_id)
+    return [_move(message_id, {"state": "held", "release_at": release_at, "updated_at": now}, ("pending",),
+                  "hold_message"),
+            db.put({"PK": pk, "SK": sk, "type": "message_held", "message_id": message_id,
+                    "release_at": release_at, "ttl": _ttl(release_at, 7)}).named("list_held_message")]
+
+
+def held_on(release_day: str, limit: int = 100) -> list[dict[str, Any]]:
+    items, _ = db.query(f"MSGHELD#{release_day}", limit=limit)
+    return items
+
+
+def release(message_id: str, release_day: str, now: str) -> list[db.Op]:
+    """Back to pending, which hands the message to the stream handler again."""
+    return [_move(message_id, {"state": "pending", "updated_at": now}, ("held",), "release_message",
+                  removes=("release_at",)),
+            db.delete(*held_key(release_day, message_id)).named("unlist_held_message")]
+
+
+def forget_held(message_id: str, release_day: str) -> db.Op:
+    """A listed message that is no longer held (sent or removed meanwhile)."""
+    return db.delete(*held_key(release_day, message_id)).named("unlist_held_message")
+
+
+# --- admission: opt-outs, caps, duplicates -------------------------------------------------------
+
+def opt_out_key(phone_hash_: str) -> tuple[str, str]:
+    return f"OPTOUT#{phone_hash_}", "OPTOUT"
+
+
+def opt_out(phone: str, now: str) -> db.Op:
+    """Stop messages to this phone (kept while the phone may still be named by a form)."""
+    pk, sk = opt_out_key(phone_hash(phone))
+    return db.put({"PK": pk, "SK": sk, "type": "opt_out", "created_at": now}).named("opt_out_phone")
+
+
+def is_opted_out(phone: str) -> bool:
+    return db.get(*opt_out_key(phone_hash(phone))) is not None
+
+
+def not_opted_out(phone: str) -> db.Op:
+    pk, sk = opt_out_key(phone_hash(phone))
+    return db.check(pk, sk, "attribute_not_exists(PK)",
+                    on_fail=_refused("该手机号已退订。")).named("phone_not_opted_out")
+
+
+def _count_below(pk: str, sk: str, cap: int, ttl: int, name: str, detail: str) -> db.Op:
+    return db.update(pk, sk, "ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)",
+                     "attribute_not_exists(#n) OR #n < :cap", names={"#n": "n", "#ttl": "ttl"},
+                     values={":one": 1, ":ttl": ttl, ":cap": cap}, on_fail=_refused(detail)).named(name)
+
+
+def count_phone_day(phone: str, day: str, cap: int, now: str) -> db.Op:
+    return _count_below(f"MSGCAP#{phone_hash(phone)}", f"DAY#{day}", cap, _ttl(now, 2), "count_phone_day",
+                        "该手机号今天的短信已达上限。")
+
+
+def count_about(about: str, cap: int, now: str) -> db.Op:
+    return _count_below(f"MSGCAP#{about}", "ABOUT", cap, _ttl(now, outbox.KEEP_DAYS), "count_about_record",
+                        "这件事项的短信已达上限。")
+
+
+def fingerprint(item: dict[str, Any]) -> str:
+    """Equal for two messages saying the same thing to the same person about the same record."""
+    body = json.dumps([item["template"], item["channel"], item["to"], item.get("params", {}), item["about"]],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def not_duplicate(item: dict[str, Any], now: str, window_seconds: int) -> db.Op:
+    """The first of equal messages within the window passes; the others are refused."""
+    until = int(times.parse(now).timestamp()) + window_seconds
+    return db.put({"PK": f"MSGDUP#{fingerprint(item)}", "SK": "MSGDUP", "type": "message_fingerprint",
+                   "until": until, "message_id": item["id"], "ttl": until + DAY},
+                  "attribute_not_exists(PK) OR #until < :now OR message_id = :id",
+                  names={"#until": "until"},
+                  values={":now": int(times.parse(now).timestamp()), ":id": item["id"]},
+                  on_fail=_refused("相同内容的短信刚刚发过。")).named("guard_duplicate_message")
+
+
+# --- a unit's group robot ------------------------------------------------------------------------
+
+def webhook_key(unit: str) -> tuple[str, str]:
+    return f"WEBHOOK#{unit}", "WEBHOOK"
+
+
+def url_shown(url: str) -> str:
+    """The address as staff see it again: scheme, host and path, never its key or token."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def set_webhook(unit: str, kind: WebhookKind, url: str, secret: str | None, by: str, now: str) -> db.Op:
+    """Configure (or replace) a unit's group robot. The address carries the robot's key (企业微信
+    `key=`, 钉钉 `access_token=`), so it is stored encrypted like the signing secret; staff see
+    only `url_shown` again."""
+    if kind not in WEBHOOK_KINDS:
+        raise ValueError(f"unknown webhook kind {kind!r}")
+    pk, sk = webhook_key(unit)
+    item: dict[str, Any] = {"PK": pk, "SK": sk, "type": "webhook", "unit_id": unit, "kind": kind,
+                            "url_encrypted": secrets.encrypt(url), "url_shown": url_shown(url),
+                            "updated_by": by, "updated_at": now}
+    if secret:
+        item["secret_encrypted"] = secrets.encrypt(secret)
+    return db.put(item).named("set_webhook")
+
+
+def remove_webhook(unit: str) -> db.Op:
+    return db.delete(*webhook_key(unit)).named("remove_webhook")
+
+
+def webhook_item(unit: str) -> dict[str, Any] | None:
+    return db.get(*webhook_key(unit))
+
+
+def unit_webhook(unit: str) -> tuple[WebhookKind, str, str | None] | None:
+    """(kind, url, secret) of the unit's configured group robot, decrypted for sending; None when
+    the unit has none."""
+    item = webhook_item(unit)
+    if item is None:
+        return None
+    secret = item.get("secret_encrypted")
+    return item["kind"], secrets.decrypt(item["url_encrypted"]), secrets.decrypt(secret) if secret else None
