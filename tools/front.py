@@ -15,6 +15,7 @@ from typing import Any
 from chalice.local import ChaliceRequestHandler, LocalGatewayException
 
 API_PREFIX = "/api"
+LOCAL_MESSAGES = "/_local/messages"  # the local server's own page: every message the outbox sent
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 _SITEMAP_ORIGIN = re.compile(rb"<loc>https?://[^/<]+/")
 
@@ -22,6 +23,7 @@ _SITEMAP_ORIGIN = re.compile(rb"<loc>https?://[^/<]+/")
 class FrontHandler(ChaliceRequestHandler):
     site_dir: Path
     security_headers: dict[str, str]  # tools/security_headers.py: what the CDN adds in AWS
+    local_messages: Any = None  # () -> list of messages (tools/outbox_stream.py), local stack only
     path: str
 
     def _send_headers(self, headers: Any) -> None:
@@ -39,6 +41,10 @@ class FrontHandler(ChaliceRequestHandler):
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             self.path = self.path[len(API_PREFIX):] or "/"
             self._handle_api()
+        elif path == LOCAL_MESSAGES and self.command == "GET" and self.local_messages is not None:
+            body = json.dumps({"messages": self.local_messages()}, ensure_ascii=False, indent=1).encode()
+            self._send_http_response(200, {"Content-Type": "application/json; charset=utf-8",
+                                           "Cache-Control": "no-store"}, body)
         elif self.command in ("GET", "HEAD"):
             self._send_static(path)
         else:

@@ -1,8 +1,10 @@
 """The whole system on this machine: `python -m tools.localstack` (what `make run` runs).
 
 One process tree: DynamoDB Local (Java, data under var/) or moto in memory where Java is missing,
-moto's server for Cognito and S3, and one HTTP server on 127.0.0.1 serving the built portal and,
-under /api, the Chalice app. Ctrl-C stops everything.
+moto's server for Cognito, S3, SNS (where text messages go) and SQS (the outbox's dead-letter
+queue), one HTTP server on 127.0.0.1 serving the built portal and, under /api, the Chalice app,
+and the outbox's stream poller (tools/outbox_stream.py), which feeds the table's stream to the
+app's delivery handler as Lambda would. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import boto3
 
 from tools import engines
 from tools.engines import ROOT, Engine
+from tools.outbox_stream import DEFAULT_INTERVAL, StreamPoller
 
 FUNCTIONS = ROOT / "functions"
 DEFAULT_SITE = ROOT / "build" / "site"
@@ -37,6 +40,7 @@ class Stack:
     aux: Engine
     env: dict[str, str]
     pool: Any
+    outbox: StreamPoller | None = None
     _server: Any = None
     _thread: threading.Thread | None = None
     _saved_env: dict[str, str] = field(default_factory=dict)
@@ -47,6 +51,8 @@ class Stack:
         if self._stopped:
             return
         self._stopped = True
+        if self.outbox is not None:
+            self.outbox.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -96,12 +102,16 @@ def choose_engine(data_dir: Path | None, wanted: str) -> tuple[Engine, str | Non
 
 
 def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAULT_SITE,
-                engine: str = "auto", seed_staff: bool = True) -> tuple[Stack, str | None]:
+                engine: str = "auto", seed_staff: bool = True,
+                outbox_poll: float | None = DEFAULT_INTERVAL) -> tuple[Stack, str | None]:
+    """The stack; outbox_poll is the seconds between polls of the table's stream (None: no poller,
+    for tests that drive tools/outbox_stream.py themselves)."""
     saved_env = dict(os.environ)
     db_engine, warning = choose_engine(data_dir, engine)
     aux = db_engine if db_engine.name == "moto" else engines.start_moto()
     env = {**table_env(db_engine.endpoint, data_dir), "WS_ENGINE": db_engine.name,
-           "COGNITO_ENDPOINT": aux.endpoint, "S3_ENDPOINT": aux.endpoint, "UPLOADS_BUCKET": UPLOADS}
+           "COGNITO_ENDPOINT": aux.endpoint, "S3_ENDPOINT": aux.endpoint, "UPLOADS_BUCKET": UPLOADS,
+           "SNS_ENDPOINT": aux.endpoint, "WS_SMS_PROVIDER": "sns"}
     from chalice.cli.factory import CLIFactory
 
     factory = CLIFactory(project_dir=str(FUNCTIONS), environ=os.environ)
@@ -114,7 +124,8 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
                     # moto serves the pool's signing keys itself; the issuer's host is AWS's.
                     "COGNITO_JWKS_URL": f"{aux.endpoint}/{pool.pool_id}/.well-known/jwks.json"})
         _apply_env(env)
-        server = _serve(factory, config, port, site_dir, aux.endpoint)
+        poller = _outbox_poller(db_engine, aux, outbox_poll)
+        server = _serve(factory, config, port, site_dir, aux.endpoint, poller)
     except BaseException:
         db_engine.stop()
         aux.stop()
@@ -124,7 +135,19 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     uploads_bucket(aux.endpoint, url)
-    return Stack(url, db_engine, aux, env, pool, server, thread, saved_env), warning
+    if poller is not None:
+        poller.start()
+    return Stack(url, db_engine, aux, env, pool, poller, server, thread, saved_env), warning
+
+
+def _outbox_poller(db_engine: Engine, aux: Engine, interval: float | None) -> StreamPoller | None:
+    if interval is None:
+        return None
+    from chalicelib.notify import service
+    from tools.outbox_stream import app_handler
+
+    return StreamPoller(db_engine.endpoint, TABLE, REGION, app_handler(), interval, sqs_endpoint=aux.endpoint,
+                        release=service.release_held)
 
 
 def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
@@ -163,7 +186,8 @@ def uploads_bucket(endpoint: str, origin: str) -> None:
         {"AllowedOrigins": [origin], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})
 
 
-def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: str) -> Any:
+def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: str,
+           poller: StreamPoller | None = None) -> Any:
     from chalice.local import LocalChalice, ThreadedHTTPServer
 
     from tools import security_headers
@@ -173,7 +197,10 @@ def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: s
     if not isinstance(app, LocalChalice):
         # Chalice's local server needs a request per thread, as `chalice local` arranges.
         app.__class__ = type("LocalApp", (LocalChalice, app.__class__), {})
-    handler_cls = type("Handler", (FrontHandler,), {"site_dir": site_dir,
+    from tools.outbox_stream import local_messages
+
+    shown = staticmethod(functools.partial(local_messages, poller)) if poller is not None else None
+    handler_cls = type("Handler", (FrontHandler,), {"site_dir": site_dir, "local_messages": shown,
                                                     "security_headers": security_headers.headers(aws_endpoint)})
     handler = functools.partial(handler_cls, app_object=app, config=config)
     # socketserver listens with a backlog of 5: a burst of parallel clients (a fair opening, the
@@ -195,6 +222,11 @@ def banner(stack: Stack, warning: str | None) -> str:
         f"  数据库 Engine:      {stack.engine.name} at {stack.engine.endpoint}"
         + (" (data under var/, kept across restarts)" if stack.engine.persistent else " (in memory)"),
         f"  Cognito (moto):     {stack.aux.endpoint}  pool {stack.pool.pool_id}",
+    ]
+    if stack.outbox is not None:
+        lines.append(f"  短信 Messages sent:  {stack.url}/_local/messages  (local server only; moto's SNS, "
+                     f"stream polled every {stack.outbox.interval:g} s)")
+    lines += [
         "",
         f"  演示工作人员账号 Demo staff logins (password for all: {staff['password']}):",
     ]
@@ -216,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "var")
     parser.add_argument("--site", type=Path, default=DEFAULT_SITE)
     parser.add_argument("--engine", choices=["auto", "dynamodb-local", "moto"], default="auto")
+    parser.add_argument("--outbox-poll", type=float, default=float(os.environ.get("WS_OUTBOX_POLL_SECONDS",
+                                                                                  DEFAULT_INTERVAL)),
+                        help="seconds between polls of the table's stream (env WS_OUTBOX_POLL_SECONDS)")
     args = parser.parse_args(argv)
-    stack, warning = start_stack(args.data, args.port, args.site, args.engine)
+    stack, warning = start_stack(args.data, args.port, args.site, args.engine, outbox_poll=args.outbox_poll)
     print(banner(stack, warning), flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

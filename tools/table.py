@@ -16,6 +16,11 @@ def table_definition() -> dict[str, Any]:
     return props
 
 
+def _stream(props: dict[str, Any]) -> dict[str, Any] | None:
+    spec = props.get("StreamSpecification")
+    return {"StreamEnabled": True, "StreamViewType": spec["StreamViewType"]} if spec else None
+
+
 def create_table(client: Any, name: str) -> bool:
     """Create the table (and turn on TTL) unless it exists; True when it was created."""
     props = table_definition()
@@ -26,11 +31,17 @@ def create_table(client: Any, name: str) -> bool:
         "BillingMode": props["BillingMode"],
         "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []),
     }
+    stream = _stream(props)
+    if stream:
+        params["StreamSpecification"] = stream
     try:
         client.create_table(**params)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             raise
+        if stream and not client.describe_table(TableName=name)["Table"].get("StreamSpecification"):
+            # A table kept from before the outbox had its stream: turn it on.
+            client.update_table(TableName=name, StreamSpecification=stream)
         return False
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
     ttl = props.get("TimeToLiveSpecification")

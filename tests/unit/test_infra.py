@@ -171,6 +171,13 @@ def _chalice_stub() -> dict[str, Any]:
             "StaffOrPartner": function("StaffOrPartnerRole", "chalicelib.identity.authorizer.staff_or_partner"),
             "DailyPurge": function("DailyPurgeRole", "app.daily_purge"),
             "DailyRosters": function("DailyRostersRole", "app.daily_rosters"),
+            "OutboxRole": role, "ReleaseHeldMessagesRole": role,
+            "Outbox": {**function("OutboxRole", "chalicelib.notify.routes.outbox"), "Properties": {
+                **function("OutboxRole", "chalicelib.notify.routes.outbox")["Properties"],
+                "Events": {"OutboxDynamodbEventSource": {"Type": "DynamoDB", "Properties": {
+                    "Stream": "arn:aws:dynamodb:cn-north-1:000000000000:table/worker-services/stream/set-by-infra",
+                    "BatchSize": 10, "StartingPosition": "LATEST", "MaximumBatchingWindowInSeconds": 0}}}}},
+            "ReleaseHeldMessages": function("ReleaseHeldMessagesRole", "chalicelib.notify.routes.release_held_messages"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},

@@ -36,7 +36,21 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import audit, auth, db, errors, labels, pagination, personal, refs, retention, roles, uow
+from chalicelib.core import (
+    audit,
+    auth,
+    db,
+    errors,
+    labels,
+    outbox,
+    pagination,
+    personal,
+    refs,
+    retention,
+    roles,
+    templates,
+    uow,
+)
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
@@ -417,7 +431,8 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
         head = store.waitlist_head(session_id)
         if head:  # the seat goes to the first waitlisted person
             promoted = head[0]["reference"]
-            ops += [*store.promote(session_id, head[0], now), store.shorten_waitlist(session_id, attended)]
+            ops += [*store.promote(session_id, head[0], now), store.shorten_waitlist(session_id, attended),
+                    *_promoted_message(session_id, session, head[0], now)]
         else:
             ops.append(store.release_seat(session_id, attended))
     hook = cancel_hook(str(registration.get("kind")))
@@ -425,6 +440,19 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
         ops += hook(registration)
     uow.commit(ops)
     return promoted
+
+
+def _promoted_message(session_id: str, session: dict[str, Any], place: dict[str, Any], now: str) -> list[db.Op]:
+    """The text telling a waitlisted person they have the seat, in the promotion's transaction."""
+    registration = store.get_registration(session_id, place["reg_sk"])
+    if registration is None or not registration.get("phone"):
+        return []  # erased meanwhile: nobody to tell
+    params = {"session": templates.shorten(str(session.get("title", "")), templates.PARAM_MAX),
+              "when": shanghai_text(session.get("starts_at")),
+              "place": templates.shorten(str(session.get("place") or "线上"), templates.PARAM_MAX),
+              "ref": str(place["reference"])}
+    return [outbox.to_phone("booking_promoted", registration["phone"], params,
+                            outbox.about("booking", str(place["reference"])), now=now)]
 
 
 def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[str]:
