@@ -177,7 +177,8 @@ def _chalice_stub() -> dict[str, Any]:
                 "Events": {"OutboxDynamodbEventSource": {"Type": "DynamoDB", "Properties": {
                     "Stream": "arn:aws:dynamodb:cn-north-1:000000000000:table/worker-services/stream/set-by-infra",
                     "BatchSize": 10, "StartingPosition": "LATEST", "MaximumBatchingWindowInSeconds": 0}}}}},
-            "ReleaseHeldMessages": function("ReleaseHeldMessagesRole", "chalicelib.notify.routes.release_held_messages"),
+            "ReleaseHeldMessages": function("ReleaseHeldMessagesRole",
+                                            "chalicelib.notify.routes.release_held_messages"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},
