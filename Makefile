@@ -79,6 +79,7 @@ lock: $(VENV)/.installed
 openapi: $(VENV)/.installed
 	$(PY) -m tools.openapi_page
 	$(PY) -m tools.labels_js
+	$(PY) -m tools.notifications_doc
 
 .PHONY: export import
 export: $(VENV)/.installed  # make export [ARGS="--endpoint http://127.0.0.1:PORT"]; stop `make run` first otherwise

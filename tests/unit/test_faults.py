@@ -105,6 +105,7 @@ PUBLIC_CALLS: dict[tuple[str, str], Callable[[Context], tuple[str, dict[str, Any
     ("POST", "/support-requests"): lambda ctx: ("/support-requests", support_body()),
     ("POST", "/status/lookup"): lambda ctx: ("/status/lookup", _created_reference(ctx)),
     ("POST", "/privacy/my-data"): lambda ctx: ("/privacy/my-data", _created_reference(ctx)),
+    ("POST", "/messages/opt-out"): lambda ctx: ("/messages/opt-out", _created_reference(ctx)),
     ("POST", "/privacy/erase"): lambda ctx: ("/privacy/erase", {**_created_reference(ctx), "confirm": True}),
     ("POST", "/sessions/{session_id}/registrations"): lambda ctx: (
         f"/sessions/{booking_cases.existing_session(ctx, IN_SCOPE_TARGET)}/registrations", _registration_body()),

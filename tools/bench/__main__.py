@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tools.bench import booking, delivery, frontline, other, routes
+from tools.bench import booking, delivery, frontline, other, outbox, routes
 from tools.localstack import DEFAULT_SITE, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,7 @@ def main() -> int:
             booking_lines = booking.report(stack, args.n)
             food = delivery.run()  # roster generation for 10,000 families vs bare batched writes
             families_lines = frontline.report(stack)  # a contact person's 100 families in one request
+            outbox_lines = outbox.report(stack)  # committed write to the provider's call
             engine = stack.engine.name
         finally:
             stack.stop()
@@ -72,6 +73,7 @@ def main() -> int:
 
     lines += booking_lines
     lines += families_lines
+    lines += outbox_lines
     lines += food
 
     cold = other.cold_start()

@@ -42,6 +42,5 @@ def release_held_messages(event: object) -> None:
 @api.route(bp, "/messages/opt-out", "POST", summary="凭查询编号和手机号码退订短信通知", tag="进度查询",
            body=OptOutIn, response=OptOutView, problems=(404,))
 @api.public(operation="status.lookup")
-@api.lookup
 def opt_out(body: OptOutIn) -> object:
     return OptOutView(**service.opt_out(body.reference, body.phone))
