@@ -143,7 +143,12 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
 def _outbox_poller(db_engine: Engine, aux: Engine, interval: float | None) -> StreamPoller | None:
     if interval is None:
         return None
+    import logging
+
     from chalicelib.notify import service
+
+    # The poller calls the engines every interval; moto's server would log each call.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from tools.outbox_stream import app_handler
 
     return StreamPoller(db_engine.endpoint, TABLE, REGION, app_handler(), interval, sqs_endpoint=aux.endpoint,

@@ -102,3 +102,55 @@ def test_portal_and_api_answers_carry_the_cdn_security_headers(stack):
             headers = exc.headers
         for name, value in expected.items():
             assert headers.get_all(name) == [value], (path, name, headers.get_all(name))
+
+
+def _local_messages(stack: Any, phone: str, count: int) -> list[dict[str, Any]]:
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        status, _, body = call(f"{stack.url}/_local/messages")
+        assert status == 200
+        mine = [m for m in body["messages"] if m.get("phone") == phone]
+        if (len(mine) >= count and all(m["state"] not in ("pending", "sending") for m in mine)) \
+                or time.monotonic() > deadline:
+            return mine
+        time.sleep(0.2)
+
+
+def test_every_message_sent_is_listed_at_local_messages_newest_first(stack):
+    from chalicelib.core import outbox, uow
+    from tools.localstack import banner
+
+    phone = "13900001234"
+    for reference in ("LM01-AQ", "LM02-BQ"):
+        uow.commit([outbox.to_phone("support_callback_missed", phone, {"ref": reference},
+                                    outbox.about("support", reference))])
+    mine = _local_messages(stack, phone, 2)
+    assert [(m["template"], m["state"]) for m in mine] == [("support_callback_missed", "sent")] * 2
+    assert "LM02-BQ" in mine[0]["text"] and mine[0]["text"].startswith("【泰安市总工会】")
+    assert "/_local/messages" in banner(stack, None)
+    status, _, _ = call(f"{stack.url}/api/_local/messages")
+    assert status == 404  # the app has no such route: the path is the local server's own
+
+
+def test_a_person_who_opts_out_gets_no_more_texts(stack):
+    from chalicelib.core import outbox, uow
+
+    phone = "13900005678"
+    status, _, created = call(f"{stack.url}/api/support-requests", "POST", support_body(phone=phone),
+                              {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 201
+    status, _, answer = call(f"{stack.url}/api/messages/opt-out", "POST",
+                             {"reference": created["reference"], "phone": phone},
+                             {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 200 and answer["status"] == "opted_out"
+    status, _, _ = call(f"{stack.url}/api/messages/opt-out", "POST",
+                        {"reference": created["reference"], "phone": "13900009999"},
+                        {"Idempotency-Key": str(uuid.uuid4())})
+    assert status == 404  # a phone the reference was not given with stops nothing
+    reference = created["reference"]
+    uow.commit([outbox.to_phone("support_callback_missed", phone, {"ref": reference},
+                                outbox.about("support", reference))])
+    [message] = _local_messages(stack, phone, 1)
+    assert (message["state"], message["reason"]) == ("dropped", "opted_out")
