@@ -51,27 +51,21 @@ def _ttl(now: str, days: int) -> int:
     return int(times.parse(now).timestamp()) + days * DAY
 
 
+def _conditioned(op: db.Op, condition: str, names: dict[str, str], values: dict[str, Any], detail: str) -> db.Op:
+    """A set-and-remove op that applies only under this condition on the message's state."""
+    op.params["ConditionExpression"] = condition
+    op.params.setdefault("ExpressionAttributeNames", {}).update(names)
+    op.params.setdefault("ExpressionAttributeValues", {}).update(values)
+    op.on_condition_failed = _refused(detail)
+    return op
+
+
 def _move(message_id: str, sets: dict[str, Any], from_states: tuple[str, ...], name: str,
           removes: tuple[str, ...] = ()) -> db.Op:
-    pk, sk = outbox.message_key(message_id)
-    names: dict[str, str] = {"#state": "state"}
-    values: dict[str, Any] = {}
-    parts = []
-    for i, (attr, value) in enumerate(sets.items()):
-        names[f"#s{i}"], values[f":s{i}"] = attr, value
-        parts.append(f"#s{i} = :s{i}")
-    expression = "SET " + ", ".join(parts)
-    if removes:
-        for i, attr in enumerate(removes):
-            names[f"#r{i}"] = attr
-        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
-    states = []
-    for i, state in enumerate(from_states):
-        values[f":from{i}"] = state
-        states.append(f":from{i}")
-    condition = f"attribute_exists(PK) AND #state IN ({', '.join(states)})"
-    return db.update(pk, sk, expression, condition, names=names, values=values,
-                     on_fail=_refused("消息状态已变化。")).named(name)
+    values = {f":from{i}": state for i, state in enumerate(from_states)}
+    condition = f"attribute_exists(PK) AND #state IN ({', '.join(values)})"
+    op = db.set_and_remove(*outbox.message_key(message_id), sets, list(removes))
+    return _conditioned(op, condition, {"#state": "state"}, values, "消息状态已变化。").named(name)
 
 
 # --- the message's moves -------------------------------------------------------------------------
@@ -88,16 +82,11 @@ def claim(message_id: str, now: str, lease_until: str, *, first: bool) -> db.Op:
 
 
 def _claim_again(message_id: str, sets: dict[str, Any], now: str) -> db.Op:
-    pk, sk = outbox.message_key(message_id)
-    names = {"#state": "state", "#lease": "lease_until"}
-    values: dict[str, Any] = {":retrying": "retrying", ":sending": "sending", ":now": now}
-    parts = []
-    for i, (attr, value) in enumerate(sets.items()):
-        names[f"#s{i}"], values[f":s{i}"] = attr, value
-        parts.append(f"#s{i} = :s{i}")
-    return db.update(pk, sk, "SET " + ", ".join(parts),
-                     "#state = :retrying OR (#state = :sending AND #lease < :now)", names=names, values=values,
-                     on_fail=_refused("消息已由其他处理取走。")).named("claim_message")
+    op = db.set_and_remove(*outbox.message_key(message_id), sets, [])
+    return _conditioned(op, "#state = :retrying OR (#state = :sending AND #lease < :now)",
+                        {"#state": "state", "#lease": "lease_until"},
+                        {":retrying": "retrying", ":sending": "sending", ":now": now},
+                        "消息已由其他处理取走。").named("claim_message")
 
 
 def mark_sent(message_id: str, attempts: int, provider: str, provider_id: str, now: str) -> db.Op:
