@@ -143,3 +143,16 @@ def test_the_worker_text_carries_the_signature_and_how_to_opt_out() -> None:
     text = providers.worker_text("support_accepted", {"ref": "ZF7K-3QW9"})
     assert text.startswith("【泰安市总工会】您的求助") and text.endswith(providers.OPT_OUT_NOTE)
     assert providers.alert_text("staff_new_requests", {"unit": "泰山区总工会", "count": "3"}).endswith("查看。")
+
+
+def test_held_messages_are_released_after_half_past_seven_not_before(monkeypatch) -> None:
+    listed = {"2026-03-02": [{"message_id": "m1"}, {"message_id": "m2"}]}
+    monkeypatch.setattr(store, "held_on", lambda day: listed.get(day, []))
+    monkeypatch.setattr(times, "now", lambda: datetime(2026, 3, 1, 23, 0, tzinfo=UTC))  # 07:00 on the 2nd
+    with uow.recording() as fake:
+        assert service.release_held() == 0
+    assert fake.names == []
+    monkeypatch.setattr(times, "now", lambda: datetime(2026, 3, 1, 23, 31, tzinfo=UTC))  # 07:31
+    with uow.recording(refuse=lambda op: op.name == "release_message" and op.params["Key"]["PK"] == "MSG#m2") as fake:
+        assert service.release_held() == 1
+    assert fake.names == [["release_message", "unlist_held_message"], ["unlist_held_message"]]

@@ -226,13 +226,13 @@ def handle_batch(images: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return outcomes
 
 
-def release_held(today: str | None = None) -> int:
-    """Put back to pending the messages held for this morning (and any from earlier mornings left
-    over); the stream hands them to the handler. Returns how many were released."""
+def release_held() -> int:
+    """Put back to pending the messages held for this morning (and any from the morning before
+    left over); the stream hands them to the handler. Returns how many were released."""
     now = times.now_iso()
-    day = times.local_date(now) if today is None else times.parse(today + "T00:00:00+08:00").date()
-    if quiet_until(times.parse(now)) is not None and today is None:
+    if quiet_until(times.parse(now)) is not None:
         return 0  # still quiet: the schedule runs at 07:30
+    day = times.local_date(now)
     released = 0
     for offset in (1, 0):
         release_day = (day - timedelta(days=offset)).isoformat()
