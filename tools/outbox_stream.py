@@ -7,8 +7,8 @@ infra/notify.yaml, the Outbox function's FilterCriteria), and calls the app's `o
 Lambda-shaped events (`{"Records": [...]}`, DynamoDB JSON images) in batches of the mapping's size.
 A failing batch is retried up to the mapping's MaximumRetryAttempts, halved when
 BisectBatchOnFunctionError says so, and then sent to the dead-letter queue (an SQS queue on moto,
-in the shape of Lambda's on-failure record). Every `interval` seconds it also runs the morning
-release of messages held over quiet hours (a schedule in AWS).
+in the shape of Lambda's on-failure record). Once a minute it also runs the morning release of
+messages held over quiet hours (a schedule in AWS).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 import boto3
 
 DEFAULT_INTERVAL = 0.5  # seconds between polls of the stream
+RELEASE_EVERY = 60.0  # seconds between looks for messages held over quiet hours
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -195,10 +196,12 @@ class StreamPoller:
         self._thread.start()
 
     def _run(self) -> None:
+        released_at = 0.0
         while not self._stop.is_set():
             try:
                 self.poll_once()
-                if self.release is not None:
+                if self.release is not None and time.monotonic() - released_at >= RELEASE_EVERY:
+                    released_at = time.monotonic()
                     self.release()
             except Exception as exc:  # keep polling: the engine may be restarting
                 self.errors.append(f"{type(exc).__name__}: {exc}")
