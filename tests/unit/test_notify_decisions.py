@@ -156,3 +156,15 @@ def test_held_messages_are_released_after_half_past_seven_not_before(monkeypatch
     with uow.recording(refuse=lambda op: op.name == "release_message" and op.params["Key"]["PK"] == "MSG#m2") as fake:
         assert service.release_held() == 1
     assert fake.names == [["release_message", "unlist_held_message"], ["unlist_held_message"]]
+
+
+def test_a_resend_puts_a_finished_message_back_to_pending_and_refuses_one_on_its_way(monkeypatch) -> None:
+    from chalicelib.core import errors
+
+    with uow.recording() as fake:
+        service.resend("m1")
+    assert fake.names == [["message_resent"]]
+    assert fake.commits[0][0].params["ExpressionAttributeValues"][":s1"] == 0  # attempts counted afresh
+    with uow.recording(refuse=lambda op: op.name == "message_resent"), pytest.raises(errors.ProblemError) as refused:
+        service.resend("m1")
+    assert refused.value.status == 409

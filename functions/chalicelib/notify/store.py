@@ -112,8 +112,9 @@ def mark_dropped(message_id: str, reason: str, now: str) -> db.Op:
 
 def mark_resent(message_id: str, now: str) -> db.Op:
     """A sent, failed or dropped message goes out again (a staff member's resend): back to pending,
-    admitted anew."""
-    return _move(message_id, {"state": "pending", "updated_at": now}, ("sent", "failed", "dropped"),
+    admitted anew, its attempts counted afresh."""
+    return _move(message_id, {"state": "pending", "attempts": 0, "resent_at": now, "updated_at": now},
+                 ("sent", "failed", "dropped"),
                  "message_resent", removes=("admitted_at", "lease_until", "reason"))
 
 
