@@ -41,7 +41,7 @@ from chalicelib.core.config import settings
 DEFAULT_SIGNATURE = "【泰安市总工会】"
 # Said at the end of a worker's text where the provider takes whole texts (and registered with
 # each template where it does not): how to stop messages without replying.
-OPT_OUT_NOTE = "退订请到门户“查询进度”页办理。"
+OPT_OUT_NOTE = "退订请到门户“退订短信通知”页办理。"
 HTTP_TIMEOUT = 5.0
 OFFICIAL_WEBHOOK_HOSTS = {"wecom": "qyapi.weixin.qq.com", "dingtalk": "oapi.dingtalk.com"}
 
