@@ -66,9 +66,8 @@ ROSTER_PACKAGES_WRITTEN = _m("RosterPackagesWritten", COUNT, ((),),
                              "food packages written by a roster generation (button or daily schedule)")
 FUND_SPENDS_REFUSED = _m("FundSpendsRefused", COUNT, ((),),
                          "a fund spend or allocation refused for lack of balance (problem fund-insufficient)")
-# Declared for the message outbox's delivery handler (design.md, "Messages to people"); no code
-# sends messages yet, so nothing emits these.
-NOTIFICATIONS_SENT = _m("NotificationsSent", COUNT, (("channel",),), "a message delivered to its provider")
+# The message outbox's delivery handler (notify/service.py; design.md, "Messages to people").
+NOTIFICATIONS_SENT = _m("NotificationsSent", COUNT, (("channel",),), "a message accepted by its provider")
 NOTIFICATIONS_FAILED = _m("NotificationsFailed", COUNT, (("channel",),),
                           "a message attempt that failed (retried, then dead-lettered)")
 
