@@ -5,6 +5,7 @@ on it, and comes back to its list with the browser's back button; paging never r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,117 @@ def test_a_request_by_its_address_acted_on_and_back_to_the_paged_queue(stack, de
     # forward again shows the request, now accepted
     page.go_forward()
     detail.locator(".ws-badge").filter(has_text="已受理").wait_for(timeout=20_000)
+
+
+HOSPITAL = "demo-taishan-hospital"
+
+
+def _staff(username: str, unit_id: str, unit_path: str, role: str) -> Any:
+    from chalicelib.core.auth import Principal
+
+    return Principal(kind="staff", id=username, unit_id=unit_id, unit_path=unit_path, roles=frozenset({role}))
+
+
+def _hospital_admin() -> Any:
+    from chalicelib.orgs import service as orgs
+
+    return _staff("hospital.admin", HOSPITAL, orgs.unit_path(HOSPITAL), "unit_admin")
+
+
+@pytest.mark.browser
+def test_an_auditor_reads_a_request_by_its_address_with_nothing_to_act_on(stack, desk):
+    reference = file_requests(1)[0]
+    url = f"{stack.url}/staff/support/?ref={reference}"
+    arrive(desk, url, "city.auditor")
+    detail = desk.locator('[data-role="detail"]')
+    detail.locator(".ws-summary", has_text=reference).wait_for(timeout=20_000)
+    assert detail.locator("form").count() == 0  # reads only
+    detail.get_by_role("link", name="返回求助队列").click()  # no list before it in this tab: on to the queue
+    desk.wait_for_url(f"{stack.url}/staff/support/")
+    desk.locator(f'[data-role="queue"] tr[data-reference="{reference}"]').wait_for(timeout=20_000)
+
+
+@pytest.mark.browser
+def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back(stack, desk):
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+
+    person = frontline.create_person(HOSPITAL, PersonIn(
+        name="赵敏", id_number="370902199203041236", phone="13905381111", department="感染科", role="医生",
+        deployment="isolation_ward", period_start=date(2020, 1, 28)), _hospital_admin())
+    family_url = f"{stack.url}/staff/frontline/family/?family={person.id}"
+    arrive(desk, family_url, "hospital.admin")
+    card = desk.locator('[data-role="card"]')
+    card.get_by_text("家庭卡：赵敏").wait_for(timeout=20_000)
+    assert desk.locator("#ff-family").input_value() == person.id
+    member = card.locator("#ff-member")
+    member.locator('[name="name"]').fill("赵父")
+    member.locator('[name="relation"]').fill("父亲")
+    member.locator('[name="age"]').fill("70")
+    member.locator('button[type="submit"]').click()
+    card.get_by_text("赵父（父亲）").wait_for(timeout=20_000)
+
+    # from the archive's list to the card by its link, and back to the archive
+    desk.goto(f"{stack.url}/staff/frontline/", wait_until="load")
+    link = desk.locator('[data-role="personnel"] a', has_text="赵敏")
+    link.wait_for(timeout=20_000)
+    link.click()
+    desk.wait_for_url(family_url)
+    desk.locator('[data-role="card"]').get_by_text("家庭卡：赵敏").wait_for(timeout=20_000)
+    desk.go_back()
+    desk.wait_for_url(f"{stack.url}/staff/frontline/")
+    desk.locator('[data-role="personnel"] a', has_text="赵敏").wait_for(timeout=20_000)
+
+
+@pytest.mark.browser
+def test_the_city_reviews_a_report_by_its_address_and_comes_back_to_its_queue(stack, desk):
+    from chalicelib.reports import service as reports
+    from chalicelib.reports.models import ReportIn, VersionIn
+
+    draft = reports.create(ReportIn(title="发热门诊医护人员家属的一对一联系", text="医院工会为每户配备联系人。"),
+                           _hospital_admin())
+    reports.submit(draft.report_id, VersionIn(version=draft.version), _hospital_admin())
+    queue_url = f"{stack.url}/staff/reports/?status=submitted"
+    arrive(desk, queue_url, "city.admin")
+    item = desk.locator('[data-role="list"] .ws-record', has_text="一对一联系")
+    item.wait_for(timeout=20_000)
+    item.get_by_role("link").click()
+    desk.wait_for_url(f"{queue_url}&report={draft.report_id}")
+    detail = desk.locator('[data-role="detail"]')
+    detail.get_by_role("button", name="采用").click()
+    detail.locator('[data-role="action-status"]', has_text="已采用").wait_for(timeout=20_000)
+    desk.go_back()
+    desk.wait_for_url(queue_url)
+    desk.locator('[data-role="list"][aria-busy="false"]').wait_for(state="attached")
+    expect(desk.locator('[data-role="list"] .ws-record', has_text="一对一联系")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_a_ledger_entry_by_its_address_is_reversed_and_the_ledger_shows_it(stack, desk):
+    from chalicelib.core import times
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+    from chalicelib.fund.models import BudgetIn, SpendIn
+
+    year = times.today().year
+    current = fund_store.get_account(HOSPITAL, year, consistent=True)
+    fund.set_budget(HOSPITAL, BudgetIn(year=year, annual_budget_fen=900_000, special_fund_fen=900_000,
+                                       version=current["version"] if current else None), _hospital_admin())
+    entry = fund.record_spend(SpendIn(unit_id=HOSPITAL, category="supplies_masks", amount_fen=8_800,
+                                      payee="泰安市医疗器械公司"), _hospital_admin())
+    ledger_url = f"{stack.url}/staff/fund/"
+    arrive(desk, ledger_url, "hospital.admin")
+    row = desk.locator(f'.ws-fund__table tr[data-entry="{entry.entry_id}"]')
+    row.wait_for(timeout=20_000)
+    row.get_by_role("link").click()
+    desk.wait_for_url(f"{ledger_url}?entry={entry.entry_id}")
+    panel = desk.locator('[data-role="entry"]')
+    panel.locator(".ws-badge", has_text="有效").wait_for(timeout=20_000)
+    assert "工作人员" not in panel.locator(".ws-summary").inner_text()  # the person, not the kind of actor
+    panel.locator('[name="reason"]').fill("票据金额录错")
+    panel.get_by_role("button", name="冲正").click()
+    panel.locator(".ws-badge", has_text="已冲正").wait_for(timeout=20_000)
+    assert panel.locator("form").count() == 0  # reversed once: nothing more to do
+    desk.go_back()
+    desk.wait_for_url(ledger_url)
+    row.filter(has_text="（已冲正）").wait_for(timeout=20_000)
