@@ -29,6 +29,11 @@
  * yuan, beijing, download, ...) rather than copies of their own; the Chinese labels of codes come
  * from labels.js (written from the API's core/labels.py), read through wsStaff.labels(table).
  *
+ * ADDRESSES. A record opened on a staff page has an address of its own: the page's path with a
+ * query (?ref=, ?family=, ?session=, ?firm=, ?opening=, ?report=, ?worker=, ?entry=) after the
+ * list's filters. wsStaff.route (follow, go, link, back, view) draws a page from its address on
+ * load, on a click and on back/forward; see "addresses" below.
+ *
  * WORKBENCH. PAGES below lists the staff pages and the roles that may see each; a new staff page
  * adds one entry there and nothing else.
  */

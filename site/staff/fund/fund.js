@@ -145,7 +145,7 @@
         var when = el("td");
         when.appendChild(window.wsStaff.route.link(window.wsStaff.shanghai(e.at), { entry: e.entry_id }));
         tr.appendChild(when);
-        [e.kind_label + (e.reversed_by ? "（已冲正）" : ""), e.category_label || "", yuan(e.amount_fen),
+        [e.kind_label, e.category_label || "", yuan(e.amount_fen),
           yuan(e.balance_effect_fen), e.payee || unitName(e.counterpart_unit_id), e.receipt || "",
           window.wsStaff.actorLabel(e.entered_by)].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         table.appendChild(tr);

@@ -289,7 +289,8 @@
 
     if (isCity) {  // the city's work is the review queue: it comes first
       var queue = statusSel.closest("section");
-      queue.parentNode.insertBefore(queue, body.querySelector('[aria-labelledby="rp-new-title"]'));
+      var writing = body.querySelector('[aria-labelledby="rp-new-title"]').parentNode;  // its list-view wrapper
+      writing.parentNode.insertBefore(queue, writing);
     }
     statusSel.addEventListener("change", function () { ws.route.go({ status: statusSel.value, report: null }, true); });
     await ws.route.follow(body, draw);
