@@ -68,6 +68,7 @@
       var id = params.get("family") || "";
       familySel.value = id;
       await openFamily(id);
+      if (id && !card.hidden) card.scrollIntoView();  // the card, not the registration form above it
     }
 
     function goTo(familyId) {
