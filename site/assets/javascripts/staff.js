@@ -875,10 +875,13 @@
     return location.pathname + (s ? "?" + s : "");
   }
 
+  // Back or forward to another page's address is Material's to load (instant navigation): only
+  // the pages bound to this path draw.
   function redraw() {
     followers = followers.filter(function (f) { return f.box.isConnected; });
     var params = routeParams();
-    return Promise.all(followers.map(function (f) { return f.draw(params); }));
+    return Promise.all(followers.filter(function (f) { return f.path === location.pathname; })
+      .map(function (f) { return f.draw(params); }));
   }
 
   // Move to an address on this page: a new history entry (or, with replace, the current one, as for
@@ -918,7 +921,7 @@
   }
 
   function routeFollow(box, draw) {
-    followers.push({ box: box, draw: draw });
+    followers.push({ box: box, draw: draw, path: location.pathname });
     return draw(routeParams());
   }
 
