@@ -12,24 +12,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.stack import demo_password, submit_sign_in
-from tests.conftest import skip_or_fail
-from tools import engines
+from tests.browser.stack import Running, demo_password, full_stack, submit_sign_in
 
 
 @pytest.fixture(scope="module")
-def stack(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    reason = engines.dynamodb_local_available()
-    if reason:
-        skip_or_fail(f"DynamoDB Local cannot run: {reason}")
-    from tools.localstack import start_stack
-
-    running, _ = start_stack(tmp_path_factory.mktemp("var"), port=0, site_dir=built_site, engine="dynamodb-local",
-                             seed_staff=True)
-    try:
+def stack(built_site: Path) -> Iterator[Running]:
+    with full_stack(built_site) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
