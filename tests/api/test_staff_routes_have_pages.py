@@ -26,7 +26,6 @@ SITE = ROOT / "site"
 EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/admin/privacy-policy"): "no page yet: the city's end date of the epidemic task and retention periods",
     ("PUT", "/admin/privacy-policy"): "no page yet: the city's end date of the epidemic task and retention periods",
-    ("GET", "/fund/entries/{entry_id}"): "every entry is shown whole in the ledger list on the fund page",
     ("GET", "/staff/frontline/families/{person_id}/contact-history"): "no page yet: the archive page shows "
                                                                       "the current contact only",
     ("GET", "/staff/support/hotline/intakes"): "no page yet: the hotline page shows a caller's history by phone",

@@ -85,7 +85,7 @@ def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(context, tab, s
     session = office.locator('[data-role="sessions"] .ws-record', has_text=title)
     session.wait_for()
     assert "2030年3月1日 9:00 至 2030年3月1日 17:00" in session.inner_text()
-    fair = {"id": session.locator("dd").first.inner_text().strip()}
+    fair = {"id": session.get_by_role("link").get_attribute("href").split("session=")[1]}
 
     _open(page, stack.url + "/jobs/sessions/")
     item = page.locator(".ws-list__item", has_text=title)
@@ -111,7 +111,8 @@ def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(context, tab, s
     result.wait_for()
     assert "已确认名额" in result.inner_text() and title in result.inner_text()
 
-    session.get_by_role("button", name="查看报名").click()
+    session.get_by_role("link").click()  # the session's own address: its summary, actions and roster
+    office.wait_for_url(f"**/staff/reopening/?session={fair['id']}")
     registered = office.locator('[data-role="registrations"] .ws-record', has_text=reference)
     registered.wait_for()
     assert "王建国" in registered.inner_text()
@@ -171,9 +172,14 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, t
     for where, reference in (("firms", firm_ref), ("openings", opening_ref)):
         pending = office.locator(f'[data-role="{where}"] .ws-record', has_text=reference)
         pending.wait_for()
+        pending.get_by_role("link").click()  # the record's own address, where its review is
+        detail = office.locator('[data-role="detail"]')
+        detail.locator(".ws-summary", has_text=reference).wait_for()
         office.screenshot(path=str(screenshots / f"reopening-review-{where}.png"), full_page=True)
-        pending.get_by_role("button", name="审核通过").click()
-        office.locator(f'[data-role="{where}"] > .ws-staff__status', has_text="已通过：").wait_for()
+        detail.get_by_role("button", name="审核通过").click()
+        detail.locator('[data-role="detail-status"]', has_text="已通过：").wait_for()
+        assert detail.get_by_role("button", name="审核通过").count() == 0  # reviewed: nothing more to decide
+        office.go_back()
         pending.wait_for(state="detached")  # reviewed: no longer in the queue
 
     _open(page, stack.url + "/jobs/openings/?county=taishan&shift=staggered")
@@ -196,8 +202,9 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, t
     office.select_option("#ro-firm-status", "approved")
     office.locator('[data-role="firms"][aria-busy="false"]').wait_for(state="attached")  # the new list, not the old
     approved = office.locator('[data-role="firms"] .ws-record', has_text=firm_ref)
+    approved.get_by_role("link").click()
     with office.expect_download() as download:
-        approved.get_by_role("button", name="导出有意向的求职者（xlsx）").click()
+        office.locator('[data-role="detail"]').get_by_role("button", name="导出有意向的求职者（xlsx）").click()
     assert download.value.suggested_filename.startswith("有意向的职工-")
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert sheet.cell(1, 1).value == firm_name and sheet.cell(2, 4).value == "姓名"

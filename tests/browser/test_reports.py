@@ -75,7 +75,8 @@ def test_a_unit_reports_the_city_publishes_and_the_public_sees_it(context, stack
     queued = city.locator('[data-role="list"] .ws-record', has_text=title)
     queued.wait_for()
     assert "泰山区示范医院" in queued.inner_text() or report_id in queued.inner_text()
-    queued.get_by_role("button", name=f"打开：{title}").click()
+    queued.get_by_role("link", name=title).click()  # the report's own address
+    city.wait_for_url(f"**/staff/reports/?report={report_id}")
     cdetail = city.locator('[data-role="detail"]')
     cdetail.locator('[data-role="detail-title"]', has_text=title).wait_for()
     comment = city.locator("#rp-comment")
@@ -89,9 +90,10 @@ def test_a_unit_reports_the_city_publishes_and_the_public_sees_it(context, stack
     city.screenshot(path=str(screenshots / "reports-city-published.png"), full_page=True)
     assert axe_problems(city, "reports workbench (city)") == []
 
+    unit.go_back()  # from the report to the unit's list
     unit.locator("#rp-status").select_option("published")
     mine = unit.locator('[data-role="list"] .ws-record', has_text=title)
-    mine.get_by_role("button", name=f"打开：{title}").click()
+    mine.get_by_role("link", name=title).click()
     detail.locator('[data-role="comments"]', has_text="做法具体，建议写明联系了多少户。").wait_for()
     assert "市总管理员" in detail.locator('[data-role="comments"]').inner_text()
 

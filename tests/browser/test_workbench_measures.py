@@ -132,7 +132,8 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
         record.wait_for()
         assert "139****0303" in record.inner_text()
 
-        record.get_by_role("button", name="打开：王大力").click()
+        record.get_by_role("link", name="王大力").click()  # the worker's own address
+        page.wait_for_url("**/staff/hardship/?worker=*")
         check = page.locator("#hs-check")
         check.locator('[name="situation"]').fill("妻子住院，家中收入靠低保。")
         check.locator('[name="precautions"]').fill("每日测温，居家不外出。")
@@ -150,6 +151,8 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
         supply.locator(".ws-form__message--ok").wait_for()
         given = page.locator('[data-role="supplies"]').inner_text()
         assert "口罩 20 只、消毒液 2 瓶" in given and "购买口罩" in given
+        _photograph(page, screenshots, "staff-hardship-worker")
+        page.go_back()  # the register again, counting the supplies given
         page.locator('[data-role="list"] .ws-record', has_text="1 次").wait_for()
         _photograph(page, screenshots, "staff-hardship")
         _clean(watch, refused="/import")

@@ -6,6 +6,7 @@ only (tests fail when a request path scans; see tests/conftest.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import threading
@@ -217,6 +218,27 @@ def query(
         params["ExclusiveStartKey"] = start_key
     response = _call(lambda: table().query(**params))
     return plain(response.get("Items", [])), response.get("LastEvaluatedKey")
+
+
+def filled_page(params: dict[str, Any], limit: int, key_names: tuple[str, ...]) -> tuple[list[Item], Item | None]:
+    """Up to `limit` items of a query (whose FilterExpression may drop some) and the key to go on
+    from: None when nothing after them matches, so a reader is never offered an empty next page.
+    Reads on until one match more than `limit` is seen or the partition ends."""
+    items: list[Item] = []
+    start = params.get("ExclusiveStartKey")
+    while True:
+        call = {**params, "Limit": limit + 1}
+        if start:
+            call["ExclusiveStartKey"] = start
+        response = _call(functools.partial(table().query, **call))
+        items.extend(response.get("Items", []))
+        start = response.get("LastEvaluatedKey")
+        if len(items) > limit or not start:
+            break
+    if len(items) > limit:
+        last = items[limit - 1]
+        return plain(items[:limit]), {name: last[name] for name in key_names}
+    return plain(items), None
 
 
 def put_one(item: Item) -> None:

@@ -59,6 +59,9 @@ SUPPORT_ACTION_LABELS = {
     "support.counsellor": "指派心理咨询师",
 }
 SUPPORT_CHANNEL_LABELS = {"portal": "门户网站", "hotline": "12351 热线"}
+
+# Who did something, by the first part of the audit trail's actor ("public", "staff:<id>").
+ACTOR_KIND_LABELS = {"public": "求助人本人", "staff": "工作人员", "partner": "合作应用", "system": "系统"}
 FRONTLINE_LABELS = {"no": "否", "personnel": "一线人员", "family": "一线人员家属"}
 
 # Sessions and registrations (job fairs, courses, shuttles, recuperation batches).
@@ -107,6 +110,7 @@ FOR_PAGES: dict[str, dict[str, str]] = {
     "supportStatus": SUPPORT_STATUS_LABELS,
     "supportActions": SUPPORT_ACTION_LABELS,
     "supportChannels": SUPPORT_CHANNEL_LABELS,
+    "actorKinds": ACTOR_KIND_LABELS,
     "frontline": FRONTLINE_LABELS,
     "sessionKinds": SESSION_KIND_LABELS,
     "sessions": SESSION_LABELS,

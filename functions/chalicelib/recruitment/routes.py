@@ -100,6 +100,14 @@ def firm_queue(unit_id: str, principal: Principal) -> object:
     return service.firm_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
+@api.route(bp, "/staff/firms/{reference}", summary="一家企业的登记（审核用）", tag=STAFF_TAG,
+           response=FirmReview, problems=(404,), path_params=REFERENCE)
+@api.staff(*service.READ)
+@api.audit_reads
+def staff_firm(reference: str, principal: Principal) -> object:
+    return service.firm_review(reference, principal)
+
+
 @api.route(bp, "/staff/firms/{reference}/review", "POST", summary="审核企业登记", tag=STAFF_TAG, body=ReviewIn,
            response=FirmReview, problems=(404,), path_params=REFERENCE)
 @api.staff(*service.ACT)
@@ -114,6 +122,13 @@ def review_firm(reference: str, body: ReviewIn, principal: Principal) -> object:
 def opening_queue(unit_id: str, principal: Principal) -> object:
     p = _params()
     return service.opening_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
+
+
+@api.route(bp, "/staff/openings/{reference}", summary="一个招聘岗位（任何状态，审核用）", tag=STAFF_TAG,
+           response=OpeningReview, problems=(404,), path_params={"reference": "岗位编号"})
+@api.staff(*service.READ)
+def staff_opening(reference: str, principal: Principal) -> object:
+    return service.opening_review(reference, principal)
 
 
 @api.route(bp, "/staff/openings/{reference}/review", "POST", summary="审核招聘岗位（通过即公开发布）", tag=STAFF_TAG,

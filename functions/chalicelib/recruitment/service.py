@@ -301,6 +301,11 @@ def firm_queue(unit_id: str, status: str | None, cursor: str | None, by: Princip
                           next_cursor=pagination.encode_cursor(last, scope))
 
 
+def firm_review(reference: str, by: Principal) -> FirmReview:
+    """One firm's registration as its county's reviewers see it (within the caller's subtree)."""
+    return to_firm_review(_load(store.firm_key(reference.upper()), by), bool(by.roles & set(ACT)))
+
+
 def review_firm(reference: str, body: ReviewIn, by: Principal) -> FirmReview:
     key = store.firm_key(reference.upper())
     record = _load(key, by)
@@ -345,6 +350,13 @@ def opening_queue(unit_id: str, status: str | None, cursor: str | None, by: Prin
     return OpeningReviewPage(
         items=[_to_opening_review(i, (firms.get(i["firm_reference"]) or {}).get("status", "missing")) for i in items],
         next_cursor=pagination.encode_cursor(last, scope))
+
+
+def opening_review(reference: str, by: Principal) -> OpeningReview:
+    """One job opening, in whatever state, with its firm's review state (within the caller's subtree)."""
+    record = _load(store.opening_key(reference.upper()), by)
+    firm = store.get(store.firm_key(record["firm_reference"])) or {}
+    return _to_opening_review(record, firm.get("status", "missing"))
 
 
 def review_opening(reference: str, body: ReviewIn, by: Principal) -> OpeningReview:

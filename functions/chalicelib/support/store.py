@@ -68,19 +68,17 @@ def open_item(record: dict[str, Any]) -> dict[str, Any]:
 
 def overdue_page(unit_id: str, now: str, limit: int, start: dict[str, Any] | None) -> tuple[list[str], Any]:
     """References of the unit's unfinished requests whose due time has passed, most overdue first."""
-    params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now),
-                              "Limit": limit}
+    params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now)}
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.retrying(lambda: db.table().query(**params))
-    return [str(i["reference"]) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+    items, last = db.filled_page(params, limit, ("PK", "SK"))
+    return [str(i["reference"]) for i in items], last
 
 
 def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: str | None,
                category: str | None) -> tuple[list[dict[str, Any]], Any]:
     """One page of a unit's queue (oldest first), optionally filtered by status and category."""
-    params: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(queue_pk(unit_id)),
-                              "Limit": limit}
+    params: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(queue_pk(unit_id))}
     condition: ConditionBase | None = None
     if status:
         condition = Attr("status").eq(status)
@@ -90,8 +88,7 @@ def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: s
         params["FilterExpression"] = condition
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.retrying(lambda: db.table().query(**params))
-    return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
+    return db.filled_page(params, limit, ("GSI1PK", "GSI1SK", "PK", "SK"))
 
 
 # --- notes ---------------------------------------------------------------------------------------

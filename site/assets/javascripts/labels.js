@@ -50,6 +50,12 @@ window.wsLabels = Object.freeze({
     "portal": "门户网站",
     "hotline": "12351 热线"
   },
+  "actorKinds": {
+    "public": "求助人本人",
+    "staff": "工作人员",
+    "partner": "合作应用",
+    "system": "系统"
+  },
   "frontline": {
     "no": "否",
     "personnel": "一线人员",

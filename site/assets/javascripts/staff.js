@@ -29,6 +29,11 @@
  * yuan, beijing, download, ...) rather than copies of their own; the Chinese labels of codes come
  * from labels.js (written from the API's core/labels.py), read through wsStaff.labels(table).
  *
+ * ADDRESSES. A record opened on a staff page has an address of its own: the page's path with a
+ * query (?ref=, ?family=, ?session=, ?firm=, ?opening=, ?report=, ?worker=, ?entry=) after the
+ * list's filters. wsStaff.route (follow, go, link, back, view) draws a page from its address on
+ * load, on a click and on back/forward; see "addresses" below.
+ *
  * WORKBENCH. PAGES below lists the staff pages and the roles that may see each; a new staff page
  * adds one entry there and nothing else.
  */
@@ -360,7 +365,7 @@
   function toSignIn(notice) {
     clearSession();
     if (location.pathname.indexOf(new URL(staffUrl("")).pathname) === 0 &&
-        location.href !== staffUrl("")) setItem(NEXT, location.pathname);
+        location.href !== staffUrl("")) setItem(NEXT, location.pathname + location.search);
     if (notice) setItem(NOTICE, notice);
     location.replace(staffUrl(""));
     throw new SignedOut();
@@ -476,7 +481,7 @@
     }
     var body = await readJson(res);
     if (res.status === 403 && body && body.type === MFA_REQUIRED && !document.querySelector('[data-ws-staff="signin"]')) {
-      if (location.pathname.indexOf(new URL(staffUrl("")).pathname) === 0) setItem(NEXT, location.pathname);
+      if (location.pathname.indexOf(new URL(staffUrl("")).pathname) === 0) setItem(NEXT, location.pathname + location.search);
       location.replace(staffUrl(""));  // the sign-in page enrols the second factor, then comes back
       throw new SignedOut();
     }
@@ -844,6 +849,131 @@
     }
     await page(null);
     if (box.wsGen === gen) box.setAttribute("aria-busy", "false");
+  }
+
+  /* ---------------------------------------------------------------- addresses */
+
+  // Every record on a staff page has an address: the page's own path with a query naming the
+  // record (?ref=ZF7K-3QW9-M, ?family=…, ?session=…) after the list's filters (?unit=…&status=…).
+  // Links are real <a href> (a new tab, a bookmark, a copy to a colleague); a plain click moves
+  // with history.pushState and the page draws itself from the address, as it does on back/forward
+  // (popstate) and on a first load (after sign-in the person comes back to the whole address).
+  // A page calls route.follow(box, draw) once; draw(params) shows what params name.
+  var followers = [];
+
+  function routeParams() { return new URLSearchParams(location.search); }
+
+  // This page's address with `changes` applied to the current query (null, "" or false removes a key).
+  function routeHref(changes) {
+    var q = routeParams();
+    Object.keys(changes || {}).forEach(function (k) {
+      var v = changes[k];
+      if (v == null || v === "" || v === false) q.delete(k);
+      else q.set(k, v === true ? "1" : String(v));
+    });
+    var s = q.toString();
+    return location.pathname + (s ? "?" + s : "");
+  }
+
+  // Back or forward to another page's address is Material's to load (instant navigation): only
+  // the pages bound to this path draw.
+  function redraw() {
+    followers = followers.filter(function (f) { return f.box.isConnected; });
+    var params = routeParams();
+    return Promise.all(followers.filter(function (f) { return f.path === location.pathname; })
+      .map(function (f) { return f.draw(params); }));
+  }
+
+  // Move to an address on this page: a new history entry (or, with replace, the current one, as for
+  // a filter typed letter by letter), remembering where it came from for the detail's back link.
+  function routeTo(url, replace) {
+    var from = location.pathname + location.search;
+    if (url === from) return redraw();
+    if (replace) history.replaceState(history.state, "", url);
+    else history.pushState({ wsFrom: from }, "", url);
+    return redraw();
+  }
+
+  function routeGo(changes, replace) { return routeTo(routeHref(changes), replace); }
+
+  // A link to an address on this page; a plain click stays on the page (Material's instant
+  // navigation, listening on the body, would take it for a page change and not draw it).
+  // `follow(href)` replaces the move (the back link uses it).
+  function routeLink(text, changes, cls, follow) {
+    var a = el("a", cls || "ws-route", text);
+    a.href = routeHref(changes);
+    a.addEventListener("click", function (ev) {
+      if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      (follow || routeTo)(a.getAttribute("href"));
+    });
+    return a;
+  }
+
+  // "返回列表": back in history when the list is the entry before this one (its place is kept),
+  // else on to the list's address.
+  function routeBack(text, changes) {
+    return routeLink("← " + (text || "返回列表"), changes, "ws-route ws-route--back", function (href) {
+      if (history.state && history.state.wsFrom === href) history.back();
+      else routeTo(href);
+    });
+  }
+
+  function routeFollow(box, draw) {
+    followers.push({ box: box, draw: draw, path: location.pathname });
+    return draw(routeParams());
+  }
+
+  window.addEventListener("popstate", function () { if (followers.length) redraw(); });
+
+  // Show the parts of a page marked data-ws-view="list" or "detail": one at a time, the detail
+  // brought to the top with its heading focused (a screen reader hears which record opened).
+  function showView(box, detail) {
+    box.querySelectorAll("[data-ws-view]").forEach(function (n) {
+      n.hidden = n.dataset.wsView !== (detail ? "detail" : "list");
+    });
+    if (detail) {
+      var h = box.querySelector('[data-ws-view="detail"] h2');
+      if (h) { h.tabIndex = -1; h.focus({ preventScroll: true }); }
+      window.scrollTo(0, Math.max(0, box.getBoundingClientRect().top + window.scrollY - 80));
+    }
+  }
+
+  // A detail's summary card: a heading, an optional state badge, facts, on a bordered card.
+  function summaryCard(title, badge, pairs) {
+    var card = el("section", "ws-summary");
+    var head = el("div", "ws-summary__head");
+    head.appendChild(el("h2", "ws-summary__title", title));
+    if (badge) head.appendChild(el("span", "ws-badge", badge));
+    card.appendChild(head);
+    card.appendChild(facts(pairs));
+    return card;
+  }
+
+  // Who did something, as the audit trail names them ("staff:wang.li", "public"), in words.
+  function actorLabel(actor) {
+    var text = String(actor || "");
+    var i = text.indexOf(":");
+    var kind = i < 0 ? text : text.slice(0, i);
+    var name = i < 0 ? "" : text.slice(i + 1);
+    var word = labels("actorKinds")[kind];
+    if (kind === "staff" && name) return name;
+    return word ? word + (name ? "（" + name + "）" : "") : text;
+  }
+
+  // A record's history as a list: "2020年2月20日 14:05 · who · what".
+  function historyList(entries, describe) {
+    var ol = el("ol", "ws-history");
+    (entries || []).forEach(function (h) {
+      var li = el("li", "ws-history__item");
+      li.appendChild(el("time", "ws-history__at", shanghai(h.at)));
+      li.appendChild(el("span", "ws-history__who", actorLabel(h.actor)));
+      li.appendChild(el("span", "ws-history__what", describe(h)));
+      ol.appendChild(li);
+    });
+    if (!ol.children.length) ol.appendChild(el("li", "ws-history__item", "暂无记录"));
+    return ol;
   }
 
   /* ---------------------------------------------------------------- sign-in */
@@ -1454,6 +1584,9 @@
     labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download, readBase64: readBase64,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
     adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
+    route: { params: routeParams, href: routeHref, go: routeGo, link: routeLink, back: routeBack, follow: routeFollow,
+      view: showView },
+    summaryCard: summaryCard, actorLabel: actorLabel, historyList: historyList,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

@@ -225,6 +225,13 @@
       return form;
     }
 
+    // The family's card on the family page, by its address (opens in a new tab as well).
+    function familyLink(p) {
+      var a = el("a", "ws-route", p.name);
+      a.href = "family/?" + new URLSearchParams(current === me.unit_id ? { family: p.id } : { unit: current, family: p.id });
+      return a;
+    }
+
     async function loadPersonnel() {
       var items = await all("/staff/frontline/units/" + encodeURIComponent(current) + "/personnel");
       var list = body.querySelector('[data-role="personnel"]');
@@ -232,7 +239,7 @@
       if (!items.length) { list.appendChild(el("p", "", "这个单位还没有登记一线人员。")); return; }
       list.appendChild(table(["家庭编号", "姓名", "身份证", "手机", "科室 / 岗位", "一线岗位", "联系人", "重复登记"],
         items.map(function (p) {
-          return [p.id, p.name, p.id_masked, p.phone, p.department + " / " + p.role, p.deployment_label,
+          return [p.id, familyLink(p), p.id_masked, p.phone, p.department + " / " + p.role, p.deployment_label,
             canWrite && contacts.length ? assignForm(p) : (p.contact_person_name || "未配备"),
             (p.duplicates || []).map(function (d) { return d.unit_name || d.note; }).join("、")];
         })));

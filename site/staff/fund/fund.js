@@ -67,6 +67,8 @@
     function keyFor(form) { if (!keys[form]) keys[form] = uuid(); return keys[form]; }
     var account = null;
     var loading = 0;  // only the latest load fills the page: an earlier one may answer after it
+    var listed = null;  // the unit whose account and ledger the page shows
+    var WRITERS = ["city_admin", "unit_admin", "finance"];
 
     // While a unit's account loads, its forms are disabled: what loads fills them, and must not
     // overwrite what someone has begun to type.
@@ -81,6 +83,7 @@
 
     async function load() {
       var unit = select.value;
+      listed = unit;
       var mine = ++loading;
       forms(true);
       var a;
@@ -112,38 +115,106 @@
       await ledger(mine);
     }
 
-    async function ledger(mine) {
+    // The ledger, newest first, a page at a time; each entry links to its own address (?entry=<id>).
+    var ledgerCursor = null;
+    async function ledger(mine, append) {
       var list = box.querySelector('[data-role="ledger"]');
-      var res = await call("GET", "/fund/units/" + select.value + "/ledger?year=" + YEAR);
+      var more = box.querySelector('[data-role="ledger-more"]');
+      var res = await call("GET", "/fund/units/" + select.value + "/ledger?year=" + YEAR +
+        (append && ledgerCursor ? "&cursor=" + encodeURIComponent(ledgerCursor) : ""));
       if (mine !== loading) return;
-      list.textContent = "";
-      if (!res.body.items.length) { list.appendChild(el("p", "", "还没有账目。")); return; }
-      var table = el("table", "ws-fund__table");
-      var head = el("tr");
-      ["时间", "类型", "类别", "金额（元）", "余额变动（元）", "收款人或供应商", "票据号", "录入人", ""].forEach(function (h) { head.appendChild(el("th", "", h)); });
-      table.appendChild(head);
+      if (!res.ok) { say(box, "ledger-status", problemText(res.body), true); return; }
+      if (!append) list.textContent = "";
+      ledgerCursor = res.body.next_cursor || null;
+      more.hidden = !ledgerCursor;
+      if (!append && !res.body.items.length) { list.appendChild(el("p", "ws-staff__empty", "还没有账目。")); return; }
+      var table = list.querySelector("table");
+      if (!table) {
+        table = el("table", "ws-fund__table");
+        var head = el("tr");
+        ["时间", "类型", "类别", "金额（元）", "余额变动（元）", "收款人或供应商", "票据号", "录入人"].forEach(function (h) {
+          var th = el("th", "", h); th.scope = "col"; head.appendChild(th);
+        });
+        table.appendChild(head);
+        list.appendChild(table);
+      }
       res.body.items.forEach(function (e) {
+        if (table.querySelector('tr[data-entry="' + e.entry_id + '"]')) return;
         var tr = el("tr");
         tr.dataset.entry = e.entry_id;
-        [new Date(e.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), e.kind_label, e.category_label || "",
-          yuan(e.amount_fen), yuan(e.balance_effect_fen), e.payee || (e.counterpart_unit_id || ""), e.receipt || "",
-          e.entered_by.replace("staff:", "")].forEach(function (v) { tr.appendChild(el("td", "", v)); });
-        var td = el("td");
-        if (e.kind === "spend" || e.kind === "allocation_out") {
-          var b = el("button", "ws-fund__small", "冲正");
-          b.type = "button";
-          b.addEventListener("click", async function () {
-            var reason = "冲正账目 " + e.entry_id + "（" + e.kind_label + "）";
-            var r = await call("POST", "/fund/entries/" + e.entry_id + "/reverse", { reason: reason }, uuid());
-            say(box, "ledger-status", r.ok ? "已冲正，冲正账目 " + r.body.entry_id : problemText(r.body), !r.ok);
-            await load();
-          });
-          td.appendChild(b);
-        }
-        tr.appendChild(td);
+        var when = el("td");
+        when.appendChild(window.wsStaff.route.link(window.wsStaff.shanghai(e.at), { entry: e.entry_id }));
+        tr.appendChild(when);
+        [e.kind_label, e.category_label || "", yuan(e.amount_fen),
+          yuan(e.balance_effect_fen), e.payee || unitName(e.counterpart_unit_id), e.receipt || "",
+          window.wsStaff.actorLabel(e.entered_by)].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         table.appendChild(tr);
       });
-      list.appendChild(table);
+    }
+
+    function unitName(id) {
+      var u = tree.filter(function (x) { return x.id === id; })[0];
+      return id ? (u ? u.name : "其他单位") : "";
+    }
+
+    // One entry by its address: a summary, 冲正 while it can be reversed, and its trail (the entry it
+    // reverses or the entry that reversed it, each by its own address).
+    async function showEntry(id) {
+      var W = window.wsStaff;
+      var panel = box.querySelector('[data-role="entry"]');
+      panel.textContent = "";
+      panel.appendChild(W.route.back("返回明细账", { entry: null }));
+      var r = await call("GET", "/fund/entries/" + encodeURIComponent(id));
+      if (!r.ok) { panel.appendChild(el("h2", "", "账目")); panel.appendChild(el("p", "ws-fund__error", problemText(r.body))); return; }
+      var e = r.body;
+      panel.appendChild(W.summaryCard(e.kind_label + " " + yuan(e.amount_fen) + " 元",
+        e.reversed_by ? "已冲正" : e.reverses ? "冲正账目" : "有效", [
+          ["单位", unitName(e.unit_id)], ["年度", e.year], ["类别", e.category_label], ["金额", yuan(e.amount_fen) + " 元"],
+          ["余额变动", yuan(e.balance_effect_fen) + " 元"], ["收款人或供应商", e.payee],
+          ["对方单位", unitName(e.counterpart_unit_id)], ["受益对象", e.beneficiary], ["票据号", e.receipt],
+          ["审批人", e.approved_by], ["说明", e.note], ["录入人", W.actorLabel(e.entered_by)], ["记账时间", W.shanghai(e.at)],
+          ["账目编号", e.entry_id]]));
+      var reversible = (e.kind === "spend" || e.kind === "allocation_out") && !e.reversed_by &&
+        (me.roles || []).some(function (role) { return WRITERS.indexOf(role) >= 0; });
+      if (reversible) {
+        panel.appendChild(el("h3", "ws-section-title", "冲正"));
+        var f = el("form", "ws-sform"); f.noValidate = true; f.setAttribute("aria-label", "冲正这条账目");
+        f.appendChild(el("p", "", "冲正生成一条金额相反的账目，原账目不改；每条账目只能冲正一次。"));
+        var w = el("div", "ws-field"); var l = el("label", "", "冲正原因"); l.htmlFor = "reverse-reason";
+        var t = el("textarea"); t.id = "reverse-reason"; t.name = "reason"; t.maxLength = 300; t.rows = 3; t.required = true;
+        w.appendChild(l); w.appendChild(t); f.appendChild(w);
+        var aw = el("div", "ws-field"); var al = el("label", "", "审批人"); al.htmlFor = "reverse-approver";
+        var ai = el("input"); ai.id = "reverse-approver"; ai.name = "approved_by"; ai.type = "text"; ai.maxLength = 60;
+        aw.appendChild(al); aw.appendChild(ai); f.appendChild(aw);
+        var go = el("button", "ws-submit", "冲正"); go.type = "submit"; f.appendChild(go);
+        var st = el("p", ""); st.setAttribute("role", "status"); st.dataset.role = "status"; f.appendChild(st);
+        var key = uuid();
+        f.addEventListener("submit", async function (ev) {
+          ev.preventDefault();
+          var reason = t.value.trim();
+          if (!reason) { say(f, "status", "请填写冲正原因", true); t.focus(); return; }
+          var res = await call("POST", "/fund/entries/" + encodeURIComponent(e.entry_id) + "/reverse",
+            { reason: reason, approved_by: ai.value.trim() || null }, key);
+          if (!res.ok) { say(f, "status", problemText(res.body), true); if (res.status === 400 || res.status === 422) key = uuid(); return; }
+          listed = null;  // the ledger shows the reversal when the person goes back to it
+          await showEntry(e.entry_id);
+          say(box.querySelector('[data-role="entry"]'), "entry-status", "已冲正，冲正账目 " + res.body.entry_id);
+        });
+        panel.appendChild(f);
+      }
+      var note = el("p", "ws-staff__status"); note.setAttribute("role", "status"); note.dataset.role = "entry-status";
+      panel.appendChild(note);
+      panel.appendChild(el("h3", "ws-section-title", "记录"));
+      var trail = el("ul", "ws-history");
+      var first = el("li", "ws-history__item", W.shanghai(e.at) + " " + W.actorLabel(e.entered_by) + " 记账：" + e.kind_label);
+      trail.appendChild(first);
+      [["冲正了账目 ", e.reverses], ["已被冲正，冲正账目 ", e.reversed_by]].forEach(function (p) {
+        if (!p[1]) return;
+        var li = el("li", "ws-history__item", p[0]);
+        li.appendChild(W.route.link(p[1], { entry: p[1] }));
+        trail.appendChild(li);
+      });
+      panel.appendChild(trail);
     }
 
     function bindForm(id, build, done) {
@@ -187,9 +258,21 @@
     select.addEventListener("change", function () {
       Array.prototype.forEach.call(box.querySelectorAll('[data-role="status"], [data-role="ledger-status"]'),
         function (n) { n.textContent = ""; });
-      load();
+      window.wsStaff.route.go({ unit: select.value === me.unit_id ? null : select.value, entry: null });
     });
-    await load();
+    box.querySelector('[data-role="ledger-more"]').addEventListener("click", function () { ledger(loading, true); });
+    // The address names the unit (?unit=) and the entry open (?entry=).
+    async function draw(params) {
+      var unit = params.get("unit");
+      select.value = unit && tree.some(function (u) { return u.id === unit; }) ? unit : me.unit_id;
+      var entry = params.get("entry");
+      var work = [];
+      if (listed !== select.value) work.push(load());
+      window.wsStaff.route.view(box, !!entry);
+      if (entry) work.push(showEntry(entry));
+      await Promise.all(work);
+    }
+    await window.wsStaff.route.follow(box, draw);
   }
 
   /* -------------------------------------------------------------- dashboard */

@@ -14,7 +14,6 @@
   var MAX_FILE_BYTES = 44 * 1024;  // the API takes up to 60 000 base64 characters
   var TEXT = {
     empty: "这个单位还没有在档的困难职工。",
-    open: "打开",
     noChecks: "还没有走访记录。",
     noSupplies: "还没有赠送记录。",
     weak: "自身防控能力较弱",
@@ -30,7 +29,7 @@
   };
 
   function fmt(text, n) { return window.wsStaff.fmt(text, n); }
-  function who(actor) { return String(actor || "").replace(/^staff:/, ""); }
+  function who(actor) { return window.wsStaff.actorLabel(actor); }
   function has(roles, wanted) { return roles.some(function (r) { return wanted.indexOf(r) >= 0; }); }
 
   function readBase64(file) { return window.wsStaff.readBase64(file); }
@@ -59,37 +58,54 @@
 
     function renderWorker(w) {
       var li = el("li", "ws-record");
-      li.appendChild(el("h3", "ws-record__title", w.name));
+      var title = el("h3", "ws-record__title");
+      title.appendChild(ws.route.link(w.name, { worker: w.worker_id }));
+      li.appendChild(title);
       li.appendChild(ws.facts([["档案编号", w.worker_id], ["单位", unitName(w.unit_id)], ["手机号码", w.phone],
         ["困难情况", w.hardship], ["联系人", w.contact], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
         ["赠送防护用品", w.supplies_given + " 次"]]));
-      var actions = el("div", "ws-record__actions");
-      var open = ws.button(TEXT.open, "ws-button ws-button--plain");
-      open.setAttribute("aria-label", TEXT.open + "：" + w.name);
-      open.addEventListener("click", function () { openWorker(w.worker_id); });
-      actions.appendChild(open);
-      li.appendChild(actions);
       return li;
     }
 
+    var listed = null;  // the unit the list shows
     function loadList() {
       var unit = current;
+      listed = unit;
       return ws.pagedList(listBox, function (cursor) {
         return ws.api("GET", "/hardship/units/" + encodeURIComponent(unit) + "/workers" +
           (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
       }, renderWorker, TEXT.empty);
     }
 
+    // A worker's address: this page with ?worker=<id> (after ?unit=<unit> of the list).
     async function openWorker(id) {
       var r = await ws.api("GET", "/hardship/workers/" + encodeURIComponent(id));
-      if (!r.ok) { ws.message(body.querySelector("#hs-check"), "error", (r.body && r.body.title) || ws.MSG.server); return; }
+      if (!r.ok) {
+        worker = null;
+        part("detail-title").textContent = ws.problemText(r.body);
+        part("facts").textContent = part("checks").textContent = part("supplies").textContent = "";
+        return;
+      }
       show(r.body);
-      part("detail-title").focus();
+    }
+
+    async function draw(params) {
+      var unit = params.get("unit");
+      current = unit && units[unit] ? unit : me.unit_id;
+      select.value = current;
+      showUnitName();
+      var work = [];
+      if (listed !== current) work.push(loadList(), loadEntries());
+      var id = params.get("worker");
+      part("back").textContent = "";
+      part("back").appendChild(ws.route.back("返回困难职工名册", { worker: null }));
+      ws.route.view(body, !!id);
+      if (id) work.push(openWorker(id));
+      await Promise.all(work);
     }
 
     function show(d) {
       worker = d;
-      panel.hidden = false;
       part("detail-title").textContent = d.name;
       var facts = part("facts");
       facts.textContent = "";
@@ -156,11 +172,7 @@
     }
 
     select.addEventListener("change", function () {
-      current = select.value;
-      showUnitName();
-      panel.hidden = true;
-      loadList();
-      loadEntries();
+      ws.route.go({ unit: select.value === me.unit_id ? null : select.value, worker: null });
     });
 
     var importForm = body.querySelector("#hs-import");
@@ -180,6 +192,7 @@
         },
         done: function (r) {
           ws.message(importForm, "ok", fmt(TEXT.imported, r.imported));
+          listed = null;
           loadList();
         }
       });
@@ -194,21 +207,19 @@
         send: function (data, key) {
           return ws.api("POST", "/hardship/workers/" + encodeURIComponent(worker.worker_id) + "/checks", data, key);
         },
-        done: function (d) { show(d); ws.message(checkForm, "ok", TEXT.checkSaved); loadList(); }
+        done: function (d) { show(d); ws.message(checkForm, "ok", TEXT.checkSaved); listed = null; }
       });
       var supplyForm = panel.querySelector("#hs-supply");
       ws.bindWriteForm(supplyForm, {
         send: function (data, key) {
           return ws.api("POST", "/hardship/workers/" + encodeURIComponent(worker.worker_id) + "/supplies", data, key);
         },
-        done: function (d) { show(d); ws.message(supplyForm, "ok", TEXT.supplySaved); loadList(); }
+        done: function (d) { show(d); ws.message(supplyForm, "ok", TEXT.supplySaved); listed = null; }
       });
     }
 
     units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
-    current = select.value || me.unit_id;
-    showUnitName();
-    await Promise.all([loadList(), loadEntries()]);
+    await ws.route.follow(body, draw);
   }
 
   if (window.wsStaff) window.wsStaff.register("hardship", bind);

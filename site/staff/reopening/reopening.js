@@ -67,7 +67,7 @@
     }
 
     // Approve at once; reject only with a reason, asked for in place.
-    function reviewActions(li, path, item, onDone) {
+    function reviewActions(holder, path, item, onDone) {
       if (!canWrite) return;
       var actions = el("div", "ws-record__actions");
       var out = el("p", "ws-staff__status");
@@ -79,9 +79,7 @@
         var r = await ws.api("POST", path, { decision: decision, reason: reason || null, version: item.version }, key);
         if (r.ok) { onDone(fmt(decision === "approve" ? TEXT.approved : TEXT.rejected, r.body.status_label)); return; }
         if (r.status !== 429 && r.status < 500) key = ws.uuid();
-        var p = r.body || {};
-        out.textContent = [p.title, p.detail].concat((p.errors || []).map(function (e) { return e.message; }))
-          .filter(Boolean).join("：");
+        out.textContent = ws.problemText(r.body);
       }
       yes.addEventListener("click", function () { yes.disabled = true; send("approve").then(function () { yes.disabled = false; }); });
       no.addEventListener("click", function () {
@@ -92,7 +90,7 @@
         label.htmlFor = id;
         var t = el("textarea");
         t.id = id;
-        t.rows = 2;
+        t.rows = 3;
         t.maxLength = 200;
         var go = ws.button(TEXT.sendReject, "ws-button ws-button--danger");
         go.addEventListener("click", function () { send("reject", t.value.trim()); });
@@ -105,88 +103,176 @@
       actions.appendChild(yes);
       actions.appendChild(no);
       actions.appendChild(out);
-      li.appendChild(actions);
+      holder.appendChild(actions);
     }
 
+    // Lists: one line of facts per record, its name linking to the record's own address
+    // (?firm=, ?opening=, ?session=), where its actions are.
     function renderFirm(f) {
       var li = el("li", "ws-record");
-      li.appendChild(el("h3", "ws-record__title", f.name));
-      li.appendChild(ws.facts([["登记编号", f.reference], ["统一社会信用代码", f.credit_code], ["行业", f.industry_label],
-        ["地址", f.address], ["联系人", f.contact_name], ["联系电话", f.contact_phone], ["简介", f.description],
-        ["状态", f.status_label], ["登记时间", ws.shanghai(f.created_at)]]));
-      if (f.status === "pending") {
-        reviewActions(li, "/staff/firms/" + encodeURIComponent(f.reference) + "/review", f, function (text) {
-          loadFirms().then(function () { say(firmsBox, text); });
-          loadOpenings();
-        });
-      } else if (f.status === "approved") {
-        var actions = el("div", "ws-record__actions");
-        var xlsx = ws.button(TEXT.interested, "ws-button ws-button--plain");
-        xlsx.addEventListener("click", async function () {
-          var r = await ws.api("GET", "/staff/firms/" + encodeURIComponent(f.reference) + "/interested/export");
-          if (r.ok) download(r.body);
-        });
-        actions.appendChild(xlsx);
-        li.appendChild(actions);
-      }
+      var h = el("h3", "ws-record__title");
+      h.appendChild(ws.route.link(f.name, { firm: f.reference }));
+      li.appendChild(h);
+      li.appendChild(ws.facts([["登记编号", f.reference], ["行业", f.industry_label], ["状态", f.status_label],
+        ["登记时间", ws.shanghai(f.created_at)]]));
       return li;
     }
 
     function renderOpening(o) {
       var li = el("li", "ws-record");
-      li.appendChild(el("h3", "ws-record__title", o.title + "（" + o.firm_name + "）"));
-      li.appendChild(ws.facts([["岗位编号", o.reference], ["招聘人数", o.headcount], ["工资", o.salary],
-        ["班次", o.shift_label + (o.remote ? "，可远程" : "")], ["工作地点", o.place], ["要求", o.requirements],
-        ["有效期至", o.valid_until], ["单位审核", o.firm_status === "approved" ? "已通过" : "尚未通过（岗位要等单位通过后才能发布）"],
-        ["状态", o.status_label], ["提交时间", ws.shanghai(o.created_at)]]));
-      reviewActions(li, "/staff/openings/" + encodeURIComponent(o.reference) + "/review", o, function (text) {
-        loadOpenings().then(function () { say(openingsBox, text); });
-      });
+      var h = el("h3", "ws-record__title");
+      h.appendChild(ws.route.link(o.title + "（" + o.firm_name + "）", { opening: o.reference }));
+      li.appendChild(h);
+      li.appendChild(ws.facts([["岗位编号", o.reference], ["招聘人数", o.headcount], ["状态", o.status_label],
+        ["提交时间", ws.shanghai(o.created_at)]]));
       return li;
-    }
-
-    function say(list, text) {
-      var p = el("p", "ws-staff__status", text);
-      p.setAttribute("role", "status");
-      list.insertBefore(p, list.firstChild);
     }
 
     function renderSession(s) {
       var li = el("li", "ws-record" + (s.status === "closed" ? " ws-record--off" : ""));
-      li.appendChild(el("h3", "ws-record__title", s.kind_label + "：" + s.title));
-      li.appendChild(ws.facts([["场次编号", s.id], ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
+      var h = el("h3", "ws-record__title");
+      h.appendChild(ws.route.link(s.kind_label + "：" + s.title, { session: s.id }));
+      li.appendChild(h);
+      li.appendChild(ws.facts([["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
+        ["名额", s.capacity + "（已确认 " + s.confirmed + "，候补 " + s.waitlisted + "）"], ["状态", s.status_label]]));
+      return li;
+    }
+
+    // --- one record by its address ------------------------------------------------------------
+
+    var panel = body.querySelector('[data-role="detail"]');
+    var open = null;  // {kind, id} of the record shown
+
+    function stale() { listed = null; }  // the lists show a change when the person goes back to them
+
+    function history(entries) {
+      var ul = el("ul", "ws-history");
+      entries.forEach(function (e) {
+        if (!e[1]) return;
+        var li = el("li", "ws-history__item");
+        li.appendChild(el("time", "ws-history__at", ws.shanghai(e[1])));
+        li.appendChild(el("span", "ws-history__what", e[0]));
+        ul.appendChild(li);
+      });
+      return ul;
+    }
+
+    function section(title) {
+      panel.appendChild(el("h3", "ws-section-title", title));
+    }
+
+    function showFirm(f, note) {
+      panel.appendChild(ws.summaryCard(f.name, f.status_label, [["登记编号", f.reference],
+        ["统一社会信用代码", f.credit_code], ["行业", f.industry_label], ["地址", f.address], ["联系人", f.contact_name],
+        ["联系电话", f.contact_phone], ["简介", f.description], ["不通过的理由", f.reason],
+        ["登记时间", ws.shanghai(f.created_at)]]));
+      var holder = el("div", "ws-actions");
+      if (f.status === "pending") {
+        reviewActions(holder, "/staff/firms/" + encodeURIComponent(f.reference) + "/review", f, function (text) {
+          stale();
+          return openRecord("firm", f.reference, text);
+        });
+      } else if (f.status === "approved") {
+        var xlsx = ws.button(TEXT.interested, "ws-button ws-button--plain");
+        xlsx.addEventListener("click", async function () {
+          var r = await ws.api("GET", "/staff/firms/" + encodeURIComponent(f.reference) + "/interested/export");
+          if (r.ok) download(r.body);
+        });
+        holder.appendChild(xlsx);
+      }
+      if (holder.children.length) { section("办理"); panel.appendChild(holder); }
+      if (note) say(note);
+      section("记录");
+      panel.appendChild(history([["企业提交登记", f.created_at]].concat(f.status === "pending" ? [] :
+        [[f.status_label + (f.reason ? "：" + f.reason : ""), null]])));
+    }
+
+    function showOpening(o, note) {
+      panel.appendChild(ws.summaryCard(o.title + "（" + o.firm_name + "）", o.status_label, [["岗位编号", o.reference],
+        ["招聘人数", o.headcount], ["工资", o.salary], ["班次", o.shift_label + (o.remote ? "，可远程" : "")],
+        ["工作地点", o.place], ["要求", o.requirements], ["有效期至", o.valid_until],
+        ["单位审核", o.firm_status === "approved" ? "已通过" : "尚未通过（岗位要等单位通过后才能发布）"],
+        ["不通过的理由", o.reason], ["提交时间", ws.shanghai(o.created_at)]]));
+      var firm = el("p");
+      firm.appendChild(document.createTextNode("招聘单位："));
+      firm.appendChild(ws.route.link(o.firm_name + "（" + o.firm_reference + "）", { opening: null, firm: o.firm_reference }));
+      panel.appendChild(firm);
+      if (o.status === "pending") {
+        var holder = el("div", "ws-actions");
+        reviewActions(holder, "/staff/openings/" + encodeURIComponent(o.reference) + "/review", o, function (text) {
+          stale();
+          return openRecord("opening", o.reference, text);
+        });
+        if (holder.children.length) { section("办理"); panel.appendChild(holder); }
+      }
+      if (note) say(note);
+    }
+
+    function showSession(s, note) {
+      panel.appendChild(ws.summaryCard(s.kind_label + "：" + s.title, s.status_label, [["场次编号", s.id],
+        ["主办单位", s.unit_name], ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
         ["地点", s.place], ["线上链接", s.online_url], ["名额", s.capacity], ["已确认", s.confirmed],
-        ["候补", s.waitlisted], ["剩余名额", s.seats_left], ["状态", s.status_label],
-        ["报名截止", s.registration_closes_at ? ws.shanghai(s.registration_closes_at) : ""]]));
-      var actions = el("div", "ws-record__actions");
-      var list = ws.button(TEXT.roster, "ws-button");
-      list.addEventListener("click", function () { showRoster(s); });
-      actions.appendChild(list);
+        ["候补", s.waitlisted], ["剩余名额", s.seats_left],
+        ["报名截止", s.registration_closes_at ? ws.shanghai(s.registration_closes_at) : ""], ["联系方式", s.contact],
+        ["说明", s.description]]));
+      var holder = el("div", "ws-actions");
+      var tools = el("div", "ws-record__actions");
       var xlsx = ws.button(TEXT.export, "ws-button ws-button--plain");
       xlsx.addEventListener("click", async function () {
         var r = await ws.api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/export");
         if (r.ok) download(r.body);
       });
-      actions.appendChild(xlsx);
+      tools.appendChild(xlsx);
       if (canWrite) {
         if (s.status === "closed") {
-          var again = ws.button(TEXT.reopen, "ws-button ws-button--plain");
+          var again = ws.button(TEXT.reopen, "ws-button");
           again.addEventListener("click", async function () {
             var r = await ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/reopen", undefined, ws.uuid());
-            if (r.ok) loadSessions();
+            if (r.ok) { stale(); openRecord("session", s.id, "已重新开放报名"); }
           });
-          actions.appendChild(again);
+          tools.appendChild(again);
         } else {
-          ws.confirmAction(actions, TEXT.close, fmt(TEXT.confirmClose, s.title), async function (key) {
+          ws.confirmAction(tools, TEXT.close, fmt(TEXT.confirmClose, s.title), async function (key) {
             var r = await ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/close", undefined, key);
-            if (r.ok) loadSessions();
+            if (r.ok) { stale(); openRecord("session", s.id, "已停止报名"); }
             return r;
           });
         }
-        actions.appendChild(capacityForm(s));
       }
-      li.appendChild(actions);
-      return li;
+      holder.appendChild(tools);
+      if (canWrite) holder.appendChild(capacityForm(s));
+      section("办理");
+      panel.appendChild(holder);
+      if (note) say(note);
+      shown = s;
+      roster.querySelector('[data-role="roster-title"]').textContent = "报名名单：" + s.title;
+      roster.hidden = false;
+      loadRegistrations();
+    }
+
+    function say(text) {
+      var p = el("p", "ws-staff__status", text);
+      p.setAttribute("role", "status");
+      p.dataset.role = "detail-status";
+      panel.appendChild(p);
+    }
+
+    var PATHS = { firm: "/staff/firms/", opening: "/staff/openings/", session: "/staff/sessions/" };
+    var SHOW = { firm: showFirm, opening: showOpening, session: showSession };
+    var BACK = { firm: "返回企业登记", opening: "返回招聘岗位", session: "返回场次" };
+
+    async function openRecord(kind, id, note) {
+      open = { kind: kind, id: id };
+      var r = await ws.api("GET", PATHS[kind] + encodeURIComponent(id));
+      if (!open || open.kind !== kind || open.id !== id) return;  // another record was asked for meanwhile
+      panel.textContent = "";
+      roster.hidden = true;
+      shown = null;
+      var back = {};
+      back[kind] = null;
+      panel.appendChild(ws.route.back(BACK[kind], back));
+      if (!r.ok) { panel.appendChild(el("h2", "", id)); panel.appendChild(el("p", "ws-staff__error", ws.problemText(r.body))); return; }
+      SHOW[kind](r.body, note);
     }
 
     function capacityForm(s) {
@@ -214,7 +300,7 @@
           return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/capacity",
             { capacity: Number(data.capacity) }, key);
         },
-        done: function () { loadSessions(); if (shown && shown.id === s.id) showRoster(s); }
+        done: function () { stale(); openRecord("session", s.id, "名额已调整"); }
       });
       return form;
     }
@@ -239,20 +325,12 @@
         }
         ws.confirmAction(actions, TEXT.cancelFor, fmt(TEXT.confirmCancel, r.name), async function (key) {
           var res = await ws.api("POST", base + "/cancel", undefined, key);
-          if (res.ok) { loadRegistrations(); loadSessions(); }
+          if (res.ok) { stale(); openRecord("session", shown.id, "已代为取消：" + r.name); }
           return res;
         });
         li.appendChild(actions);
       }
       return li;
-    }
-
-    function showRoster(s) {
-      shown = s;
-      roster.hidden = false;
-      roster.querySelector('[data-role="roster-title"]').textContent = "报名名单：" + s.title;
-      loadRegistrations();
-      roster.scrollIntoView();
     }
 
     function loadRegistrations() {
@@ -286,16 +364,37 @@
       });
     }
 
-    function loadAll() {
+    // The address holds the unit (?unit=), the firms' filter (?firms=) and the record open.
+    var listed = null;  // "unit firms-filter" the lists show
+    async function draw(params) {
+      var unit = params.get("unit");
+      current = unit && units[unit] ? unit : ctx.me.unit_id;
+      select.value = current;
+      var filter = params.get("firms");
+      firmStatus.value = filter && firmStatus.querySelector('option[value="' + filter + '"]') ? filter : "pending";
       showUnitName();
-      roster.hidden = true;
-      shown = null;
-      return Promise.all([loadFirms(), loadOpenings(), loadSessions()]);
+      var work = [];
+      var want = current + " " + firmStatus.value;
+      if (listed !== want) {
+        var sameUnit = listed && listed.split(" ")[0] === current;
+        listed = want;
+        work.push(loadFirms());
+        if (!sameUnit) work.push(loadOpenings(), loadSessions());
+      }
+      var kind = ["firm", "opening", "session"].filter(function (k) { return params.get(k); })[0];
+      ws.route.view(body, !!kind);
+      if (kind) work.push(openRecord(kind, params.get(kind)));
+      else { open = null; roster.hidden = true; shown = null; }
+      await Promise.all(work);
     }
 
-    select.addEventListener("change", function () { current = select.value; loadAll(); });
+    select.addEventListener("change", function () {
+      ws.route.go({ unit: select.value === ctx.me.unit_id ? null : select.value });
+    });
     rosterStatus.addEventListener("change", function () { if (shown) loadRegistrations(); });
-    firmStatus.addEventListener("change", loadFirms);
+    firmStatus.addEventListener("change", function () {
+      ws.route.go({ firms: firmStatus.value === "pending" ? null : firmStatus.value }, true);
+    });
 
     var form = body.querySelector("#ro-new-session");
     ws.bindWriteForm(form, {
@@ -308,13 +407,14 @@
       },
       done: function (s) {
         ws.message(form, "ok", fmt(TEXT.created, s.title || ""), ["场次编号：" + (s.id || "")]);
+        listed = null;
         loadSessions();
       }
     });
 
     var found = await ws.fillUnits(select, ctx.me, body.querySelector('[data-role="units-status"]'), current);
-    if (found) { units = found; current = select.value; }
-    await loadAll();
+    if (found) units = found;
+    await ws.route.follow(body, draw);
   }
 
   if (window.wsStaff) window.wsStaff.register("reopening", bind);

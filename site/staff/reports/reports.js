@@ -14,7 +14,6 @@
   var ACTIONS = { comment: "意见", "return": "退回修改", accept: "采用", publish: "公开", unpublish: "撤下" };
   var TEXT = {
     empty: "没有这类报送。",
-    open: "打开",
     saved: "已保存草稿：{n}",
     submit: "提交给市总保障部审核",
     submitted: "已提交，等待市总保障部审核。",
@@ -57,6 +56,7 @@
 
     function loadList() {
       var s = statusSel.value;
+      listed = s;
       return ws.pagedList(listBox, function (cursor) {
         return ws.api("GET", "/reports?status=" + encodeURIComponent(s) +
           (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
@@ -65,36 +65,54 @@
 
     function renderItem(item) {
       var li = el("li", "ws-record");
-      li.appendChild(el("h3", "ws-record__title", item.title));
+      var head = el("h3", "ws-record__title");
+      head.appendChild(ws.route.link(item.title, { report: item.report_id }));
+      li.appendChild(head);
       li.appendChild(ws.facts([["报送编号", item.report_id], ["单位", item.unit_name], ["状态", item.status_label],
         ["照片", item.photo_count + " 张"], ["建立时间", ws.shanghai(item.created_at)],
         ["提交时间", item.submitted_at ? ws.shanghai(item.submitted_at) : null]]));
-      var actions = el("div", "ws-record__actions");
-      var open = ws.button(TEXT.open, "ws-button ws-button--plain");
-      open.setAttribute("aria-label", TEXT.open + "：" + item.title);
-      open.addEventListener("click", function () { openReport(item.report_id, ""); });
-      actions.appendChild(open);
-      li.appendChild(actions);
       return li;
     }
 
     async function openReport(id, note) {
       var r = await ws.api("GET", "/reports/" + encodeURIComponent(id));
-      if (!r.ok) { status.textContent = problemText(r) || ws.MSG.server; return; }
+      if (!r.ok) {
+        current = null;
+        part("detail-title").textContent = "报送 " + id;
+        status.textContent = problemText(r) || ws.MSG.server;
+        ["facts", "text", "photos", "actions", "comments"].forEach(function (role) { part(role).textContent = ""; });
+        ["edit", "photo-add", "comment-add"].forEach(function (role) { part(role).hidden = true; });
+        return;
+      }
       show(r.body, note);
+    }
+
+    // A report's address: this page with ?report=<id>, after ?status= of the list it came from.
+    var listed = null;  // the status the list shows
+    async function draw(params) {
+      var wanted = params.get("status");
+      var known = Array.prototype.some.call(statusSel.options, function (o) { return o.value === wanted; });
+      statusSel.value = wanted && known ? wanted : (isCity ? "submitted" : "draft");
+      var work = [];
+      if (listed !== statusSel.value) work.push(loadList());
+      var id = params.get("report");
+      part("back").textContent = "";
+      part("back").appendChild(ws.route.back("返回报送列表", { report: null }));
+      ws.route.view(body, !!id);
+      if (id) work.push(openReport(id, ""));
+      await Promise.all(work);
     }
 
     function editable(d) { return canWrite && (d.status === "draft" || d.status === "returned"); }
 
     function show(d, note) {
       current = d;
-      panel.hidden = false;
       var title = part("detail-title");
       title.textContent = d.title;
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["报送编号", d.report_id], ["单位", d.unit_name], ["状态", d.status_label],
-        ["撰写人", d.created_by], ["建立时间", ws.shanghai(d.created_at)],
+        ["撰写人", ws.actorLabel(d.created_by)], ["建立时间", ws.shanghai(d.created_at)],
         ["提交时间", d.submitted_at ? ws.shanghai(d.submitted_at) : null],
         ["公开时间", d.published_at ? ws.shanghai(d.published_at) : null]]));
       var text = part("text");
@@ -143,7 +161,7 @@
       var list = el("ul", "ws-records");
       d.comments.forEach(function (c) {
         var li = el("li", "ws-record");
-        li.appendChild(el("p", "ws-record__title", (ACTIONS[c.action] || c.action) + "：" + c.by + "（" + c.unit_name +
+        li.appendChild(el("p", "ws-record__title", (ACTIONS[c.action] || c.action) + "：" + ws.actorLabel(c.by) + "（" + c.unit_name +
           "）" + ws.shanghai(c.at)));
         li.appendChild(el("p", null, c.text));
         list.appendChild(li);
@@ -249,10 +267,9 @@
     if (canWrite) {
       ws.bindWriteForm(body.querySelector("#rp-new"), {
         send: function (data, key) { return ws.api("POST", "/reports", data, key); },
-        done: function (r) {
-          statusSel.value = "draft";
-          loadList();
-          show(r, fmt(TEXT.saved, r.title));
+        done: async function (r) {
+          await ws.route.go({ status: "draft", report: r.report_id });
+          status.textContent = fmt(TEXT.saved, r.title);
         }
       });
       ws.bindWriteForm(body.querySelector("#rp-edit"), {
@@ -272,11 +289,11 @@
 
     if (isCity) {  // the city's work is the review queue: it comes first
       var queue = statusSel.closest("section");
-      queue.parentNode.insertBefore(queue, body.querySelector('[aria-labelledby="rp-new-title"]'));
+      var writing = body.querySelector('[aria-labelledby="rp-new-title"]').parentNode;  // its list-view wrapper
+      writing.parentNode.insertBefore(queue, writing);
     }
-    statusSel.value = isCity ? "submitted" : "draft";
-    statusSel.addEventListener("change", loadList);
-    await loadList();
+    statusSel.addEventListener("change", function () { ws.route.go({ status: statusSel.value, report: null }, true); });
+    await ws.route.follow(body, draw);
   }
 
   if (window.wsStaff) window.wsStaff.register("reports", bind);

@@ -43,7 +43,7 @@
   function formBody(form) {
     var body = {};
     Array.prototype.forEach.call(form.elements, function (f) {
-      if (!f.name || f.name === "website") return;
+      if (!f.name || f.name === "website" || f.disabled) return;
       if (f.type === "checkbox") { body[f.name] = f.checked; return; }
       var v = String(f.value || "").trim();
       if (v !== "") body[f.name] = f.dataset.type === "int" ? parseInt(v, 10) : v;
@@ -62,55 +62,73 @@
   }
 
   // --- queue, detail ---------------------------------------------------------------------------
+  // A request's address is this page with ?ref=<reference> (after the queue's filters: unit,
+  // status, category, overdue); wsStaff.route draws the queue or the request from the address.
 
   var QUEUE_HEADS = ["编号", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"];
 
-  function row(item, onOpen) {
+  function row(item) {
     var tr = el("tr");
     if (item.overdue) tr.className = "ws-support__overdue";
+    tr.dataset.reference = item.reference;
     var ref = el("td");
-    var b = el("button", "ws-support__link", item.reference);
-    b.type = "button";
-    b.addEventListener("click", function () { onOpen(item.reference); });
-    ref.appendChild(b);
+    ref.appendChild(window.wsStaff.route.link(item.reference, { ref: item.reference }));
     tr.appendChild(ref);
     [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
       item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)]
       .forEach(function (t, i) { var td = el("td", "", t); td.dataset.label = QUEUE_HEADS[i + 1]; tr.appendChild(td); });
     return tr;
   }
-  function table(items, onOpen) {
+  function table(items) {
     var t = el("table", "ws-support__table ws-support__queue");
     var head = el("tr");
-    QUEUE_HEADS.forEach(function (h) { head.appendChild(el("th", "", h)); });
+    QUEUE_HEADS.forEach(function (h) { var th = el("th", "", h); th.scope = "col"; head.appendChild(th); });
     var thead = el("thead"); thead.appendChild(head); t.appendChild(thead);
     var tbody = el("tbody");
-    items.forEach(function (i) { tbody.appendChild(row(i, onOpen)); });
+    items.forEach(function (i) { tbody.appendChild(row(i)); });
     t.appendChild(tbody);
     return t;
   }
 
-  function renderDetail(box, me, d, reload) {
+  // Which fields of the status form a chosen change asks for.
+  var STATUS_FIELDS = {
+    outcome: ["resolved", "closed"],
+    reason: ["rejected"]
+  };
+
+  function unitName(box, id) {
+    var u = (box._units || []).filter(function (x) { return x.id === id; })[0];
+    return u ? u.name : "其他单位";
+  }
+
+  function describe(box, h) {
+    if (h.status) return h.action_label + "：" + statusLabel(h.status);
+    if (h.action === "support.assign" && h.unit_id) return h.action_label + "：" + unitName(box, h.unit_id);
+    if (h.action === "support.counsellor") return h.action_label + "：" + (h.counsellor || "不指派");
+    return h.action_label;
+  }
+
+  function renderDetail(box, me, d, reload, listChanges) {
+    var W = window.wsStaff;
     var panel = box.querySelector('[data-role="detail"]');
-    panel.hidden = false;
     panel.textContent = "";
-    panel.appendChild(el("h2", "", "求助 " + d.reference));
-    var dl = el("dl", "ws-support__facts");
-    [["类别", d.category_label], ["状态", d.status_label], ["负责单位", d.unit_name], ["求助人", d.name],
-      ["电话", d.phone], ["关系", d.relation], ["一线人员", { no: "否", personnel: "一线人员", family: "一线人员家属" }[d.frontline]],
-      ["方便联系", d.contact_time], ["渠道", d.channel === "hotline" ? "12351 热线（" + (d.operator || "") + "）" : d.channel],
+    panel.appendChild(W.route.back("返回求助队列", listChanges));
+    var channel = W.labels("supportChannels")[d.channel] || d.channel;
+    if (d.channel === "hotline" && d.operator) channel += "（接线员 " + d.operator + "）";
+    var card = W.summaryCard("求助 " + d.reference, d.status_label, [
+      ["类别", d.category_label], ["负责单位", d.unit_name], ["求助人", d.name],
+      ["电话", d.phone], ["关系", d.relation], ["一线人员", W.labels("frontline")[d.frontline]],
+      ["方便联系", d.contact_time], ["渠道", channel],
       ["提交时间", local(d.created_at)], ["应答期限", (d.overdue ? "已逾期 " : "") + local(d.due_at)],
       ["心理咨询师", d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
-      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message], ["版本", d.version]]
-      .forEach(function (p) {
-        if (p[1] === null || p[1] === undefined || p[1] === "") return;
-        dl.appendChild(el("dt", "", p[0])); dl.appendChild(el("dd", "", p[1]));
-      });
-    panel.appendChild(dl);
-    panel.appendChild(el("h3", "", "需要什么帮助"));
-    panel.appendChild(el("p", "ws-support__description", d.description));
+      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]]);
+    if (d.overdue) card.classList.add("ws-summary--alert");
+    card.appendChild(el("h3", "", "需要什么帮助"));
+    card.appendChild(el("p", "ws-support__description", d.description));
+    panel.appendChild(card);
     var status = el("p", "ws-staff__status"); status.setAttribute("role", "status"); status.dataset.role = "detail-status";
     var canWork = has(me, ACT) || (has(me, ["counsellor"]) && d.counsellor === me.id);
+    var actions = el("div", "ws-actions");
 
     if (canWork && d.allowed_transitions.length) {
       var f = el("form", "ws-sform"); f.noValidate = true; f.setAttribute("aria-label", "变更状态");
@@ -120,37 +138,50 @@
       var sel = el("select"); sel.id = "support-to"; sel.name = "to";
       d.allowed_transitions.forEach(function (s) { var o = el("option", "", ACTIONS[s] + "（" + statusLabel(s) + "）"); o.value = s; sel.appendChild(o); });
       fs.appendChild(lab); fs.appendChild(sel); f.appendChild(fs);
-      [["outcome", "办理结果（办结或关闭时必填，仅工作人员可见）"], ["reason", "不予受理的理由"], ["public_message", "给求助人的答复（求助人查询进度时可见）"]]
+      var extra = {};
+      [["outcome", "办理结果（仅工作人员可见）"], ["reason", "不予受理的理由"], ["public_message", "给求助人的答复（求助人查询进度时可见）"]]
         .forEach(function (p) {
           var w = el("div", "ws-field"); var l = el("label", "", p[1]); l.htmlFor = "support-" + p[0];
-          var t = el("textarea"); t.id = "support-" + p[0]; t.name = p[0]; t.maxLength = 500; t.rows = 2;
+          var t = el("textarea"); t.id = "support-" + p[0]; t.name = p[0]; t.maxLength = 500; t.rows = 3;
           w.appendChild(l); w.appendChild(t); f.appendChild(w);
+          extra[p[0]] = { wrap: w, input: t };
         });
+      // Only the fields the chosen change takes are shown (and sent).
+      var fit = function () {
+        Object.keys(STATUS_FIELDS).forEach(function (name) {
+          var on = STATUS_FIELDS[name].indexOf(sel.value) >= 0;
+          extra[name].wrap.hidden = !on;
+          extra[name].input.disabled = !on;
+          extra[name].input.required = on;
+        });
+      };
+      sel.addEventListener("change", fit);
+      fit();
       var go = el("button", "ws-submit", "确认变更"); go.type = "submit"; f.appendChild(go);
       f.addEventListener("submit", async function (ev) {
         ev.preventDefault();
         var body = formBody(f); body.version = d.version;
         var r = await call("POST", "/staff/support/requests/" + d.reference + "/transitions", body);
-        if (r.ok) { reload(d.reference, "已变更为：" + r.body.status_label); }
+        if (r.ok) { reload("已变更为：" + r.body.status_label); }
         else { showErrors(f, r.body); status.textContent = problemText(r.body); status.classList.add("ws-support__error"); }
       });
-      panel.appendChild(f);
+      actions.appendChild(f);
     }
     if (canWork) {
       var nf = el("form", "ws-sform"); nf.noValidate = true; nf.setAttribute("aria-label", "添加备注");
-      nf.appendChild(el("h3", "", "备注（仅工作人员可见）"));
+      nf.appendChild(el("h3", "", "添加备注（仅工作人员可见）"));
       var nw = el("div", "ws-field"); var nl = el("label", "", "备注"); nl.htmlFor = "support-note";
-      var nt = el("textarea"); nt.id = "support-note"; nt.name = "text"; nt.maxLength = 500; nt.rows = 2; nt.required = true;
+      var nt = el("textarea"); nt.id = "support-note"; nt.name = "text"; nt.maxLength = 500; nt.rows = 3; nt.required = true;
       nw.appendChild(nl); nw.appendChild(nt); nf.appendChild(nw);
       var nb = el("button", "ws-submit", "添加备注"); nb.type = "submit"; nf.appendChild(nb);
       var key = uuid();
       nf.addEventListener("submit", async function (ev) {
         ev.preventDefault();
         var r = await call("POST", "/staff/support/requests/" + d.reference + "/notes", { text: nt.value.trim() }, key);
-        if (r.ok) { key = uuid(); reload(d.reference, "备注已添加"); }
+        if (r.ok) { key = uuid(); reload("备注已添加"); }
         else { showErrors(nf, r.body); status.textContent = problemText(r.body); }
       });
-      panel.appendChild(nf);
+      actions.appendChild(nf);
     }
     if (has(me, ACT) && d.allowed_transitions.length) {
       var af = el("form", "ws-sform"); af.noValidate = true; af.setAttribute("aria-label", "改派");
@@ -166,9 +197,9 @@
       af.addEventListener("submit", async function (ev) {
         ev.preventDefault();
         var r = await call("POST", "/staff/support/requests/" + d.reference + "/assignment", { unit_id: as.value, version: d.version });
-        if (r.ok) reload(d.reference, "已改派到：" + r.body.unit_name); else status.textContent = problemText(r.body);
+        if (r.ok) reload("已改派到：" + r.body.unit_name); else status.textContent = problemText(r.body);
       });
-      panel.appendChild(af);
+      if (as.options.length) actions.appendChild(af);
       if (d.category === "psychological") {
         var cf = el("form", "ws-sform"); cf.noValidate = true; cf.setAttribute("aria-label", "指派心理咨询师");
         cf.appendChild(el("h3", "", "指派心理咨询师"));
@@ -188,27 +219,50 @@
           ev.preventDefault();
           var r = await call("POST", "/staff/support/requests/" + d.reference + "/counsellor",
             { username: cs.value || null, version: d.version });
-          if (r.ok) reload(d.reference, "已指派"); else status.textContent = problemText(r.body);
+          if (r.ok) reload("已指派"); else status.textContent = problemText(r.body);
         });
-        panel.appendChild(cf);
+        actions.appendChild(cf);
       }
     }
+    if (actions.children.length) {
+      panel.appendChild(el("h3", "ws-section-title", "办理"));
+      panel.appendChild(actions);
+    }
     panel.appendChild(status);
-    panel.appendChild(el("h3", "", "备注"));
+    panel.appendChild(el("h3", "ws-section-title", "备注"));
     var notes = el("ul", "ws-support__notes");
-    d.notes.forEach(function (n) { notes.appendChild(el("li", "", local(n.at) + " " + n.author + "：" + n.text)); });
+    d.notes.forEach(function (n) { notes.appendChild(el("li", "", local(n.at) + " " + W.actorLabel(n.author) + "：" + n.text)); });
     if (!d.notes.length) notes.appendChild(el("li", "", "暂无备注"));
     panel.appendChild(notes);
-    panel.appendChild(el("h3", "", "办理记录"));
-    var hist = el("ol", "ws-support__history");
-    d.history.forEach(function (h) {
-      var extra = h.status ? "：" + statusLabel(h.status) : h.unit_id ? "：" + h.unit_id : h.counsellor ? "：" + h.counsellor : "";
-      hist.appendChild(el("li", "", local(h.at) + " " + h.actor.replace(/^[a-z]+:/, "") + " " + h.action_label + extra));
-    });
-    panel.appendChild(hist);
+    panel.appendChild(el("h3", "ws-section-title", "办理记录"));
+    panel.appendChild(W.historyList(d.history, function (h) { return describe(box, h); }));
+  }
+
+  // The request an address names, drawn into the detail panel; false when it cannot be shown.
+  async function showRequest(box, me, reference, listChanges, message) {
+    var panel = box.querySelector('[data-role="detail"]');
+    var r = await call("GET", "/staff/support/requests/" + encodeURIComponent(reference));
+    if (!r.ok) {
+      panel.textContent = "";
+      panel.appendChild(window.wsStaff.route.back("返回求助队列", listChanges));
+      panel.appendChild(el("h2", "", "求助 " + reference));
+      panel.appendChild(el("p", "ws-support__error", problemText(r.body)));
+      return;
+    }
+    renderDetail(box, me, r.body, function (msg) {
+      box._listKey = null;  // the queue shows the change when the person goes back to it
+      return showRequest(box, me, reference, listChanges, msg);
+    }, listChanges);
+    if (message) say(box, "detail-status", message);
+  }
+
+  function reference(text) {
+    var v = String(text || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+    return v.length === 9 ? v.slice(0, 4) + "-" + v.slice(4, 8) + "-" + v.slice(8) : null;
   }
 
   async function bindQueue(box, me) {
+    var W = window.wsStaff;
     var unitSel = box.querySelector("#support-unit-select");
     var list = box.querySelector('[data-role="queue"]');
     var more = box.querySelector('[data-role="more"]');
@@ -219,29 +273,48 @@
     units.forEach(function (u) {
       var o = el("option", "", "\u3000".repeat(u.depth - box._depth) + u.name); o.value = u.id; unitSel.appendChild(o);
     });
+    var FILTERS = ["unit", "status", "category", "overdue"];
     var cursor = null;
-    async function open(reference, message) {
-      var r = await call("GET", "/staff/support/requests/" + reference);
-      if (!r.ok) { say(box, "status", problemText(r.body), true); return; }
-      renderDetail(box, me, r.body, async function (ref, msg) { await load(false); await open(ref, msg); });
-      if (message) say(box, "detail-status", message);
-      box.querySelector('[data-role="detail"]').scrollIntoView();
-    }
-    async function load(append) {
-      var q = new URLSearchParams();
+    var gen = 0;
+    var shown = {};  // references in the table, so a page never adds a row twice
+
+    // The filters as the address holds them, and the address's filters put into the controls.
+    function chosen() {
       var f = formBody(filters);
-      if (f.status) q.set("status", f.status);
-      if (f.category) q.set("category", f.category);
-      if (filters.querySelector('[name="overdue"]').checked) q.set("overdue", "1");
+      return { unit: unitSel.value === me.unit_id ? null : unitSel.value, status: f.status || null,
+        category: f.category || null, overdue: filters.querySelector('[name="overdue"]').checked };
+    }
+    function listChanges() { return { ref: null }; }
+    function setControls(params) {
+      var unit = params.get("unit");
+      unitSel.value = unit && units.some(function (u) { return u.id === unit; }) ? unit : me.unit_id;
+      filters.querySelector('[name="status"]').value = params.get("status") || "";
+      filters.querySelector('[name="category"]').value = params.get("category") || "";
+      filters.querySelector('[name="overdue"]').checked = params.get("overdue") === "1";
+    }
+
+    async function load(append) {
+      var mine = append ? gen : ++gen;
+      var c = chosen();
+      var q = new URLSearchParams();
+      if (c.status) q.set("status", c.status);
+      if (c.category) q.set("category", c.category);
+      if (c.overdue) q.set("overdue", "1");
       if (append && cursor) q.set("cursor", cursor);
+      if (!append) { cursor = null; more.hidden = true; }
       say(box, "status", "正在加载…");
       var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/queue?" + q.toString());
+      if (mine !== gen) return;  // the filters changed meanwhile: a newer answer is on its way
       if (!r.ok) { say(box, "status", problemText(r.body), true); return; }
-      if (!append) list.textContent = "";
+      if (!append) { list.textContent = ""; shown = {}; }
+      var fresh = r.body.items.filter(function (i) { return !shown[i.reference]; });
+      fresh.forEach(function (i) { shown[i.reference] = true; });
       cursor = r.body.next_cursor || null;
+      var body = list.querySelector("tbody");
+      if (!append && !fresh.length) list.appendChild(el("p", "ws-staff__empty", "没有符合条件的求助。"));
+      else if (body) fresh.forEach(function (i) { body.appendChild(row(i)); });
+      else list.appendChild(table(fresh));
       more.hidden = !cursor;
-      if (!append && !r.body.items.length) list.appendChild(el("p", "", "没有符合条件的求助。"));
-      else list.appendChild(table(r.body.items, open));
       say(box, "status", "");
     }
     async function rollup() {
@@ -264,7 +337,7 @@
       var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/overdue");
       var out = box.querySelector('[data-role="overdue"]'); out.textContent = "";
       if (!r.ok) { out.appendChild(el("p", "", problemText(r.body))); return; }
-      out.appendChild(r.body.items.length ? table(r.body.items, open) : el("p", "", "本单位及下级没有逾期的求助。"));
+      out.appendChild(r.body.items.length ? table(r.body.items) : el("p", "", "本单位及下级没有逾期的求助。"));
     }
     async function exportXlsx() {
       var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/export");
@@ -272,18 +345,40 @@
       window.wsStaff.download(r.body);
       say(box, "status", "已导出 " + r.body.rows + " 条");
     }
-    unitSel.addEventListener("change", function () { load(false); rollup(); overdue(); });
-    filters.addEventListener("change", function () { load(false); });
-    filters.addEventListener("submit", function (ev) { ev.preventDefault(); load(false); });
-    more.addEventListener("click", function () { load(true); });
+    // The list is loaded again only when its filters differ from the ones it shows (coming back
+    // from a request keeps the rows loaded and the place in them).
+    async function draw(params) {
+      setControls(params);
+      var ref = params.get("ref");
+      var key = JSON.stringify(chosen());
+      var work = [];
+      if (key !== box._listKey) {
+        var unitChanged = !box._listKey || JSON.parse(box._listKey).unit !== chosen().unit;
+        box._listKey = key;
+        work.push(load(false));
+        if (unitChanged) work.push(rollup(), overdue());
+      }
+      W.route.view(box, !!ref);
+      if (ref) work.push(showRequest(box, me, ref, listChanges()));
+      await Promise.all(work);
+    }
+    function refilter() { W.route.go(chosen(), true); }
+    unitSel.addEventListener("change", refilter);
+    filters.addEventListener("change", refilter);
+    filters.addEventListener("submit", function (ev) { ev.preventDefault(); refilter(); });
+    more.addEventListener("click", function () {
+      more.disabled = true;
+      load(true).then(function () { more.disabled = false; });
+    });
     box.querySelector('[data-role="export"]').addEventListener("click", exportXlsx);
     var go = box.querySelector("#support-open");
     go.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var v = go.querySelector("input").value.toUpperCase().replace(/[^0-9A-Z]/g, "");
-      if (v.length === 9) open(v.slice(0, 4) + "-" + v.slice(4, 8) + "-" + v.slice(8));
+      var v = reference(go.querySelector("input").value);
+      if (v) W.route.go({ ref: v });
+      else say(box, "status", "请输入完整的查询编号，例如 ZF7K-3QW9-M", true);
     });
-    await Promise.all([load(false), rollup(), overdue()]);
+    await W.route.follow(box, draw);
   }
 
   // --- hotline ---------------------------------------------------------------------------------
@@ -356,17 +451,23 @@
   // --- counsellor ------------------------------------------------------------------------------
 
   async function bindCounsellor(box, me) {
-    var r = await call("GET", "/staff/support/counsellor/cases");
+    var W = window.wsStaff;
     var list = box.querySelector('[data-role="queue"]');
-    list.textContent = "";
-    if (!r.ok) { list.appendChild(el("p", "", problemText(r.body))); return; }
-    async function open(reference, message) {
-      var d = await call("GET", "/staff/support/requests/" + reference);
-      if (!d.ok) return;
-      renderDetail(box, me, d.body, async function (ref, msg) { await open(ref, msg); });
-      if (message) say(box, "detail-status", message);
+    async function load() {
+      var r = await call("GET", "/staff/support/counsellor/cases");
+      list.textContent = "";
+      if (!r.ok) { list.appendChild(el("p", "", problemText(r.body))); return; }
+      list.appendChild(r.body.items.length ? table(r.body.items) : el("p", "ws-staff__empty", "目前没有指派给您的求助。"));
     }
-    list.appendChild(r.body.items.length ? table(r.body.items, open) : el("p", "", "目前没有指派给您的求助。"));
+    async function draw(params) {
+      var ref = params.get("ref");
+      var work = [];
+      if (box._listKey !== "cases") { box._listKey = "cases"; work.push(load()); }
+      W.route.view(box, !!ref);
+      if (ref) work.push(showRequest(box, me, ref, { ref: null }));
+      await Promise.all(work);
+    }
+    await W.route.follow(box, draw);
   }
 
   async function bind(box) {

@@ -52,6 +52,11 @@ CASES: dict[tuple[str, str], Case] = {
                                                   scoped=True, success=200),
     ("GET", "/staff/units/{unit_id}/openings"): Case(lambda ctx, unit: ("GET", f"/staff/units/{unit}/openings",
                                                                         None), scoped=True, success=200),
+    ("GET", "/staff/firms/{reference}"):
+        Case(lambda ctx, unit: ("GET", f"/staff/firms/{existing_firm(ctx, unit)[0]}", None), scoped=True, success=200),
+    ("GET", "/staff/openings/{reference}"):
+        Case(lambda ctx, unit: ("GET", f"/staff/openings/{existing_opening(ctx, unit)}", None), scoped=True,
+             success=200),
     ("POST", "/staff/firms/{reference}/review"):
         Case(lambda ctx, unit: ("POST", f"/staff/firms/{existing_firm(ctx, unit)[0]}/review", APPROVE),
              scoped=True, success=200),

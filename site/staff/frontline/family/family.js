@@ -39,17 +39,40 @@
       });
     }
 
-    async function loadFamilies(keep) {
-      var unit = current;
-      var items = await ws.fillFamilies(familySel, unit, TEXT.pick, TEXT.none);
-      if (items && keep && unit === current) { familySel.value = keep; openFamily(keep); }
+    // A family's card has an address: this page with ?family=<id>, after ?unit=<unit> of the list it
+    // was picked from (wsStaff.route); the page draws the unit's list and the card from it.
+    var listed = null;  // the unit whose families the picker holds
+
+    async function loadFamilies() {
+      listed = current;
+      await ws.fillFamilies(familySel, current, TEXT.pick, TEXT.none);
     }
 
     async function openFamily(id) {
       if (!id) { card.hidden = true; return; }
       var r = await ws.api("GET", "/staff/frontline/families/" + encodeURIComponent(id));
-      if (!r.ok || !r.body) return;
+      if (!r.ok || !r.body) {
+        card.hidden = true;
+        body.querySelector('[data-role="units-status"]').textContent = ws.problemText(r.body);
+        return;
+      }
       show(r.body);
+    }
+
+    async function draw(params) {
+      var unit = params.get("unit");
+      current = unit && units[unit] ? unit : me.unit_id;
+      select.value = current;
+      showUnitName();
+      if (listed !== current) await loadFamilies();
+      var id = params.get("family") || "";
+      familySel.value = id;
+      await openFamily(id);
+      if (id && !card.hidden) card.scrollIntoView();  // the card, not the registration form above it
+    }
+
+    function goTo(familyId) {
+      ws.route.go({ unit: current === me.unit_id ? null : current, family: familyId || null });
     }
 
     function show(d) {
@@ -75,12 +98,10 @@
       members.appendChild(ul);
     }
 
-    familySel.addEventListener("change", function () { openFamily(familySel.value); });
+    familySel.addEventListener("change", function () { goTo(familySel.value); });
     select.addEventListener("change", function () {
       current = select.value;
-      showUnitName();
-      card.hidden = true;
-      loadFamilies();
+      goTo(null);
     });
 
     if (ctx.canWrite) {
@@ -91,7 +112,8 @@
         },
         done: function (p) {
           ws.message(personForm, "ok", fmt(TEXT.registered, p.name));
-          loadFamilies(p.id);
+          listed = null;  // the new person joins the picker
+          goTo(p.id);
         }
       });
       var memberForm = card.querySelector("#ff-member");
@@ -122,9 +144,7 @@
     }
 
     units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
-    current = select.value || me.unit_id;
-    showUnitName();
-    await loadFamilies();
+    await ws.route.follow(box, draw);
   }
 
   if (window.wsStaff) window.wsStaff.register(KIND, bind);

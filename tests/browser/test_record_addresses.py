@@ -1,0 +1,223 @@
+"""Records by their address on the full local stack: every staff role reaches a record through the
+address alone (a new tab, a bookmark, a link from a colleague), after signing in when needed, acts
+on it, and comes back to its list with the browser's back button; paging never repeats a row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.stack import Running, demo_password, full_stack, submit_sign_in
+
+
+@pytest.fixture(scope="module")
+def stack(built_site: Path) -> Iterator[Running]:
+    with full_stack(built_site) as running:
+        yield running
+
+
+@pytest.fixture
+def desk(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    yield context.new_page()
+    context.close()
+
+
+def file_requests(count: int, county: str = "taishan", category: str = "legal") -> list[str]:
+    """Requests taken down by a contact person for a family (the stack's API runs in this process)."""
+    from chalicelib.support import service
+    from chalicelib.support.models import ContactRecordedIn
+
+    references = []
+    for n in range(count):
+        body = ContactRecordedIn(category=category, description=f"停工期间的工资怎么算（第 {n + 1} 问）",
+                                 name="王建国", phone=f"1390013{n:04d}", county_unit_id=county)
+        references.append(service.submit(body, None).reference)
+    return references
+
+
+def arrive(page: Any, url: str, username: str) -> None:
+    """Open a record's address in a fresh tab: the sign-in page comes first, then the address."""
+    page.goto(url, wait_until="load")
+    page.locator("#ws-signin").wait_for(timeout=20_000)
+    submit_sign_in(page, username, demo_password())
+    page.wait_for_url(url, timeout=20_000)
+
+
+@pytest.mark.browser
+def test_a_request_by_its_address_acted_on_and_back_to_the_paged_queue(stack, desk, monkeypatch):
+    from chalicelib.support import views
+
+    monkeypatch.setattr(views, "PAGE", 3)
+    references = file_requests(7)
+    page = desk
+    # a colleague's link to the queue filtered to new requests
+    queue_url = f"{stack.url}/staff/support/?status=submitted"
+    arrive(page, queue_url, "taishan.caseworker")
+    queue = page.locator('[data-role="queue"]')
+    more = page.locator('[data-role="more"]')
+    queue.locator("tbody tr").first.wait_for(timeout=20_000)
+    assert page.locator("#support-filter-status").input_value() == "submitted"
+    while more.is_visible():
+        shown = queue.locator("tbody tr").count()
+        more.click()
+        expect(queue.locator("tbody tr")).not_to_have_count(shown)  # each page adds rows not shown yet
+    rows = queue.locator("tbody tr").evaluate_all("rs => rs.map(r => r.dataset.reference)")
+    assert sorted(rows) == sorted(references)  # every request once, no page twice
+    assert more.is_hidden()
+
+    # open one: its own address, the summary, labels rather than codes
+    chosen = references[1]
+    queue.get_by_role("link", name=chosen).click()
+    page.wait_for_url(f"{stack.url}/staff/support/?status=submitted&ref={chosen}")
+    detail = page.locator('[data-role="detail"]')
+    detail.locator(".ws-summary").filter(has_text=chosen).wait_for(timeout=20_000)
+    assert page.locator('[data-ws-view="list"]').first.is_hidden()
+    text = detail.inner_text()
+    assert "门户网站" in text and "portal" not in text
+    assert "求助人本人" in detail.locator(".ws-history").inner_text()
+    assert "public" not in text
+    # the refusal's reason is asked for only when refusing
+    reason = detail.locator('[name="reason"]')
+    assert reason.is_hidden()
+    detail.locator("#support-to").select_option("rejected")
+    assert reason.is_visible()
+    detail.locator("#support-to").select_option("accepted")
+    assert reason.is_hidden()
+    detail.get_by_role("button", name="确认变更").click()
+    page.locator('[data-role="detail-status"]').filter(has_text="已变更为：已受理").wait_for(timeout=20_000)
+    assert "已受理" in detail.locator(".ws-badge").inner_text()
+
+    # back to the queue, still filtered; the accepted request has left it
+    page.go_back()
+    page.wait_for_url(queue_url)
+    queue.locator("tbody tr").first.wait_for(timeout=20_000)
+    assert detail.is_hidden()
+    expect(queue.locator(f'tr[data-reference="{chosen}"]')).to_have_count(0)
+    # forward again shows the request, now accepted
+    page.go_forward()
+    detail.locator(".ws-badge").filter(has_text="已受理").wait_for(timeout=20_000)
+
+
+HOSPITAL = "demo-taishan-hospital"
+
+
+def _staff(username: str, unit_id: str, unit_path: str, role: str) -> Any:
+    from chalicelib.core.auth import Principal
+
+    return Principal(kind="staff", id=username, unit_id=unit_id, unit_path=unit_path, roles=frozenset({role}))
+
+
+def _hospital_admin() -> Any:
+    from chalicelib.orgs import service as orgs
+
+    return _staff("hospital.admin", HOSPITAL, orgs.unit_path(HOSPITAL), "unit_admin")
+
+
+@pytest.mark.browser
+def test_an_auditor_reads_a_request_by_its_address_with_nothing_to_act_on(stack, desk):
+    reference = file_requests(1)[0]
+    url = f"{stack.url}/staff/support/?ref={reference}"
+    arrive(desk, url, "city.auditor")
+    detail = desk.locator('[data-role="detail"]')
+    detail.locator(".ws-summary", has_text=reference).wait_for(timeout=20_000)
+    assert detail.locator("form").count() == 0  # reads only
+    detail.get_by_role("link", name="返回求助队列").click()  # no list before it in this tab: on to the queue
+    desk.wait_for_url(f"{stack.url}/staff/support/")
+    desk.locator("#support-queue-title").wait_for(timeout=20_000)
+    assert detail.is_hidden()
+
+
+@pytest.mark.browser
+def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back(stack, desk):
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+
+    person = frontline.create_person(HOSPITAL, PersonIn(
+        name="赵敏", id_number="370902199001011235", phone="13905381111", department="感染科", role="医生",
+        deployment="isolation_ward", period_start=date(2020, 1, 28)), _hospital_admin())
+    family_url = f"{stack.url}/staff/frontline/family/?family={person.id}"
+    arrive(desk, family_url, "hospital.admin")
+    card = desk.locator('[data-role="card"]')
+    card.get_by_text("家庭卡：赵敏").wait_for(timeout=20_000)
+    assert desk.locator("#ff-family").input_value() == person.id
+    member = card.locator("#ff-member")
+    member.locator('[name="name"]').fill("赵父")
+    member.locator('[name="relation"]').fill("父亲")
+    member.locator('[name="age"]').fill("70")
+    member.locator('[name="needs"]').fill("行动不便，需要送药")
+    member.locator('[name="address"]').fill("泰山区财源街道 9 号")
+    member.locator('button[type="submit"]').click()
+    card.get_by_text("赵父（父亲）").wait_for(timeout=20_000)
+
+    # from the archive's list to the card by its link, and back to the archive
+    desk.goto(f"{stack.url}/staff/frontline/", wait_until="load")
+    link = desk.locator('[data-role="personnel"] a', has_text="赵敏")
+    link.wait_for(timeout=20_000)
+    link.click()
+    desk.wait_for_url(family_url)
+    desk.locator('[data-role="card"]').get_by_text("家庭卡：赵敏").wait_for(timeout=20_000)
+    desk.go_back()
+    desk.wait_for_url(f"{stack.url}/staff/frontline/")
+    desk.locator('[data-role="personnel"] a', has_text="赵敏").wait_for(timeout=20_000)
+
+
+@pytest.mark.browser
+def test_the_city_reviews_a_report_by_its_address_and_comes_back_to_its_queue(stack, desk):
+    from chalicelib.reports import service as reports
+    from chalicelib.reports.models import ReportIn, VersionIn
+
+    text = "医院工会为每户一线医务人员家庭配备一名联系人，每周上门或电话联系一次。"
+    draft = reports.create(ReportIn(title="发热门诊医护人员家属的一对一联系", text=text), _hospital_admin())
+    reports.submit(draft.report_id, VersionIn(version=draft.version), _hospital_admin())
+    queue_url = f"{stack.url}/staff/reports/?status=submitted"
+    arrive(desk, queue_url, "city.admin")
+    item = desk.locator('[data-role="list"] .ws-record', has_text="一对一联系")
+    item.wait_for(timeout=20_000)
+    item.get_by_role("link").click()
+    desk.wait_for_url(f"{queue_url}&report={draft.report_id}")
+    detail = desk.locator('[data-role="detail"]')
+    detail.get_by_role("button", name="采用").click()
+    detail.locator('[data-role="action-status"]', has_text="已采用").wait_for(timeout=20_000)
+    desk.go_back()
+    desk.wait_for_url(queue_url)
+    desk.locator('[data-role="list"][aria-busy="false"]').wait_for(state="attached")
+    expect(desk.locator('[data-role="list"] .ws-record', has_text="一对一联系")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_a_ledger_entry_by_its_address_is_reversed_and_the_ledger_shows_it(stack, desk):
+    from chalicelib.core import times
+    from chalicelib.fund import service as fund
+    from chalicelib.fund import store as fund_store
+    from chalicelib.fund.models import BudgetIn, SpendIn
+
+    year = times.today().year
+    current = fund_store.get_account(HOSPITAL, year, consistent=True)
+    fund.set_budget(HOSPITAL, BudgetIn(year=year, annual_budget_fen=900_000, special_fund_fen=900_000,
+                                       version=current["version"] if current else None), _hospital_admin())
+    entry = fund.record_spend(SpendIn(unit_id=HOSPITAL, category="supplies_masks", amount_fen=8_800,
+                                      payee="泰安市医疗器械公司"), _hospital_admin())
+    ledger_url = f"{stack.url}/staff/fund/"
+    arrive(desk, ledger_url, "hospital.admin")
+    row = desk.locator(f'.ws-fund__table tr[data-entry="{entry.entry_id}"]')
+    row.wait_for(timeout=20_000)
+    row.get_by_role("link").click()
+    desk.wait_for_url(f"{ledger_url}?entry={entry.entry_id}")
+    panel = desk.locator('[data-role="entry"]')
+    panel.locator(".ws-badge", has_text="有效").wait_for(timeout=20_000)
+    assert "工作人员" not in panel.locator(".ws-summary").inner_text()  # the person, not the kind of actor
+    panel.locator('[name="reason"]').fill("票据金额录错")
+    panel.get_by_role("button", name="冲正").click()
+    panel.locator(".ws-badge", has_text="已冲正").wait_for(timeout=20_000)
+    assert panel.locator("form").count() == 0  # reversed once: nothing more to do
+    reversal = panel.locator(".ws-history a").inner_text().strip()  # the trail links the reversing entry
+    desk.go_back()
+    desk.wait_for_url(ledger_url)
+    desk.locator(f'.ws-fund__table tr[data-entry="{reversal}"]', has_text="冲正").wait_for(timeout=20_000)
