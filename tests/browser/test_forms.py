@@ -145,10 +145,18 @@ def test_staff_pages_have_the_hotline_in_the_header_not_the_bar(staff_page: Any,
 
 # ---------------------------------------------------------------- every mistake at once
 
+def _refuse(sent: list[str]) -> Any:
+    """A route handler that records what was asked and fails it."""
+    def handle(route: Any) -> None:
+        sent.append(route.request.url)
+        route.abort()
+    return handle
+
+
 def test_a_staff_form_with_two_mistakes_shows_both_and_sends_nothing(staff_page: Any, base_url: str) -> None:
     page = staff_page
     sent: list[str] = []
-    page.route("**/api/**", lambda r: (sent.append(r.request.url), r.abort())[1])
+    page.route("**/api/**", _refuse(sent))
     _look(page, base_url + "/staff/fund/", True)
     form = page.locator("#fund-spend")
     form.locator("#spend-amount").fill("12.345")
@@ -167,7 +175,7 @@ def test_a_staff_form_with_two_mistakes_shows_both_and_sends_nothing(staff_page:
 def test_a_public_form_with_two_mistakes_shows_both_and_the_phone_error_says_what_is_wrong(
         page: Any, base_url: str) -> None:
     sent: list[str] = []
-    page.route("**/api/**", lambda r: (sent.append(r.request.url), r.abort())[1])
+    page.route("**/api/**", _refuse(sent))
     page.goto(base_url + "/support/wages/", wait_until="load")
     form = page.locator("form.ws-form")
     form.locator('[name="phone"]').fill("12345678901")
