@@ -6,8 +6,10 @@
  *   - each input's name is the API field name; dots nest ("family.0.name" -> {family:[{name}]});
  *   - data-type="int" sends an integer; a checkbox sends true/false; an empty optional field is
  *     left out; the honeypot "website" is always sent as typed (snippet honeypot.html);
- *   - checks from HTML attributes: required, maxlength, minlength, pattern, type=tel/email,
- *     min/max (with data-type="int"); data-hint="..." overrides the pattern message;
+ *   - checks from HTML attributes: required, maxlength, minlength, pattern, type=email,
+ *     min/max (with data-type="int" or type=number), inputmode=decimal (yuan, two decimals);
+ *     type=tel is a mobile number (what is wrong is said: digits, length, prefix, a landline);
+ *     data-hint="..." overrides the pattern message;
  *   - wrap each control in <div class="ws-field"> so its error shows right under it;
  *   - consent: --8<-- "consent.html" (checkbox consent + hidden consent_version).
  *   The script POSTs JSON with Content-Type: application/json and Idempotency-Key: <uuid>.
@@ -33,6 +35,19 @@
  *   parameter of that name (URL-encoded; empty when absent), e.g. ?session=... or ?county=....
  *   On a 2xx {items:[...], next_cursor} the fallback is replaced by the items (textContent
  *   only); "加载更多" fetches ?cursor=<next_cursor>. On any failure the fallback stays.
+ *
+ * EVERY FORM in a page, public or staff, whatever script sends it, gets the same checks on submit
+ *   (all mistakes at once), a draft kept for the tab, counters for capped text and growing text
+ *   boxes: see "every form" below. window.wsForms.check(form) and .validate(control) are the checks.
+ *
+ * REGISTER PAGES. An element with data-if-query="session" shows only when the address has
+ *   ?session=..., one with data-unless-query="session" only when it has not. A list with
+ *   data-single shows one record (a 2xx JSON object). A registration's answer (session_id, status,
+ *   waitlist_position, session_title, starts_at, place) is shown as a confirmed seat or a place on
+ *   the waitlist, with the session it is for.
+ *
+ * SEARCH. Material's search runs on key releases only; pasted, dictated or composed (IME) text
+ *   is passed on to it as one.
  *
  * Bound through Material's document$ (instant navigation), else DOMContentLoaded; each
  * element is bound once (data-ws-bound). window.wsForms.bind() binds forms added later.
@@ -161,14 +176,15 @@
 
   // A mobile number as typed (full-width digits, spaces, dashes, +86 allowed) -> what is wrong, or "".
   // Mirrors the API's core/personal.py normalize_phone.
-  function mobileProblem(v) {
+  function mobileProblem(v, hint) {
     var d = v.replace(/[\uFF10-\uFF19]/g, function (x) { return String.fromCharCode(x.charCodeAt(0) - 0xFEE0); })
       .replace(/[\s\-()（）]/g, "").replace(/^(?:\+|00)?86(?=\d{11}$)/, "");
     if (/\D/.test(d)) return MSG.mobileDigits;
-    if (/^0/.test(d)) return MSG.landline + "。" + MSG.landlineHint;
-    if (d.length !== 11) return fmt(MSG.mobileLength, d.length) + "。" + MSG.landlineHint;
-    if (!/^1/.test(d)) return MSG.mobileStart + "。" + MSG.landlineHint;
-    if (!/^1[3-9]/.test(d)) return MSG.mobilePrefix + "。" + MSG.landlineHint;
+    var then = hint ? "。" + MSG.landlineHint : "";
+    if (/^0/.test(d)) return MSG.landline + then;
+    if (d.length !== 11) return fmt(MSG.mobileLength, d.length) + then;
+    if (!/^1/.test(d)) return MSG.mobileStart + then;
+    if (!/^1[3-9]/.test(d)) return MSG.mobilePrefix + then;
     return "";
   }
 
@@ -199,7 +215,8 @@
     var min = parseInt(c.getAttribute("minlength"), 10);
     if (min > 0 && v.length < min) return fmt(MSG.minlength, min);
     if (c.type === "tel" && !c.hasAttribute("data-landline")) {
-      var wrong = mobileProblem(v);
+      // A hotline operator typing a caller's number needs no advice to call the hotline.
+      var wrong = mobileProblem(v, !c.hasAttribute("data-operator"));
       if (wrong) return wrong;
     } else {
       var pattern = c.getAttribute("pattern");
@@ -697,9 +714,10 @@
 
   function addCounter(c) {
     var max = parseInt(c.getAttribute("maxlength"), 10);
-    if (!(max > 0) || ["text", "search", "url", "email", "textarea"].indexOf(c.type) < 0 && c.getAttribute("type")) return;
+    if (!(max > 0) || ["text", "search", "url", "email", "tel", "textarea"].indexOf(c.type) < 0) return;
     c.removeAttribute("maxlength");
     c.setAttribute("data-maxlength", String(max));
+    if (c.type === "tel") return;  // a phone number's own check says what is wrong with its length
     var note = el("p", "ws-counter");
     if (!c.id) c.id = "wsc" + (++counter);
     note.id = c.id + "-count";
