@@ -569,7 +569,8 @@
   // - a field's mistake goes as soon as it is put right;
   // - what is typed is kept for the tab (sessionStorage) until the form succeeds (the sending
   //   script resets the form, or forgetDraft): a failed send or a reload loses nothing. Never kept:
-  //   passwords, one-time codes, hidden fields, files, and any form holding a password;
+  //   passwords, one-time codes, hidden fields, files, any form holding a password, and a form
+  //   without an id, data-endpoint or data-path (one a script builds per record);
   // - a capped text shows a counter instead of the browser's silent cut at maxlength
   //   (the cap moves to data-maxlength, which validate reads);
   // - a textarea grows with its text (CSS field-sizing, or its height here where unsupported).
@@ -604,8 +605,15 @@
     try { return window.sessionStorage; } catch (e) { return null; }
   }
 
+  // A form a script builds for one record of a list has no name of its own: a draft kept for it could
+  // come back in the same form built for another record, so it keeps none (a form with an id does).
+  function draftName(form) {
+    return form.id || form.getAttribute("data-path") || form.getAttribute("data-endpoint") || "";
+  }
+
   function keepsDrafts(form) {
-    return !isSearch(form) && !form.hasAttribute("data-no-draft") && !form.querySelector('input[type="password"]');
+    return !isSearch(form) && !!draftName(form) && !form.hasAttribute("data-no-draft") &&
+      !form.querySelector('input[type="password"]');
   }
 
   function draftable(c) {
@@ -616,9 +624,7 @@
 
   // One draft per form per address (a record's own address keeps its own draft).
   function draftKey(form) {
-    var name = form.id || form.getAttribute("data-path") || form.getAttribute("data-endpoint") ||
-      String(Array.prototype.indexOf.call(document.querySelectorAll("form"), form));
-    return DRAFT + location.pathname + location.search + location.hash + "|" + name;
+    return DRAFT + location.pathname + location.search + location.hash + "|" + draftName(form);
   }
 
   function saveDraft(form) {
@@ -916,8 +922,9 @@
   }
 
   // For content added after load (and for tests): window.wsForms.bind() binds what is new.
-  // Staff pages use the same checks: window.wsForms.validate(control), .check(form).
-  window.wsForms = { bind: init, validate: validate, check: check, forgetDraft: forgetDraft };
+  // Staff pages use the same checks and message box: window.wsForms.validate(control), .check(form),
+  // .messageBox(form).
+  window.wsForms = { bind: init, validate: validate, check: check, forgetDraft: forgetDraft, messageBox: messageBox };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);

@@ -524,17 +524,8 @@
 
   function errorId(form, name) { return form.id + "-err-" + name.replace(/[^\w-]/g, "_"); }
 
-  function messageBox(form) {
-    var box = form.querySelector(".ws-form__message");
-    if (!box) {
-      box = el("div", "ws-form__message");
-      box.setAttribute("role", "alert");
-      box.tabIndex = -1;
-      box.hidden = true;
-      form.insertBefore(box, form.firstChild);
-    }
-    return box;
-  }
+  // The form's message box (forms.js makes it, as on every form of the site).
+  function messageBox(form) { return window.wsForms.messageBox(form); }
 
   function clearErrors(form) {
     Array.prototype.forEach.call(form.querySelectorAll(".ws-error"), function (n) { n.remove(); });
