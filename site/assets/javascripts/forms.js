@@ -553,7 +553,7 @@
   function bindForm(form) {
     if (form.dataset.wsBound) return;
     form.dataset.wsBound = "1";
-    form.dataset.wsId = form.id || "wsf" + (++counter);
+    form.dataset.wsId = form.id || form.dataset.wsId || "wsf" + (++counter);
     messageBox(form);
     var state = { key: uuid(), sending: false };
     form.addEventListener("submit", function (event) {
@@ -737,6 +737,7 @@
   function enhanceForm(form) {
     if (form.dataset.wsEnhanced || isSearch(form)) return;
     form.dataset.wsEnhanced = "1";
+    form.dataset.wsId = form.id || form.dataset.wsId || "wsf" + (++counter);  // names its error messages
     form.noValidate = true;  // the browser's bubbles show one mistake at a time; check() shows all
     restoreDraft(form);
   }

@@ -522,7 +522,8 @@
     return data;
   }
 
-  function errorId(form, name) { return form.id + "-err-" + name.replace(/[^\w-]/g, "_"); }
+  // As forms.js names them, so that its checks clear a message put here by the server's answer.
+  function errorId(form, name) { return (form.id || form.dataset.wsId) + "-err-" + name.replace(/[^\w-]/g, "_"); }
 
   // The form's message box (forms.js makes it, as on every form of the site).
   function messageBox(form) { return window.wsForms.messageBox(form); }
