@@ -727,8 +727,10 @@
     var note = el("p", "ws-counter");
     if (!c.id) c.id = "wsc" + (++counter);
     note.id = c.id + "-count";
-    if (c.tagName !== "TEXTAREA") note.dataset.quiet = "1";
     c.parentNode.insertBefore(note, c.nextSibling);
+    // A one-line field's counter shows near the cap only, and is not read out with the field (a
+    // hidden description is still read).
+    if (c.tagName !== "TEXTAREA") { note.dataset.quiet = "1"; return; }
     var ids = (c.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
     ids.push(note.id);
     c.setAttribute("aria-describedby", ids.join(" "));
