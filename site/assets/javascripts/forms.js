@@ -191,7 +191,7 @@
   // The one client check of a control, for public and staff forms alike: "" when it is fine.
   function validate(c) {
     if (c.type === "hidden" || c.name === "website" || c.disabled) return "";
-    if (c.closest("[hidden]") && !c.closest(".ws-hp")) return "";  // a part of the form not shown is not asked
+    if (c.closest("[hidden]")) return "";  // a part of the form not shown is not asked
     if (c.type === "checkbox") {
       var set = c.closest("fieldset[data-required]");
       if (set) {
