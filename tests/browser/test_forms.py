@@ -223,7 +223,8 @@ def test_a_draft_survives_a_network_failure_and_a_reload_and_goes_after_success(
     assert form.locator('[name="county_unit_id"]').evaluate("s => s.selectedIndex") == 1
     stored = page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('ws-draft:'))")
     assert len(stored) == 1
-    form.locator('[name="consent"]').check()  # consent is given again, each time
+    assert not form.locator('[name="consent"]').is_checked()  # consent is given anew, never kept
+    form.locator('[name="consent"]').check()
     form.locator('button[type="submit"]').click()
     page.locator(".ws-result .ws-ref").filter(has_text="ZF7K-3QW9").wait_for()
     assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('ws-draft:'))") == []

@@ -570,7 +570,7 @@
   // - a field's mistake goes as soon as it is put right;
   // - what is typed is kept for the tab (sessionStorage) until the form succeeds (the sending
   //   script resets the form, or forgetDraft): a failed send or a reload loses nothing. Never kept:
-  //   passwords, one-time codes, hidden fields, files, any form holding a password, and a form
+  //   passwords, one-time codes, consent, hidden fields, files, any form holding a password, and a form
   //   without an id, data-endpoint or data-path (one a script builds per record);
   // - a capped text shows a counter instead of the browser's silent cut at maxlength
   //   (the cap moves to data-maxlength, which validate reads);
@@ -618,7 +618,8 @@
   }
 
   function draftable(c) {
-    return c.name && c.name !== "website" && !c.closest("[data-no-draft]") &&
+    // Consent is given anew with each sending, never carried over.
+    return c.name && c.name !== "website" && c.name !== "consent" && !c.closest("[data-no-draft]") &&
       ["password", "hidden", "file", "submit", "button", "reset", "image"].indexOf(c.type) < 0 &&
       c.getAttribute("autocomplete") !== "one-time-code";
   }
@@ -676,7 +677,8 @@
 
   function restoreDraft(form) {
     var s = store();
-    if (!s || !keepsDrafts(form)) return;
+    if (!s || !keepsDrafts(form) || form.dataset.wsDraftKey === draftKey(form)) return;
+    form.dataset.wsDraftKey = draftKey(form);  // once per address
     var data = null;
     try { data = JSON.parse(s.getItem(draftKey(form)) || "null"); } catch (e) { data = null; }
     if (!data || typeof data !== "object") return;
@@ -917,6 +919,8 @@
     if (!watching) searchFollowsEveryInput();
     watchForms();
     enhance(document.body);
+    // Through instant navigation a page's forms may arrive before its address: look again now.
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-ws-enhanced]"), restoreDraft);
     Array.prototype.forEach.call(document.querySelectorAll("form.ws-form"), bindForm);
     Array.prototype.forEach.call(document.querySelectorAll(".ws-list[data-endpoint]"), bindList);
     // Wide tables scroll sideways inside Material's wrapper: let keyboard users reach them too.
