@@ -106,6 +106,14 @@ def test_a_category_the_unit_may_not_use_is_refused_before_any_write(recorded: u
     assert recorded.commits == []
 
 
+def test_every_mistake_of_a_spend_is_named_in_one_problem(recorded: uow.Recording) -> None:
+    with pytest.raises(errors.ProblemError) as refused:
+        service.spend_ops(unit_id="hospital", category="hardship_relief", amount_fen=0, payee=" ", actor="a",
+                          entry_id="e-1", at="2026-03-02T02:00:00Z")
+    assert [e.field for e in refused.value.errors] == ["category", "amount_fen", "payee"]
+    assert recorded.commits == []
+
+
 def test_an_allocation_is_two_entries_in_one_commit_and_moves_no_subtree_holding_both_sides(
         recorded: uow.Recording, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "get_account", lambda unit_id, year, consistent=False: {"unit_id": unit_id})

@@ -44,6 +44,20 @@ def test_non_mobiles_are_refused(bad):
         personal.normalize_phone(bad)
 
 
+@pytest.mark.parametrize(("typed", "says"), [
+    ("12345678901", "没有这个号段"),
+    ("0538-6991364", "固定电话"),
+    ("1380013800", "现在填了 10 位"),
+    ("23800138000", "以 1 开头"),
+    ("abc", "只能填数字"),
+])
+def test_a_refused_number_says_what_is_wrong_and_what_a_landline_caller_can_do(typed, says):
+    with pytest.raises(ValueError, match=says) as refused:
+        personal.normalize_phone(typed)
+    if typed != "abc":
+        assert "12351" in str(refused.value)
+
+
 def test_masks():
     assert personal.mask_phone("13800138000") == "138****8000"
     assert personal.mask_id_number(VALID_ID) == "110***********002X"

@@ -39,17 +39,38 @@ def normalize_id_number(value: str) -> str:
     return number
 
 
+# What a person with a landline only can do instead (the portal's forms say the same: forms.js).
+LANDLINE_HINT = "只有固定电话的，请拨打 12351，请接线员代为登记。"
+
+
+def _phone_problem(text: str) -> str:
+    """Why `text` (half-width, no dashes) is not a mobile number, in words a caller can act on."""
+    digits = text.removeprefix("+86") if text.startswith("+86") else text
+    if not digits.isdigit():
+        return "手机号码只能填数字"
+    if digits.startswith("0"):
+        return f"这是固定电话号码，网上填写需要手机号码。{LANDLINE_HINT}"
+    if len(digits) != 11:
+        return f"手机号码是 11 位数字，现在填了 {len(digits)} 位。{LANDLINE_HINT}"
+    if not digits.startswith("1"):
+        return f"手机号码以 1 开头，共 11 位。{LANDLINE_HINT}"
+    return f"没有这个号段的手机号码（手机号码以 13 至 19 开头），请核对。{LANDLINE_HINT}"
+
+
 def normalize_phone(value: str) -> str:
-    """A mainland China mobile number as 11 digits, or ValueError with a Chinese reason."""
-    text = _halfwidth(value).replace("-", "")
+    """A mainland China mobile number as 11 digits, or ValueError saying what is wrong with it."""
+    text = _halfwidth(value).replace("-", "").replace("(", "").replace(")", "")
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise ValueError("格式不正确，请填写 11 位手机号码") from None
+        raise ValueError(_phone_problem(text)) from None
+    if parsed.country_code == 86 and phonenumbers.is_valid_number(parsed) \
+            and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.FIXED_LINE:
+        raise ValueError(f"这是固定电话号码，网上填写需要手机号码。{LANDLINE_HINT}")
     if (parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed)
             or phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,
                                                         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)):
-        raise ValueError("不是有效的手机号码，请填写 11 位手机号码")
+        raise ValueError(_phone_problem(str(parsed.national_number) if parsed.country_code == 86 else text))
     return str(parsed.national_number)
 
 

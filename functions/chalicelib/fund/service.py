@@ -105,23 +105,38 @@ def _totals_ops(deltas: Deltas, year: int) -> list[db.Op]:
     return [store.add_totals(unit, year, scope, changes) for (unit, scope), changes in deltas.items()]
 
 
-def check_category(unit_kind: str, category: str) -> categories.Category:
+def _category_problems(unit_kind: str, category: str) -> list[FieldError]:
     if category not in categories.CATEGORIES:
-        raise errors.validation_failed([FieldError("category", "支出类别不是可选的类别")])
+        return [FieldError("category", "支出类别不是可选的类别")]
     if category not in categories.allowed_for(unit_kind):
-        raise errors.validation_failed([FieldError(
+        return [FieldError(
             "category", f"支出类别“{categories.label(category)}”不在本单位可用范围内：基层工会的专项资金只能用于"
-                        "本单位直接参与疫情防控工作人员及其不能照顾的直系亲属的慰问和购买防疫物资")])
+                        "本单位直接参与疫情防控工作人员及其不能照顾的直系亲属的慰问和购买防疫物资")]
+    return []
+
+
+def _spend_problems(amount_fen: int, payee: str) -> list[FieldError]:
+    problems = []
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        problems.append(FieldError("amount_fen", f"金额（分）应为 1 到 {MAX_AMOUNT_FEN} 之间的整数"))
+    if not payee.strip():
+        problems.append(FieldError("payee", "收款人或供应商为必填项"))
+    return problems
+
+
+def _check_spend(unit_kind: str, category: str, spends: list[tuple[int, str]]) -> categories.Category:
+    """Every mistake of a spend (or of several in one category) at once, in one problem."""
+    problems = _category_problems(unit_kind, category)
+    for amount_fen, payee in spends:
+        problems += [p for p in _spend_problems(amount_fen, payee) if p not in problems]
+    if problems:
+        raise errors.validation_failed(problems)
     return categories.CATEGORIES[category]
 
 
 def _spend_record(*, unit_id: str, year: int, category: str, amount_fen: int, payee: str, actor: str,
                   entry_id: str, at: str, beneficiary: str | None = None, receipt: str | None = None,
                   approved_by: str | None = None, note: str | None = None) -> dict[str, Any]:
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
-        raise errors.validation_failed([FieldError("amount_fen", f"金额（分）应为 1 到 {MAX_AMOUNT_FEN} 之间的整数")])
-    if not payee.strip():
-        raise errors.validation_failed([FieldError("payee", "收款人或供应商为必填项")])
     record: dict[str, Any] = {"entry_id": entry_id, "unit_id": unit_id, "year": year, "kind": "spend",
                               "amount_fen": amount_fen, "balance_effect_fen": -amount_fen, "category": category,
                               "payee": payee, "beneficiary": beneficiary, "receipt": receipt,
@@ -140,7 +155,7 @@ def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor
     The budget year is the year of `at` in China. The items also update the unit's and its
     ancestors' totals (2 + depth + 1 items, well inside a transaction's 100)."""
     path = orgs.unit_path(unit_id)
-    found = check_category(orgs.get_unit(unit_id).kind.value, category)
+    found = _check_spend(orgs.get_unit(unit_id).kind.value, category, [(amount_fen, payee)])
     record = _spend_record(unit_id=unit_id, year=times.local_date(at).year, category=category, amount_fen=amount_fen,
                            payee=payee, actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary,
                            receipt=receipt, approved_by=approved_by, note=note)
@@ -156,7 +171,8 @@ def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str,
     "专项资金余额不足" when the sum would go below zero) and the totals are updated once. A transaction
     may touch an item once, so this is how several spends share one: 1 + len(spends) + depth + 1 items."""
     path = orgs.unit_path(unit_id)
-    found = check_category(orgs.get_unit(unit_id).kind.value, category)
+    found = _check_spend(orgs.get_unit(unit_id).kind.value, category,
+                         [(amount, payee) for _, amount, payee, _ in spends])
     year = times.local_date(at).year
     records = [_spend_record(unit_id=unit_id, year=year, category=category, amount_fen=amount, payee=payee,
                              actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary)

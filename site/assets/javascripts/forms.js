@@ -6,8 +6,10 @@
  *   - each input's name is the API field name; dots nest ("family.0.name" -> {family:[{name}]});
  *   - data-type="int" sends an integer; a checkbox sends true/false; an empty optional field is
  *     left out; the honeypot "website" is always sent as typed (snippet honeypot.html);
- *   - checks from HTML attributes: required, maxlength, minlength, pattern, type=tel/email,
- *     min/max (with data-type="int"); data-hint="..." overrides the pattern message;
+ *   - checks from HTML attributes: required, maxlength, minlength, pattern, type=email,
+ *     min/max (with data-type="int" or type=number), inputmode=decimal (yuan, two decimals);
+ *     type=tel is a mobile number (what is wrong is said: digits, length, prefix, a landline);
+ *     data-hint="..." overrides the pattern message;
  *   - wrap each control in <div class="ws-field"> so its error shows right under it;
  *   - consent: --8<-- "consent.html" (checkbox consent + hidden consent_version).
  *   The script POSTs JSON with Content-Type: application/json and Idempotency-Key: <uuid>.
@@ -34,6 +36,19 @@
  *   On a 2xx {items:[...], next_cursor} the fallback is replaced by the items (textContent
  *   only); "加载更多" fetches ?cursor=<next_cursor>. On any failure the fallback stays.
  *
+ * EVERY FORM in a page, public or staff, whatever script sends it, gets the same checks on submit
+ *   (all mistakes at once), a draft kept for the tab, counters for capped text and growing text
+ *   boxes: see "every form" below. window.wsForms.check(form) and .validate(control) are the checks.
+ *
+ * REGISTER PAGES. An element with data-if-query="session" shows only when the address has
+ *   ?session=..., one with data-unless-query="session" only when it has not. A list with
+ *   data-single shows one record (a 2xx JSON object). A registration's answer (session_id, status,
+ *   waitlist_position, session_title, starts_at, place) is shown as a confirmed seat or a place on
+ *   the waitlist, with the session it is for.
+ *
+ * SEARCH. Material's search runs on key releases only; pasted, dictated or composed (IME) text
+ *   is passed on to it as one.
+ *
  * Bound through Material's document$ (instant navigation), else DOMContentLoaded; each
  * element is bound once (data-ws-bound). window.wsForms.bind() binds forms added later.
  */
@@ -49,6 +64,14 @@
     minlength: "至少填写 {n} 个字",
     pattern: "格式不正确",
     tel: "请填写正确的电话号码",
+    mobileDigits: "手机号码只能填数字",
+    mobileLength: "手机号码是 11 位数字，现在填了 {n} 位",
+    mobileStart: "手机号码以 1 开头，共 11 位",
+    mobilePrefix: "没有这个号段的手机号码（手机号码以 13 至 19 开头），请核对",
+    landline: "这是固定电话号码，网上填写需要手机号码",
+    landlineHint: "只有固定电话的，请拨打 12351，请接线员代为登记。",
+    money: "金额请填写元，最多两位小数",
+    date: "请填写完整的日期和时间",
     email: "请填写正确的邮箱地址",
     int: "请填写整数",
     min: "不能小于 {n}",
@@ -62,6 +85,11 @@
     failed: "提交没有成功",
     errorNumber: "错误编号：{n}（打 12351 反映问题时请告诉接线员）",
     done: "提交成功",
+    confirmed: "报名成功，名额已确认",
+    waitlisted: "名额已满，您在候补名单第 {n} 位",
+    waitlistedNoPlace: "名额已满，您已进入候补名单",
+    waitlistHint: "有人取消时按报名先后自动递补。递补与否请在“查看或取消我的报名”里凭编号查询，或打 12351 询问。",
+    session: { session_title: "报名场次", starts_at: "开始时间", place: "地点", online_url: "线上链接" },
     yourRef: "您的编号",
     keepRef: "请记下或截图保存这个编号，查询办理进度时要用，也可以打 12351 把编号告诉接线员。",
     copy: "复制编号",
@@ -70,6 +98,10 @@
     again: "再填一份",
     statusLink: "查询办理进度",
     status: { reference: "编号", kind_label: "事项", status_label: "办理状态", updated_at: "更新时间", message: "说明" },
+    requiredSome: "请至少选择一项",
+    counter: "{n} / {max} 字",
+    counterOver: "超出 {n} 字（最多 {max} 字），请删减",
+    restored: "已恢复您在本页填写但还没有提交成功的内容。",
     more: "加载更多",
     empty: "目前没有信息，请稍后再来看看。"
   };
@@ -142,29 +174,62 @@
     return data;
   }
 
+  // A mobile number as typed (full-width digits, spaces, dashes, +86 allowed) -> what is wrong, or "".
+  // Mirrors the API's core/personal.py normalize_phone.
+  function mobileProblem(v, hint) {
+    var d = v.replace(/[\uFF10-\uFF19]/g, function (x) { return String.fromCharCode(x.charCodeAt(0) - 0xFEE0); })
+      .replace(/[\s\-()（）]/g, "").replace(/^(?:\+|00)?86(?=\d{11}$)/, "");
+    if (/\D/.test(d)) return MSG.mobileDigits;
+    var then = hint ? "。" + MSG.landlineHint : "";
+    if (/^0/.test(d)) return MSG.landline + then;
+    if (d.length !== 11) return fmt(MSG.mobileLength, d.length) + then;
+    if (!/^1/.test(d)) return MSG.mobileStart + then;
+    if (!/^1[3-9]/.test(d)) return MSG.mobilePrefix + then;
+    return "";
+  }
+
+  // The one client check of a control, for public and staff forms alike: "" when it is fine.
   function validate(c) {
-    if (c.type === "hidden" || c.name === "website") return "";
-    var v = c.type === "checkbox" || c.type === "radio" ? "" : c.value.trim();
-    if (c.type === "checkbox") return c.required && !c.checked ? MSG.requiredCheck : "";
+    if (c.type === "hidden" || c.name === "website" || c.disabled) return "";
+    if (c.closest("[hidden]")) return "";  // a part of the form not shown is not asked
+    if (c.type === "checkbox") {
+      var set = c.closest("fieldset[data-required]");
+      if (set) {
+        var some = Array.prototype.some.call(set.querySelectorAll('input[type="checkbox"]'),
+          function (x) { return x.checked && !x.disabled; });
+        return some ? "" : MSG.requiredSome;
+      }
+      return c.required && !c.checked ? MSG.requiredCheck : "";
+    }
     if (c.type === "radio") {
       var group = c.form.querySelectorAll('input[type="radio"][name="' + c.name + '"]');
       var any = Array.prototype.some.call(group, function (r) { return r.checked; });
       var req = Array.prototype.some.call(group, function (r) { return r.required; });
       return req && !any ? MSG.requiredChoice : "";
     }
+    // A date or time the browser could not read has an empty value but a bad-input flag.
+    if (c.validity && c.validity.badInput) return c.type === "number" ? MSG.int : MSG.date;
+    var v = c.type === "password" ? c.value : c.value.trim();
     if (v === "") return c.required ? (c.tagName === "SELECT" ? MSG.requiredChoice : MSG.required) : "";
-    var max = parseInt(c.getAttribute("maxlength"), 10);
+    var max = parseInt(c.getAttribute("maxlength") || c.getAttribute("data-maxlength"), 10);
     if (max >= 0 && v.length > max) return fmt(MSG.maxlength, max);
     var min = parseInt(c.getAttribute("minlength"), 10);
     if (min > 0 && v.length < min) return fmt(MSG.minlength, min);
-    var pattern = c.getAttribute("pattern");
-    if (pattern) {
-      var ok = false;
-      try { ok = new RegExp("^(?:" + pattern + ")$").test(v); } catch (e) { ok = true; }
-      if (!ok) return c.dataset.hint || (c.type === "tel" ? MSG.tel : MSG.pattern);
-    } else if (c.type === "tel" && !/^[0-9+\-\s]{3,20}$/.test(v)) return MSG.tel;
+    if (c.type === "tel" && !c.hasAttribute("data-landline")) {
+      // A hotline operator typing a caller's number needs no advice to call the hotline.
+      var wrong = mobileProblem(v, !c.hasAttribute("data-operator"));
+      if (wrong) return wrong;
+    } else {
+      var pattern = c.getAttribute("pattern");
+      if (pattern) {
+        var ok = false;
+        try { ok = new RegExp("^(?:" + pattern + ")$").test(v); } catch (e) { ok = true; }
+        if (!ok) return c.dataset.hint || (c.type === "tel" ? MSG.tel : MSG.pattern);
+      } else if (c.type === "tel" && !/^[0-9+\-\s]{3,20}$/.test(v)) return MSG.tel;
+    }
     if (c.type === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) return MSG.email;
-    if (c.dataset.type === "int") {
+    if (c.inputMode === "decimal" && !/^\d+(?:\.\d{1,2})?$/.test(v)) return MSG.money;
+    if (c.dataset.type === "int" || (c.type === "number" && !c.getAttribute("step"))) {
       if (!/^-?\d+$/.test(v)) return MSG.int;
       var n = parseInt(v, 10);
       if (c.hasAttribute("min") && n < Number(c.getAttribute("min"))) return fmt(MSG.min, c.getAttribute("min"));
@@ -217,8 +282,20 @@
     return c;
   }
 
-  function message(form, kind, title, lines) {
+  function messageBox(form) {
     var box = form.querySelector(".ws-form__message");
+    if (!box) {
+      box = el("div", "ws-form__message");
+      box.setAttribute("role", "alert");
+      box.tabIndex = -1;
+      box.hidden = true;
+      form.insertBefore(box, form.firstChild);
+    }
+    return box;
+  }
+
+  function message(form, kind, title, lines) {
+    var box = messageBox(form);
     box.className = "ws-form__message ws-form__message--" + kind;
     box.textContent = "";
     if (title) box.appendChild(el("p", "ws-form__title", title));
@@ -255,12 +332,32 @@
     if (!ok) throw new Error("copy");
   }
 
-  function showReference(form, reference, state) {
-    var panel = el("section", "ws-result");
+  // What a registration came to: a confirmed seat or a place on the waitlist, and for which session.
+  function registrationTitle(body) {
+    if (body.status === "confirmed") return MSG.confirmed;
+    if (body.status === "waitlisted") {
+      return body.waitlist_position ? fmt(MSG.waitlisted, body.waitlist_position) : MSG.waitlistedNoPlace;
+    }
+    return body.status_label ? String(body.status_label) : MSG.done;
+  }
+
+  function showReference(form, body) {
+    var reference = String(body.reference || "");
+    var panel = el("section", "ws-result" + (body.status === "waitlisted" ? " ws-result--wait" : ""));
     panel.setAttribute("role", "status");
-    var h = el("h2", "ws-result__title", MSG.done);
+    var h = el("h2", "ws-result__title", body.session_id ? registrationTitle(body) : MSG.done);
     h.tabIndex = -1;
     panel.appendChild(h);
+    if (body.session_id) {
+      var facts = el("dl", "ws-status");
+      Object.keys(MSG.session).forEach(function (key) {
+        if (body[key] == null || body[key] === "") return;
+        facts.appendChild(el("dt", null, MSG.session[key]));
+        facts.appendChild(el("dd", null, /_at$/.test(key) ? shanghai(body[key]) : body[key]));
+      });
+      panel.appendChild(facts);
+      if (body.status === "waitlisted") panel.appendChild(el("p", "ws-result__hint", MSG.waitlistHint));
+    }
     panel.appendChild(el("p", "ws-result__label", MSG.yourRef));
     panel.appendChild(el("p", "ws-ref", reference));
     var copy = el("button", "md-button md-button--primary ws-copy", MSG.copy);
@@ -401,26 +498,9 @@
 
   async function submit(form, state) {
     if (state.sending) return;
-    clearErrors(form);
     var old = form.parentNode.querySelector(".ws-result");
     if (old && form.dataset.result) old.remove();
-    var first = null;
-    var count = 0;
-    var seen = {};
-    controls(form).forEach(function (c) {
-      if (seen[c.name]) return;
-      var problem = validate(c);
-      if (!problem) return;
-      seen[c.name] = true;
-      count++;
-      fieldError(form, c.name, problem);
-      if (!first) first = c;
-    });
-    if (first) {
-      message(form, "error", fmt(MSG.check, count));
-      first.focus();
-      return;
-    }
+    if (!check(form)) return;
 
     state.sending = true;
     setBusy(form, true);
@@ -454,10 +534,11 @@
       message(form, "error", MSG.network).focus();  // same key on retry
     } else if (res.ok && body) {
       state.key = uuid();
+      forgetDraft(form);
       if (form.dataset.result === "status") showStatus(form, body);
       else if (form.dataset.result === "fields") showFields(form, body);
       else if (form.dataset.result === "done") showDone(form);
-      else showReference(form, String(body.reference || ""), state);
+      else showReference(form, body);
     } else if (res.status === 429) {
       message(form, "error", MSG.tooMany).focus();
     } else if (res.status === 404 && form.dataset.result) {
@@ -473,30 +554,251 @@
   function bindForm(form) {
     if (form.dataset.wsBound) return;
     form.dataset.wsBound = "1";
-    form.dataset.wsId = form.id || "wsf" + (++counter);
-    form.noValidate = true;
-    if (!form.querySelector(".ws-form__message")) {
-      var box = el("div", "ws-form__message");
-      box.setAttribute("role", "alert");
-      box.tabIndex = -1;
-      box.hidden = true;
-      form.insertBefore(box, form.firstChild);
-    }
+    form.dataset.wsId = form.id || form.dataset.wsId || "wsf" + (++counter);
+    messageBox(form);
     var state = { key: uuid(), sending: false };
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       submit(form, state);
     });
-    // Clear a field's error once the person changes it.
-    form.addEventListener("change", function (event) {
-      var c = event.target;
-      if (!c.name || !c.hasAttribute("aria-invalid")) return;
-      var msg = document.getElementById(errorId(form, c.name));
-      if (msg && !validate(c)) {
-        msg.remove();
-        c.removeAttribute("aria-invalid");
+  }
+
+  /* ---------------------------------------------------------------- every form */
+  // One behaviour for every form in a page's content, public and staff alike, whoever sends it:
+  // - on submit, every field is checked at once (validate) and all mistakes are shown together;
+  //   a form with a mistake is not passed on to the script that sends it;
+  // - a field's mistake goes as soon as it is put right;
+  // - what is typed is kept for the tab (sessionStorage) until the form succeeds (the sending
+  //   script resets the form, or forgetDraft): a failed send or a reload loses nothing. Never kept:
+  //   passwords, one-time codes, consent, hidden fields, files, any form holding a password, and a form
+  //   without an id, data-endpoint or data-path (one a script builds per record);
+  // - a capped text shows a counter instead of the browser's silent cut at maxlength
+  //   (the cap moves to data-maxlength, which validate reads);
+  // - a textarea grows with its text (CSS field-sizing, or its height here where unsupported).
+
+  var DRAFT = "ws-draft:";
+  var FIELDS = "input, select, textarea";
+
+  function isSearch(form) { return !form || form.name === "search" || !!form.closest(".md-search"); }
+
+  // Shows every client-side mistake; true when the form may be sent.
+  function check(form) {
+    clearErrors(form);
+    var first = null;
+    var count = 0;
+    var seen = {};
+    controls(form).forEach(function (c) {
+      if (seen[c.name]) return;
+      var problem = validate(c);
+      if (!problem) return;
+      seen[c.name] = true;
+      count++;
+      fieldError(form, c.name, problem);
+      if (!first) first = c;
+    });
+    if (!first) return true;
+    message(form, "error", fmt(MSG.check, count));
+    first.focus();
+    return false;
+  }
+
+  function store() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+
+  // A form a script builds for one record of a list has no name of its own: a draft kept for it could
+  // come back in the same form built for another record, so it keeps none (a form with an id does).
+  function draftName(form) {
+    return form.id || form.getAttribute("data-path") || form.getAttribute("data-endpoint") || "";
+  }
+
+  function keepsDrafts(form) {
+    return !isSearch(form) && !!draftName(form) && !form.hasAttribute("data-no-draft") &&
+      !form.querySelector('input[type="password"]');
+  }
+
+  function draftable(c) {
+    // Consent is given anew with each sending, never carried over.
+    return c.name && c.name !== "website" && c.name !== "consent" && !c.closest("[data-no-draft]") &&
+      ["password", "hidden", "file", "submit", "button", "reset", "image"].indexOf(c.type) < 0 &&
+      c.getAttribute("autocomplete") !== "one-time-code";
+  }
+
+  // One draft per form per address (a record's own address keeps its own draft).
+  function draftKey(form) {
+    return DRAFT + location.pathname + location.search + location.hash + "|" + draftName(form);
+  }
+
+  function saveDraft(form) {
+    var s = store();
+    if (!s || !keepsDrafts(form)) return;
+    var data = {};
+    var any = false;
+    Array.prototype.forEach.call(form.elements, function (c) {
+      if (!draftable(c)) return;
+      if (c.type === "checkbox") {
+        if (!data[c.name]) data[c.name] = [];
+        if (c.checked) { data[c.name].push(c.value); any = true; }
+      } else if (c.type === "radio") {
+        if (c.checked) { data[c.name] = c.value; any = true; }
+      } else {
+        data[c.name] = c.value;
+        if (c.value.trim() && (c.tagName !== "SELECT" || c.selectedIndex > 0)) any = true;
       }
     });
+    try {
+      if (any) s.setItem(draftKey(form), JSON.stringify(data));
+      else s.removeItem(draftKey(form));
+    } catch (e) { /* storage full or refused: the form still works */ }
+  }
+
+  function forgetDraft(form) {
+    var s = store();
+    if (s) { try { s.removeItem(draftKey(form)); } catch (e) { /* nothing kept */ } }
+  }
+
+  // A select whose options arrive later (filled from the API) takes its value when they do.
+  function restoreSelect(c, value) {
+    if (Array.prototype.some.call(c.options, function (o) { return o.value === value; })) {
+      c.value = value;
+      return;
+    }
+    var watch = new MutationObserver(function () {
+      if (c.dataset.wsTouched) { watch.disconnect(); return; }
+      if (Array.prototype.some.call(c.options, function (o) { return o.value === value; })) {
+        watch.disconnect();
+        c.value = value;
+        c.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    watch.observe(c, { childList: true, subtree: true });
+    setTimeout(function () { watch.disconnect(); }, 30000);
+  }
+
+  function restoreDraft(form) {
+    var s = store();
+    if (!s || !keepsDrafts(form) || form.dataset.wsDraftKey === draftKey(form)) return;
+    form.dataset.wsDraftKey = draftKey(form);  // once per address
+    var data = null;
+    try { data = JSON.parse(s.getItem(draftKey(form)) || "null"); } catch (e) { data = null; }
+    if (!data || typeof data !== "object") return;
+    var restored = false;
+    Array.prototype.forEach.call(form.elements, function (c) {
+      if (!draftable(c) || !Object.prototype.hasOwnProperty.call(data, c.name)) return;
+      var v = data[c.name];
+      if (c.type === "checkbox") {
+        if (Array.isArray(v)) { c.checked = v.indexOf(c.value) >= 0; restored = restored || c.checked; }
+      } else if (c.type === "radio") {
+        c.checked = c.value === v;
+      } else if (typeof v === "string" && v !== "" && !c.dataset.wsTouched &&
+                 (c.tagName === "SELECT" || c.value === c.defaultValue)) {
+        if (c.tagName === "SELECT") restoreSelect(c, v);
+        else c.value = v;
+        restored = true;
+      }
+    });
+    if (restored) {
+      Array.prototype.forEach.call(form.querySelectorAll("textarea, input"), refresh);
+      message(form, "info", MSG.restored);
+    }
+  }
+
+  function counterOf(c) { return c.id ? document.getElementById(c.id + "-count") : c.nextElementSibling; }
+
+  function refresh(c) {
+    if (c.tagName === "TEXTAREA" && !(window.CSS && CSS.supports && CSS.supports("field-sizing", "content"))) {
+      c.style.height = "auto";
+      c.style.height = c.scrollHeight + 4 + "px";
+    }
+    var max = parseInt(c.getAttribute("data-maxlength"), 10);
+    var note = counterOf(c);
+    if (!(max > 0) || !note || !note.classList.contains("ws-counter")) return;
+    var n = c.value.length;
+    var over = n > max;
+    note.textContent = over ? fmt(MSG.counterOver, n - max).replace("{max}", max) : fmt(MSG.counter, n).replace("{max}", max);
+    note.classList.toggle("ws-counter--over", over);
+    // A one-line field (a name, a number) shows its counter only near its cap.
+    note.hidden = note.dataset.quiet === "1" && n < max * 0.8;
+  }
+
+  function addCounter(c) {
+    var max = parseInt(c.getAttribute("maxlength"), 10);
+    if (!(max > 0) || ["text", "search", "url", "email", "tel", "textarea"].indexOf(c.type) < 0) return;
+    c.removeAttribute("maxlength");
+    c.setAttribute("data-maxlength", String(max));
+    if (c.type === "tel") return;  // a phone number's own check says what is wrong with its length
+    var note = el("p", "ws-counter");
+    if (!c.id) c.id = "wsc" + (++counter);
+    note.id = c.id + "-count";
+    c.parentNode.insertBefore(note, c.nextSibling);
+    // A one-line field's counter shows near the cap only, and is not read out with the field (a
+    // hidden description is still read).
+    if (c.tagName !== "TEXTAREA") { note.dataset.quiet = "1"; return; }
+    var ids = (c.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    ids.push(note.id);
+    c.setAttribute("aria-describedby", ids.join(" "));
+  }
+
+  function enhanceForm(form) {
+    if (form.dataset.wsEnhanced || isSearch(form)) return;
+    form.dataset.wsEnhanced = "1";
+    form.dataset.wsId = form.id || form.dataset.wsId || "wsf" + (++counter);  // names its error messages
+    form.noValidate = true;  // the browser's bubbles show one mistake at a time; check() shows all
+    restoreDraft(form);
+  }
+
+  function enhance(root) {
+    function all(selector) {
+      var found = root.matches(selector) ? [root] : [];
+      return found.concat(Array.prototype.slice.call(root.querySelectorAll(selector)));
+    }
+    all(FIELDS).forEach(function (c) {
+      if (c.dataset.wsEnhanced || (c.form && isSearch(c.form))) return;
+      c.dataset.wsEnhanced = "1";
+      addCounter(c);
+      refresh(c);
+    });
+    all("form").forEach(enhanceForm);
+  }
+
+  var watching = false;
+
+  function watchForms() {
+    if (watching) return;
+    watching = true;
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (isSearch(form) || check(form)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();  // the page's own sending script never sees a wrong form
+    }, true);
+    function typed(event) {
+      var c = event.target;
+      if (!c.form || isSearch(c.form)) return;
+      c.dataset.wsTouched = "1";
+      refresh(c);
+      saveDraft(c.form);
+      if (!c.name || !c.hasAttribute("aria-invalid") || validate(c)) return;
+      // Put right: its message goes (on input, not change: a change fires on blur, and removing the
+      // message then would move the submit button away from a tap in progress).
+      var msg = document.getElementById(errorId(c.form, c.name));
+      if (msg) msg.remove();
+      var targets = c.type === "checkbox" || c.type === "radio" ? c.form.querySelectorAll('[name="' + c.name + '"]') : [c];
+      Array.prototype.forEach.call(targets, function (t) { t.removeAttribute("aria-invalid"); });
+    }
+    document.addEventListener("input", typed, true);
+    document.addEventListener("change", typed, true);
+    document.addEventListener("reset", function (event) {
+      var form = event.target;
+      if (isSearch(form)) return;
+      forgetDraft(form);
+      setTimeout(function () { Array.prototype.forEach.call(form.querySelectorAll("textarea, input"), refresh); }, 0);
+    }, true);
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        Array.prototype.forEach.call(r.addedNodes, function (n) { if (n.nodeType === 1) enhance(n); });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
   }
 
   /* ---------------------------------------------------------------- lists */
@@ -551,12 +853,15 @@
     var res = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
     if (!res.ok) throw new Error("HTTP " + res.status);
     var body = await res.json();
+    if (box.hasAttribute("data-single") && body && typeof body === "object" && !Array.isArray(body)) {
+      return { items: [body], next_cursor: null };  // one record, shown like a list's item
+    }
     if (!body || !Array.isArray(body.items)) throw new Error("shape");
     return body;
   }
 
   function bindList(box) {
-    if (box.dataset.wsBound) return;
+    if (box.dataset.wsBound || box.closest("[hidden]")) return;
     box.dataset.wsBound = "1";
     var kind = box.dataset.kind || "items";
     var list = el("ul", "ws-list__items");
@@ -587,7 +892,35 @@
 
   /* ---------------------------------------------------------------- bind */
 
+  // <div data-if-query="session"> shows only when the page's address has ?session=...;
+  // <div data-unless-query="session"> only when it has not (e.g. a form, or the sessions to choose from).
+  function gate() {
+    var query = new URLSearchParams(location.search);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-if-query], [data-unless-query]"), function (node) {
+      var name = node.getAttribute("data-if-query");
+      node.hidden = name ? !query.get(name) : !!query.get(node.getAttribute("data-unless-query"));
+    });
+  }
+
+  // Material's search runs on key presses only: pasted text, voice input and a finished IME
+  // composition (pinyin) change the query without one. Each of them is passed on as a key release.
+  function searchFollowsEveryInput() {
+    function poke(event) {
+      var input = event.target;
+      if (!input.matches || !input.matches(".md-search__input") || event.isComposing) return;
+      input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: false }));
+    }
+    document.addEventListener("input", poke, true);
+    document.addEventListener("compositionend", poke, true);
+  }
+
   function init() {
+    gate();
+    if (!watching) searchFollowsEveryInput();
+    watchForms();
+    enhance(document.body);
+    // Through instant navigation a page's forms may arrive before its address: look again now.
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-ws-enhanced]"), restoreDraft);
     Array.prototype.forEach.call(document.querySelectorAll("form.ws-form"), bindForm);
     Array.prototype.forEach.call(document.querySelectorAll(".ws-list[data-endpoint]"), bindList);
     // Wide tables scroll sideways inside Material's wrapper: let keyboard users reach them too.
@@ -597,7 +930,9 @@
   }
 
   // For content added after load (and for tests): window.wsForms.bind() binds what is new.
-  window.wsForms = { bind: init };
+  // Staff pages use the same checks and message box: window.wsForms.validate(control), .check(form),
+  // .messageBox(form).
+  window.wsForms = { bind: init, validate: validate, check: check, forgetDraft: forgetDraft, messageBox: messageBox };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);

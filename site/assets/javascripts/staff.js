@@ -126,13 +126,6 @@
     signOut: "退出登录",
     myWork: "我的工作",
     noPages: "您的岗位对应的工作页面正在建设中，建成后会出现在这里。",
-    required: "请填写此项",
-    requiredChoice: "请选择一项",
-    requiredSome: "请至少选择一项",
-    maxlength: "最多填写 {n} 个字",
-    minlength: "至少填写 {n} 个字",
-    pattern: "格式不正确",
-    check: "有 {n} 项需要修改，请看标红的地方",
     more: "加载更多",
     copy: "复制",
     copied: "已复制",
@@ -534,43 +527,11 @@
     return data;
   }
 
-  function validate(c) {
-    if (c.type === "hidden") return "";
-    if (c.type === "checkbox") {
-      var set = c.closest("fieldset[data-required]");
-      if (!set) return "";
-      var any = Array.prototype.some.call(set.querySelectorAll('input[type="checkbox"]'),
-        function (x) { return x.checked && !x.disabled; });
-      return any ? "" : MSG.requiredSome;
-    }
-    var v = c.type === "password" ? c.value : c.value.trim();
-    if (v === "") return c.required ? (c.tagName === "SELECT" ? MSG.requiredChoice : MSG.required) : "";
-    var max = parseInt(c.getAttribute("maxlength"), 10);
-    if (max >= 0 && v.length > max) return fmt(MSG.maxlength, max);
-    var min = parseInt(c.getAttribute("minlength"), 10);
-    if (min > 0 && v.length < min) return fmt(MSG.minlength, min);
-    var pattern = c.getAttribute("pattern");
-    if (pattern) {
-      var ok = true;
-      try { ok = new RegExp("^(?:" + pattern + ")$").test(v); } catch (e) { ok = true; }
-      if (!ok) return c.dataset.hint || MSG.pattern;
-    }
-    return "";
-  }
+  // As forms.js names them, so that its checks clear a message put here by the server's answer.
+  function errorId(form, name) { return (form.id || form.dataset.wsId) + "-err-" + name.replace(/[^\w-]/g, "_"); }
 
-  function errorId(form, name) { return form.id + "-err-" + name.replace(/[^\w-]/g, "_"); }
-
-  function messageBox(form) {
-    var box = form.querySelector(".ws-form__message");
-    if (!box) {
-      box = el("div", "ws-form__message");
-      box.setAttribute("role", "alert");
-      box.tabIndex = -1;
-      box.hidden = true;
-      form.insertBefore(box, form.firstChild);
-    }
-    return box;
-  }
+  // The form's message box (forms.js makes it, as on every form of the site).
+  function messageBox(form) { return window.wsForms.messageBox(form); }
 
   function clearErrors(form) {
     Array.prototype.forEach.call(form.querySelectorAll(".ws-error"), function (n) { n.remove(); });
@@ -657,26 +618,8 @@
     btn.textContent = busy ? (label || MSG.sending) : btn.dataset.label;
   }
 
-  // Client checks; true when the form may be sent.
-  function check(form) {
-    clearErrors(form);
-    var first = null;
-    var count = 0;
-    var seen = {};
-    controls(form).forEach(function (c) {
-      if (seen[c.name]) return;
-      var problem = validate(c);
-      if (!problem) return;
-      seen[c.name] = true;
-      count++;
-      fieldError(form, c.name, problem);
-      if (!first) first = c;
-    });
-    if (!first) return true;
-    message(form, "error", fmt(MSG.check, count));
-    first.focus();
-    return false;
-  }
+  // Client checks (forms.js, the same for every form on the site); true when the form may be sent.
+  function check(form) { return !window.wsForms || window.wsForms.check(form); }
 
   // A staff write form: opts.send(data, key) -> api(...) promise; opts.done(body) on 2xx.
   function bindWriteForm(form, opts) {
@@ -713,17 +656,6 @@
         if (r.status === 400 || r.status === 422) state.key = uuid();
         showProblem(form, r.status, r.body);
       }
-    });
-    // Clear a field's error as soon as it is put right (on input, not change: a change fires on
-    // blur, and removing the message then moves the submit button away from a tap in progress).
-    form.addEventListener("input", function (event) {
-      var c = event.target;
-      if (!c.name || !c.hasAttribute("aria-invalid")) return;
-      if (validate(c)) return;
-      var msg = document.getElementById(errorId(form, c.name));
-      if (msg) msg.remove();
-      var targets = c.type === "checkbox" ? form.querySelectorAll('[name="' + c.name + '"]') : [c];
-      Array.prototype.forEach.call(targets, function (t) { t.removeAttribute("aria-invalid"); });
     });
   }
 
