@@ -10,7 +10,8 @@ SITE_SOURCES := mkdocs.yml $(shell find site -type f 2>/dev/null)
 .PHONY: run test lint typecheck pytest site zensical package deploy bench lock openapi first-admin totp clean help
 
 help:
-	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/"
+	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/, demo data on first start"
+	@echo "              (make run ARGS=--no-demo starts with only the union tree and staff logins)"
 	@echo "make test     lint, types, unit/api/integration/browser tests, portal build, template lint"
 	@echo "make bench    benchmarks; writes docs/benchmarks.md"
 	@echo "make package  the deployable CloudFormation template under build/package"
@@ -45,8 +46,8 @@ zensical: site  # Material's successor builds the same mkdocs.yml (also a test)
 
 PORT ?= 8000
 
-run: deps site
-	$(PY) -m tools.localstack --port $(PORT) --data var
+run: deps site  # make run ARGS=--no-demo: without the demo data set
+	$(PY) -m tools.localstack --port $(PORT) --data var $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions tools tests site/hooks

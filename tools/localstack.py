@@ -41,6 +41,7 @@ class Stack:
     _thread: threading.Thread | None = None
     _saved_env: dict[str, str] = field(default_factory=dict)
     _stopped: bool = field(default=False)
+    demo: str = "off"  # the demo data set: "seeded" now, "present" from before, "skipped" (data there), "off"
 
     def stop(self) -> None:
         """Stop every part and give the process its environment back."""
@@ -96,7 +97,8 @@ def choose_engine(data_dir: Path | None, wanted: str) -> tuple[Engine, str | Non
 
 
 def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAULT_SITE,
-                engine: str = "auto", seed_staff: bool = True) -> tuple[Stack, str | None]:
+                engine: str = "auto", seed_staff: bool = True, demo: bool = False) -> tuple[Stack, str | None]:
+    """Start every part; with `demo`, an empty database gets the demo data set (tools/demo.py)."""
     saved_env = dict(os.environ)
     db_engine, warning = choose_engine(data_dir, engine)
     aux = db_engine if db_engine.name == "moto" else engines.start_moto()
@@ -114,6 +116,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
                     # moto serves the pool's signing keys itself; the issuer's host is AWS's.
                     "COGNITO_JWKS_URL": f"{aux.endpoint}/{pool.pool_id}/.well-known/jwks.json"})
         _apply_env(env)
+        demo_state = _seed_demo() if demo else "off"
         server = _serve(factory, config, port, site_dir, aux.endpoint)
     except BaseException:
         db_engine.stop()
@@ -124,7 +127,13 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     uploads_bucket(aux.endpoint, url)
-    return Stack(url, db_engine, aux, env, pool, server, thread, saved_env), warning
+    return Stack(url, db_engine, aux, env, pool, server, thread, saved_env, demo=demo_state), warning
+
+
+def _seed_demo() -> str:
+    from tools import demo
+
+    return demo.seed_demo()
 
 
 def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
@@ -134,8 +143,6 @@ def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
     dynamodb = boto3.client("dynamodb", endpoint_url=env["DYNAMODB_ENDPOINT"], region_name=REGION)
     table.create_table(dynamodb, env["TABLE_NAME"])
     seed.seed_units()
-    from chalicelib.booking import demo as booking_demo  # demo job fair, course and shuttle
-    booking_demo.seed()
     idp = boto3.client("cognito-idp", endpoint_url=aux.endpoint, region_name=REGION)
     pool = cognito.create_pool(idp, REGION)
     if seed_staff:
@@ -182,6 +189,19 @@ def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: s
     return server_cls(("127.0.0.1", port), handler)
 
 
+DEMO_LINES = {
+    "seeded": ["  示例数据 Demo data: 已写入一套标注「示例」的演示数据（求助、一线家庭、爱心蔬菜、场次、",
+               "    专项资金、案例、困难职工、招聘单位），不计入上报的统计。",
+               "    A labelled demo data set was added; it is left out of the figures sent upward.",
+               "    不要示例数据 To start without it: 删除 var/ 后运行 make run ARGS=--no-demo"],
+    "present": ["  示例数据 Demo data: 已有（上次启动时写入，标注「示例」，不计入上报的统计）。",
+                "    Present from an earlier start, labelled 示例, left out of the figures sent upward.",
+                "    不要示例数据 To start without it: 删除 var/ 后运行 make run ARGS=--no-demo"],
+    "skipped": ["  示例数据 Demo data: 数据库中已有数据，未写入 / not added: the database already holds data."],
+    "off": ["  示例数据 Demo data: 未写入（--no-demo）/ none (--no-demo): only the union tree and staff logins."],
+}
+
+
 def banner(stack: Stack, warning: str | None) -> str:
     from tools import cognito, seed
 
@@ -204,6 +224,7 @@ def banner(stack: Stack, warning: str | None) -> str:
         "  市总管理员和财务账号还要输入验证器上的 6 位动态码 / city_admin and finance also need a TOTP code:",
         f"    验证器密钥 authenticator secret: {cognito.DEMO_TOTP_SECRET}  (or `make totp` prints the current code)",
     ]
+    lines += ["", *DEMO_LINES[stack.demo]]
     if warning:
         lines += ["", "!" * 78, f"  WARNING: {warning}", "!" * 78]
     lines += ["", "Press Ctrl-C to stop.", ""]
@@ -216,8 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "var")
     parser.add_argument("--site", type=Path, default=DEFAULT_SITE)
     parser.add_argument("--engine", choices=["auto", "dynamodb-local", "moto"], default="auto")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="start without the demo data set (an empty database gets it otherwise)")
     args = parser.parse_args(argv)
-    stack, warning = start_stack(args.data, args.port, args.site, args.engine)
+    stack, warning = start_stack(args.data, args.port, args.site, args.engine, demo=not args.no_demo)
     print(banner(stack, warning), flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

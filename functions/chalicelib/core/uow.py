@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.core import db, errors
 
@@ -52,11 +52,32 @@ class Recording:
 
 _TRANSACTION = Transaction()
 _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+_marks: ContextVar[dict[str, Any] | None] = ContextVar("item_marks", default=None)
 
 
 def commit(ops: Sequence[db.Op]) -> None:
     """Write these ops together, all or none."""
+    marks = _marks.get()
+    if marks:
+        ops = [_marked(op, marks) for op in ops]
     (_current.get() or _TRANSACTION).commit(ops)
+
+
+def _marked(op: db.Op, marks: dict[str, Any]) -> db.Op:
+    if op.kind != "Put":
+        return op
+    return db.Op("Put", {**op.params, "Item": {**op.params["Item"], **marks}}, op.on_condition_failed, op.name)
+
+
+@contextmanager
+def marking(**attributes: Any) -> Iterator[None]:
+    """Within the block, every item a commit puts carries these attributes as well (the demo data
+    set's records carry `demo`), whichever domain's service wrote it."""
+    token = _marks.set({**(_marks.get() or {}), **attributes})
+    try:
+        yield
+    finally:
+        _marks.reset(token)
 
 
 def commit_versioned(ops: Sequence[db.Op], pk: str, sk: str) -> None:
