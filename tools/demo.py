@@ -5,8 +5,8 @@ with a waitlist), fund allocations and spends, a published case report, hardship
 check-ins and supplies, firms and openings.
 
 Everything is made through the domains' own service functions, as the demo staff would make it,
-inside `uow.marking(demo=True)`: every item written carries `demo`, pages show it as 示例, and the
-counters that roll figures up to the parent union leave it out. Each staff member acts within their
+inside `core.demo.writing()`: every item written carries `demo`, pages show it as 示例, and the
+counters that roll figures up to the parent union leave it out (core/demo.py). Each staff member acts within their
 own unit, so scope and role checks hold as for anyone.
 
 Seeded once: a marker item records that the set is there, and a database that already holds
@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.booking import service as booking
 from chalicelib.booking.models import Kind, SessionIn
-from chalicelib.core import audit, db, times, uow
+from chalicelib.core import audit, db, demo, times
 from chalicelib.core.auth import STAFF, Principal
 from chalicelib.delivery import service as delivery
 from chalicelib.delivery.models import CampaignIn, ConfirmIn, Outcome, StaffSignupIn, Window
@@ -51,6 +51,7 @@ MARKER = ("SEED#demo", "SEED#demo")
 # What a database holds before anything is done in it: the seed tree and the staff accounts.
 SEED_TYPES = frozenset({"unit", "staff", "counsellor", "seed_marker"})
 FACTORY = "demo-taishan-factory"
+LABEL = "【示例】"  # what pages show of a demo record: its text says so (names are masked in lists)
 HOSPITAL = "demo-taishan-hospital"
 
 
@@ -85,7 +86,7 @@ def seed_demo() -> str:
         return "present"
     if not is_empty():
         return "skipped"
-    with uow.marking(demo=True):
+    with demo.writing():
         _support()
         families = _frontline()
         _delivery(families)
@@ -126,7 +127,7 @@ PATHS = {"submitted": [], "accepted": ["accepted"], "in_progress": ["accepted", 
 def _support() -> None:
     worker, hotline = staff("taishan.caseworker"), staff("city.hotline")
     for n, (category, text, state, extra) in enumerate(REQUESTS):
-        fields = {"category": category, "description": text, "name": f"示例求助人{n + 1}",
+        fields = {"category": category, "description": f"{LABEL}{text}", "name": f"示例求助人{n + 1}",
                   "phone": f"1390538{n:04d}", "county_unit_id": "taishan", "unit_id": FACTORY}
         if n % 2:
             created = support.hotline_intake(HotlineIntakeIn(**fields, consent=True), hotline)
@@ -166,10 +167,10 @@ def _frontline() -> list[str]:
     ids = []
     for n, (name, role, department, deployment, members) in enumerate(FAMILIES):
         person = frontline.create_person(HOSPITAL, PersonIn(
-            name=name, id_number=_id_number(n + 1), phone=f"1370538{n:04d}", department=department, role=role,
-            deployment=deployment, period_start=start), admin)
+            name=name, id_number=_id_number(n + 1), phone=f"1370538{n:04d}", department=f"{department}（示例）",
+            role=role, deployment=deployment, period_start=start), admin)
         for member, relation, age, needs in members:
-            frontline.add_member(person.id, MemberIn(name=member, relation=relation, age=age, needs=needs,
+            frontline.add_member(person.id, MemberIn(name=member, relation=relation, age=age, needs=f"{LABEL}{needs}",
                                                      address="泰山区示例小区 3 号楼 2 单元"), admin)
         if n < 2:  # two families with a contact person, two still without
             frontline.assign_contact(person.id, AssignIn(username=contact.id, version=person.version), admin)
@@ -239,7 +240,7 @@ def _fund() -> str:
                                          payee=payee, receipt=receipt, approved_by="示例审批人"), hospital)
                for category, amount, payee, receipt in (
                    ("frontline_medical", 300_000, "一线医护人员慰问（示例）", "SL-0001"),
-                   ("supplies_masks", 120_000, "泰安示例防护用品公司", "SL-0002"))]
+                   ("supplies_masks", 120_000, "泰安示例防护用品公司（示例）", "SL-0002"))]
     return entries[-1].entry_id
 
 
@@ -266,8 +267,8 @@ def _hardship(supplies_entry: str) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.append(["姓名", "身份证号", "手机号码", "困难情况", "联系人"])
-    sheet.append(["孙示例", _id_number(11), "13505380001", "本人患病，家庭收入低", "daiyue.caseworker"])
-    sheet.append(["周示例", _id_number(12), "13505380002", "单亲，独自抚养两个孩子", ""])
+    sheet.append(["孙示例", _id_number(11), "13505380001", f"{LABEL}本人患病，家庭收入低", "daiyue.caseworker"])
+    sheet.append(["周示例", _id_number(12), "13505380002", f"{LABEL}单亲，独自抚养两个孩子", ""])
     data = io.BytesIO()
     book.save(data)
     result = hardship.import_register("daiyue", ImportIn(content_base64=base64.b64encode(data.getvalue()).decode()),
@@ -282,8 +283,8 @@ def _hardship(supplies_entry: str) -> None:
 
 def _recruitment() -> None:
     worker = staff("taishan.caseworker")
-    firms = [("泰安示例机械制造有限公司", "91370900MA3C00001", "manufacturing"),
-             ("泰山示例物流有限公司", "91370900MA3C00002", "logistics")]
+    firms = [("泰安示例机械制造有限公司（示例）", "91370900MA3C00001", "manufacturing"),
+             ("泰山示例物流有限公司（示例）", "91370900MA3C00002", "logistics")]
     made = []
     for n, (name, code, industry) in enumerate(firms):
         made.append(recruitment.register_firm(FirmIn(
@@ -292,10 +293,10 @@ def _recruitment() -> None:
             consent_version="2020-02-v1"), None))
     recruitment.review_firm(made[0].reference, FirmReviewIn(decision="approve", version=1), worker)
     until = times.today() + timedelta(days=30)
-    for title, wage in (("数控车床操作工", (4000, 6000)), ("仓库管理员", (3500, 4500))):
+    for title, wage in (("数控车床操作工（示例）", (4000, 6000)), ("仓库管理员（示例）", (3500, 4500))):
         opening = recruitment.post_opening(OpeningIn(
             firm_reference=made[0].reference, phone="13305380000", title=title, headcount=5, wage_min=wage[0],
             wage_max=wage[1], shift="fixed", place="泰山区示范工业园", requirements="身体健康，有相关经验者优先。",
             valid_until=until), None)
-        if title == "数控车床操作工":
+        if title.startswith("数控车床操作工"):
             recruitment.review_opening(opening.reference, FirmReviewIn(decision="approve", version=1), worker)

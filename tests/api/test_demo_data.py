@@ -44,6 +44,18 @@ def test_seeded_once_every_record_marked(fresh: Any) -> None:
     records = [i for i in made if i["type"] in kinds and not i["type"].endswith("_count")]
     assert all(i.get("demo") is True for i in records)
 
+    # left out of the figures sent upward, also when staff later work a demo record
+    ctx = Context(fresh.client, fresh.token)
+    waiting = next(i for i in made if i["type"] == "support_request" and i["status"] == "submitted")
+    moved = ctx.call("POST", f"/staff/support/requests/{waiting['reference']}/transitions",
+                     {"to": "accepted", "version": int(waiting["version"])}, ctx.admin)
+    assert moved.status_code == 200, moved.body
+    board = json.loads(ctx.call("GET", "/staff/dashboard/units/city", None, ctx.admin).body)
+    unit = board["unit"]
+    assert (unit["support_total"], unit["support_open"], unit["support_in_progress"], unit["frontline_persons"],
+            unit["sessions"], unit["packages"]) == (0, 0, 0, 0, 0, 0)
+    assert board.get("delivery") is None and board["registrations"] == []
+
 
 def test_a_database_with_data_is_not_seeded(fresh: Any) -> None:
     ctx = Context(fresh.client, fresh.token)
