@@ -50,7 +50,6 @@ from tools import seed
 MARKER = ("SEED#demo", "SEED#demo")
 # What a database holds before anything is done in it: the seed tree and the staff accounts.
 SEED_TYPES = frozenset({"unit", "staff", "counsellor", "seed_marker"})
-FACTORY = "demo-taishan-factory"
 LABEL = "【示例】"  # what pages show of a demo record: its text says so (names are masked in lists)
 HOSPITAL = "demo-taishan-hospital"
 
@@ -128,7 +127,7 @@ def _support() -> None:
     worker, hotline = staff("taishan.caseworker"), staff("city.hotline")
     for n, (category, text, state, extra) in enumerate(REQUESTS):
         fields = {"category": category, "description": f"{LABEL}{text}", "name": f"示例求助人{n + 1}",
-                  "phone": f"1390538{n:04d}", "county_unit_id": "taishan", "unit_id": FACTORY}
+                  "phone": f"1390538{n:04d}", "county_unit_id": "taishan"}
         if n % 2:
             created = support.hotline_intake(HotlineIntakeIn(**fields, consent=True), hotline)
         else:
@@ -205,13 +204,13 @@ def _booking() -> None:
     worker = staff("taishan.caseworker")
     day = datetime.combine(times.today() + timedelta(days=14), datetime.min.time(), UTC).replace(hour=1)
     sessions = [
-        SessionIn(kind=Kind.fair, title="泰山区复工复产网络招聘会（示例）", unit_id=FACTORY, starts_at=day,
+        SessionIn(kind=Kind.fair, title="泰山区复工复产网络招聘会（示例）", unit_id="taishan", starts_at=day,
                   ends_at=day + timedelta(hours=6), place="泰山区人力资源市场三楼", capacity=3,
                   description="分时段入场，请戴口罩、测体温。", contact="0538-12351"),
-        SessionIn(kind=Kind.course, title="线上劳动技能培训：电工基础（示例）", unit_id=FACTORY,
+        SessionIn(kind=Kind.course, title="线上劳动技能培训：电工基础（示例）", unit_id="taishan",
                   starts_at=day + timedelta(days=1), ends_at=day + timedelta(days=1, hours=2),
                   online_url="https://example.org/course/electrician", capacity=200),
-        SessionIn(kind=Kind.shuttle, title="返岗直通车：泰安汽车站—泰山区示范工业园（示例）", unit_id=FACTORY,
+        SessionIn(kind=Kind.shuttle, title="返岗直通车：泰安汽车站—泰山区示范工业园（示例）", unit_id="taishan",
                   starts_at=day - timedelta(hours=2), ends_at=day - timedelta(hours=1), place="泰安汽车站北广场上车",
                   capacity=45, description="凭报名编号上车，全程佩戴口罩。"),
     ]
@@ -228,15 +227,14 @@ def _booking() -> None:
 
 def _fund() -> str:
     """A county's fund, an allocation to a hospital, its spends; gives the masks purchase's entry id."""
-    county, hospital = staff("daiyue.finance"), staff("daiyue-hospital.finance")
+    city, hospital = staff("city.admin"), staff("hospital.admin")
     year = times.today().year
-    fund.set_budget("daiyue", BudgetIn(year=year, annual_budget_fen=20_000_000, special_fund_fen=5_000_000), county)
-    fund.set_budget("demo-daiyue-hospital", BudgetIn(year=year, annual_budget_fen=3_000_000, special_fund_fen=0),
-                    hospital)
-    fund.allocate(AllocationIn(from_unit_id="daiyue", to_unit_id="demo-daiyue-hospital", year=year,
+    fund.set_budget("taishan", BudgetIn(year=year, annual_budget_fen=20_000_000, special_fund_fen=5_000_000), city)
+    fund.set_budget(HOSPITAL, BudgetIn(year=year, annual_budget_fen=3_000_000, special_fund_fen=0), hospital)
+    fund.allocate(AllocationIn(from_unit_id="taishan", to_unit_id=HOSPITAL, year=year,
                                amount_fen=1_000_000, approved_by="示例审批人", note="一线医护人员慰问专项（示例）"),
-                  county)
-    entries = [fund.record_spend(SpendIn(unit_id="demo-daiyue-hospital", category=category, amount_fen=amount,
+                  city)
+    entries = [fund.record_spend(SpendIn(unit_id=HOSPITAL, category=category, amount_fen=amount,
                                          payee=payee, receipt=receipt, approved_by="示例审批人"), hospital)
                for category, amount, payee, receipt in (
                    ("frontline_medical", 300_000, "一线医护人员慰问（示例）", "SL-0001"),
@@ -262,16 +260,16 @@ def _reports() -> None:
 def _hardship(supplies_entry: str) -> None:
     from openpyxl import Workbook
 
-    worker = staff("daiyue.caseworker")
+    worker = staff("taishan.caseworker")
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.append(["姓名", "身份证号", "手机号码", "困难情况", "联系人"])
-    sheet.append(["孙示例", _id_number(11), "13505380001", f"{LABEL}本人患病，家庭收入低", "daiyue.caseworker"])
+    sheet.append(["孙示例", _id_number(11), "13505380001", f"{LABEL}本人患病，家庭收入低", "taishan.caseworker"])
     sheet.append(["周示例", _id_number(12), "13505380002", f"{LABEL}单亲，独自抚养两个孩子", ""])
     data = io.BytesIO()
     book.save(data)
-    result = hardship.import_register("daiyue", ImportIn(content_base64=base64.b64encode(data.getvalue()).decode()),
+    result = hardship.import_register("taishan", ImportIn(content_base64=base64.b64encode(data.getvalue()).decode()),
                                       worker)
     first = result.worker_ids[0]
     hardship.record_check(first, CheckIn(situation="收入仍低，孩子上网课需要流量。", precautions="居家隔离，口罩不足。",
