@@ -21,13 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.stack import ROOT, axe_problems, full_stack, open_page, sign_in
 
 SITE = ROOT / "build" / "site"
 OUT = ROOT / "build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SIZES: dict[str, dict[str, Any]] = {"desktop": {"viewport": {"width": 1366, "height": 800}},
          "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True,
                    "has_touch": True}}
