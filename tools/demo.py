@@ -242,7 +242,7 @@ def _fund() -> str:
     return entries[-1].entry_id
 
 
-# --- a case report, written, accepted and published ----------------------------------------------------------
+# --- a case report, written, accepted and published; another still a draft --------------------------------
 
 def _reports() -> None:
     writer, city = staff("hospital.admin"), staff("city.admin")
@@ -253,6 +253,8 @@ def _reports() -> None:
     report = reports.review(report.report_id, ReviewIn(decision="accept", comment="做法具体，可以推广。",
                                                        version=report.version), city)
     reports.publication(report.report_id, PublicationIn(published=True, version=report.version), city)
+    reports.create(ReportIn(title="错时上下班、分批返岗（示例草稿）", text=(
+        "区总工会协调辖区企业错开上下班时间，分批安排职工返岗，减少人员聚集。")), staff("taishan.caseworker"))
 
 
 # --- hardship workers, a check-in and a supply ---------------------------------------------------------------
