@@ -5,9 +5,10 @@ with a waitlist), fund allocations and spends, a published case report, hardship
 check-ins and supplies, firms and openings.
 
 Everything is made through the domains' own service functions, as the demo staff would make it,
-inside `core.demo.writing()`: every item written carries `demo`, pages show it as 示例, and the
-counters that roll figures up to the parent union leave it out (core/demo.py). Each staff member acts within their
-own unit, so scope and role checks hold as for anyone.
+inside `core.demo.writing()`: every item written carries `demo`, its text says 示例, and the
+counters that roll figures up to the parent union leave it out (core/demo.py). Each staff member
+acts within their own unit, so scope and role checks hold as for anyone. The set lies in 泰山区,
+where the demo caseworker works.
 
 Seeded once: a marker item records that the set is there, and a database that already holds
 anything besides the union tree and the staff accounts is never seeded (`make run ARGS=--no-demo`
