@@ -7,12 +7,14 @@ PY := $(VENV)/bin/python
 SITE_DIR := build/site
 SITE_SOURCES := mkdocs.yml $(shell find site -type f 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest site zensical package deploy bench lock openapi first-admin totp clean help
+.PHONY: screenshots run test lint typecheck pytest site zensical package deploy bench lock openapi first-admin totp clean help
 
 help:
-	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/"
+	@echo "make run      the whole system at http://127.0.0.1:8000 (portal + /api), data under var/, demo data on first start"
+	@echo "              (make run ARGS=--no-demo starts with only the union tree and staff logins)"
 	@echo "make test     lint, types, unit/api/integration/browser tests, portal build, template lint"
 	@echo "make bench    benchmarks; writes docs/benchmarks.md"
+	@echo "make screenshots  every public and staff page (demo data, staff signed in) at 1366x800 and 390x844 in build/screenshots/"
 	@echo "make package  the deployable CloudFormation template under build/package"
 	@echo "make deploy   package and deploy to AWS (needs AWS credentials; see README)"
 	@echo "make lock     recompile the pinned dependency locks from pyproject.toml"
@@ -45,8 +47,11 @@ zensical: site  # Material's successor builds the same mkdocs.yml (also a test)
 
 PORT ?= 8000
 
-run: deps site
-	$(PY) -m tools.localstack --port $(PORT) --data var
+run: deps site  # make run ARGS=--no-demo: without the demo data set
+	$(PY) -m tools.localstack --port $(PORT) --data var $(ARGS)
+
+screenshots: deps site  # every public and staff page at 1366x800 and 390x844, with the demo data set
+	$(PY) -m tests.browser.pages --site $(SITE_DIR) --out build/screenshots
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions tools tests site/hooks

@@ -45,6 +45,7 @@ class Stack:
     _thread: threading.Thread | None = None
     _saved_env: dict[str, str] = field(default_factory=dict)
     _stopped: bool = field(default=False)
+    demo: str = "off"  # the demo data set: "seeded" now, "present" from before, "skipped" (data there), "off"
 
     def stop(self) -> None:
         """Stop every part and give the process its environment back."""
@@ -102,10 +103,11 @@ def choose_engine(data_dir: Path | None, wanted: str) -> tuple[Engine, str | Non
 
 
 def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAULT_SITE,
-                engine: str = "auto", seed_staff: bool = True,
+                engine: str = "auto", seed_staff: bool = True, demo: bool = False,
                 outbox_poll: float | None = DEFAULT_INTERVAL) -> tuple[Stack, str | None]:
-    """The stack; outbox_poll is the seconds between polls of the table's stream (None: no poller,
-    for tests that drive tools/outbox_stream.py themselves)."""
+    """Start every part; with `demo`, an empty database gets the demo data set (tools/demo.py).
+    outbox_poll is the seconds between polls of the table's stream (None: no poller, for tests that
+    drive tools/outbox_stream.py themselves)."""
     saved_env = dict(os.environ)
     db_engine, warning = choose_engine(data_dir, engine)
     aux = db_engine if db_engine.name == "moto" else engines.start_moto()
@@ -124,6 +126,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
                     # moto serves the pool's signing keys itself; the issuer's host is AWS's.
                     "COGNITO_JWKS_URL": f"{aux.endpoint}/{pool.pool_id}/.well-known/jwks.json"})
         _apply_env(env)
+        demo_state = _seed_demo() if demo else "off"
         poller = _outbox_poller(db_engine, aux, outbox_poll)
         server = _serve(factory, config, port, site_dir, aux.endpoint, poller)
     except BaseException:
@@ -137,7 +140,7 @@ def start_stack(data_dir: Path | None, port: int = 8000, site_dir: Path = DEFAUL
     uploads_bucket(aux.endpoint, url)
     if poller is not None:
         poller.start()
-    return Stack(url, db_engine, aux, env, pool, poller, server, thread, saved_env), warning
+    return Stack(url, db_engine, aux, env, pool, poller, server, thread, saved_env, demo=demo_state), warning
 
 
 def _outbox_poller(db_engine: Engine, aux: Engine, interval: float | None) -> StreamPoller | None:
@@ -155,6 +158,12 @@ def _outbox_poller(db_engine: Engine, aux: Engine, interval: float | None) -> St
                         release=service.release_held)
 
 
+def _seed_demo() -> str:
+    from tools import demo
+
+    return demo.seed_demo()
+
+
 def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
     _apply_env(env)
     from tools import cognito, seed, table
@@ -162,8 +171,6 @@ def _prepare(env: dict[str, str], aux: Engine, seed_staff: bool) -> Any:
     dynamodb = boto3.client("dynamodb", endpoint_url=env["DYNAMODB_ENDPOINT"], region_name=REGION)
     table.create_table(dynamodb, env["TABLE_NAME"])
     seed.seed_units()
-    from chalicelib.booking import demo as booking_demo  # demo job fair, course and shuttle
-    booking_demo.seed()
     idp = boto3.client("cognito-idp", endpoint_url=aux.endpoint, region_name=REGION)
     pool = cognito.create_pool(idp, REGION)
     if seed_staff:
@@ -214,6 +221,19 @@ def _serve(factory: Any, config: Any, port: int, site_dir: Path, aws_endpoint: s
     return server_cls(("127.0.0.1", port), handler)
 
 
+DEMO_LINES = {
+    "seeded": ["  示例数据 Demo data: 已写入一套标注「示例」的演示数据（求助、一线家庭、爱心蔬菜、场次、",
+               "    专项资金、案例、困难职工、招聘单位），不计入上报的统计。",
+               "    A labelled demo data set was added; it is left out of the figures sent upward.",
+               "    不要示例数据 To start without it: 删除 var/ 后运行 make run ARGS=--no-demo"],
+    "present": ["  示例数据 Demo data: 已有（上次启动时写入，标注「示例」，不计入上报的统计）。",
+                "    Present from an earlier start, labelled 示例, left out of the figures sent upward.",
+                "    不要示例数据 To start without it: 删除 var/ 后运行 make run ARGS=--no-demo"],
+    "skipped": ["  示例数据 Demo data: 数据库中已有数据，未写入 / not added: the database already holds data."],
+    "off": ["  示例数据 Demo data: 未写入（--no-demo）/ none (--no-demo): only the union tree and staff logins."],
+}
+
+
 def banner(stack: Stack, warning: str | None) -> str:
     from tools import cognito, seed
 
@@ -241,6 +261,7 @@ def banner(stack: Stack, warning: str | None) -> str:
         "  市总管理员和财务账号还要输入验证器上的 6 位动态码 / city_admin and finance also need a TOTP code:",
         f"    验证器密钥 authenticator secret: {cognito.DEMO_TOTP_SECRET}  (or `make totp` prints the current code)",
     ]
+    lines += ["", *DEMO_LINES[stack.demo]]
     if warning:
         lines += ["", "!" * 78, f"  WARNING: {warning}", "!" * 78]
     lines += ["", "Press Ctrl-C to stop.", ""]
@@ -256,8 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outbox-poll", type=float, default=float(os.environ.get("WS_OUTBOX_POLL_SECONDS",
                                                                                   DEFAULT_INTERVAL)),
                         help="seconds between polls of the table's stream (env WS_OUTBOX_POLL_SECONDS)")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="start without the demo data set (an empty database gets it otherwise)")
     args = parser.parse_args(argv)
-    stack, warning = start_stack(args.data, args.port, args.site, args.engine, outbox_poll=args.outbox_poll)
+    stack, warning = start_stack(args.data, args.port, args.site, args.engine, demo=not args.no_demo,
+                                 outbox_poll=args.outbox_poll)
     print(banner(stack, warning), flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

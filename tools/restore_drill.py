@@ -74,14 +74,13 @@ def differences(before: Fingerprint, after: Fingerprint) -> list[str]:
 def seed_demo_data(requests: int) -> None:
     """The local stack's demo data, and support requests filed through the service (each with its
     reference index, counters and audit entry, as the API writes them)."""
-    from chalicelib.booking import demo
     from chalicelib.support import service
     from chalicelib.support.models import SupportRequestIn
-    from tools import seed
+    from tools import demo, seed
 
     seed.seed_units()
-    demo.seed()
     seed.seed_staff_records(seed.load_staff()["staff"])
+    demo.seed_demo()
     for n in range(requests):
         service.submit(SupportRequestIn.model_validate({
             "category": "psychological", "description": f"演练用求助第 {n + 1} 份：孩子情绪低落，想找人聊聊。",

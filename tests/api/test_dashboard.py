@@ -174,13 +174,3 @@ def test_callers_outside_the_subtree_are_refused(ctx):
     assert _dashboard(ctx, "taishan", caseworker).status_code == 403  # not a dashboard role
     assert _dashboard(ctx, "no-such-unit").status_code == 404
 
-
-def test_demo_sessions_are_counted_once(ctx):
-    from chalicelib.booking import demo
-
-    demo.seed()
-    demo.seed()  # a restart of the local stack keeps what is there
-    board = _ok(_dashboard(ctx, "city"))
-    assert [(k["kind"], k["sessions"], k["registrations"]) for k in board["registrations"]] == [
-        ("fair", 1, 0), ("course", 1, 0), ("shuttle", 1, 0)]
-    assert _row(board, "taishan")["sessions"] == 3

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.stack import axe_problems
+
 pytestmark = pytest.mark.browser
 
 SEARCHES = [
@@ -55,17 +57,10 @@ def test_search_finds_the_right_page(page, base_url, term, expected):
 
 @pytest.mark.browser
 def test_axe_has_no_serious_or_critical_violations(page, base_url, page_paths):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
     problems = []
     for path in page_paths:
         _open(page, base_url, path)
-        result = axe.run(page)
-        for v in result.response["violations"]:
-            if v.get("impact") in ("serious", "critical"):
-                targets = [n.get("target") for n in v.get("nodes", [])][:3]
-                problems.append(f"{path}: {v['id']} ({v['impact']}) {targets}")
+        problems += axe_problems(page, path)
     assert problems == []
 
 

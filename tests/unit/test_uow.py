@@ -19,3 +19,20 @@ def test_a_refused_condition_raises_its_domain_error_and_records_nothing() -> No
             uow.commit([db.update("S", "S", "SET n = n + :one", "n < cap", on_fail=full).named("take_seat")])
     assert raised.value is full
     assert fake.commits == []
+
+
+def test_demo_writes_are_marked_and_leave_the_roll_up_counters_alone() -> None:
+    from chalicelib.core import demo
+
+    ops = [db.put_new({"PK": "R", "SK": "R"}).named("create_request"),
+           db.update("C", "C", "ADD total :one", values={":one": 1}).named("count"),
+           db.update("W", "W", "ADD n :one", values={":one": 1}).named("count_week")]
+    with uow.recording() as fake:
+        with demo.of({"demo": True}):
+            uow.commit(ops)
+        with demo.of({"reference": "R"}):  # a real record's change counts as ever
+            uow.commit(ops)
+    assert fake.names == [["create_request"], ["create_request", "count", "count_week"]]
+    assert fake.commits[0][0].params["Item"]["demo"] is True
+    assert "demo" not in fake.commits[1][0].params["Item"]
+    assert "demo" not in ops[0].params["Item"]  # the store's op itself is left as it was

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.booking import store
 from chalicelib.booking.models import KIND_LABELS, Kind
+from chalicelib.core import demo
 
 FIELDS = ("sessions", "registrations", "confirmed", "waitlisted", "cancelled", "attended")
 Counts = dict[str, dict[str, int]]
@@ -19,6 +20,8 @@ def own_counts(unit_id: str) -> Counts:
     while True:
         sessions, start = store.unit_sessions(unit_id, 100, start)
         for item in sessions:
+            if not demo.counted(item):
+                continue
             sums = found.setdefault(str(item["kind"]), dict.fromkeys(FIELDS, 0))
             sums["sessions"] += 1
             for field in FIELDS[1:]:

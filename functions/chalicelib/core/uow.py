@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.core import db, errors
 
@@ -52,11 +52,34 @@ class Recording:
 
 _TRANSACTION = Transaction()
 _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+_marking: ContextVar[tuple[dict[str, Any], frozenset[str]] | None] = ContextVar("marking", default=None)
 
 
 def commit(ops: Sequence[db.Op]) -> None:
     """Write these ops together, all or none."""
+    marking = _marking.get()
+    if marking:
+        attributes, skip = marking
+        ops = [_marked(op, attributes) for op in ops if op.name not in skip]
     (_current.get() or _TRANSACTION).commit(ops)
+
+
+def _marked(op: db.Op, attributes: dict[str, Any]) -> db.Op:
+    if op.kind != "Put":
+        return op
+    return db.Op("Put", {**op.params, "Item": {**op.params["Item"], **attributes}}, op.on_condition_failed, op.name)
+
+
+@contextmanager
+def marking(attributes: dict[str, Any], skip: frozenset[str] = frozenset()) -> Iterator[None]:
+    """Within the block, every item a commit puts carries these attributes as well, whichever
+    domain's service wrote it, and the ops named in `skip` are left out (the demo data set is
+    marked `demo` and left out of the counters: core/demo.py)."""
+    token = _marking.set((attributes, skip))
+    try:
+        yield
+    finally:
+        _marking.reset(token)
 
 
 def commit_versioned(ops: Sequence[db.Op], pk: str, sk: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalicelib.core import demo
 from chalicelib.delivery import store
 from chalicelib.delivery.service import PACKAGE_LABELS, week_of
 
@@ -13,8 +14,8 @@ STATUSES = tuple(PACKAGE_LABELS)
 
 def campaign_now(day: date) -> dict[str, Any] | None:
     """The campaign the dashboard reports: the one running on `day`, else the latest that has
-    started (a campaign set up for later has nothing to show yet)."""
-    items = store.campaigns()
+    started (a campaign set up for later has nothing to show yet); never the demo campaign."""
+    items = [c for c in store.campaigns() if demo.counted(c)]
     running = [c for c in items if week_of(c, day)]
     started = [c for c in items if date.fromisoformat(c["start_date"]) <= day]
     chosen = running or started

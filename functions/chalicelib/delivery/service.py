@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, labels, personal, retention, roles, uow, xlsx
+from chalicelib.core import audit, db, demo, errors, labels, personal, retention, roles, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import today
@@ -248,6 +248,11 @@ def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | No
     Packages go BATCH to a transaction, their charges sharing one balance change (fund.spends_ops).
     When a batch is refused as a whole (another run wrote one of its packages, a conflict, too little
     money), its packages are written one by one, each deciding for itself."""
+    with demo.of(store.get_campaign(campaign_id)):  # a demo campaign's packages are demo records too
+        return _generate(campaign_id, week, actor, budget_seconds)
+
+
+def _generate(campaign_id: str, week: int, actor: str, budget_seconds: float | None) -> GenerateResult:
     camp = campaign(campaign_id)
     if week < 1:
         raise errors.validation_failed([FieldError("week", "周次从 1 开始")])
@@ -444,8 +449,9 @@ def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
     entry = audit.entry(actor=by.actor, action="delivery.confirm", entity="delivery_package", entity_id=package_ref,
                         unit_id=item["unit_id"], before={"status": item["status"]},
                         after={"status": body.outcome.value})
-    uow.commit_versioned([store.confirm_delivery(campaign_id, week, family_id, changes, item["version"]),
-                          *counters, entry], *store.package_key(campaign_id, week, family_id))
+    with demo.of(item):  # a demo package's outcome counts nowhere either
+        uow.commit_versioned([store.confirm_delivery(campaign_id, week, family_id, changes, item["version"]),
+                              *counters, entry], *store.package_key(campaign_id, week, family_id))
     return _package_out({**item, **changes, "version": item["version"] + 1})
 
 

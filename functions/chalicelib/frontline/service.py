@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.core import audit, db, errors, pagination, personal, refs, retention, roles, uow
+from chalicelib.core import audit, db, demo, errors, pagination, personal, refs, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -286,12 +286,13 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
     member_id = secrets.token_hex(4).upper()
     record = {"id": member_id, "name": body.name, "relation": body.relation, "age": body.age, "needs": body.needs,
               "address": body.address, "created_at": audit.now_iso(), "created_by": by.actor}
-    uow.commit([
-        *store.add_member(item["id"], record),
-        *store.count(item["unit_path"], {"members": 1}),
-        audit.entry(actor=by.actor, action="frontline.member", entity="frontline", entity_id=item["id"],
-                    unit_id=item["unit_id"], after=record),
-    ])
+    with demo.of(item):
+        uow.commit([
+            *store.add_member(item["id"], record),
+            *store.count(item["unit_path"], {"members": 1}),
+            audit.entry(actor=by.actor, action="frontline.member", entity="frontline", entity_id=item["id"],
+                        unit_id=item["unit_id"], after=record),
+        ])
     return member_out(record)
 
 
@@ -351,7 +352,8 @@ def assign_contact(person_id: str, body: AssignIn, by: Principal) -> PersonOut:
     if not contact_account_ok(body.username, item["unit_path"], by):
         raise errors.validation_failed([FieldError("username", NO_CONTACT_ACCOUNT)])
     ops = contact_change_ops(item, body.username, contact["name"], body.version, audit.now_iso(), by, body.reason)
-    uow.commit_versioned(ops, *store.person_key(item["id"]))
+    with demo.of(item):  # a demo family's change counts nowhere either
+        uow.commit_versioned(ops, *store.person_key(item["id"]))
     return to_out({**item, "contact_person": body.username, "contact_person_name": contact["name"],
                    "version": body.version + 1}, by)
 

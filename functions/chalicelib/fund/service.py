@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, labels, pagination, roles, times, uow
+from chalicelib.core import audit, auth, db, demo, errors, ids, labels, pagination, roles, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories, store
@@ -382,5 +382,6 @@ def reverse(entry_id: str, body: ReverseIn, by: Principal) -> Entry:
         record = back_out if back_out["reverses"] == entry_id else back_in
     ops.append(audit.entry(actor=by.actor, action="fund.reverse", entity="fund_entry", entity_id=entry_id,
                            unit_id=original["unit_id"], after={"reversal_id": reversal_id}))
-    uow.commit(ops)
+    with demo.of(original):  # reversing a demo entry leaves the totals as they were
+        uow.commit(ops)
     return to_entry(record)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, errors, retention, roles, uow
+from chalicelib.core import audit, db, demo, errors, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.support import store
@@ -71,8 +71,9 @@ def transition(reference: str, body: TransitionIn, by: Principal) -> dict[str, A
         ops.append(store.unlist_open(record))
         if record.get("counsellor"):
             ops.append(store.release_counsellor(record["counsellor"]))
-    uow.commit_versioned([store.transition(record["reference"], changes, body.version), *ops],
-                         *store.request_key(record["reference"]))
+    with demo.of(record):  # a demo request's change counts nowhere either
+        uow.commit_versioned([store.transition(record["reference"], changes, body.version), *ops],
+                             *store.request_key(record["reference"]))
     return {**record, **changes, "version": body.version + 1}
 
 
@@ -117,8 +118,9 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
                                "updated_at": audit.now_iso(), "updated_by": by.id}
     after = {"unit_id": body.unit_id, **({"reason": body.reason} if body.reason else {})}
     ops.append(_audit(by, "support.assign", record, {"unit_id": record["unit_id"]}, after))
-    uow.commit_versioned([store.reassign(record["reference"], changes, body.version), *ops],
-                         *store.request_key(record["reference"]))
+    with demo.of(record):
+        uow.commit_versioned([store.reassign(record["reference"], changes, body.version), *ops],
+                             *store.request_key(record["reference"]))
     return {**record, **changes, "version": body.version + 1}
 
 
