@@ -45,7 +45,8 @@ def seed() -> None:
                   "registrations": 0, "cancelled": 0, "attended": 0,
                   "version": 1, "created_at": created_at, "updated_at": created_at, "created_by": "demo", **demo}
         try:
-            uow.commit(store.create_session(record, True))
+            uow.commit([*store.create_session(record, True),
+                        *store.count_figures(path, record["kind"], {"sessions": 1}, counted=not record.get("demo"))])
         except errors.ProblemError as exc:
             if exc.status == 409:  # seeded before: kept as it is
                 continue

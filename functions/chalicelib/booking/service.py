@@ -52,7 +52,7 @@ _RETRY = "/problems/booking-retry"
 # every shard in its transaction).
 SHARD_ABOVE = 500
 SEATS_PER_SHARD = 300
-MAX_SHARDS = 20
+MAX_SHARDS = store.FIGURE_SHARDS  # each seat shard of a session adds to a figure shard of its own
 
 
 def shard_count(capacity: int) -> int:
@@ -71,10 +71,11 @@ def shares(capacity: int, taken: list[int]) -> list[int]:
     return [t + base + (1 if n < extra else 0) for n, t in enumerate(taken)]
 
 
-def _figures(session: dict[str, Any], **changes: int) -> list[db.Op]:
-    """The subtree figures of the session's unit and ancestors moved by these counts; a
-    demonstration session (marked `demo`) is left out of the figures."""
-    return store.count_figures(session["unit_path"], session["kind"], changes, counted=not session.get("demo"))
+def _figures(session: dict[str, Any], shard: int | None = None, **changes: int) -> list[db.Op]:
+    """The subtree figures of the session's unit and ancestors moved by these counts (on figure shard
+    `shard`, else one at random); a demonstration session (marked `demo`) is left out of the figures."""
+    return store.count_figures(session["unit_path"], session["kind"], changes, counted=not session.get("demo"),
+                               shard=shard)
 
 
 def _iso(value: Any) -> str:
@@ -430,7 +431,8 @@ class _Attempt:
             store.hold_place(session_id, self.phone_hash, reference, now),
             *place,
             store.add_registration(session_id, reg_sk, self.registration(reference)),
-            *_figures(self.session, registrations=1, **{self.status: 1}),
+            *_figures(self.session, store.figure_shard(session_id, self.shard), registrations=1,
+                      **{self.status: 1}),
             *refs.index_ops(reference, REF_KIND, store.session_key(session_id)[0], reg_sk, self.person.phone, now,
                             self.partner_id),
             audit.entry(actor=self.actor, action="booking.register", entity="session", entity_id=session_id,

@@ -23,8 +23,9 @@ a promoted one inherits the seat, and so the shard, of the registration it repla
 Subtree figures: per unit, the counts of the sessions of the unit and every unit under it, one
 attribute per kind and count (`fair_registrations`), kept in the same transaction as the change
 for the session's unit and each ancestor. Each unit's figures are split across FIGURE_SHARDS
-items and a write adds to one at random, so the city's item is not one item every booking of a
-fair's opening updates; a unit's figures are the sum of its shards (one BatchGetItem).
+items, so the city's item is not one item every booking of a fair's opening updates: a booking adds
+to the shard of its session and seat shard (`figure_shard`), other writes to one at random; a
+unit's figures are the sum of its shards (one BatchGetItem).
 
 The session item carries the counters the invariants are written against: `capacity`,
 `confirmed` (never above capacity: every +1 is conditioned on `confirmed < capacity`),
@@ -59,6 +60,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -225,24 +227,46 @@ def path_units(unit_path: str) -> list[str]:
     return [p for p in unit_path.split("/") if p]
 
 
-def subtree_figures(unit_ids: list[str]) -> dict[str, dict[str, dict[str, int]]]:
-    """Per unit, per session kind, the counts of its whole subtree: the sum of its figure shards
-    (BatchGetItem, 100 keys a call)."""
-    out: dict[str, dict[str, dict[str, int]]] = {u: {} for u in unit_ids}
+def figure_shards(unit_ids: list[str]) -> dict[tuple[str, int], dict[str, dict[str, int]]]:
+    """Per unit and figure shard that exists, its counts per session kind (BatchGetItem, 100 keys a call)."""
+    out: dict[tuple[str, int], dict[str, dict[str, int]]] = {}
     keys = [db.key(*figures_key(u, n)) for u in unit_ids for n in range(FIGURE_SHARDS)]
     for item in db.batch_get(keys):
-        counts = out[str(item["unit_id"])]
+        counts = out.setdefault((str(item["unit_id"]), int(str(item["PK"]).rsplit("#", 1)[1])), {})
         for attr, value in item.items():
             kind, _, field = str(attr).partition(".")
             if field in FIGURES:
-                sums = counts.setdefault(kind, dict.fromkeys(FIGURES, 0))
-                sums[field] += int(value)
+                counts.setdefault(kind, dict.fromkeys(FIGURES, 0))[field] += int(value)
     return out
 
 
-def count_figures(unit_path: str, kind: str, changes: dict[str, int], counted: bool = True) -> list[db.Op]:
+def add_counts(total: dict[str, dict[str, int]], more: dict[str, dict[str, int]], sign: int = 1) -> None:
+    for kind, fields in more.items():
+        sums = total.setdefault(kind, dict.fromkeys(FIGURES, 0))
+        for field in FIGURES:
+            sums[field] += sign * fields.get(field, 0)
+
+
+def subtree_figures(unit_ids: list[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per unit, per session kind, the counts of its whole subtree: the sum of its figure shards."""
+    out: dict[str, dict[str, dict[str, int]]] = {u: {} for u in unit_ids}
+    for (unit, _), counts in figure_shards(unit_ids).items():
+        add_counts(out[unit], counts)
+    return out
+
+
+def figure_shard(session_id: str, seat_shard: int | None) -> int:
+    """The figure shard a registration of this session (in this seat shard) adds to: fixed per seat
+    shard, and different for each seat shard of one session, so bookings that do not meet on a seat
+    shard do not meet on a figure item either."""
+    return (zlib.crc32(session_id.encode()) + (seat_shard or 0)) % FIGURE_SHARDS
+
+
+def count_figures(unit_path: str, kind: str, changes: dict[str, int], counted: bool = True,
+                  shard: int | None = None) -> list[db.Op]:
     """The subtree figures of the session's unit and each ancestor moved by `changes` (field: delta),
-    each on one of its shards at random. Nothing for a record not counted (a demonstration)."""
+    each on figure shard `shard` (else one at random). Nothing for a record not counted (a
+    demonstration)."""
     changes = {f: d for f, d in changes.items() if d}
     if not counted or not changes:
         return []
@@ -251,7 +275,7 @@ def count_figures(unit_path: str, kind: str, changes: dict[str, int], counted: b
     adds = ", ".join(f"#f{i} :f{i}" for i in range(len(changes)))
     ops = []
     for unit in path_units(unit_path):
-        n = random.randrange(FIGURE_SHARDS)  # noqa: S311 - spreading writes, not crypto
+        n = random.randrange(FIGURE_SHARDS) if shard is None else shard  # noqa: S311 - spreading writes
         ops.append(db.update(*figures_key(unit, n), f"SET #u = :u ADD {adds}", names=names,
                              values=values | {":u": unit}).named("count_figures"))
     return ops
@@ -342,9 +366,10 @@ _COUNT_REGISTRATION = "#regs = if_not_exists(#regs, :zero) + :one"
 
 def _registering(session_id: str, expression: str, condition: str, names: dict[str, str],
                  values: dict[str, Any], now: str) -> db.Op:
-    return db.update(*session_key(session_id), f"SET {expression}, {_COUNT_REGISTRATION}", f"{_OPEN} AND {condition}",
-                     names={"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity",
-                            "#regs": "registrations"} | names,
+    expression, condition = f"SET {expression}, {_COUNT_REGISTRATION}", f"{_OPEN} AND {condition}"
+    used = {"#status": "status", "#confirmed": "confirmed", "#capacity": "capacity", "#regs": "registrations"}
+    return db.update(*session_key(session_id), expression, condition,
+                     names={k: v for k, v in used.items() if k in f"{expression} {condition}"} | names,
                      values={":open": "open", ":one": 1, ":now": now, ":zero": 0} | values, on_fail=retry())
 
 
