@@ -75,6 +75,12 @@ def _register(url: str, n: int) -> tuple[int, int, Any]:
     return n, status, answer
 
 
+def _cancel(url: str, n: int, reference: str) -> tuple[str, int, int, Any]:
+    status, _, answer = call(url, "POST", {"reference": reference, "phone": _phone(n)},
+                             {"Idempotency-Key": str(uuid.uuid4())}, timeout=120)
+    return "cancel", n, status, answer
+
+
 def test_300_parallel_registrations_for_50_seats(stack):
     session_id = _fair(stack)
     url = f"{stack.url}/api/sessions/{session_id}/registrations"
@@ -82,11 +88,6 @@ def test_300_parallel_registrations_for_50_seats(stack):
     duplicates = list(range(1, PEOPLE, PEOPLE // DUPLICATES))[:DUPLICATES]
     crowd = list(range(PEOPLE)) + duplicates
     assert len(crowd) == 300
-
-    def cancel(n: int, reference: str) -> tuple[str, int, int, Any]:
-        status, _, answer = call(cancel_url, "POST", {"reference": reference, "phone": _phone(n)},
-                                 {"Idempotency-Key": str(uuid.uuid4())}, timeout=120)
-        return "cancel", n, status, answer
 
     results: list[tuple[str, int, int, Any]] = []
     cancels: list[Any] = []
@@ -100,7 +101,7 @@ def test_300_parallel_registrations_for_50_seats(stack):
                 confirmed.append((n, answer["reference"]))
             # mid-way (the fair is full by now, people are waiting), some confirmed people cancel
             if len(results) == 150:
-                cancels = [pool.submit(cancel, m, reference) for m, reference in confirmed[:CANCELLERS]]
+                cancels = [pool.submit(_cancel, cancel_url, m, reference) for m, reference in confirmed[:CANCELLERS]]
         results += [future.result() for future in cancels]
 
     statuses = Counter((kind, status) for kind, _, status, _ in results)
@@ -151,11 +152,6 @@ def test_a_sharded_fair_never_confirms_more_than_its_capacity_and_keeps_its_wait
     staff = Principal(kind="staff", id="it.caseworker", unit_id="taishan", unit_path="/city/taishan/",
                       roles=frozenset({"caseworker"}))
 
-    def cancel(n: int, reference: str) -> tuple[str, int, int, Any]:
-        status, _, answer = call(cancel_url, "POST", {"reference": reference, "phone": _phone(n)},
-                                 {"Idempotency-Key": str(uuid.uuid4())}, timeout=120)
-        return "cancel", n, status, answer
-
     def raise_capacity() -> tuple[str, int, int, Any]:
         changed = service.change_capacity(session_id, SHARDED_SEATS + RAISED_BY, staff)
         return "capacity", 0, 200, changed
@@ -171,7 +167,7 @@ def test_a_sharded_fair_never_confirms_more_than_its_capacity_and_keeps_its_wait
             if status == 201 and answer["status"] == "confirmed":
                 confirmed.append((n, answer["reference"]))
             if len(results) == 160:  # full by now: some cancel, and staff raise the capacity, all at once
-                later = [pool.submit(cancel, m, reference) for m, reference in confirmed[:CANCELLERS]]
+                later = [pool.submit(_cancel, cancel_url, m, reference) for m, reference in confirmed[:CANCELLERS]]
                 later.append(pool.submit(raise_capacity))
         results += [future.result() for future in later]
 

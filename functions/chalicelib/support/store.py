@@ -200,16 +200,6 @@ def _summed(items: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def _all(params: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        response = db.retrying(lambda asked=params: db.table().query(**asked))
-        items += db.plain(response.get("Items", []))
-        if not response.get("LastEvaluatedKey"):
-            return items
-        params = {**params, "ExclusiveStartKey": response["LastEvaluatedKey"]}
-
-
 def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
     """ADD each delta to one shard of the counter item (created on first use)."""
     names = {"#t": "type", "#u": "unit_id", "#c": "category"}
@@ -226,8 +216,8 @@ def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
 
 def counters(unit_id: str) -> list[dict[str, Any]]:
     """The unit's counter per category (its shards summed)."""
-    return _summed(_all({"KeyConditionExpression": Key("PK").eq(f"COUNT#{unit_id}") & Key("SK").begins_with("CAT#")}),
-                   "category")
+    return _summed(db.query_all({"KeyConditionExpression": Key("PK").eq(f"COUNT#{unit_id}")
+                                 & Key("SK").begins_with("CAT#")}), "category")
 
 
 def week_counter_op(unit_id: str, week: str, delta: int) -> db.Op:
@@ -239,8 +229,8 @@ def week_counter_op(unit_id: str, week: str, delta: int) -> db.Op:
 
 def week_counters(unit_id: str, since: str) -> list[dict[str, Any]]:
     """The unit's weekly counters (shards summed) from the week starting on `since` on, oldest first."""
-    return _summed(_all({"KeyConditionExpression": Key("PK").eq(f"COUNT#{unit_id}")
-                         & Key("SK").between(f"WEEK#{since}", "WEEK#~")}), "week")
+    return _summed(db.query_all({"KeyConditionExpression": Key("PK").eq(f"COUNT#{unit_id}")
+                                 & Key("SK").between(f"WEEK#{since}", "WEEK#~")}), "week")
 
 
 def overdue_count(unit_id: str, now: str, subtree: bool = False) -> int:
