@@ -21,6 +21,8 @@ help:
 	@echo "make export   the local table to var/export-<timestamp>.jsonl (DynamoDB JSON); make import FROM=file"
 	@echo "make zensical check that Zensical builds mkdocs.yml with the same pages (warnings do not fail)"
 	@echo "make openapi  regenerate the partner-developer page (site/developers) and the staff pages' labels.js from the app"
+	@echo "make load     replay the capacity plan's peaks against the local stack (Locust, headless); report and invariants"
+	@echo "make figures  backfill the dashboard's subtree figures from the records (after an upgrade)"
 	@echo "make purge    remove personal data whose retention has run out (what the daily schedule does in AWS)"
 	@echo "make restore-drill  rehearse a restore on DynamoDB Local: export, wipe, import, compare counts and checksums"
 	@echo "make smoke BASE=https://...  read-only probes of a deployment (portal, health, OpenAPI, a status look-up)"
@@ -102,6 +104,13 @@ smoke: $(VENV)/.installed  # make smoke BASE=https://... [SMOKE_REFERENCE=... SM
 
 smoke-prepare: $(VENV)/.installed  # make smoke-prepare BASE=https://... PHONE=139...
 	$(PY) -m tools.smoke --base $(BASE) prepare --phone $(PHONE)
+
+.PHONY: figures load
+figures: $(VENV)/.installed  # make figures [ARGS="--endpoint ..."]: backfill the dashboard's figures from the records
+	$(PY) -m tools.figures $(ARGS)
+
+load: deps  # make load [ARGS="--base https://... --duration 30"]: the capacity plan's peaks with many clients (tools/load)
+	$(PY) -m tools.load $(ARGS)
 
 .PHONY: purge
 purge: $(VENV)/.installed  # make purge [ARGS="--today 2021-06-01 | --force | --endpoint ..."]; stop `make run` first otherwise

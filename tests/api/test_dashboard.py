@@ -4,6 +4,7 @@ per-child rows checked exactly, and callers outside the unit's subtree refused."
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from typing import Any
@@ -174,3 +175,99 @@ def test_callers_outside_the_subtree_are_refused(ctx):
     assert _dashboard(ctx, "taishan", caseworker).status_code == 403  # not a dashboard role
     assert _dashboard(ctx, "no-such-unit").status_code == 404
 
+
+FIGURES = ("support_total", "support_open", "sessions", "registrations", "attended")
+
+
+def test_the_city_is_the_sum_of_two_counties_and_each_county_sees_its_own_subtree_alone(ctx):
+    for county, unit in (("taishan", "demo-taishan-factory"), ("daiyue", "demo-daiyue-logistics")):
+        _support(ctx, county, unit)
+        _register(ctx, existing_session(ctx, unit))
+    taishan_fair = existing_session(ctx, "taishan")
+    for _ in range(2):
+        _register(ctx, taishan_fair)
+
+    city = _ok(_dashboard(ctx, "city"))
+    taishan, daiyue = _ok(_dashboard(ctx, "taishan")), _ok(_dashboard(ctx, "daiyue"))
+    assert {f: city["unit"][f] for f in FIGURES} == {f: taishan["unit"][f] + daiyue["unit"][f] for f in FIGURES}
+    assert [taishan["unit"][f] for f in FIGURES] == [1, 1, 2, 3, 0]
+    assert [daiyue["unit"][f] for f in FIGURES] == [1, 1, 1, 1, 0]
+    assert {r["unit_id"] for r in taishan["children"]} == {"demo-taishan-hospital", "demo-taishan-factory"}
+    assert _row(taishan, "demo-taishan-factory")["registrations"] == 1
+    assert {k["kind"]: k["registrations"] for k in taishan["registrations"]} == {"shuttle": 3}
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Each DynamoDB call made from now on: its operation and its parameters as text."""
+    import botocore.client
+
+    seen: list[tuple[str, str]] = []
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        seen.append((operation, repr(params)))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    return seen
+
+
+def test_opening_the_city_board_reads_the_same_however_many_units_lie_below(ctx, monkeypatch):
+    import boto3
+
+    from chalicelib.orgs import store as orgs_store
+
+    _register(ctx, existing_session(ctx, "demo-taishan-factory"))
+    _support(ctx, "taishan", "demo-taishan-factory")
+    calls = _calls(monkeypatch)
+    before = _ok(_dashboard(ctx, "city"))
+    asked = len(calls)
+    assert asked < 60 and "Scan" not in {operation for operation, _ in calls}
+    # 400 more units, two levels under the Taishan factory: the board reads none of them
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["TABLE_NAME"])
+    with table.batch_writer() as batch:
+        for i in range(20):
+            parent = f"workshop-{i}"
+            batch.put_item(Item=orgs_store.unit_item(
+                {"id": parent, "name": f"车间{i}", "kind": "enterprise_union", "parent_id": "demo-taishan-factory"},
+                f"/city/taishan/demo-taishan-factory/{parent}/"))
+            for j in range(19):
+                team = f"team-{i}-{j}"
+                batch.put_item(Item=orgs_store.unit_item(
+                    {"id": team, "name": f"班组{i}-{j}", "kind": "enterprise_union", "parent_id": parent},
+                    f"/city/taishan/demo-taishan-factory/{parent}/{team}/"))
+    calls.clear()
+    after = _ok(_dashboard(ctx, "city"))
+    # the same calls, give or take a page of the tree index (read a megabyte a call), none about the new units
+    assert asked <= len(calls) <= asked + 2
+    assert not [params for _, params in calls if "team-" in params or "workshop-" in params]
+    assert {k: v for k, v in after.items() if k != "as_of"} == {k: v for k, v in before.items() if k != "as_of"}
+
+
+def test_the_backfill_sets_figures_that_start_empty_to_what_the_records_say(ctx, monkeypatch):
+    import boto3
+
+    from tests.conftest import scans_allowed
+    from tools import figures
+
+    shuttle = existing_session(ctx, "demo-taishan-factory")
+    for _ in range(3):
+        _register(ctx, shuttle)
+    _support(ctx, "taishan", "demo-taishan-factory")
+    from chalicelib.support import figures as support_figures
+
+    monkeypatch.setattr(support_figures, "now_seconds", lambda: "2999-01-01T00:00:00Z")
+    before = _ok(_dashboard(ctx, "city"))
+    assert before["unit"]["registrations"] == 3 and before["unit"]["support_overdue"] == 1
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["TABLE_NAME"])
+    with scans_allowed():
+        kept = [i for i in table.scan()["Items"] if str(i["PK"]).startswith(("BOOKSUM#", "DUE#"))]
+        with table.batch_writer() as batch:
+            for item in kept:
+                batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+        emptied = _ok(_dashboard(ctx, "city"))
+        assert emptied["unit"]["registrations"] == 0 and emptied["unit"]["support_overdue"] == 0
+        figures.run()
+        figures.run()  # a second run changes nothing
+    after = _ok(_dashboard(ctx, "city"))
+    assert {k: v for k, v in after.items() if k != "as_of"} == {k: v for k, v in before.items() if k != "as_of"}

@@ -61,8 +61,9 @@ class FakeSession:
 
 
 def _names(fake: uow.Recording) -> list[list[str]]:
-    """Each commit's named writes (the audit entry and the reference index are core's, unnamed)."""
-    return [[name for name in names if name] for names in fake.names]
+    """Each commit's named writes (the audit entry and the reference index are core's, unnamed; the
+    subtree figures have tests of their own below)."""
+    return [[name for name in names if name and name != "count_figures"] for names in fake.names]
 
 
 def _register(phone: str = "13800000001", **options: Any) -> Any:
@@ -256,3 +257,145 @@ def test_a_lowered_capacity_that_seats_confirmed_meanwhile_no_longer_fit_is_refu
         service.change_capacity(SESSION_ID, 3, STAFF)
     assert raised.value.code == "/problems/validation" and raised.value.errors[0].field == "capacity"
     assert fake.commits == []
+
+
+# --- seat shards (large sessions) ------------------------------------------------------------------------
+
+def _sharded(taken: list[int], seats: list[int], **fields: Any) -> dict[str, Any]:
+    """A session as store.get_session gives a sharded one: its shards' figures summed in."""
+    shards = [{"n": n, "seats": s, "taken": t} for n, (t, s) in enumerate(zip(taken, seats, strict=True))]
+    return _session(capacity=sum(seats), confirmed=sum(taken), shards=len(seats), seat_shards=shards, **fields)
+
+
+def test_the_number_of_shards_follows_the_capacity() -> None:
+    assert [service.shard_count(c) for c in (1, 500, 501, 3000, 3001, 10**6)] == [1, 1, 2, 10, 10, 10]
+    assert service.shares(3000, [0] * 10) == [300] * 10
+    assert service.shares(10, [0, 0, 0]) == [4, 3, 3]
+    assert service.shares(600, [100, 50, 0]) == [250, 200, 150]  # what is taken stays, the free seats spread
+
+
+def test_a_sharded_session_takes_a_seat_in_a_shard_with_seats_left_and_not_on_the_session_item(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([300, 299, 300], [300, 300, 300]))
+    with uow.recording() as fake:
+        registered = _register()
+    assert _names(fake) == [["hold_place", "take_shard_seat", "add_registration"]]
+    assert _op(fake, "take_shard_seat").params["Key"] == {"PK": "SEATS#s1#1", "SK": "SEATS"}
+    assert "#taken < #seats" in _op(fake, "take_shard_seat").params["ConditionExpression"]
+    assert not [op for op in fake.commits[-1] if op.params.get("Key", {}).get("SK") == "SESSION"]  # not written
+    assert _item(fake, "add_registration")["seat_shard"] == 1 and registered.status == "confirmed"
+
+
+def test_a_shard_found_full_falls_back_on_the_others_without_reading_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = FakeSession(monkeypatch, _sharded([0, 0, 300], [300, 300, 300]))
+    reads: list[str] = []
+
+    def counted_read(session_id: str, consistent: bool = False) -> dict[str, Any] | None:
+        reads.append(session_id)
+        return sessions.get_session(session_id)
+
+    monkeypatch.setattr(store, "get_session", counted_read)
+    tried: list[str] = []
+
+    def shard_0_is_full(op: db.Op) -> bool:
+        if op.name == "take_shard_seat":
+            tried.append(op.params["Key"]["PK"])
+            return bool(op.params["Key"]["PK"] == "SEATS#s1#0")
+        return False
+
+    with uow.recording(refuse=shard_0_is_full) as fake:
+        _register()
+    assert _op(fake, "take_shard_seat").params["Key"]["PK"] == "SEATS#s1#1"
+    assert set(tried) <= {"SEATS#s1#0", "SEATS#s1#1"} and "SEATS#s1#2" not in tried  # full as read: not tried
+    assert len(reads) == 1  # one read of the session, the fallback from it
+
+
+def test_with_every_shard_full_the_waitlist_is_joined_checking_each_shard(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([300, 300], [300, 300], waitlisted=4, wait_seq=9))
+    with uow.recording() as fake:
+        registered = _register()
+    assert _names(fake) == [["hold_place", "join_waitlist", "add_wait_place", "shard_full", "shard_full",
+                             "add_registration"]]
+    join = _op(fake, "join_waitlist").params
+    assert "#confirmed >= #capacity" not in join["ConditionExpression"]  # the shards say it is full
+    assert [op.params["Key"]["PK"] for op in fake.commits[-1] if op.name == "shard_full"] == ["SEATS#s1#0",
+                                                                                             "SEATS#s1#1"]
+    assert registered.status == "waitlisted" and _item(fake, "add_registration")["wait_seq"] == 10
+
+
+def test_a_sharded_seat_freed_with_nobody_waiting_goes_back_to_its_shard(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([300, 300, 12], [300, 300, 300]))
+    with uow.recording() as fake:
+        _cancel(monkeypatch, _registration("confirmed", seat_shard=2))
+    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "release_shard_seat"]]
+    assert _op(fake, "release_shard_seat").params["Key"]["PK"] == "SEATS#s1#2"
+    assert _op(fake, "release_seat").params["ConditionExpression"] == "#waitlisted = :zero"
+
+
+def test_a_sharded_seat_freed_with_people_waiting_goes_to_the_first_of_them_in_the_same_shard(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([300, 300], [300, 300], waitlisted=2, wait_seq=2),
+                [_place(1, "FIRST1"), _place(2, "SECOND")])
+    with uow.recording() as fake:
+        _, promoted = _cancel(monkeypatch, _registration("confirmed", seat_shard=1))
+    assert promoted == "FIRST1"
+    assert _names(fake) == [["cancel_registration", "free_place", "promote", "leave_waitlist", "shorten_waitlist"]]
+    assert _op(fake, "promote").params["ExpressionAttributeValues"][":shard"] == 1
+
+
+def test_a_sharded_capacity_change_spreads_the_free_seats_over_the_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([300, 120, 0], [300, 300, 300]))
+    with uow.recording() as fake:
+        service.change_capacity(SESSION_ID, 720, STAFF)
+    resized = [op for op in fake.commits[0] if op.name == "resize_shard"]
+    assert [(op.params["Key"]["PK"], op.params["ExpressionAttributeValues"][":seats"]) for op in resized] == [
+        ("SEATS#s1#0", 400), ("SEATS#s1#1", 220), ("SEATS#s1#2", 100)]
+    assert all(op.params["ConditionExpression"] == "#taken <= :seats" for op in resized)
+    with uow.recording() as fake, pytest.raises(errors.ProblemError) as raised:
+        service.change_capacity(SESSION_ID, 419, STAFF)  # below the 420 taken
+    assert raised.value.errors[0].field == "capacity" and fake.commits == []
+
+
+def test_closing_a_sharded_session_closes_each_shard(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([1, 0], [300, 300]))
+    with uow.recording() as fake:
+        service.close(SESSION_ID, STAFF)
+    assert _names(fake)[0] == ["set_status", "set_shard_status", "set_shard_status"]
+
+
+# --- subtree figures ----------------------------------------------------------------------------------------
+
+def _figures(ops: list[db.Op]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for op in ops:
+        if op.name == "count_figures":
+            names, values = op.params["ExpressionAttributeNames"], op.params["ExpressionAttributeValues"]
+            unit = values[":u"]
+            out[unit] = {names[f"#f{i}"]: values[f":f{i}"] for i in range(len(names) - 1)}
+    return out
+
+
+def test_a_registration_counts_in_the_figures_of_its_unit_and_every_ancestor(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(unit_path="/city/taishan/firm/"))
+    with uow.recording() as fake:
+        _register()
+    counted = {"fair.registrations": 1, "fair.confirmed": 1}
+    assert _figures(fake.commits[0]) == {"city": counted, "taishan": counted, "firm": counted}
+    assert all(op.params["Key"]["PK"].startswith(f"BOOKSUM#{unit}#") for unit, op in
+               zip(("city", "taishan", "firm"), [op for op in fake.commits[0] if op.name == "count_figures"],
+                   strict=True))
+
+
+def test_cancelling_moves_the_figures_as_the_session_counts_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(confirmed=2, waitlisted=1, wait_seq=1), [_place(1, "FIRST1")])
+    with uow.recording() as fake:
+        _cancel(monkeypatch, _registration("confirmed", attended=True))
+    assert _figures(fake.commits[0])["city"] == {"fair.cancelled": 1, "fair.attended": -1, "fair.waitlisted": -1}
+
+
+def test_a_demonstration_session_is_left_out_of_the_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(demo=True))
+    with uow.recording() as fake:
+        _register()
+    assert _figures(fake.commits[0]) == {}
+    assert store.count_figures("/city/", "fair", {"sessions": 1}, counted=False) == []

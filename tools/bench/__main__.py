@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tools.bench import booking, delivery, frontline, other, outbox, routes
+from tools.bench import booking, delivery, frontline, other, outbox, routes, seats
 from tools.localstack import DEFAULT_SITE, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,8 @@ def main() -> int:
         try:
             write = routes.write_route(stack, args.n)
             booking_lines = booking.report(stack, args.n)
+            booking_lines += seats.shards_report(stack, args.n)
+            booking_lines += seats.dashboard_report(stack)
             food = delivery.run()  # roster generation for 10,000 families vs bare batched writes
             families_lines = frontline.report(stack)  # a contact person's 100 families in one request
             outbox_lines = outbox.report(stack)  # committed write to the provider's call

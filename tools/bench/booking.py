@@ -33,7 +33,7 @@ WCU_PER_TRANSACTIONAL_ITEM = 2
 THREADS = 8
 
 
-def _session(capacity: int) -> str:
+def _session(capacity: int, shards: int | None = None) -> str:
     from chalicelib.booking import service
     from chalicelib.booking.models import SessionIn
     from chalicelib.core import db
@@ -45,7 +45,7 @@ def _session(capacity: int) -> str:
     body = SessionIn.model_validate({
         "kind": "fair", "title": "基准测试招聘会", "unit_id": "taishan", "starts_at": "2030-03-01T09:00:00+08:00",
         "ends_at": "2030-03-01T17:00:00+08:00", "place": "泰山区人力资源市场", "capacity": capacity})
-    return service.create_session(body, by).id
+    return service.create_session(body, by, shards=shards).id
 
 
 def _person(i: int) -> dict[str, Any]:

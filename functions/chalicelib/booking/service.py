@@ -61,6 +61,35 @@ REG_LABELS = labels.REGISTRATION_LABELS
 REF_KIND = "booking"
 RETRY_SECONDS = 25.0  # at most; a request's own time budget (db.request_budget) ends it sooner
 _RETRY = "/problems/booking-retry"
+# Seat shards: a session of up to SHARD_ABOVE seats keeps its seats on the session item; a larger one
+# splits them into one shard per SEATS_PER_SHARD seats (at most MAX_SHARDS: a waitlist place checks
+# every shard in its transaction).
+SHARD_ABOVE = 500
+SEATS_PER_SHARD = 300
+MAX_SHARDS = store.FIGURE_SHARDS  # each seat shard of a session adds to a figure shard of its own
+
+
+def shard_count(capacity: int) -> int:
+    """How many seat shards a session of this capacity gets (1: the session item alone)."""
+    if capacity <= SHARD_ABOVE:
+        return 1
+    return min(MAX_SHARDS, -(-capacity // SEATS_PER_SHARD))
+
+
+def shares(capacity: int, taken: list[int]) -> list[int]:
+    """Each shard's seats for a capacity: what it has taken, plus an even part of the seats still
+    free (the first shards one more where they do not divide evenly). Never below what is taken;
+    the caller makes sure the capacity covers the seats taken."""
+    free = capacity - sum(taken)
+    base, extra = divmod(free, len(taken))
+    return [t + base + (1 if n < extra else 0) for n, t in enumerate(taken)]
+
+
+def _figures(session: dict[str, Any], shard: int | None = None, **changes: int) -> list[db.Op]:
+    """The subtree figures of the session's unit and ancestors moved by these counts (on figure shard
+    `shard`, else one at random); a demonstration session (marked `demo`) is left out of the figures."""
+    return store.count_figures(session["unit_path"], session["kind"], changes, counted=not session.get("demo"),
+                               shard=shard)
 
 
 def _iso(value: Any) -> str:
@@ -106,7 +135,8 @@ def retry_problem() -> errors.ProblemError:
 
 # --- sessions ---------------------------------------------------------------------------------------
 
-def create_session(body: SessionIn, by: Principal) -> Session:
+def create_session(body: SessionIn, by: Principal, shards: int | None = None) -> Session:
+    """A new session; its seats sharded by its capacity (`shards` sets the number: benchmarks)."""
     try:
         unit = orgs.get_unit(body.unit_id)
         path = orgs.unit_path(body.unit_id)
@@ -135,8 +165,12 @@ def create_session(body: SessionIn, by: Principal) -> Session:
         value = getattr(body, name)
         if value:
             record[name] = _iso(value)
+    n = shards or shard_count(body.capacity)
+    if n > 1:
+        record["shards"] = n
     uow.commit([
-        *store.create_session(record, body.kind in LISTED_KINDS),
+        *store.create_session(record, body.kind in LISTED_KINDS, shares(body.capacity, [0] * n) if n > 1 else None),
+        *_figures(record, sessions=1),
         audit.entry(actor=by.actor, action="booking.session.create", entity="session", entity_id=record["id"],
                     unit_id=unit.id, after=record),
     ])
@@ -229,10 +263,10 @@ def session_for_staff(session_id: str, by: Principal) -> dict[str, Any]:
     return record
 
 
-def _session_change(record: dict[str, Any], change: db.Op, changes: dict[str, Any], action: str,
+def _session_change(record: dict[str, Any], change: list[db.Op], changes: dict[str, Any], action: str,
                     by: Principal) -> dict[str, Any]:
     uow.commit([
-        change,
+        *change,
         audit.entry(actor=by.actor, action=action, entity="session", entity_id=record["id"],
                     unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
     ])
@@ -240,25 +274,45 @@ def _session_change(record: dict[str, Any], change: db.Op, changes: dict[str, An
     return get_session(record["id"])
 
 
+def _set_status(record: dict[str, Any], status: str) -> list[db.Op]:
+    """The session's status, and its shards' copies of it."""
+    shards = store.shard_count(record)
+    return [store.set_status(record["id"], status, audit.now_iso()),
+            *([store.set_shard_status(record["id"], n, status) for n in range(shards)] if shards > 1 else [])]
+
+
 def close(session_id: str, by: Principal) -> Session:
     record = session_for_staff(session_id, by)
-    return to_session(_session_change(record, store.set_status(session_id, "closed", audit.now_iso()),
-                                      {"status": "closed"}, "booking.session.close", by))
+    return to_session(_session_change(record, _set_status(record, "closed"), {"status": "closed"},
+                                      "booking.session.close", by))
 
 
 def reopen(session_id: str, by: Principal) -> Session:
     record = session_for_staff(session_id, by)
-    return to_session(_session_change(record, store.set_status(session_id, "open", audit.now_iso()),
-                                      {"status": "open"}, "booking.session.reopen", by))
+    return to_session(_session_change(record, _set_status(record, "open"), {"status": "open"},
+                                      "booking.session.reopen", by))
 
 
 def change_capacity(session_id: str, capacity: int, by: Principal) -> Session:
-    """Raise or lower the capacity, never below the confirmed seats; raising promotes waitlisted people."""
+    """Raise or lower the capacity, never below the confirmed seats; raising promotes waitlisted people.
+    A sharded session's free seats are spread evenly over its shards again (seats taken meanwhile
+    make the change read again and retry)."""
     record = session_for_staff(session_id, by)
-    if capacity < record["confirmed"]:
-        raise store.capacity_below_confirmed(record["confirmed"])
-    change = store.change_capacity(session_id, capacity, record["confirmed"], audit.now_iso())
-    return to_session(_session_change(record, change, {"capacity": capacity}, "booking.session.capacity", by))
+    deadline = db.retry_deadline(RETRY_SECONDS)
+    while True:
+        if capacity < record["confirmed"]:
+            raise store.capacity_below_confirmed(record["confirmed"])
+        change = [store.change_capacity(session_id, capacity, record["confirmed"], audit.now_iso())]
+        if "seat_shards" in record:
+            taken = [s["taken"] for s in record["seat_shards"]]
+            change += [store.resize_shard(session_id, n, seats) for n, seats in enumerate(shares(capacity, taken))]
+        try:
+            return to_session(_session_change(record, change, {"capacity": capacity}, "booking.session.capacity", by))
+        except errors.ProblemError as exc:
+            if exc.code not in (_RETRY, "/problems/unavailable"):
+                raise
+            _give_up_after(exc, deadline)
+        record = session_for_staff(session_id, by)
 
 
 # --- registering ---------------------------------------------------------------------------------------
@@ -280,8 +334,7 @@ def register(session_id: str, person: Person, *, channel: str, actor: str,
         try:
             if seats_only and record["confirmed"] >= record["capacity"]:
                 raise errors.conflict("这个场次的名额已满。", "session-full")
-            attempt = _Attempt(record, person, phone_hash, now, channel, actor, partner_id, linked)
-            reference = refs.create_with_reference(attempt.ops)
+            attempt, reference = _try_places(record, person, phone_hash, now, channel, actor, partner_id, linked)
             break
         except errors.ProblemError as exc:
             if exc.code not in (_RETRY, "/problems/unavailable"):
@@ -306,10 +359,34 @@ def _check_open(record: dict[str, Any], now: str) -> None:
         raise errors.conflict("本场次报名已截止。", "session-closed")
 
 
+def open_shards(session: dict[str, Any]) -> list[int]:
+    """A sharded session's shards with seats left as read, in random order (the first to try, then
+    the others to fall back on); [] when every shard is full."""
+    found = [s["n"] for s in session["seat_shards"] if s["taken"] < s["seats"]]
+    random.shuffle(found)
+    return found
+
+
+def _try_places(session: dict[str, Any], person: Person, phone_hash: str, now: str, channel: str, actor: str,
+                partner_id: str | None, linked: Callable[[str], list[db.Op]] | None) -> tuple[_Attempt, str]:
+    """Commit one place from the session as read: a seat while one is free (on a sharded session, in
+    a random shard with seats left, falling back on the others in turn), else the next waitlist number."""
+    candidates: list[int | None] = [*open_shards(session)] if "seat_shards" in session else []
+    candidates = candidates or [None]
+    for shard in candidates[:-1]:
+        attempt = _Attempt(session, person, phone_hash, now, channel, actor, partner_id, linked, shard)
+        try:
+            return attempt, refs.create_with_reference(attempt.ops)
+        except store.ShardTaken:
+            continue
+    attempt = _Attempt(session, person, phone_hash, now, channel, actor, partner_id, linked, candidates[-1])
+    return attempt, refs.create_with_reference(attempt.ops)
+
+
 @dataclass(frozen=True)
 class _Attempt:
-    """One try at a place, from the session as read: a seat while one is free, else the next
-    waitlist number."""
+    """One try at a place, from the session as read: a seat while one is free (in shard `shard` of a
+    sharded session), else the next waitlist number."""
 
     session: dict[str, Any]
     person: Person
@@ -319,9 +396,12 @@ class _Attempt:
     actor: str
     partner_id: str | None
     linked: Callable[[str], list[db.Op]] | None
+    shard: int | None = None
 
     @property
     def full(self) -> bool:
+        if "seat_shards" in self.session:
+            return self.shard is None
         return bool(self.session["confirmed"] >= self.session["capacity"])
 
     @property
@@ -346,18 +426,27 @@ class _Attempt:
             record["link"] = person.link
         if self.full:
             record["wait_seq"] = self.seq
+        elif self.shard is not None:
+            record["seat_shard"] = self.shard
         return record
 
     def ops(self, reference: str) -> list[db.Op]:
         """The writes for this try under a reference code (drawn again on a rare collision)."""
         session_id, now = self.session["id"], self.now
         reg_sk = store.registration_sk(now, reference)
-        place = (store.join_waitlist(session_id, self.session["wait_seq"], reference, reg_sk, now) if self.full
-                 else [store.take_seat(session_id, now)])
+        if self.full:
+            place = store.join_waitlist(session_id, self.session["wait_seq"], reference, reg_sk, now,
+                                        store.shard_count(self.session))
+        elif self.shard is not None:
+            place = [store.take_shard_seat(session_id, self.shard, now)]
+        else:
+            place = [store.take_seat(session_id, now)]
         return [
             store.hold_place(session_id, self.phone_hash, reference, now),
             *place,
             store.add_registration(session_id, reg_sk, self.registration(reference)),
+            *_figures(self.session, store.figure_shard(session_id, self.shard), registrations=1,
+                      **{self.status: 1}),
             *refs.index_ops(reference, REF_KIND, store.session_key(session_id)[0], reg_sk, self.person.phone, now,
                             self.partner_id),
             audit.entry(actor=self.actor, action="booking.register", entity="session", entity_id=session_id,
@@ -424,17 +513,19 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
     if "phone_hash" in registration:  # an erased registration's guard went with its erasure
         ops.append(store.free_place(session_id, registration["phone_hash"]))
     promoted = None
+    shard = registration.get("seat_shard") if "seat_shards" in session else None
+    counts = {"cancelled": 1, "attended": -int(attended)}
     if was == "waitlisted":
         ops += [store.leave_waitlist(session_id, store.wait_sk(registration["wait_seq"])),
-                store.shorten_waitlist(session_id, attended)]
+                store.shorten_waitlist(session_id, attended), *_figures(session, waitlisted=-1, **counts)]
     else:
         head = store.waitlist_head(session_id)
-        if head:  # the seat goes to the first waitlisted person
+        if head:  # the seat (and so its shard) goes to the first waitlisted person
             promoted = head[0]["reference"]
-            ops += [*store.promote(session_id, head[0], now), store.shorten_waitlist(session_id, attended),
-                    *_promoted_message(session_id, session, head[0], now)]
+            ops += [*store.promote(session_id, head[0], now, shard), store.shorten_waitlist(session_id, attended),
+                    *_figures(session, waitlisted=-1, **counts), *_promoted_message(session_id, session, head[0], now)]
         else:
-            ops.append(store.release_seat(session_id, attended))
+            ops += [*store.release_seat(session_id, attended, shard), *_figures(session, confirmed=-1, **counts)]
     hook = cancel_hook(str(registration.get("kind")))
     if registration.get("link") and hook:
         ops += hook(registration)
@@ -466,9 +557,11 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
         head = store.waitlist_head(session_id)
         if not head:
             break
+        shard = open_shards(session)[0] if "seat_shards" in session else None
         ops = [
-            store.fill_seat_from_waitlist(session_id),
-            *store.promote(session_id, head[0], audit.now_iso()),
+            *store.fill_seat_from_waitlist(session_id, shard),
+            *store.promote(session_id, head[0], audit.now_iso(), shard),
+            *_figures(session, confirmed=1, waitlisted=-1),
             audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
                         unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
         ]
@@ -505,7 +598,8 @@ def mark_attendance(session_id: str, reference: str, attended: bool, by: Princip
     was = bool(registration.get("attended"))
     uow.commit([
         store.mark_attendance(registration, attended, now),
-        *([store.count_attendance(session_id, int(attended) - int(was))] if attended != was else []),
+        *([store.count_attendance(session_id, int(attended) - int(was)),
+           *_figures(session, attended=int(attended) - int(was))] if attended != was else []),
         audit.entry(actor=by.actor, action="booking.attendance", entity="session", entity_id=session_id,
                     unit_id=session["unit_id"], after={"reference": registration["reference"], "attended": attended}),
     ])

@@ -404,6 +404,17 @@ def retrying(fn: Any) -> Any:
     return _call(fn)
 
 
+def query_all(params: dict[str, Any]) -> list[Item]:
+    """Every page of a Query these parameters describe (a Query with a filter, read to its end)."""
+    items: list[Item] = []
+    while True:
+        response = _call(lambda asked=params: table().query(**asked))
+        items += plain(response.get("Items", []))
+        if not response.get("LastEvaluatedKey"):
+            return items
+        params = {**params, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
 def backoff(attempt: int) -> bool:
     """Sleep before another attempt of a whole operation (jittered, growing); False, without
     sleeping, when the budget has no time left for the wait and another attempt."""

@@ -18,8 +18,10 @@ from chalicelib.core import uow
 
 ATTRIBUTE = "demo"
 # The stores' ops that add to the roll-up counters: support's per-unit and weekly counters,
-# frontline's subtree counters, delivery's package counts, the fund's subtree totals.
-UNCOUNTED = frozenset({"count", "count_week", "count_packages", "add_totals"})
+# frontline's subtree counters, delivery's package counts, the fund's subtree totals, booking's
+# subtree figures, and the DUE# items that count a subtree's unfinished support requests.
+UNCOUNTED = frozenset({"count", "count_week", "count_packages", "add_totals", "count_figures", "list_due",
+                       "relist_due"})
 
 
 def counted(record: Mapping[str, Any] | None) -> bool:

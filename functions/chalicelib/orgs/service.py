@@ -61,6 +61,11 @@ def subtree(unit_id: str, cursor: str | None, limit: int = 100) -> UnitPage:
     return UnitPage(items=[to_unit(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
+def children(unit_id: str) -> list[Unit]:
+    """The units directly under a unit, in tree order."""
+    return [to_unit(i) for i in store.children(unit_path(unit_id), unit_id)]
+
+
 # --- administration: units and staff, always inside the administrator's own subtree ---------------
 
 def create_unit(body: UnitIn, by: Principal) -> Unit:

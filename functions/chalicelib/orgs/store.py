@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, Key
+
 from chalicelib.core import db, errors
 
 TREE = "TREE"
@@ -31,6 +33,14 @@ def get_unit(unit_id: str) -> dict[str, Any] | None:
 
 def subtree_page(path: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
     return db.query(TREE, path, index="GSI1", limit=limit, start_key=start)
+
+
+def children(path: str, unit_id: str) -> list[dict[str, Any]]:
+    """The units directly under one, in tree order: the subtree's index read a megabyte a call, only
+    the children returned (a few calls for thousands of units, whatever the tree's shape)."""
+    return db.query_all({"IndexName": "GSI1",
+                         "KeyConditionExpression": Key("GSI1PK").eq(TREE) & Key("GSI1SK").begins_with(path),
+                         "FilterExpression": Attr("parent_id").eq(unit_id)})
 
 
 # Staff membership:

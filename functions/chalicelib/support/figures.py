@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.core import uow
 from chalicelib.core.times import now_seconds
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
@@ -42,6 +43,17 @@ def weekly_new(unit_id: str, weeks: int, today: date) -> list[tuple[str, int]]:
             for n in range(weeks)]
 
 
-def overdue_own(unit_id: str, now: str | None = None) -> int:
-    """The unit's own unfinished requests past their due time (not those of units under it)."""
-    return store.overdue_count(unit_id, now or now_seconds())
+def rebuild_due(requests: list[dict[str, Any]]) -> int:
+    """The subtree's due items of every unfinished request among these (a maintenance command reads
+    them all): for requests opened before those items were kept. Returns how many requests."""
+    done = 0
+    for record in requests:
+        if record.get("status") not in TERMINAL and record.get("due_at") and record.get("unit_path"):
+            uow.commit(store.relist_due(record))
+            done += 1
+    return done
+
+
+def overdue_in_subtree(unit_id: str, now: str | None = None) -> int:
+    """The unfinished requests of the unit and every unit under it past their due time."""
+    return store.overdue_count(unit_id, now or now_seconds(), subtree=True)

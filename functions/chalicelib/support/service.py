@@ -122,7 +122,7 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
             store.open_request(record),
             *refs.index_ops(reference, "support", pk, sk, body.phone, created_at, partner_id),
             store.link_caller(phone_hash, reference, created_at, body.category),
-            store.list_open(record),
+            *store.list_open(record),
             *[store.counter_op(u, body.category, {"total": 1, "submitted": 1}) for u in chain(unit_path)],
             *[store.week_counter_op(u, week_of(created_at), 1) for u in chain(unit_path)],
             audit.entry(actor=actor, action="support.submit", entity="support", entity_id=reference,

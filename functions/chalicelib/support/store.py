@@ -8,8 +8,9 @@
   hotline intake   PK=INTAKE#<operator>      SK=<created_at>#<ref>           (an operator's own calls)
   counsellor       PK=COUNSELLORS            SK=<username>                   (the city's pool)
   counsellor case  PK=COUNSELLOR#<username>  SK=<created_at>#<ref>           (what one counsellor sees)
-  counter          PK=COUNT#<unit>           SK=CAT#<category>               (the unit's subtree)
-  weekly counter   PK=COUNT#<unit>           SK=WEEK#<Monday, Beijing date>  (new requests, subtree)
+  due in subtree   PK=DUE#<ancestor>         SK=<due_at>#<ref>               (each unit above the request's)
+  counter          PK=COUNT#<unit>           SK=CAT#<category>#<n>           (the unit's subtree; n: shard)
+  weekly counter   PK=COUNT#<unit>           SK=WEEK#<Monday, Beijing date>#<n> (new requests, subtree)
   reference        PK=REF#<ref>              SK=REF                          (core.refs)
 
 Counters hold, for a unit and everything under it, one number per status and `total`; every
@@ -17,11 +18,18 @@ create, transition and reassignment updates the counters of the unit and each an
 same transaction as the change (a tree is at most ~6 deep, well inside 100 items).
 Weekly counters hold `new`: requests created that week (Monday to Sunday, Beijing time) that the
 unit's subtree now handles; a reassignment moves them with the request, in the same transaction.
-Overdue requests of a unit are one Query: open items with SK (due time) before now.
+Every request of the hotline's peak updates the city's counters, so each counter is split across
+COUNTER_SHARDS items (a write adds to one at random) and read as the sum of its shards: the
+shards are one partition, read by the same one Query; counters written before the split (SK
+without a shard) are summed in alike.
+Overdue requests of a unit are one Query: open items with SK (due time) before now; those of its
+whole subtree add one more, of the DUE# items that every unfinished request keeps under each
+unit above its own (put and deleted with its OPEN# item).
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
@@ -56,6 +64,20 @@ def get_request(reference: str, consistent: bool = False) -> dict[str, Any] | No
 
 
 # --- open items: one per unfinished request, sorted by due time ---------------------------------
+
+def due_key(unit_id: str, due_at: str, reference: str) -> tuple[str, str]:
+    return f"DUE#{unit_id}", f"{due_at}#{reference}"
+
+
+def _due(unit_id: str, record: dict[str, Any]) -> db.Op:
+    pk, sk = due_key(unit_id, record["due_at"], record["reference"])
+    return db.put_new({"PK": pk, "SK": sk, "type": "support_due", "reference": record["reference"]}).named("list_due")
+
+
+def _above(record: dict[str, Any]) -> list[str]:
+    """The units above the request's own, from its materialised path."""
+    return [u for u in record["unit_path"].split("/") if u and u != record["unit_id"]]
+
 
 def open_key(unit_id: str, due_at: str, reference: str) -> tuple[str, str]:
     return f"OPEN#{unit_id}", f"{due_at}#{reference}"
@@ -153,12 +175,30 @@ def counsellor_cases(username: str, limit: int, start: dict[str, Any] | None) ->
 
 # --- counters -------------------------------------------------------------------------------------
 
-def counter_key(unit_id: str, category: str) -> tuple[str, str]:
-    return f"COUNT#{unit_id}", f"CAT#{category}"
+COUNTER_SHARDS = 10
+
+
+def counter_key(unit_id: str, category: str, shard: int) -> tuple[str, str]:
+    return f"COUNT#{unit_id}", f"CAT#{category}#{shard}"
+
+
+def _shard() -> int:
+    return random.randrange(COUNTER_SHARDS)  # noqa: S311 - spreading writes, not crypto
+
+
+def _summed(items: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Counter shards added up per value of `by` (numbers summed, the rest as found), in order."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        into = out.setdefault(str(item[by]), {k: v for k, v in item.items() if not isinstance(v, int)})
+        for k, v in item.items():
+            if isinstance(v, int):
+                into[k] = into.get(k, 0) + v
+    return list(out.values())
 
 
 def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
-    """ADD each delta to the counter item (created on first use)."""
+    """ADD each delta to one shard of the counter item (created on first use)."""
     names = {"#t": "type", "#u": "unit_id", "#c": "category"}
     values: dict[str, Any] = {":t": "support_count", ":u": unit_id, ":c": category}
     adds = []
@@ -167,34 +207,35 @@ def counter_op(unit_id: str, category: str, deltas: dict[str, int]) -> db.Op:
         values[f":d{i}"] = delta
         adds.append(f"#d{i} :d{i}")
     expression = "SET #t = :t, #u = :u, #c = :c ADD " + ", ".join(adds)
-    return db.update(*counter_key(unit_id, category), expression, names=names, values=values).named("count")
+    return db.update(*counter_key(unit_id, category, _shard()), expression, names=names,
+                     values=values).named("count")
 
 
 def counters(unit_id: str) -> list[dict[str, Any]]:
-    items, _ = db.query(f"COUNT#{unit_id}", "CAT#", limit=100)
-    return items
+    """The unit's counter per category (its shards summed)."""
+    return _summed(db.query_all({"KeyConditionExpression": Key("PK").eq(f"COUNT#{unit_id}")
+                                 & Key("SK").begins_with("CAT#")}), "category")
 
 
 def week_counter_op(unit_id: str, week: str, delta: int) -> db.Op:
-    """ADD delta to the unit's count of new requests in the week starting on `week` (YYYY-MM-DD)."""
-    return db.update(f"COUNT#{unit_id}", f"WEEK#{week}", "SET #t = :t, #u = :u, #w = :w ADD #n :n",
+    """ADD delta to (one shard of) the unit's count of new requests in the week starting on `week` (YYYY-MM-DD)."""
+    return db.update(f"COUNT#{unit_id}", f"WEEK#{week}#{_shard()}", "SET #t = :t, #u = :u, #w = :w ADD #n :n",
                      names={"#t": "type", "#u": "unit_id", "#w": "week", "#n": "new"},
                      values={":t": "support_week", ":u": unit_id, ":w": week, ":n": delta}).named("count_week")
 
 
 def week_counters(unit_id: str, since: str) -> list[dict[str, Any]]:
-    """The unit's weekly counters from the week starting on `since` on, oldest first."""
-    response = db.retrying(lambda: db.table().query(
-        KeyConditionExpression=Key("PK").eq(f"COUNT#{unit_id}") & Key("SK").between(f"WEEK#{since}", "WEEK#~"),
-        Limit=200))
-    return list(db.plain(response.get("Items", [])))
+    """The unit's weekly counters (shards summed) from the week starting on `since` on, oldest first."""
+    return _summed(db.query_all({"KeyConditionExpression": Key("PK").eq(f"COUNT#{unit_id}")
+                                 & Key("SK").between(f"WEEK#{since}", "WEEK#~")}), "week")
 
 
-def overdue_count(unit_id: str, now: str) -> int:
-    """How many of the unit's own unfinished requests are past their due time (COUNT Queries)."""
-    total = 0
-    params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now),
-                              "Select": "COUNT"}
+def overdue_count(unit_id: str, now: str, subtree: bool = False) -> int:
+    """How many of the unit's own unfinished requests (with `subtree`, those of every unit under it
+    too) are past their due time (COUNT Queries)."""
+    total = overdue_count(unit_id, now) if subtree else 0
+    pk = f"DUE#{unit_id}" if subtree else f"OPEN#{unit_id}"
+    params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(pk) & Key("SK").lt(now), "Select": "COUNT"}
     while True:
         response = db.retrying(lambda: db.table().query(**params))
         total += int(response.get("Count", 0))
@@ -215,14 +256,34 @@ def link_caller(phone_hash: str, reference: str, created_at: str, category: str)
     return db.put_new(caller_item(phone_hash, reference, created_at, category)).named("link_caller")
 
 
-def list_open(record: dict[str, Any]) -> db.Op:
-    """The request's place on its unit's open list, sorted by due time."""
-    return db.put_new(open_item(record)).named("list_open")
+def list_open(record: dict[str, Any]) -> list[db.Op]:
+    """The request's place on its unit's open list, sorted by due time, and under each unit above."""
+    return [*(_due(u, record) for u in _above(record)), db.put_new(open_item(record)).named("list_open")]
 
 
-def unlist_open(record: dict[str, Any]) -> db.Op:
-    """Take the request off its unit's open list (finished, or moved to another unit)."""
-    return db.delete(*open_key(record["unit_id"], record["due_at"], record["reference"])).named("unlist_open")
+def move_open(record: dict[str, Any], unit_id: str, unit_path: str) -> list[db.Op]:
+    """The request's open items moved to another unit: off the lists of the units it leaves, onto
+    those of the units it joins (the units above both keep theirs)."""
+    moved = {**record, "unit_id": unit_id, "unit_path": unit_path}
+    before, after = set(_above(record)), set(_above(moved))
+    due = record["due_at"], record["reference"]
+    return [*(db.delete(*due_key(u, *due)).named("unlist_due") for u in _above(record) if u not in after),
+            db.delete(*open_key(record["unit_id"], *due)).named("unlist_open"),
+            *(_due(u, moved) for u in _above(moved) if u not in before),
+            db.put_new(open_item(moved)).named("list_open")]
+
+
+def relist_due(record: dict[str, Any]) -> list[db.Op]:
+    """The request's DUE# items under each unit above its own, put whether or not they exist
+    (the figures' backfill, for requests opened before these items were kept)."""
+    return [db.put({"PK": pk, "SK": sk, "type": "support_due", "reference": record["reference"]}).named("relist_due")
+            for pk, sk in (due_key(u, record["due_at"], record["reference"]) for u in _above(record))]
+
+
+def unlist_open(record: dict[str, Any]) -> list[db.Op]:
+    """Take the request off its unit's open list and those above (finished, or moved to another unit)."""
+    due = [db.delete(*due_key(u, record["due_at"], record["reference"])).named("unlist_due") for u in _above(record)]
+    return [*due, db.delete(*open_key(record["unit_id"], record["due_at"], record["reference"])).named("unlist_open")]
 
 
 def log_intake(operator: str, reference: str, created_at: str, category: str) -> db.Op:

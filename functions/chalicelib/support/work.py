@@ -68,7 +68,7 @@ def transition(reference: str, body: TransitionIn, by: Principal) -> dict[str, A
     if target != current:
         ops += [store.counter_op(u, record["category"], {current: -1, target: 1}) for u in chain(record["unit_path"])]
     if target in TERMINAL:
-        ops.append(store.unlist_open(record))
+        ops += store.unlist_open(record)
         if record.get("counsellor"):
             ops.append(store.release_counsellor(record["counsellor"]))
     with demo.of(record):  # a demo request's change counts nowhere either
@@ -111,8 +111,7 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
         *[store.counter_op(u, record["category"], deltas) for u in new_units if u not in old_units],
         *[store.week_counter_op(u, week_of(record["created_at"]), -1) for u in old_units if u not in new_units],
         *[store.week_counter_op(u, week_of(record["created_at"]), 1) for u in new_units if u not in old_units],
-        store.unlist_open(record),
-        store.list_open({**record, "unit_id": body.unit_id}),
+        *store.move_open(record, body.unit_id, new_path),
     ]
     changes: dict[str, Any] = {"unit_id": body.unit_id, "unit_path": new_path, "GSI1PK": store.queue_pk(body.unit_id),
                                "updated_at": audit.now_iso(), "updated_by": by.id}

@@ -1,0 +1,1 @@
+"""`make load`: the capacity plan's peaks replayed with many concurrent clients (Locust, headless)."""
