@@ -36,7 +36,21 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import audit, auth, db, errors, labels, pagination, personal, refs, retention, roles, uow
+from chalicelib.core import (
+    audit,
+    auth,
+    db,
+    errors,
+    labels,
+    outbox,
+    pagination,
+    personal,
+    refs,
+    retention,
+    roles,
+    templates,
+    uow,
+)
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import shanghai_text
 from chalicelib.orgs import service as orgs
@@ -216,20 +230,36 @@ def session_for_staff(session_id: str, by: Principal) -> dict[str, Any]:
 
 
 def _session_change(record: dict[str, Any], change: db.Op, changes: dict[str, Any], action: str,
-                    by: Principal) -> dict[str, Any]:
-    uow.commit([
+                    by: Principal, messages: list[db.Op] | None = None) -> dict[str, Any]:
+    """The change with its audit entry, and the messages it sends the people registered: as many
+    as fit go into the change's own transaction, the rest follow in transactions of their own
+    (a transaction holds at most 100 items)."""
+    ops = [
         change,
         audit.entry(actor=by.actor, action=action, entity="session", entity_id=record["id"],
                     unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
-    ])
+    ]
+    rest = list(messages or [])
+    room = db.MAX_TRANSACTION_ITEMS - len(ops)
+    uow.commit(ops + rest[:room])
+    for start in range(room, len(rest), db.MAX_TRANSACTION_ITEMS):
+        uow.commit(rest[start:start + db.MAX_TRANSACTION_ITEMS])
     promote_free_seats(record["id"], by.actor)
     return get_session(record["id"])
 
 
+HOLDING = ("confirmed", "waitlisted")  # the registrations a change to their session concerns
+
+
 def close(session_id: str, by: Principal) -> Session:
+    """Stop a session; everyone holding a seat or a waitlist place is told."""
     record = session_for_staff(session_id, by)
-    return to_session(_session_change(record, store.set_status(session_id, "closed", audit.now_iso()),
-                                      {"status": "closed"}, "booking.session.close", by))
+    now = audit.now_iso()
+    messages = [] if record["status"] == "closed" else [
+        op for registration in all_registrations(session_id) if registration["status"] in HOLDING
+        for op in _told(registration, "booking_session_closed", record, now)]
+    return to_session(_session_change(record, store.set_status(session_id, "closed", now),
+                                      {"status": "closed"}, "booking.session.close", by, messages))
 
 
 def reopen(session_id: str, by: Principal) -> Session:
@@ -349,6 +379,9 @@ class _Attempt:
             audit.entry(actor=self.actor, action="booking.register", entity="session", entity_id=session_id,
                         unit_id=self.session["unit_id"], after={"reference": reference, "status": self.status}),
             *(self.linked(reference) if self.linked else []),
+            (message("booking_waitlisted", self.person.phone, reference, self.session, now,
+                     position=str(int(self.session["waitlisted"]) + 1)) if self.full
+             else message("booking_confirmed", self.person.phone, reference, self.session, now)),
         ]
 
 
@@ -417,12 +450,14 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
         head = store.waitlist_head(session_id)
         if head:  # the seat goes to the first waitlisted person
             promoted = head[0]["reference"]
-            ops += [*store.promote(session_id, head[0], now), store.shorten_waitlist(session_id, attended)]
+            ops += [*store.promote(session_id, head[0], now), store.shorten_waitlist(session_id, attended),
+                    *_promoted_message(session, head[0], now)]
         else:
             ops.append(store.release_seat(session_id, attended))
     hook = cancel_hook(str(registration.get("kind")))
     if registration.get("link") and hook:
         ops += hook(registration)
+    ops += _told(registration, "booking_cancelled", session, now)
     uow.commit(ops)
     return promoted
 
@@ -438,11 +473,13 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
         head = store.waitlist_head(session_id)
         if not head:
             break
+        now = audit.now_iso()
         ops = [
             store.fill_seat_from_waitlist(session_id),
-            *store.promote(session_id, head[0], audit.now_iso()),
+            *store.promote(session_id, head[0], now),
             audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
                         unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
+            *_promoted_message(session, head[0], now),
         ]
         try:
             uow.commit(ops)
@@ -452,6 +489,43 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
                 raise
             _pause()
     return promoted
+
+
+# --- messages to the people registered ---------------------------------------------------------------
+
+def about(reference: str) -> str:
+    """How the messages about a registration name it."""
+    return outbox.about(REF_KIND, reference)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= templates.PARAM_MAX else text[: templates.PARAM_MAX - 1] + "…"
+
+
+def message(template_id: str, phone: str, reference: str, session: dict[str, Any], now: str,
+            **extra: str) -> db.Op:
+    """A text message about a registration, with what the template needs of its session (what,
+    when, where), to the phone on the registration."""
+    params = {"session": _cut(str(session["title"])), "ref": reference, **extra}
+    wanted = templates.TEMPLATES[template_id].params
+    if "when" in wanted:
+        params["when"] = shanghai_text(session["starts_at"])
+    if "place" in wanted:
+        params["place"] = _cut(str(session.get("place") or "线上（链接见门户查询）"))
+    return outbox.to_phone(template_id, phone, params, about(reference), now=now)
+
+
+def _told(registration: dict[str, Any], template_id: str, session: dict[str, Any], now: str) -> list[db.Op]:
+    """The message about a registration, unless its personal data is erased."""
+    if retention.erased(registration) or not registration.get("phone"):
+        return []
+    return [message(template_id, registration["phone"], registration["reference"], session, now)]
+
+
+def _promoted_message(session: dict[str, Any], place: dict[str, Any], now: str) -> list[db.Op]:
+    """The promoted person's message (their phone is on the registration the waitlist place names)."""
+    registration = store.get_registration(session["id"], place["reg_sk"])
+    return _told(registration, "booking_promoted", session, now) if registration else []
 
 
 # --- staff views ------------------------------------------------------------------------------------------

@@ -7,6 +7,14 @@ Keys (docs/access-patterns.md):
   message            PK=MSG#<id>           SK=MSG
   about a record     GSI1PK=MSGFOR#<about> GSI1SK=<created_at>#<id>   (a record's history shows them)
 
+A batched staff alert (`batched_to_unit`, "never more than one message per few minutes per unit")
+is one message item per unit and window (its id is `<template>-<unit>-<window start>`): the first
+change in the window creates it (the stream's INSERT), every later one only adds 1 to its `count`
+(a MODIFY, which delivery ignores). The item says `hold_until` (the window's end): delivery sends it
+then, filling the `${count}` placeholder from the item's `count` read at that moment, so the text
+counts every change of the window. Items are never more than one per unit and window, whatever the
+concurrency, because the create-or-count is a single conditional-free update.
+
 `about` names the record the message is about, as "<kind>:<reference>" (e.g. "support:ZF7K-3QW9",
 "booking:K3QW-9ZF7"), so staff see on that record which messages went out.
 """
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from chalicelib.core import db, times
@@ -61,6 +70,60 @@ def to_unit(template_id: str, unit: str, params: Mapping[str, str], about: str, 
     """An alert to a union unit's staff (its configured webhook and/or staff phones)."""
     item = message_item(template_id, "unit", unit, params, about, message_id=message_id, now=now)
     return db.put_new(item).named("outbox_message")
+
+
+BATCH_WINDOW_SECONDS = 300  # a unit gets at most one batched alert per five minutes
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def window_start(at: str, seconds: int = BATCH_WINDOW_SECONDS) -> str:
+    """The start (UTC, ISO) of the batching window an instant falls in."""
+    epoch = int(times.parse(at).timestamp())
+    return _iso(epoch - epoch % seconds)
+
+
+def batched_to_unit(template_id: str, unit: str, params: Mapping[str, str], about: str, *,
+                    now: str | None = None, seconds: int = BATCH_WINDOW_SECONDS) -> db.Op:
+    """Count one more change into the unit's alert for this window, creating the alert (to be
+    sent at the window's end) when it is the window's first. `params` holds every placeholder but
+    `count`, which delivery fills from the item's `count`."""
+    created_at = now or times.now_iso()
+    start = window_start(created_at, seconds)
+    message_id = f"{template_id}-{unit}-{start}"
+    item = message_item(template_id, "unit", unit, {**params, "count": "1"}, about,
+                        message_id=message_id, now=created_at)
+    start_epoch = int(times.parse(start).timestamp())
+    item["hold_until"] = _iso(start_epoch + seconds)
+    item["count_param"] = "count"
+    names = {"#count": "count"}
+    values: dict[str, Any] = {":one": 1}
+    sets = []
+    for i, (attr, value) in enumerate(item.items()):
+        if attr in ("PK", "SK"):
+            continue
+        names[f"#a{i}"], values[f":a{i}"] = attr, value
+        sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})")
+    return db.update(*message_key(message_id), "SET " + ", ".join(sets) + " ADD #count :one",
+                     names=names, values=values).named("outbox_batched")
+
+
+def resend(message: Mapping[str, Any], *, now: str | None = None) -> db.Op:
+    """A new message with the same template, recipient and values as an earlier one (staff's
+    resend): a new item, so delivery sends it as any other; it names the one it repeats."""
+    params = {k: str(v) for k, v in dict(message["params"]).items()}
+    if message.get("count_param"):
+        params[str(message["count_param"])] = str(message.get("count", params[str(message["count_param"])]))
+    item = message_item(str(message["template"]), message["channel"], str(message["to"]), params,
+                        str(message["about"]), now=now)
+    item["resent_from"] = message["id"]
+    return db.put_new(item).named("outbox_message")
+
+
+def get_message(message_id: str) -> dict[str, Any] | None:
+    return db.get(*message_key(message_id), consistent=True)
 
 
 def messages_about(about: str, limit: int = 50) -> list[dict[str, Any]]:

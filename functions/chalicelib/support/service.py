@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, labels, personal, refs, roles, times
+from chalicelib.core import audit, db, errors, labels, outbox, personal, refs, roles, templates, times
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import SHANGHAI, now_seconds
@@ -130,11 +130,26 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
         ]
         if operator:
             ops.append(store.log_intake(operator, reference, created_at, body.category))
+        ops += [outbox.to_phone("support_received", body.phone, {"ref": reference}, about(reference), now=created_at),
+                new_request_alert(unit_id, unit_name, reference, created_at)]
         return ops + (linked(reference) if linked else [])
 
     reference = refs.create_with_reference(build)
     return SupportRequestCreated(reference=reference, status="submitted", status_label=STATUS_LABELS["submitted"],
                                  unit_name=unit_name, due_at=due_at)
+
+
+def about(reference: str) -> str:
+    """How the messages about a request name it."""
+    return outbox.about("support", reference)
+
+
+def new_request_alert(unit_id: str, unit_name: str, reference: str, at: str) -> db.Op:
+    """The unit's staff are told of new requests in their queue, at most once per window per unit
+    (core.outbox.batched_to_unit: the first request of the window makes the alert, later ones
+    count into it)."""
+    return outbox.batched_to_unit("staff_new_requests", unit_id, {"unit": unit_name[:templates.PARAM_MAX]},
+                                  outbox.about("queue", unit_id), now=at)
 
 
 def public_status(record: dict[str, Any]) -> dict[str, Any]:
