@@ -26,8 +26,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from chalicelib.core import db, times
-from chalicelib.core.templates import check
+from chalicelib.core import audit, db, errors, labels, personal, times, uow
+from chalicelib.core.errors import FieldError
+from chalicelib.core.models import ResponseModel
+from chalicelib.core.templates import TEMPLATES, TemplateError, check
 
 Channel = Literal["sms", "unit"]
 KEEP_DAYS = 180  # a message item (it holds the phone) is removed by the table's TTL after this
@@ -63,6 +65,16 @@ def to_phone(template_id: str, phone: str, params: Mapping[str, str], about: str
     transaction."""
     item = message_item(template_id, "sms", phone, params, about, message_id=message_id, now=now)
     return db.put_new(item).named("outbox_message")
+
+
+def to_phone_with_words(template_id: str, phone: str, params: Mapping[str, str], about: str, *, field: str,
+                        now: str | None = None) -> db.Op:
+    """`to_phone` for a message carrying staff's own words (a reply, a reason), given in the request's
+    `field`: words that may not go into a text message (an ID number) are that field's error."""
+    try:
+        return to_phone(template_id, phone, params, about, now=now)
+    except TemplateError:
+        raise errors.validation_failed([FieldError(field, "不能含身份证号码（这段话会以短信发给本人）")]) from None
 
 
 def to_unit(template_id: str, unit: str, params: Mapping[str, str], about: str, *,
@@ -110,7 +122,7 @@ def batched_to_unit(template_id: str, unit: str, params: Mapping[str, str], abou
                      names=names, values=values).named("outbox_batched")
 
 
-def resend(message: Mapping[str, Any], *, now: str | None = None) -> db.Op:
+def _resend(message: Mapping[str, Any], *, now: str | None = None) -> db.Op:
     """A new message with the same template, recipient and values as an earlier one (staff's
     resend): a new item, so delivery sends it as any other; it names the one it repeats."""
     params = {k: str(v) for k, v in dict(message["params"]).items()}
@@ -124,6 +136,63 @@ def resend(message: Mapping[str, Any], *, now: str | None = None) -> db.Op:
 
 def get_message(message_id: str) -> dict[str, Any] | None:
     return db.get(*message_key(message_id), consistent=True)
+
+
+# --- what staff see on a record's history, and a resend -------------------------------------------
+
+class SentMessage(ResponseModel):
+    id: str
+    template: str
+    template_label: str
+    channel: str
+    to: str  # a phone masked, or the unit an alert went to
+    state: str
+    state_label: str
+    attempts: int
+    created_at: str
+    updated_at: str | None = None
+    sent_at: str | None = None
+    error: str | None = None
+    resent_from: str | None = None
+
+
+class MessageHistory(ResponseModel):
+    items: list[SentMessage]
+
+
+def _view(item: Mapping[str, Any]) -> SentMessage:
+    state = str(item.get("state", PENDING))
+    to = str(item.get("to") or personal.ERASED_BY_REQUEST)
+    template = TEMPLATES.get(str(item.get("template")))
+    return SentMessage(
+        id=str(item["id"]), template=str(item["template"]), template_label=template.purpose if template else "",
+        channel=str(item.get("channel", "sms")), to=personal.mask_phone(to) if item.get("channel") == "sms" else to,
+        state=state, state_label=labels.MESSAGE_STATE_LABELS.get(state, state), attempts=int(item.get("attempts", 0)),
+        created_at=str(item["created_at"]), updated_at=item.get("updated_at"), sent_at=item.get("sent_at"),
+        error=item.get("error"), resent_from=item.get("resent_from"))
+
+
+def history(about: str) -> MessageHistory:
+    """The messages about one record, oldest first, phones masked."""
+    return MessageHistory(items=[_view(i) for i in messages_about(about, limit=200)])
+
+
+def resend(about: str, message_id: str, *, actor: str, entity: str, entity_id: str, unit_id: str | None) -> SentMessage:
+    """Send one of a record's messages again (staff's resend, audited): a new message item with the
+    same template, recipient and values, and the audit entry, in one transaction. A message not
+    about this record is 404 alike; one whose phone was erased cannot be sent again."""
+    message = get_message(message_id) if message_id.replace("-", "").isalnum() else None
+    if message is None or message.get("about") != about:
+        raise errors.not_found("没有这条短信记录。")
+    if not message.get("to") or message.get("anonymised_at"):
+        raise errors.conflict("这条短信的手机号码已按本人要求清除，不能重发。", "erased")
+    op = _resend(message)
+    item = op.params["Item"]
+    db_ops = [op, audit.entry(actor=actor, action="message.resend", entity=entity, entity_id=entity_id,
+                              unit_id=unit_id, after={"message": item["id"], "resent_from": message_id,
+                                                      "template": item["template"]})]
+    uow.commit(db_ops)
+    return _view(item)
 
 
 def messages_about(about: str, limit: int = 50) -> list[dict[str, Any]]:

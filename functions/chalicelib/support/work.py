@@ -99,10 +99,14 @@ def _tell_requester(record: dict[str, Any], target: str, body: TransitionIn, at:
         params["reply"] = templates.shorten(body.public_message or NO_REPLY)
     else:
         return []
-    try:
-        return [outbox.to_phone(template, record["phone"], params, about(ref), now=at)]
-    except templates.TemplateError:  # staff's reply holds what a text message must not carry
-        raise errors.validation_failed([FieldError("public_message", "给求助人的答复中不能含身份证号码")]) from None
+    return [outbox.to_phone_with_words(template, record["phone"], params, about(ref), field="public_message", now=at)]
+
+
+def resend_message(reference: str, message_id: str, by: Principal) -> outbox.SentMessage:
+    """Send one of the request's messages again (audited)."""
+    record = load(reference, by, work=True)
+    return outbox.resend(about(record["reference"]), message_id, actor=by.actor, entity="support",
+                         entity_id=record["reference"], unit_id=record["unit_id"])
 
 
 def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
