@@ -16,7 +16,7 @@
     var currentBox = body.querySelector('[data-role="current"]');
     var current = ctx.me.unit_id;
 
-    function path(suffix) { return "/admin/units/" + encodeURIComponent(current) + "/alerts" + (suffix || ""); }
+    function unit() { return encodeURIComponent(current); }
 
     function show(a) {
       currentBox.textContent = "";
@@ -27,7 +27,7 @@
       if (a.webhook && ctx.canWrite) {
         ws.confirmAction(currentBox, "删除群机器人", "确定删除本单位的群机器人？删除后新求助和逾期汇总不再发到群里。",
           async function (key) {
-            var r = await ws.api("POST", path("/webhook/remove"), null, key);
+            var r = await ws.api("POST", "/admin/units/" + unit() + "/alerts/webhook/remove", null, key);
             if (r.ok) show(r.body);
             return r;
           });
@@ -36,7 +36,7 @@
 
     async function load() {
       currentBox.textContent = ws.MSG.loading;
-      var r = await ws.api("GET", path());
+      var r = await ws.api("GET", "/admin/units/" + unit() + "/alerts");
       if (r.ok) show(r.body); else currentBox.textContent = ws.problemText(r.body);
     }
 
@@ -45,7 +45,7 @@
       send: function (data, key) {
         var payload = { kind: data.kind, url: data.url };
         if (data.secret) payload.secret = data.secret;
-        return ws.api("PUT", path("/webhook"), payload, key);
+        return ws.api("PUT", "/admin/units/" + unit() + "/alerts/webhook", payload, key);
       },
       done: function (a) { ws.message(hook, "ok", "群机器人已保存。地址和密钥不再显示。"); show(a); }
     });
@@ -53,7 +53,7 @@
     ws.bindWriteForm(phones, {
       send: function (data, key) {
         var list = String(data.phones || "").split(/[\s,，、;；]+/).filter(Boolean);
-        return ws.api("PUT", path("/phones"), { phones: list }, key);
+        return ws.api("PUT", "/admin/units/" + unit() + "/alerts/phones", { phones: list }, key);
       },
       done: function (a) { ws.message(phones, "ok", "已保存。"); show(a); }
     });
