@@ -219,7 +219,7 @@
     if (!r.ok) { box.appendChild(el("p", "", problemText(r.body))); return; }
     if (!r.body.items.length) { box.appendChild(el("p", "", "还没有发出短信")); return; }
     var heads = ["时间", "短信", "发给", "状态", "尝试次数", ""];
-    var t = el("table", "ws-support__table"); var head = el("tr");
+    var t = el("table", "ws-support__table ws-support__queue"); var head = el("tr");
     heads.forEach(function (h) { head.appendChild(el("th", "", h)); });
     var thead = el("thead"); thead.appendChild(head); t.appendChild(thead);
     var tbody = el("tbody");
