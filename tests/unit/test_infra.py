@@ -167,10 +167,13 @@ def _chalice_stub() -> dict[str, Any]:
         "Resources": {
             # Chalice makes a role per function: the API handler, the authorizer, each schedule.
             "ApiHandlerRole": role, "StaffOrPartnerRole": role, "DailyPurgeRole": role, "DailyRostersRole": role,
+            "OverdueDigestRole": role, "ContactReminderRole": role,
             "APIHandler": function("ApiHandlerRole", "app.app"),
             "StaffOrPartner": function("StaffOrPartnerRole", "chalicelib.identity.authorizer.staff_or_partner"),
             "DailyPurge": function("DailyPurgeRole", "app.daily_purge"),
             "DailyRosters": function("DailyRostersRole", "app.daily_rosters"),
+            "OverdueDigest": function("OverdueDigestRole", "app.overdue_digest"),
+            "ContactReminder": function("ContactReminderRole", "app.contact_reminder"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},
