@@ -43,7 +43,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/units/{unit_id}/alerts/webhook/remove"): Case(
         lambda ctx, unit: ("POST", f"/admin/units/{unit}/alerts/webhook/remove", None), scoped=True, success=200),
     ("PUT", "/admin/units/{unit_id}/alerts/phones"): Case(lambda ctx, unit: (
-        "PUT", f"/admin/units/{unit}/alerts/phones", {"phones": ["13500135000"]}), scoped=True, success=200),
+        "PUT", f"/admin/units/{unit}/alerts/phones", {"phones": ["13500135000", "13500135001"]}),
+        scoped=True, success=200),
     ("POST", "/admin/staff"): Case(_create_staff, scoped=True, success=201),
     ("GET", "/admin/units/{unit_id}/staff"): Case(lambda ctx, unit: ("GET", f"/admin/units/{unit}/staff", None),
                                                   scoped=True, success=200),
