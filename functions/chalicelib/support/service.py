@@ -131,7 +131,7 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
         if operator:
             ops.append(store.log_intake(operator, reference, created_at, body.category))
         ops += [outbox.to_phone("support_received", body.phone, {"ref": reference}, about(reference), now=created_at),
-                new_request_alert(unit_id, unit_name, reference, created_at)]
+                new_request_alert(unit_id, unit_name, created_at)]
         return ops + (linked(reference) if linked else [])
 
     reference = refs.create_with_reference(build)
@@ -144,7 +144,7 @@ def about(reference: str) -> str:
     return outbox.about("support", reference)
 
 
-def new_request_alert(unit_id: str, unit_name: str, reference: str, at: str) -> db.Op:
+def new_request_alert(unit_id: str, unit_name: str, at: str) -> db.Op:
     """The unit's staff are told of new requests in their queue, at most once per window per unit
     (core.outbox.batched_to_unit: the first request of the window makes the alert, later ones
     count into it)."""

@@ -150,8 +150,7 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
                                "updated_at": audit.now_iso(), "updated_by": by.id}
     after = {"unit_id": body.unit_id, **({"reason": body.reason} if body.reason else {})}
     ops.append(_audit(by, "support.assign", record, {"unit_id": record["unit_id"]}, after))
-    ops.append(new_request_alert(body.unit_id, orgs.get_unit(body.unit_id).name, record["reference"],
-                                 changes["updated_at"]))
+    ops.append(new_request_alert(body.unit_id, orgs.get_unit(body.unit_id).name, changes["updated_at"]))
     uow.commit_versioned([store.reassign(record["reference"], changes, body.version), *ops],
                          *store.request_key(record["reference"]))
     return {**record, **changes, "version": body.version + 1}
