@@ -1,6 +1,6 @@
 """The Chalice application: creates the app and registers each domain's blueprint."""
 
-from chalice.app import Chalice
+from chalice.app import Chalice, Cron
 
 from chalicelib.booking import service as booking_service
 from chalicelib.booking.models import Kind
@@ -23,6 +23,7 @@ from chalicelib.recuperation import service as recuperation_service
 from chalicelib.recuperation.routes import bp as recuperation
 from chalicelib.reports.routes import bp as reports
 from chalicelib.status.routes import bp as status
+from chalicelib.support import service as support_service
 from chalicelib.support.routes import bp as support
 from chalicelib.system.routes import bp as system
 
@@ -50,3 +51,16 @@ app.register_blueprint(notify)
 # Cross-domain hooks: a cancelled recuperation booking puts the nominee back before the city.
 booking_service.on_cancel(Kind.recuperation, recuperation_service.placement_cancelled)
 frontline_service.show_packages_with(delivery_service.recent_packages)  # a contact person's family cards
+
+
+# Staff alerts on a clock (times in UTC; Beijing is UTC+8).
+@app.schedule(Cron(30, 0, "*", "*", "?", "*"))  # 08:30 Beijing, every day
+def overdue_digest(event: object) -> None:
+    """Each unit with overdue requests of its own is told how many."""
+    support_service.send_overdue_digests()
+
+
+@app.schedule(Cron(0, 1, "?", "*", "MON", "*"))  # 09:00 Beijing, Mondays
+def contact_reminder(event: object) -> None:
+    """Each contact person hears of the families they have not contacted for 7 days."""
+    frontline_service.send_contact_reminders()

@@ -24,7 +24,8 @@ from tests.unit.test_faults import CALLABLE, valid_call
 PERSONAL_KEYS = {"phone", "name", "address", "id_hash", "id_masked", "phone_hash", "contact_name",
                  "contact_phone"}
 # The union's own records: its units, staff (counsellors are staff), partners, audit, campaigns.
-NOT_PERSONAL = ("unit", "staff", "counsellor", "audit", "audit_view", "partner", "delivery_campaign")
+NOT_PERSONAL = ("unit", "staff", "counsellor", "audit", "audit_view", "partner", "delivery_campaign",
+                "unit_alert_phones", "unit_webhook")
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")  # a mainland mobile number, not part of a longer number
 
 

@@ -43,6 +43,13 @@ class FakeSession:
         monkeypatch.setattr(store, "get_session", self.get_session)
         monkeypatch.setattr(store, "waitlist_head", self.waitlist_head)
         monkeypatch.setattr(store, "waitlist_ahead", lambda session_id, seq: seq - 1)
+        monkeypatch.setattr(store, "get_registration", self.get_registration)
+
+    def get_registration(self, session_id: str, sk: str) -> dict[str, Any] | None:
+        """A waiting person's registration, with the phone their promotion message goes to."""
+        place = next((p for p in self.waiting if p["reg_sk"] == sk), None)
+        return place and {"reference": place["reference"], "phone": f"1390000{place['reference'][:4]}",
+                          "status": "waitlisted"}
 
     def _ops(self, name: str) -> list[db.Op]:
         return [op for ops in (self.fake.commits if self.fake else []) for op in ops if op.name == name]
@@ -58,6 +65,12 @@ class FakeSession:
     def waitlist_head(self, session_id: str, limit: int = 1) -> list[dict[str, Any]]:
         left = {op.params["Key"]["SK"] for op in self._ops("leave_waitlist")}
         return [p for p in self.waiting if p["SK"] not in left][:limit]
+
+
+def _messages(fake: uow.Recording) -> list[tuple[str, str, dict[str, str]]]:
+    """Every commit's outbox messages: (template, phone, values)."""
+    return [(op.params["Item"]["template"], op.params["Item"]["to"], op.params["Item"]["params"])
+            for ops in fake.commits for op in ops if op.name == "outbox_message"]
 
 
 def _names(fake: uow.Recording) -> list[list[str]]:
@@ -85,8 +98,12 @@ def test_a_free_seat_is_taken_and_confirmed(monkeypatch: pytest.MonkeyPatch) -> 
     FakeSession(monkeypatch, _session(confirmed=1))
     with uow.recording() as fake:
         registered = _register()
-    assert _names(fake) == [["hold_place", "take_seat", "add_registration"]]
+    assert _names(fake) == [["hold_place", "take_seat", "add_registration", "outbox_message"]]
     assert registered.status == "confirmed" and registered.waitlist_position is None
+    # the seat's confirmation is in the registration's own transaction: what, when, where
+    assert _messages(fake) == [("booking_confirmed", "13800000001", {
+        "session": "招聘会", "ref": registered.reference, "when": "2099-01-01 09:00",
+        "place": "线上（链接见门户查询）"})]
     registration = _item(fake, "add_registration")
     assert registration["status"] == "confirmed" and "wait_seq" not in registration
     assert registration["reference"] == registered.reference
@@ -97,7 +114,9 @@ def test_a_full_session_puts_the_registration_on_the_waitlist_with_the_next_numb
     FakeSession(monkeypatch, _session(confirmed=2, waitlisted=1, wait_seq=7))
     with uow.recording() as fake:
         registered = _register()
-    assert _names(fake) == [["hold_place", "join_waitlist", "add_wait_place", "add_registration"]]
+    assert _names(fake) == [["hold_place", "join_waitlist", "add_wait_place", "add_registration", "outbox_message"]]
+    assert _messages(fake) == [("booking_waitlisted", "13800000001",
+                                {"session": "招聘会", "ref": registered.reference, "position": "2"})]
     # number 8, only if nobody took it meanwhile
     assert _op(fake, "join_waitlist").params["ExpressionAttributeValues"][":seen"] == 7
     place, registration = _item(fake, "add_wait_place"), _item(fake, "add_registration")
@@ -119,7 +138,7 @@ def test_one_place_per_person_the_phone_guard_refuses_a_second_registration(monk
     with uow.recording(refuse=lambda op: op.name == "hold_place") as fake, pytest.raises(errors.ProblemError) as raised:
         _register()
     assert raised.value.code == "/problems/already-registered"  # not retried: another request's seat is not lost
-    assert fake.commits == []
+    assert fake.commits == [] and _messages(fake) == []  # a refused registration sends nothing
 
 
 def test_a_seat_taken_meanwhile_is_read_again_and_tried_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,7 +154,8 @@ def test_a_seat_taken_meanwhile_is_read_again_and_tried_once_more(monkeypatch: p
     monkeypatch.setattr(db.clock, "sleep", lambda seconds: None)
     with uow.recording(refuse=first_take_seat) as fake:
         registered = _register()
-    assert refused == ["take_seat"] and _names(fake) == [["hold_place", "take_seat", "add_registration"]]
+    assert refused == ["take_seat"]
+    assert _names(fake) == [["hold_place", "take_seat", "add_registration", "outbox_message"]]
     assert registered.status == "confirmed"
 
 
@@ -151,11 +171,14 @@ def test_a_closed_session_takes_no_registration(monkeypatch: pytest.MonkeyPatch)
 
 def _registration(status: str, **more: Any) -> dict[str, Any]:
     return {"PK": f"SESSION#{SESSION_ID}", "SK": "REG#2099-01-01T00:00:00Z#ABC123", "session_id": SESSION_ID,
-            "reference": "ABC123", "kind": "fair", "status": status, "phone_hash": "h", **more}
+            "reference": "ABC123", "kind": "fair", "status": status, "phone_hash": "h", "phone": "13800000009",
+            **more}
 
 
 def _cancel(monkeypatch: pytest.MonkeyPatch, registration: dict[str, Any]) -> tuple[str, str | None]:
-    monkeypatch.setattr(store, "get_registration", lambda session_id, sk: registration)
+    waiting = store.get_registration
+    monkeypatch.setattr(store, "get_registration",
+                        lambda session_id, sk: registration if sk == registration["SK"] else waiting(session_id, sk))
     return service.cancel_registration(registration, "public")
 
 
@@ -165,7 +188,11 @@ def test_cancelling_a_confirmed_seat_promotes_the_first_waitlisted(monkeypatch: 
     with uow.recording() as fake:
         status, promoted = _cancel(monkeypatch, _registration("confirmed"))
     assert (status, promoted) == ("cancelled", "FIRST1")
-    assert _names(fake) == [["cancel_registration", "free_place", "promote", "leave_waitlist", "shorten_waitlist"]]
+    assert _names(fake) == [["cancel_registration", "free_place", "promote", "leave_waitlist", "shorten_waitlist",
+                             "outbox_message", "outbox_message"]]
+    # the promoted person hears of their seat, the canceller of their cancellation, in the same commit
+    assert [(template, phone) for template, phone, _ in _messages(fake)] == [
+        ("booking_promoted", "1390000FIRS"), ("booking_cancelled", "13800000009")]
     assert _op(fake, "promote").params["Key"]["SK"] == _place(1, "FIRST1")["reg_sk"]
     assert _op(fake, "leave_waitlist").params["Key"]["SK"] == "WAIT#00000001"
 
@@ -175,7 +202,7 @@ def test_cancelling_a_confirmed_seat_with_nobody_waiting_frees_it(monkeypatch: p
     with uow.recording() as fake:
         status, promoted = _cancel(monkeypatch, _registration("confirmed", attended=True))
     assert (status, promoted) == ("cancelled", None)
-    assert _names(fake) == [["cancel_registration", "free_place", "release_seat"]]
+    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "outbox_message"]]
     release = _op(fake, "release_seat").params
     assert "#attended = if_not_exists(#attended, :one) - :one" in release["UpdateExpression"]  # no longer counted
     assert release["ConditionExpression"] == "#waitlisted = :zero AND #confirmed > :zero"
@@ -186,7 +213,9 @@ def test_cancelling_a_waitlist_place_promotes_nobody(monkeypatch: pytest.MonkeyP
     with uow.recording() as fake:
         status, promoted = _cancel(monkeypatch, _registration("waitlisted", wait_seq=2))
     assert (status, promoted) == ("cancelled", None)
-    assert _names(fake) == [["cancel_registration", "free_place", "leave_waitlist", "shorten_waitlist"]]
+    assert _names(fake) == [["cancel_registration", "free_place", "leave_waitlist", "shorten_waitlist",
+                             "outbox_message"]]
+    assert [template for template, _, _ in _messages(fake)] == ["booking_cancelled"]
     assert _op(fake, "leave_waitlist").params["Key"]["SK"] == "WAIT#00000002"
 
 
@@ -194,9 +223,10 @@ def test_an_erased_registration_has_no_phone_guard_to_free(monkeypatch: pytest.M
     FakeSession(monkeypatch, _session(confirmed=1))
     registration = _registration("confirmed")
     del registration["phone_hash"]
+    registration.update(phone="[已清除]", anonymised_at="2099-01-01T00:00:00Z")
     with uow.recording() as fake:
         _cancel(monkeypatch, registration)
-    assert _names(fake) == [["cancel_registration", "release_seat"]]
+    assert _names(fake) == [["cancel_registration", "release_seat"]]  # and no message: the phone is gone
 
 
 def test_a_cancelled_registration_is_not_cancelled_twice(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,8 +251,8 @@ def test_a_hook_registered_for_the_kind_adds_its_writes_to_the_cancellation(monk
         _cancel(monkeypatch, _registration("confirmed", kind="recuperation", link="p1"))
         _cancel(monkeypatch, _registration("confirmed", kind="fair", link="p2"))  # no hook for fairs
     assert heard == ["p1"]
-    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "hooked"],
-                            ["cancel_registration", "free_place", "release_seat"]]
+    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "hooked", "outbox_message"],
+                            ["cancel_registration", "free_place", "release_seat", "outbox_message"]]
 
 
 # --- capacity ---------------------------------------------------------------------------------------
@@ -233,8 +263,11 @@ def test_a_raised_capacity_promotes_the_waitlisted_first_come_first_served(monke
     with uow.recording() as fake:
         sessions.fake = fake
         changed = service.change_capacity(SESSION_ID, 4, STAFF)
-    assert _names(fake) == [["change_capacity"], ["fill_seat_from_waitlist", "promote", "leave_waitlist"],
-                            ["fill_seat_from_waitlist", "promote", "leave_waitlist"]]
+    assert _names(fake) == [["change_capacity"],
+                            ["fill_seat_from_waitlist", "promote", "leave_waitlist", "outbox_message"],
+                            ["fill_seat_from_waitlist", "promote", "leave_waitlist", "outbox_message"]]
+    assert [(template, phone) for template, phone, _ in _messages(fake)] == [
+        ("booking_promoted", "1390000FIRS"), ("booking_promoted", "1390000SECO")]
     promoted = [ops[1].params["Key"]["SK"] for ops in fake.commits[1:]]
     assert promoted == [_place(1, "FIRST1")["reg_sk"], _place(2, "SECOND")["reg_sk"]]
     assert (changed.capacity, changed.confirmed, changed.waitlisted) == (4, 4, 1)
@@ -399,3 +432,20 @@ def test_a_demonstration_session_is_left_out_of_the_figures(monkeypatch: pytest.
         _register()
     assert _figures(fake.commits[0]) == {}
     assert store.count_figures("/city/", "fair", {"sessions": 1}, counted=False) == []
+
+
+def test_closing_a_session_tells_everyone_holding_a_place_in_commits_of_at_most_100(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(capacity=150, confirmed=150, waitlisted=0))
+    held = [_registration("confirmed", reference=f"R{i:04d}", phone=f"1380000{i:04d}") for i in range(150)]
+    held += [_registration("cancelled", reference="GONE01")]
+    monkeypatch.setattr(store, "set_status",
+                        lambda session_id, status, now: db.check("S", "S", "x").named("set_status"))
+    monkeypatch.setattr(service, "all_registrations", lambda session_id: held)
+    with uow.recording() as fake:
+        service.close(SESSION_ID, STAFF)
+    assert [len(ops) for ops in fake.commits] == [100, 52]
+    assert fake.commits[0][0].name == "set_status"  # the first messages share the change's transaction
+    messages = _messages(fake)
+    assert len(messages) == 150 and {template for template, _, _ in messages} == {"booking_session_closed"}
+    assert len({phone for _, phone, _ in messages}) == 150  # one each; the cancelled registration is not told

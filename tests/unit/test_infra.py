@@ -167,6 +167,7 @@ def _chalice_stub() -> dict[str, Any]:
         "Resources": {
             # Chalice makes a role per function: the API handler, the authorizer, each schedule.
             "ApiHandlerRole": role, "StaffOrPartnerRole": role, "DailyPurgeRole": role, "DailyRostersRole": role,
+            "OverdueDigestRole": role, "ContactReminderRole": role,
             "APIHandler": function("ApiHandlerRole", "app.app"),
             "StaffOrPartner": function("StaffOrPartnerRole", "chalicelib.identity.authorizer.staff_or_partner"),
             "DailyPurge": function("DailyPurgeRole", "app.daily_purge"),
@@ -179,6 +180,8 @@ def _chalice_stub() -> dict[str, Any]:
                     "BatchSize": 10, "StartingPosition": "LATEST", "MaximumBatchingWindowInSeconds": 0}}}}},
             "ReleaseHeldMessages": function("ReleaseHeldMessagesRole",
                                             "chalicelib.notify.routes.release_held_messages"),
+            "OverdueDigest": function("OverdueDigestRole", "app.overdue_digest"),
+            "ContactReminder": function("ContactReminderRole", "app.contact_reminder"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
                 "EndpointConfiguration": "EDGE", "StageName": "api",
                 "DefinitionBody": {"swagger": "2.0", "info": {"version": "1.0", "title": "worker-services"},

@@ -25,7 +25,7 @@ EXTRA = {"resolved": {"outcome": "已安排咨询师两次通话。"}, "closed":
 def _request(**fields: Any) -> dict[str, Any]:
     return {"reference": "ZF7K3QW9", "status": "submitted", "version": 3, "category": "psychological",
             "unit_id": "taishan", "unit_path": "/city/taishan/", "created_at": "2026-02-20T01:00:00Z",
-            "due_at": "2026-02-21T01:00:00Z", "callback_attempts": 0, **fields}
+            "due_at": "2026-02-21T01:00:00Z", "callback_attempts": 0, "phone": "13800138000", **fields}
 
 
 @pytest.fixture
@@ -75,6 +75,36 @@ def test_a_transition_commits_only_what_the_table_allows(requests, start, to):
     assert len(counted) == (0 if to == start else 2)
     assert ("unlist_open" in fake.names[0]) == (to in TERMINAL)
     assert changed["status"] == to and changed["version"] == 4
+    # the requester's text message is in the same commit as the change, to the phone on the request
+    expected = {"accepted": "support_accepted",  # the first acceptance (these requests were never accepted)
+                "callback": "support_callback_missed", "resolved": "support_resolved",
+                "closed": "support_closed", "rejected": "support_closed"}.get(to)
+    messages = [op.params["Item"] for op in ops if op.name == "outbox_message"]
+    assert [m["template"] for m in messages] == ([expected] if expected else [])
+    assert all(m["to"] == "13800138000" and m["about"] == "support:ZF7K3QW9" for m in messages)
+
+
+def test_the_reply_staff_wrote_goes_to_the_requester_shortened_and_an_id_number_never(requests):
+    with uow.recording() as fake:
+        _move(requests, _request(status="in_progress"), "resolved", public_message="已为您联系心理咨询师。" * 40)
+        with pytest.raises(errors.ProblemError) as refused:
+            _move(requests, _request(status="in_progress"), "resolved", public_message="核实 11010519491231002X")
+    assert [e.field for e in refused.value.errors] == ["public_message"]
+    [ops] = fake.commits
+    [message] = [op.params["Item"] for op in ops if op.name == "outbox_message"]
+    assert message["params"]["reply"].endswith("（详见门户查询）") and len(message["params"]["reply"]) <= 300
+
+
+def test_only_the_first_acceptance_is_told(requests):
+    with uow.recording() as fake:
+        _move(requests, _request(status="callback", accepted_by="taishan.worker"), "accepted")
+    assert "outbox_message" not in fake.names[0]
+
+
+def test_an_erased_request_gets_no_message(requests):
+    with uow.recording() as fake:
+        _move(requests, _request(status="submitted", anonymised_at="2026-03-01T00:00:00Z"), "accepted")
+    assert "outbox_message" not in fake.names[0]
 
 
 def test_a_stale_version_is_refused_before_anything_is_committed(requests):
@@ -116,7 +146,7 @@ def test_callbacks_are_counted_and_the_first_acceptance_is_kept(requests):
 def test_finishing_a_counselled_request_frees_the_counsellor(requests):
     with uow.recording() as fake:
         _move(requests, _request(status="in_progress", counsellor="xl.wang"), "resolved")
-    assert fake.names[0][-2:] == ["unlist_open", "release_counsellor"]
+    assert fake.names[0][-3:] == ["unlist_open", "release_counsellor", "outbox_message"]
 
 
 def test_handing_a_request_to_another_counsellor_moves_the_case_in_one_commit(requests):

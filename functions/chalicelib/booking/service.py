@@ -264,12 +264,20 @@ def session_for_staff(session_id: str, by: Principal) -> dict[str, Any]:
 
 
 def _session_change(record: dict[str, Any], change: list[db.Op], changes: dict[str, Any], action: str,
-                    by: Principal) -> dict[str, Any]:
-    uow.commit([
+                    by: Principal, messages: list[db.Op] | None = None) -> dict[str, Any]:
+    """The change with its audit entry, and the messages it sends the people registered: as many
+    as fit go into the change's own transaction, the rest follow in transactions of their own
+    (a transaction holds at most 100 items)."""
+    ops = [
         *change,
         audit.entry(actor=by.actor, action=action, entity="session", entity_id=record["id"],
                     unit_id=record["unit_id"], before={k: record.get(k) for k in changes}, after=changes),
-    ])
+    ]
+    rest = list(messages or [])
+    room = db.MAX_TRANSACTION_ITEMS - len(ops)
+    uow.commit(ops + rest[:room])
+    for start in range(room, len(rest), db.MAX_TRANSACTION_ITEMS):
+        uow.commit(rest[start:start + db.MAX_TRANSACTION_ITEMS])
     promote_free_seats(record["id"], by.actor)
     return get_session(record["id"])
 
@@ -281,10 +289,18 @@ def _set_status(record: dict[str, Any], status: str) -> list[db.Op]:
             *([store.set_shard_status(record["id"], n, status) for n in range(shards)] if shards > 1 else [])]
 
 
+HOLDING = ("confirmed", "waitlisted")  # the registrations a change to their session concerns
+
+
 def close(session_id: str, by: Principal) -> Session:
+    """Stop a session; everyone holding a seat or a waitlist place is told."""
     record = session_for_staff(session_id, by)
+    now = audit.now_iso()
+    messages = [] if record["status"] == "closed" else [
+        op for registration in all_registrations(session_id) if registration["status"] in HOLDING
+        for op in _told(registration, "booking_session_closed", record, now)]
     return to_session(_session_change(record, _set_status(record, "closed"), {"status": "closed"},
-                                      "booking.session.close", by))
+                                      "booking.session.close", by, messages))
 
 
 def reopen(session_id: str, by: Principal) -> Session:
@@ -452,6 +468,9 @@ class _Attempt:
             audit.entry(actor=self.actor, action="booking.register", entity="session", entity_id=session_id,
                         unit_id=self.session["unit_id"], after={"reference": reference, "status": self.status}),
             *(self.linked(reference) if self.linked else []),
+            (message("booking_waitlisted", self.person.phone, reference, self.session, now,
+                     position=str(int(self.session["waitlisted"]) + 1)) if self.full
+             else message("booking_confirmed", self.person.phone, reference, self.session, now)),
         ]
 
 
@@ -523,27 +542,15 @@ def _try_cancel(registration: dict[str, Any], actor: str) -> str | None:
         if head:  # the seat (and so its shard) goes to the first waitlisted person
             promoted = head[0]["reference"]
             ops += [*store.promote(session_id, head[0], now, shard), store.shorten_waitlist(session_id, attended),
-                    *_figures(session, waitlisted=-1, **counts), *_promoted_message(session_id, session, head[0], now)]
+                    *_figures(session, waitlisted=-1, **counts), *_promoted_message(session, head[0], now)]
         else:
             ops += [*store.release_seat(session_id, attended, shard), *_figures(session, confirmed=-1, **counts)]
     hook = cancel_hook(str(registration.get("kind")))
     if registration.get("link") and hook:
         ops += hook(registration)
+    ops += _told(registration, "booking_cancelled", session, now)
     uow.commit(ops)
     return promoted
-
-
-def _promoted_message(session_id: str, session: dict[str, Any], place: dict[str, Any], now: str) -> list[db.Op]:
-    """The text telling a waitlisted person they have the seat, in the promotion's transaction."""
-    registration = store.get_registration(session_id, place["reg_sk"])
-    if registration is None or not registration.get("phone"):
-        return []  # erased meanwhile: nobody to tell
-    params = {"session": templates.shorten(str(session.get("title", "")), templates.PARAM_MAX),
-              "when": shanghai_text(session.get("starts_at")),
-              "place": templates.shorten(str(session.get("place") or "线上"), templates.PARAM_MAX),
-              "ref": str(place["reference"])}
-    return [outbox.to_phone("booking_promoted", registration["phone"], params,
-                            outbox.about("booking", str(place["reference"])), now=now)]
 
 
 def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[str]:
@@ -558,12 +565,14 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
         if not head:
             break
         shard = open_shards(session)[0] if "seat_shards" in session else None
+        now = audit.now_iso()
         ops = [
             *store.fill_seat_from_waitlist(session_id, shard),
-            *store.promote(session_id, head[0], audit.now_iso(), shard),
+            *store.promote(session_id, head[0], now, shard),
             *_figures(session, confirmed=1, waitlisted=-1),
             audit.entry(actor=actor, action="booking.promote", entity="session", entity_id=session_id,
                         unit_id=session["unit_id"], after={"reference": head[0]["reference"], "status": "confirmed"}),
+            *_promoted_message(session, head[0], now),
         ]
         try:
             uow.commit(ops)
@@ -573,6 +582,43 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
                 raise
             _pause()
     return promoted
+
+
+# --- messages to the people registered ---------------------------------------------------------------
+
+def about(reference: str) -> str:
+    """How the messages about a registration name it."""
+    return outbox.about(REF_KIND, reference)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= templates.PARAM_MAX else text[: templates.PARAM_MAX - 1] + "…"
+
+
+def message(template_id: str, phone: str, reference: str, session: dict[str, Any], now: str,
+            **extra: str) -> db.Op:
+    """A text message about a registration, with what the template needs of its session (what,
+    when, where), to the phone on the registration."""
+    params = {"session": _cut(str(session["title"])), "ref": reference, **extra}
+    wanted = templates.TEMPLATES[template_id].params
+    if "when" in wanted:
+        params["when"] = shanghai_text(session["starts_at"])
+    if "place" in wanted:
+        params["place"] = _cut(str(session.get("place") or "线上（链接见门户查询）"))
+    return outbox.to_phone(template_id, phone, params, about(reference), now=now)
+
+
+def _told(registration: dict[str, Any], template_id: str, session: dict[str, Any], now: str) -> list[db.Op]:
+    """The message about a registration, unless its personal data is erased."""
+    if retention.erased(registration) or not registration.get("phone"):
+        return []
+    return [message(template_id, registration["phone"], registration["reference"], session, now)]
+
+
+def _promoted_message(session: dict[str, Any], place: dict[str, Any], now: str) -> list[db.Op]:
+    """The promoted person's message (their phone is on the registration the waitlist place names)."""
+    registration = store.get_registration(session["id"], place["reg_sk"])
+    return _told(registration, "booking_promoted", session, now) if registration else []
 
 
 # --- staff views ------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ SUPPORT_ACTION_LABELS = {
     "support.submit": "提交",
     "support.transition": "变更状态",
     "support.note": "添加备注",
+    "message.resend": "重发短信",
     "support.assign": "改派",
     "support.counsellor": "指派心理咨询师",
 }
@@ -102,6 +103,14 @@ NOMINATION_STATUS_LABELS = {"nominated": "已推荐，待市总工会审核", "a
 REPORT_STATUS_LABELS = {"draft": "草稿", "submitted": "待审核", "returned": "退回修改", "accepted": "已采用",
                         "published": "已公开"}
 
+# Text messages and staff alerts (core/outbox.py): where each one is.
+MESSAGE_STATE_LABELS = {"pending": "待发送", "held": "暂缓（夜间或合并提醒），到时发送", "sending": "发送中",
+                        "sent": "已发送", "delivered": "已送达", "failed": "发送失败，将重试",
+                        "dead": "多次发送失败，已停止", "suppressed": "未发送（本人已退订或超出限额）"}
+MESSAGE_CHANNEL_LABELS = {"sms": "短信", "unit": "单位提醒（群机器人或工作人员短信）"}
+
+WEBHOOK_KIND_LABELS = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人"}
+
 # Every table, by the name the staff pages read it under (window.wsLabels).
 FOR_PAGES: dict[str, dict[str, str]] = {
     "roles": ROLE_LABELS,
@@ -127,4 +136,7 @@ FOR_PAGES: dict[str, dict[str, str]] = {
     "ledgerKinds": LEDGER_KIND_LABELS,
     "nominationStatus": NOMINATION_STATUS_LABELS,
     "reportStatus": REPORT_STATUS_LABELS,
+    "messageStates": MESSAGE_STATE_LABELS,
+    "messageChannels": MESSAGE_CHANNEL_LABELS,
+    "webhookKinds": WEBHOOK_KIND_LABELS,
 }

@@ -7,6 +7,14 @@ Keys (docs/access-patterns.md):
   message            PK=MSG#<id>           SK=MSG
   about a record     GSI1PK=MSGFOR#<about> GSI1SK=<created_at>#<id>   (a record's history shows them)
 
+A batched staff alert (`batched_to_unit`, "never more than one message per few minutes per unit")
+is one message item per unit and window (its id is `<template>-<unit>-<window start>`): the first
+change in the window creates it (the stream's INSERT), every later one only adds 1 to its `count`
+(a MODIFY, which delivery ignores). The item says `hold_until` (the window's end): delivery sends it
+then, filling the `${count}` placeholder from the item's `count` read at that moment, so the text
+counts every change of the window. Items are never more than one per unit and window, whatever the
+concurrency, because the create-or-count is a single conditional-free update.
+
 `about` names the record the message is about, as "<kind>:<reference>" (e.g. "support:ZF7K-3QW9",
 "booking:K3QW-9ZF7"), so staff see on that record which messages went out.
 """
@@ -15,10 +23,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from chalicelib.core import db, times
-from chalicelib.core.templates import check
+from chalicelib.core import audit, db, errors, labels, personal, times, uow
+from chalicelib.core.errors import FieldError
+from chalicelib.core.models import ResponseModel
+from chalicelib.core.templates import TEMPLATES, TemplateError, check
 
 Channel = Literal["sms", "unit"]
 KEEP_DAYS = 180  # a message item (it holds the phone) is removed by the table's TTL after this
@@ -56,11 +67,132 @@ def to_phone(template_id: str, phone: str, params: Mapping[str, str], about: str
     return db.put_new(item).named("outbox_message")
 
 
+def to_phone_with_words(template_id: str, phone: str, params: Mapping[str, str], about: str, *, field: str,
+                        now: str | None = None) -> db.Op:
+    """`to_phone` for a message carrying staff's own words (a reply, a reason), given in the request's
+    `field`: words that may not go into a text message (an ID number) are that field's error."""
+    try:
+        return to_phone(template_id, phone, params, about, now=now)
+    except TemplateError:
+        raise errors.validation_failed([FieldError(field, "不能含身份证号码（这段话会以短信发给本人）")]) from None
+
+
 def to_unit(template_id: str, unit: str, params: Mapping[str, str], about: str, *,
             message_id: str | None = None, now: str | None = None) -> db.Op:
     """An alert to a union unit's staff (its configured webhook and/or staff phones)."""
     item = message_item(template_id, "unit", unit, params, about, message_id=message_id, now=now)
     return db.put_new(item).named("outbox_message")
+
+
+BATCH_WINDOW_SECONDS = 300  # a unit gets at most one batched alert per five minutes
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def window_start(at: str, seconds: int = BATCH_WINDOW_SECONDS) -> str:
+    """The start (UTC, ISO) of the batching window an instant falls in."""
+    epoch = int(times.parse(at).timestamp())
+    return _iso(epoch - epoch % seconds)
+
+
+def batched_to_unit(template_id: str, unit: str, params: Mapping[str, str], about: str, *,
+                    now: str | None = None, seconds: int = BATCH_WINDOW_SECONDS) -> db.Op:
+    """Count one more change into the unit's alert for this window, creating the alert (to be
+    sent at the window's end) when it is the window's first. `params` holds every placeholder but
+    `count`, which delivery fills from the item's `count`."""
+    created_at = now or times.now_iso()
+    start = window_start(created_at, seconds)
+    message_id = f"{template_id}-{unit}-{start}"
+    item = message_item(template_id, "unit", unit, {**params, "count": "1"}, about,
+                        message_id=message_id, now=created_at)
+    start_epoch = int(times.parse(start).timestamp())
+    item["hold_until"] = _iso(start_epoch + seconds)
+    item["count_param"] = "count"
+    names = {"#count": "count"}
+    values: dict[str, Any] = {":one": 1}
+    sets = []
+    for i, (attr, value) in enumerate(item.items()):
+        if attr in ("PK", "SK"):
+            continue
+        names[f"#a{i}"], values[f":a{i}"] = attr, value
+        sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})")
+    return db.update(*message_key(message_id), "SET " + ", ".join(sets) + " ADD #count :one",
+                     names=names, values=values).named("outbox_batched")
+
+
+def _resend(message: Mapping[str, Any], *, now: str | None = None) -> db.Op:
+    """A new message with the same template, recipient and values as an earlier one (staff's
+    resend): a new item, so delivery sends it as any other; it names the one it repeats."""
+    params = {k: str(v) for k, v in dict(message["params"]).items()}
+    if message.get("count_param"):
+        params[str(message["count_param"])] = str(message.get("count", params[str(message["count_param"])]))
+    item = message_item(str(message["template"]), message["channel"], str(message["to"]), params,
+                        str(message["about"]), now=now)
+    item["resent_from"] = message["id"]
+    return db.put_new(item).named("outbox_message")
+
+
+def get_message(message_id: str) -> dict[str, Any] | None:
+    return db.get(*message_key(message_id), consistent=True)
+
+
+# --- what staff see on a record's history, and a resend -------------------------------------------
+
+class SentMessage(ResponseModel):
+    id: str
+    template: str
+    template_label: str
+    channel: str
+    to: str  # a phone masked, or the unit an alert went to
+    state: str
+    state_label: str
+    attempts: int
+    created_at: str
+    updated_at: str | None = None
+    sent_at: str | None = None
+    error: str | None = None
+    resent_from: str | None = None
+
+
+class MessageHistory(ResponseModel):
+    items: list[SentMessage]
+
+
+def _view(item: Mapping[str, Any]) -> SentMessage:
+    state = str(item.get("state", PENDING))
+    to = str(item.get("to") or personal.ERASED_BY_REQUEST)
+    template = TEMPLATES.get(str(item.get("template")))
+    return SentMessage(
+        id=str(item["id"]), template=str(item["template"]), template_label=template.purpose if template else "",
+        channel=str(item.get("channel", "sms")), to=personal.mask_phone(to) if item.get("channel") == "sms" else to,
+        state=state, state_label=labels.MESSAGE_STATE_LABELS.get(state, state), attempts=int(item.get("attempts", 0)),
+        created_at=str(item["created_at"]), updated_at=item.get("updated_at"), sent_at=item.get("sent_at"),
+        error=item.get("error"), resent_from=item.get("resent_from"))
+
+
+def history(about: str) -> MessageHistory:
+    """The messages about one record, oldest first, phones masked."""
+    return MessageHistory(items=[_view(i) for i in messages_about(about, limit=200)])
+
+
+def resend(about: str, message_id: str, *, actor: str, entity: str, entity_id: str, unit_id: str | None) -> SentMessage:
+    """Send one of a record's messages again (staff's resend, audited): a new message item with the
+    same template, recipient and values, and the audit entry, in one transaction. A message not
+    about this record is 404 alike; one whose phone was erased cannot be sent again."""
+    message = get_message(message_id) if message_id.replace("-", "").isalnum() else None
+    if message is None or message.get("about") != about:
+        raise errors.not_found("没有这条短信记录。")
+    if not message.get("to") or message.get("anonymised_at"):
+        raise errors.conflict("这条短信的手机号码已按本人要求清除，不能重发。", "erased")
+    op = _resend(message)
+    item = op.params["Item"]
+    db_ops = [op, audit.entry(actor=actor, action="message.resend", entity=entity, entity_id=entity_id,
+                              unit_id=unit_id, after={"message": item["id"], "resent_from": message_id,
+                                                      "template": item["template"]})]
+    uow.commit(db_ops)
+    return _view(item)
 
 
 def messages_about(about: str, limit: int = 50) -> list[dict[str, Any]]:

@@ -104,7 +104,7 @@ TEMPLATES: dict[str, Template] = {t.id: t for t in (
        "${unit}有${count}条求助已超过办理时限，请登录工作台“求助办理”处理。",
        "每日超时求助汇总"),
     _t("staff_contact_reminder", "staff",
-       "您联系的家庭中有${count}户已7天未联系：${families}。请登录工作台“我联系的家庭”记录联系。",
+       "${contact}：您联系的家庭中有${count}户已7天未联系：${families}。请登录工作台“我联系的家庭”记录联系。",
        "每周提醒联系人联系家庭"),
 )}
 

@@ -6,9 +6,24 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, demo, errors, pagination, personal, refs, retention, roles, uow
+from chalicelib.core import (
+    audit,
+    db,
+    demo,
+    errors,
+    outbox,
+    pagination,
+    personal,
+    refs,
+    retention,
+    roles,
+    templates,
+    times,
+    uow,
+)
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.frontline import store
@@ -619,3 +634,56 @@ def family_record(person_id: str) -> dict[str, Any] | None:
 def person_item(person_id: str) -> dict[str, Any] | None:
     """An archive record as stored, without a scope check (recuperation books the nominee's phone)."""
     return store.get_person(person_id)
+
+
+# --- the weekly reminder to contact persons ---------------------------------------------------------
+
+QUIET_DAYS = 7  # a family not contacted for this long is on its contact person's reminder
+
+
+def _last_contact(person: dict[str, Any]) -> str:
+    """When the family was last contacted ('' for never): the time in its latest log's key."""
+    last = str(person.get("last_log") or "")
+    return last.split("#")[1] if last.count("#") >= 2 else ""
+
+
+def send_contact_reminders(now: str | None = None) -> int:
+    """Once a week: each contact person with families not contacted for QUIET_DAYS gets one alert
+    listing them (names masked), through their unit's alert channels, with their username so a text
+    can go to them. Reads are Queries and BatchGetItems: the tree index for the units, each
+    hospital's registered contacts (FLCONTACTS#<unit>), each contact's families (CPFAM#<username>)
+    and those households by key. The alert's id names the contact and the week: a second run adds
+    nothing. Returns how many alerts were put."""
+    now = now or times.now_seconds()
+    cutoff = (times.parse(now) - timedelta(days=QUIET_DAYS)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    week = times.local_date(now).isocalendar()
+    put = 0
+    for unit in orgs.all_units():
+        for contact in store.contacts(unit["id"]):
+            username = str(contact["SK"])
+            ids: list[str] = []
+            start: dict[str, Any] | None = None
+            while True:
+                pointers, start = store.families_of(username, 500, start)
+                ids += [str(p["SK"]) for p in pointers]
+                if not start:
+                    break
+            quiet = sorted((p for p in store.get_persons(ids).values()
+                            if not retention.erased(p) and _last_contact(p) < cutoff), key=_last_contact)
+            if not quiet:
+                continue
+            families = templates.shorten("、".join(personal.mask_name(str(p["name"])) + "家" for p in quiet),
+                                         templates.PARAM_MAX * 3)
+            op = outbox.to_unit("staff_contact_reminder", unit["id"],
+                                {"contact": str(contact.get("name", username))[:templates.PARAM_MAX],
+                                 "count": str(len(quiet)), "families": families},
+                                outbox.about("contact", f"{unit['id']}#{username}"),
+                                message_id=f"staff_contact_reminder-{unit['id']}-{username}-{week[0]}w{week[1]}")
+            op.params["Item"]["for_staff"] = username
+            try:
+                uow.commit([op])
+                put += 1
+            except errors.ProblemError as exc:
+                if exc.status != 409:  # 409: this week's reminder is already out
+                    raise
+    return put

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.core import labels
-from chalicelib.core.fields import SINGLE_LINE
+from chalicelib.core.fields import SINGLE_LINE, Phone
 from chalicelib.core.models import RequestModel, ResponseModel
 from chalicelib.core.roles import ROLES
 
@@ -89,3 +89,42 @@ class StaffCreated(Staff):
 class StaffPage(ResponseModel):
     items: list[Staff]
     next_cursor: str | None = None
+
+
+# --- a unit's staff alerts: its group robot (企业微信 or 钉钉) and staff phones for text alerts -----
+
+class WebhookKind(StrEnum):
+    wecom = "wecom"
+    dingtalk = "dingtalk"
+
+
+WEBHOOK_KIND_LABELS = labels.WEBHOOK_KIND_LABELS
+assert set(WEBHOOK_KIND_LABELS) == set(WebhookKind)
+# The robots' own hosts: a URL elsewhere would send the unit's alerts to whoever runs that host.
+WEBHOOK_HOSTS = {WebhookKind.wecom: "qyapi.weixin.qq.com", WebhookKind.dingtalk: "oapi.dingtalk.com"}
+
+
+class WebhookIn(RequestModel):
+    kind: Annotated[WebhookKind, Field(title="群机器人类别")]
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=500), SINGLE_LINE,
+                   Field(title="机器人的 Webhook 地址")]
+    secret: Annotated[Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200),
+                                SINGLE_LINE] | None, Field(title="加签密钥（钉钉机器人的“加签”，企业微信不填）")] = None
+
+
+class AlertPhonesIn(RequestModel):
+    phones: Annotated[list[Phone], Field(title="接收提醒短信的工作人员手机号码（最多 5 个）", max_length=5)]
+
+
+class Webhook(ResponseModel):
+    kind: WebhookKind
+    kind_label: str
+    set_at: str
+    set_by: str
+
+
+class UnitAlerts(ResponseModel):
+    unit_id: str
+    unit_name: str
+    webhook: Webhook | None = Field(default=None, description="已设置的群机器人；地址和密钥保存后不再显示")
+    phones: list[str] = Field(description="接收提醒短信的手机号码（已部分隐去）")

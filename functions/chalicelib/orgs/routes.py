@@ -9,7 +9,18 @@ from chalice.app import Blueprint
 from chalicelib.core import api, roles
 from chalicelib.core.auth import Principal
 from chalicelib.orgs import service
-from chalicelib.orgs.models import Staff, StaffCreated, StaffIn, StaffPage, Unit, UnitIn, UnitPage
+from chalicelib.orgs.models import (
+    AlertPhonesIn,
+    Staff,
+    StaffCreated,
+    StaffIn,
+    StaffPage,
+    Unit,
+    UnitAlerts,
+    UnitIn,
+    UnitPage,
+    WebhookIn,
+)
 
 bp = Blueprint(__name__)
 
@@ -61,3 +72,38 @@ def unit_staff(unit_id: str, principal: Principal) -> object:
 @api.staff(*ADMINS)
 def disable_staff(username: str, principal: Principal) -> object:
     return service.disable_staff(username, principal)
+
+
+ALERTS_TAG = "组织与人员管理"
+UNIT = {"unit_id": "工会组织编号"}
+
+
+@api.route(bp, "/admin/units/{unit_id}/alerts", summary="本单位工作提醒发往哪里（群机器人、工作人员手机）",
+           tag=ALERTS_TAG, response=UnitAlerts, problems=(404,), path_params=UNIT,
+           description="只说明是否已设置群机器人及设置时间；地址和密钥保存后不再显示。")
+@api.staff(*ADMINS)
+def unit_alerts(unit_id: str, principal: Principal) -> object:
+    return service.unit_alerts(unit_id, principal)
+
+
+@api.route(bp, "/admin/units/{unit_id}/alerts/webhook", "PUT", summary="设置本单位的企业微信或钉钉群机器人",
+           tag=ALERTS_TAG, body=WebhookIn, response=UnitAlerts, problems=(404,), path_params=UNIT,
+           description="新求助提醒和每日逾期汇总发到这个群。地址和加签密钥加密保存，保存后不再显示；重新设置即替换。")
+@api.staff(*ADMINS)
+def set_webhook(unit_id: str, body: WebhookIn, principal: Principal) -> object:
+    return service.set_webhook(unit_id, body, principal)
+
+
+@api.route(bp, "/admin/units/{unit_id}/alerts/webhook/remove", "POST", summary="删除本单位的群机器人",
+           tag=ALERTS_TAG, response=UnitAlerts, problems=(404,), path_params=UNIT)
+@api.staff(*ADMINS)
+def remove_webhook(unit_id: str, principal: Principal) -> object:
+    return service.remove_webhook(unit_id, principal)
+
+
+@api.route(bp, "/admin/units/{unit_id}/alerts/phones", "PUT", summary="设置接收提醒短信的工作人员手机号码",
+           tag=ALERTS_TAG, body=AlertPhonesIn, response=UnitAlerts, problems=(404,), path_params=UNIT,
+           description="可不设；空列表表示不发短信提醒。")
+@api.staff(*ADMINS)
+def set_alert_phones(unit_id: str, body: AlertPhonesIn, principal: Principal) -> object:
+    return service.set_alert_phones(unit_id, body, principal)

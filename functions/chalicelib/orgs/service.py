@@ -1,21 +1,29 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from chalicelib.core import audit, auth, cache, cognito, errors, pagination, uow
+from chalicelib.core import audit, auth, cache, cognito, errors, pagination, personal, secrets, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import store
 from chalicelib.orgs.models import (
     KIND_LABELS,
+    WEBHOOK_HOSTS,
+    WEBHOOK_KIND_LABELS,
+    AlertPhonesIn,
     Staff,
     StaffCreated,
     StaffIn,
     StaffPage,
     Unit,
+    UnitAlerts,
     UnitIn,
     UnitKind,
     UnitPage,
+    Webhook,
+    WebhookIn,
+    WebhookKind,
 )
 
 
@@ -184,3 +192,77 @@ def disable_staff(username: str, by: Principal) -> Staff:
         raise
     forget_staff_record(username)
     return _staff({**record, "status": "disabled"})
+
+
+# --- a unit's staff alerts ------------------------------------------------------------------------------
+
+def _admin_unit(unit_id: str, by: Principal) -> dict[str, Any]:
+    unit = store.get_unit(unit_id)
+    auth.require_in_scope(by, unit["path"] if unit else None)
+    assert unit is not None
+    return unit
+
+
+def _alerts(unit: dict[str, Any]) -> UnitAlerts:
+    webhook = store.get_webhook(unit["id"])
+    shown = None
+    if webhook:
+        kind = WebhookKind(webhook["kind"])
+        shown = Webhook(kind=kind, kind_label=WEBHOOK_KIND_LABELS[kind], set_at=webhook["set_at"],
+                        set_by=webhook["set_by"])
+    return UnitAlerts(unit_id=unit["id"], unit_name=unit["name"], webhook=shown,
+                      phones=[personal.mask_phone(p) for p in store.get_alert_phones(unit["id"])])
+
+
+def unit_alerts(unit_id: str, by: Principal) -> UnitAlerts:
+    """Where the unit's staff alerts go: whether a group robot is set (and when), never its address."""
+    return _alerts(_admin_unit(unit_id, by))
+
+
+def set_webhook(unit_id: str, body: WebhookIn, by: Principal) -> UnitAlerts:
+    """Set the unit's group robot. Its address and signing secret are stored encrypted and never
+    shown again; the answer says only that one is set, and when."""
+    unit = _admin_unit(unit_id, by)
+    parsed = urlsplit(body.url)
+    if parsed.scheme != "https" or parsed.hostname != WEBHOOK_HOSTS[body.kind]:
+        raise errors.validation_failed([FieldError(
+            "url", f"应为{WEBHOOK_KIND_LABELS[body.kind]}的地址，以 https://{WEBHOOK_HOSTS[body.kind]}/ 开头")])
+    at = audit.now_iso()
+    fields: dict[str, Any] = {"kind": body.kind.value, "url_encrypted": secrets.encrypt(body.url),
+                              "set_at": at, "set_by": by.id}
+    if body.secret:
+        fields["secret_encrypted"] = secrets.encrypt(body.secret)
+    uow.commit([store.set_webhook(unit_id, fields),
+                audit.entry(actor=by.actor, action="unit.webhook.set", entity="unit", entity_id=unit_id,
+                            unit_id=unit_id, after={"kind": body.kind.value, "secret": bool(body.secret)})])
+    return _alerts(unit)
+
+
+def remove_webhook(unit_id: str, by: Principal) -> UnitAlerts:
+    unit = _admin_unit(unit_id, by)
+    uow.commit([store.remove_webhook(unit_id),
+                audit.entry(actor=by.actor, action="unit.webhook.remove", entity="unit", entity_id=unit_id,
+                            unit_id=unit_id)])
+    return _alerts(unit)
+
+
+def set_alert_phones(unit_id: str, body: AlertPhonesIn, by: Principal) -> UnitAlerts:
+    """The staff phones that also get the unit's alerts by text (an empty list: none)."""
+    unit = _admin_unit(unit_id, by)
+    phones = list(dict.fromkeys(body.phones))
+    uow.commit([store.set_alert_phones(unit_id, phones, audit.now_iso()),
+                audit.entry(actor=by.actor, action="unit.alert_phones", entity="unit", entity_id=unit_id,
+                            unit_id=unit_id, after={"phones": len(phones)})])
+    return _alerts(unit)
+
+
+def all_units() -> list[dict[str, Any]]:
+    """Every unit of the tree (one Query of the tree index, page by page): the scheduled digests'
+    round of units."""
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = store.subtree_page("/", 500, start)
+        found += items
+        if not start:
+            return found

@@ -4,6 +4,11 @@
   subtree index    GSI1PK=TREE   GSI1SK=<materialised path>, e.g. /city/taishan/taishan-hospital/
 
 "This unit and everything under it" is one Query on GSI1 with begins_with(path).
+
+A unit's staff alerts (new requests, the daily overdue digest) go to its group robot and/or staff phones:
+  group robot      PK=UNIT#<id>  SK=WEBHOOK       kind (wecom|dingtalk), url_encrypted, secret_encrypted
+                                                  (core.secrets; never answered back), set_at, set_by
+  alert phones     PK=UNIT#<id>  SK=ALERTPHONES   phones (staff's own numbers for text alerts)
 """
 
 from __future__ import annotations
@@ -88,3 +93,40 @@ def record_mfa(username: str, changes: dict[str, Any], version: int) -> db.Op:
 def disable_staff(username: str, version: int) -> db.Op:
     """The account may no longer act, at the version read (commit with `uow.commit_versioned`)."""
     return db.versioned_set(*staff_key(username), {"status": "disabled"}, version).named("disable_staff")
+
+
+# --- a unit's alert settings ------------------------------------------------------------------------
+
+def webhook_key(unit_id: str) -> tuple[str, str]:
+    return f"UNIT#{unit_id}", "WEBHOOK"
+
+
+def alert_phones_key(unit_id: str) -> tuple[str, str]:
+    return f"UNIT#{unit_id}", "ALERTPHONES"
+
+
+def get_webhook(unit_id: str) -> dict[str, Any] | None:
+    return db.get(*webhook_key(unit_id), consistent=True)
+
+
+def get_alert_phones(unit_id: str) -> list[str]:
+    item = db.get(*alert_phones_key(unit_id), consistent=True)
+    return [str(p) for p in (item or {}).get("phones", [])]
+
+
+def set_webhook(unit_id: str, fields: dict[str, Any]) -> db.Op:
+    """The unit's group robot, replacing any earlier one."""
+    pk, sk = webhook_key(unit_id)
+    return db.put({"PK": pk, "SK": sk, "type": "unit_webhook", "unit_id": unit_id, **fields}).named("set_webhook")
+
+
+def remove_webhook(unit_id: str) -> db.Op:
+    return db.delete(*webhook_key(unit_id)).named("remove_webhook")
+
+
+def set_alert_phones(unit_id: str, phones: list[str], at: str) -> db.Op:
+    pk, sk = alert_phones_key(unit_id)
+    if not phones:
+        return db.delete(pk, sk).named("set_alert_phones")
+    return db.put({"PK": pk, "SK": sk, "type": "unit_alert_phones", "unit_id": unit_id, "phones": phones,
+                   "updated_at": at}).named("set_alert_phones")

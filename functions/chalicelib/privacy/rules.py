@@ -158,6 +158,34 @@ register(Rule("hardship_id", "困难职工身份证号码查重索引", (), dele
 register(Rule("hardship_check", "困难职工走访记录", (), placeholder_fields=("situation", "precautions"),
               owners=(Owner("hardship_worker", in_partition(lambda w: f"HARDSHIP#{w['worker_id']}", "CHECK#")),)))
 
+# --- text messages (core/outbox.py): each holds the phone it goes to and the values it fills in (a reply
+# staff wrote). Erased, the item keeps its template, state and times for the record's history; a
+# message erased before it was sent has no phone left to go to. ---------------------------------------------
+MESSAGE_KIND = {"support_request": "support", "booking_registration": "booking", "firm": "firm"}
+
+
+def _messages(record_type: str) -> Owner:
+    """The messages about a record (its history's Query on GSI1)."""
+    def find(record: Item) -> list[Item]:
+        about = f"{MESSAGE_KIND[record_type]}:{record[REFERENCE_FIELD[record_type]]}"
+        items, _ = db.query(f"MSGFOR#{about}", index="GSI1", limit=500)
+        return items
+    return Owner(record_type, find)
+
+
+def _opening_messages(firm: Item) -> list[Item]:
+    """The messages about a firm's openings: they went to the firm's contact phone."""
+    pointers = in_partition(lambda f: f"FIRM#{f['reference']}", "OPENING#")(firm)
+    found: list[Item] = []
+    for pointer in pointers:
+        items, _ = db.query(f"MSGFOR#opening:{pointer['reference']}", index="GSI1", limit=500)
+        found += items
+    return found
+
+
+register(Rule("message", "短信通知", ("to", "params"), owners=(
+    *(_messages(t) for t in MESSAGE_KIND), Owner("firm", _opening_messages))))
+
 # --- the reference items: each holds the keyed hash of the phone that opens it. The hash goes, so the
 # reference opens nothing for the person any more; the item stays for staff, who reach a registration by
 # its reference, and for a partner app's view of its submission. An interest's goes whole: its record's

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, db, errors, refs, retention, uow
+from chalicelib.core import audit, db, errors, outbox, refs, retention, uow
 from chalicelib.core.auth import Principal
-from chalicelib.privacy import rules  # noqa: F401 - registers the retention rules
+from chalicelib.privacy import rules  # registers the retention rules
 from chalicelib.privacy.models import Erased, EraseIn, HeldRecord, MyData, MyDataIn, Policy, PolicyIn
 from chalicelib.status.models import LookupIn
 
@@ -55,6 +55,14 @@ def erase(body: EraseIn) -> Erased:
     last.append(audit.entry(actor="public", action="privacy.erase", entity=str(record["type"]),
                             entity_id=reference, unit_id=record.get("unit_id") or record.get("county_unit_id"),
                             after={"records": len(items)}))
+    # The confirmation goes to the phone the person gave now (the record's is erased). It is the one
+    # item left holding that phone, and only until it is sent: it asks delivery to forget the phone
+    # once the outcome is recorded (`forget_after_sending`); the retention rule covers it meanwhile.
+    kind = rules.MESSAGE_KIND.get(str(record["type"]), str(record["type"]))
+    done = outbox.to_phone("privacy_done", body.phone, {"action": "删除", "ref": reference},
+                           outbox.about(kind, reference))
+    done.params["Item"]["forget_after_sending"] = True
+    last.append(done)
     if len(rest) + len(last) <= ONE_TRANSACTION:
         uow.commit([*rest, *last])
     else:

@@ -13,11 +13,13 @@ from chalicelib.core import (
     errors,
     ids,
     labels,
+    outbox,
     pagination,
     personal,
     refs,
     retention,
     roles,
+    templates,
     times,
     uow,
 )
@@ -324,6 +326,7 @@ def review_firm(reference: str, body: ReviewIn, by: Principal) -> FirmReview:
                          before={"status": record["status"]}, after={"status": status, "reason": body.reason})]
     if not approved:  # the code may be registered again, corrected
         extra.append(store.release_credit_code(record["credit_code"]))
+    extra += _tell_firm(record, "firm_approved" if approved else "firm_returned", body.reason, now)
     decide = store.approve_firm if approved else store.reject_firm
     uow.commit_versioned([decide(record["reference"], changes, body.version), *extra], *key)
     return to_firm_review({**record, **changes, "version": body.version + 1}, True)
@@ -381,10 +384,30 @@ def review_opening(reference: str, body: ReviewIn, by: Principal) -> OpeningRevi
     else:
         changes |= {"reason": body.reason, **store.queue_keys("OPENINGQ", record["county_unit_id"], "rejected",
                                                                record["created_at"], record["reference"])}
+    firm = store.get(store.firm_key(record["firm_reference"])) or {}
+    extra += _tell_firm(firm, "opening_approved" if approved else "opening_returned", body.reason, now,
+                        opening=record)
     decide = store.publish_opening if approved else store.reject_opening
     uow.commit_versioned([decide(record["reference"], changes, body.version), *extra], *key)
-    firm = store.get(store.firm_key(record["firm_reference"])) or {}
     return _to_opening_review({**record, **changes, "version": body.version + 1}, firm.get("status", "missing"))
+
+
+def _tell_firm(firm: dict[str, Any], template_id: str, reason: str | None, now: str,
+               opening: dict[str, Any] | None = None) -> list[db.Op]:
+    """The review's text message to the firm's contact phone (as registered), with the reason when
+    it is returned; an opening's message names the opening."""
+    if not firm.get("contact_phone") or retention.erased(firm):
+        return []
+    record = opening or firm
+    params = {"ref": record["reference"]}
+    if opening:
+        title = str(opening["title"])
+        params["title"] = title if len(title) <= templates.PARAM_MAX else title[: templates.PARAM_MAX - 1] + "…"
+    if "reason" in templates.TEMPLATES[template_id].params:
+        params["reason"] = templates.shorten(reason or "")
+    return [outbox.to_phone_with_words(template_id, firm["contact_phone"], params,
+                                       outbox.about("opening" if opening else "firm", record["reference"]),
+                                       field="reason", now=now)]
 
 
 def firm_for_staff(reference: str, by: Principal) -> dict[str, Any]:

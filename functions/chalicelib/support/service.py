@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, errors, labels, personal, refs, roles, times
+from chalicelib.core import audit, db, errors, labels, outbox, personal, refs, roles, templates, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import SHANGHAI, now_seconds
@@ -130,11 +130,50 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
         ]
         if operator:
             ops.append(store.log_intake(operator, reference, created_at, body.category))
+        ops += [outbox.to_phone("support_received", body.phone, {"ref": reference}, about(reference), now=created_at),
+                new_request_alert(unit_id, unit_name, created_at)]
         return ops + (linked(reference) if linked else [])
 
     reference = refs.create_with_reference(build)
     return SupportRequestCreated(reference=reference, status="submitted", status_label=STATUS_LABELS["submitted"],
                                  unit_name=unit_name, due_at=due_at)
+
+
+def about(reference: str) -> str:
+    """How the messages about a request name it."""
+    return outbox.about("support", reference)
+
+
+def new_request_alert(unit_id: str, unit_name: str, at: str) -> db.Op:
+    """The unit's staff are told of new requests in their queue, at most once per window per unit
+    (core.outbox.batched_to_unit: the first request of the window makes the alert, later ones
+    count into it)."""
+    return outbox.batched_to_unit("staff_new_requests", unit_id, {"unit": unit_name[:templates.PARAM_MAX]},
+                                  outbox.about("queue", unit_id), now=at)
+
+
+def send_overdue_digests(now: str | None = None) -> int:
+    """Once a day: each unit with requests of its own past their due time gets one alert saying how
+    many (a COUNT Query of the unit's open list per unit of the tree; never a Scan). The alert's id
+    names the unit and the Beijing day, so a second run the same day adds nothing. Returns how many
+    alerts were put."""
+    now = now or times.now_seconds()
+    day = times.local_date(now).isoformat()
+    put = 0
+    for unit in orgs.all_units():
+        count = store.overdue_count(unit["id"], now)
+        if not count:
+            continue
+        op = outbox.to_unit("staff_overdue_digest", unit["id"],
+                            {"unit": str(unit["name"])[:templates.PARAM_MAX], "count": str(count)},
+                            outbox.about("queue", unit["id"]), message_id=f"staff_overdue_digest-{unit['id']}-{day}")
+        try:
+            uow.commit([op])
+            put += 1
+        except errors.ProblemError as exc:
+            if exc.status != 409:  # 409: this unit's digest of the day is already out
+                raise
+    return put
 
 
 def public_status(record: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, errors, labels, pagination, personal, retention, xlsx
+from chalicelib.core import audit, errors, labels, outbox, pagination, personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import now_seconds, shanghai_text
 from chalicelib.orgs import service as orgs
@@ -32,6 +32,7 @@ from chalicelib.support.service import (
     STATUS_LABELS,
     TERMINAL,
     TRANSITIONS,
+    about,
     is_overdue,
     load,
     unit_path_in_scope,
@@ -63,6 +64,12 @@ def queue_item(record: dict[str, Any], now: str | None = None) -> QueueItem:
 def detail(reference: str, by: Principal) -> RequestDetail:
     record = load(reference, by)
     return to_detail(record, by)
+
+
+def messages(reference: str, by: Principal) -> outbox.MessageHistory:
+    """The text messages sent about the request, with their delivery state."""
+    record = load(reference, by)
+    return outbox.history(about(record["reference"]))
 
 
 def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:

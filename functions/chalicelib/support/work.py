@@ -7,17 +7,20 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, demo, errors, retention, roles, uow
+from chalicelib.core import audit, db, demo, errors, outbox, retention, roles, templates, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
+from chalicelib.orgs import service as orgs
 from chalicelib.support import store
 from chalicelib.support.models import AssignIn, CounsellorAssignIn, Note, NoteIn, TransitionIn
 from chalicelib.support.service import (
     STATUS_LABELS,
     TERMINAL,
     TRANSITIONS,
+    about,
     chain,
     load,
+    new_request_alert,
     unit_path_in_scope,
     week_of,
 )
@@ -71,10 +74,40 @@ def transition(reference: str, body: TransitionIn, by: Principal) -> dict[str, A
         ops += store.unlist_open(record)
         if record.get("counsellor"):
             ops.append(store.release_counsellor(record["counsellor"]))
+    ops += _tell_requester(record, target, body, at)
     with demo.of(record):  # a demo request's change counts nowhere either
         uow.commit_versioned([store.transition(record["reference"], changes, body.version), *ops],
                              *store.request_key(record["reference"]))
     return {**record, **changes, "version": body.version + 1}
+
+
+NO_REPLY = "详情可在门户“查询进度”用编号和手机号查看"
+
+
+def _tell_requester(record: dict[str, Any], target: str, body: TransitionIn, at: str) -> list[db.Op]:
+    """The text message a status change sends the requester (to the phone on the request): the
+    first acceptance, each missed callback, and the end with the reply staff wrote for them."""
+    if retention.erased(record) or not record.get("phone"):
+        return []
+    ref = record["reference"]
+    params: dict[str, str] = {"ref": ref}
+    if target == "accepted" and "accepted_by" not in record:
+        template = "support_accepted"
+    elif target == "callback":
+        template = "support_callback_missed"
+    elif target in TERMINAL:
+        template = "support_resolved" if target == "resolved" else "support_closed"
+        params["reply"] = templates.shorten(body.public_message or NO_REPLY)
+    else:
+        return []
+    return [outbox.to_phone_with_words(template, record["phone"], params, about(ref), field="public_message", now=at)]
+
+
+def resend_message(reference: str, message_id: str, by: Principal) -> outbox.SentMessage:
+    """Send one of the request's messages again (audited)."""
+    record = load(reference, by, work=True)
+    return outbox.resend(about(record["reference"]), message_id, actor=by.actor, entity="support",
+                         entity_id=record["reference"], unit_id=record["unit_id"])
 
 
 def add_note(reference: str, body: NoteIn, by: Principal) -> Note:
@@ -117,6 +150,7 @@ def reassign(reference: str, body: AssignIn, by: Principal) -> dict[str, Any]:
                                "updated_at": audit.now_iso(), "updated_by": by.id}
     after = {"unit_id": body.unit_id, **({"reason": body.reason} if body.reason else {})}
     ops.append(_audit(by, "support.assign", record, {"unit_id": record["unit_id"]}, after))
+    ops.append(new_request_alert(body.unit_id, orgs.get_unit(body.unit_id).name, changes["updated_at"]))
     with demo.of(record):
         uow.commit_versioned([store.reassign(record["reference"], changes, body.version), *ops],
                              *store.request_key(record["reference"]))

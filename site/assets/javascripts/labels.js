@@ -43,6 +43,7 @@ window.wsLabels = Object.freeze({
     "support.submit": "提交",
     "support.transition": "变更状态",
     "support.note": "添加备注",
+    "message.resend": "重发短信",
     "support.assign": "改派",
     "support.counsellor": "指派心理咨询师"
   },
@@ -151,5 +152,23 @@ window.wsLabels = Object.freeze({
     "returned": "退回修改",
     "accepted": "已采用",
     "published": "已公开"
+  },
+  "messageStates": {
+    "pending": "待发送",
+    "held": "暂缓（夜间或合并提醒），到时发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "delivered": "已送达",
+    "failed": "发送失败，将重试",
+    "dead": "多次发送失败，已停止",
+    "suppressed": "未发送（本人已退订或超出限额）"
+  },
+  "messageChannels": {
+    "sms": "短信",
+    "unit": "单位提醒（群机器人或工作人员短信）"
+  },
+  "webhookKinds": {
+    "wecom": "企业微信群机器人",
+    "dingtalk": "钉钉群机器人"
   }
 });

@@ -80,7 +80,7 @@
       roles: ["unit_admin", "caseworker", "city_admin", "auditor"] }
   ];
   // Who may change things on a page (the others with access only read).
-  var WRITERS = { org: ["city_admin", "unit_admin"], partners: ["city_admin"],
+  var WRITERS = { org: ["city_admin", "unit_admin"], alerts: ["city_admin", "unit_admin"], partners: ["city_admin"],
     reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"],
     reports: ["caseworker", "unit_admin", "city_admin"], hardship: ["caseworker", "unit_admin", "city_admin"],
     "frontline/cover": ["caseworker", "unit_admin", "city_admin"],

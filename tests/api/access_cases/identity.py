@@ -34,6 +34,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/me"): Case(lambda ctx, unit: ("GET", "/me", None), scoped=False, success=200),
     ("POST", "/me/mfa"): Case(lambda ctx, unit: ("POST", "/me/mfa", None), scoped=False, success=200),
     ("POST", "/admin/units"): Case(_create_unit, scoped=True, success=201),
+    ("GET", "/admin/units/{unit_id}/alerts"): Case(lambda ctx, unit: ("GET", f"/admin/units/{unit}/alerts", None),
+                                                   scoped=True, success=200),
+    ("PUT", "/admin/units/{unit_id}/alerts/webhook"): Case(lambda ctx, unit: (
+        "PUT", f"/admin/units/{unit}/alerts/webhook",
+        {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=abc123def456",
+         "secret": "SEC0123456789abcdef"}), scoped=True, success=200),
+    ("POST", "/admin/units/{unit_id}/alerts/webhook/remove"): Case(
+        lambda ctx, unit: ("POST", f"/admin/units/{unit}/alerts/webhook/remove", None), scoped=True, success=200),
+    ("PUT", "/admin/units/{unit_id}/alerts/phones"): Case(lambda ctx, unit: (
+        "PUT", f"/admin/units/{unit}/alerts/phones", {"phones": ["13500135000", "13500135001"]}),
+        scoped=True, success=200),
     ("POST", "/admin/staff"): Case(_create_staff, scoped=True, success=201),
     ("GET", "/admin/units/{unit_id}/staff"): Case(lambda ctx, unit: ("GET", f"/admin/units/{unit}/staff", None),
                                                   scoped=True, success=200),

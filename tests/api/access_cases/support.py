@@ -66,6 +66,19 @@ def _assign_counsellor(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
                                                                          "version": version}
 
 
+def _messages(ctx: Any, unit: str) -> tuple[str, str, None]:
+    reference, _ = new_request(ctx, unit)
+    return "GET", f"/staff/support/requests/{reference}/messages", None
+
+
+def _resend(ctx: Any, unit: str) -> tuple[str, str, None]:
+    reference, _ = new_request(ctx, unit)
+    listed = ctx.call("GET", f"/staff/support/requests/{reference}/messages", None, ctx.admin)
+    assert listed.status_code == 200, listed.body
+    message_id = json.loads(listed.body)["items"][0]["id"]
+    return "POST", f"/staff/support/requests/{reference}/messages/{message_id}/resend", None
+
+
 def _unit_route(suffix: str) -> Case:
     return Case(lambda ctx, unit: ("GET", f"/staff/support/units/{unit}/{suffix}", None), scoped=True, success=200)
 
@@ -95,6 +108,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/support/requests/{reference}"): Case(_detail, scoped=True, success=200),
     ("POST", "/staff/support/requests/{reference}/transitions"): Case(_transition, scoped=True, success=200),
     ("POST", "/staff/support/requests/{reference}/notes"): Case(_note, scoped=True, success=201),
+    ("GET", "/staff/support/requests/{reference}/messages"): Case(_messages, scoped=True, success=200),
+    ("POST", "/staff/support/requests/{reference}/messages/{message_id}/resend"): Case(
+        _resend, scoped=True, success=201),
     ("POST", "/staff/support/requests/{reference}/assignment"): Case(_reassign, scoped=True, success=200),
     ("POST", "/staff/support/requests/{reference}/counsellor"): Case(_assign_counsellor, scoped=True, success=200),
     ("GET", "/staff/support/counsellors"): Case(lambda ctx, unit: ("GET", "/staff/support/counsellors", None),
