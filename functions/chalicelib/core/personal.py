@@ -7,8 +7,6 @@ import hashlib
 import hmac
 import unicodedata
 
-import phonenumbers
-
 from chalicelib.core.config import settings
 
 # What a duplicate check tells a caller about a match outside their subtree: no unit, record or
@@ -41,6 +39,8 @@ def normalize_id_number(value: str) -> str:
 
 def normalize_phone(value: str) -> str:
     """A mainland China mobile number as 11 digits, or ValueError with a Chinese reason."""
+    import phonenumbers  # its metadata loads with the first phone number, not with every cold start
+
     text = _halfwidth(value).replace("-", "")
     try:
         parsed = phonenumbers.parse(text, "CN")
