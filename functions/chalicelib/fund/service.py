@@ -148,32 +148,6 @@ def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor
                                            frontline=found.frontline, account_fields={"spent_fen": amount_fen}))
 
 
-def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str, str]], actor: str,
-               at: str) -> list[db.Op]:
-    """Transaction items for several spends of one unit in one category at one moment (a week's food
-    packages), each (entry_id, amount_fen, payee, beneficiary): for each spend the same entry and
-    effect as spend_ops, but the balance is decremented once by their sum (all or none: 409
-    "专项资金余额不足" when the sum would go below zero) and the totals are updated once. A transaction
-    may touch an item once, so this is how several spends share one: 1 + len(spends) + depth + 1 items."""
-    path = orgs.unit_path(unit_id)
-    found = check_category(orgs.get_unit(unit_id).kind.value, category)
-    year = times.local_date(at).year
-    records = [_spend_record(unit_id=unit_id, year=year, category=category, amount_fen=amount, payee=payee,
-                             actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary)
-               for entry_id, amount, payee, beneficiary in spends]
-    total = sum(r["amount_fen"] for r in records)
-    balance_op = store.change_balance(unit_id, year, -total, {"spent_fen": total})
-    ops: list[db.Op] = [balance_op]
-    parts: list[Deltas] = []
-    for record in records:
-        effect = Effect(balance=-record["amount_fen"], spent=record["amount_fen"], category=category,
-                        frontline=found.frontline)
-        (_, entry), deltas = _entry_parts(record, path, effect, account_op=balance_op)
-        ops.append(entry)
-        parts.append(deltas)
-    return ops + _totals_ops(_merge(*parts), year)
-
-
 # --- holds: a large run of spends reserves its total once (see store.py) --------------------------
 
 def insufficient(year: int) -> errors.ProblemError:
