@@ -60,11 +60,11 @@ class Spread:
 
     @property
     def low(self) -> float:  # first quartile
-        return statistics.quantiles(self.samples, n=4)[0]
+        return statistics.quantiles(self.samples, n=4)[0] if len(self.samples) > 1 else self.samples[0]
 
     @property
     def high(self) -> float:  # third quartile
-        return statistics.quantiles(self.samples, n=4)[2]
+        return statistics.quantiles(self.samples, n=4)[2] if len(self.samples) > 1 else self.samples[0]
 
 
 def cold_start(env: dict[str, str], runs: int = 15) -> dict[str, Any]:
