@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core import db
+from chalicelib.orgs import service as orgs
 from chalicelib.orgs import store as orgs_store
 from chalicelib.support import store as support_store
 
@@ -55,6 +56,7 @@ def seed_units(units: list[dict[str, Any]] | None = None) -> int:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+    orgs.forget_units()  # units written here, not through orgs: this process reads them afresh
     return written
 
 

@@ -45,7 +45,8 @@ def count_items(table_name: str) -> int:
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(table_name)
         return int(table.scan(
             Select="COUNT",
-            FilterExpression="NOT begins_with(PK, :rate) AND NOT begins_with(PK, :count) AND NOT begins_with(PK, :sums)",
+            FilterExpression="NOT begins_with(PK, :rate) AND NOT begins_with(PK, :count) "
+                             "AND NOT begins_with(PK, :sums)",
             ExpressionAttributeValues={":rate": "RATE#", ":count": "COUNT#", ":sums": "BOOKSUM#"})["Count"])
 
 

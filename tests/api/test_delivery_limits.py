@@ -75,8 +75,8 @@ def test_a_cap_above_80_yuan_is_refused_naming_each_field(client, staff_token, s
 
 def test_a_stored_campaign_above_the_ceiling_writes_no_package_and_no_charge(client, staff_token, seeded):
     """A campaign saved before the rule (cap 100 yuan) is refused by generation; and the package's
-    own write refuses an amount above the stored cap or a cap above the ceiling, whatever the code
-    computed (the campaign is checked in the package's transaction)."""
+    reservation refuses an amount above the stored cap or a cap above the ceiling, whatever the code
+    computed (the campaign is checked in the transaction that reserves the roster's money)."""
     from chalicelib.core import audit, db, errors
     from chalicelib.delivery import service, store
 
@@ -90,7 +90,8 @@ def test_a_stored_campaign_above_the_ceiling_writes_no_package_and_no_charge(cli
     for cap, amount in ((8000, 8500), (10_000, 7800)):
         db.table().put_item(Item=store.campaign_item({**camp, "cap_fen": cap}))
         try:
-            service._write_package(service.campaign(CAMPAIGN), 1, (signup, amount, "供应商"), "test", audit.now_iso())
+            service._reserve(service.campaign(CAMPAIGN), 1, [(signup, amount, "供应商")], "test", audit.now_iso(),
+                             None)
             raise AssertionError(f"a package of {amount} under a cap of {cap} was written")
         except errors.ProblemError as exc:
             assert exc.code == "/problems/over-cap"

@@ -8,8 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import pytest
 
-from chalicelib.core import times
+from chalicelib.core import db, times
+from chalicelib.delivery import store as delivery_store
+from chalicelib.fund import store as fund_store
 from tests.conftest import scans_allowed
 from tests.integration.conftest import call
 from tools import seed
@@ -72,6 +75,12 @@ def test_three_parallel_generations_make_one_package_per_family(stack):
     year = entries[0]["year"]
     account: dict[str, Any] = dict(table.get_item(Key={"PK": "FUND#city", "SK": f"ACCOUNT#{year}"})["Item"])
     assert int(account["spent_fen"]) == sum(int(p["amount_fen"]) for p in packages)
+    # every run's hold is closed: nothing held, what one run reserved for another's packages given back
+    assert int(account.get("held_fen", 0)) == 0 and fund_store.open_holds("city") == []
+    own = fund_store.totals(["city"], int(year))[("city", "OWN")]
+    assert int(own["spent"]) == int(account["spent_fen"])
+    [count] = delivery_store.week_counts("city", campaign)
+    assert int(count["packages"]) == FAMILIES
 
 
 SHARED = 300  # families signed up to two campaigns open on the same dates
@@ -140,3 +149,60 @@ def test_two_campaigns_generated_in_parallel_give_each_family_one_package_and_on
         [final] = run(campaign)
         assert final["created"] == 0 and final["existing"] + final["skipped"] == SHARED
         assert final["existing"] == sum(1 for p in packages if p["campaign_id"] == campaign)
+
+
+PARTIAL = 200  # families of a roster whose first run stops after a few batches
+
+
+def test_a_run_that_stopped_before_settling_is_settled_and_refunded_by_the_next(stack, monkeypatch):
+    """A run that ends after writing 3 of its batches (the container stopped) leaves its hold open:
+    the balance short by the whole roster. The next run, once that run's time is up, settles what it
+    wrote, gives back the rest, and writes the others: the fund then equals its entries, holds
+    nothing, and the counters count every package once."""
+    from chalicelib.delivery import service
+    from tools.bench.delivery import seed_families
+
+    campaign, week = seed_families(PARTIAL, "partial", prefix="PART")
+    year = times.today().year
+    before = fund_store.get_account("city", year, consistent=True)
+    spent_before = int(fund_store.totals(["city"], year)[("city", "OWN")].get("spent", 0))
+    assert before is not None
+    written: list[Any] = []
+    real_write = service._write_batch
+
+    def stopping(*args: Any) -> Any:
+        if len(written) >= 3:
+            raise RuntimeError("the container stopped")
+        draw = real_write(*args)
+        written.append(draw)
+        return draw
+
+    with monkeypatch.context() as stopped:
+        stopped.setattr(service, "_write_batch", stopping)
+        stopped.setattr(service, "_settle", lambda *args: None)  # it never got there
+        stopped.setattr(service, "MAX_RUN_SECONDS", -service.HOLD_GRACE_SECONDS - 1)  # its time is up at once
+        with pytest.raises(RuntimeError):
+            service.generate(campaign, week, "test")
+    first_written = sum(int(d["entries"]) for d in written)
+    assert 0 < first_written < PARTIAL
+    held = fund_store.get_account("city", year, consistent=True)
+    assert held is not None
+    assert int(held["balance_fen"]) == int(before["balance_fen"]) - PARTIAL * 7500
+    assert int(held.get("held_fen", 0)) == PARTIAL * 7500
+    [open_hold] = fund_store.open_holds("city")
+
+    result = service.generate(campaign, week, "test")
+    assert (result.created, result.existing, result.done) == (PARTIAL - first_written, first_written, True)
+    after = fund_store.get_account("city", year, consistent=True)
+    assert after is not None
+    assert int(after["balance_fen"]) == int(before["balance_fen"]) - PARTIAL * 7500
+    assert int(after["spent_fen"]) == int(before["spent_fen"]) + PARTIAL * 7500
+    assert int(after.get("held_fen", 0)) == int(before.get("held_fen", 0)) == 0
+    assert fund_store.open_holds("city") == [] and fund_store.draws(open_hold["hold_id"]) == []
+    closed = db.get("FUND#city", f"HOLD#DONE#{open_hold['hold_id']}")
+    assert closed is not None
+    assert (closed["settled_fen"], closed["released_fen"]) == (first_written * 7500,
+                                                               (PARTIAL - first_written) * 7500)
+    assert int(fund_store.totals(["city"], year)[("city", "OWN")]["spent"]) == spent_before + PARTIAL * 7500
+    [count] = delivery_store.week_counts("city", campaign)
+    assert int(count["packages"]) == PARTIAL

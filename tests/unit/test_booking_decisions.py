@@ -360,7 +360,8 @@ def test_a_sharded_seat_freed_with_nobody_waiting_goes_back_to_its_shard(monkeyp
     FakeSession(monkeypatch, _sharded([300, 300, 12], [300, 300, 300]))
     with uow.recording() as fake:
         _cancel(monkeypatch, _registration("confirmed", seat_shard=2))
-    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "release_shard_seat", "outbox_message"]]
+    assert _names(fake) == [["cancel_registration", "free_place", "release_seat", "release_shard_seat",
+                             "outbox_message"]]
     assert _op(fake, "release_shard_seat").params["Key"]["PK"] == "SEATS#s1#2"
     assert _op(fake, "release_seat").params["ConditionExpression"] == "#waitlisted = :zero"
 

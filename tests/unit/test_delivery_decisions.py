@@ -16,6 +16,7 @@ from chalicelib.core.auth import Principal
 from chalicelib.delivery import service, store
 from chalicelib.delivery.models import PACKAGE_CEILING_FEN, ConfirmIn, Outcome
 from chalicelib.frontline import service as frontline
+from chalicelib.fund import service as fund
 from chalicelib.orgs import service as orgs
 from chalicelib.orgs.models import KIND_LABELS, Unit, UnitKind
 
@@ -47,6 +48,7 @@ def week(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
     monkeypatch.setattr(orgs, "get_unit", get_unit)
     monkeypatch.setattr(orgs, "unit_path", lambda unit_id: UNITS[unit_id][0])
+    monkeypatch.setattr(fund, "open_holds", lambda unit_id: [])  # no run left a hold open
 
     def given(camp: dict[str, Any], signups: list[str], served_elsewhere: tuple[str, ...] = (),
               on_roster: tuple[str, ...] = ()) -> None:
@@ -64,7 +66,7 @@ def _named(ops: list[db.Op], name: str) -> list[db.Op]:
     return [op for op in ops if op.name == name]
 
 
-def test_a_roster_charges_each_family_once_with_its_package_in_one_commit(
+def test_a_roster_reserves_its_total_once_writes_packages_with_entries_and_settles(
         week: Callable[..., None]) -> None:
     week(_campaign(), ["f1", "f2", "f3"], served_elsewhere=("f3",))
     with uow.recording() as fake:
@@ -72,21 +74,31 @@ def test_a_roster_charges_each_family_once_with_its_package_in_one_commit(
 
     assert (result.created, result.existing, result.skipped, result.skipped_families) == (2, 0, 1, ["f3"])
     assert result.amount_fen == 12_000
-    [ops] = fake.commits
-    packages = [op.params["Item"] for op in _named(ops, "issue_package")]
-    served = [op.params["Item"] for op in _named(ops, "serve_week")]
-    entries = [op.params["Item"] for op in _named(ops, "record_entry")]
+    assert fake.names[0] == ["reserve", "open_hold", "within_cap"]
+    reserve, packages_commit, settlement = fake.commits
+    [held] = _named(reserve, "reserve")  # one conditional decrement for the roster, never below zero
+    assert held.params["Key"]["PK"] == "FUND#county"
+    assert held.params["ExpressionAttributeValues"][":amount"] == 12_000
+    [cap] = _named(reserve, "within_cap")
+    assert cap.params["ExpressionAttributeValues"] == {":most": 6_000, ":ceiling": 8_000}
+    [hold] = _named(reserve, "open_hold")
+    hold_id = hold.params["Item"]["hold_id"]
+    packages = [op.params["Item"] for op in _named(packages_commit, "issue_package")]
+    served = [op.params["Item"] for op in _named(packages_commit, "serve_week")]
+    entries = [op.params["Item"] for op in _named(packages_commit, "record_entry")]
     assert sorted(p["family_id"] for p in packages) == ["f1", "f2"]  # f3 had its package from another campaign
     assert sorted(s["PK"] for s in served) == ["DSERVED#f1", "DSERVED#f2"]
     assert sorted(e["entry_id"] for e in entries) == ["package-spring-1-f1", "package-spring-1-f2"]
     assert {e["beneficiary"]: e["amount_fen"] for e in entries} == {"f1": 6_000, "f2": 6_000}
-    [charge] = _named(ops, "change_balance")  # one balance change for the batch, never below zero
-    assert charge.params["Key"]["PK"] == "FUND#county"
-    assert charge.params["ExpressionAttributeValues"][":need"] == 12_000
-    [cap] = _named(ops, "within_cap")
-    assert cap.params["ExpressionAttributeValues"] == {":most": 6_000, ":ceiling": 8_000}
+    assert {e["hold_id"] for e in entries} == {hold_id}
+    [draw] = _named(packages_commit, "draw")
+    assert draw.params["Item"]["amount_fen"] == 12_000
+    assert not _named(packages_commit, "change_balance") and not _named(packages_commit, "add_totals")
+    [account] = _named(settlement, "settle_account")  # spent moves from held; nothing left to give back
+    assert account.params["ExpressionAttributeValues"] == {":held": -12_000, ":spent": 12_000, ":released": 0}
+    assert [op.name for op in settlement[:3]] == ["settle_draw", "settle_account", "close_hold"]
     counts = {op.params["Key"]["PK"]: op.params["ExpressionAttributeValues"][":d0"]
-              for op in _named(ops, "count_packages")}
+              for op in _named(settlement, "count_packages")}
     assert counts == {"DCOUNT#city#spring": 2, "DCOUNT#county#spring": 2, "DCOUNT#hospital#spring": 2}
 
 
@@ -108,7 +120,7 @@ def test_a_package_another_run_wrote_meanwhile_is_counted_once_and_the_rest_stil
     with uow.recording(refuse=written_elsewhere) as fake:
         result = service.generate("spring", 1, "system:schedule")
     assert (result.created, result.existing, result.amount_fen) == (1, 1, 6_000)
-    [ops] = fake.commits  # the batch was refused as a whole, then each package decided for itself
+    _, ops, _ = fake.commits  # reserve; the batch refused as a whole, then each package for itself; settle
     assert [p.params["Item"]["family_id"] for p in _named(ops, "issue_package")] == ["f2"]
     assert [e.params["Item"]["entry_id"] for e in _named(ops, "record_entry")] == ["package-spring-1-f2"]
 
@@ -125,20 +137,44 @@ def test_a_county_suppliers_price_is_charged_for_its_families(week: Callable[...
     week(_campaign(suppliers=[{"county_unit_id": "county", "name": "县蔬菜合作社", "price_fen": 7_500}]), ["f1"])
     with uow.recording() as fake:
         service.generate("spring", 1, "system:schedule")
-    [ops] = fake.commits
+    _, ops, _ = fake.commits
     [package] = _named(ops, "issue_package")
     assert (package.params["Item"]["amount_fen"], package.params["Item"]["supplier"]) == (7_500, "县蔬菜合作社")
     [entry] = _named(ops, "record_entry")
     assert (entry.params["Item"]["amount_fen"], entry.params["Item"]["payee"]) == (7_500, "县蔬菜合作社")
 
 
-def test_a_fund_too_small_for_the_week_writes_no_package(week: Callable[..., None]) -> None:
+def test_a_fund_too_small_for_the_week_writes_no_package(week: Callable[..., None],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     week(_campaign(), ["f1", "f2"])
-    with uow.recording(refuse=lambda op: op.name == "change_balance") as fake:
+    monkeypatch.setattr(fund, "available_fen", lambda unit_id, year: 5_999)
+    with uow.recording(refuse=lambda op: op.name == "reserve") as fake:
         with pytest.raises(errors.ProblemError) as refused:
             service.generate("spring", 1, "system:schedule")
     assert refused.value.code == "/problems/fund-insufficient"
     assert fake.commits == []
+
+
+def test_a_fund_for_one_package_writes_one_gives_nothing_back_and_says_the_rest_is_short(
+        week: Callable[..., None], monkeypatch: pytest.MonkeyPatch) -> None:
+    week(_campaign(), ["f1", "f2"])
+    monkeypatch.setattr(fund, "available_fen", lambda unit_id, year: 6_500)
+    asked: list[int] = []
+
+    def refuse(op: db.Op) -> bool:
+        if op.name != "reserve":
+            return False
+        asked.append(op.params["ExpressionAttributeValues"][":amount"])
+        return len(asked) == 1  # the whole roster's 12,000 is refused, then 6,000 for f1 is taken
+
+    with uow.recording(refuse=refuse) as fake, pytest.raises(errors.ProblemError) as refused:
+        service.generate("spring", 1, "system:schedule")
+    assert refused.value.code == "/problems/fund-insufficient"
+    assert asked == [12_000, 6_000]
+    [entry] = [op.params["Item"] for ops in fake.commits for op in _named(ops, "record_entry")]
+    assert entry["beneficiary"] == "f1"
+    [account] = [op for ops in fake.commits for op in _named(ops, "settle_account")]
+    assert account.params["ExpressionAttributeValues"][":released"] == 0
 
 
 # --- confirmations -------------------------------------------------------------------------------------

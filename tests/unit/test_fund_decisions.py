@@ -198,14 +198,22 @@ def test_a_second_reversal_is_refused_by_the_mark(recorded: uow.Recording) -> No
     assert again.commits == []
 
 
-def test_several_spends_share_one_balance_change_of_their_sum() -> None:
-    with uow.recording() as fake:
-        ops = service.spends_ops(unit_id="district", category="food_package", actor="system",
-                                 at="2026-03-02T02:00:00Z", spends=[("e-1", 6_000, "配送中心", "family-1"),
-                                                                    ("e-2", 8_000, "配送中心", "family-2")])
-        uow.commit(ops)
-    names = fake.names[0]
-    assert names.count("change_balance") == 1 and names.count("record_entry") == 2
-    assert names.count("add_totals") == 4  # one per totals item, whatever the number of spends
-    assert _values(fake.commits[0][0])[":need"] == 14_000
-    assert _totals(fake.commits[0])[("district", "OWN")]["entries"] == 2
+def test_a_hold_reserves_once_its_draws_touch_no_shared_item_and_closing_gives_back_the_rest() -> None:
+    ops, hold = service.reserve_ops(unit_id="district", category="food_package", amount_fen=20_000, hold_id="h1",
+                                    purpose="roster:spring:1", actor="system", at="2026-03-02T02:00:00Z",
+                                    expires_at="2026-03-02T02:16:00Z")
+    assert [op.name for op in ops] == ["reserve", "open_hold"]
+    assert _values(ops[0])[":amount"] == 20_000  # one conditional decrement: balance >= 20,000
+    draws = []
+    for n, spends in (("1", [("e-1", 6_000, "配送中心", "family-1"), ("e-2", 8_000, "配送中心", "family-2")]),
+                      ("2", [("e-3", 5_000, "配送中心", "family-3")])):
+        draw_ops, draw = service.draw_ops(hold, n, spends, "system", {"/city/": len(spends)})
+        assert [op.name for op in draw_ops] == ["record_entry"] * len(spends) + ["draw"]
+        draws.append(draw)
+    settled = service.settle_ops(hold, draws, close=True)
+    names = [op.name for op in settled]
+    assert names[:4] == ["settle_draw", "settle_draw", "settle_account", "close_hold"]
+    assert _values(settled[2]) == {":held": -20_000, ":spent": 19_000, ":released": 1_000}
+    assert _totals(settled)[("district", "OWN")]["entries"] == 3
+    assert _totals(settled)[("city", "SUBTREE")]["spent"] == 19_000
+    assert names.count("add_totals") == 4  # one per totals item, whatever the number of draws

@@ -1,50 +1,119 @@
-"""The baseline for write routes: a bare Chalice handler making the same DynamoDB calls as the
-full stack's support-request route (unit reads, idempotency record, the 4-item transaction and
-completing the idempotency record), without validation, logging, audit building or Powertools."""
+"""The baseline for the write route: a bare Chalice handler that makes the very DynamoDB calls the
+full stack's support-request route made for one warm request (captured, in order: the same items,
+attributes and sizes, reads included), with that request's reference code and idempotency record
+key replaced by fresh ones of the same length, and nothing else: no validation, rate limiting
+logic, logging, metrics, audit building or Powertools."""
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import secrets
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.client
 from chalice.app import Chalice, Response
 
 
-def create_app(endpoint: str, table_name: str) -> Chalice:
+@dataclass(frozen=True)
+class Call:
+    operation: str
+    params: dict[str, Any]
+    resource_form: bool  # made through the table resource (Python values), else DynamoDB JSON
+
+
+@contextmanager
+def capturing(resource_client: Any) -> Iterator[list[Call]]:
+    """The DynamoDB calls this process makes inside the block; resource_client is the one behind
+    the app's table resource (its calls are in the resource's Python form)."""
+    calls: list[Call] = []
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def captured(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(Call(operation, copy.deepcopy(params), self is resource_client))
+        return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = captured  # type: ignore[attr-defined]
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]
+
+
+def _fresh(value: Any, swaps: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for old, new in swaps.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {k: _fresh(v, swaps) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v, swaps) for v in value]
+    return value
+
+
+def _like(text: str) -> str:
+    """A random string of the same length and shape (letters and digits where they were)."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ" if text.upper() == text else "0123456789abcdef"
+    return "".join(secrets.choice(alphabet) if c.isalnum() else c for c in text)
+
+
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK")
+_SEPARATORS = re.compile(r"[#|/ ]")
+
+
+def _key_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in KEY_ATTRIBUTES and isinstance(v, str | dict):
+                yield v if isinstance(v, str) else str(v.get("S", ""))
+            else:
+                yield from _key_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _key_strings(v)
+
+
+def unique_tokens(first: list[Call], second: list[Call]) -> list[str]:
+    """The parts of item keys that differ between two requests' calls (a reference code, an
+    idempotency key hash, an audit entry id, a time): what makes each request's items its own."""
+    if [c.operation for c in first] != [c.operation for c in second]:
+        raise ValueError("two requests made different calls")
+    tokens: set[str] = set()
+    for a, b in zip(first, second, strict=True):
+        for x, y in zip(_key_strings(a.params), _key_strings(b.params), strict=True):
+            tokens |= {t for t, u in zip(_SEPARATORS.split(y), _SEPARATORS.split(x), strict=False) if t != u}
+    return sorted(tokens, key=len, reverse=True)  # longest first: a token inside another is replaced after it
+
+
+def create_app(endpoint: str, calls: list[Call], unique: list[str], reference: str) -> Chalice:
+    """Each request replays `calls`, every string in `unique` replaced by a fresh one of the same
+    length (so its items are new, as the full stack's are), and answers with the new reference."""
     app = Chalice(app_name="bare")
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    kw: dict[str, Any] = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    resource_client = boto3.resource("dynamodb", **kw).meta.client
+    client = boto3.client("dynamodb", **kw)
 
     @app.route("/support-requests", methods=["POST"])
     def submit() -> Response:
         request = app.current_request
         assert request is not None
-        body: dict[str, Any] = json.loads(request.raw_body)
-        key = request.headers.get("idempotency-key", secrets.token_hex(8))
-        client.get_item(TableName=table_name, Key={"PK": {"S": f"UNIT#{body['county_unit_id']}"}, "SK": {"S": "UNIT"}})
-        idem = {"PK": {"S": "IDEMPOTENCY"}, "SK": {"S": f"bare#{key}"}}
-        expiry = {"N": str(int(time.time()) + 3600)}
-        client.put_item(TableName=table_name, Item={**idem, "status": {"S": "INPROGRESS"}, "ttl": expiry},
-                        ConditionExpression="attribute_not_exists(PK)")
-        ref = secrets.token_hex(5).upper()
-        now = {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        record = {"PK": {"S": f"BARE#{ref}"}, "SK": {"S": "REQUEST"}, "description": {"S": body["description"]},
-                  "phone": {"S": body["phone"]}, "created_at": now, "status": {"S": "submitted"}}
-        client.transact_write_items(TransactItems=[
-            {"Put": {"TableName": table_name, "Item": record, "ConditionExpression": "attribute_not_exists(PK)"}},
-            {"Put": {"TableName": table_name, "Item": {"PK": {"S": f"BAREREF#{ref}"}, "SK": {"S": "REF"}},
-                     "ConditionExpression": "attribute_not_exists(PK)"}},
-            {"Put": {"TableName": table_name, "Item": {"PK": {"S": f"BAREPHONE#{ref}"}, "SK": {"S": "X"}},
-                     "ConditionExpression": "attribute_not_exists(PK)"}},
-            {"Put": {"TableName": table_name, "Item": {"PK": {"S": f"BAREAUDIT#{ref}"}, "SK": {"S": "X"}},
-                     "ConditionExpression": "attribute_not_exists(PK)"}},
-        ])
-        answer = json.dumps({"reference": ref})
-        client.update_item(TableName=table_name, Key=idem, UpdateExpression="SET #s = :s, #d = :d",
-                           ExpressionAttributeNames={"#s": "status", "#d": "data"},
-                           ExpressionAttributeValues={":s": {"S": "COMPLETED"}, ":d": {"S": answer}})
+        json.loads(request.raw_body)
+        swaps = {old: _like(old) for old in unique}
+        for call in calls:
+            target = resource_client if call.resource_form else client
+            getattr(target, _snake(call.operation))(**_fresh(call.params, swaps))
+        answer = json.dumps({"reference": _fresh(reference, swaps)})
         return Response(body=answer, status_code=201, headers={"Content-Type": "application/json"})
 
     return app
+
+
+def _snake(operation: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
+import statistics
 import threading
+import time
+import urllib.request
 import uuid
 from collections import Counter
 from typing import Any
@@ -12,7 +16,7 @@ from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 from tools.bench import bare_app
-from tools.bench.measure import Timing, counting_dynamodb_calls, interleaved, post
+from tools.bench.measure import Timing, counting_dynamodb_calls, interleaved
 from tools.localstack import Stack
 
 SUPPORT_BODY = {
@@ -21,8 +25,9 @@ SUPPORT_BODY = {
 }
 
 
-def _serve_bare(stack: Stack) -> tuple[str, ThreadedHTTPServer]:
-    app = bare_app.create_app(stack.env["DYNAMODB_ENDPOINT"], stack.env["TABLE_NAME"])
+def _serve_bare(stack: Stack, calls: list[bare_app.Call], unique: list[str],
+                reference: str) -> tuple[str, ThreadedHTTPServer]:
+    app = bare_app.create_app(stack.env["DYNAMODB_ENDPOINT"], calls, unique, reference)
     app.__class__ = type("LocalBare", (LocalChalice, app.__class__), {})
     handler = functools.partial(ChaliceRequestHandler, app_object=app, config=Config.create())
     server = ThreadedHTTPServer(("127.0.0.1", 0), handler)
@@ -30,30 +35,72 @@ def _serve_bare(stack: Stack) -> tuple[str, ThreadedHTTPServer]:
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
+def _submit(url: str) -> tuple[float, dict[str, Any]]:
+    data = json.dumps(SUPPORT_BODY, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=data, method="POST", headers={
+        "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read())
+        assert response.status == 201, response.status
+    return (time.perf_counter() - started) * 1000, answer
+
+
+WINDOWS = ((100, 200), (1000, 1100), (2900, 3000))  # the full stack's requests, counted from its first
+
+
 def write_route(stack: Stack, n: int) -> dict[str, Any]:
-    bare_url, server = _serve_bare(stack)
+    """n requests to each contender, alternating, after 20 each to warm up; the bare handler
+    replays the calls of one warm full-stack request (captured here)."""
+    from chalicelib.core import db
+
     full = f"{stack.url}/api/support-requests"
+    for _ in range(20):
+        _submit(full)
+    captured: list[tuple[list[bare_app.Call], str]] = []
+    for _ in range(2):
+        with bare_app.capturing(db.table().meta.client) as calls:
+            _, answer = _submit(full)
+        captured.append((calls, str(answer["reference"])))
+    (first, _), (calls, reference) = captured
+    unique = bare_app.unique_tokens(first, calls)
+    bare_url, server = _serve_bare(stack, calls, unique, reference)
     bare = f"{bare_url}/support-requests"
-
-    def one(url: str) -> float:
-        status, ms = post(url, SUPPORT_BODY, {"Idempotency-Key": str(uuid.uuid4())})
-        assert status == 201, status
-        return ms
-
     try:
-        interleaved(20, {"full": lambda _: one(full), "bare": lambda _: one(bare)})  # warm up
-        calls: dict[str, Counter[str]] = {}
-        for label, url in (("full", full), ("bare", bare)):
-            with counting_dynamodb_calls() as counts:
-                one(url)
-            calls[label] = counts
-        timings = interleaved(n, {"full stack": lambda _: one(full), "bare handler": lambda _: one(bare)})
+        for _ in range(20):
+            _submit(bare)
+        with counting_dynamodb_calls() as counts:
+            _submit(bare)
+        timings = interleaved(n, {"full stack": lambda _: _submit(full)[0], "bare handler": lambda _: _submit(bare)[0]})
     finally:
         server.shutdown()
         server.server_close()
     full_t: Timing = timings["full stack"]
     bare_t: Timing = timings["bare handler"]
+    done_before = 22  # warm-up and captured requests of the full stack
+    windows = {}
+    for lo, hi in WINDOWS:
+        part = full_t.samples_ms[max(0, lo - done_before):hi - done_before]
+        if len(part) >= 10:
+            windows[f"{lo}-{hi - 1}"] = statistics.median(part)
     return {
-        "full": full_t, "bare": bare_t, "ratio": full_t.mean / bare_t.mean,
-        "calls_full": dict(calls["full"]), "calls_bare": dict(calls["bare"]),
+        "full": full_t, "bare": bare_t, "ratio": full_t.p50 / bare_t.p50, "windows": windows,
+        "calls_full": dict(Counter(c.operation for c in calls)), "calls_bare": dict(counts),
+        "items": _items(calls), "unique": len(unique),
     }
+
+
+def _items(calls: list[bare_app.Call]) -> str:
+    """What one request writes, as the bare handler writes it too."""
+    parts = []
+    for call in calls:
+        if call.operation == "TransactWriteItems":
+            parts.append(f"a transaction of {len(call.params['TransactItems'])} items")
+        elif call.operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            key = call.params.get("Item") or call.params.get("Key") or {}
+            pk = key.get("PK")
+            pk = pk.get("S") if isinstance(pk, dict) else pk
+            parts.append(f"{call.operation} {str(pk).split('#')[0]}")
+        else:
+            parts.append(call.operation)
+    return ", ".join(parts)

@@ -10,13 +10,21 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib.core import errors
+from chalicelib.core import config, errors
 from chalicelib.core.config import settings
+
+_clients: dict[str, Any] = {}
 
 
 def _client() -> Any:
-    s = settings()
-    return boto3.client("cognito-idp", region_name=s.region, endpoint_url=s.cognito_endpoint)
+    """One client per container (creating a boto3 client takes tens of milliseconds)."""
+    if "idp" not in _clients:
+        s = settings()
+        _clients["idp"] = boto3.client("cognito-idp", region_name=s.region, endpoint_url=s.cognito_endpoint)
+    return _clients["idp"]
+
+
+config.on_reset(_clients.clear)
 
 
 def temporary_password() -> str:

@@ -10,23 +10,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from chalice.app import Response
 
 from chalicelib.core import db, errors, metrics
 from chalicelib.core.config import settings
+
+if TYPE_CHECKING:  # the utility itself loads with the first write that carries a key
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -40,6 +33,8 @@ _stores: dict[tuple[int, str], DynamoDBPersistenceLayer] = {}
 
 
 def _persistence() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     client = db.low_level_client()
     name = settings().table_name
     store = _stores.get((id(client), name))
@@ -79,6 +74,13 @@ def run_once(key: str | None, scope: str, body: Any, handler: Callable[[], Respo
     stored answer leaves them out, so no secret is kept in plain text for a repeat."""
     if key is None:
         return handler()
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
     config = IdempotencyConfig(
         event_key_jmespath="key",
         payload_validation_jmespath="body",

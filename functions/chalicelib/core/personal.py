@@ -7,8 +7,6 @@ import hashlib
 import hmac
 import unicodedata
 
-import phonenumbers
-
 from chalicelib.core.config import settings
 
 # What a duplicate check tells a caller about a match outside their subtree: no unit, record or
@@ -59,6 +57,8 @@ def _phone_problem(text: str) -> str:
 
 def normalize_phone(value: str) -> str:
     """A mainland China mobile number as 11 digits, or ValueError saying what is wrong with it."""
+    import phonenumbers  # its metadata loads with the first phone number, not with every cold start
+
     text = _halfwidth(value).replace("-", "").replace("(", "").replace(")", "")
     try:
         parsed = phonenumbers.parse(text, "CN")

@@ -4,15 +4,19 @@ supplier lists and delivery confirmations."""
 
 from __future__ import annotations
 
+import contextvars
 import os
+import random
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core import audit, db, demo, errors, labels, personal, retention, roles, uow, xlsx
+from chalicelib.core import audit, db, demo, errors, ids, labels, personal, retention, roles, times, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
+from chalicelib.core.logs import logger
 from chalicelib.core.times import today
 from chalicelib.delivery import store
 from chalicelib.delivery.models import (
@@ -230,24 +234,33 @@ def _entry_id(camp: dict[str, Any], week: int, signup: dict[str, Any]) -> str:
     return f"package-{camp['id']}-{week}-{signup['family_id']}"
 
 
-BATCH = 24  # packages per transaction: 3 items each + the fund's account and totals + unit counters, inside 100
+BATCH = 32  # packages per transaction: 3 items each (package, served week, ledger entry) + the draw, inside 100
+WORKERS = 4  # batch transactions in flight at once (they share no item)
+SETTLE_SECONDS = 3.0  # kept at the end of a run's time for the batches in flight and the settlement
+MAX_RUN_SECONDS = 900  # a run without a budget of its own ends within Lambda's longest timeout
+HOLD_GRACE_SECONDS = 60  # after a run's end, before another run may settle the hold it left open
 Pending = tuple[dict[str, Any], int, str]  # a sign-up without this week's package, its price and supplier
 
 
 def generate(campaign_id: str, week: int, actor: str, budget_seconds: float | None = None) -> GenerateResult:
     """The week's roster: one package per active sign-up, each at or under the cap, each charged to
-    the funding unit's special fund in the same transaction as the package. Safe to run again or in
-    parallel: packages are put_new and ledger entries are keyed by package, so a package and its
-    charge are written together exactly once.
+    the funding unit's special fund with a ledger entry written with the package. Safe to run again
+    or in parallel: packages are put_new and ledger entries are keyed by package, so a package and
+    its charge are written together exactly once.
 
     A family has at most one package per city week across all campaigns (the served-week item in
     the package's transaction): a family another campaign already served that week is skipped, not
     charged, and listed in the result. Those the served-week items show are left out before any
     write, so they never make a batch fail.
 
-    Packages go BATCH to a transaction, their charges sharing one balance change (fund.spends_ops).
-    When a batch is refused as a whole (another run wrote one of its packages, a conflict, too little
-    money), its packages are written one by one, each deciding for itself."""
+    The money is reserved first, once for the whole roster (a fund hold: one conditional decrement,
+    never below zero, with the cap check); when the fund cannot cover it all, what it can cover is
+    reserved, written, and the run then answers 409 fund-insufficient. Packages then go BATCH to a
+    transaction with their entries and a draw on the hold, WORKERS transactions at once; a batch
+    refused as a whole (another run wrote one of its packages) is written one by one, each deciding
+    for itself. At the end the draws are settled into the fund's totals and the units' package
+    counters, and what was reserved but not spent goes back to the balance. A run that ended before
+    settling leaves its hold open: the next run of the campaign settles it once its time is up."""
     with demo.of(store.get_campaign(campaign_id)):  # a demo campaign's packages are demo records too
         return _generate(campaign_id, week, actor, budget_seconds)
 
@@ -260,7 +273,11 @@ def _generate(campaign_id: str, week: int, actor: str, budget_seconds: float | N
     end = date.fromisoformat(camp["end_date"]) if camp.get("end_date") else None
     if (end is not None and first_day > end) or first_day > today() + timedelta(days=7):
         raise errors.validation_failed([FieldError("week", "这一周不在活动期间内，或还太早生成")])
-    deadline = time.monotonic() + budget_seconds if budget_seconds else None
+    left = db.time_left()  # the request's own budget, when there is one
+    seconds = min(budget_seconds or left, left) if left is not None else budget_seconds
+    # no batch starts after this: the batches in flight and the settlement still fit in the time
+    deadline = time.monotonic() + seconds - SETTLE_SECONDS if seconds else None
+    reconcile(camp)
     city_week = served_week(camp, week)
     signups = [s for s in store.active_signups(campaign_id) if s["from_week"] <= week]
     served_by_unit: dict[str, dict[str, str]] = {}  # unit -> family -> the campaign that served it this city week
@@ -287,24 +304,129 @@ def _generate(campaign_id: str, week: int, actor: str, budget_seconds: float | N
         todo.append((signup, amount, supplier))
     created = amount_total = 0
     done = True
-    at = audit.now_iso()
-    for start in range(0, len(todo), BATCH):
-        if deadline is not None and time.monotonic() > deadline:
-            done = False
-            break
-        batch = todo[start:start + BATCH]
-        if len(batch) > 1 and _write_batch(camp, week, batch, actor, at):
-            outcomes = ["created"] * len(batch)
-        else:
-            outcomes = [_write_package(camp, week, p, actor, at) for p in batch]
-        written = [p for p, outcome in zip(batch, outcomes, strict=True) if outcome == "created"]
-        created += len(written)
-        amount_total += sum(amount for _, amount, _ in written)
-        existing += outcomes.count("existing")
-        skipped += [p[0]["family_id"] for p, outcome in zip(batch, outcomes, strict=True) if outcome == "skipped"]
+    if todo:
+        at = audit.now_iso()
+        hold, covered = _reserve(camp, week, todo, actor, at, seconds)
+        batches = _batches(covered)
+        draws: list[dict[str, Any]] = []
+        try:
+            outcomes = _write_batches(camp, week, batches, hold, actor, at, deadline, draws)
+        finally:
+            try:
+                _settle(camp, week, hold, draws)
+            except errors.ProblemError as exc:
+                if exc.status != 503:
+                    raise
+                # Out of time or contended: the hold stays open, its money held, not lost; the
+                # campaign's next run settles it once this run's time is up (reconcile).
+                logger.warning("roster hold left open", extra={"hold_id": hold["hold_id"]})
+        for batch, batch_outcomes in zip(batches, outcomes, strict=True):
+            if batch_outcomes is None or "later" in batch_outcomes:
+                done = False
+            if batch_outcomes is None:
+                continue
+            written = [p for p, outcome in zip(batch, batch_outcomes, strict=True) if outcome == "created"]
+            created += len(written)
+            amount_total += sum(amount for _, amount, _ in written)
+            existing += batch_outcomes.count("existing")
+            skipped += [p[0]["family_id"] for p, outcome in zip(batch, batch_outcomes, strict=True)
+                        if outcome == "skipped"]
+        if len(covered) < len(todo) and done:
+            raise fund.insufficient(hold["year"])
     return GenerateResult(campaign_id=campaign_id, week=week, served_week=city_week, created=created,
                           existing=existing, total=created + existing, skipped=len(skipped),
                           skipped_families=sorted(skipped), amount_fen=amount_total, done=done)
+
+
+MAX_BATCH_UNITS = 60  # units (with their ancestors) one batch counts packages for: its settlement fits a transaction
+
+
+def _batches(todo: list[Pending]) -> list[list[Pending]]:
+    """BATCH packages at a time, fewer when they come from too many units (sign-ups come by unit)."""
+    batches: list[list[Pending]] = []
+    units: set[str] = set()
+    for pending in todo:
+        chain = {u for u in pending[0]["unit_path"].split("/") if u}
+        if not batches or len(batches[-1]) == BATCH or len(units | chain) > MAX_BATCH_UNITS:
+            batches.append([])
+            units = set()
+        batches[-1].append(pending)
+        units |= chain
+    return batches
+
+
+def _purpose(camp: dict[str, Any], week: int) -> str:
+    return f"roster:{camp['id']}:{week}"
+
+
+def _reserve(camp: dict[str, Any], week: int, todo: list[Pending], actor: str, at: str,
+             budget_seconds: float | None) -> tuple[dict[str, Any], list[Pending]]:
+    """Reserve the roster's total from the funding unit's fund, or, when the fund cannot cover it,
+    the longest run of packages it can (409 fund-insufficient when not even one)."""
+    expires = times.now() + timedelta(seconds=(budget_seconds or MAX_RUN_SECONDS) + HOLD_GRACE_SECONDS)
+    year = times.local_date(at).year
+    covered = todo
+    for _attempt in range(5):  # another spend may take money between the read and the reservation
+        total = sum(amount for _, amount, _ in covered)
+        if not covered:
+            break
+        ops, hold = fund.reserve_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, amount_fen=total,
+                                     hold_id=ids.new_reference(), purpose=_purpose(camp, week), actor=actor, at=at,
+                                     expires_at=expires.isoformat(timespec="seconds").replace("+00:00", "Z"))
+        cap = store.within_cap(camp["id"], max(amount for _, amount, _ in covered), PACKAGE_CEILING_FEN)
+        try:
+            uow.commit([*ops, cap])
+            return hold, covered
+        except errors.ProblemError as exc:
+            if exc.code != "/problems/fund-insufficient":
+                raise
+        available, covered = fund.available_fen(camp["funded_by"], year), []
+        for pending in todo:
+            if pending[1] > available:
+                break
+            available -= pending[1]
+            covered.append(pending)
+    raise fund.insufficient(year)
+
+
+def _write_batches(camp: dict[str, Any], week: int, batches: list[list[Pending]], hold: dict[str, Any],
+                   actor: str, at: str, deadline: float | None,
+                   draws: list[dict[str, Any]]) -> list[list[str] | None]:
+    """Each batch's outcomes (None for a batch left for a later run when the time ran out; "later"
+    for packages still contended after their retries), WORKERS at once; the draws written are added
+    to `draws` as they are, for the settlement."""
+    db.table()  # the shared client, built before the threads use it
+
+    def write(n: int) -> list[str] | None:
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        batch = batches[n]
+        if len(batch) > 1:
+            draw = _write_batch(camp, week, batch, hold, f"{n:05d}", actor, at)
+            if draw is not None:
+                draws.append(draw)
+                return ["created"] * len(batch)
+        outcomes: list[str] = []
+        for i, pending in enumerate(batch):
+            try:
+                outcome, draw = _write_package(camp, week, pending, hold, f"{n:05d}-{i:02d}", actor, at)
+            except errors.ProblemError as exc:
+                if exc.status != 503:
+                    raise
+                return [*outcomes, *["later"] * (len(batch) - i)]  # still contended: for the next run
+            if draw is not None:
+                draws.append(draw)
+            outcomes.append(outcome)
+        return outcomes
+
+    if len(batches) <= 1:
+        return [write(n) for n in range(len(batches))]
+    # In a random order, so that runs in parallel mostly write different batches instead of refusing
+    # each other's; each task in a copy of this context (the unit of work).
+    order = random.sample(range(len(batches)), len(batches))
+    with ThreadPoolExecutor(WORKERS) as pool:
+        futures = {n: pool.submit(contextvars.copy_context().run, write, n) for n in order}
+        return [futures[n].result() for n in range(len(batches))]
 
 
 def _package_ops(camp: dict[str, Any], week: int, pending: Pending, at: str) -> list[db.Op]:
@@ -319,49 +441,101 @@ def _package_ops(camp: dict[str, Any], week: int, pending: Pending, at: str) -> 
     return store.issue_package(record, served_week(camp, week))
 
 
-def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], actor: str, at: str) -> bool:
-    """True when one transaction wrote every package of the batch with its charge; False when it was
-    refused as a whole (nothing written), for the caller to write them one by one."""
-    charges = fund.spends_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, actor=actor, at=at,
-                              spends=[(_entry_id(camp, week, signup), amount, supplier, signup["family_id"])
-                                      for signup, amount, supplier in batch])
-    per_unit = Counter(u for signup, _, _ in batch for u in signup["unit_path"].split("/") if u)
-    counters = [store.count_packages(unit, camp["id"], week, {"packages": n, "pending": n})
-                for unit, n in per_unit.items()]
-    cap = store.within_cap(camp["id"], max(amount for _, amount, _ in batch), PACKAGE_CEILING_FEN)
-    ops = [*(op for p in batch for op in _package_ops(camp, week, p, at)), *charges, *counters, cap]
-    if len(ops) > db.MAX_TRANSACTION_ITEMS:  # sign-ups come by unit, so a batch's units are few; if not, one by one
-        return False
+def _draw_ops(camp: dict[str, Any], week: int, batch: list[Pending], hold: dict[str, Any], n: str,
+              actor: str, at: str) -> tuple[list[db.Op], dict[str, Any]]:
+    """The packages of a batch with their ledger entries and their draw on the hold (its tally: the
+    packages per unit path, for the counters)."""
+    tally = Counter(signup["unit_path"] for signup, _, _ in batch)
+    charges, draw = fund.draw_ops(hold, n, [(_entry_id(camp, week, signup), amount, supplier, signup["family_id"])
+                                            for signup, amount, supplier in batch], actor, dict(tally))
+    return [*(op for p in batch for op in _package_ops(camp, week, p, at)), *charges], draw
+
+
+def _write_batch(camp: dict[str, Any], week: int, batch: list[Pending], hold: dict[str, Any], n: str,
+                 actor: str, at: str) -> dict[str, Any] | None:
+    """The draw when one transaction wrote every package of the batch with its entry; None when it
+    was refused as a whole (nothing written), for the caller to write them one by one."""
+    ops, draw = _draw_ops(camp, week, batch, hold, n, actor, at)
     try:
         uow.commit(ops)
     except errors.ProblemError:
-        return False
-    return True
+        return None
+    return draw
 
 
-def _write_package(camp: dict[str, Any], week: int, pending: Pending, actor: str, at: str) -> str:
-    """"created" when this call wrote the package; "existing" when another run of this campaign
-    already had; "skipped" when another campaign served the family this city week (nothing charged)."""
-    signup, amount, supplier = pending
-    package = _package_ops(camp, week, pending, at)
-    charge = fund.spend_ops(unit_id=camp["funded_by"], category=FUND_CATEGORY, amount_fen=amount, payee=supplier,
-                            actor=actor, entry_id=_entry_id(camp, week, signup), at=at,
-                            beneficiary=signup["family_id"])
-    counters = _counter_ops(camp["id"], week, signup["unit_path"], {"packages": 1, "pending": 1})
-    cap = store.within_cap(camp["id"], amount, PACKAGE_CEILING_FEN)
+def _write_package(camp: dict[str, Any], week: int, pending: Pending, hold: dict[str, Any], n: str,
+                   actor: str, at: str) -> tuple[str, dict[str, Any] | None]:
+    """("created", its draw) when this call wrote the package; "existing" when another run of this
+    campaign already had; "skipped" when another campaign served the family this city week (nothing
+    charged)."""
+    ops, draw = _draw_ops(camp, week, [pending], hold, n, actor, at)
     for attempt in range(8):
         try:
-            uow.commit([*package, *counters, *charge, cap])
-            return "created"
+            uow.commit(ops)
+            return "created", draw
         except errors.ProblemError as exc:
             if exc.code in ("/problems/package-exists", "/problems/entry-exists"):
-                return "existing"
+                return "existing", None
             if exc.code == "/problems/served-this-week":
-                return "skipped"
+                return "skipped", None
             if exc.status != 503 or attempt == 7:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise errors.unavailable()  # pragma: no cover - the last attempt raises above
+
+
+def _settle(camp: dict[str, Any], week: int, hold: dict[str, Any], draws: list[dict[str, Any]]) -> None:
+    """Settle the draws into the fund's totals and the units' package counters, as many to a
+    transaction as fit, the last one closing the hold (what was not drawn goes back to the balance).
+    Each transaction holds only if the hold is as this run left it, so two runs never settle one."""
+    hold = dict(hold)
+    remaining = sorted(draws, key=lambda d: str(d["n"]))
+    while True:
+        chunk: list[dict[str, Any]] = []
+        ops = _settle_ops(camp["id"], week, hold, chunk, close=not remaining)
+        while remaining:
+            candidate = _settle_ops(camp["id"], week, hold, [*chunk, remaining[0]], close=len(remaining) == 1)
+            if len(candidate) > db.MAX_TRANSACTION_ITEMS and chunk:
+                break
+            chunk.append(remaining.pop(0))
+            ops = candidate
+        uow.commit(ops)
+        if not remaining:
+            return
+        hold["settled_fen"] = int(hold["settled_fen"]) + sum(int(d["amount_fen"]) for d in chunk)
+
+
+def _settle_ops(campaign_id: str, week: int, hold: dict[str, Any], draws: list[dict[str, Any]],
+                close: bool) -> list[db.Op]:
+    paths = Counter[str]()
+    for draw in draws:
+        paths.update({path: int(n) for path, n in draw["tally"].items()})
+    per_unit = Counter[str]()
+    for path, n in paths.items():
+        per_unit.update({unit: n for unit in path.split("/") if unit})
+    counters = [store.count_packages(unit, campaign_id, week, {"packages": n, "pending": n})
+                for unit, n in per_unit.items()]
+    return fund.settle_ops(hold, draws, close=close) + counters
+
+
+def reconcile(camp: dict[str, Any]) -> int:
+    """Settle and close the campaign's holds whose runs ended without doing so (their time is up, so
+    they write nothing more); returns how many. A hold another run is settling is left to it."""
+    closed = 0
+    now = times.now().isoformat(timespec="seconds").replace("+00:00", "Z")
+    for hold in fund.open_holds(camp["funded_by"]):
+        kind, _, rest = str(hold.get("purpose", "")).partition(":")
+        campaign_id, _, week = rest.rpartition(":")
+        if kind != "roster" or campaign_id != camp["id"] or str(hold["expires_at"]) > now:
+            continue
+        try:
+            _settle(camp, int(week), hold, fund.hold_draws(str(hold["hold_id"])))
+        except errors.ProblemError as exc:
+            if exc.code != "/problems/hold-changed":
+                raise
+            continue
+        closed += 1
+    return closed
 
 
 def _counter_ops(campaign_id: str, week: int, unit_path: str, deltas: dict[str, int]) -> list[db.Op]:

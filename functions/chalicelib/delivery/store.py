@@ -18,11 +18,11 @@ The same transaction checks the campaign item: its cap at least the package's am
 the notice's ceiling (models.PACKAGE_CEILING_FEN).
 
 Counters hold `packages` and one number per package status (pending, delivered, failed, refused)
-for the packages of the unit and every unit under it. A package's counters (its unit and each
-ancestor, from the materialised path) are written in the package's own transaction, and a
+for the packages of the unit and every unit under it. A roster's counters (each unit and each
+ancestor, from the materialised paths) are added when the roster's fund hold is settled, and a
 confirmation moves one count from the old status to the new in the confirmation's transaction.
 
-A package and its ledger entry (fund.service.spend_ops, entry id package-<campaign>-<week>-<family>) are
+A package and its ledger entry (fund.service.draw_ops, entry id package-<campaign>-<week>-<family>) are
 written in one transaction, so generating a roster twice or in parallel charges each package once.
 """
 

@@ -163,31 +163,95 @@ def spend_ops(*, unit_id: str, category: str, amount_fen: int, payee: str, actor
                                            frontline=found.frontline, account_fields={"spent_fen": amount_fen}))
 
 
-def spends_ops(*, unit_id: str, category: str, spends: list[tuple[str, int, str, str]], actor: str,
-               at: str) -> list[db.Op]:
-    """Transaction items for several spends of one unit in one category at one moment (a week's food
-    packages), each (entry_id, amount_fen, payee, beneficiary): for each spend the same entry and
-    effect as spend_ops, but the balance is decremented once by their sum (all or none: 409
-    "专项资金余额不足" when the sum would go below zero) and the totals are updated once. A transaction
-    may touch an item once, so this is how several spends share one: 1 + len(spends) + depth + 1 items."""
+# --- holds: a large run of spends reserves its total once (see store.py) --------------------------
+
+def insufficient(year: int) -> errors.ProblemError:
+    """The refusal of a spend the balance does not cover."""
+    return store.insufficient(year)
+
+
+def available_fen(unit_id: str, year: int) -> int:
+    """The unit's balance of the year now (a consistent read), 0 without an account."""
+    item = store.get_account(unit_id, year, consistent=True)
+    return int(item["balance_fen"]) if item else 0
+
+
+def reserve_ops(*, unit_id: str, category: str, amount_fen: int, hold_id: str, purpose: str, actor: str,
+                at: str, expires_at: str) -> tuple[list[db.Op], dict[str, Any]]:
+    """Transaction items that take amount_fen from the unit's balance into a hold (409
+    "专项资金余额不足" when the balance does not cover it), and the hold as written. The run that
+    opens it must settle and close it before expires_at; after that, anyone may (`open_holds`)."""
+    _check_spend(orgs.get_unit(unit_id).kind.value, category, [])
+    year = times.local_date(at).year
+    hold: dict[str, Any] = {"hold_id": hold_id, "unit_id": unit_id, "year": year, "category": category,
+                            "reserved_fen": amount_fen, "purpose": purpose, "opened_by": actor, "at": at,
+                            "expires_at": expires_at}
+    return [store.reserve(unit_id, year, amount_fen), store.open_hold(hold)], {**hold, "settled_fen": 0}
+
+
+def draw_ops(hold: dict[str, Any], n: str, spends: list[tuple[str, int, str, str]], actor: str,
+             tally: dict[str, int]) -> tuple[list[db.Op], dict[str, Any]]:
+    """The ledger entries of spends paid from a hold, each (entry_id, amount_fen, payee, beneficiary),
+    with their draw n (put_new: a draw is counted once), and the draw as written. `tally` is the
+    caller's own count of what the draw paid for, given back when it is settled. Neither the account
+    nor any totals item is touched, so draws of one hold are written in parallel."""
+    unit_id, year, category = hold["unit_id"], hold["year"], hold["category"]
     path = orgs.unit_path(unit_id)
     found = _check_spend(orgs.get_unit(unit_id).kind.value, category,
                          [(amount, payee) for _, amount, payee, _ in spends])
-    year = times.local_date(at).year
-    records = [_spend_record(unit_id=unit_id, year=year, category=category, amount_fen=amount, payee=payee,
-                             actor=actor, entry_id=entry_id, at=at, beneficiary=beneficiary)
-               for entry_id, amount, payee, beneficiary in spends]
-    total = sum(r["amount_fen"] for r in records)
-    balance_op = store.change_balance(unit_id, year, -total, {"spent_fen": total})
-    ops: list[db.Op] = [balance_op]
+    ops: list[db.Op] = []
     parts: list[Deltas] = []
-    for record in records:
-        effect = Effect(balance=-record["amount_fen"], spent=record["amount_fen"], category=category,
-                        frontline=found.frontline)
-        (_, entry), deltas = _entry_parts(record, path, effect, account_op=balance_op)
+    for entry_id, amount, payee, beneficiary in spends:
+        record = _spend_record(unit_id=unit_id, year=year, category=category, amount_fen=amount, payee=payee,
+                               actor=actor, entry_id=entry_id, at=hold["at"], beneficiary=beneficiary)
+        record["hold_id"] = hold["hold_id"]
+        effect = Effect(balance=-amount, spent=amount, category=category, frontline=found.frontline)
+        (_, entry), deltas = _entry_parts(record, path, effect, account_op=_NO_ACCOUNT)
         ops.append(entry)
         parts.append(deltas)
-    return ops + _totals_ops(_merge(*parts), year)
+    draw = {"hold_id": hold["hold_id"], "n": n, "amount_fen": sum(amount for _, amount, _, _ in spends),
+            "entries": len(spends), "tally": tally,
+            "totals": {f"{unit}|{scope}": changes for (unit, scope), changes in _merge(*parts).items()}}
+    return [*ops, store.draw(draw)], draw
+
+
+_NO_ACCOUNT = db.Op("ConditionCheck", {})  # _entry_parts leaves a draw's account alone
+
+
+def settle_ops(hold: dict[str, Any], draws: list[dict[str, Any]], *, close: bool) -> list[db.Op]:
+    """Move draws into the totals and from the hold to what the account spent (deleting them), from
+    the hold's settled sum as read; with close, also give back what the hold reserved and no draw
+    spent, and close it. 2 + len(draws) + the totals items touched (+1 to close)."""
+    unit_id, year, hold_id = hold["unit_id"], hold["year"], hold["hold_id"]
+    spent = sum(int(d["amount_fen"]) for d in draws)
+    before = int(hold["settled_fen"])
+    released = int(hold["reserved_fen"]) - before - spent if close else 0
+    ops = [store.settle_draw(hold_id, d["n"]) for d in draws]
+    ops.append(store.settle_account(unit_id, year, spent, released))
+    if close:
+        done = {k: v for k, v in hold.items() if k not in ("PK", "SK", "type", "status")}
+        ops += [store.close_hold(unit_id, hold_id, before),
+                store.closed_hold({**done, "settled_fen": before + spent, "released_fen": released})]
+    else:
+        ops.append(store.settle_hold(unit_id, hold_id, before, spent))
+    merged = _merge(*({_totals_key(key): {k: int(v) for k, v in changes.items()}
+                       for key, changes in d["totals"].items()} for d in draws))
+    return ops + _totals_ops(merged, year)
+
+
+def _totals_key(text: str) -> tuple[str, str]:
+    unit, _, scope = text.partition("|")
+    return unit, scope
+
+
+def open_holds(unit_id: str) -> list[dict[str, Any]]:
+    """The unit's holds not closed yet."""
+    return store.open_holds(unit_id)
+
+
+def hold_draws(hold_id: str) -> list[dict[str, Any]]:
+    """The draws of a hold not settled yet."""
+    return store.draws(hold_id)
 
 
 # --- reading ---------------------------------------------------------------------------------------

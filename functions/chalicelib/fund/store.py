@@ -6,11 +6,22 @@
   reversal mark    PK=LEDGER#<entry id>       SK=REVERSED         put_new: an entry is reversed at most once
   subtree totals   PK=FUNDSUM#<unit>#<year>   SK=SUBTREE          the unit and every unit under it
   own totals       PK=FUNDSUM#<unit>#<year>   SK=OWN              the unit alone
+  open hold        PK=FUND#<unit>             SK=HOLD#OPEN#<hold id>   money reserved for a run of spends
+  closed hold      PK=FUND#<unit>             SK=HOLD#DONE#<hold id>   what the run spent and gave back
+  draw on a hold   PK=HOLD#<hold id>          SK=DRAW#<n>         written with the entries it paid for
 
 Totals hold `balance`, `funded`, `spent`, `frontline`, `entries` and one `cat_<category>` per
 spending category, all in fen. Every ledger entry updates the totals of its unit (OWN) and of the
 unit and each ancestor (SUBTREE, from the unit's materialised path) in the same transaction as the
 entry, so a report is a handful of GetItems and always equals the sum of the entries.
+
+A large run of spends (a week's food-package roster) reserves its total once instead: the balance
+goes down by it in one conditional decrement (`held_fen` up by as much) with an open hold. Its
+entries are then written in many transactions at once, each with a draw item naming their sum and
+their totals' changes, and none touching the account or the totals (so they do not wait on one
+another). Settling moves each draw into the totals and from `held_fen` to `spent_fen` (deleting the
+draw); closing gives back what was reserved and not drawn. While a hold is open, the account's
+balance is short by what it holds and the totals lack its unsettled draws.
 """
 
 from __future__ import annotations
@@ -120,6 +131,83 @@ def change_balance(unit_id: str, year: int, delta: int, fields: dict[str, int],
         values[":need"] = -delta
     return db.update(*account_key(unit_id, year), "ADD " + ", ".join(adds), condition, names=names, values=values,
                      on_fail=on_fail or insufficient(year)).named("change_balance")
+
+
+def hold_key(unit_id: str, hold_id: str) -> tuple[str, str]:
+    return f"FUND#{unit_id}", f"HOLD#OPEN#{hold_id}"
+
+
+def draw_key(hold_id: str, n: str) -> tuple[str, str]:
+    return f"HOLD#{hold_id}", f"DRAW#{n}"
+
+
+def reserve(unit_id: str, year: int, amount: int) -> db.Op:
+    """Take amount from the balance into `held_fen`, only while the balance covers it."""
+    return db.update(*account_key(unit_id, year), "ADD #b :minus, #h :amount",
+                     "attribute_exists(PK) AND #b >= :amount", names={"#b": "balance_fen", "#h": "held_fen"},
+                     values={":minus": -amount, ":amount": amount}, on_fail=insufficient(year)).named("reserve")
+
+
+def open_hold(record: dict[str, Any]) -> db.Op:
+    pk, sk = hold_key(record["unit_id"], record["hold_id"])
+    return db.put_new({"PK": pk, "SK": sk, "type": "fund_hold", "status": "open", "settled_fen": 0, **record},
+                      on_fail=errors.version_conflict()).named("open_hold")
+
+
+def draw(record: dict[str, Any]) -> db.Op:
+    """A draw on a hold, written with the entries it pays for: put_new, so it is counted once."""
+    pk, sk = draw_key(record["hold_id"], record["n"])
+    return db.put_new({"PK": pk, "SK": sk, "type": "fund_draw", **record},
+                      on_fail=errors.version_conflict()).named("draw")
+
+
+def hold_changed() -> errors.ProblemError:
+    return errors.conflict("这笔预留正由另一次运行结算，请稍后重试。", "hold-changed")
+
+
+def settle_draw(hold_id: str, n: str) -> db.Op:
+    return db.delete(*draw_key(hold_id, n), "attribute_exists(PK)", on_fail=hold_changed()).named("settle_draw")
+
+
+def settle_hold(unit_id: str, hold_id: str, settled_before: int, amount: int) -> db.Op:
+    """Add amount to what the hold has settled, only from the sum read (one settler at a time)."""
+    return db.update(*hold_key(unit_id, hold_id), "ADD #s :d", "#s = :before", names={"#s": "settled_fen"},
+                     values={":d": amount, ":before": settled_before}, on_fail=hold_changed()).named("settle_hold")
+
+
+def close_hold(unit_id: str, hold_id: str, settled_before: int) -> db.Op:
+    return db.delete(*hold_key(unit_id, hold_id), "#s = :before", names={"#s": "settled_fen"},
+                     values={":before": settled_before}, on_fail=hold_changed()).named("close_hold")
+
+
+def closed_hold(record: dict[str, Any]) -> db.Op:
+    pk = account_key(record["unit_id"], record["year"])[0]
+    return db.put({"PK": pk, "SK": f"HOLD#DONE#{record['hold_id']}", "type": "fund_hold", "status": "closed",
+                   **record}).named("closed_hold")
+
+
+def settle_account(unit_id: str, year: int, spent: int, released: int) -> db.Op:
+    """Move what a hold's draws spent from `held_fen` to `spent_fen`, and what it gives back to the
+    balance."""
+    return db.update(*account_key(unit_id, year), "ADD #h :held, #s :spent, #b :released", "attribute_exists(PK)",
+                     names={"#h": "held_fen", "#s": "spent_fen", "#b": "balance_fen"},
+                     values={":held": -(spent + released), ":spent": spent, ":released": released},
+                     ).named("settle_account")
+
+
+def open_holds(unit_id: str) -> list[dict[str, Any]]:
+    items, _ = db.query(f"FUND#{unit_id}", "HOLD#OPEN#", limit=100)
+    return items
+
+
+def draws(hold_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = db.query(f"HOLD#{hold_id}", "DRAW#", limit=500, start_key=start)
+        found += items
+        if not start:
+            return found
 
 
 def get_account(unit_id: str, year: int, consistent: bool = False) -> dict[str, Any] | None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.auth import InvalidCredential
 from chalicelib.core.config import settings
+
+if TYPE_CHECKING:
+    import jwt
 
 LEEWAY_SECONDS = 30
 
@@ -34,10 +35,14 @@ def jwks_url() -> str:
 
 @lru_cache(maxsize=4)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt  # with cryptography: loaded by the first signed-in request, not by every cold start
+
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
 
 
 def verify(token: str) -> StaffClaims:
+    import jwt
+
     s = settings()
     if not s.cognito_issuer or not s.cognito_client_id:
         raise InvalidToken("sign-in is not configured")

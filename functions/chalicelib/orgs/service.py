@@ -34,18 +34,43 @@ def to_unit(item: dict[str, Any]) -> Unit:
                 depth=item["path"].count("/") - 2)
 
 
-def get_unit(unit_id: str) -> Unit:
-    item = store.get_unit(unit_id)
+UNIT_TTL_SECONDS = 60.0
+"""How long one container trusts a union unit it has read (its name, kind, parent and path). Units
+are created by administrators now and then and never renamed or moved, yet nearly every request
+reads one or more (routing a support request, checking a caller's scope, charging a fund), so each
+container keeps the tree's units it has read for this many seconds. A unit created on this container
+is seen here at once; one created on another container may be answered "no such unit" here for as
+long as it takes to be read, because a missing unit is never kept (nor could a stranger fill the
+cache with made-up ids)."""
+_units: cache.Ttl[dict[str, Any] | None] = cache.Ttl(UNIT_TTL_SECONDS)
+
+
+def _unit_item(unit_id: str) -> dict[str, Any] | None:
+    item = _units.get(unit_id, store.get_unit)
+    if item is None:
+        _units.forget(unit_id)
+    return item
+
+
+def forget_units() -> None:
+    """Drop every cached unit (after units are written outside create_unit: seeding, a restore)."""
+    _units.clear()
+
+
+def located_unit(unit_id: str) -> tuple[Unit, str]:
+    """The unit and its materialised path, from one (cached) read."""
+    item = _unit_item(unit_id)
     if item is None:
         raise errors.not_found("没有这个工会组织。")
-    return to_unit(item)
+    return to_unit(item), str(item["path"])
+
+
+def get_unit(unit_id: str) -> Unit:
+    return located_unit(unit_id)[0]
 
 
 def unit_path(unit_id: str) -> str:
-    item = store.get_unit(unit_id)
-    if item is None:
-        raise errors.not_found("没有这个工会组织。")
-    return str(item["path"])
+    return located_unit(unit_id)[1]
 
 
 def scoped_path(unit_id: str, by: Principal) -> str:
@@ -91,6 +116,7 @@ def create_unit(body: UnitIn, by: Principal) -> Unit:
         audit.entry(actor=by.actor, action="unit.create", entity="unit", entity_id=body.id, unit_id=parent["id"],
                     after=record),
     ])
+    _units.forget(body.id)
     return to_unit(item)
 
 

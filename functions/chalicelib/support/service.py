@@ -44,23 +44,22 @@ TERMINAL = frozenset({"resolved", "closed", "rejected"})
 def _route(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn) -> tuple[str, str, str]:
     """The unit that handles the request: the requester's own union if known, else the county's."""
     try:
-        county = orgs.get_unit(body.county_unit_id)
+        county, path = orgs.located_unit(body.county_unit_id)
     except errors.ProblemError as exc:
         if exc.status >= 500:  # an outage is not a missing record
             raise
         county = None
     if county is None or county.kind not in _COUNTY_KINDS:
         raise errors.validation_failed([FieldError("county_unit_id", "所在县市区不是可选的值")])
-    unit_id = county.id
+    unit = county
     if body.unit_id:
         try:
-            unit_id = orgs.get_unit(body.unit_id).id
+            unit, path = orgs.located_unit(body.unit_id)
         except errors.ProblemError as exc:
             if exc.status >= 500:  # an outage is not a missing record
                 raise
             raise errors.validation_failed([FieldError("unit_id", "所在单位的工会不存在")]) from None
-    unit = orgs.get_unit(unit_id)
-    return unit.id, unit.name, orgs.unit_path(unit.id)
+    return unit.id, unit.name, path
 
 
 def chain(unit_path: str) -> list[str]:
