@@ -92,6 +92,7 @@ class Entry(ResponseModel):
     reversed_by: str | None = None
     note: str | None = None
     entered_by: str
+    entered_by_name: str | None = Field(default=None, description="记账人的姓名")
     approved_by: str | None = None
     at: str
 

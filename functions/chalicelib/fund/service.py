@@ -187,7 +187,9 @@ def scoped_unit(unit_id: str, by: Principal) -> tuple[Any, str]:
     return orgs.get_unit(unit_id), path
 
 
-def to_entry(item: dict[str, Any], reversed_by: str | None = None) -> Entry:
+def to_entry(item: dict[str, Any], reversed_by: str | None = None, names: dict[str, str] | None = None) -> Entry:
+    """A ledger entry; its writer named from `names` (one `orgs.display_names` per answer), or read here."""
+    names = names if names is not None else orgs.display_names([item["entered_by"]])
     category = item.get("category")
     return Entry(entry_id=item["entry_id"], unit_id=item["unit_id"], year=item["year"], kind=item["kind"],
                  kind_label=KIND_LABELS[item["kind"]], amount_fen=item["amount_fen"],
@@ -196,7 +198,7 @@ def to_entry(item: dict[str, Any], reversed_by: str | None = None) -> Entry:
                  payee=item.get("payee"), beneficiary=item.get("beneficiary"), receipt=item.get("receipt"),
                  counterpart_unit_id=item.get("counterpart_unit_id"), reverses=item.get("reverses"),
                  reversed_by=reversed_by, note=item.get("note"), entered_by=item["entered_by"],
-                 approved_by=item.get("approved_by"), at=item["at"])
+                 entered_by_name=names.get(item["entered_by"]), approved_by=item.get("approved_by"), at=item["at"])
 
 
 def account(unit_id: str, year: int, by: Principal) -> Account:
@@ -223,7 +225,8 @@ def ledger(unit_id: str, year: int, cursor: str | None, by: Principal) -> EntryP
     scoped_unit(unit_id, by)
     scope = f"ledger:{unit_id}:{year}:{by.unit_path}"
     items, last = store.ledger_page(unit_id, year, 50, pagination.decode_cursor(cursor, scope))
-    return EntryPage(items=[to_entry(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+    names = orgs.display_names(i["entered_by"] for i in items)
+    return EntryPage(items=[to_entry(i, names=names) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
 # --- writing ---------------------------------------------------------------------------------------
