@@ -127,7 +127,7 @@
         tr.dataset.entry = e.entry_id;
         [new Date(e.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), e.kind_label, e.category_label || "",
           yuan(e.amount_fen), yuan(e.balance_effect_fen), e.payee || (e.counterpart_unit_id || ""), e.receipt || "",
-          e.entered_by.replace("staff:", "")].forEach(function (v) { tr.appendChild(el("td", "", v)); });
+          e.entered_by_name || e.entered_by.replace("staff:", "")].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         var td = el("td");
         if (e.kind === "spend" || e.kind === "allocation_out") {
           var b = el("button", "ws-fund__small", "冲正");

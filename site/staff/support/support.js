@@ -98,10 +98,10 @@
     var dl = el("dl", "ws-support__facts");
     [["类别", d.category_label], ["状态", d.status_label], ["负责单位", d.unit_name], ["求助人", d.name],
       ["电话", d.phone], ["关系", d.relation], ["一线人员", { no: "否", personnel: "一线人员", family: "一线人员家属" }[d.frontline]],
-      ["方便联系", d.contact_time], ["渠道", d.channel === "hotline" ? "12351 热线（" + (d.operator || "") + "）" : d.channel],
+      ["方便联系", d.contact_time], ["渠道", d.channel === "hotline" ? "12351 热线（" + (d.operator_name || d.operator || "") + "）" : d.channel],
       ["提交时间", local(d.created_at)], ["应答期限", (d.overdue ? "已逾期 " : "") + local(d.due_at)],
-      ["心理咨询师", d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
-      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message], ["版本", d.version]]
+      ["心理咨询师", d.counsellor_name || d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
+      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]]
       .forEach(function (p) {
         if (p[1] === null || p[1] === undefined || p[1] === "") return;
         dl.appendChild(el("dt", "", p[0])); dl.appendChild(el("dd", "", p[1]));
@@ -196,14 +196,16 @@
     panel.appendChild(status);
     panel.appendChild(el("h3", "", "备注"));
     var notes = el("ul", "ws-support__notes");
-    d.notes.forEach(function (n) { notes.appendChild(el("li", "", local(n.at) + " " + n.author + "：" + n.text)); });
+    d.notes.forEach(function (n) { notes.appendChild(el("li", "", local(n.at) + " " + (n.author_name || n.author) + "：" + n.text)); });
     if (!d.notes.length) notes.appendChild(el("li", "", "暂无备注"));
     panel.appendChild(notes);
     panel.appendChild(el("h3", "", "办理记录"));
     var hist = el("ol", "ws-support__history");
     d.history.forEach(function (h) {
-      var extra = h.status ? "：" + statusLabel(h.status) : h.unit_id ? "：" + h.unit_id : h.counsellor ? "：" + h.counsellor : "";
-      hist.appendChild(el("li", "", local(h.at) + " " + h.actor.replace(/^[a-z]+:/, "") + " " + h.action_label + extra));
+      var extra = h.status ? "：" + statusLabel(h.status) : h.unit_id ? "：" + (h.unit_name || h.unit_id) :
+        h.counsellor ? "：" + (h.counsellor_name || h.counsellor) : "";
+      hist.appendChild(el("li", "", local(h.at) + " " + (h.actor_name || h.actor.replace(/^[a-z]+:/, "")) + " " +
+        h.action_label + extra));
     });
     panel.appendChild(hist);
   }
@@ -322,6 +324,7 @@
       });
       history.appendChild(ul);
     }
+    var intakes = myIntakes(box);
     phone.addEventListener("blur", lookup);
     phone.addEventListener("input", function () { if (phone.value.replace(/\D/g, "").length === 11) lookup(); });
     form.addEventListener("keydown", function (ev) {
@@ -350,7 +353,27 @@
       form.reset();
       fillUnits();
       history.textContent = "";
+      intakes();
     });
+  }
+
+  // The calls this operator has taken, newest first, each with its reference and where it stands.
+  function myIntakes(box) {
+    var holder = box.querySelector('[data-role="intakes"]');
+    async function load() {
+      var r = await call("GET", "/staff/support/hotline/intakes");
+      holder.textContent = "";
+      if (!r.ok) { holder.appendChild(el("p", "", problemText(r.body))); return; }
+      if (!r.body.items.length) { holder.appendChild(el("p", "", "还没有登记过来电。")); return; }
+      var ul = el("ul", "ws-support__intakes");
+      r.body.items.forEach(function (i) {
+        ul.appendChild(el("li", "", i.reference + " · " + local(i.created_at) + " · " + i.name + " · " + i.category_label +
+          " · " + i.status_label + " · " + (i.unit_name || "") + (i.overdue ? " · 已逾期" : "")));
+      });
+      holder.appendChild(ul);
+    }
+    load();
+    return load;
   }
 
   // --- counsellor ------------------------------------------------------------------------------
