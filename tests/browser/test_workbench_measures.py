@@ -103,10 +103,10 @@ def _photograph(page: Any, screenshots: Path, name: str) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
 
 
-def _clean(watch: Watch, refused: str | None = None) -> None:
-    """No foreign host, no console error but the one refusal the test asked for (Chromium logs a 400)."""
+def _clean(watch: Watch, *refused: str) -> None:
+    """No foreign host, no console error but the refusals the test asked for (Chromium logs a 400)."""
     assert watch.foreign_hosts() == set(), watch.foreign_hosts()
-    errors = [e for e in watch.console_errors if not (refused and "status of 400" in e and refused in e)]
+    errors = [e for e in watch.console_errors if not ("status of 400" in e and any(r in e for r in refused))]
     assert errors == []
 
 
@@ -121,7 +121,7 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
 
         one = page.locator("#hs-register")
         one.get_by_label("姓名").fill("陈秀英")
-        one.get_by_label("身份证号").fill("370902197505051234")
+        one.get_by_label("身份证号").fill("370902197505051231")
         one.get_by_label("手机号码").fill("13905380707")
         one.get_by_label("困难情况").fill("丈夫去世，独自抚养两个孩子")
         one.get_by_label("联系人的登录名（可空）").fill("hospital.contakt605")
@@ -173,7 +173,7 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
         assert "泰山区示范医院工会管理员（演示）" in given  # who recorded it, by name
         page.locator('[data-role="list"] .ws-record', has_text="1 次").wait_for()
         _photograph(page, screenshots, "staff-hardship")
-        _clean(watch, refused="/import")
+        _clean(watch, "/import", "/workers")
     finally:
         context.close()
 
@@ -421,7 +421,7 @@ def test_hospital_union_registers_a_person_and_a_member_through_the_form(browser
         support.locator('button[type="submit"]').click()
         support.locator(".ws-form__message--ok").filter(has_text="求助已提交").wait_for()
         _photograph(page, screenshots, "staff-frontline-family")
-        _clean(watch)
+        _clean(watch, "/members/")
     finally:
         context.close()
 
@@ -433,7 +433,7 @@ def test_the_contact_person_acts_for_a_family_from_their_phone(browser, stack, s
     from tests.browser.test_frontline import _fund_city
 
     _fund_city()
-    person = _family_of("吴护士", "370902198806061237", "13905380909")
+    person = _family_of("吴护士", "370902198806061235", "13905380909")
     from chalicelib.core import errors
 
     try:

@@ -126,7 +126,7 @@
         var tr = el("tr");
         tr.dataset.entry = e.entry_id;
         [new Date(e.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), e.kind_label, e.category_label || "",
-          yuan(e.amount_fen), yuan(e.balance_effect_fen), e.payee || (e.counterpart_unit_id || ""), e.receipt || "",
+          yuan(e.amount_fen), yuan(e.balance_effect_fen), e.payee || e.counterpart_unit_name || e.counterpart_unit_id || "", e.receipt || "",
           e.entered_by_name || e.entered_by.replace("staff:", "")].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         var td = el("td");
         if (e.kind === "spend" || e.kind === "allocation_out") {
