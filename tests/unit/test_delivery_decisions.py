@@ -145,6 +145,7 @@ def test_a_fund_too_small_for_the_week_writes_no_package(week: Callable[..., Non
 
 @pytest.fixture
 def package(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setattr(orgs, "display_names", lambda actors: {a: a for a in actors if a})  # staff records
     item = {**_signup("f1"), "week": 2, "amount_fen": 6_000, "supplier": "蔬菜公司", "status": "pending",
             "version": 1}
     monkeypatch.setattr(frontline, "family_for_staff", lambda person_id, by, write=False, erased_ok=False: {
