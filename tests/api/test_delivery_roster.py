@@ -204,3 +204,19 @@ def test_a_batch_the_fund_cannot_cover_charges_what_it_can_and_says_so(client, s
         assert exc.code == "/problems/fund-insufficient"
     account = fund_store.get_account("city", times.today().year, consistent=True)
     assert account["spent_fen"] == 2 * 7800 and account["balance_fen"] == 100
+
+
+def test_a_new_campaign_gets_an_id_the_system_makes_and_is_edited_under_it(client, staff_token, seeded):
+    from tests.api.access_cases.delivery import campaign_body
+
+    ctx = Context(client, staff_token)
+    body = campaign_body(name="春节慰问爱心蔬菜", start_date="2020-03-01", end_date="2020-03-31")
+    created = ctx.call("POST", "/staff/delivery/campaigns", body, ctx.admin)
+    assert created.status_code == 201, created.body
+    campaign = json.loads(created.body)
+    assert campaign["name"] == "春节慰问爱心蔬菜" and campaign["version"] == 1
+    again = ctx.call("POST", "/staff/delivery/campaigns", body, ctx.admin)
+    assert json.loads(again.body)["id"] != campaign["id"]  # a second campaign, its own id
+    edited = ctx.call("POST", f"/staff/delivery/campaigns/{campaign['id']}", {**body, "version": 1}, ctx.admin)
+    assert edited.status_code == 200 and json.loads(edited.body)["version"] == 2
+    assert ctx.call("POST", "/staff/delivery/campaigns", {**body, "version": 1}, ctx.admin).status_code == 400

@@ -291,3 +291,25 @@ def test_a_refused_file_has_a_downloadable_error_report(api, seeded):
     status, checked = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/imports/check", admin,
                                {"content_base64": good})
     assert status == 200 and checked == {"ok": True, "errors": []}
+
+
+def test_a_member_is_put_right_and_the_cover_list_follows(api, seeded):
+    admin = api.token("h.admin", "demo-taishan-hospital", ["unit_admin"])
+    _, person = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", admin, person_body())
+    member_body = {"name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居", "address": "泰山区某某路 1 号"}
+    _, member = api.call("POST", f"/staff/frontline/families/{person['id']}/members", admin, member_body)
+    assert api.call("POST", f"/staff/frontline/families/{person['id']}/cover", admin,
+                    {"who": member["id"], "kinds": ["accident"]})[0] == 200
+    path = f"/staff/frontline/families/{person['id']}/members/{member['id']}"
+    status, edited = api.call("PUT", path, admin, {**member_body, "name": "李桂兰", "relation": "岳母", "age": 79})
+    assert status == 200, edited
+    assert (edited["id"], edited["name"], edited["age"]) == (member["id"], "李桂兰", 79)
+    _, detail = api.call("GET", f"/staff/frontline/families/{person['id']}", admin)
+    assert [(m["name"], m["relation"]) for m in detail["members"]] == [("李桂兰", "岳母")]
+    _, cover = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/cover", admin)
+    assert [(c["name"], c["relation"]) for c in cover["items"]] == [("李桂兰", "岳母")]
+    before = count_items(seeded)
+    status, refused = api.call("PUT", path, admin, {**member_body, "age": 300, "name": ""})
+    assert status == 400 and {e["field"] for e in refused["errors"]} == {"age", "name"}
+    assert api.call("PUT", f"/staff/frontline/families/{person['id']}/members/NOSUCH", admin, member_body)[0] == 404
+    assert count_items(seeded) == before

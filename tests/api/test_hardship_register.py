@@ -140,3 +140,25 @@ def test_outside_the_subtree_a_worker_does_not_exist(client, staff_token, worker
     _, ids = worker
     other = staff_token("daiyue.caseworker", "daiyue", ["caseworker"])
     assert call(client, other, "GET", f"/hardship/workers/{ids[0]}").status_code == 404
+
+
+def test_one_worker_is_registered_from_the_form_and_named_in_the_list(client, staff_token, seeded):
+    token = staff_token("factory.caseworker", "demo-taishan-factory", ["caseworker"])
+    body = {"name": "孙丽", "id_number": id_number(31), "phone": "13800138031", "hardship": "单亲，孩子患病"}
+    response = call(client, token, "POST", "/hardship/units/demo-taishan-factory/workers", body)
+    assert response.status_code == 201, response.body
+    worker = json.loads(response.body)
+    assert worker["name"] == "孙丽" and worker["phone"] == "138****8031" and worker["checks"] == []
+    page = json.loads(call(client, token, "GET", "/hardship/units/demo-taishan-factory/workers").body)
+    assert worker["worker_id"] in [w["worker_id"] for w in page["items"]]
+    before = count_items(seeded)
+    again = call(client, token, "POST", "/hardship/units/demo-taishan-factory/workers",
+                 {**body, "contact": "nobody.here", "phone": "12345"})
+    assert again.status_code == 400 and count_items(seeded) == before
+    fields = {e["field"]: e["message"] for e in problem(again)["errors"]}
+    assert set(fields) == {"phone"}  # the form's fields are checked first, then the register
+    again = call(client, token, "POST", "/hardship/units/demo-taishan-factory/workers",
+                 {**body, "contact": "nobody.here"})
+    fields = {e["field"]: e["message"] for e in problem(again)["errors"]}
+    assert set(fields) == {"id_number", "contact"} and count_items(seeded) == before
+    assert "不能重复登记" in fields["id_number"] and "组织与人员" in fields["contact"]

@@ -194,7 +194,7 @@ def test_import_assign_sign_up_roster_and_confirm(context, stack, screenshots, t
     # family this week (one package a week), charging nothing, and says so.
     city.reload(wait_until="load")
     city.locator(".ws-care[data-ready]").wait_for(state="attached")
-    campaign_form.locator('[name="campaign_id"]').fill("2020-second")
+    campaign_form.locator('[name="campaign_id"]').select_option("")  # 新建一个活动: the system numbers it
     campaign_form.locator('[name="name"]').fill("第二批爱心蔬菜")
     campaign_form.locator('button[type="submit"]').click()
     campaign_form.locator(".ws-care__status").filter(has_text="活动设置已保存").wait_for()

@@ -181,6 +181,7 @@ def test_a_fund_for_one_package_writes_one_gives_nothing_back_and_says_the_rest_
 
 @pytest.fixture
 def package(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setattr(orgs, "display_names", lambda actors: {a: a for a in actors if a})  # staff records
     item = {**_signup("f1"), "week": 2, "amount_fen": 6_000, "supplier": "蔬菜公司", "status": "pending",
             "version": 1}
     monkeypatch.setattr(frontline, "family_for_staff", lambda person_id, by, write=False, erased_ok=False: {

@@ -36,6 +36,7 @@ def tree(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(orgs, "get_unit", get_unit)
     monkeypatch.setattr(orgs, "unit_path", lambda unit_id: UNITS[get_unit(unit_id).id][0])
+    monkeypatch.setattr(orgs, "display_names", lambda actors: {a: a for a in actors if a})  # staff records
 
 
 @pytest.fixture

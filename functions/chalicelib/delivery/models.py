@@ -137,7 +137,8 @@ class GenerateResult(ResponseModel):
 
 
 class Package(ResponseModel):
-    id: str
+    id: str = Field(description="配送编号（确认配送结果时使用，不向人显示）")
+    week: int | None = Field(default=None, description="活动的第几周")
     family_id: str
     unit_id: str
     name: str = Field(description="收件人（已部分隐去）")
@@ -150,6 +151,7 @@ class Package(ResponseModel):
     status: str
     status_label: str
     confirmed_by: str | None = None
+    confirmed_by_name: str | None = Field(default=None, description="确认人的姓名")
 
 
 class RosterPage(ResponseModel):

@@ -81,6 +81,15 @@ def campaigns() -> object:
     return service.list_campaigns()
 
 
+@api.route(bp, "/staff/delivery/campaigns", "POST", summary="新建爱心蔬菜活动（市总工会，编号由系统生成）", tag=TAG,
+           body=CampaignIn, response=Campaign, status=201,
+           description="活动编号由系统生成并在答复中给出；以后修改用 POST /staff/delivery/campaigns/{campaign_id}。"
+                       "新建时不填 version。")
+@api.staff("city_admin")
+def create_campaign(body: CampaignIn, principal: Principal) -> object:
+    return service.create_campaign(body, principal)
+
+
 @api.route(bp, "/staff/delivery/campaigns/{campaign_id}", "POST", summary="设置爱心蔬菜活动（市总工会）", tag=TAG,
            body=CampaignIn, response=Campaign, path_params=CAMPAIGN,
            description="开始日期、结束日期（疫情防控任务结束时填写）、每份上限和价格（分）、出资单位、各县市区供应商。"

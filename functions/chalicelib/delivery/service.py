@@ -112,6 +112,13 @@ def save_campaign(campaign_id: str, body: CampaignIn, by: Principal) -> Campaign
     return to_campaign(record)
 
 
+def create_campaign(body: CampaignIn, by: Principal) -> Campaign:
+    """A new campaign under a generated id (its name is what people read)."""
+    if body.version is not None:
+        raise errors.validation_failed([FieldError("version", "新建活动时不填版本号")])
+    return save_campaign(ids.new_reference().lower(), body, by)
+
+
 def list_campaigns() -> CampaignList:
     return CampaignList(items=[to_campaign(i) for i in store.campaigns()])
 
@@ -558,14 +565,16 @@ def _in_scope_unit(unit_id: str, by: Principal) -> Any:
     return orgs.get_unit(unit_id)
 
 
-def _package_out(item: dict[str, Any]) -> Package:
+def _package_out(item: dict[str, Any], names: dict[str, str] | None = None) -> Package:
+    """A package as staff see it; who confirmed it named from `names` (one batch per answer)."""
     item = retention.for_staff(item)
-    return Package(id=store.package_id(item["campaign_id"], item["week"], item["family_id"]),
+    return Package(id=store.package_id(item["campaign_id"], item["week"], item["family_id"]), week=int(item["week"]),
                    family_id=item["family_id"], unit_id=item["unit_id"], name=personal.mask_name(item["name"]),
                    phone=personal.mask_phone(item["phone"]), address=item["address"],
                    window_label=WINDOW_LABELS[item["window"]], dietary_notes=item.get("dietary_notes"),
                    amount_fen=item["amount_fen"], supplier=item["supplier"], status=item["status"],
-                   status_label=PACKAGE_LABELS[item["status"]], confirmed_by=item.get("confirmed_by"))
+                   status_label=PACKAGE_LABELS[item["status"]], confirmed_by=item.get("confirmed_by"),
+                   confirmed_by_name=(names or {}).get(item.get("confirmed_by") or ""))
 
 
 def roster(unit_id: str, campaign_id: str, week: int, cursor: str | None, by: Principal) -> RosterPage:
@@ -573,8 +582,9 @@ def roster(unit_id: str, campaign_id: str, week: int, cursor: str | None, by: Pr
     _in_scope_unit(unit_id, by)
     campaign(campaign_id)
     page = orgs.subtree(unit_id, cursor)
-    items = [_package_out(p) for unit in page.items for p in store.unit_roster(campaign_id, week, unit.id)]
-    return RosterPage(items=items, next_cursor=page.next_cursor)
+    found = [p for unit in page.items for p in store.unit_roster(campaign_id, week, unit.id)]
+    names = orgs.display_names(p.get("confirmed_by") for p in found)
+    return RosterPage(items=[_package_out(p, names) for p in found], next_cursor=page.next_cursor)
 
 
 SUPPLIER_COLUMNS = [xlsx.Column(h, w) for h, w in (
@@ -626,7 +636,7 @@ def confirm(package_ref: str, body: ConfirmIn, by: Principal) -> Package:
     with demo.of(item):  # a demo package's outcome counts nowhere either
         uow.commit_versioned([store.confirm_delivery(campaign_id, week, family_id, changes, item["version"]),
                               *counters, entry], *store.package_key(campaign_id, week, family_id))
-    return _package_out({**item, **changes, "version": item["version"] + 1})
+    return _package_out({**item, **changes, "version": item["version"] + 1}, orgs.display_names([by.id]))
 
 
 def family_packages(person_id: str, campaign_id: str, by: Principal) -> RosterPage:
@@ -638,8 +648,9 @@ def family_packages(person_id: str, campaign_id: str, by: Principal) -> RosterPa
     for week in range(last + 1, max(0, last - 12), -1):  # the last twelve weeks and the next one
         found = store.get_package(campaign_id, week, family["family_id"])
         if found:
-            items.append(_package_out(found))
-    return RosterPage(items=items)
+            items.append(found)
+    names = orgs.display_names(p.get("confirmed_by") for p in items)
+    return RosterPage(items=[_package_out(p, names) for p in items])
 
 
 def campaign_records() -> list[dict[str, Any]]:

@@ -224,6 +224,7 @@ class HistoryEntry(ResponseModel):
     name: str
     from_at: str
     by: str
+    by_name: str | None = Field(default=None, description="指定人的姓名")
     reason: str | None = None
 
 
@@ -249,6 +250,7 @@ class LogEntry(ResponseModel):
     notes: str
     needs: str | None = None
     by: str
+    by_name: str | None = Field(default=None, description="记录人的姓名")
     support_reference: str | None = None
 
 

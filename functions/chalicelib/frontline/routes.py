@@ -152,6 +152,15 @@ def add_member(person_id: str, body: MemberIn, principal: Principal) -> object:
     return service.add_member(person_id, body, principal)
 
 
+@api.route(bp, "/staff/frontline/families/{person_id}/members/{member_id}", "PUT", summary="修改家属的登记信息",
+           tag=TAG, body=MemberIn, response=Member, problems=(404, 409),
+           path_params={**FAMILY, "member_id": "家属编号"},
+           description="整条替换家属的姓名、关系、年龄、需要的照顾和居住地址；已参保的家属，参保名单随之更新。")
+@api.staff(*WRITE, CONTACT)
+def edit_member(person_id: str, member_id: str, body: MemberIn, principal: Principal) -> object:
+    return service.edit_member(person_id, member_id, body, principal)
+
+
 @api.route(bp, "/staff/frontline/units/{unit_id}/contacts", "POST", summary="登记本院的一对一联系人", tag=TAG,
            body=ContactIn, response=Contact, status=201, problems=(404,), path_params=UNIT,
            description="联系人须另有角色为「一对一联系人」的工作人员账号，登录名与此处一致。")

@@ -311,6 +311,27 @@ def add_member(person_id: str, body: MemberIn, by: Principal) -> Member:
     return member_out(record)
 
 
+def edit_member(person_id: str, member_id: str, body: MemberIn, by: Principal) -> Member:
+    """Put a member's details right (same callers as adding one); the cover enrolment follows the new
+    name and relation, so the insurer's list names the member as the archive does."""
+    item = load(person_id, by, write=True)
+    member = store.get_member(item["id"], member_id.upper()) if len(member_id) <= 20 else None
+    if member is None:
+        raise errors.not_found()
+    changes = {"name": body.name, "relation": body.relation, "age": body.age, "needs": body.needs,
+               "address": body.address, "edited_at": audit.now_iso(), "edited_by": by.actor}
+    before = {f: member.get(f) for f in store.MEMBER_FIELDS}
+    after = {f: changes[f] for f in store.MEMBER_FIELDS}
+    if before == after:
+        return member_out(member)  # nothing to put right: no write, no audit entry
+    ops = [store.edit_member(item["id"], member["id"], changes)]
+    if store.get_cover(item["id"], member["id"]) is not None:
+        ops.append(store.rename_cover(item["id"], member["id"], body.name, body.relation))
+    uow.commit([*ops, audit.entry(actor=by.actor, action="frontline.member.edit", entity="frontline",
+                                  entity_id=item["id"], unit_id=item["unit_id"], before=before, after=after)])
+    return member_out({**member, **changes})
+
+
 # --- contact persons ---------------------------------------------------------------------------------
 
 NO_CONTACT_ACCOUNT = ("没有这个登录名的一对一联系人账号。联系人须先有本院（或上级工会）开设的、角色为「一对一联系人」"
@@ -396,9 +417,10 @@ def contact_change_ops(item: dict[str, Any], username: str, name: str, version: 
 
 def contact_history(person_id: str, by: Principal) -> HistoryList:
     item = load(person_id, by)
+    history = [retention.for_staff(h) for h in store.household(item["id"], "CONTACTHIST#")]
+    names = orgs.display_names(h["by"] for h in history)
     return HistoryList(items=[HistoryEntry(username=h["username"], name=h["name"], from_at=h["from_at"], by=h["by"],
-                                           reason=h.get("reason"))
-                              for h in map(retention.for_staff, store.household(item["id"], "CONTACTHIST#"))])
+                                           by_name=names.get(h["by"]), reason=h.get("reason")) for h in history])
 
 
 BULK_CHUNK = 15  # households per transaction: 5 items each, with the counts and counters beside them
@@ -530,13 +552,13 @@ def my_families(cursor: str | None, by: Principal) -> MyFamilies:
     campaign, packages = _packages_of[0]([p["id"] for p in persons]) if _packages_of and persons else (None, {})
     names = {u: orgs.get_unit(u).name for u in {str(p["unit_id"]) for p in persons}}
     cards = []
+    writers = orgs.display_names(str(log.get("by")) for _, logs in held.values() for log in logs)
     for person in persons:
         members, logs = held[person["id"]]
         cards.append(FamilyCard(
             **to_out(person, by, dups=False, unit_name=names[person["unit_id"]]).model_dump(),
             members=[member_out(m) for m in members],
-            logs=[LogEntry(**{k: v for k, v in i.items() if k in LogEntry.model_fields})
-                  for i in map(retention.for_staff, logs)],
+            logs=[log_out(i, writers) for i in map(retention.for_staff, logs)],
             packages=[CardPackage(**{k: v for k, v in p.items() if k in CardPackage.model_fields})
                       for p in packages.get(person["id"], [])]))
     return MyFamilies(items=cards, campaign=CardCampaign(**campaign) if campaign else None,
@@ -563,7 +585,13 @@ def add_log(person_id: str, body: LogIn, by: Principal) -> LogEntry:
     item = load(person_id, by, write=True)
     record, ops = log_ops(item, body, by)
     uow.commit(ops)
-    return LogEntry(**record)
+    return log_out(record, orgs.display_names([record["by"]]))
+
+
+def log_out(item: dict[str, Any], names: dict[str, str]) -> LogEntry:
+    """A contact log entry, its writer named (names from one `orgs.display_names` per answer)."""
+    return LogEntry(**{k: v for k, v in item.items() if k in LogEntry.model_fields and k != "by_name"},
+                    by_name=names.get(str(item.get("by"))))
 
 
 def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
@@ -584,8 +612,9 @@ def log_ops(item: dict[str, Any], body: LogIn, by: Principal,
 
 def logs(person_id: str, by: Principal) -> LogList:
     item = load(person_id, by)
-    return LogList(items=[LogEntry(**{k: v for k, v in i.items() if k in LogEntry.model_fields})
-                          for i in map(retention.for_staff, store.household(item["id"], "LOG#"))])
+    entries = [retention.for_staff(i) for i in store.household(item["id"], "LOG#")]
+    names = orgs.display_names(str(i.get("by")) for i in entries)
+    return LogList(items=[log_out(i, names) for i in entries])
 
 
 # --- for other domains (delivery): a household as the food-package service needs it -------------------

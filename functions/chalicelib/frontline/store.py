@@ -294,6 +294,31 @@ def add_members(person_id: str, records: list[dict[str, Any]]) -> list[db.Op]:
                       values={":n": len(records), ":ids": {str(r["id"]) for r in records}}).named("count_member")]
 
 
+def get_member(person_id: str, member_id: str) -> dict[str, Any] | None:
+    return db.get(person_key(person_id)[0], f"MEMBER#{member_id}", consistent=True)
+
+
+MEMBER_FIELDS = ("name", "relation", "age", "needs", "address")
+
+
+def edit_member(person_id: str, member_id: str, changes: dict[str, Any]) -> db.Op:
+    """A family member's details put right (the member must still be there)."""
+    fields = {f: changes[f] for f in MEMBER_FIELDS}
+    return db.update(person_key(person_id)[0], f"MEMBER#{member_id}",
+                     "SET " + ", ".join(f"#{f} = :{f}" for f in (*fields, "edited_at", "edited_by")),
+                     "attribute_exists(PK)", names={f"#{f}": f for f in (*fields, "edited_at", "edited_by")},
+                     values={**{f":{f}": v for f, v in fields.items()}, ":edited_at": changes["edited_at"],
+                             ":edited_by": changes["edited_by"]},
+                     on_fail=errors.conflict("这位家属的记录已不在了，请刷新页面后再看。")).named("edit_member")
+
+
+def rename_cover(person_id: str, member_id: str, name: str, relation: str) -> db.Op:
+    """The insured member's name and relation on their cover enrolment, after the member is edited."""
+    return db.update(person_key(person_id)[0], f"COVER#{member_id}", "SET #name = :name, relation = :relation",
+                     "attribute_exists(PK)", names={"#name": "name"},
+                     values={":name": name, ":relation": relation}).named("rename_cover")
+
+
 def register_contact(unit_id: str, record: dict[str, Any]) -> db.Op:
     """A unit's contact person (once per unit and username)."""
     pk, sk = contact_key(unit_id, record["username"])

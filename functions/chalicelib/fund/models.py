@@ -88,10 +88,12 @@ class Entry(ResponseModel):
     beneficiary: str | None = None
     receipt: str | None = None
     counterpart_unit_id: str | None = None
+    counterpart_unit_name: str | None = Field(default=None, description="拨出或拨入的对方单位名称")
     reverses: str | None = None
     reversed_by: str | None = None
     note: str | None = None
     entered_by: str
+    entered_by_name: str | None = Field(default=None, description="记账人的姓名")
     approved_by: str | None = None
     at: str
 

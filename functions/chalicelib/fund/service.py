@@ -267,16 +267,23 @@ def scoped_unit(unit_id: str, by: Principal) -> tuple[Any, str]:
     return orgs.get_unit(unit_id), path
 
 
-def to_entry(item: dict[str, Any], reversed_by: str | None = None) -> Entry:
+def to_entry(item: dict[str, Any], reversed_by: str | None = None, names: dict[str, str] | None = None,
+             units: dict[str, str] | None = None) -> Entry:
+    """A ledger entry; its writer and the other unit of an allocation named from `names` (one
+    `orgs.display_names` per answer) and `units`, or read here."""
+    names = names if names is not None else orgs.display_names([item["entered_by"]])
+    other = item.get("counterpart_unit_id")
+    units = units if units is not None else _unit_names([other] if other else [])
     category = item.get("category")
     return Entry(entry_id=item["entry_id"], unit_id=item["unit_id"], year=item["year"], kind=item["kind"],
                  kind_label=KIND_LABELS[item["kind"]], amount_fen=item["amount_fen"],
                  balance_effect_fen=item["balance_effect_fen"], category=category,
                  category_label=categories.label(category) if category else None,
                  payee=item.get("payee"), beneficiary=item.get("beneficiary"), receipt=item.get("receipt"),
-                 counterpart_unit_id=item.get("counterpart_unit_id"), reverses=item.get("reverses"),
+                 counterpart_unit_id=other,
+                 counterpart_unit_name=units.get(other) if other else None, reverses=item.get("reverses"),
                  reversed_by=reversed_by, note=item.get("note"), entered_by=item["entered_by"],
-                 approved_by=item.get("approved_by"), at=item["at"])
+                 entered_by_name=names.get(item["entered_by"]), approved_by=item.get("approved_by"), at=item["at"])
 
 
 def account(unit_id: str, year: int, by: Principal) -> Account:
@@ -303,7 +310,14 @@ def ledger(unit_id: str, year: int, cursor: str | None, by: Principal) -> EntryP
     scoped_unit(unit_id, by)
     scope = f"ledger:{unit_id}:{year}:{by.unit_path}"
     items, last = store.ledger_page(unit_id, year, 50, pagination.decode_cursor(cursor, scope))
-    return EntryPage(items=[to_entry(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+    names = orgs.display_names(i["entered_by"] for i in items)
+    units = _unit_names([str(i["counterpart_unit_id"]) for i in items if i.get("counterpart_unit_id")])
+    return EntryPage(items=[to_entry(i, names=names, units=units) for i in items],
+                     next_cursor=pagination.encode_cursor(last, scope))
+
+
+def _unit_names(unit_ids: list[str]) -> dict[str, str]:
+    return {u: orgs.get_unit(u).name for u in set(unit_ids)}
 
 
 # --- writing ---------------------------------------------------------------------------------------

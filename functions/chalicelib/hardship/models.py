@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.fields import Message, Short
+from chalicelib.core.fields import MULTI_LINE, IdNumber, Message, Name, Phone, Short, Username
 from chalicelib.core.models import RequestModel, ResponseModel
 
 MAX_IMPORT_ROWS = 500
@@ -14,6 +14,15 @@ class ImportIn(RequestModel):
     content_base64: Annotated[str, StringConstraints(min_length=4, max_length=60_000,
                                                      pattern=r"^[A-Za-z0-9+/=\s]+$"),
                               Field(title="xlsx 文件（base64）")]
+
+
+class WorkerIn(RequestModel):
+    name: Annotated[Name, Field(title="姓名")]
+    id_number: Annotated[IdNumber, Field(title="身份证号")]
+    phone: Annotated[Phone, Field(title="手机号码")]
+    hardship: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), MULTI_LINE,
+                        Field(title="困难情况")]
+    contact: Annotated[Username | None, Field(title="联系人（工作人员登录名，可空）")] = None
 
 
 class CheckIn(RequestModel):
@@ -36,6 +45,7 @@ class Worker(ResponseModel):
     phone: str = Field(description="手机号码（已部分隐去）")
     hardship: str
     contact: str | None = Field(default=None, description="联系人（工作人员登录名）")
+    contact_name: str | None = Field(default=None, description="联系人的姓名")
     last_check_at: str | None = None
     supplies_given: int = 0
 
@@ -50,6 +60,7 @@ class Check(ResponseModel):
     precautions: str
     weak_protection: bool
     by: str
+    by_name: str | None = Field(default=None, description="记录人的姓名")
     at: str
 
 
@@ -58,6 +69,7 @@ class Supply(ResponseModel):
     entry_id: str
     category_label: str | None = None
     by: str
+    by_name: str | None = Field(default=None, description="记录人的姓名")
     at: str
 
 

@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from chalicelib.core import api, roles
 from chalicelib.core.auth import Principal
 from chalicelib.hardship import service
-from chalicelib.hardship.models import CheckIn, ImportIn, ImportResult, SupplyIn, WorkerDetail, WorkerPage
+from chalicelib.hardship.models import CheckIn, ImportIn, ImportResult, SupplyIn, WorkerDetail, WorkerIn, WorkerPage
 
 bp = Blueprint(__name__)
 TAG = "困难职工帮扶"
@@ -25,6 +25,14 @@ WORKER = {"worker_id": "困难职工档案编号"}
 @api.staff(*MANAGERS)
 def import_register(unit_id: str, body: ImportIn, principal: Principal) -> object:
     return service.import_register(unit_id, body, principal)
+
+
+@api.route(bp, "/hardship/units/{unit_id}/workers", "POST", summary="登记一名在档困难职工", tag=TAG, body=WorkerIn,
+           response=WorkerDetail, status=201, problems=(404, 409), path_params={"unit_id": "工会组织编号"},
+           description="身份证号已在档时拒绝并说明；联系人须是本单位及下级在用的工作人员账号。")
+@api.staff(*MANAGERS)
+def register(unit_id: str, body: WorkerIn, principal: Principal) -> object:
+    return service.register_worker(unit_id, body, principal)
 
 
 @api.route(bp, "/hardship/units/{unit_id}/workers", summary="一个单位的在档困难职工（分页）", tag=TAG,

@@ -28,6 +28,7 @@ from chalicelib.hardship.models import (
     SupplyIn,
     Worker,
     WorkerDetail,
+    WorkerIn,
     WorkerPage,
 )
 from chalicelib.orgs import service as orgs
@@ -140,12 +141,8 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
         ops: list[db.Op] = []
         keys: list[tuple[str, str]] = []
         for row in records[start:start + ROWS_PER_TRANSACTION]:
-            worker_id = ids.new_reference()
-            record = {"worker_id": worker_id, "unit_id": unit_id, "name": row["name"],
-                      "id_hash": row["id_hash"], "id_masked": personal.mask_id_number(row["id_number"]),
-                      "phone": row["phone"], "hardship": row["hardship"], "contact": row["contact"],
-                      "import_batch": batch, "created_at": now, "created_by": by.actor, "supplies_given": 0}
-            record = {k: v for k, v in record.items() if v is not None}
+            record = _record(unit_id, row, now, batch, by)
+            worker_id = record["worker_id"]
             ops += [*store.add_worker(record),
                     # the register number and phone open the person's own data at /privacy/
                     *refs.index_ops(worker_id, REF_KIND, *store.worker_key(worker_id), row["phone"], now)]
@@ -162,24 +159,75 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
     return ImportResult(imported=len(worker_ids), worker_ids=worker_ids)
 
 
+NO_CONTACT = ("没有这个登录名的在用工作人员账号，或不在您的单位及下级。请核对登录名，"
+              "或先在「组织与人员」页为联系人开设账号；也可以先不填联系人。")
+
+
+def _contact_ok(username: str, by: Principal) -> bool:
+    """An active staff account of this login, in the caller's subtree."""
+    record = orgs.staff_record(username)
+    if record is None or record.get("status") != "active":
+        return False
+    try:
+        return by.covers(orgs.unit_path(str(record["unit_id"])))
+    except errors.ProblemError as exc:
+        if exc.status >= 500:
+            raise
+        return False
+
+
+def _record(unit_id: str, row: dict[str, Any], now: str, batch: str, by: Principal) -> dict[str, Any]:
+    record = {"worker_id": ids.new_reference(), "unit_id": unit_id, "name": row["name"],
+              "id_hash": row["id_hash"], "id_masked": personal.mask_id_number(row["id_number"]),
+              "phone": row["phone"], "hardship": row["hardship"], "contact": row.get("contact"),
+              "import_batch": batch, "created_at": now, "created_by": by.actor, "supplies_given": 0}
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def register_worker(unit_id: str, body: WorkerIn, by: Principal) -> WorkerDetail:
+    """One worker registered from the page's form: every wrong field named at once, nothing stored."""
+    _unit_path(unit_id, by)
+    id_hash = personal.keyed_hash("hardship-id", body.id_number)
+    problems = []
+    if (registered := _registered(id_hash, by)) is not None:
+        inside = registered != personal.REGISTERED_ELSEWHERE
+        problems.append(FieldError("id_number", f"这个身份证号{registered}，不能重复登记。" + (
+            "请在下面的名册中找到此人记录走访。" if inside else "")))
+    if body.contact and not _contact_ok(body.contact, by):
+        problems.append(FieldError("contact", NO_CONTACT))
+    if problems:
+        raise errors.validation_failed(problems)
+    now = audit.now_iso()
+    record = _record(unit_id, {**body.model_dump(), "id_hash": id_hash}, now, "single", by)
+    worker_id = record["worker_id"]
+    uow.commit([
+        *store.add_worker(record, already="这个身份证号刚被登记进困难职工档案，不能重复登记。请刷新名册查看。"),
+        *refs.index_ops(worker_id, REF_KIND, *store.worker_key(worker_id), body.phone, now),
+        audit.entry(actor=by.actor, action="hardship.register", entity="hardship_worker", entity_id=worker_id,
+                    unit_id=unit_id, after={"contact": body.contact}),
+    ])
+    return detail(worker_id, by)
+
+
 def _undo(keys: list[tuple[str, str]]) -> None:
     for start in range(0, len(keys), 90):
         uow.commit(store.remove(keys[start:start + 90]))
 
 
-def _worker(item: dict[str, Any]) -> Worker:
+def _worker(item: dict[str, Any], names: dict[str, str]) -> Worker:
     item = retention.for_staff(item)
     return Worker(worker_id=item["worker_id"], unit_id=item["unit_id"], name=item["name"],
                   id_masked=item["id_masked"], phone=personal.mask_phone(item["phone"]), hardship=item["hardship"],
-                  contact=item.get("contact"), last_check_at=item.get("last_check_at"),
-                  supplies_given=item.get("supplies_given", 0))
+                  contact=item.get("contact"), contact_name=names.get(item.get("contact") or ""),
+                  last_check_at=item.get("last_check_at"), supplies_given=item.get("supplies_given", 0))
 
 
 def workers(unit_id: str, cursor: str | None, by: Principal) -> WorkerPage:
     _unit_path(unit_id, by)
     scope = f"hardship:{unit_id}:{by.unit_path}"
     items, last = store.unit_workers(unit_id, 50, pagination.decode_cursor(cursor, scope))
-    return WorkerPage(items=[_worker(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
+    names = orgs.display_names(i.get("contact") for i in items)
+    return WorkerPage(items=[_worker(i, names) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
 def _scoped_worker(worker_id: str, by: Principal, write: bool = False) -> dict[str, Any]:
@@ -201,11 +249,14 @@ def public_status(record: dict[str, Any]) -> dict[str, Any]:
 
 def detail(worker_id: str, by: Principal) -> WorkerDetail:
     item = _scoped_worker(worker_id, by)
+    checked = [retention.for_staff(c) for c in store.history(worker_id, "CHECK")]
+    given = store.history(worker_id, "SUPPLY")
+    names = orgs.display_names([item.get("contact"), *(c["by"] for c in checked), *(s["by"] for s in given)])
     checks = [Check(situation=c["situation"], precautions=c["precautions"], weak_protection=c["weak_protection"],
-                    by=c["by"], at=c["at"]) for c in map(retention.for_staff, store.history(worker_id, "CHECK"))]
+                    by=c["by"], by_name=names.get(c["by"]), at=c["at"]) for c in checked]
     supplies = [Supply(items=s["items"], entry_id=s["entry_id"], category_label=s.get("category_label"), by=s["by"],
-                       at=s["at"]) for s in store.history(worker_id, "SUPPLY")]
-    return WorkerDetail(**_worker(item).model_dump(), checks=checks, supplies=supplies)
+                       by_name=names.get(s["by"]), at=s["at"]) for s in given]
+    return WorkerDetail(**_worker(item, names).model_dump(), checks=checks, supplies=supplies)
 
 
 def record_check(worker_id: str, body: CheckIn, by: Principal) -> WorkerDetail:

@@ -55,11 +55,15 @@ def history(worker_id: str, kind: str) -> list[dict[str, Any]]:
 
 # --- writes -------------------------------------------------------------------------------------------
 
-def add_worker(record: dict[str, Any]) -> list[db.Op]:
-    """A worker on the register and the guard that registers their ID number once."""
+IN_REGISTER_ALREADY = ("表格中有人已在困难职工档案中（可能刚被他人导入），整个表格都没有导入。"
+                       "请刷新名册，去掉已在档的行后重新上传。")
+
+
+def add_worker(record: dict[str, Any], already: str = IN_REGISTER_ALREADY) -> list[db.Op]:
+    """A worker on the register and the guard that registers their ID number once (`already` is the
+    refusal when it is registered)."""
     return [db.put_new(worker_item(record)).named("add_worker"),
-            db.put_new(id_item(record["id_hash"], record["worker_id"]),
-                       on_fail=errors.conflict("表格中有人已在困难职工档案中（可能刚被他人导入），整个表格都没有导入。"))
+            db.put_new(id_item(record["id_hash"], record["worker_id"]), on_fail=errors.conflict(already))
             .named("register_id")]
 
 

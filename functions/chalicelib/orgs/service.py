@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -174,6 +175,28 @@ _staff_records: cache.Ttl[dict[str, Any] | None] = cache.Ttl(STAFF_RECORD_TTL_SE
 def staff_record(username: str) -> dict[str, Any] | None:
     """The staff record (None when there is none), cached per container for STAFF_RECORD_TTL_SECONDS."""
     return _staff_records.get(username, store.get_staff)
+
+
+# How an answer names who did something: people by their names, read once per answer.
+ACTOR_LABELS = {"system": "系统", "public": "本人（网上提交）", "partner": "合作应用"}
+
+
+def display_names(actors: Iterable[str | None]) -> dict[str, str]:
+    """Each actor an answer shows ("staff:wang.li", a bare login, "system:schedule") -> the name a
+    person reads: a staff member's name from their staff record, all of them read in one batch
+    however many rows name them; the system and the public by a label; an unknown login as it is."""
+    wanted = {a for a in actors if a}
+    logins = {a: a.removeprefix("staff:") for a in wanted
+              if a.startswith("staff:") or (":" not in a and a not in ACTOR_LABELS)}
+    names = {r["username"]: str(r.get("name") or r["username"])
+             for r in (store.get_staff_many(sorted(set(logins.values()))) if logins else [])}
+    shown = {}
+    for actor in wanted:
+        if actor in logins:
+            shown[actor] = names.get(logins[actor], logins[actor])
+        else:
+            shown[actor] = ACTOR_LABELS.get(actor.split(":", 1)[0], actor.split(":", 1)[-1])
+    return shown
 
 
 def forget_staff_record(username: str) -> None:

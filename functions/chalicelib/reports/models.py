@@ -88,6 +88,7 @@ class PhotoData(ResponseModel):
 class Comment(ResponseModel):
     text: str
     by: str
+    by_name: str | None = Field(default=None, description="写意见的人的姓名")
     unit_name: str
     action: Literal["comment", "return", "accept", "publish", "unpublish"]
     at: str
@@ -110,6 +111,7 @@ class ReportSummary(ResponseModel):
 class ReportDetail(ReportSummary):
     text: str
     created_by: str
+    created_by_name: str | None = Field(default=None, description="撰写人的姓名")
     comments: list[Comment]
 
 

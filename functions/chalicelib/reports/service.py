@@ -65,10 +65,12 @@ def _scoped(report_id: str, by: Principal, consistent: bool = False) -> dict[str
 
 def detail(report_id: str, by: Principal) -> ReportDetail:
     item = _scoped(report_id, by, consistent=True)
-    comments = [Comment(text=c["text"], by=c["by"], unit_name=c["unit_name"], action=c["action"], at=c["at"])
-                for c in store.comments(report_id)]
+    written = store.comments(report_id)
+    names = orgs.display_names([item["created_by"], *(c["by"] for c in written)])
+    comments = [Comment(text=c["text"], by=c["by"], by_name=names.get(c["by"]), unit_name=c["unit_name"],
+                        action=c["action"], at=c["at"]) for c in written]
     return ReportDetail(**_summary(item).model_dump(), text=item["text"], created_by=item["created_by"],
-                        comments=comments)
+                        created_by_name=names.get(item["created_by"]), comments=comments)
 
 
 def listing(status: str | None, cursor: str | None, by: Principal) -> ReportPage:

@@ -126,6 +126,7 @@ class QueueItem(ResponseModel):
     name: str = Field(description="求助人（已部分隐去）")
     phone: str = Field(description="手机号码（已部分隐去）")
     unit_id: str
+    unit_name: str | None = Field(default=None, description="负责办理的工会名称")
     channel: str
     frontline: str
     created_at: str
@@ -144,6 +145,7 @@ class QueuePage(ResponseModel):
 class Note(ResponseModel):
     text: str
     author: str
+    author_name: str | None = Field(default=None, description="写备注的人的姓名")
     at: str
 
 
@@ -151,10 +153,13 @@ class HistoryEntry(ResponseModel):
     action: str
     action_label: str
     actor: str
+    actor_name: str | None = Field(default=None, description="办理人的姓名")
     at: str
     status: str | None = None
     unit_id: str | None = None
+    unit_name: str | None = Field(default=None, description="改派到的工会名称")
     counsellor: str | None = None
+    counsellor_name: str | None = Field(default=None, description="指派的心理咨询师的姓名")
 
 
 class RequestDetail(ResponseModel):
@@ -172,6 +177,7 @@ class RequestDetail(ResponseModel):
     contact_time: str | None = None
     channel: str
     operator: str | None = Field(default=None, description="记录来电的热线接线员")
+    operator_name: str | None = Field(default=None, description="登记来电的热线接线员的姓名")
     status: str
     status_label: str
     version: int
@@ -180,6 +186,7 @@ class RequestDetail(ResponseModel):
     due_at: str
     overdue: bool
     counsellor: str | None = None
+    counsellor_name: str | None = Field(default=None, description="心理咨询师的姓名")
     callback_attempts: int = 0
     outcome: str | None = None
     reason: str | None = None

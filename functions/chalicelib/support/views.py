@@ -74,14 +74,23 @@ def messages(reference: str, by: Principal) -> outbox.MessageHistory:
 
 def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:
     record = retention.for_staff(record)
+    entries = audit.history("support", record["reference"], limit=200)
+    written = [retention.for_staff(n) for n in store.notes(record["reference"])]
+    changes = [e.get("after") or {} for e in entries]
+    names = orgs.display_names([*(e["actor"] for e in entries), *(n["author"] for n in written),
+                                *(str(a["counsellor"]) for a in changes if a.get("counsellor")),
+                                record.get("counsellor"), record.get("operator")])
+    unit_names = {u: orgs.get_unit(u).name for u in {str(a["unit_id"]) for a in changes if a.get("unit_id")}}
     history = []
-    for entry in audit.history("support", record["reference"], limit=200):
+    for entry in entries:
         after = entry.get("after") or {}
         history.append(HistoryEntry(action=entry["action"], action_label=ACTION_LABELS.get(entry["action"], "变更"),
-                                    actor=entry["actor"], at=entry["at"], status=after.get("status"),
-                                    unit_id=after.get("unit_id"), counsellor=after.get("counsellor")))
-    notes = [Note(text=n["text"], author=n["author"], at=n["at"])
-             for n in map(retention.for_staff, store.notes(record["reference"]))]
+                                    actor=entry["actor"], actor_name=names.get(entry["actor"]), at=entry["at"],
+                                    status=after.get("status"), unit_id=after.get("unit_id"),
+                                    unit_name=unit_names.get(after.get("unit_id") or ""),
+                                    counsellor=after.get("counsellor"),
+                                    counsellor_name=names.get(after.get("counsellor") or "")))
+    notes = [Note(text=n["text"], author=n["author"], author_name=names.get(n["author"]), at=n["at"]) for n in written]
     phone = record["phone"] if _sees_phone(by) else personal.mask_phone(record["phone"])
     return RequestDetail(
         reference=record["reference"], category=record["category"],
@@ -89,9 +98,11 @@ def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:
         name=record["name"], phone=phone, relation=record.get("relation"), county_unit_id=record["county_unit_id"],
         unit_id=record["unit_id"], unit_name=orgs.get_unit(record["unit_id"]).name, frontline=record["frontline"],
         contact_time=record.get("contact_time"), channel=record["channel"], operator=record.get("operator"),
+        operator_name=names.get(record.get("operator") or ""),
         status=record["status"], status_label=STATUS_LABELS[record["status"]], version=record["version"],
         created_at=record["created_at"], updated_at=record["updated_at"], due_at=record["due_at"],
         overdue=is_overdue(record), counsellor=record.get("counsellor"),
+        counsellor_name=names.get(record.get("counsellor") or ""),
         callback_attempts=int(record.get("callback_attempts", 0)), outcome=record.get("outcome"),
         reason=record.get("reason"), public_message=record.get("public_message"),
         allowed_transitions=sorted(TRANSITIONS[record["status"]]), notes=notes, history=history)
@@ -228,4 +239,6 @@ def operator_intakes(by: Principal, cursor: str | None) -> QueuePage:
     scope = f"hotline-intakes:{by.id}"
     links, last = store.intakes(by.id, PAGE, pagination.decode_cursor(cursor, scope))
     records = [r for r in (store.get_request(link["reference"]) for link in links) if r]
-    return QueuePage(items=[queue_item(r) for r in records], next_cursor=pagination.encode_cursor(last, scope))
+    unit_names = {u: orgs.get_unit(u).name for u in {str(r["unit_id"]) for r in records}}
+    return QueuePage(items=[queue_item(r).model_copy(update={"unit_name": unit_names[r["unit_id"]]}) for r in records],
+                     next_cursor=pagination.encode_cursor(last, scope))

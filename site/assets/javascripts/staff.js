@@ -48,6 +48,8 @@
       roles: ["city_admin", "unit_admin", "auditor"] },
     { path: "partners/", title: "合作应用", text: "省总工会 App、微信公众号等合作应用的调用凭证",
       roles: ["city_admin", "auditor"] },
+    { path: "privacy/", title: "个人信息保存期限", text: "填写疫情防控任务结束日期和个人信息保存天数，到期自动清除",
+      roles: ["city_admin", "auditor"] },
     { path: "fund/", title: "防控专项资金", text: "设立专项资金、拨付下级、记录支出和冲正、导出报表",
       roles: ["city_admin", "unit_admin", "finance", "auditor"] },
     { path: "dashboard/", title: "工作看板", text: "本单位及下级的专项资金、求助、一线家庭与爱心蔬菜配送、报名的数量和趋势，逐级查看",
@@ -84,7 +86,8 @@
     reopening: ["caseworker", "unit_admin", "city_admin"], recuperation: ["caseworker", "unit_admin", "city_admin"],
     reports: ["caseworker", "unit_admin", "city_admin"], hardship: ["caseworker", "unit_admin", "city_admin"],
     "frontline/cover": ["caseworker", "unit_admin", "city_admin"],
-    "frontline/family": ["caseworker", "unit_admin", "city_admin"], "support/counsellors": ["city_admin"] };
+    "frontline/family": ["caseworker", "unit_admin", "city_admin"], "support/counsellors": ["city_admin"],
+    privacy: ["city_admin"] };
 
   var API = "/api";
   var STORE = "ws.staff.session";
@@ -900,7 +903,7 @@
     (entries || []).forEach(function (h) {
       var li = el("li", "ws-history__item");
       li.appendChild(el("time", "ws-history__at", shanghai(h.at)));
-      li.appendChild(el("span", "ws-history__who", actorLabel(h.actor)));
+      li.appendChild(el("span", "ws-history__who", h.actor_name || actorLabel(h.actor)));
       li.appendChild(el("span", "ws-history__what", describe(h)));
       ol.appendChild(li);
     });

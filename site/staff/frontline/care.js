@@ -382,9 +382,12 @@
 
   /* ------------------------------------------------------------- a contact person's families */
 
-  async function currentCampaign() {
+  async function allCampaigns() {
     var r = await call("GET", "/staff/delivery/campaigns");
-    var items = r.ok ? r.body.items : [];
+    return r.ok ? r.body.items : [];
+  }
+
+  function currentOf(items) {
     return items.filter(function (c) { return c.current_week; })[0] || items[0] || null;
   }
 
@@ -442,6 +445,7 @@
       var li = el("li", "ws-record");
       li.appendChild(el("h3", "ws-record__title", p.name + "（" + p.unit_name + "）"));
       li.appendChild(el("p", "", "家庭编号 " + p.id + " · 手机 " + p.phone + " · " + p.deployment_label));
+      li.appendChild(callButton(p));
       if ((p.members || []).length) {
         var members = el("ul", "ws-care__members");
         p.members.forEach(function (m) {
@@ -456,8 +460,9 @@
         pk.textContent = "";
         if (!camp) return;
         if (!items.length) { pk.appendChild(el("p", "", "还没有爱心蔬菜配送记录。")); return; }
-        pk.appendChild(table(["配送编号", "地址", "时段", "饮食备注", "状态", "确认"], items.map(function (x) {
-          return [x.id, x.address, x.window_label, x.dietary_notes || "", x.status_label, confirmButtons(x, packages)];
+        pk.appendChild(table(["周次", "地址", "时段", "饮食备注", "状态", "确认"], items.map(function (x) {
+          return ["第 " + x.week + " 周", x.address, x.window_label, x.dietary_notes || "", x.status_label,
+            confirmButtons(x, packages)];
         })));
       }
       async function packages() {
@@ -486,6 +491,8 @@
         return call("POST", "/staff/frontline/families/" + encodeURIComponent(p.id) + "/logs", data, key);
       }, async function () { form.reset(); await loadLogs(); });
       li.appendChild(form);
+      li.appendChild(onBehalf(p, loadLogs));
+      li.appendChild(packageSignup(p, camp ? packages : null));
       return li;
     }
 
@@ -498,6 +505,112 @@
 
   var KINDS = { phone: "电话", visit: "上门", wechat: "微信" };
 
+  // Tap to call: the card shows the number masked; the button asks for the whole number (the API
+  // gives it to the family's own contact person only, and audits each view) and offers a tel: link.
+  function callButton(p) {
+    var wrap = el("p", "ws-care__call");
+    var b = el("button", "ws-button", "拨打电话");
+    b.type = "button";
+    b.setAttribute("aria-label", "拨打电话：" + p.name);
+    b.addEventListener("click", async function () {
+      b.disabled = true;
+      var r = await call("POST", "/staff/frontline/families/" + encodeURIComponent(p.id) + "/phone", {}, uuid());
+      b.disabled = false;
+      if (!r.ok) { wrap.appendChild(el("span", "ws-error-text", problemText(r.body))); return; }
+      var a = el("a", "ws-button ws-care__tel", "拨打 " + r.body.phone);
+      a.href = "tel:" + r.body.phone;
+      wrap.replaceChild(a, b);
+      a.focus();
+    });
+    wrap.appendChild(b);
+    return wrap;
+  }
+
+  var CATEGORIES = [["psychological", "心理咨询与疏导"], ["hardship", "困难帮扶"], ["legal", "法律援助与权益咨询"],
+    ["supplies", "防护物资"], ["medical_subsidy", "大病医疗补助"], ["employment", "就业指导"],
+    ["wages", "疫情期间工资与劳动关系"], ["women", "孕期、哺乳期女职工保护"], ["transport", "返岗交通与送票"]];
+
+  function field(label, control) {
+    var f = el("div", "ws-field");
+    var l = el("label", "", label + " ");
+    l.appendChild(control);
+    f.appendChild(l);
+    return f;
+  }
+
+  function input(name, attrs) {
+    var i = el(attrs.rows ? "textarea" : "input");
+    i.name = name;
+    Object.keys(attrs).forEach(function (k) { i.setAttribute(k, attrs[k]); });
+    return i;
+  }
+
+  function choice(name, options, required) {
+    var s = el("select");
+    s.name = name;
+    if (required) s.required = true;
+    var first = el("option", "", "请选择");
+    first.value = "";
+    s.appendChild(first);
+    options.forEach(function (o) { var x = el("option", "", o[1]); x.value = o[0]; s.appendChild(x); });
+    return s;
+  }
+
+  // A folded section of a family card holding one form.
+  function folded(title, form) {
+    var d = el("details", "ws-care__more");
+    d.appendChild(el("summary", "", title));
+    d.appendChild(form);
+    return d;
+  }
+
+  // A support request filed for the family by its contact person (the reply goes to the family
+  // member's phone; the request is noted in the family's contact log).
+  function onBehalf(p, logged) {
+    var form = el("form", "ws-care__behalf");
+    form.noValidate = true;
+    form.appendChild(field("求助类别", choice("category", CATEGORIES, true)));
+    form.appendChild(field("需要什么帮助", input("description", { rows: "3", required: "", maxlength: "500" })));
+    form.appendChild(field("求助的家庭成员姓名", input("name", { type: "text", required: "", maxlength: "30" })));
+    form.appendChild(field("与一线人员的关系", input("relation", { type: "text", required: "", maxlength: "30",
+      placeholder: "例如 本人、母亲" })));
+    form.appendChild(field("这位家庭成员的手机号码", input("phone", { type: "tel", required: "", maxlength: "11",
+      inputmode: "numeric", autocomplete: "off" })));
+    var b = el("button", "ws-button", "提交求助");
+    b.type = "submit";
+    form.appendChild(b);
+    bindForm(form, function (data, key) {
+      return call("POST", "/staff/frontline/families/" + encodeURIComponent(p.id) + "/support-requests", data, key);
+    }, async function (r) {
+      form.reset();
+      status(form, "求助已提交，查询编号 " + r.reference + "，由" + r.unit_name + "办理，已记入联系记录。");
+      await logged();
+    });
+    return folded("代家庭提交求助", form);
+  }
+
+  // The weekly food package, signed up (or its address and time changed) for the family.
+  function packageSignup(p, reload) {
+    var form = el("form", "ws-care__signup");
+    form.noValidate = true;
+    var windows = window.wsStaff.labels("windows");
+    form.appendChild(field("配送地址", input("address", { type: "text", required: "", minlength: "4",
+      maxlength: "200" })));
+    form.appendChild(field("配送时段", choice("window", Object.keys(windows).map(function (k) { return [k, windows[k]]; }),
+      true)));
+    form.appendChild(field("饮食禁忌或偏好（可不填）", input("dietary_notes", { rows: "2", maxlength: "300" })));
+    var b = el("button", "ws-button", "登记爱心蔬菜");
+    b.type = "submit";
+    form.appendChild(b);
+    bindForm(form, function (data, key) {
+      return call("POST", "/staff/delivery/families/" + encodeURIComponent(p.id) + "/signup", data, key);
+    }, async function (r) {
+      status(form, "已登记爱心蔬菜：" + r.status_label + "，" + r.window_label + "，从第 " + r.from_week + " 周起。");
+      if (reload) await reload();
+    });
+    return folded("登记每周爱心蔬菜", form);
+  }
+
   /* ------------------------------------------------------------- delivery */
 
   async function bindDelivery(box, me) {
@@ -509,7 +622,8 @@
     // The union tree is public: fetched without the staff token (public routes take a bearer as a partner's).
     var res = await fetch(API + "/units/" + encodeURIComponent(me.unit_id) + "/subtree", { headers: { "Accept": "application/json" } });
     unitOptions(select, res.ok ? ((await res.json()).items || []) : []);
-    var camp = await currentCampaign();
+    var campaigns = await allCampaigns();
+    var camp = currentOf(campaigns);
     var weekInput = body.querySelector("#dl-week");
     var campaignForm = body.querySelector("#dl-campaign");
 
@@ -521,16 +635,10 @@
         "；每份上限 " + yuan(camp.cap_fen) + " 元，默认每份 " + yuan(camp.price_fen) + " 元（" + camp.default_supplier + "）；" +
         (camp.current_week ? "本周是第 " + camp.current_week + " 周。" : "当前不在活动期间。")));
       if (camp.current_week && !weekInput.value) weekInput.value = camp.current_week;
-      var f = campaignForm.elements;
-      f.campaign_id.value = camp.id;
-      f.name.value = camp.name;
-      f.start_date.value = camp.start_date;
-      f.end_date.value = camp.end_date || "";
-      f.cap_yuan.value = yuan(camp.cap_fen);
-      f.price_yuan.value = yuan(camp.price_fen);
-      f.default_supplier.value = camp.default_supplier;
     }
     showCampaign();
+    var editing = campaignPicker(campaignForm, function () { return campaigns; });
+    editing.fill(camp);
     // Warn before anyone generates a roster: the packages are charged to the unit's special fund.
     if (isCity) {
       var fund = await call("GET", "/fund/units/" + encodeURIComponent(me.unit_id) + "/account");
@@ -546,15 +654,18 @@
     }
 
     bindForm(campaignForm, function (data, key) {
+      var old = editing.picked();
       var payload = { name: data.name, start_date: data.start_date, end_date: data.end_date || null,
         cap_fen: Math.round(parseFloat(data.cap_yuan) * 100), price_fen: Math.round(parseFloat(data.price_yuan) * 100),
-        default_supplier: data.default_supplier, suppliers: camp && camp.id === data.campaign_id ? camp.suppliers : [],
-        version: camp && camp.id === data.campaign_id ? camp.version : null };
-      return call("POST", "/staff/delivery/campaigns/" + encodeURIComponent(data.campaign_id), payload, key);
+        default_supplier: data.default_supplier, suppliers: old ? old.suppliers : [], version: old ? old.version : null };
+      if (!old) return call("POST", "/staff/delivery/campaigns", payload, key);
+      return call("POST", "/staff/delivery/campaigns/" + encodeURIComponent(old.id), payload, key);
     }, async function (saved) {
-      camp = saved;
+      campaigns = await allCampaigns();
+      camp = currentOf(campaigns);
       showCampaign();
-      status(campaignForm, "活动设置已保存。");
+      editing.fill(saved);
+      status(campaignForm, "活动设置已保存：" + saved.name + "。");
     });
 
     var genForm = body.querySelector("#dl-generate");
@@ -601,7 +712,7 @@
         li.appendChild(el("h3", "ws-record__title", x.name + "　" + x.status_label));
         var dl = el("dl", "ws-facts");
         [["手机", x.phone], ["地址", x.address], ["时段", x.window_label], ["饮食备注", x.dietary_notes],
-          ["供应商", x.supplier], ["金额", yuan(x.amount_fen) + " 元"], ["确认人", x.confirmed_by]].forEach(function (f) {
+          ["供应商", x.supplier], ["金额", yuan(x.amount_fen) + " 元"], ["确认人", x.confirmed_by_name || x.confirmed_by]].forEach(function (f) {
           if (!f[1]) return;
           dl.appendChild(el("dt", "", f[0]));
           dl.appendChild(el("dd", "", f[1]));
@@ -622,6 +733,39 @@
       if (r.ok) download(r.body);
     });
     await loadRoster();
+  }
+
+  // The campaign form edits the campaign picked by name, or makes a new one (its id made by the API).
+  function campaignPicker(form, list) {
+    var pick = form.elements.campaign_id;
+    var fresh = { name: form.elements.name.value, start_date: form.elements.start_date.value, end_date: "",
+      cap_fen: Math.round(parseFloat(form.elements.cap_yuan.value) * 100),
+      price_fen: Math.round(parseFloat(form.elements.price_yuan.value) * 100),
+      default_supplier: form.elements.default_supplier.value };
+    function picked() {
+      return list().filter(function (c) { return c.id === pick.value; })[0] || null;
+    }
+    function fill(c) {
+      while (pick.options.length > 1) pick.remove(1);
+      list().forEach(function (x) {
+        var o = el("option", "", x.name + "（" + x.start_date + " 起）");
+        o.value = x.id;
+        pick.appendChild(o);
+      });
+      pick.value = c ? c.id : "";
+      show(c || fresh);
+    }
+    function show(c) {
+      var f = form.elements;
+      f.name.value = c.name;
+      f.start_date.value = c.start_date;
+      f.end_date.value = c.end_date || "";
+      f.cap_yuan.value = yuan(c.cap_fen);
+      f.price_yuan.value = yuan(c.price_fen);
+      f.default_supplier.value = c.default_supplier;
+    }
+    pick.addEventListener("change", function () { show(picked() || fresh); });
+    return { fill: fill, picked: picked };
   }
 
   /* ------------------------------------------------------------- bind */

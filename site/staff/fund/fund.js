@@ -146,8 +146,8 @@
         when.appendChild(window.wsStaff.route.link(window.wsStaff.shanghai(e.at), { entry: e.entry_id }));
         tr.appendChild(when);
         [e.kind_label, e.category_label || "", yuan(e.amount_fen),
-          yuan(e.balance_effect_fen), e.payee || unitName(e.counterpart_unit_id), e.receipt || "",
-          window.wsStaff.actorLabel(e.entered_by)].forEach(function (v) { tr.appendChild(el("td", "", v)); });
+          yuan(e.balance_effect_fen), e.payee || e.counterpart_unit_name || unitName(e.counterpart_unit_id), e.receipt || "",
+          e.entered_by_name || window.wsStaff.actorLabel(e.entered_by)].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         table.appendChild(tr);
       });
     }
@@ -172,7 +172,7 @@
           ["单位", unitName(e.unit_id)], ["年度", e.year], ["类别", e.category_label], ["金额", yuan(e.amount_fen) + " 元"],
           ["余额变动", yuan(e.balance_effect_fen) + " 元"], ["收款人或供应商", e.payee],
           ["对方单位", unitName(e.counterpart_unit_id)], ["受益对象", e.beneficiary], ["票据号", e.receipt],
-          ["审批人", e.approved_by], ["说明", e.note], ["录入人", W.actorLabel(e.entered_by)], ["记账时间", W.shanghai(e.at)],
+          ["审批人", e.approved_by], ["说明", e.note], ["录入人", e.entered_by_name || W.actorLabel(e.entered_by)], ["记账时间", W.shanghai(e.at)],
           ["账目编号", e.entry_id]]));
       var reversible = (e.kind === "spend" || e.kind === "allocation_out") && !e.reversed_by &&
         (me.roles || []).some(function (role) { return WRITERS.indexOf(role) >= 0; });
@@ -206,7 +206,7 @@
       panel.appendChild(note);
       panel.appendChild(el("h3", "ws-section-title", "记录"));
       var trail = el("ul", "ws-history");
-      var first = el("li", "ws-history__item", W.shanghai(e.at) + " " + W.actorLabel(e.entered_by) + " 记账：" + e.kind_label);
+      var first = el("li", "ws-history__item", W.shanghai(e.at) + " " + (e.entered_by_name || W.actorLabel(e.entered_by)) + " 记账：" + e.kind_label);
       trail.appendChild(first);
       [["冲正了账目 ", e.reverses], ["已被冲正，冲正账目 ", e.reversed_by]].forEach(function (p) {
         if (!p[1]) return;

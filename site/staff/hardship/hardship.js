@@ -18,6 +18,7 @@
     noSupplies: "还没有赠送记录。",
     weak: "自身防控能力较弱",
     imported: "已登记 {n} 人。",
+    registered: "已登记：{n}。可以在下面的名册中打开记录走访。",
     importRead: "正在读取文件…",
     noFile: "请先选择 xlsx 文件",
     notXlsx: "只能上传 xlsx 格式的表格（Excel 2007 及以后版本）",
@@ -62,7 +63,7 @@
       title.appendChild(ws.route.link(w.name, { worker: w.worker_id }));
       li.appendChild(title);
       li.appendChild(ws.facts([["档案编号", w.worker_id], ["单位", unitName(w.unit_id)], ["手机号码", w.phone],
-        ["困难情况", w.hardship], ["联系人", w.contact], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
+        ["困难情况", w.hardship], ["联系人", w.contact_name || w.contact], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
         ["赠送防护用品", w.supplies_given + " 次"]]));
       return li;
     }
@@ -110,7 +111,7 @@
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["档案编号", d.worker_id], ["单位", unitName(d.unit_id)], ["身份证号", d.id_masked],
-        ["手机号码", d.phone], ["困难情况", d.hardship], ["联系人", d.contact]]));
+        ["手机号码", d.phone], ["困难情况", d.hardship], ["联系人", d.contact_name || d.contact]]));
       var checks = part("checks");
       checks.textContent = "";
       if (!d.checks.length) checks.appendChild(el("p", "ws-staff__empty", TEXT.noChecks));
@@ -118,7 +119,7 @@
         var cl = el("ul", "ws-records");
         d.checks.slice().reverse().forEach(function (c) {
           var li = el("li", "ws-record");
-          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + who(c.by) +
+          li.appendChild(el("p", "ws-record__title", ws.shanghai(c.at) + "　" + (c.by_name || who(c.by)) +
             (c.weak_protection ? "　（" + TEXT.weak + "）" : "")));
           li.appendChild(ws.facts([["家庭困难状况", c.situation], ["防控措施落实情况", c.precautions]]));
           cl.appendChild(li);
@@ -133,8 +134,9 @@
         d.supplies.slice().reverse().forEach(function (s) {
           var li = el("li", "ws-record");
           li.appendChild(el("p", "ws-record__title", s.items));
-          li.appendChild(ws.facts([["时间", ws.shanghai(s.at)], ["记录人", who(s.by)],
-            ["采购账目", s.entry_id + (s.category_label ? "（" + s.category_label + "）" : "")]]));
+          li.appendChild(ws.facts([["时间", ws.shanghai(s.at)], ["记录人", s.by_name || who(s.by)],
+            ["采购账目", s.category_label || "防疫物资采购"]]));
+          if (has(me.roles, LEDGER_READERS)) purchase(li, ws, s.entry_id);
           sl.appendChild(li);
         });
         supplies.appendChild(sl);
@@ -173,6 +175,11 @@
 
     select.addEventListener("change", function () {
       ws.route.go({ unit: select.value === me.unit_id ? null : select.value, worker: null });
+    });
+
+    if (ctx.canWrite) bindRegister(body, ws, function () { return current; }, function (d) {
+      loadList();
+      show(d);
     });
 
     var importForm = body.querySelector("#hs-import");
@@ -220,6 +227,42 @@
 
     units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
     await ws.route.follow(body, draw);
+  }
+
+  // The fund's entry the supplies came from, read on request by those who may read the ledger.
+  function purchase(li, ws, entryId) {
+    var b = ws.button("查看这笔采购", "ws-button ws-button--plain");
+    var out = ws.el("div", "ws-record__more");
+    b.addEventListener("click", async function () {
+      var r = await ws.api("GET", "/fund/entries/" + encodeURIComponent(entryId));
+      out.textContent = "";
+      if (!r.ok || !r.body) { out.appendChild(ws.el("p", "ws-staff__empty", ws.problemText(r.body))); return; }
+      var e = r.body;
+      out.appendChild(ws.facts([["记账日期", ws.shanghai(e.at).slice(0, 10)], ["类别", e.category_label],
+        ["金额", ws.yuan(e.amount_fen) + " 元"], ["收款方", e.payee], ["票据", e.receipt],
+        ["记账人", e.entered_by_name || e.entered_by], ["已冲正", e.reversed_by ? "是" : null]]));
+      b.hidden = true;
+    });
+    li.appendChild(b);
+    li.appendChild(out);
+  }
+
+  // One worker registered by hand into the chosen unit; an empty contact is left out.
+  function bindRegister(body, ws, unit, done) {
+    var form = body.querySelector("#hs-register");
+    ws.bindWriteForm(form, {
+      extra: function () {
+        var contact = form.querySelector('[name="contact"]').value.trim();
+        return { contact: contact || undefined };
+      },
+      send: function (data, key) {
+        return ws.api("POST", "/hardship/units/" + encodeURIComponent(unit()) + "/workers", data, key);
+      },
+      done: function (d) {
+        ws.message(form, "ok", fmt(TEXT.registered, d.name));
+        done(d);
+      }
+    });
   }
 
   if (window.wsStaff) window.wsStaff.register("hardship", bind);

@@ -112,7 +112,7 @@
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["报送编号", d.report_id], ["单位", d.unit_name], ["状态", d.status_label],
-        ["撰写人", ws.actorLabel(d.created_by)], ["建立时间", ws.shanghai(d.created_at)],
+        ["撰写人", (d.created_by_name || ws.actorLabel(d.created_by))], ["建立时间", ws.shanghai(d.created_at)],
         ["提交时间", d.submitted_at ? ws.shanghai(d.submitted_at) : null],
         ["公开时间", d.published_at ? ws.shanghai(d.published_at) : null]]));
       var text = part("text");
@@ -161,7 +161,7 @@
       var list = el("ul", "ws-records");
       d.comments.forEach(function (c) {
         var li = el("li", "ws-record");
-        li.appendChild(el("p", "ws-record__title", (ACTIONS[c.action] || c.action) + "：" + ws.actorLabel(c.by) + "（" + c.unit_name +
+        li.appendChild(el("p", "ws-record__title", (ACTIONS[c.action] || c.action) + "：" + (c.by_name || ws.actorLabel(c.by)) + "（" + c.unit_name +
           "）" + ws.shanghai(c.at)));
         li.appendChild(el("p", null, c.text));
         list.appendChild(li);

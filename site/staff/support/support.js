@@ -103,8 +103,8 @@
 
   function describe(box, h) {
     if (h.status) return h.action_label + "：" + statusLabel(h.status);
-    if (h.action === "support.assign" && h.unit_id) return h.action_label + "：" + unitName(box, h.unit_id);
-    if (h.action === "support.counsellor") return h.action_label + "：" + (h.counsellor || "不指派");
+    if (h.action === "support.assign" && h.unit_id) return h.action_label + "：" + (h.unit_name || unitName(box, h.unit_id));
+    if (h.action === "support.counsellor") return h.action_label + "：" + (h.counsellor_name || h.counsellor || "不指派");
     return h.action_label;
   }
 
@@ -114,13 +114,13 @@
     panel.textContent = "";
     panel.appendChild(W.route.back("返回求助队列", listChanges));
     var channel = W.labels("supportChannels")[d.channel] || d.channel;
-    if (d.channel === "hotline" && d.operator) channel += "（接线员 " + d.operator + "）";
+    if (d.channel === "hotline" && d.operator) channel += "（接线员 " + (d.operator_name || d.operator) + "）";
     var card = W.summaryCard("求助 " + d.reference, d.status_label, [
       ["类别", d.category_label], ["负责单位", d.unit_name], ["求助人", d.name],
       ["电话", d.phone], ["关系", d.relation], ["一线人员", W.labels("frontline")[d.frontline]],
       ["方便联系", d.contact_time], ["渠道", channel],
       ["提交时间", local(d.created_at)], ["应答期限", (d.overdue ? "已逾期 " : "") + local(d.due_at)],
-      ["心理咨询师", d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
+      ["心理咨询师", d.counsellor_name || d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
       ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]]);
     if (d.overdue) card.classList.add("ws-summary--alert");
     card.appendChild(el("h3", "", "需要什么帮助"));
@@ -231,7 +231,7 @@
     panel.appendChild(status);
     panel.appendChild(el("h3", "ws-section-title", "备注"));
     var notes = el("ul", "ws-support__notes");
-    d.notes.forEach(function (n) { notes.appendChild(el("li", "", local(n.at) + " " + W.actorLabel(n.author) + "：" + n.text)); });
+    d.notes.forEach(function (n) { notes.appendChild(el("li", "", local(n.at) + " " + (n.author_name || W.actorLabel(n.author)) + "：" + n.text)); });
     if (!d.notes.length) notes.appendChild(el("li", "", "暂无备注"));
     panel.appendChild(notes);
     panel.appendChild(el("h3", "ws-section-title", "办理记录"));
@@ -456,6 +456,7 @@
       });
       history.appendChild(ul);
     }
+    var intakes = myIntakes(box);
     phone.addEventListener("blur", lookup);
     phone.addEventListener("input", function () { if (phone.value.replace(/\D/g, "").length === 11) lookup(); });
     form.addEventListener("keydown", function (ev) {
@@ -484,7 +485,27 @@
       form.reset();
       fillUnits();
       history.textContent = "";
+      intakes();
     });
+  }
+
+  // The calls this operator has taken, newest first, each with its reference and where it stands.
+  function myIntakes(box) {
+    var holder = box.querySelector('[data-role="intakes"]');
+    async function load() {
+      var r = await call("GET", "/staff/support/hotline/intakes");
+      holder.textContent = "";
+      if (!r.ok) { holder.appendChild(el("p", "", problemText(r.body))); return; }
+      if (!r.body.items.length) { holder.appendChild(el("p", "", "还没有登记过来电。")); return; }
+      var ul = el("ul", "ws-support__intakes");
+      r.body.items.forEach(function (i) {
+        ul.appendChild(el("li", "", i.reference + " · " + local(i.created_at) + " · " + i.name + " · " + i.category_label +
+          " · " + i.status_label + " · " + (i.unit_name || "") + (i.overdue ? " · 已逾期" : "")));
+      });
+      holder.appendChild(ul);
+    }
+    load();
+    return load;
   }
 
   // --- counsellor ------------------------------------------------------------------------------

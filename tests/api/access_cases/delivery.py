@@ -75,6 +75,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/delivery/families/{person_id}/packages"): _with_family("/packages", None, 200),
     ("GET", "/staff/delivery/campaigns"): Case(lambda ctx, unit: ("GET", "/staff/delivery/campaigns", None),
                                                scoped=False, success=200),
+    ("POST", "/staff/delivery/campaigns"): Case(
+        lambda ctx, unit: ("POST", "/staff/delivery/campaigns",
+                           campaign_body(start_date="2020-03-01", end_date="2020-06-30")), scoped=False, success=201),
     ("POST", "/staff/delivery/campaigns/{campaign_id}"): Case(
         lambda ctx, unit: ("POST", f"/staff/delivery/campaigns/matrix-{uuid.uuid4().hex[:8]}",
                            campaign_body(start_date="2020-03-01", end_date="2020-06-30")), scoped=False, success=200),

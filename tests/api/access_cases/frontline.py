@@ -91,6 +91,17 @@ def _family_post(suffix: str, body: dict[str, Any], success: int = 201) -> Case:
     return Case(build, scoped=True, success=success)
 
 
+MEMBER = {"name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居，需要买菜", "address": "泰山区某某路 1 号"}
+
+
+def _edit_member(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
+    _, family, _ = new_family(ctx, unit)
+    added = ctx.call("POST", f"/staff/frontline/families/{family}/members", MEMBER, ctx.admin)
+    assert added.status_code == 201, added.body
+    member = json.loads(added.body)["id"]
+    return "PUT", f"/staff/frontline/families/{family}/members/{member}", {**MEMBER, "age": 79}
+
+
 def _unit_get(suffix: str) -> Case:
     return Case(lambda ctx, unit: ("GET", f"/staff/frontline/units/{unit}/{suffix}", None), scoped=True, success=200)
 
@@ -164,8 +175,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/staff/frontline/units/{unit_id}/imports"): Case(_import, scoped=True, success=201),
     ("POST", "/staff/frontline/units/{unit_id}/imports/check"): Case(_check_import, scoped=True, success=200),
     ("GET", "/staff/frontline/families/{person_id}"): _family_get(""),
-    ("POST", "/staff/frontline/families/{person_id}/members"): _family_post("/members", {
-        "name": "李奶奶", "relation": "母亲", "age": 78, "needs": "独居，需要买菜", "address": "泰山区某某路 1 号"}),
+    ("POST", "/staff/frontline/families/{person_id}/members"): _family_post("/members", MEMBER),
+    ("PUT", "/staff/frontline/families/{person_id}/members/{member_id}"): Case(_edit_member, scoped=True,
+                                                                              success=200),
     ("POST", "/staff/frontline/units/{unit_id}/contacts"): Case(_contact, scoped=True, success=201),
     ("POST", "/staff/frontline/families/{person_id}/contact"): Case(_assign, scoped=True, success=200),
     ("POST", "/staff/frontline/units/{unit_id}/contact-assignments"): Case(_assign_many, scoped=True, success=200),

@@ -11,11 +11,15 @@ from tests.api.access_cases import Case
 from tests.api.access_cases.fund import spent_entry
 
 
+def _id_number() -> str:
+    first17 = f"3709021980{random.randint(0, 9_999_999):07d}"
+    return first17 + id_check_character(first17)
+
+
 def _content() -> str:
     from tests.api.test_hardship_register import sheet
 
-    first17 = f"3709021980{random.randint(0, 9_999_999):07d}"
-    return sheet([["王芳", first17 + id_check_character(first17), "13800138001", "困难", ""]])
+    return sheet([["王芳", _id_number(), "13800138001", "困难", ""]])
 
 
 def existing_worker(ctx: Any, unit: str) -> str:
@@ -27,6 +31,10 @@ def existing_worker(ctx: Any, unit: str) -> str:
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/hardship/units/{unit_id}/import"): Case(
         lambda ctx, unit: ("POST", f"/hardship/units/{unit}/import", {"content_base64": _content()}),
+        scoped=True, success=201),
+    ("POST", "/hardship/units/{unit_id}/workers"): Case(
+        lambda ctx, unit: ("POST", f"/hardship/units/{unit}/workers",
+                           {"name": "王芳", "id_number": _id_number(), "phone": "13800138001", "hardship": "困难"}),
         scoped=True, success=201),
     ("GET", "/hardship/units/{unit_id}/workers"): Case(
         lambda ctx, unit: ("GET", f"/hardship/units/{unit}/workers", None), scoped=True, success=200),

@@ -17,7 +17,9 @@
     self: "一线人员本人：{n}",
     enrolled: "已登记：{n}",
     exporting: "正在生成参保名单…",
-    exported: "已下载：{n}"
+    exported: "已下载：{n}",
+    claim: "申请理赔",
+    claimed: "理赔申请已提交，查询编号 {n}。"
   };
 
   function fmt(text, n) { return window.wsStaff.fmt(text, n); }
@@ -51,6 +53,7 @@
       li.appendChild(el("h3", "ws-record__title", c.name + "（" + c.relation + "）"));
       li.appendChild(ws.facts([["保障项目", kindsText(c.kinds)],
         ["登记时间", ws.shanghai(c.enrolled_at)]]));
+      if (claims) claims.offer(li, c);
       return li;
     }
 
@@ -82,6 +85,8 @@
       option(whoSel, "SELF", fmt(TEXT.self, r.body.name));
       (r.body.members || []).forEach(function (m) { option(whoSel, m.id, m.name + "（" + m.relation + "）"); });
     }
+
+    var claims = ctx.canWrite ? claimForm(body, ws) : null;
 
     familySel.addEventListener("change", loadMembers);
     select.addEventListener("change", function () {
@@ -127,6 +132,43 @@
     current = select.value || me.unit_id;
     showUnitName();
     await Promise.all([loadList(), loadFamilies()]);
+  }
+
+  // A claim on an enrolment: "申请理赔" under an insured person opens the claim form for them, with
+  // the kinds they are covered for; it is filed as a support request the union handles.
+  function claimForm(body, ws) {
+    var panel = body.querySelector('[data-role="claim"]');
+    var form = panel.querySelector("#cv-claim");
+    var kind = form.querySelector('[name="kind"]');
+    var cover = null;
+    panel.querySelector('[data-role="claim-cancel"]').addEventListener("click", function () { panel.hidden = true; });
+    ws.bindWriteForm(form, {
+      extra: function () { return { who: cover.who }; },
+      send: function (data, key) {
+        return ws.api("POST", "/staff/frontline/families/" + encodeURIComponent(cover.person_id) + "/claims", data, key);
+      },
+      done: function (c) { ws.message(form, "ok", fmt(TEXT.claimed, c.reference)); }
+    });
+    function offer(li, c) {
+      var actions = ws.el("div", "ws-record__actions");
+      var b = ws.button(TEXT.claim, "ws-button ws-button--plain");
+      b.setAttribute("aria-label", TEXT.claim + "：" + c.name);
+      b.addEventListener("click", function () {
+        cover = c;
+        kind.textContent = "";
+        Object.keys(KINDS).filter(function (k) { return c.kinds.indexOf(k) >= 0; }).forEach(function (k) {
+          var o = ws.el("option", null, KINDS[k]);
+          o.value = k;
+          kind.appendChild(o);
+        });
+        panel.querySelector('[data-role="claim-title"]').textContent = TEXT.claim + "：" + c.name + "（" + c.relation + "）";
+        panel.hidden = false;
+        panel.querySelector('[data-role="claim-title"]').focus();
+      });
+      actions.appendChild(b);
+      li.appendChild(actions);
+    }
+    return { offer: offer };
   }
 
   if (window.wsStaff) window.wsStaff.register(KIND, bind);
