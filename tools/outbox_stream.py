@@ -7,8 +7,8 @@ infra/notify.yaml, the Outbox function's FilterCriteria), and calls the app's `o
 Lambda-shaped events (`{"Records": [...]}`, DynamoDB JSON images) in batches of the mapping's size.
 A failing batch is retried up to the mapping's MaximumRetryAttempts, halved when
 BisectBatchOnFunctionError says so, and then sent to the dead-letter queue (an SQS queue on moto,
-in the shape of Lambda's on-failure record). Once a minute it also runs the morning release of
-messages held over quiet hours (a schedule in AWS).
+in the shape of Lambda's on-failure record). Once a minute it also runs the release of held
+messages whose time has come (quiet hours, a batched alert's window; a schedule in AWS).
 """
 
 from __future__ import annotations
