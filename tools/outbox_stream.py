@@ -7,8 +7,8 @@ infra/notify.yaml, the Outbox function's FilterCriteria), and calls the app's `o
 Lambda-shaped events (`{"Records": [...]}`, DynamoDB JSON images) in batches of the mapping's size.
 A failing batch is retried up to the mapping's MaximumRetryAttempts, halved when
 BisectBatchOnFunctionError says so, and then sent to the dead-letter queue (an SQS queue on moto,
-in the shape of Lambda's on-failure record). Once a minute it also runs the morning release of
-messages held over quiet hours (a schedule in AWS).
+in the shape of Lambda's on-failure record). Once a minute it also runs the release of held
+messages whose time has come (quiet hours, a batched alert's window; a schedule in AWS).
 """
 
 from __future__ import annotations
@@ -219,16 +219,18 @@ def local_messages(poller: StreamPoller, limit: int = 200) -> list[dict[str, Any
     phone (or unit), the template, the text as the provider got it, and the state now."""
     from chalicelib.core import outbox
     from chalicelib.core.db import get
-    from chalicelib.notify import providers
+    from chalicelib.notify import providers, service
 
     shown = []
     for message_id in list(poller.seen)[-limit:]:
         item = get(*outbox.message_key(message_id))
         if item is None:
             continue
-        params = {str(k): str(v) for k, v in (item.get("params") or {}).items()}
-        text = (providers.worker_text if item["channel"] == "sms" else providers.alert_text)(item["template"], params)
-        shown.append({"id": message_id, "phone" if item["channel"] == "sms" else "unit": item["to"],
+        text = None  # a message forgotten after sending (an erasure's confirmation) keeps no text
+        if "params" in item:
+            render = providers.worker_text if item["channel"] == "sms" else providers.alert_text
+            text = render(item["template"], service.params_at_send(item))
+        shown.append({"id": message_id, "phone" if item["channel"] == "sms" else "unit": item.get("to"),
                       "template": item["template"], "text": text, "state": item["state"],
                       "attempts": item.get("attempts", 0), "reason": item.get("reason"),
                       "created_at": item["created_at"], "sent_at": item.get("sent_at")})

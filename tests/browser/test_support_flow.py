@@ -1,10 +1,14 @@
 """The support flow end to end on the full local stack (DynamoDB Local, moto's Cognito, the
 built portal and the API on one origin): a worker asks for counselling on a phone, a hotline
 operator types in a call by keyboard, the county caseworker sees both and works one to resolved,
-and the worker reads the answer by reference + phone."""
+and the worker reads the answer by reference + phone, and gets it by text message: the stack's
+outbox poller (as `make run` runs it) sends it, and `/_local/messages` lists it."""
 
 from __future__ import annotations
 
+import json
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,28 @@ def full_stack(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield running
     finally:
         running.stop()
+
+
+def _quiet_now() -> bool:
+    from chalicelib.core import times
+    from chalicelib.notify import service
+
+    return service.quiet_until(times.now()) is not None
+
+
+def _text_to(url: str, phone: str, template: str, wait: float = 15.0) -> dict[str, Any]:
+    """The message to this phone from this template, as /_local/messages lists it once the
+    stream poller has handed it over and delivery decided on it (sent, or held for the morning)."""
+    deadline = time.monotonic() + wait
+    while True:
+        with urllib.request.urlopen(f"{url}/_local/messages", timeout=5) as answer:
+            messages = json.load(answer)["messages"]
+        found = [m for m in messages if m.get("phone") == phone and m["template"] == template
+                 and m["state"] in ("sent", "held")]
+        if found:
+            return dict(found[0])
+        assert time.monotonic() < deadline, f"no {template} message at /_local/messages: {messages}"
+        time.sleep(0.3)
 
 
 @pytest.mark.browser
@@ -115,5 +141,12 @@ def test_counselling_hotline_queue_resolution_and_lookup(browser, full_stack):
     answer.filter(has_text="已办结").wait_for(timeout=20_000)
     assert "心理咨询师已与您通话" in answer.inner_text()
     assert "睡眠好转" not in answer.inner_text()  # the staff outcome stays with staff
+
+    # 5. the worker is told by text, with the reply staff wrote for them (held for the morning
+    # when it is quiet hours in Beijing, as every non-urgent text to a worker is)
+    resolved = _text_to(url, "13800138011", "support_resolved")
+    assert counselling in resolved["text"] and resolution["public_message"] in resolved["text"]
+    assert "睡眠好转" not in resolved["text"]
+    assert resolved["state"] == ("held" if _quiet_now() else "sent")
     phone_ctx.close()
     desk.close()

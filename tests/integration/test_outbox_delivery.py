@@ -50,8 +50,8 @@ def _sms_to(phone: str) -> list[str]:
             if to == f"+86{phone}"]
 
 
-def _message(about: str) -> dict[str, Any]:
-    [item] = outbox.messages_about(about)
+def _message(about: str, template: str | None = None) -> dict[str, Any]:
+    [item] = [i for i in outbox.messages_about(about) if template in (None, i["template"])]
     return item
 
 
@@ -98,7 +98,7 @@ def test_a_promotion_sends_one_text_even_when_the_stream_delivers_the_batch_twic
     assert len(promoted) == 1
     poller.invoke(batch)
     poller.invoke(batch)  # the same records again, as a retried or duplicated stream batch is
-    message = _message(outbox.about("booking", waiting["reference"]))
+    message = _message(outbox.about("booking", waiting["reference"]), "booking_promoted")
     assert (message["template"], message["to"], message["state"], message["attempts"]) == \
         ("booking_promoted", "13900000002", "sent", 1)
     texts = [t for t in _sms_to("13900000002") if "由候补转为正式" in t]
@@ -162,3 +162,38 @@ def test_the_per_phone_cap_holds_under_50_parallel_messages_to_one_phone(stack, 
     assert len(sent) == service.PHONE_DAY_CAP
     assert {m.get("reason") for m in states if m["state"] != "sent"} == {"phone_day_cap"}
     assert len(_sms_to(phone)) == service.PHONE_DAY_CAP
+
+
+def test_a_batched_unit_alert_waits_for_its_window_then_goes_to_the_alert_phones_with_its_count(stack,
+                                                                                              poller) -> None:
+    import time
+
+    from chalicelib.core import times
+    from chalicelib.notify import service
+    from chalicelib.orgs import store as orgs_store
+
+    staff_phone = "13900000030"
+    uow.commit([orgs_store.set_alert_phones("taishan", [staff_phone], times.now_iso())])
+    about = outbox.about("queue", "taishan")
+
+    def one_request() -> None:
+        uow.commit([outbox.batched_to_unit("staff_new_requests", "taishan", {"unit": "泰山区总工会"}, about,
+                                           seconds=4)])
+
+    while int(time.time()) % 4 > 1:  # start early in a window, so both requests fall in it
+        time.sleep(0.2)
+    one_request()
+    poller.poll_once()  # the INSERT: held until the window's end
+    one_request()  # a MODIFY of the held item: filtered out
+    assert poller.poll_once() == 0
+    [alert] = [m for m in outbox.messages_about(about) if m["template"] == "staff_new_requests"]
+    assert (alert["state"], alert["count"]) == ("held", 2) and _sms_to(staff_phone) == []
+    time.sleep(max(0.0, times.parse(alert["hold_until"]).timestamp() - time.time()) + 0.1)
+    assert service.release_held() >= 1
+    poller.poll_once()
+    assert _message(about, "staff_new_requests")["id"] == alert["id"]
+    sent = outbox.get_message(alert["id"]) or {}
+    assert sent["state"] == "sent"
+    [text] = _sms_to(staff_phone)
+    assert "2" in text and "泰山区总工会" in text
+    uow.commit([orgs_store.set_alert_phones("taishan", [], times.now_iso())])

@@ -146,7 +146,8 @@ def test_the_worker_text_carries_the_signature_and_how_to_opt_out() -> None:
 
 
 def test_held_messages_are_released_after_half_past_seven_not_before(monkeypatch) -> None:
-    listed = {"2026-03-02": [{"message_id": "m1"}, {"message_id": "m2"}]}
+    listed = {"2026-03-02": [{"message_id": "m1", "release_at": "2026-03-01T23:30:00Z"},
+                             {"message_id": "m2", "release_at": "2026-03-01T23:30:00Z"}]}
     monkeypatch.setattr(store, "held_on", lambda day: listed.get(day, []))
     monkeypatch.setattr(times, "now", lambda: datetime(2026, 3, 1, 23, 0, tzinfo=UTC))  # 07:00 on the 2nd
     with uow.recording() as fake:

@@ -1,12 +1,12 @@
 """Message delivery's entry points: the table's stream (the outbox's new messages), the morning
-release of messages held over quiet hours, and the public opt-out."""
+release of held messages (quiet hours, batched alerts), and the public opt-out."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from chalice.app import Blueprint, Cron, DynamoDBEvent
+from chalice.app import Blueprint, DynamoDBEvent, Rate
 
 from chalicelib.core import api, db, metrics
 from chalicelib.notify import service
@@ -33,9 +33,10 @@ def outbox(event: DynamoDBEvent) -> None:
         service.handle_batch(image for image in (new_image(r) for r in event) if image is not None)
 
 
-@bp.schedule(Cron(30, 23, "*", "*", "?", "*"))  # 07:30 in Beijing, every day
+@bp.schedule(Rate(service.RELEASE_EVERY_MINUTES, unit=Rate.MINUTES))
 def release_held_messages(event: object) -> None:
-    """The end of quiet hours: messages held overnight go out."""
+    """Held messages whose time has come go out: those held over quiet hours from 07:30, a batched
+    unit alert at its window's end (within this schedule's period)."""
     service.release_held()
 
 

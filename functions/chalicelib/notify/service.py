@@ -32,7 +32,7 @@ from typing import Any
 from chalicelib.core import errors, metrics, outbox, refs, templates, times, uow
 from chalicelib.core.logs import logger
 from chalicelib.notify import providers, store
-from chalicelib.notify.store import WebhookKind
+from chalicelib.orgs import service as orgs
 
 PHONE_DAY_CAP = 10
 ABOUT_CAP = 15
@@ -43,6 +43,7 @@ LEASE_SECONDS = 120
 QUIET_FROM = (22, 0)
 QUIET_UNTIL = (7, 30)
 FINAL = {"sent", "dropped"}
+RELEASE_EVERY_MINUTES = 5  # the release schedule's period (routes.py)
 
 
 class DeliveryIncomplete(Exception):
@@ -90,17 +91,51 @@ class Sent:
     provider_id: str
 
 
-def _send(item: Mapping[str, Any]) -> Sent:
+def params_at_send(item: Mapping[str, Any]) -> dict[str, str]:
+    """The template's values as sent: a batched alert's count (`count_param`) is the item's `count`
+    read now, so the text counts every change of its window."""
     params = {str(k): str(v) for k, v in dict(item.get("params") or {}).items()}
+    count_param = item.get("count_param")
+    if count_param and item.get("count") is not None:
+        params[str(count_param)] = str(int(item["count"]))
+    return params
+
+
+def _send(item: Mapping[str, Any]) -> Sent:
+    params = params_at_send(item)
     template_id = str(item["template"])
     if item["channel"] == "sms":
         provider = providers.sms_provider()
         return Sent(provider.name, provider.send(str(item["to"]), template_id, params))
-    robot = store.unit_webhook(str(item["to"]))
-    if robot is None:
-        raise providers.SendError("no webhook", permanent=True)
-    kind, url, secret = robot
-    return Sent(kind, providers.post_webhook(kind, url, secret, providers.alert_text(template_id, params)))
+    return _send_to_unit(orgs.alert_channels(str(item["to"])), template_id, params)
+
+
+def _send_to_unit(channels: orgs.AlertChannels, template_id: str, params: Mapping[str, str]) -> Sent:
+    """A unit alert goes to the unit's group robot and by text to each of its alert phones. It is
+    sent when any of them took it (a retry would repeat it to the others); it fails, permanently
+    only when every refusal was permanent, when none did."""
+    sent: list[Sent] = []
+    refusals: list[providers.SendError] = []
+    if channels.webhook is not None:
+        kind, url, secret = channels.webhook
+        text = providers.alert_text(template_id, params)
+        try:
+            sent.append(Sent(kind, providers.post_webhook(kind, url, secret, text)))
+        except providers.SendError as exc:
+            refusals.append(exc)
+    if channels.phones:
+        provider = providers.sms_provider()
+        for phone in channels.phones:
+            try:
+                sent.append(Sent(provider.name, provider.send(phone, template_id, params)))
+            except providers.SendError as exc:
+                refusals.append(exc)
+    if not sent:
+        if not refusals:
+            raise providers.SendError("no alert channel", permanent=True)
+        raise providers.SendError("; ".join(r.reason for r in refusals)[:200],
+                                  permanent=all(r.permanent for r in refusals))
+    return Sent("+".join(dict.fromkeys(s.provider for s in sent)), ",".join(s.provider_id for s in sent)[:500])
 
 
 def _admit(item: Mapping[str, Any], now: str) -> str | None:
@@ -130,14 +165,18 @@ def _admit(item: Mapping[str, Any], now: str) -> str | None:
         if refused is None:
             raise
         if refused != "taken":
-            _drop(message_id, refused, now)
+            _drop(message_id, refused, now, forget=_forget(item))
         return refused
     return None
 
 
-def _drop(message_id: str, reason: str, now: str) -> None:
+def _forget(item: Mapping[str, Any]) -> bool:
+    return bool(item.get("forget_after_sending"))
+
+
+def _drop(message_id: str, reason: str, now: str, *, forget: bool = False) -> None:
     try:
-        uow.commit([store.mark_dropped(message_id, reason, now)])
+        uow.commit([store.mark_dropped(message_id, reason, now, forget=forget)])
     except errors.ProblemError:
         pass  # another handler moved it meanwhile
     logger.info("message dropped", extra={"message_id": message_id, "reason": reason})
@@ -162,13 +201,15 @@ def deliver(message_id: str, item: Mapping[str, Any] | None = None) -> str:
         return state
     now = times.now_iso()
     if state == "pending":
-        if item["channel"] == "unit" and store.webhook_item(str(item["to"])) is None:
-            _drop(message_id, "no_webhook", now)
-            return "dropped"
-        morning = quiet_until(times.parse(now)) if _waits_for_morning(item) else None
-        if morning is not None:
+        if item["channel"] == "unit":
+            channels = orgs.alert_channels(str(item["to"]))
+            if channels.webhook is None and not channels.phones:
+                _drop(message_id, "no_alert_channel", now)
+                return "dropped"
+        release_at = _held_until(item, now)
+        if release_at is not None:
             try:
-                uow.commit(store.hold(message_id, _iso(morning), now))
+                uow.commit(store.hold(message_id, release_at, now))
             except errors.ProblemError:
                 return "taken"
             return "held"
@@ -178,6 +219,16 @@ def deliver(message_id: str, item: Mapping[str, Any] | None = None) -> str:
     elif not _claim_again(item, now):
         return "sending" if state == "sending" else "taken"
     return _attempts(item)
+
+
+def _held_until(item: Mapping[str, Any], now: str) -> str | None:
+    """When a pending message may go, if not now: a batched alert at its window's end
+    (`hold_until`), a worker's non-urgent text in quiet hours in the morning."""
+    hold_until = item.get("hold_until")
+    if hold_until and times.parse(str(hold_until)) > times.parse(now):
+        return str(hold_until)
+    morning = quiet_until(times.parse(now)) if _waits_for_morning(item) else None
+    return _iso(morning) if morning is not None else None
 
 
 def _attempts(item: Mapping[str, Any]) -> str:
@@ -191,7 +242,7 @@ def _attempts(item: Mapping[str, Any]) -> str:
             metrics.record(metrics.NOTIFICATIONS_FAILED, channel=channel)
             now = times.now_iso()
             if exc.permanent or attempts >= MAX_ATTEMPTS:
-                uow.commit([store.mark_failed(message_id, attempts, exc.reason, now)])
+                uow.commit([store.mark_failed(message_id, attempts, exc.reason, now, forget=_forget(item))])
                 logger.warning("message failed", extra={"message_id": message_id, "attempts": attempts,
                                                         "reason": exc.reason})
                 return "failed"
@@ -200,7 +251,8 @@ def _attempts(item: Mapping[str, Any]) -> str:
                 return "retrying"
             sleep(_backoff_seconds(turn))
             continue
-        uow.commit([store.mark_sent(message_id, attempts, sent.provider, sent.provider_id, times.now_iso())])
+        uow.commit([store.mark_sent(message_id, attempts, sent.provider, sent.provider_id, times.now_iso(),
+                                    forget=_forget(item))])
         metrics.record(metrics.NOTIFICATIONS_SENT, channel=channel)
         return "sent"
     return "retrying"  # not reached: the last turn returns
@@ -227,16 +279,18 @@ def handle_batch(images: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def release_held() -> int:
-    """Put back to pending the messages held for this morning (and any from the morning before
-    left over); the stream hands them to the handler. Returns how many were released."""
+    """Put back to pending the held messages whose time has come (listed under today or, left
+    over, yesterday): quiet hours' at 07:30, a batched alert's at its window's end. The stream
+    hands them to the handler. Runs every few minutes (RELEASE_EVERY_MINUTES), so a message goes
+    out at most that long after its time. Returns how many were released."""
     now = times.now_iso()
-    if quiet_until(times.parse(now)) is not None:
-        return 0  # still quiet: the schedule runs at 07:30
     day = times.local_date(now)
     released = 0
     for offset in (1, 0):
         release_day = (day - timedelta(days=offset)).isoformat()
         for entry in store.held_on(release_day):
+            if entry.get("release_at") and times.parse(str(entry["release_at"])) > times.parse(now):
+                continue
             message_id = str(entry["message_id"])
             try:
                 uow.commit(store.release(message_id, release_day, now))
@@ -262,27 +316,6 @@ def resend(message_id: str) -> None:
         uow.commit([store.mark_resent(message_id, times.now_iso())])
     except errors.ProblemError:
         raise errors.conflict("这条消息正在发送或等待发送，不能重发。") from None
-
-
-def configure_webhook(unit: str, kind: WebhookKind, url: str, secret: str | None, by: str) -> None:
-    """Set a unit's group robot (the secret and the address are stored encrypted)."""
-    problem = providers.webhook_url_problem(kind, url)
-    if problem:
-        raise errors.bad_request(problem, "url")
-    uow.commit([store.set_webhook(unit, kind, url, secret, by, times.now_iso())])
-
-
-def remove_webhook(unit: str) -> None:
-    uow.commit([store.remove_webhook(unit)])
-
-
-def webhook_view(unit: str) -> dict[str, Any] | None:
-    """What staff see of a unit's robot: its kind and address without key, never the secret."""
-    item = store.webhook_item(unit)
-    if item is None:
-        return None
-    return {"kind": item["kind"], "url": item["url_shown"], "signed": "secret_encrypted" in item,
-            "updated_at": item["updated_at"]}
 
 
 def messages_about(about: str) -> list[dict[str, Any]]:

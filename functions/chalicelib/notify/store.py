@@ -4,7 +4,7 @@ The message item itself is the outbox's (core/outbox.py: PK=MSG#<id>, SK=MSG, wr
 the change it is about); this store moves it through its states, each move a named op whose
 condition is the state it leaves:
 
-    pending -> held (quiet hours) -> pending (released in the morning)
+    pending -> held (quiet hours, or a batched alert's window) -> pending (released at its time)
     pending -> dropped (opted out, over a cap, a duplicate, no webhook)
     pending | retrying | sending with its lease run out -> sending (claimed by one handler)
     sending -> sent | retrying (attempts n, reason) | failed (reason)
@@ -14,22 +14,20 @@ Other items:
   per-phone daily cap     PK=MSGCAP#<phone hash>          SK=DAY#<Beijing date>   n, ttl
   per-record cap          PK=MSGCAP#<about>               SK=ABOUT                n, ttl
   duplicate guard         PK=MSGDUP#<fingerprint>         SK=MSGDUP               until, ttl
-  held for the morning    PK=MSGHELD#<Beijing date>       SK=<message id>         ttl
-  a unit's group robot    PK=WEBHOOK#<unit id>            SK=WEBHOOK              kind, url_encrypted,
-                                                          secret_encrypted, url_shown, updated_by/at
+  held until a time       PK=MSGHELD#<Beijing date>       SK=<message id>         release_at, ttl
+
+A unit's group robot and alert phones are the orgs domain's (read through orgs.service).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import urllib.parse
-from typing import Any, Literal
+from typing import Any
 
-from chalicelib.core import db, errors, outbox, personal, secrets, times
+from chalicelib.core import db, errors, outbox, personal, times
 
-WebhookKind = Literal["wecom", "dingtalk"]
-WEBHOOK_KINDS: tuple[WebhookKind, ...] = ("wecom", "dingtalk")
+FORGET = ("to", "params")  # what a message asking to be forgotten loses once its outcome is recorded
 DAY = 86400
 
 
@@ -89,10 +87,20 @@ def _claim_again(message_id: str, sets: dict[str, Any], now: str) -> db.Op:
                         "消息已由其他处理取走。").named("claim_message")
 
 
-def mark_sent(message_id: str, attempts: int, provider: str, provider_id: str, now: str) -> db.Op:
-    return _move(message_id, {"state": "sent", "attempts": attempts, "provider": provider,
-                              "provider_id": provider_id, "sent_at": now, "updated_at": now},
-                 ("sending",), "message_sent", removes=("lease_until", "reason"))
+def _forgotten(sets: dict[str, Any], forget: bool, now: str) -> tuple[str, ...]:
+    """A message asking to be forgotten once sent or failed loses its phone and values here."""
+    if not forget:
+        return ()
+    sets["anonymised_at"] = now
+    return FORGET
+
+
+def mark_sent(message_id: str, attempts: int, provider: str, provider_id: str, now: str, *,
+              forget: bool = False) -> db.Op:
+    sets: dict[str, Any] = {"state": "sent", "attempts": attempts, "provider": provider,
+                            "provider_id": provider_id, "sent_at": now, "updated_at": now}
+    return _move(message_id, sets, ("sending",), "message_sent",
+                 removes=("lease_until", "reason", *_forgotten(sets, forget, now)))
 
 
 def mark_retrying(message_id: str, attempts: int, reason: str, now: str) -> db.Op:
@@ -100,14 +108,15 @@ def mark_retrying(message_id: str, attempts: int, reason: str, now: str) -> db.O
                  ("sending",), "message_retrying", removes=("lease_until",))
 
 
-def mark_failed(message_id: str, attempts: int, reason: str, now: str) -> db.Op:
-    return _move(message_id, {"state": "failed", "attempts": attempts, "reason": reason, "updated_at": now},
-                 ("sending",), "message_failed", removes=("lease_until",))
+def mark_failed(message_id: str, attempts: int, reason: str, now: str, *, forget: bool = False) -> db.Op:
+    sets: dict[str, Any] = {"state": "failed", "attempts": attempts, "reason": reason, "updated_at": now}
+    return _move(message_id, sets, ("sending",), "message_failed",
+                 removes=("lease_until", *_forgotten(sets, forget, now)))
 
 
-def mark_dropped(message_id: str, reason: str, now: str) -> db.Op:
-    return _move(message_id, {"state": "dropped", "reason": reason, "updated_at": now}, ("pending",),
-                 "message_dropped")
+def mark_dropped(message_id: str, reason: str, now: str, *, forget: bool = False) -> db.Op:
+    sets: dict[str, Any] = {"state": "dropped", "reason": reason, "updated_at": now}
+    return _move(message_id, sets, ("pending",), "message_dropped", removes=_forgotten(sets, forget, now))
 
 
 def mark_resent(message_id: str, now: str) -> db.Op:
@@ -123,7 +132,8 @@ def held_key(release_day: str, message_id: str) -> tuple[str, str]:
 
 
 def hold(message_id: str, release_at: str, now: str) -> list[db.Op]:
-    """Quiet hours: the message waits for the morning, listed under the day it is released."""
+    """The message waits until `release_at` (quiet hours: the morning; a batched alert: its window's
+    end), listed under the Beijing day it is released."""
     day = times.local_date(release_at).isoformat()
     pk, sk = held_key(day, message_id)
     return [_move(message_id, {"state": "held", "release_at": release_at, "updated_at": now}, ("pending",),
@@ -203,48 +213,3 @@ def not_duplicate(item: dict[str, Any], now: str, window_seconds: int) -> db.Op:
                   names={"#until": "until"},
                   values={":now": int(times.parse(now).timestamp()), ":id": item["id"]},
                   on_fail=_refused("相同内容的短信刚刚发过。")).named("guard_duplicate_message")
-
-
-# --- a unit's group robot ------------------------------------------------------------------------
-
-def webhook_key(unit: str) -> tuple[str, str]:
-    return f"WEBHOOK#{unit}", "WEBHOOK"
-
-
-def url_shown(url: str) -> str:
-    """The address as staff see it again: scheme, host and path, never its key or token."""
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def set_webhook(unit: str, kind: WebhookKind, url: str, secret: str | None, by: str, now: str) -> db.Op:
-    """Configure (or replace) a unit's group robot. The address carries the robot's key (企业微信
-    `key=`, 钉钉 `access_token=`), so it is stored encrypted like the signing secret; staff see
-    only `url_shown` again."""
-    if kind not in WEBHOOK_KINDS:
-        raise ValueError(f"unknown webhook kind {kind!r}")
-    pk, sk = webhook_key(unit)
-    item: dict[str, Any] = {"PK": pk, "SK": sk, "type": "webhook", "unit_id": unit, "kind": kind,
-                            "url_encrypted": secrets.encrypt(url), "url_shown": url_shown(url),
-                            "updated_by": by, "updated_at": now}
-    if secret:
-        item["secret_encrypted"] = secrets.encrypt(secret)
-    return db.put(item).named("set_webhook")
-
-
-def remove_webhook(unit: str) -> db.Op:
-    return db.delete(*webhook_key(unit)).named("remove_webhook")
-
-
-def webhook_item(unit: str) -> dict[str, Any] | None:
-    return db.get(*webhook_key(unit))
-
-
-def unit_webhook(unit: str) -> tuple[WebhookKind, str, str | None] | None:
-    """(kind, url, secret) of the unit's configured group robot, decrypted for sending; None when
-    the unit has none."""
-    item = webhook_item(unit)
-    if item is None:
-        return None
-    secret = item.get("secret_encrypted")
-    return item["kind"], secrets.decrypt(item["url_encrypted"]), secrets.decrypt(secret) if secret else None

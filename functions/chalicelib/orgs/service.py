@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -303,6 +304,25 @@ def set_alert_phones(unit_id: str, body: AlertPhonesIn, by: Principal) -> UnitAl
                 audit.entry(actor=by.actor, action="unit.alert_phones", entity="unit", entity_id=unit_id,
                             unit_id=unit_id, after={"phones": len(phones)})])
     return _alerts(unit)
+
+
+@dataclass(frozen=True)
+class AlertChannels:
+    """Where a unit's staff alerts go, for sending: its group robot (kind, address and signing
+    secret, decrypted) and the staff phones that get them by text."""
+    webhook: tuple[str, str, str | None] | None
+    phones: list[str]
+
+
+def alert_channels(unit_id: str) -> AlertChannels:
+    """The unit's alert settings as message delivery needs them (this domain owns the items)."""
+    item = store.get_webhook(unit_id)
+    webhook = None
+    if item is not None:
+        secret = item.get("secret_encrypted")
+        webhook = (str(item["kind"]), secrets.decrypt(item["url_encrypted"]),
+                   secrets.decrypt(secret) if secret else None)
+    return AlertChannels(webhook=webhook, phones=store.get_alert_phones(unit_id))
 
 
 def all_units() -> list[dict[str, Any]]:
