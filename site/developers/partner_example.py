@@ -20,7 +20,7 @@ from ws_client.models import Problem, StatusView, SupportRequestIn, SupportReque
 # 可以原样重发的问题类型（问题类型一览中“可以重试”为“原样重发”的几种）；其余的重发也不会成功。
 RETRY_SAME = {
     "/problems/in-progress", "/problems/booking-retry", "/problems/reference-collision",
-    "/problems/rate-limited", "/problems/internal", "/problems/unavailable",
+    "/problems/rate-limited", "/problems/internal", "/problems/unavailable", "/problems/hold-changed",
 }
 
 

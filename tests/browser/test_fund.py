@@ -1,6 +1,6 @@
 """The special fund in the browser against the full local stack: a county finance user allocates to a
 hospital union, the hospital union records a supply purchase and a consolation payment, and the city
-dashboard shows both, next to a worker's support request (handled by a Daiyue union), the demo
+dashboard shows both, next to a worker's support request (handled by a Daiyue union), the
 sessions' registrations and a row per child unit."""
 
 from __future__ import annotations
@@ -27,6 +27,15 @@ pytestmark = pytest.mark.browser
 def stack(built_site: Path) -> Iterator[Running]:
     with full_stack(built_site) as running:
         yield running
+
+
+# The workbench's own API helper opens a session in the city's name (the staff page's form does the same).
+OPEN_SESSION = """async (kind) => {
+  const r = await window.wsStaff.api("POST", "/staff/sessions", {kind: kind, title: "市总工会" + kind + "场次",
+    unit_id: "city", starts_at: "2030-03-01T01:00:00Z", ends_at: "2030-03-01T09:00:00Z", place: "泰安市职工服务中心",
+    capacity: 30}, crypto.randomUUID());
+  return r.status;
+}"""
 
 
 def _fund_page(page: Any, stack: Running) -> Any:
@@ -105,6 +114,9 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     assert submitted.status == 201, submitted.text()
 
     sign_in(page, stack.url, "city.admin")
+    for kind in ("fair", "course", "shuttle"):  # one session of each kind, opened as staff do
+        made = page.evaluate(OPEN_SESSION, kind)
+        assert made == 201, made
     page.locator('a[href$="/staff/dashboard/"]').first.click()
     page.wait_for_url(stack.url + "/staff/dashboard/")
     page.reload(wait_until="load")
@@ -123,7 +135,7 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     assert str(trend.get_attribute("aria-label")).endswith("日起的一周 1 件")  # this week's new request
     kinds = page.locator('[data-role="registrations"]')
     for kind, label in (("fair", "招聘会"), ("course", "技能培训课程"), ("shuttle", "返岗直通车")):
-        assert kinds.locator(f'tr[data-kind="{kind}"] td').first.inner_text() == label  # the demo sessions
+        assert kinds.locator(f'tr[data-kind="{kind}"] td').first.inner_text() == label
     cells = page.locator('tr[data-child="daiyue"] td')
     assert cells.nth(1).inner_text() == "1"  # the request is unfinished in Daiyue's subtree
     assert page.locator('tr[data-child="taishan"] td').nth(1).inner_text() == "0"

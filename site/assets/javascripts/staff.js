@@ -46,6 +46,8 @@
   var PAGES = [
     { path: "org/", title: "组织与人员", text: "下级工会组织、工作人员账号的开设与停用",
       roles: ["city_admin", "unit_admin", "auditor"] },
+    { path: "alerts/", title: "工作提醒设置", text: "新求助和每日逾期汇总发到本单位的企业微信或钉钉群机器人、工作人员手机",
+      roles: ["city_admin", "unit_admin"] },
     { path: "partners/", title: "合作应用", text: "省总工会 App、微信公众号等合作应用的调用凭证",
       roles: ["city_admin", "auditor"] },
     { path: "privacy/", title: "个人信息保存期限", text: "填写疫情防控任务结束日期和个人信息保存天数，到期自动清除",
