@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from chalicelib.core.personal import id_check_character
 from tests.api.helpers import count_items, new_key, problem
+from tests.staff_accounts import put_staff_record
 
 
 def id_number(serial: int) -> str:
@@ -40,6 +41,7 @@ def call(client: Any, token: str, method: str, path: str, body: Any = None) -> A
 @pytest.fixture
 def worker(client, staff_token):
     token = staff_token("factory.caseworker", "demo-taishan-factory", ["caseworker"])
+    put_staff_record("factory.contact", "demo-taishan-factory", ["contact_person"], name="张秀兰")
     rows = [["王芳", id_number(1), "13800138001", "丈夫重病，家中两个孩子上学", "factory.contact"],
             ["李强", id_number(2), "13800138002", "因工致残", ""]]
     response = call(client, token, "POST", "/hardship/units/demo-taishan-factory/import",
@@ -57,6 +59,7 @@ def test_the_register_is_imported_with_masked_personal_data(client, worker):
     first = next(w for w in page["items"] if w["name"] == "王芳")
     assert first["id_masked"].startswith("370") and first["id_masked"].endswith(id_number(1)[-4:])
     assert first["phone"] == "138****8001" and first["contact"] == "factory.contact"
+    assert first["contact_name"] == "张秀兰"  # the page shows the name, not the login
 
 
 def test_one_bad_row_imports_nothing_and_every_error_is_named(client, staff_token, seeded):
@@ -162,3 +165,71 @@ def test_one_worker_is_registered_from_the_form_and_named_in_the_list(client, st
     fields = {e["field"]: e["message"] for e in problem(again)["errors"]}
     assert set(fields) == {"id_number", "contact"} and count_items(seeded) == before
     assert "不能重复登记" in fields["id_number"] and "组织与人员" in fields["contact"]
+
+
+# --- the contact person, picked from the staff who may visit the worker --------------------------------
+
+FACTORY = "demo-taishan-factory"
+
+
+def test_the_contacts_offered_are_active_visiting_staff_of_the_unit_and_above_by_name(client, staff_token):
+    token = staff_token("taishan.admin", "taishan", ["unit_admin"])
+    put_staff_record("factory.contact", FACTORY, ["contact_person"], name="张秀兰")
+    put_staff_record("factory.gone", FACTORY, ["contact_person"], name="已停用", status="disabled")
+    put_staff_record("factory.money", FACTORY, ["finance"], name="只管财务")
+    put_staff_record("taishan.visitor", "taishan", ["caseworker"], name="区工会经办人")
+    put_staff_record("hospital.nurse.contact", "demo-taishan-hospital", ["contact_person"], name="医院联系人")
+    put_staff_record("city.visitor", "city", ["caseworker"], name="市总经办人")
+    response = call(client, token, "GET", f"/hardship/units/{FACTORY}/contacts")
+    assert response.status_code == 200, response.body
+    items = json.loads(response.body)["items"]
+    offered = [(c["name"], c["unit_name"]) for c in items]
+    # the factory's own first, then the caller's unit above it; never a sibling, the city above the
+    # caller, a disabled account or a role that does not visit
+    assert offered[0] == ("张秀兰", "泰山区示范制造企业工会（演示）")
+    assert offered.index(("区工会经办人", "泰山区总工会")) > offered.index(("张秀兰", "泰山区示范制造企业工会（演示）"))
+    names = {c["name"] for c in items}
+    assert not names & {"已停用", "只管财务", "医院联系人", "市总经办人"}
+    assert call(client, staff_token("daiyue.caseworker", "daiyue", ["caseworker"]), "GET",
+                f"/hardship/units/{FACTORY}/contacts").status_code == 404
+
+
+def _register(client: Any, token: str, serial: int, contact: str) -> Any:
+    return call(client, token, "POST", f"/hardship/units/{FACTORY}/workers",
+                {"name": "孙丽", "id_number": id_number(serial), "phone": "13800138031", "hardship": "单亲",
+                 "contact": contact})
+
+
+@pytest.mark.parametrize("login", ["nobody.here", "hospital.nurse.contact", "factory.money", "factory.gone"])
+def test_a_contact_who_cannot_visit_the_worker_is_refused_with_nothing_stored(client, staff_token, seeded, login):
+    """An unknown login, staff of another unit (out of scope for the worker), a role that does not
+    visit and a disabled account are refused alike, in Chinese, on the contact field. The caller is the
+    district's, so the other hospital's contact lies in the caller's scope, just not over the worker."""
+    token = staff_token("taishan.caseworker", "taishan", ["caseworker"])
+    put_staff_record("hospital.nurse.contact", "demo-taishan-hospital", ["contact_person"], name="医院联系人")
+    put_staff_record("factory.money", FACTORY, ["finance"], name="只管财务")
+    put_staff_record("factory.gone", FACTORY, ["contact_person"], name="已停用", status="disabled")
+    before = count_items(seeded)
+    refused = _register(client, token, 41, login)
+    assert refused.status_code == 400 and count_items(seeded) == before
+    [error] = problem(refused)["errors"]
+    assert error["field"] == "contact" and "不能担任这位职工的联系人" in error["message"]
+    rows = [["王芳", id_number(42), "13800138001", "困难", login]]
+    imported = call(client, token, "POST", f"/hardship/units/{FACTORY}/import", {"content_base64": sheet(rows)})
+    assert imported.status_code == 400 and count_items(seeded) == before
+    assert problem(imported)["errors"][0]["message"].startswith("第 2 行联系人不是这个单位")
+
+
+def test_the_contact_picked_is_shown_by_name_wherever_the_worker_is(client, staff_token):
+    token = staff_token("factory.caseworker", FACTORY, ["caseworker"])
+    put_staff_record("factory.contact", FACTORY, ["contact_person"], name="张秀兰")
+    [choice] = [c for c in json.loads(call(client, token, "GET", f"/hardship/units/{FACTORY}/contacts").body)["items"]
+                if c["name"] == "张秀兰"]
+    registered = _register(client, token, 43, choice["username"])
+    assert registered.status_code == 201, registered.body
+    detail = json.loads(registered.body)
+    assert detail["contact_name"] == "张秀兰"
+    listed = json.loads(call(client, token, "GET", f"/hardship/units/{FACTORY}/workers").body)["items"]
+    assert [w["contact_name"] for w in listed if w["worker_id"] == detail["worker_id"]] == ["张秀兰"]
+    opened = json.loads(call(client, token, "GET", f"/hardship/workers/{detail['worker_id']}").body)
+    assert opened["contact_name"] == "张秀兰"

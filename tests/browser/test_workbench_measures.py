@@ -124,11 +124,12 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
         one.get_by_label("身份证号").fill("370902197505051231")
         one.get_by_label("手机号码").fill("13905380707")
         one.get_by_label("困难情况").fill("丈夫去世，独自抚养两个孩子")
-        one.get_by_label("联系人的登录名（可空）").fill("hospital.contakt605")
-        one.locator('button[type="submit"]').click()
-        one.locator(".ws-form__message--error").wait_for()
-        assert "组织与人员" in one.inner_text()  # the refusal says what to do next
-        one.get_by_label("联系人的登录名（可空）").fill("hospital.contact")
+        contact = one.get_by_label("联系人（可不选）")  # picked by name from the staff who may visit
+        contact.locator("option", has_text="一对一联系人（演示）").wait_for(state="attached")
+        offered = contact.locator("option").all_inner_texts()
+        assert "hospital.contact" not in " ".join(offered)
+        assert not any("财务" in o or "审计" in o for o in offered), offered  # roles that do not visit
+        contact.select_option(label="一对一联系人（演示）")
         one.locator('button[type="submit"]').click()
         one.locator(".ws-form__message--ok").filter(has_text="已登记：陈秀英").wait_for()
         first = page.locator('[data-role="list"] .ws-record', has_text="陈秀英")

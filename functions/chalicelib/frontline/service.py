@@ -341,16 +341,7 @@ NO_CONTACT_ACCOUNT = ("没有这个登录名的一对一联系人账号。联系
 def contact_account_ok(username: str, unit_path: str, by: Principal) -> bool:
     """Is there an active staff account of this login, in the contact person's role, that can see the
     unit's families (its own unit is the unit or one above it) and lies in the caller's subtree?"""
-    record = orgs.staff_record(username)
-    if record is None or record.get("status") != "active" or CONTACT not in record.get("roles", []):
-        return False
-    try:
-        path = orgs.unit_path(str(record["unit_id"]))
-    except errors.ProblemError as exc:
-        if exc.status >= 500:
-            raise
-        return False
-    return unit_path.startswith(path) and by.covers(path)
+    return orgs.acts_over(username, unit_path, (CONTACT,), by)
 
 
 def register_contact(unit_id: str, body: ContactIn, by: Principal) -> Contact:

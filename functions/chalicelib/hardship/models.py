@@ -22,7 +22,7 @@ class WorkerIn(RequestModel):
     phone: Annotated[Phone, Field(title="手机号码")]
     hardship: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), MULTI_LINE,
                         Field(title="困难情况")]
-    contact: Annotated[Username | None, Field(title="联系人（工作人员登录名，可空）")] = None
+    contact: Annotated[Username | None, Field(title="联系人（可以担任联系人的工作人员的登录名，可空）")] = None
 
 
 class CheckIn(RequestModel):
@@ -44,10 +44,21 @@ class Worker(ResponseModel):
     id_masked: str = Field(description="身份证号（已部分隐去）")
     phone: str = Field(description="手机号码（已部分隐去）")
     hardship: str
-    contact: str | None = Field(default=None, description="联系人（工作人员登录名）")
+    contact: str | None = Field(default=None, description="联系人的登录名（给程序用；给人看的是 contact_name）")
     contact_name: str | None = Field(default=None, description="联系人的姓名")
     last_check_at: str | None = None
     supplies_given: int = 0
+
+
+class ContactChoice(ResponseModel):
+    username: str = Field(description="登录名：登记时作为 contact 提交")
+    name: str = Field(description="姓名")
+    unit_id: str = Field(description="所在单位的编号")
+    unit_name: str = Field(description="所在单位")
+
+
+class ContactChoices(ResponseModel):
+    items: list[ContactChoice]
 
 
 class WorkerPage(ResponseModel):

@@ -12,7 +12,7 @@ import secrets
 import zipfile
 from typing import Any
 
-from chalicelib.core import audit, db, errors, ids, pagination, personal, refs, retention, uow
+from chalicelib.core import audit, db, errors, ids, pagination, personal, refs, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories as fund_categories
@@ -22,6 +22,8 @@ from chalicelib.hardship.models import (
     MAX_IMPORT_ROWS,
     Check,
     CheckIn,
+    ContactChoice,
+    ContactChoices,
     ImportIn,
     ImportResult,
     Supply,
@@ -84,7 +86,7 @@ def _registered(id_hash: str, by: Principal) -> str | None:
     return "已在困难职工档案中" if inside else personal.REGISTERED_ELSEWHERE
 
 
-def _check_row(number: int, values: dict[str, str], seen: set[str],
+def _check_row(number: int, values: dict[str, str], seen: set[str], unit_path: str,
                by: Principal) -> tuple[dict[str, Any], list[FieldError]]:
     problems: list[FieldError] = []
 
@@ -108,6 +110,8 @@ def _check_row(number: int, values: dict[str, str], seen: set[str],
     contact = values.get("contact") or ""
     if contact and not USERNAME.match(contact):
         bad("contact", "应为工作人员的登录名")
+    elif contact and not _contact_ok(contact, unit_path, by):
+        bad("contact", NO_CONTACT_ROW)
     if "id_number" in clean:
         id_hash = personal.keyed_hash("hardship-id", clean["id_number"])
         if id_hash in seen:
@@ -124,11 +128,11 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
     """Validate every row first; write only when all are good. Rows go in transactions of 40; if a
     later one fails (a duplicate registered meanwhile), the earlier ones are taken out again, so
     nothing is left half-imported."""
-    _unit_path(unit_id, by)
+    path = _unit_path(unit_id, by)
     seen: set[str] = set()
     records, problems = [], []
     for number, values in _rows(body.content_base64):
-        record, row_problems = _check_row(number, values, seen, by)
+        record, row_problems = _check_row(number, values, seen, path, by)
         records.append(record)
         problems += row_problems
     if problems:
@@ -159,21 +163,28 @@ def import_register(unit_id: str, body: ImportIn, by: Principal) -> ImportResult
     return ImportResult(imported=len(worker_ids), worker_ids=worker_ids)
 
 
-NO_CONTACT = ("没有这个登录名的在用工作人员账号，或不在您的单位及下级。请核对登录名，"
-              "或先在「组织与人员」页为联系人开设账号；也可以先不填联系人。")
+# Who may be a worker's contact person: an active account that records visits and whose scope takes in
+# the worker's unit (its own unit is the worker's or one above it), named by the caller.
+CONTACT_ROLES = roles.VISITS
+NO_CONTACT = ("不能担任这位职工的联系人：没有这个在用的工作人员账号，或不属于这个单位（或其上级），"
+              "或没有走访的权限。请从「联系人」列表中选择；列表里没有合适的人时，先在「组织与人员」页"
+              "为其开设账号，也可以先不选。")
+NO_CONTACT_ROW = ("不是这个单位（或其上级）在用的、可以走访的工作人员登录名；请核对，"
+                  "或先在「组织与人员」页开设账号，也可以留空")
 
 
-def _contact_ok(username: str, by: Principal) -> bool:
-    """An active staff account of this login, in the caller's subtree."""
-    record = orgs.staff_record(username)
-    if record is None or record.get("status") != "active":
-        return False
-    try:
-        return by.covers(orgs.unit_path(str(record["unit_id"])))
-    except errors.ProblemError as exc:
-        if exc.status >= 500:
-            raise
-        return False
+def _contact_ok(username: str, unit_path: str, by: Principal) -> bool:
+    """An active staff account of this login that can record the worker's visits, in the caller's subtree."""
+    return orgs.acts_over(username, unit_path, CONTACT_ROLES, by)
+
+
+def contact_choices(unit_id: str, by: Principal) -> ContactChoices:
+    """The staff a worker of this unit may be given as contact person, the unit's own first."""
+    staff = orgs.staff_over(unit_id, CONTACT_ROLES, by)
+    names = {u: orgs.get_unit(u).name for u in {s.unit_id for s in staff}}  # the units are cached
+    return ContactChoices(items=[ContactChoice(username=s.username, name=s.name, unit_id=s.unit_id,
+                                               unit_name=names[s.unit_id])
+                                 for s in staff])
 
 
 def _record(unit_id: str, row: dict[str, Any], now: str, batch: str, by: Principal) -> dict[str, Any]:
@@ -186,14 +197,14 @@ def _record(unit_id: str, row: dict[str, Any], now: str, batch: str, by: Princip
 
 def register_worker(unit_id: str, body: WorkerIn, by: Principal) -> WorkerDetail:
     """One worker registered from the page's form: every wrong field named at once, nothing stored."""
-    _unit_path(unit_id, by)
+    path = _unit_path(unit_id, by)
     id_hash = personal.keyed_hash("hardship-id", body.id_number)
     problems = []
     if (registered := _registered(id_hash, by)) is not None:
         inside = registered != personal.REGISTERED_ELSEWHERE
         problems.append(FieldError("id_number", f"这个身份证号{registered}，不能重复登记。" + (
             "请在下面的名册中找到此人记录走访。" if inside else "")))
-    if body.contact and not _contact_ok(body.contact, by):
+    if body.contact and not _contact_ok(body.contact, path, by):
         problems.append(FieldError("contact", NO_CONTACT))
     if problems:
         raise errors.validation_failed(problems)

@@ -178,6 +178,39 @@ def staff_record(username: str) -> dict[str, Any] | None:
     return _staff_records.get(username, store.get_staff)
 
 
+# --- staff who can act on a unit's records ------------------------------------------------------------
+
+def _units_over(unit_path: str, by: Principal) -> list[str]:
+    """The unit at unit_path (in the caller's subtree) and the units above it up to the caller's
+    own, the unit itself first."""
+    chain = [part for part in unit_path.split("/") if part]
+    return chain[len([part for part in by.unit_path.split("/") if part]) - 1:][::-1]
+
+
+def staff_over(unit_id: str, roles: Iterable[str], by: Principal) -> list[Staff]:
+    """Active staff of the unit and of the units above it within the caller's subtree, in one of
+    `roles`: everyone whose scope takes in the unit's records and whom the caller may name. The
+    unit's own staff first, then each unit upward; one Query per unit (a tree a few levels deep)."""
+    wanted = set(roles)
+    return [_staff(r) for unit in _units_over(scoped_path(unit_id, by), by) for r in store.active_staff_of(unit)
+            if wanted & set(r.get("roles", []))]
+
+
+def acts_over(username: str, unit_path: str, roles: Iterable[str], by: Principal) -> bool:
+    """Is there an active staff account of this login, in one of `roles`, whose own unit is the unit
+    at unit_path or one above it (so its scope takes in the unit's records), in the caller's subtree?"""
+    record = staff_record(username)
+    if record is None or record.get("status") != "active" or not set(roles) & set(record.get("roles", [])):
+        return False
+    try:
+        path = located_unit(str(record["unit_id"]))[1]
+    except errors.ProblemError as exc:
+        if exc.status >= 500:  # an outage is not a missing record
+            raise
+        return False
+    return unit_path.startswith(path) and by.covers(path)
+
+
 # How an answer names who did something: people by their names, read once per answer.
 ACTOR_LABELS = {"system": "系统", "public": "本人（网上提交）", "partner": "合作应用"}
 

@@ -75,6 +75,13 @@ def unit_staff(unit_id: str, limit: int, start: dict[str, Any] | None) -> tuple[
     return db.query(f"STAFFUNIT#{unit_id}", index="GSI1", limit=limit, start_key=start)
 
 
+def active_staff_of(unit_id: str) -> list[dict[str, Any]]:
+    """Every active staff member of one unit, in login order (one Query of the unit's staff, read to
+    its end; disabled accounts filtered out)."""
+    return db.query_all({"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(f"STAFFUNIT#{unit_id}"),
+                         "FilterExpression": Attr("status").eq("active")})
+
+
 # --- writes: each a change named for what it does, with its condition and domain error ------------
 
 def create_unit(item: dict[str, Any]) -> db.Op:

@@ -26,7 +26,10 @@
     checkSaved: "走访记录已保存。",
     supplySaved: "赠送记录已保存。",
     noEntries: "本单位明细账里还没有防疫物资采购支出，请先由财务在“防控专项资金”页面记录采购，再记录赠送。",
-    pickEntry: "请选择一笔采购"
+    pickEntry: "请选择一笔采购",
+    noContact: "（暂不指定）",
+    noContacts: "（这个单位还没有可以走访的工作人员，可以先不指定）",
+    contactsFailed: "（联系人列表没有读到，可以先不指定，或刷新页面再试）"
   };
 
   function fmt(text, n) { return window.wsStaff.fmt(text, n); }
@@ -63,7 +66,7 @@
       title.appendChild(ws.route.link(w.name, { worker: w.worker_id }));
       li.appendChild(title);
       li.appendChild(ws.facts([["档案编号", w.worker_id], ["单位", unitName(w.unit_id)], ["手机号码", w.phone],
-        ["困难情况", w.hardship], ["联系人", w.contact_name || w.contact], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
+        ["困难情况", w.hardship], ["联系人", w.contact_name], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
         ["赠送防护用品", w.supplies_given + " 次"]]));
       return li;
     }
@@ -96,7 +99,7 @@
       select.value = current;
       showUnitName();
       var work = [];
-      if (listed !== current) work.push(loadList(), loadEntries());
+      if (listed !== current) work.push(loadList(), loadEntries(), loadContacts());
       var id = params.get("worker");
       part("back").textContent = "";
       part("back").appendChild(ws.route.back("返回困难职工名册", { worker: null }));
@@ -111,7 +114,7 @@
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["档案编号", d.worker_id], ["单位", unitName(d.unit_id)], ["身份证号", d.id_masked],
-        ["手机号码", d.phone], ["困难情况", d.hardship], ["联系人", d.contact_name || d.contact]]));
+        ["手机号码", d.phone], ["困难情况", d.hardship], ["联系人", d.contact_name]]));
       var checks = part("checks");
       checks.textContent = "";
       if (!d.checks.length) checks.appendChild(el("p", "ws-staff__empty", TEXT.noChecks));
@@ -141,6 +144,28 @@
         });
         supplies.appendChild(sl);
       }
+    }
+
+    // The register form's contact is picked from the staff who may visit the unit's workers, by name.
+    var contactPick = body.querySelector("#hs-contact");
+    async function loadContacts() {
+      if (!ctx.canWrite) return;
+      var unit = current;
+      var r;
+      try {
+        r = await ws.api("GET", "/hardship/units/" + encodeURIComponent(unit) + "/contacts");
+      } catch (e) { r = { ok: false }; }
+      if (unit !== current) return;  // another unit was chosen meanwhile
+      var items = r.ok && r.body && Array.isArray(r.body.items) ? r.body.items : [];
+      contactPick.textContent = "";
+      var none = el("option", null, !r.ok ? TEXT.contactsFailed : items.length ? TEXT.noContact : TEXT.noContacts);
+      none.value = "";
+      contactPick.appendChild(none);
+      items.forEach(function (c) {
+        var o = el("option", null, c.unit_id === unit ? c.name : c.name + "（" + c.unit_name + "）");
+        o.value = c.username;
+        contactPick.appendChild(o);
+      });
     }
 
     // Staff who read the ledger pick the purchase; the others type the number finance gives them.
@@ -247,13 +272,12 @@
     li.appendChild(out);
   }
 
-  // One worker registered by hand into the chosen unit; an empty contact is left out.
+  // One worker registered by hand into the chosen unit; "no contact" is left out.
   function bindRegister(body, ws, unit, done) {
     var form = body.querySelector("#hs-register");
     ws.bindWriteForm(form, {
       extra: function () {
-        var contact = form.querySelector('[name="contact"]').value.trim();
-        return { contact: contact || undefined };
+        return { contact: form.querySelector('[name="contact"]').value || undefined };
       },
       send: function (data, key) {
         return ws.api("POST", "/hardship/units/" + encodeURIComponent(unit()) + "/workers", data, key);

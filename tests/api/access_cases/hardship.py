@@ -36,6 +36,8 @@ CASES: dict[tuple[str, str], Case] = {
         lambda ctx, unit: ("POST", f"/hardship/units/{unit}/workers",
                            {"name": "王芳", "id_number": _id_number(), "phone": "13800138001", "hardship": "困难"}),
         scoped=True, success=201),
+    ("GET", "/hardship/units/{unit_id}/contacts"): Case(
+        lambda ctx, unit: ("GET", f"/hardship/units/{unit}/contacts", None), scoped=True, success=200),
     ("GET", "/hardship/units/{unit_id}/workers"): Case(
         lambda ctx, unit: ("GET", f"/hardship/units/{unit}/workers", None), scoped=True, success=200),
     ("GET", "/hardship/workers/{worker_id}"): Case(
