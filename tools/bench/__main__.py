@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import tempfile
@@ -12,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tools.bench import booking, delivery, frontline, other, outbox, routes, seats
+from tools.bench.measure import quiet_app_log
 from tools.localstack import DEFAULT_SITE, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,11 +53,7 @@ def main() -> int:
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as data, open(os.devnull, "w") as sink:
         stack, warning = start_stack(Path(data), port=0, site_dir=DEFAULT_SITE, seed_staff=False)
-        from chalicelib.core.logs import logger
-
-        handler = logger.registered_handler
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sink)
+        quiet_app_log(sink)
         try:
             write = routes.write_route(stack, args.n)
             booking_lines = booking.report(stack, args.booking)

@@ -3,12 +3,14 @@ families (each with a family member and contact logs, a food-package campaign ru
 per page of 100, against the calls the page made before (the list, then each family's logs and
 packages, one request each).
 
-`python -m tools.bench.frontline` runs it alone and prints the figures; `make bench` includes it.
+`python -m tools.bench.frontline` runs it alone and prints the figures (the section `make bench` writes
+into docs/benchmarks.md) on stdout; `make bench` includes it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from tools.bench.measure import Timing, counting_dynamodb_calls
+from tools.bench.measure import Timing, counting_dynamodb_calls, quiet_app_log
 from tools.localstack import Stack
 
 FAMILIES = 100
@@ -111,15 +113,23 @@ def report(stack: Stack) -> list[str]:
     calls = ", ".join(f"{name} {n}" for name, n in sorted(figures["calls"].items()))
     return [
         f"## Contact person's families: GET /api/staff/frontline/my-families, {FAMILIES} families", "",
-        f"Engine: {stack.engine.name}. Each family has a member and two contact logs; a food-package campaign is",
-        "under way. One request answers everything the page shows; before, the page asked for each family's",
-        "logs and packages separately (measured here the same way, one after another).", "",
+        f"Engine: {stack.engine.name}. What is timed: one GET /api/staff/frontline/my-families over HTTP on "
+        "loopback to the local stack (its front server, the Chalice app with the staff authorizer checking "
+        "the contact person's Cognito ID token, DynamoDB), from sending the request to the parsed JSON "
+        f"answer: all {FAMILIES} families assigned to one contact person of one hospital, each with a "
+        "family member and two contact logs (the card shows the latest), under a food-package campaign "
+        "in its current week (no family signed up, so its package keys are read and found empty). "
+        f"{len(one.samples_ms)} requests one after another, after one to warm up. DynamoDB calls are "
+        "those of one more request, the authorizer's included.",
+        "The baseline is what the page did before: the same list, then each family's logs and packages, "
+        "two requests per family, one after another "
+        f"({len(per.samples_ms)} rounds; its p95 column is the slowest round).", "",
         "| contender | mean ms | p50 ms | p95 ms | DynamoDB calls per request |", "|---|---|---|---|---|",
         f"| one request ({len(one.samples_ms)} samples) | {one.mean:.0f} | {one.p50:.0f} | {one.p95:.0f} | {calls} |",
-        f"| list + 2 requests per family ({len(per.samples_ms)} samples) | {per.mean:.0f} | {per.p50:.0f} | "
-        f"{per.p95:.0f} | |", "",
-        f"**Ratio one request / {TARGET_MS} ms target (p50): {one.p50 / TARGET_MS:.2f}; "
-        f"per family / one request: {per.mean / one.mean:.1f}**", "",
+        f"| list + 2 requests per family ({len(per.samples_ms)} rounds) | {per.mean:.0f} | {per.p50:.0f} | "
+        f"{max(per.samples_ms):.0f} | |", "",
+        f"**Ratio one request (p50) / {TARGET_MS} ms target: {one.p50 / TARGET_MS:.2f}; "
+        f"per family / one request (means): {per.mean / one.mean:.1f}**", "",
     ]
 
 
@@ -128,8 +138,9 @@ def main() -> int:
 
     from tools.localstack import DEFAULT_SITE, start_stack
 
-    with tempfile.TemporaryDirectory() as data:
+    with tempfile.TemporaryDirectory() as data, open(os.devnull, "w") as sink:
         stack, warning = start_stack(Path(data), port=0, site_dir=DEFAULT_SITE, seed_staff=False)
+        quiet_app_log(sink)
         try:
             if warning:
                 print(warning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import statistics
 import time
 import urllib.request
@@ -10,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import botocore.client
 
@@ -70,3 +71,13 @@ def counting_dynamodb_calls() -> Iterator[Counter[str]]:
         yield counts
     finally:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]
+
+
+def quiet_app_log(sink: IO[str]) -> None:
+    """Send the app's access log to `sink` (its cost stays in the figures; its lines stay out of the
+    printed report)."""
+    from chalicelib.core.logs import logger
+
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sink)

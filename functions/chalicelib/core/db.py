@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -426,22 +427,48 @@ def backoff(attempt: int) -> bool:
     return True
 
 
+BATCH_KEYS = 100  # DynamoDB's limit per BatchGetItem
+BATCH_READERS = 4  # BatchGetItem calls of one batch_get in flight at once
+_batch_readers: list[ThreadPoolExecutor] = []
+
+
 def batch_get(keys: list[Item]) -> list[Item]:
-    """Items by key (BatchGetItem, 100 keys a call), in no particular order; missing ones left
-    out. Keys the table leaves unprocessed are asked again with backoff; any still unprocessed
-    when the attempts or the budget run out answer 503, never a silently shorter list."""
+    """Items by key (BatchGetItem, 100 keys a call, up to BATCH_READERS calls at once), in no
+    particular order; missing ones left out. Keys the table leaves unprocessed are asked again with
+    backoff; any still unprocessed when the attempts or the budget run out answer 503, never a
+    silently shorter list."""
+    chunks = [keys[start:start + BATCH_KEYS] for start in range(0, len(keys), BATCH_KEYS)]
+    if len(chunks) <= 1:
+        return _batch_chunk(chunks[0], table().meta.client) if chunks else []
+    client = table().meta.client  # made once, before the threads share it
+    if not _batch_readers:
+        _batch_readers.append(ThreadPoolExecutor(BATCH_READERS, thread_name_prefix="batch-get"))
+    deadline = getattr(_budget, "deadline", None)
+
+    def read(chunk: list[Item]) -> list[Item]:
+        _budget.deadline = deadline  # the request's budget holds in the reader's thread too
+        try:
+            return _batch_chunk(chunk, client)
+        finally:
+            _budget.deadline = None
+
+    return [item for found in _batch_readers[0].map(read, chunks) for item in found]
+
+
+def _batch_chunk(keys: list[Item], client: Any) -> list[Item]:
+    """One BatchGetItem of up to 100 keys through the table's client (a client is thread-safe, the
+    table resource is not), its unprocessed keys asked again."""
     name = settings().table_name
     found: list[Item] = []
-    for start in range(0, len(keys), 100):
-        pending: dict[str, Any] = {name: {"Keys": keys[start:start + 100]}}
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            answer = _call(lambda request=pending: table().meta.client.batch_get_item(RequestItems=request))
-            found += [plain(item) for item in answer.get("Responses", {}).get(name, [])]
-            pending = dict(answer.get("UnprocessedKeys") or {})
-            if not pending:
-                break
-            if attempt == MAX_ATTEMPTS or not backoff(attempt):
-                raise errors.unavailable()
+    pending: dict[str, Any] = {name: {"Keys": keys}}
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        answer = _call(lambda request=pending: client.batch_get_item(RequestItems=request))
+        found += [plain(item) for item in answer.get("Responses", {}).get(name, [])]
+        pending = dict(answer.get("UnprocessedKeys") or {})
+        if not pending:
+            break
+        if attempt == MAX_ATTEMPTS or not backoff(attempt):
+            raise errors.unavailable()
     return found
 
 

@@ -532,9 +532,10 @@ def show_packages_with(provider: PackagesOf) -> None:
 
 
 def my_families(cursor: str | None, by: Principal) -> MyFamilies:
-    """The contact person's families with all their cards show, in a handful of reads: the pointers
-    (one Query), the households (BatchGetItem), each household's members and latest log entries (one
-    Query per household, several at once) and the packages (BatchGetItem, in the delivery service)."""
+    """The contact person's families with all their cards show, in a handful of reads whatever their
+    number: the pointers (one Query), the households, their members and latest log entry by the keys
+    each household lists, the packages (in the delivery service) and the names of who wrote the logs,
+    each a BatchGetItem per 100 keys, the calls of one read made at once."""
     scope = f"cpfam:{by.id}"
     pointers, last = store.families_of(by.id, MY_FAMILIES_PAGE, pagination.decode_cursor(cursor, scope))
     found = store.get_persons([p["person_id"] for p in pointers])
