@@ -9,6 +9,7 @@ into docs/benchmarks.md) on stdout; `make bench` includes it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -144,7 +145,9 @@ def main() -> int:
         try:
             if warning:
                 print(warning)
-            print("\n".join(report(stack)))
+            with contextlib.redirect_stdout(sink):  # the app's metrics lines, printed by every request
+                lines = report(stack)
+            print("\n".join(lines))
         finally:
             stack.stop()
     return 0
