@@ -8,6 +8,7 @@ takes is the fake time its waits added plus the real time it ran."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from typing import Any
@@ -159,3 +160,21 @@ def test_a_request_budget_bounds_the_transaction_retries(seeded, clock, monkeypa
         clock.sleep(TIMEOUT_SECONDS)
         db.transact([op])
     assert calls == []
+
+
+def test_a_batch_of_many_keys_is_read_whole_its_calls_made_at_once(seeded, monkeypatch):
+    with db.table().batch_writer() as writer:
+        for i in range(250):
+            writer.put_item(Item={"PK": f"MANY#{i}", "SK": "X", "n": i})
+    client = db.table().meta.client
+    threads: set[str] = set()
+    real = client.batch_get_item
+
+    def noted(**kwargs: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "batch_get_item", noted)
+    found = db.batch_get([db.key(f"MANY#{i}", "X") for i in range(250)] + [db.key("MANY#missing", "X")])
+    assert sorted(i["n"] for i in found) == list(range(250))  # every item once, the missing one left out
+    assert len(threads) >= 2 and all(t.startswith("batch-get") for t in threads)
