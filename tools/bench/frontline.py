@@ -121,7 +121,8 @@ def report(stack: Stack) -> list[str]:
         "family member and two contact logs (the card shows the latest), under a food-package campaign "
         "in its current week (no family signed up, so its package keys are read and found empty). "
         f"{len(one.samples_ms)} requests one after another, after one to warm up. DynamoDB calls are "
-        "those of one more request, the authorizer's included.",
+        "those of one more request: the authorizer's staff record (a GetItem, unless cached) and the read's "
+        "audit entry (a PutItem) included.",
         "The baseline is what the page did before: the same list, then each family's logs and packages, "
         "two requests per family, one after another "
         f"({len(per.samples_ms)} rounds; its p95 column is the slowest round).", "",
