@@ -450,10 +450,15 @@ def test_the_contact_person_acts_for_a_family_from_their_phone(browser, stack, s
     _campaign_under_way()
     context = browser.new_context(**PHONE)
     watch = Watch(stack.cognito)
+    asked: list[str] = []
+    context.on("request", lambda request: asked.append(request.url))
     try:
         page = _signed_in_care(context, watch, stack, "hospital.contact", "/staff/frontline/my-families/")
         card = page.locator(".ws-record").filter(has_text="吴护士")
         card.wait_for()
+        # the cards come in one request: no request per family for its logs or packages
+        assert sum("/api/staff/frontline/my-families" in url for url in asked) == 1, asked
+        assert not [url for url in asked if url.endswith("/logs") or "/packages" in url], asked
         assert "13905380909" not in card.inner_text()  # masked until the contact asks to call
 
         log = card.locator(".ws-care__log")
