@@ -32,8 +32,22 @@
     absent: "改为未到场",
     cancelFor: "代为取消",
     confirmCancel: "确定代 {n} 取消报名？候补第一位会自动递补。",
-    created: "场次已开设：{n}"
+    created: "场次已开设：{n}",
+    change: "修改时间地点",
+    saveChange: "保存并通知报名人",
+    changed: "时间地点已修改，已确认和候补的报名人会收到短信",
+    cancelSession: "取消场次",
+    cancelReason: "取消原因（报名人会在短信里看到）",
+    confirmCancelSession: "确认取消（不能恢复；已确认和候补的 {n} 人会收到短信）",
+    sendCancel: "确认取消场次",
+    sessionCancelled: "场次已取消，已确认和候补的报名人会收到短信"
   };
+
+  // "2030-03-01T01:00:00Z" -> "2030-03-01T09:00", what a datetime-local field in Beijing time shows.
+  function localBeijing(iso) {
+    var t = Date.parse(iso || "");
+    return isNaN(t) ? "" : new Date(t + 8 * 3600 * 1000).toISOString().slice(0, 16);
+  }
 
   function channel(tag) {
     return tag === "portal" ? "服务平台网页" : "合作应用（" + tag + "）";
@@ -129,7 +143,7 @@
     }
 
     function renderSession(s) {
-      var li = el("li", "ws-record" + (s.status === "closed" ? " ws-record--off" : ""));
+      var li = el("li", "ws-record" + (s.status !== "open" ? " ws-record--off" : ""));
       var h = el("h3", "ws-record__title");
       h.appendChild(ws.route.link(s.kind_label + "：" + s.title, { session: s.id }));
       li.appendChild(h);
@@ -224,7 +238,9 @@
       });
       tools.appendChild(xlsx);
       if (canWrite) {
-        if (s.status === "closed") {
+        if (s.status === "cancelled") {
+          // A cancelled session is done with: no action but the export.
+        } else if (s.status === "closed") {
           var again = ws.button(TEXT.reopen, "ws-button");
           again.addEventListener("click", async function () {
             var r = await ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/reopen", undefined, ws.uuid());
@@ -239,11 +255,37 @@
           });
         }
       }
+      var ended = Date.parse(s.ends_at) <= Date.now();
+      var forms = [];
+      if (canWrite && s.status !== "cancelled" && !ended) {
+        forms = [changeForm(s), cancelForm(s)];
+        [[TEXT.change, "ws-button ws-button--plain"], [TEXT.cancelSession, "ws-button ws-button--danger"]].forEach(
+          function (b, i) {
+            var show = ws.button(b[0], b[1]);
+            show.setAttribute("aria-expanded", "false");
+            show.setAttribute("aria-controls", forms[i].id);
+            show.addEventListener("click", function () {
+              var opening = forms[i].hidden;
+              forms.forEach(function (f) { f.hidden = true; });
+              tools.querySelectorAll("[aria-controls]").forEach(function (x) { x.setAttribute("aria-expanded", "false"); });
+              forms[i].hidden = !opening;
+              show.setAttribute("aria-expanded", String(opening));
+              if (opening) forms[i].querySelector("input, textarea").focus();
+            });
+            tools.appendChild(show);
+          });
+      }
       holder.appendChild(tools);
-      if (canWrite) holder.appendChild(capacityForm(s));
+      forms.forEach(function (f) { holder.appendChild(f); });
+      if (canWrite && s.status !== "cancelled") holder.appendChild(capacityForm(s));
       section("办理");
       panel.appendChild(holder);
       if (note) say(note);
+      section("记录");
+      var log = el("div", "ws-session-history");
+      log.dataset.role = "session-history";
+      panel.appendChild(log);
+      loadHistory(s, log);
       shown = s;
       roster.querySelector('[data-role="roster-title"]').textContent = "报名名单：" + s.title;
       roster.hidden = false;
@@ -273,6 +315,91 @@
       panel.appendChild(ws.route.back(BACK[kind], back));
       if (!r.ok) { panel.appendChild(el("h2", "", id)); panel.appendChild(el("p", "ws-staff__error", ws.problemText(r.body))); return; }
       SHOW[kind](r.body, note);
+    }
+
+    async function loadHistory(s, box) {
+      var r = await ws.api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/history");
+      if (!r.ok) { box.appendChild(el("p", "ws-staff__error", ws.problemText(r.body))); return; }
+      box.appendChild(ws.historyList(r.body.items, function (h) {
+        return h.action_label + (h.detail ? "：" + h.detail : "");
+      }));
+    }
+
+    // One labelled field of a form built here (the shared form checks read its attributes).
+    function field(form, name, label, control) {
+      var f = el("div", "ws-field");
+      control.id = form.id + "-" + name;
+      control.name = name;
+      if (control.type === "checkbox") {  // a box ticked to say yes, its words beside it
+        var check = el("label", "ws-check");
+        check.appendChild(control);
+        check.appendChild(el("span", null, label));
+        f.appendChild(check);
+      } else {
+        var l = el("label", null, label);
+        l.htmlFor = control.id;
+        f.appendChild(l);
+        f.appendChild(control);
+      }
+      form.appendChild(f);
+      return control;
+    }
+
+    function input(type, value, attrs) {
+      var i = el("input");
+      i.type = type;
+      if (value) i.value = value;
+      Object.keys(attrs || {}).forEach(function (k) { i.setAttribute(k, attrs[k]); });
+      return i;
+    }
+
+    function changeForm(s) {
+      var form = el("form", "ws-sform");
+      form.id = "ro-change-" + s.id;
+      form.hidden = true;
+      form.appendChild(el("h4", "ws-sform__title", TEXT.change));
+      field(form, "starts_at", "开始时间", input("datetime-local", localBeijing(s.starts_at), { required: "" }));
+      field(form, "ends_at", "结束时间", input("datetime-local", localBeijing(s.ends_at), { required: "" }));
+      field(form, "place", "地点（线下）", input("text", s.place, { minlength: "2", maxlength: "120" }));
+      field(form, "online_url", "线上链接", input("url", s.online_url, { maxlength: "300", placeholder: "https://" }));
+      var go = el("button", "ws-submit", TEXT.saveChange);
+      go.type = "submit";
+      form.appendChild(go);
+      ws.bindWriteForm(form, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/change", {
+            version: s.version, starts_at: beijing(data.starts_at), ends_at: beijing(data.ends_at),
+            place: data.place || null, online_url: data.online_url || null
+          }, key);
+        },
+        done: function () { stale(); openRecord("session", s.id, TEXT.changed); }
+      });
+      return form;
+    }
+
+    function cancelForm(s) {
+      var form = el("form", "ws-sform");
+      form.id = "ro-cancel-" + s.id;
+      form.hidden = true;
+      form.appendChild(el("h4", "ws-sform__title", TEXT.cancelSession));
+      var reason = el("textarea");
+      reason.rows = 3;
+      reason.required = true;
+      reason.maxLength = 300;
+      field(form, "reason", TEXT.cancelReason, reason);
+      var sure = input("checkbox", "yes", { required: "" });
+      field(form, "confirm", fmt(TEXT.confirmCancelSession, s.confirmed + s.waitlisted), sure);
+      var go = el("button", "ws-submit ws-button--danger", TEXT.sendCancel);
+      go.type = "submit";
+      form.appendChild(go);
+      ws.bindWriteForm(form, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/cancel",
+            { version: s.version, reason: data.reason }, key);
+        },
+        done: function () { stale(); openRecord("session", s.id, TEXT.sessionCancelled); }
+      });
+      return form;
     }
 
     function capacityForm(s) {
