@@ -304,4 +304,6 @@ def test_the_caseworker_moves_a_fair_then_cancels_it_and_the_worker_sees_both(co
     code, _ = _api(stack, "POST", f"/sessions/{session_id}/registrations",
                    {"name": "王工友", "phone": "13912340003", "consent": True, "consent_version": "2020-02-v1"})
     assert code == 409
-    _clean(watch)
+    assert watch.foreign_hosts() == set()
+    wrong_times = f"status of 400 (Bad Request) ({stack.url}/api/staff/sessions/{session_id}/change)"
+    assert [e for e in watch.console_errors if not e.endswith(wrong_times)] == []  # only the refusal asked for

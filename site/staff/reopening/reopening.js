@@ -389,7 +389,7 @@
       field(form, "reason", TEXT.cancelReason, reason);
       var sure = input("checkbox", "yes", { required: "" });
       field(form, "confirm", fmt(TEXT.confirmCancelSession, s.confirmed + s.waitlisted), sure);
-      var go = el("button", "ws-submit ws-button--danger", TEXT.sendCancel);
+      var go = el("button", "ws-submit ws-submit--danger", TEXT.sendCancel);
       go.type = "submit";
       form.appendChild(go);
       ws.bindWriteForm(form, {
