@@ -353,53 +353,50 @@
       return i;
     }
 
-    function changeForm(s) {
+    // A form that changes the session at the version shown (changeForm, cancelForm): hidden until
+    // its button opens it; on success the session is read again with the note given.
+    function versionForm(s, action, title, submitClass, submitText, fill, payload, note) {
       var form = el("form", "ws-sform");
-      form.id = "ro-change-" + s.id;
+      form.id = "ro-" + action + "-" + s.id;
       form.hidden = true;
-      form.appendChild(el("h4", "ws-sform__title", TEXT.change));
-      field(form, "starts_at", "开始时间", input("datetime-local", localBeijing(s.starts_at), { required: "" }));
-      field(form, "ends_at", "结束时间", input("datetime-local", localBeijing(s.ends_at), { required: "" }));
-      field(form, "place", "地点（线下）", input("text", s.place, { minlength: "2", maxlength: "120" }));
-      field(form, "online_url", "线上链接", input("url", s.online_url, { maxlength: "300", placeholder: "https://" }));
-      var go = el("button", "ws-submit", TEXT.saveChange);
+      form.appendChild(el("h4", "ws-sform__title", title));
+      fill(form);
+      var go = el("button", submitClass, submitText);
       go.type = "submit";
       form.appendChild(go);
       ws.bindWriteForm(form, {
         send: function (data, key) {
-          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/change", {
-            version: s.version, starts_at: beijing(data.starts_at), ends_at: beijing(data.ends_at),
-            place: data.place || null, online_url: data.online_url || null
-          }, key);
+          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/" + action,
+            Object.assign({ version: s.version }, payload(data)), key);
         },
-        done: function () { stale(); openRecord("session", s.id, TEXT.changed); }
+        done: function () { stale(); openRecord("session", s.id, note); }
       });
       return form;
     }
 
+    function changeForm(s) {
+      return versionForm(s, "change", TEXT.change, "ws-submit", TEXT.saveChange, function (form) {
+        field(form, "starts_at", "开始时间", input("datetime-local", localBeijing(s.starts_at), { required: "" }));
+        field(form, "ends_at", "结束时间", input("datetime-local", localBeijing(s.ends_at), { required: "" }));
+        field(form, "place", "地点（线下）", input("text", s.place, { minlength: "2", maxlength: "120" }));
+        field(form, "online_url", "线上链接", input("url", s.online_url, { maxlength: "300", placeholder: "https://" }));
+      }, function (data) {
+        return { starts_at: beijing(data.starts_at), ends_at: beijing(data.ends_at), place: data.place || null,
+                 online_url: data.online_url || null };
+      }, TEXT.changed);
+    }
+
     function cancelForm(s) {
-      var form = el("form", "ws-sform");
-      form.id = "ro-cancel-" + s.id;
-      form.hidden = true;
-      form.appendChild(el("h4", "ws-sform__title", TEXT.cancelSession));
-      var reason = el("textarea");
-      reason.rows = 3;
-      reason.required = true;
-      reason.maxLength = 300;
-      field(form, "reason", TEXT.cancelReason, reason);
-      var sure = input("checkbox", "yes", { required: "" });
-      field(form, "confirm", fmt(TEXT.confirmCancelSession, s.confirmed + s.waitlisted), sure);
-      var go = el("button", "ws-submit ws-submit--danger", TEXT.sendCancel);
-      go.type = "submit";
-      form.appendChild(go);
-      ws.bindWriteForm(form, {
-        send: function (data, key) {
-          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/cancel",
-            { version: s.version, reason: data.reason }, key);
-        },
-        done: function () { stale(); openRecord("session", s.id, TEXT.sessionCancelled); }
-      });
-      return form;
+      return versionForm(s, "cancel", TEXT.cancelSession, "ws-submit ws-submit--danger", TEXT.sendCancel,
+        function (form) {
+          var reason = el("textarea");
+          reason.rows = 3;
+          reason.required = true;
+          reason.maxLength = 300;
+          field(form, "reason", TEXT.cancelReason, reason);
+          field(form, "confirm", fmt(TEXT.confirmCancelSession, s.confirmed + s.waitlisted),
+            input("checkbox", "yes", { required: "" }));
+        }, function (data) { return { reason: data.reason }; }, TEXT.sessionCancelled);
     }
 
     function capacityForm(s) {
