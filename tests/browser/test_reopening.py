@@ -277,6 +277,10 @@ def test_the_caseworker_moves_a_fair_then_cancels_it_and_the_worker_sees_both(co
     assert "已取消" in detail.locator(".ws-summary__head").inner_text()
     assert detail.get_by_role("button", name="修改时间地点").count() == 0
     assert detail.get_by_role("button", name="停止报名").count() == 0
+    assert "场馆临时停用" in detail.locator(".ws-summary").inner_text()
+    roster = office.locator('[data-role="registrations"] .ws-record', has_text=references[0])
+    roster.wait_for()
+    assert roster.get_by_role("button").count() == 0  # the places of a cancelled session stay as they are
     detail.locator('[data-role="session-history"] .ws-history__item', has_text="取消场次").wait_for()
     office.screenshot(path=str(screenshots / "reopening-session-cancelled-phone.png"), full_page=True)
     office.set_viewport_size({"width": 1366, "height": 800})

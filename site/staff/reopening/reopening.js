@@ -228,7 +228,7 @@
         ["地点", s.place], ["线上链接", s.online_url], ["名额", s.capacity], ["已确认", s.confirmed],
         ["候补", s.waitlisted], ["剩余名额", s.seats_left],
         ["报名截止", s.registration_closes_at ? ws.shanghai(s.registration_closes_at) : ""], ["联系方式", s.contact],
-        ["说明", s.description]]));
+        ["说明", s.description], ["取消原因", s.cancel_reason]]));
       var holder = el("div", "ws-actions");
       var tools = el("div", "ws-record__actions");
       var xlsx = ws.button(TEXT.export, "ws-button ws-button--plain");
@@ -435,7 +435,7 @@
       li.appendChild(ws.facts([["报名编号", r.reference], ["手机号码", r.phone], ["状态", r.status_label],
         ["渠道", channel(r.channel)], ["报名时间", ws.shanghai(r.created_at)], ["备注", r.note],
         ["到场", r.attended === true ? "已到场" : (r.attended === false ? "未到场" : "")]]));
-      if (canWrite && r.status !== "cancelled") {
+      if (canWrite && r.status !== "cancelled" && shown.status !== "cancelled") {  // a cancelled session's places stay put
         var actions = el("div", "ws-record__actions");
         var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
         if (r.status === "confirmed") {
