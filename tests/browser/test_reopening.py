@@ -59,6 +59,19 @@ def _caseworker_page(context: Any, watch: Watch, stack: Running) -> Any:
     return page
 
 
+def _new_fair(office: Any, title: str, day: str, capacity: int) -> None:
+    """A fair opened on the caseworker's page (9:00 to 17:00 Beijing time that day)."""
+    new = office.locator("#ro-new-session")
+    new.locator('[name="kind"]').select_option("fair")
+    new.locator('[name="title"]').fill(title)
+    new.locator('[name="starts_at"]').fill(f"{day}T09:00")
+    new.locator('[name="ends_at"]').fill(f"{day}T17:00")
+    new.locator('[name="place"]').fill("泰山区人力资源市场")
+    new.locator('[name="capacity"]').fill(str(capacity))
+    new.locator('button[type="submit"]').click()
+    new.get_by_text(f"场次已开设：{title}").wait_for()
+
+
 def _open(page: Any, url: str) -> None:
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
@@ -73,15 +86,7 @@ def test_a_worker_finds_a_fair_registers_looks_it_up_and_cancels(context, tab, s
     page, watch = tab
     office = _caseworker_page(context, watch, stack)
     title = f"泰山区春季网络招聘会{uuid.uuid4().hex[:4]}"
-    new = office.locator("#ro-new-session")
-    new.locator('[name="kind"]').select_option("fair")
-    new.locator('[name="title"]').fill(title)
-    new.locator('[name="starts_at"]').fill("2030-03-01T09:00")
-    new.locator('[name="ends_at"]').fill("2030-03-01T17:00")
-    new.locator('[name="place"]').fill("泰山区人力资源市场")
-    new.locator('[name="capacity"]').fill("30")
-    new.locator('button[type="submit"]').click()
-    new.get_by_text(f"场次已开设：{title}").wait_for()
+    _new_fair(office, title, "2030-03-01", 30)
     session = office.locator('[data-role="sessions"] .ws-record', has_text=title)
     session.wait_for()
     assert "2030年3月1日 9:00 至 2030年3月1日 17:00" in session.inner_text()
@@ -209,3 +214,97 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, t
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert sheet.cell(1, 1).value == firm_name and sheet.cell(2, 4).value == "姓名"
     _clean(watch)
+
+
+def test_the_caseworker_moves_a_fair_then_cancels_it_and_the_worker_sees_both(context, tab, stack, screenshots):
+    page, watch = tab
+    office = _caseworker_page(context, watch, stack)
+    title = f"泰山区返岗专场招聘会{uuid.uuid4().hex[:4]}"
+    _new_fair(office, title, "2030-04-01", 1)
+    link = office.locator('[data-role="sessions"] .ws-record', has_text=title).get_by_role("link")
+    session_id = link.get_attribute("href").split("session=")[1]
+    people = [("13912340001", "confirmed"), ("13912340002", "waitlisted")]
+    references = []
+    for phone, status in people:
+        code, answer = _api(stack, "POST", f"/sessions/{session_id}/registrations",
+                            {"name": "李工友", "phone": phone, "consent": True, "consent_version": "2020-02-v1"})
+        assert (code, answer["status"]) == (201, status)
+        references.append(answer["reference"])
+
+    link.click()
+    office.wait_for_url(f"**/staff/reopening/?session={session_id}")
+    detail = office.locator('[data-role="detail"]')
+    detail.get_by_role("button", name="修改时间地点").click()
+    change = office.locator(f"#ro-change-{session_id}")
+    change.locator('[name="starts_at"]').fill("")
+    change.locator('[name="ends_at"]').fill("")
+    change.locator('button[type="submit"]').click()
+    assert change.locator('[aria-invalid="true"]').count() == 2  # both times named at once
+    change.locator('[name="starts_at"]').fill("2030-04-02T09:00")
+    change.locator('[name="ends_at"]').fill("2030-04-02T08:00")
+    change.locator('button[type="submit"]').click()
+    change.locator(".ws-error", has_text="结束时间须晚于开始时间").wait_for()  # the API's answer, by its field
+    change.locator('[name="ends_at"]').fill("2030-04-02T17:00")
+    change.locator('[name="place"]').fill("泰山区会展中心")
+    change.locator('button[type="submit"]').click()
+    detail.get_by_text("时间地点已修改").wait_for()
+    assert "2030年4月2日 9:00 至 2030年4月2日 17:00" in detail.locator(".ws-summary").inner_text()
+    history = detail.locator('[data-role="session-history"] .ws-history__item', has_text="修改时间地点")
+    history.wait_for()
+    assert "泰山区会展中心" in history.inner_text()
+
+    _open(page, stack.url + "/jobs/my-registration/")
+    lookup = page.locator('form[data-endpoint="/api/status/lookup"]')
+    lookup.locator('[name="reference"]').fill(references[0])
+    lookup.locator('[name="phone"]').fill(people[0][0])
+    lookup.locator('button[type="submit"]').click()
+    result = page.locator(".ws-result")
+    result.wait_for()
+    assert "泰山区会展中心" in result.inner_text() and "2030-04-02 09:00" in result.inner_text()
+
+    detail.get_by_role("button", name="取消场次").click()
+    cancel = office.locator(f"#ro-cancel-{session_id}")
+    cancel.locator('button[type="submit"]').click()
+    assert cancel.locator('[aria-invalid="true"]').count() == 2  # the reason and the confirmation, at once
+    cancel.locator('[name="reason"]').fill("场馆临时停用，改期另行通知")
+    cancel.locator('[name="confirm"]').check()
+    office.set_viewport_size({"width": 1366, "height": 800})
+    office.screenshot(path=str(screenshots / "reopening-session-cancel-desk.png"), full_page=True)
+    office.set_viewport_size({"width": 390, "height": 844})
+    office.screenshot(path=str(screenshots / "reopening-session-cancel-phone.png"), full_page=True)
+    cancel.locator('button[type="submit"]').click()
+    detail.get_by_text("场次已取消，").wait_for()
+    assert "已取消" in detail.locator(".ws-summary__head").inner_text()
+    assert detail.get_by_role("button", name="修改时间地点").count() == 0
+    assert detail.get_by_role("button", name="停止报名").count() == 0
+    assert "场馆临时停用" in detail.locator(".ws-summary").inner_text()
+    roster = office.locator('[data-role="registrations"] .ws-record', has_text=references[0])
+    roster.wait_for()
+    assert roster.get_by_role("button").count() == 0  # the places of a cancelled session stay as they are
+    detail.locator('[data-role="session-history"] .ws-history__item', has_text="取消场次").wait_for()
+    office.screenshot(path=str(screenshots / "reopening-session-cancelled-phone.png"), full_page=True)
+    office.set_viewport_size({"width": 1366, "height": 800})
+    office.screenshot(path=str(screenshots / "reopening-session-cancelled-desk.png"), full_page=True)
+    assert axe_problems(office, "cancelled session") == []
+
+    lookup.locator('[name="reference"]').fill(references[1])
+    lookup.locator('[name="phone"]').fill(people[1][0])
+    lookup.locator('button[type="submit"]').click()
+    page.locator(".ws-result", has_text="场次已取消").wait_for()
+    assert "场馆临时停用" in page.locator(".ws-result").inner_text()
+    page.screenshot(path=str(screenshots / "reopening-lookup-cancelled-phone.png"), full_page=True)
+    _open(page, stack.url + "/jobs/sessions/")
+    item = page.locator(".ws-list__item", has_text=title)
+    item.wait_for()
+    assert "【已取消】" in item.inner_text() and item.get_by_role("link", name="报名").count() == 0
+    item.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "reopening-list-cancelled-phone.png"))
+    page.set_viewport_size({"width": 1366, "height": 800})
+    item.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "reopening-list-cancelled-desk.png"))
+    code, _ = _api(stack, "POST", f"/sessions/{session_id}/registrations",
+                   {"name": "王工友", "phone": "13912340003", "consent": True, "consent_version": "2020-02-v1"})
+    assert code == 409
+    assert watch.foreign_hosts() == set()
+    wrong_times = f"status of 400 (Bad Request) ({stack.url}/api/staff/sessions/{session_id}/change)"
+    assert [e for e in watch.console_errors if not e.endswith(wrong_times)] == []  # only the refusal asked for

@@ -452,3 +452,98 @@ def test_closing_a_session_tells_everyone_holding_a_place_in_commits_of_at_most_
     messages = _messages(fake)
     assert len(messages) == 150 and {template for template, _, _ in messages} == {"booking_session_closed"}
     assert len({phone for _, phone, _ in messages}) == 150  # one each; the cancelled registration is not told
+
+
+# --- changing and cancelling a session --------------------------------------------------------------------
+
+def _change(**fields: Any) -> Any:
+    from chalicelib.booking.models import SessionChangeIn
+
+    body = {"version": 1, "starts_at": "2099-01-02T01:00:00Z", "ends_at": "2099-01-02T07:00:00Z",
+            "place": "泰山区人力资源市场二楼", **fields}
+    return SessionChangeIn.model_validate(body)
+
+
+def _cancel_body(**fields: Any) -> Any:
+    from chalicelib.booking.models import SessionCancelIn
+
+    return SessionCancelIn.model_validate({"version": 1, "reason": "场馆临时停用", **fields})
+
+
+def _holders(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    held = [_registration("confirmed" if i % 3 else "waitlisted", reference=f"R{i:04d}", phone=f"1380000{i:04d}")
+            for i in range(count)]
+    held += [_registration("cancelled", reference="GONE01", phone="13900000000")]
+    monkeypatch.setattr(service, "all_registrations", lambda session_id: held)
+
+
+def test_a_new_time_and_place_moves_the_listing_and_the_units_pointer_and_tells_each_holder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(place="旧地点"))
+    _holders(monkeypatch, 3)
+    with uow.recording() as fake:
+        service.change_session(SESSION_ID, _change(), STAFF)
+    assert _names(fake)[0][:3] == ["move_session", "unlist_in_unit", "list_in_unit"]
+    move = _op(fake, "move_session").params
+    assert move["ConditionExpression"] == "#version = :seen" and move["ExpressionAttributeValues"][":seen"] == 1
+    assert move["ExpressionAttributeValues"][":gsk"] == f"2099-01-02T01:00:00Z#{SESSION_ID}"
+    assert "REMOVE #online_url" in move["UpdateExpression"]
+    messages = _messages(fake)
+    assert {t for t, _, _ in messages} == {"booking_session_changed"} and len(messages) == 3
+    assert messages[0][2]["place"] == "泰山区人力资源市场二楼" and messages[0][2]["when"] == "2099-01-02 09:00"
+
+
+def test_a_change_that_changes_nothing_writes_and_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(starts_at="2099-01-02T01:00:00Z", ends_at="2099-01-02T07:00:00Z",
+                                      place="泰山区人力资源市场二楼"))
+    _holders(monkeypatch, 3)
+    with uow.recording() as fake:
+        service.change_session(SESSION_ID, _change(), STAFF)
+    assert fake.commits == []
+
+
+def test_a_change_or_cancel_read_at_an_older_version_is_refused_without_a_write(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(version=4))
+    _holders(monkeypatch, 1)
+    with uow.recording() as fake:
+        for attempt in (lambda: service.change_session(SESSION_ID, _change(version=3), STAFF),
+                        lambda: service.cancel_session(SESSION_ID, _cancel_body(version=3), STAFF)):
+            with pytest.raises(errors.ProblemError) as raised:
+                attempt()
+            assert raised.value.code == "/problems/version-conflict"
+    assert fake.commits == []
+
+
+def test_cancelling_a_sharded_session_stops_each_shard_and_tells_holders_the_reason_in_chunks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _sharded([300, 300], [300, 300], waitlisted=40))
+    _holders(monkeypatch, 150)
+    with uow.recording() as fake:
+        service.cancel_session(SESSION_ID, _cancel_body(), STAFF)
+    assert _names(fake)[0][:3] == ["cancel_session", "set_shard_status", "set_shard_status"]
+    assert [len(ops) for ops in fake.commits] == [100, 54]  # 3 changes + audit + 96 messages, then 54
+    assert all(op.params["ExpressionAttributeValues"][":s"] == "cancelled" for op in fake.commits[0]
+               if op.name == "set_shard_status")
+    messages = _messages(fake)
+    assert len(messages) == 150 and {t for t, _, _ in messages} == {"booking_session_cancelled"}
+    assert {v["reason"] for _, _, v in messages} == {"场馆临时停用"}
+    assert not any(name in ("promote", "count_figures") for names in fake.names for name in names)
+
+
+def test_a_cancelled_session_takes_no_registration_no_cancellation_and_no_other_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeSession(monkeypatch, _session(status="cancelled", confirmed=2, waitlisted=1, wait_seq=1),
+                [_place(1, "FIRST1")])
+    _holders(monkeypatch, 1)
+    with uow.recording() as fake:
+        for attempt in (_register, lambda: _cancel(monkeypatch, _registration("confirmed")),
+                        lambda: service.change_session(SESSION_ID, _change(), STAFF),
+                        lambda: service.change_capacity(SESSION_ID, 5, STAFF),
+                        lambda: service.reopen(SESSION_ID, STAFF),
+                        lambda: service.cancel_session(SESSION_ID, _cancel_body(), STAFF)):
+            with pytest.raises(errors.ProblemError) as raised:
+                attempt()
+            assert raised.value.status == 409
+        assert service.promote_free_seats(SESSION_ID, "staff:x") == []
+    assert fake.commits == []

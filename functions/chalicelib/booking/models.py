@@ -13,11 +13,13 @@ from chalicelib.core.fields import (
     Instant,
     Line,
     Name,
+    Note,
     Phone,
     Reference,
     Text,
     Title,
     UnitId,
+    Version,
 )
 from chalicelib.core.models import FieldProblem, PublicForm, RequestModel, ResponseModel
 
@@ -61,14 +63,41 @@ class SessionIn(RequestModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SessionIn:
-        if self.ends_at <= self.starts_at:
-            raise FieldProblem("ends_at", "结束时间须晚于开始时间")
-        if not self.place and not self.online_url:
-            raise FieldProblem("place", "请填写地点或线上链接")
+        _when_and_where(self)
         closes = self.registration_closes_at
         if closes and self.registration_opens_at and closes <= self.registration_opens_at:
             raise FieldProblem("registration_closes_at", "报名截止时间须晚于报名开始时间")
         return self
+
+
+def _when_and_where(body: SessionIn | SessionChangeIn) -> None:
+    """A session ends after it starts, and takes place somewhere: a place or an online link."""
+    if body.ends_at <= body.starts_at:
+        raise FieldProblem("ends_at", "结束时间须晚于开始时间")
+    if not body.place and not body.online_url:
+        raise FieldProblem("place", "请填写地点或线上链接")
+
+
+class SessionChangeIn(RequestModel):
+    """A session's new time and place; everyone holding a seat or a waitlist place is told."""
+
+    version: Version
+    starts_at: Annotated[Instant, Field(title="开始时间")]
+    ends_at: Annotated[Instant, Field(title="结束时间")]
+    place: Annotated[Line | None, Field(title="地点")] = None
+    online_url: Annotated[OnlineUrl | None, Field(title="线上链接")] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SessionChangeIn:
+        _when_and_where(self)
+        return self
+
+
+class SessionCancelIn(RequestModel):
+    """A session called off, with the reason the people registered are sent."""
+
+    version: Version
+    reason: Annotated[Note, Field(title="取消原因（报名人会收到）")]
 
 
 class CapacityIn(RequestModel):
@@ -107,8 +136,9 @@ class Session(ResponseModel):
     confirmed: int
     waitlisted: int
     seats_left: int
-    status: str = Field(description="open 开放报名；closed 已停止报名")
+    status: str = Field(description="open 开放报名；closed 已停止报名；cancelled 已取消")
     status_label: str
+    cancel_reason: str | None = Field(default=None, description="取消原因（已取消的场次）")
     registration_opens_at: str | None = None
     registration_closes_at: str | None = None
     description: str | None = None
@@ -132,6 +162,9 @@ class PublicSession(ResponseModel):
     seats_left: int
     waitlisted: int
     open: bool = Field(description="现在能否报名（名额满时报名进入候补）")
+    cancelled: bool = Field(default=False, description="场次已取消")
+    state_label: str = Field(description="报名状态：开放报名、已停止报名、已取消")
+    cancel_reason: str | None = Field(default=None, description="取消原因（已取消的场次）")
     registration_closes_at: str | None = None
     contact: str | None = None
     description: str | None = None
@@ -145,6 +178,19 @@ class PublicSessionPage(ResponseModel):
 class SessionPage(ResponseModel):
     items: list[Session]
     next_cursor: str | None = None
+
+
+class SessionHistoryEntry(ResponseModel):
+    action: str
+    action_label: str
+    actor: str
+    actor_name: str | None = Field(default=None, description="办理人的姓名")
+    at: str
+    detail: str | None = Field(default=None, description="改了什么（新的名额、时间地点、取消原因）")
+
+
+class SessionHistory(ResponseModel):
+    items: list[SessionHistoryEntry]
 
 
 class Registered(ResponseModel):

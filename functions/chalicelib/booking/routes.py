@@ -1,5 +1,5 @@
 """Booking sessions: public listings and registration, cancellation by reference + phone, and the
-staff work on sessions (create, close, reopen, capacity, registrations, attendance, export)."""
+staff work on sessions (create, change, cancel, close, reopen, capacity, history, registrations, attendance, export)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from chalicelib.booking.models import (
     RegistrationIn,
     RegistrationPage,
     Session,
+    SessionCancelIn,
+    SessionChangeIn,
+    SessionHistory,
     SessionIn,
     SessionPage,
 )
@@ -116,6 +119,30 @@ def reopen(session_id: str, principal: Principal) -> object:
 @api.staff(*service.ACT)
 def capacity(session_id: str, body: CapacityIn, principal: Principal) -> object:
     return service.change_capacity(session_id, body.capacity, principal)
+
+
+@api.route(bp, "/staff/sessions/{session_id}/change", "POST", summary="修改时间地点（报名人会收到短信）",
+           tag=STAFF_TAG, body=SessionChangeIn, response=Session, problems=(404, 409), path_params=SESSION_ID,
+           description="带上读取时的 version；场次在此之后被改过时答 409。已确认和候补的报名人都会收到新的时间地点。")
+@api.staff(*service.ACT)
+def change(session_id: str, body: SessionChangeIn, principal: Principal) -> object:
+    return service.change_session(session_id, body, principal)
+
+
+@api.route(bp, "/staff/sessions/{session_id}/cancel", "POST", summary="取消场次（报名人会收到短信和取消原因）",
+           tag=STAFF_TAG, body=SessionCancelIn, response=Session, problems=(404, 409), path_params=SESSION_ID,
+           description="带上读取时的 version。取消后不再接受报名，名额和候补不再变动；"
+                       "已确认和候补的报名人都会收到取消原因。")
+@api.staff(*service.ACT)
+def cancel_session(session_id: str, body: SessionCancelIn, principal: Principal) -> object:
+    return service.cancel_session(session_id, body, principal)
+
+
+@api.route(bp, "/staff/sessions/{session_id}/history", summary="场次的变更记录（新建、调整名额、修改、停止、取消）",
+           tag=STAFF_TAG, response=SessionHistory, problems=(404,), path_params=SESSION_ID)
+@api.staff(*service.READ)
+def session_history(session_id: str, principal: Principal) -> object:
+    return service.session_history(session_id, principal)
 
 
 @api.route(bp, "/staff/sessions/{session_id}/registrations", summary="报名名单与候补名单", tag=STAFF_TAG,

@@ -4,7 +4,8 @@ phone) per session, and a reference code per registration.
 
 Other domains call these functions (recruitment for fairs, courses and shuttles; recuperation
 batches later): create_session, register, cancel_by_reference / cancel_registration,
-promote_free_seats, close, reopen, change_capacity, mark_attendance, registrations, get_session.
+promote_free_seats, close, reopen, change_capacity, change_session, cancel_session, mark_attendance,
+registrations, get_session.
 
 Every invariant is a condition inside the transaction that changes it: store.py names each write
 (take_seat, join_waitlist, hold_place, promote, release_seat...) and states its condition. This
@@ -33,6 +34,10 @@ from chalicelib.booking.models import (
     Registration,
     RegistrationPage,
     Session,
+    SessionCancelIn,
+    SessionChangeIn,
+    SessionHistory,
+    SessionHistoryEntry,
     SessionIn,
     SessionPage,
 )
@@ -184,7 +189,8 @@ def to_session(record: dict[str, Any]) -> Session:
         ends_at=record["ends_at"], place=record.get("place"), online_url=record.get("online_url"),
         capacity=record["capacity"], confirmed=record["confirmed"], waitlisted=record["waitlisted"],
         seats_left=max(0, record["capacity"] - record["confirmed"]), status=record["status"],
-        status_label=SESSION_LABELS[record["status"]], registration_opens_at=record.get("registration_opens_at"),
+        status_label=SESSION_LABELS[record["status"]], cancel_reason=record.get("cancel_reason"),
+        registration_opens_at=record.get("registration_opens_at"),
         registration_closes_at=record.get("registration_closes_at"), description=record.get("description"),
         contact=record.get("contact"), version=record["version"])
 
@@ -196,12 +202,15 @@ def _open_now(record: dict[str, Any], now: str) -> bool:
 
 
 def to_public(record: dict[str, Any], now: str) -> PublicSession:
+    cancelled = record["status"] == "cancelled"
+    state = "cancelled" if cancelled else "open" if _open_now(record, now) else "closed"
     return PublicSession(
         id=record["id"], kind=record["kind"], kind_label=KIND_LABELS[Kind(record["kind"])], title=record["title"],
         firm_name=record["unit_name"], place=record.get("place") or ("线上" if record.get("online_url") else None),
         online=bool(record.get("online_url")), starts_at=record["starts_at"], ends_at=record["ends_at"],
         capacity=record["capacity"], seats_left=max(0, record["capacity"] - record["confirmed"]),
-        waitlisted=record["waitlisted"], open=_open_now(record, now),
+        waitlisted=record["waitlisted"], open=_open_now(record, now), cancelled=cancelled,
+        state_label=SESSION_LABELS[state], cancel_reason=record.get("cancel_reason"),
         registration_closes_at=record.get("registration_closes_at"), contact=record.get("contact"),
         description=record.get("description"))
 
@@ -292,19 +301,38 @@ def _set_status(record: dict[str, Any], status: str) -> list[db.Op]:
 HOLDING = ("confirmed", "waitlisted")  # the registrations a change to their session concerns
 
 
+def _not_cancelled(record: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled session is done with: no change to its registration, seats or time any more."""
+    if record["status"] == "cancelled":
+        raise errors.conflict("本场次已取消，不能再修改。", "session-closed")
+    return record
+
+
+def _tell_holders(record: dict[str, Any], template_id: str, now: str, **extra: str) -> list[db.Op]:
+    """The message to everyone holding a seat or a waitlist place in the session (as it is after the
+    change: what, when, where)."""
+    return [op for registration in all_registrations(record["id"]) if registration["status"] in HOLDING
+            for op in _told(registration, template_id, record, now, **extra)]
+
+
+def _at_version(record: dict[str, Any], version: int) -> dict[str, Any]:
+    """The session, if the version the caller read is still the current one (else 409, nothing written)."""
+    if int(record["version"]) != version:
+        raise errors.version_conflict()
+    return record
+
+
 def close(session_id: str, by: Principal) -> Session:
     """Stop a session; everyone holding a seat or a waitlist place is told."""
-    record = session_for_staff(session_id, by)
+    record = _not_cancelled(session_for_staff(session_id, by))
     now = audit.now_iso()
-    messages = [] if record["status"] == "closed" else [
-        op for registration in all_registrations(session_id) if registration["status"] in HOLDING
-        for op in _told(registration, "booking_session_closed", record, now)]
+    messages = [] if record["status"] == "closed" else _tell_holders(record, "booking_session_closed", now)
     return to_session(_session_change(record, _set_status(record, "closed"), {"status": "closed"},
                                       "booking.session.close", by, messages))
 
 
 def reopen(session_id: str, by: Principal) -> Session:
-    record = session_for_staff(session_id, by)
+    record = _not_cancelled(session_for_staff(session_id, by))
     return to_session(_session_change(record, _set_status(record, "open"), {"status": "open"},
                                       "booking.session.reopen", by))
 
@@ -313,7 +341,7 @@ def change_capacity(session_id: str, capacity: int, by: Principal) -> Session:
     """Raise or lower the capacity, never below the confirmed seats; raising promotes waitlisted people.
     A sharded session's free seats are spread evenly over its shards again (seats taken meanwhile
     make the change read again and retry)."""
-    record = session_for_staff(session_id, by)
+    record = _not_cancelled(session_for_staff(session_id, by))
     deadline = db.retry_deadline(RETRY_SECONDS)
     while True:
         if capacity < record["confirmed"]:
@@ -328,7 +356,73 @@ def change_capacity(session_id: str, capacity: int, by: Principal) -> Session:
             if exc.code not in (_RETRY, "/problems/unavailable"):
                 raise
             _give_up_after(exc, deadline)
-        record = session_for_staff(session_id, by)
+        record = _not_cancelled(session_for_staff(session_id, by))
+
+
+WHEN_AND_WHERE = ("starts_at", "ends_at", "place", "online_url")
+
+
+def change_session(session_id: str, body: SessionChangeIn, by: Principal) -> Session:
+    """A new time and place, at the version the caller read; everyone holding a seat or a waitlist
+    place is told the new time and place (a change that changes nothing writes and sends nothing)."""
+    record = _at_version(_not_cancelled(session_for_staff(session_id, by)), body.version)
+    changes: dict[str, str | None] = {"starts_at": _iso(body.starts_at), "ends_at": _iso(body.ends_at),
+                                      "place": body.place or None, "online_url": body.online_url or None}
+    if all(record.get(k) == v for k, v in changes.items()):
+        return to_session(record)
+    now = audit.now_iso()
+    moved = {**record, **changes}
+    return to_session(_session_change(
+        record, store.move_session(record, changes, body.version, now, record["kind"] in LISTED_KINDS),
+        dict(changes), "booking.session.change", by, _tell_holders(moved, "booking_session_changed", now)))
+
+
+def cancel_session(session_id: str, body: SessionCancelIn, by: Principal) -> Session:
+    """Call a session off, at the version the caller read: it takes no registration any more, its
+    seats and waitlist stay as they are, and everyone holding a place is told, with the reason."""
+    record = session_for_staff(session_id, by)
+    if record["status"] == "cancelled":
+        raise errors.conflict("本场次已经取消了。", "already-cancelled")
+    _at_version(record, body.version)
+    now = audit.now_iso()
+    shards = store.shard_count(record)
+    change = [store.cancel_session(session_id, body.reason, body.version, now),
+              *([store.set_shard_status(session_id, n, "cancelled") for n in range(shards)] if shards > 1 else [])]
+    messages = _tell_holders(record, "booking_session_cancelled", now, reason=body.reason)
+    return to_session(_session_change(record, change, {"status": "cancelled", "reason": body.reason},
+                                      "booking.session.cancel", by, messages))
+
+
+SESSION_ACTIONS = {
+    "booking.session.create": "新建场次", "booking.session.capacity": "调整名额",
+    "booking.session.change": "修改时间地点", "booking.session.close": "停止报名",
+    "booking.session.reopen": "重新开放报名", "booking.session.cancel": "取消场次",
+}
+
+
+def _history_detail(action: str, after: dict[str, Any]) -> str | None:
+    """What an entry changed, in words."""
+    if action == "booking.session.capacity":
+        return f"名额 {after.get('capacity')}"
+    if action == "booking.session.cancel":
+        return f"原因：{after.get('reason')}" if after.get("reason") else None
+    if action in ("booking.session.change", "booking.session.create"):
+        where = after.get("place") or ("线上" if after.get("online_url") else "")
+        return "；".join(p for p in (f"时间 {shanghai_text(after.get('starts_at'))}" if after.get("starts_at") else "",
+                                     f"地点 {where}" if where else "") if p) or None
+    return None
+
+
+def session_history(session_id: str, by: Principal) -> SessionHistory:
+    """The session's own changes (not its registrations), oldest first, with who made them."""
+    record = session_for_staff(session_id, by)
+    entries = audit.actions("session", record["id"], "booking.session.")
+    names = orgs.display_names([e["actor"] for e in entries])
+    return SessionHistory(items=[
+        SessionHistoryEntry(action=e["action"], action_label=SESSION_ACTIONS.get(e["action"], "变更"),
+                            actor=e["actor"], actor_name=names.get(e["actor"]), at=e["at"],
+                            detail=_history_detail(e["action"], e.get("after") or {}))
+        for e in entries])
 
 
 # --- registering ---------------------------------------------------------------------------------------
@@ -365,6 +459,8 @@ def register(session_id: str, person: Person, *, channel: str, actor: str,
 
 
 def _check_open(record: dict[str, Any], now: str) -> None:
+    if record["status"] == "cancelled":
+        raise errors.conflict("本场次已取消。", "session-closed")
     if record["status"] != "open":
         raise errors.conflict("本场次已停止报名。", "session-closed")
     if record["ends_at"] <= now:
@@ -508,6 +604,8 @@ def cancel_registration(registration: dict[str, Any], actor: str) -> tuple[str, 
             raise errors.not_found()
         if current["status"] == "cancelled":
             raise errors.conflict("这个报名已经取消了。", "already-cancelled")
+        if get_session(session_id)["status"] == "cancelled":
+            raise errors.conflict("本场次已取消，报名不必再取消。", "session-closed")
         try:
             promoted = _try_cancel(current, actor)
             return "cancelled", promoted
@@ -559,7 +657,8 @@ def promote_free_seats(session_id: str, actor: str, limit: int = 1000) -> list[s
     deadline = db.retry_deadline(RETRY_SECONDS)
     while len(promoted) < limit and db.clock.monotonic() < deadline:
         session = get_session(session_id)
-        if session["confirmed"] >= session["capacity"] or session["waitlisted"] <= 0:
+        if (session["status"] == "cancelled" or session["confirmed"] >= session["capacity"]
+                or session["waitlisted"] <= 0):
             break
         head = store.waitlist_head(session_id)
         if not head:
@@ -608,11 +707,12 @@ def message(template_id: str, phone: str, reference: str, session: dict[str, Any
     return outbox.to_phone(template_id, phone, params, about(reference), now=now)
 
 
-def _told(registration: dict[str, Any], template_id: str, session: dict[str, Any], now: str) -> list[db.Op]:
+def _told(registration: dict[str, Any], template_id: str, session: dict[str, Any], now: str,
+          **extra: str) -> list[db.Op]:
     """The message about a registration, unless its personal data is erased."""
     if retention.erased(registration) or not registration.get("phone"):
         return []
-    return [message(template_id, registration["phone"], registration["reference"], session, now)]
+    return [message(template_id, registration["phone"], registration["reference"], session, now, **extra)]
 
 
 def _promoted_message(session: dict[str, Any], place: dict[str, Any], now: str) -> list[db.Op]:
@@ -715,11 +815,17 @@ def public_status(record: dict[str, Any]) -> dict[str, Any]:
         parts.append(f"地点：{session['place']}")
     if session.get("online_url") and record["status"] == "confirmed":
         parts.append(f"线上链接：{session['online_url']}")
-    if record["status"] == "waitlisted":
+    cancelled = session.get("status") == "cancelled" and record["status"] in HOLDING
+    if cancelled:
+        parts.append(f"本场次已取消，原因：{session.get('cancel_reason')}")
+    elif session.get("rescheduled_at"):
+        parts.append("时间或地点已调整，请以上面为准")
+    if record["status"] == "waitlisted" and not cancelled:
         parts.append(f"目前候补第 {store.waitlist_ahead(record['session_id'], record['wait_seq']) + 1} 位，"
                      "有人取消时按先后顺序自动递补。")
     label = KIND_LABELS[Kind(record["kind"])]
     return {"reference": record["reference"], "kind_label": f"{label}报名", "status": record["status"],
-            "status_label": REG_LABELS[record["status"]], "updated_at": record["updated_at"],
+            "status_label": "场次已取消" if cancelled else REG_LABELS[record["status"]],
+            "updated_at": record["updated_at"],
             "message": "；".join(p for p in parts if p), "unit_name": session.get("unit_name")}
 

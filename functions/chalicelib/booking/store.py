@@ -340,6 +340,42 @@ def set_status(session_id: str, status: str, now: str) -> db.Op:
                            now).named("set_status")
 
 
+def move_session(session: dict[str, Any], changes: dict[str, str | None], version_seen: int, now: str,
+                 listed: bool) -> list[db.Op]:
+    """A session's new time and place (a field given None is removed), only at the version read: its
+    listing key and its pointer in the unit's list follow the new start."""
+    session_id, starts_at = session["id"], changes["starts_at"]
+    kept = {k: v for k, v in changes.items() if v is not None}
+    names = {f"#{k}": k for k in changes} | {"#version": "version", "#updated": "updated_at"}
+    values: dict[str, Any] = {f":{k}": v for k, v in kept.items()} | {":one": 1, ":now": now, ":seen": version_seen}
+    sets = [f"#{k} = :{k}" for k in kept] + ["#version = #version + :one", "#updated = :now", "#moved = :now"]
+    names["#moved"] = "rescheduled_at"
+    if listed:
+        names["#gsk"], values[":gsk"] = "GSI1SK", f"{starts_at}#{session_id}"
+        sets.append("#gsk = :gsk")
+    gone = [f"#{k}" for k, v in changes.items() if v is None]
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(gone) if gone else "")
+    ops = [db.update(*session_key(session_id), expression, "#version = :seen", names=names, values=values,
+                     on_fail=errors.version_conflict()).named("move_session")]
+    if starts_at != session["starts_at"]:
+        ops += [db.delete(f"UNITSESSIONS#{session['unit_id']}", f"{session['starts_at']}#{session_id}")
+                .named("unlist_in_unit"),
+                db.put(unit_pointer(session["unit_id"], str(starts_at), session_id)).named("list_in_unit")]
+    return ops
+
+
+def cancel_session(session_id: str, reason: str, version_seen: int, now: str) -> db.Op:
+    """The session called off, at the version read: registration stops for good and its seats and
+    waitlist stay as they are (registering, cancelling and promoting are conditioned on `open`)."""
+    return db.update(*session_key(session_id),
+                     "SET #status = :to, #reason = :reason, #version = #version + :one, #updated = :now",
+                     "#version = :seen AND #status <> :to",
+                     names={"#status": "status", "#reason": "cancel_reason", "#version": "version",
+                            "#updated": "updated_at"},
+                     values={":to": "cancelled", ":reason": reason, ":one": 1, ":now": now, ":seen": version_seen},
+                     on_fail=errors.version_conflict()).named("cancel_session")
+
+
 def set_shard_status(session_id: str, n: int, status: str) -> db.Op:
     """A seat shard's copy of the session's status (its bookings are conditioned on it)."""
     return db.update(*seats_key(session_id, n), "SET #status = :s", "attribute_exists(PK)",

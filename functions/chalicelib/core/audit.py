@@ -9,6 +9,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, Key
+
 from chalicelib.core import db, retention
 from chalicelib.core.times import now_iso as now_iso  # the clock records are stamped by
 
@@ -66,6 +68,13 @@ def entry(*, actor: str, action: str, entity: str, entity_id: str, unit_id: str 
 def history(entity: str, entity_id: str, limit: int = 100) -> list[dict[str, Any]]:
     items, _ = db.query(f"AUDIT#{entity}#{entity_id}", limit=limit)
     return items
+
+
+def actions(entity: str, entity_id: str, prefix: str) -> list[dict[str, Any]]:
+    """A record's entries whose action starts with `prefix`, oldest first, when its trail also holds
+    many others (a session's: every registration to it): read to its end, the others filtered out."""
+    return db.query_all({"KeyConditionExpression": Key("PK").eq(f"AUDIT#{entity}#{entity_id}"),
+                         "FilterExpression": Attr("action").begins_with(prefix)})
 
 
 def record_view(actor: str, unit_id: str, route: str, params: list[tuple[str, Any]]) -> None:

@@ -67,7 +67,7 @@ FRONTLINE_LABELS = {"no": "否", "personnel": "一线人员", "family": "一线�
 
 # Sessions and registrations (job fairs, courses, shuttles, recuperation batches).
 SESSION_KIND_LABELS = {"fair": "招聘会", "course": "技能培训课程", "shuttle": "返岗直通车", "recuperation": "疗休养"}
-SESSION_LABELS = {"open": "开放报名", "closed": "已停止报名"}
+SESSION_LABELS = {"open": "开放报名", "closed": "已停止报名", "cancelled": "已取消"}
 REGISTRATION_LABELS = {"confirmed": "已确认名额", "waitlisted": "候补中", "cancelled": "已取消"}
 
 # Firms and job openings.

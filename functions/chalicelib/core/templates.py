@@ -55,7 +55,7 @@ TEMPLATES: dict[str, Template] = {t.id: t for t in (
        "您报名的「${session}」有变更：时间${when}，地点${place}，编号${ref}。",
        "场次时间或地点变更", urgent=True),
     _t("booking_session_cancelled", "worker",
-       "很抱歉，您报名的「${session}」已取消，编号${ref}。",
+       "很抱歉，您报名的「${session}」已取消，原因：${reason}。编号${ref}。",
        "场次被取消", urgent=True),
     _t("booking_session_closed", "worker",
        "您报名的「${session}」已停止，编号${ref}。如有疑问请拨打12351。",

@@ -807,7 +807,8 @@
     firm_name: "单位", employer: "单位", location: "地点", place: "地点", venue: "地点",
     salary: "待遇", headcount: "招聘人数", starts_at: "开始时间", ends_at: "结束时间",
     seats_left: "剩余名额", capacity: "名额", contact: "联系方式", description: "说明",
-    shift_label: "上班方式", valid_until: "截止日期", unit_name: "报送单位", published_at: "公开时间"
+    shift_label: "上班方式", valid_until: "截止日期", unit_name: "报送单位", published_at: "公开时间",
+    state_label: "报名状态", cancel_reason: "取消原因"
   };
 
   function fromQuery(template) {
@@ -816,8 +817,8 @@
   }
 
   function renderItem(item, kind, box) {
-    var li = el("li", "ws-list__item ws-list__item--" + kind);
-    li.appendChild(el("h3", "ws-list__title", item.title || item.name || ""));
+    var li = el("li", "ws-list__item ws-list__item--" + kind + (item.cancelled ? " ws-list__item--off" : ""));
+    li.appendChild(el("h3", "ws-list__title", (item.cancelled ? "【已取消】" : "") + (item.title || item.name || "")));
     var dl = el("dl", "ws-list__facts");
     Object.keys(LABELS).forEach(function (key) {
       var v = item[key];
@@ -839,7 +840,7 @@
       img.loading = "lazy";
       li.appendChild(img);
     });
-    if (box && box.dataset.link && item.id) {
+    if (box && box.dataset.link && item.id && !item.cancelled) {
       var a = el("a", "md-button ws-list__link", box.dataset.linkText || "查看");
       a.href = box.dataset.link.replace("{id}", encodeURIComponent(item.id));
       li.appendChild(a);

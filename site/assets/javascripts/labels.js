@@ -70,7 +70,8 @@ window.wsLabels = Object.freeze({
   },
   "sessions": {
     "open": "开放报名",
-    "closed": "已停止报名"
+    "closed": "已停止报名",
+    "cancelled": "已取消"
   },
   "registrations": {
     "confirmed": "已确认名额",

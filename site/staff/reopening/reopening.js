@@ -32,8 +32,22 @@
     absent: "改为未到场",
     cancelFor: "代为取消",
     confirmCancel: "确定代 {n} 取消报名？候补第一位会自动递补。",
-    created: "场次已开设：{n}"
+    created: "场次已开设：{n}",
+    change: "修改时间地点",
+    saveChange: "保存并通知报名人",
+    changed: "时间地点已修改，已确认和候补的报名人会收到短信",
+    cancelSession: "取消场次",
+    cancelReason: "取消原因（报名人会在短信里看到）",
+    confirmCancelSession: "确认取消（不能恢复；已确认和候补的 {n} 人会收到短信）",
+    sendCancel: "确认取消场次",
+    sessionCancelled: "场次已取消，已确认和候补的报名人会收到短信"
   };
+
+  // "2030-03-01T01:00:00Z" -> "2030-03-01T09:00", what a datetime-local field in Beijing time shows.
+  function localBeijing(iso) {
+    var t = Date.parse(iso || "");
+    return isNaN(t) ? "" : new Date(t + 8 * 3600 * 1000).toISOString().slice(0, 16);
+  }
 
   function channel(tag) {
     return tag === "portal" ? "服务平台网页" : "合作应用（" + tag + "）";
@@ -129,7 +143,7 @@
     }
 
     function renderSession(s) {
-      var li = el("li", "ws-record" + (s.status === "closed" ? " ws-record--off" : ""));
+      var li = el("li", "ws-record" + (s.status !== "open" ? " ws-record--off" : ""));
       var h = el("h3", "ws-record__title");
       h.appendChild(ws.route.link(s.kind_label + "：" + s.title, { session: s.id }));
       li.appendChild(h);
@@ -214,7 +228,7 @@
         ["地点", s.place], ["线上链接", s.online_url], ["名额", s.capacity], ["已确认", s.confirmed],
         ["候补", s.waitlisted], ["剩余名额", s.seats_left],
         ["报名截止", s.registration_closes_at ? ws.shanghai(s.registration_closes_at) : ""], ["联系方式", s.contact],
-        ["说明", s.description]]));
+        ["说明", s.description], ["取消原因", s.cancel_reason]]));
       var holder = el("div", "ws-actions");
       var tools = el("div", "ws-record__actions");
       var xlsx = ws.button(TEXT.export, "ws-button ws-button--plain");
@@ -224,7 +238,9 @@
       });
       tools.appendChild(xlsx);
       if (canWrite) {
-        if (s.status === "closed") {
+        if (s.status === "cancelled") {
+          // A cancelled session is done with: no action but the export.
+        } else if (s.status === "closed") {
           var again = ws.button(TEXT.reopen, "ws-button");
           again.addEventListener("click", async function () {
             var r = await ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/reopen", undefined, ws.uuid());
@@ -239,11 +255,37 @@
           });
         }
       }
+      var ended = Date.parse(s.ends_at) <= Date.now();
+      var forms = [];
+      if (canWrite && s.status !== "cancelled" && !ended) {
+        forms = [changeForm(s), cancelForm(s)];
+        [[TEXT.change, "ws-button ws-button--plain"], [TEXT.cancelSession, "ws-button ws-button--danger"]].forEach(
+          function (b, i) {
+            var show = ws.button(b[0], b[1]);
+            show.setAttribute("aria-expanded", "false");
+            show.setAttribute("aria-controls", forms[i].id);
+            show.addEventListener("click", function () {
+              var opening = forms[i].hidden;
+              forms.forEach(function (f) { f.hidden = true; });
+              tools.querySelectorAll("[aria-controls]").forEach(function (x) { x.setAttribute("aria-expanded", "false"); });
+              forms[i].hidden = !opening;
+              show.setAttribute("aria-expanded", String(opening));
+              if (opening) forms[i].querySelector("input, textarea").focus();
+            });
+            tools.appendChild(show);
+          });
+      }
       holder.appendChild(tools);
-      if (canWrite) holder.appendChild(capacityForm(s));
+      forms.forEach(function (f) { holder.appendChild(f); });
+      if (canWrite && s.status !== "cancelled") holder.appendChild(capacityForm(s));
       section("办理");
       panel.appendChild(holder);
       if (note) say(note);
+      section("记录");
+      var log = el("div", "ws-session-history");
+      log.dataset.role = "session-history";
+      panel.appendChild(log);
+      loadHistory(s, log);
       shown = s;
       roster.querySelector('[data-role="roster-title"]').textContent = "报名名单：" + s.title;
       roster.hidden = false;
@@ -273,6 +315,88 @@
       panel.appendChild(ws.route.back(BACK[kind], back));
       if (!r.ok) { panel.appendChild(el("h2", "", id)); panel.appendChild(el("p", "ws-staff__error", ws.problemText(r.body))); return; }
       SHOW[kind](r.body, note);
+    }
+
+    async function loadHistory(s, box) {
+      var r = await ws.api("GET", "/staff/sessions/" + encodeURIComponent(s.id) + "/history");
+      if (!r.ok) { box.appendChild(el("p", "ws-staff__error", ws.problemText(r.body))); return; }
+      box.appendChild(ws.historyList(r.body.items, function (h) {
+        return h.action_label + (h.detail ? "：" + h.detail : "");
+      }));
+    }
+
+    // One labelled field of a form built here (the shared form checks read its attributes).
+    function field(form, name, label, control) {
+      var f = el("div", "ws-field");
+      control.id = form.id + "-" + name;
+      control.name = name;
+      if (control.type === "checkbox") {  // a box ticked to say yes, its words beside it
+        var check = el("label", "ws-check");
+        check.appendChild(control);
+        check.appendChild(el("span", null, label));
+        f.appendChild(check);
+      } else {
+        var l = el("label", null, label);
+        l.htmlFor = control.id;
+        f.appendChild(l);
+        f.appendChild(control);
+      }
+      form.appendChild(f);
+      return control;
+    }
+
+    function input(type, value, attrs) {
+      var i = el("input");
+      i.type = type;
+      if (value) i.value = value;
+      Object.keys(attrs || {}).forEach(function (k) { i.setAttribute(k, attrs[k]); });
+      return i;
+    }
+
+    // A form that changes the session at the version shown (changeForm, cancelForm): hidden until
+    // its button opens it; on success the session is read again with the note given.
+    function versionForm(s, action, title, submitClass, submitText, fill, payload, note) {
+      var form = el("form", "ws-sform");
+      form.id = "ro-" + action + "-" + s.id;
+      form.hidden = true;
+      form.appendChild(el("h4", "ws-sform__title", title));
+      fill(form);
+      var go = el("button", submitClass, submitText);
+      go.type = "submit";
+      form.appendChild(go);
+      ws.bindWriteForm(form, {
+        send: function (data, key) {
+          return ws.api("POST", "/staff/sessions/" + encodeURIComponent(s.id) + "/" + action,
+            Object.assign({ version: s.version }, payload(data)), key);
+        },
+        done: function () { stale(); openRecord("session", s.id, note); }
+      });
+      return form;
+    }
+
+    function changeForm(s) {
+      return versionForm(s, "change", TEXT.change, "ws-submit", TEXT.saveChange, function (form) {
+        field(form, "starts_at", "开始时间", input("datetime-local", localBeijing(s.starts_at), { required: "" }));
+        field(form, "ends_at", "结束时间", input("datetime-local", localBeijing(s.ends_at), { required: "" }));
+        field(form, "place", "地点（线下）", input("text", s.place, { minlength: "2", maxlength: "120" }));
+        field(form, "online_url", "线上链接", input("url", s.online_url, { maxlength: "300", placeholder: "https://" }));
+      }, function (data) {
+        return { starts_at: beijing(data.starts_at), ends_at: beijing(data.ends_at), place: data.place || null,
+                 online_url: data.online_url || null };
+      }, TEXT.changed);
+    }
+
+    function cancelForm(s) {
+      return versionForm(s, "cancel", TEXT.cancelSession, "ws-submit ws-submit--danger", TEXT.sendCancel,
+        function (form) {
+          var reason = el("textarea");
+          reason.rows = 3;
+          reason.required = true;
+          reason.maxLength = 300;
+          field(form, "reason", TEXT.cancelReason, reason);
+          field(form, "confirm", fmt(TEXT.confirmCancelSession, s.confirmed + s.waitlisted),
+            input("checkbox", "yes", { required: "" }));
+        }, function (data) { return { reason: data.reason }; }, TEXT.sessionCancelled);
     }
 
     function capacityForm(s) {
@@ -311,7 +435,7 @@
       li.appendChild(ws.facts([["报名编号", r.reference], ["手机号码", r.phone], ["状态", r.status_label],
         ["渠道", channel(r.channel)], ["报名时间", ws.shanghai(r.created_at)], ["备注", r.note],
         ["到场", r.attended === true ? "已到场" : (r.attended === false ? "未到场" : "")]]));
-      if (canWrite && r.status !== "cancelled") {
+      if (canWrite && r.status !== "cancelled" && shown.status !== "cancelled") {  // a cancelled session's places stay put
         var actions = el("div", "ws-record__actions");
         var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
         if (r.status === "confirmed") {

@@ -52,6 +52,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/staff/sessions/{session_id}/reopen"): Case(_on_session("/reopen", "POST"), scoped=True, success=200),
     ("POST", "/staff/sessions/{session_id}/capacity"): Case(_on_session("/capacity", "POST", {"capacity": 5}),
                                                             scoped=True, success=200),
+    ("POST", "/staff/sessions/{session_id}/change"):
+        Case(_on_session("/change", "POST", {"version": 1, "starts_at": "2030-02-26T07:00:00+08:00",
+                                             "ends_at": "2030-02-26T12:00:00+08:00", "place": "泰安火车站"}),
+             scoped=True, success=200),
+    ("POST", "/staff/sessions/{session_id}/cancel"):
+        Case(_on_session("/cancel", "POST", {"version": 1, "reason": "道路封闭"}), scoped=True, success=200),
+    ("GET", "/staff/sessions/{session_id}/history"): Case(_on_session("/history"), scoped=True, success=200),
     ("GET", "/staff/sessions/{session_id}/registrations"): Case(_on_session("/registrations"), scoped=True,
                                                                 success=200),
     ("GET", "/staff/sessions/{session_id}/export"): Case(_on_session("/export"), scoped=True, success=200),
