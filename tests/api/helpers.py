@@ -39,8 +39,8 @@ def new_key() -> str:
 
 def count_items(table_name: str) -> int:
     """Items in the table, leaving out counters that hold no record: the rate limiter's, and the
-    figures' shards (support's COUNT#, booking's BOOKSUM#), which a write creates on first touching
-    a randomly chosen shard."""
+    shards of the figures and of batched alerts (support's COUNT#, the outbox's COUNT#MSG#,
+    booking's BOOKSUM#), which a write creates on first touching a randomly chosen shard."""
     with scans_allowed():
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(table_name)
         return int(table.scan(

@@ -31,7 +31,8 @@ def _items(fake: uow.Recording) -> list[dict[str, Any]]:
     return [op.params["Item"] for ops in fake.commits for op in ops]
 
 
-def test_new_requests_of_one_window_count_into_one_alert_sent_at_the_windows_end() -> None:
+def test_new_requests_of_one_window_count_into_one_alert_sent_at_the_windows_end(monkeypatch) -> None:
+    monkeypatch.setattr(db, "get", lambda pk, sk, consistent=False: None)  # no alert for the window yet
     first = support.new_request_alert("taishan", "泰山区总工会", "2026-03-01T02:01:10.000Z")
     later = support.new_request_alert("taishan", "泰山区总工会", "2026-03-01T02:04:59.000Z")
     next_window = support.new_request_alert("taishan", "泰山区总工会", "2026-03-01T02:05:00.000Z")
@@ -116,3 +117,18 @@ def test_a_resend_of_a_message_about_another_record_is_not_found(monkeypatch) ->
     [ops] = fake.commits
     assert [op.name for op in ops] == ["outbox_message", ""] and sent.resent_from == "m1"
     assert ops[0].params["Item"]["params"] == message["params"] and sent.to == "138****8000"
+
+
+def test_a_request_of_a_window_whose_alert_exists_counts_on_a_shard_not_the_alert(monkeypatch) -> None:
+    """A surge to one unit must not make every transaction write one item: once the window's alert
+    is there, each request adds 1 to one of the alert's count shards."""
+    alert = "MSG#staff_new_requests-taishan-2026-03-01T02:00:00Z"
+    monkeypatch.setattr(db, "get", lambda pk, sk, consistent=False: {"PK": pk, "SK": sk} if pk == alert else None)
+    ops = [support.new_request_alert("taishan", "泰山区总工会", "2026-03-01T02:03:00.000Z") for _ in range(40)]
+    keys = {(op.params["Key"]["PK"], op.params["Key"]["SK"]) for op in ops}
+    assert {pk for pk, _ in keys} == {"COUNT#MSG#staff_new_requests-taishan-2026-03-01T02:00:00Z"}
+    assert len(keys) > 1 and {int(sk) for _, sk in keys} <= set(range(outbox.BATCH_COUNT_SHARDS))
+    assert all(op.kind == "Update" and "ConditionExpression" not in op.params
+               and op.params["UpdateExpression"].endswith("ADD #count :one") for op in ops)
+    fresh = support.new_request_alert("daiyue", "岱岳区总工会", "2026-03-01T02:03:00.000Z")
+    assert fresh.params["Key"] == {"PK": "MSG#staff_new_requests-daiyue-2026-03-01T02:00:00Z", "SK": "MSG"}

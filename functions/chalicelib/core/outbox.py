@@ -8,12 +8,17 @@ Keys (docs/access-patterns.md):
   about a record     GSI1PK=MSGFOR#<about> GSI1SK=<created_at>#<id>   (a record's history shows them)
 
 A batched staff alert (`batched_to_unit`, "never more than one message per few minutes per unit")
-is one message item per unit and window (its id is `<template>-<unit>-<window start>`): the first
-change in the window creates it (the stream's INSERT), every later one only adds 1 to its `count`
-(a MODIFY, which delivery ignores). The item says `hold_until` (the window's end): delivery sends it
-then, filling the `${count}` placeholder from the item's `count` read at that moment, so the text
-counts every change of the window. Items are never more than one per unit and window, whatever the
-concurrency, because the create-or-count is a single conditional-free update.
+is one message item per unit and window (its id is `<template>-<unit>-<window start>`). A change
+that finds no alert for its window yet (an eventually consistent read) creates it or counts into it
+with one conditional-free update (the stream's INSERT; a MODIFY, which delivery ignores); a change
+that finds it adds 1 to one of BATCH_COUNT_SHARDS count items chosen at random instead, so a surge of
+requests to one unit does not make every transaction write the same item (concurrent transactions
+on one item cancel each other). The item says `hold_until` (the window's end): delivery sends it
+then, filling the `${count}` placeholder with the item's `count` plus its shards', read at that
+moment (`batched_count`), so the text counts every change of the window. Items are never more than
+one per unit and window, whatever the concurrency.
+
+Keys of the shards: PK=COUNT#MSG#<message id>  SK=<n>
 
 `about` names the record the message is about, as "<kind>:<reference>" (e.g. "support:ZF7K-3QW9",
 "booking:K3QW-9ZF7"), so staff see on that record which messages went out.
@@ -21,6 +26,7 @@ concurrency, because the create-or-count is a single conditional-free update.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -97,14 +103,27 @@ def window_start(at: str, seconds: int = BATCH_WINDOW_SECONDS) -> str:
     return _iso(epoch - epoch % seconds)
 
 
+BATCH_COUNT_SHARDS = 10
+
+
+def batch_count_key(message_id: str, shard: int) -> tuple[str, str]:
+    return f"COUNT#MSG#{message_id}", str(shard)
+
+
 def batched_to_unit(template_id: str, unit: str, params: Mapping[str, str], about: str, *,
                     now: str | None = None, seconds: int = BATCH_WINDOW_SECONDS) -> db.Op:
     """Count one more change into the unit's alert for this window, creating the alert (to be
-    sent at the window's end) when it is the window's first. `params` holds every placeholder but
-    `count`, which delivery fills from the item's `count`."""
+    sent at the window's end) when the window has none yet. `params` holds every placeholder but
+    `count`, which delivery fills in (`batched_count`)."""
     created_at = now or times.now_iso()
     start = window_start(created_at, seconds)
     message_id = f"{template_id}-{unit}-{start}"
+    if db.get(*message_key(message_id)) is not None:
+        shard = random.randrange(BATCH_COUNT_SHARDS)  # noqa: S311 - spreading writes, not crypto
+        expires = int(times.parse(start).timestamp()) + KEEP_DAYS * 86400
+        return db.update(*batch_count_key(message_id, shard), "SET #type = :type, #ttl = :ttl ADD #count :one",
+                         names={"#type": "type", "#ttl": "ttl", "#count": "count"},
+                         values={":type": "message_count", ":ttl": expires, ":one": 1}).named("outbox_batched")
     item = message_item(template_id, "unit", unit, {**params, "count": "1"}, about,
                         message_id=message_id, now=created_at)
     start_epoch = int(times.parse(start).timestamp())
@@ -122,12 +141,20 @@ def batched_to_unit(template_id: str, unit: str, params: Mapping[str, str], abou
                      names=names, values=values).named("outbox_batched")
 
 
+def batched_count(message: Mapping[str, Any]) -> int:
+    """How many changes a batched alert counts: its own `count` and its shards' (read consistently)."""
+    pk, _ = batch_count_key(str(message["id"]), 0)
+    shards = db.query_all({"KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": pk},
+                           "ConsistentRead": True})
+    return int(message.get("count") or 0) + sum(int(s.get("count") or 0) for s in shards)
+
+
 def _resend(message: Mapping[str, Any], *, now: str | None = None) -> db.Op:
     """A new message with the same template, recipient and values as an earlier one (staff's
     resend): a new item, so delivery sends it as any other; it names the one it repeats."""
     params = {k: str(v) for k, v in dict(message["params"]).items()}
     if message.get("count_param"):
-        params[str(message["count_param"])] = str(message.get("count", params[str(message["count_param"])]))
+        params[str(message["count_param"])] = str(batched_count(message))
     item = message_item(str(message["template"]), message["channel"], str(message["to"]), params,
                         str(message["about"]), now=now)
     item["resent_from"] = message["id"]

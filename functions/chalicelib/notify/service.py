@@ -92,12 +92,12 @@ class Sent:
 
 
 def params_at_send(item: Mapping[str, Any]) -> dict[str, str]:
-    """The template's values as sent: a batched alert's count (`count_param`) is the item's `count`
-    read now, so the text counts every change of its window."""
+    """The template's values as sent: a batched alert's count (`count_param`) is read now, so the
+    text counts every change of its window."""
     params = {str(k): str(v) for k, v in dict(item.get("params") or {}).items()}
     count_param = item.get("count_param")
-    if count_param and item.get("count") is not None:
-        params[str(count_param)] = str(int(item["count"]))
+    if count_param:
+        params[str(count_param)] = str(outbox.batched_count(item))
     return params
 
 
