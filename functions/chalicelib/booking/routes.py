@@ -34,7 +34,7 @@ SESSION_ID = {"session_id": "场次编号"}
 
 
 def _params() -> Mapping[str, str]:
-    return bp.current_request.query_params or {}
+    return api.current_request().query_params or {}
 
 
 @api.route(bp, "/sessions", summary="可报名的场次（招聘会、线上培训、返岗直通车），按开始时间排序", tag=TAG,

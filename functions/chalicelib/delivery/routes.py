@@ -1,13 +1,12 @@
 """Weekly food packages (爱心蔬菜): public sign-up, pause and resume; the campaign, rosters,
-supplier lists and delivery confirmations in the workbench; the daily roster schedule."""
+supplier lists and delivery confirmations in the workbench (the daily roster schedule: events.py)."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Cron
+from chalice.app import Blueprint
 
 from chalicelib.core import api, errors, metrics, xlsx
 from chalicelib.core.auth import Principal
-from chalicelib.core.logs import logger
 from chalicelib.delivery import service
 from chalicelib.delivery.models import (
     Campaign,
@@ -43,7 +42,7 @@ def _week(value: str | None) -> int:
 
 
 def _query() -> dict[str, str]:
-    return dict(bp.current_request.query_params or {})
+    return dict(api.current_request().query_params or {})
 
 
 @api.route(bp, "/delivery/signups", "POST", summary="一线人员家庭登记每周爱心蔬菜配送", tag=TAG, body=SignupIn,
@@ -149,12 +148,3 @@ def family_packages(person_id: str, principal: Principal) -> object:
 def confirm(package_id: str, body: ConfirmIn, principal: Principal) -> object:
     return service.confirm(package_id, body, principal)
 
-
-@bp.schedule(Cron(0, 17, "*", "*", "?", "*"))  # 01:00 in Beijing, every day
-def daily_rosters(event: object) -> None:
-    for result in service.scheduled_generation():
-        metrics.record(metrics.ROSTER_PACKAGES_WRITTEN, result.created)
-        logger.info("roster generated", extra={"campaign": result.campaign_id, "week": result.week,
-                                               # not "created": a LogRecord attribute (logging refuses it)
-                                               "packages_created": result.created, "existing": result.existing,
-                                               "skipped": result.skipped})

@@ -50,7 +50,7 @@ CURSOR = {"cursor": "上一页返回的 next_cursor"}
 
 
 def _cursor() -> str | None:
-    params: dict[str, str] = dict(bp.current_request.query_params or {})
+    params: dict[str, str] = dict(api.current_request().query_params or {})
     return params.get("cursor")
 
 

@@ -30,7 +30,7 @@ YEAR = {"year": "预算年度，默认为今年"}
 
 
 def _params() -> Mapping[str, str]:
-    return bp.current_request.query_params or {}
+    return api.current_request().query_params or {}
 
 
 def _year() -> int:

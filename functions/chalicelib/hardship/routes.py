@@ -41,7 +41,7 @@ def register(unit_id: str, body: WorkerIn, principal: Principal) -> object:
 @api.staff(*READERS)
 @api.audit_reads
 def workers(unit_id: str, principal: Principal) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.workers(unit_id, params.get("cursor"), principal)
 
 

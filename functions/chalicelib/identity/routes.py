@@ -64,7 +64,7 @@ def issue_partner(body: PartnerIn, principal: Principal) -> object:
            query_params={"cursor": "上一页返回的 next_cursor"})
 @api.staff("city_admin", "auditor")
 def list_partners(principal: Principal) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.list_partners(params.get("cursor"), principal)
 
 

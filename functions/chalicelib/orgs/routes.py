@@ -35,7 +35,7 @@ def get_unit(unit_id: str) -> object:
            response=UnitPage, problems=(404,), path_params={"unit_id": "工会组织编号"},
            query_params={"cursor": "上一页返回的 next_cursor"})
 def subtree(unit_id: str) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.subtree(unit_id, params.get("cursor"))
 
 
@@ -63,7 +63,7 @@ def create_staff(body: StaffIn, principal: Principal) -> object:
 @api.staff(*ADMINS, "auditor")
 @api.audit_reads
 def unit_staff(unit_id: str, principal: Principal) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.staff_of_unit(unit_id, params.get("cursor"), principal)
 
 

@@ -3,11 +3,11 @@ retention policy set by the city federation."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Rate
+from chalice.app import Blueprint
 
 from chalicelib.core import api
 from chalicelib.core.auth import Principal
-from chalicelib.privacy import purge, service
+from chalicelib.privacy import service
 from chalicelib.privacy.models import Erased, EraseIn, MyData, MyDataIn, Policy, PolicyIn
 
 bp = Blueprint(__name__)
@@ -39,8 +39,3 @@ def get_policy() -> object:
 def set_policy(body: PolicyIn, principal: Principal) -> object:
     return service.set_policy(body, principal)
 
-
-@bp.schedule(Rate(1, unit=Rate.DAYS))
-def daily_purge(event: object) -> None:
-    """Once a day: remove personal data whose retention has run out (nothing until it has)."""
-    purge.purge()

@@ -36,7 +36,7 @@ UNIT = {"unit_id": "县市区工会代码"}
 
 
 def _params() -> Mapping[str, str]:
-    return bp.current_request.query_params or {}
+    return api.current_request().query_params or {}
 
 
 @api.route(bp, "/firms", "POST", summary="复工复产企业登记（经县市区总工会审核）", tag=TAG, body=FirmIn,

@@ -32,7 +32,7 @@ BATCH = {"batch_id": "疗休养批次编号"}
 
 
 def _query(name: str) -> str | None:
-    return dict(bp.current_request.query_params or {}).get(name)
+    return dict(api.current_request().query_params or {}).get(name)
 
 
 @api.route(bp, "/staff/recuperation/nominations/{person_id}", "POST", summary="推荐一线人员参加疗休养", tag=TAG,

@@ -58,7 +58,7 @@ def create(body: ReportIn, principal: Principal) -> object:
                          "cursor": "上一页返回的 next_cursor"})
 @api.staff(*READERS)
 def listing(principal: Principal) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.listing(params.get("status"), params.get("cursor"), principal)
 
 
@@ -140,7 +140,7 @@ def publication(report_id: str, body: PublicationIn, principal: Principal) -> ob
 @api.route(bp, "/public/cases", summary="已公开的先进做法和典型案例", tag=TAG, response=PublicCasePage,
            query_params={"cursor": "上一页返回的 next_cursor"})
 def public_cases() -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.public_cases(params.get("cursor"))
 
 

@@ -27,7 +27,7 @@ def lookup(body: LookupIn) -> object:
            response=SubmissionPage, query_params={"cursor": "上一页返回的 next_cursor"})
 @api.partner()
 def partner_submissions(principal: Principal) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.partner_submissions(params.get("cursor"), principal)
 
 

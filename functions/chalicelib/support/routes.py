@@ -41,7 +41,7 @@ FILTERS = {"status": "按状态筛选", "category": "按类别筛选"}
 
 
 def _params() -> Mapping[str, str]:
-    return bp.current_request.query_params or {}
+    return api.current_request().query_params or {}
 
 
 @api.route(bp, "/support-requests", "POST", summary="提交求助（心理咨询、法律援助、困难帮扶等）", tag="求助服务",
