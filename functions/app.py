@@ -15,6 +15,7 @@ from chalice.app import Chalice, Cron
 from chalicelib.core import http, routing
 from chalicelib.delivery.events import bp as delivery_events
 from chalicelib.identity.authorizer import SIGN_IN
+from chalicelib.identity.authorizer import bp as sign_in
 from chalicelib.notify.events import bp as notify_events
 from chalicelib.privacy.events import bp as privacy_events
 
@@ -23,7 +24,8 @@ ROUTE_INDEX = Path(__file__).resolve().parent / "chalicelib" / "route_index.json
 app = Chalice(app_name="worker-services")
 app.api.binary_types.append("image/webp")  # report photos (png and jpeg are binary already)
 http.install(app)
-routing.use_sign_in(SIGN_IN)  # staff and partner routes run behind identity's authorizer
+app.register_blueprint(sign_in)  # identity's built-in authorizer (its own Lambda function when deployed)
+routing.use_sign_in(SIGN_IN)  # staff and partner routes run behind it
 app.register_blueprint(notify_events)  # the domains' stream and scheduled handlers
 app.register_blueprint(delivery_events)
 app.register_blueprint(privacy_events)

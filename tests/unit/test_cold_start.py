@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("openpyxl", "jwt", "phonenumbers", "cryptography")
@@ -18,10 +19,11 @@ print(json.dumps({"modules": sorted(sys.modules), "routes": routes}))
 """
 
 
-def _cold_import() -> dict[str, list]:
+def _cold_import() -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PATH": "", "WS_SECRET_KEY": "cold-start", "AWS_DEFAULT_REGION": "us-east-1"})
-    return json.loads(out.stdout.splitlines()[-1])
+    probe: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
+    return probe
 
 
 def test_a_cold_import_registers_every_route_and_loads_none_of_their_modules():

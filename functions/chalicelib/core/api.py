@@ -3,7 +3,7 @@ body and answer models, statuses, documentation) and records it in the registry 
 OpenAPI description, the access matrix and the registry-driven tests. Decorators under it add what
 else the route needs, each one concern:
 
-    @api.route(bp, "/admin/partners", "POST", summary="...", tag="...", body=PartnerIn,
+    @api.route("/admin/partners", "POST", summary="...", tag="...", body=PartnerIn,
                response=PartnerIssued, status=201)
     @api.staff("city_admin")      # who may call it (without one: the public)
     @api.shown_once("key")        # idempotency: an answer field a repeat of the key does not get back
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Request, Response
 from pydantic import BaseModel
 
 from chalicelib.core import access, audit, db, errors, http, idempotency, ratelimit, requests, routing
@@ -264,7 +264,6 @@ def _middlewares(doc: RouteDoc, options: Options, wants_principal: bool) -> list
 # -- The declaration --------------------------------------------------------------------------------------
 
 def route(
-    bp: Blueprint,
     path: str,
     method: str = "GET",
     *,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.core import api
 from chalicelib.notify import service
 from chalicelib.notify.models import OptOutIn, OptOutView
 
-bp = Blueprint(__name__)
 
-
-@api.route(bp, "/messages/opt-out", "POST", summary="凭查询编号和手机号码退订短信通知", tag="进度查询",
+@api.route("/messages/opt-out", "POST", summary="凭查询编号和手机号码退订短信通知", tag="进度查询",
            body=OptOutIn, response=OptOutView, problems=(404,))
 @api.public(operation="status.lookup")
 def opt_out(body: OptOutIn) -> object:
