@@ -14,10 +14,9 @@ every write honours Idempotency-Key; `lookup` marks a read sent as POST, `shown_
 credential in the answer. `audit_reads` writes each successful staff read to the audit trail.
 
 At request time a route runs as a chain of small middlewares, built once per route: sign-in, body
-parsing, idempotency, the public write limit and the read audit, around the handler. This module is
-imported with the route modules, on a route's first call (core/routing.py: what the app registers at
-start-up). Routes stay
-thin: they get a validated model and the caller, and return an answer."""
+parsing, idempotency, the public write limit and the read audit, around the handler. Routes stay
+thin: they get a validated model and the caller, and return an answer. This module loads with the
+route modules, on a route's first call (core/routing.py registers the routes at start-up)."""
 
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from typing import Any, TypeVar
 from chalice.app import Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import access, audit, db, errors, http, idempotency, ratelimit, requests, routing
+from chalicelib.core import access, audit, db, errors, idempotency, ratelimit, requests, routing
 from chalicelib.core.access import EVERYONE, PARTNER, PUBLIC, STAFF, Access
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
@@ -308,7 +307,6 @@ def route(
                     return errors.internal_error().to_response()
 
         REGISTRY.append(doc)
-        http.declare_operation(doc.path, doc.method, doc.operation_id, doc.audience, doc.idempotent)
         routing.SERVE[(doc.method, doc.path)] = serve
         setattr(handler, _DECLARED, True)
         return handler

@@ -47,7 +47,7 @@ def _view(app: Chalice, method: str, path: str, module: str, load: Callable[[str
         if serve is None:
             load(module)
             serve = SERVE[(method, path)]
-        return serve(current_request(), app.lambda_context, params)
+        return serve(current_request(), getattr(app, "lambda_context", None), params)
 
     return view
 
