@@ -8,6 +8,7 @@ that walk the route registry)."""
 
 import importlib
 import json
+import sys
 from pathlib import Path
 
 from chalice.app import Chalice, Cron
@@ -30,28 +31,41 @@ app.register_blueprint(notify_events)  # the domains' stream and scheduled handl
 app.register_blueprint(delivery_events)
 app.register_blueprint(privacy_events)
 
-_wired: list[bool] = []
 
-
-def _wire() -> None:
-    """Cross-domain hooks, once, before the first route or scheduled job runs: a cancelled recuperation
-    booking puts the nominee back before the city; a contact person's family cards show packages."""
-    if _wired:
-        return
+def _recuperation_hears_of_cancellations() -> None:
+    """A cancelled recuperation booking puts the nominee back before the city."""
     from chalicelib.booking import service as booking_service
     from chalicelib.booking.models import Kind
-    from chalicelib.delivery import service as delivery_service
-    from chalicelib.frontline import service as frontline_service
     from chalicelib.recuperation import service as recuperation_service
 
     booking_service.on_cancel(Kind.recuperation, recuperation_service.placement_cancelled)
+
+
+def _family_cards_show_packages() -> None:
+    """A contact person's family cards show the families' food packages."""
+    from chalicelib.delivery import service as delivery_service
+    from chalicelib.frontline import service as frontline_service
+
     frontline_service.show_packages_with(delivery_service.recent_packages)
-    _wired.append(True)
+
+
+# Cross-domain hooks, by the module that calls them: each is wired once that module has loaded (after
+# a route's module or a scheduled job's service is imported, before it runs), so a request loads only
+# the domains it uses.
+_HOOKS = {"chalicelib.booking.service": _recuperation_hears_of_cancellations,
+          "chalicelib.frontline.service": _family_cards_show_packages}
+
+
+def _wire() -> None:
+    for module, wire in list(_HOOKS.items()):
+        if module in sys.modules:
+            wire()
+            del _HOOKS[module]
 
 
 def _load(module: str) -> None:
-    _wire()
     importlib.import_module(module)
+    _wire()
 
 
 _INDEX = json.loads(ROUTE_INDEX.read_text("utf-8"))
@@ -68,16 +82,16 @@ def load_routes() -> None:
 @app.schedule(Cron(30, 0, "*", "*", "?", "*"))  # 08:30 Beijing, every day
 def overdue_digest(event: object) -> None:
     """Each unit with overdue requests of its own is told how many."""
-    _wire()
     from chalicelib.support import service as support_service
 
+    _wire()
     support_service.send_overdue_digests()
 
 
 @app.schedule(Cron(0, 1, "?", "*", "MON", "*"))  # 09:00 Beijing, Mondays
 def contact_reminder(event: object) -> None:
     """Each contact person hears of the families they have not contacted for 7 days."""
-    _wire()
     from chalicelib.frontline import service as frontline_service
 
+    _wire()
     frontline_service.send_contact_reminders()
