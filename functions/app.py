@@ -59,8 +59,8 @@ _HOOKS = {"chalicelib.booking.service": _recuperation_hears_of_cancellations,
 def _wire() -> None:
     for module, wire in list(_HOOKS.items()):
         if module in sys.modules:
-            wire()
-            del _HOOKS[module]
+            wire()  # wiring twice (two first requests at once) registers the same hook again: harmless
+            _HOOKS.pop(module, None)
 
 
 def _load(module: str) -> None:
