@@ -1,5 +1,6 @@
 """Write the partner-developer page from the app's OpenAPI description:
-site/developers/api.md (readable, no third-party assets) and site/developers/openapi.json.
+site/developers/api.md (readable, no third-party assets) and site/developers/openapi.json; and the
+route index app.py registers the routes from (functions/chalicelib/route_index.json).
 
 `python -m tools.openapi_page` (`make openapi`); tests/unit/test_openapi_page.py fails when the
 committed files differ from what this writes.
@@ -7,6 +8,7 @@ committed files differ from what this writes.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -20,12 +22,31 @@ RETRY = {"no": "否（修改请求，或请工作人员处理）", "same": "是�
 AUDIENCES = {"public": "公开（无需登录；合作应用可带凭证）", "staff": "工作人员（登录）", "partner": "合作应用（凭证）"}
 
 
+FUNCTIONS = ROOT / "functions"
+ROUTE_INDEX = FUNCTIONS / "chalicelib" / "route_index.json"
+
+
+def route_modules() -> list[str]:
+    """Every domain's routes module, found on disk (not from the index, which this writes)."""
+    return sorted(f"chalicelib.{path.parent.name}.routes" for path in (FUNCTIONS / "chalicelib").glob("*/routes.py"))
+
+
 def spec() -> dict[str, Any]:
     os.environ.setdefault("WS_SECRET_KEY", "openapi-page")
-    import app  # noqa: F401 - registers every route
+    import app
     from chalicelib.core import openapi
 
+    app.load_routes()
+    for module in route_modules():
+        importlib.import_module(module)
     return openapi.generate()
+
+
+def route_index() -> str:
+    """The index app.py registers the routes from (path, method, audience, module), after `spec()`."""
+    from chalicelib.core.api import REGISTRY, index_of
+
+    return json.dumps(index_of(REGISTRY), ensure_ascii=False, indent=1) + "\n"
 
 
 def _type_of(schema: dict[str, Any]) -> str:
@@ -137,7 +158,8 @@ def render(doc: dict[str, Any]) -> str:
 def outputs() -> dict[Path, str]:
     doc = spec()
     return {OUT_DIR / "api.md": render(doc),
-            OUT_DIR / "openapi.json": json.dumps(doc, ensure_ascii=False, indent=1) + "\n"}
+            OUT_DIR / "openapi.json": json.dumps(doc, ensure_ascii=False, indent=1) + "\n",
+            ROUTE_INDEX: route_index()}
 
 
 def main() -> int:

@@ -5,7 +5,7 @@
     python -m tools.purge --force              # anonymise every personal record now
 
 DynamoDB Local and moto do not expire items, so this does locally what the daily schedule
-(privacy/routes.py, daily_purge) does in AWS: every record holding personal data is anonymised or
+(privacy/events.py, daily_purge) does in AWS: every record holding personal data is anonymised or
 deleted by its retention rule (privacy/rules.py); counts and reports keep their numbers.
 
 Without `--endpoint` the command starts its own DynamoDB Local on var/dynamodb; stop `make run`

@@ -171,13 +171,13 @@ def test_business_events_are_counted(capsys):
 
 
 def test_the_daily_roster_schedule_counts_and_logs_the_packages_it_wrote(capsys, monkeypatch, log_lines):
-    from chalicelib.delivery import routes, service
+    from chalicelib.delivery import events, service
 
     monkeypatch.setattr(service, "scheduled_generation", lambda: [
         SimpleNamespace(campaign_id="c1", week=3, created=7, existing=2, skipped=0),
         SimpleNamespace(campaign_id="c2", week=1, created=0, existing=5, skipped=1)])
     capsys.readouterr()
-    routes.daily_rosters.func(None)  # what the scheduled event runs
+    events.daily_rosters.func(None)  # what the scheduled event runs
     assert find(datapoints(capsys.readouterr().out), "RosterPackagesWritten") == [7.0, 0.0]
     assert [line["packages_created"] for line in log_lines if line["message"] == "roster generated"] == [7, 0]
 

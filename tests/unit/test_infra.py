@@ -173,13 +173,13 @@ def _chalice_stub() -> dict[str, Any]:
             "DailyPurge": function("DailyPurgeRole", "app.daily_purge"),
             "DailyRosters": function("DailyRostersRole", "app.daily_rosters"),
             "OutboxRole": role, "ReleaseHeldMessagesRole": role,
-            "Outbox": {**function("OutboxRole", "chalicelib.notify.routes.outbox"), "Properties": {
-                **function("OutboxRole", "chalicelib.notify.routes.outbox")["Properties"],
+            "Outbox": {**function("OutboxRole", "chalicelib.notify.events.outbox"), "Properties": {
+                **function("OutboxRole", "chalicelib.notify.events.outbox")["Properties"],
                 "Events": {"OutboxDynamodbEventSource": {"Type": "DynamoDB", "Properties": {
                     "Stream": "arn:aws:dynamodb:cn-north-1:000000000000:table/worker-services/stream/set-by-infra",
                     "BatchSize": 10, "StartingPosition": "LATEST", "MaximumBatchingWindowInSeconds": 0}}}}},
             "ReleaseHeldMessages": function("ReleaseHeldMessagesRole",
-                                            "chalicelib.notify.routes.release_held_messages"),
+                                            "chalicelib.notify.events.release_held_messages"),
             "OverdueDigest": function("OverdueDigestRole", "app.overdue_digest"),
             "ContactReminder": function("ContactReminderRole", "app.contact_reminder"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {

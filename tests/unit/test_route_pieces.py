@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from chalice.app import Blueprint
 from pydantic import BaseModel
 
-from chalicelib.core import api
+from chalicelib.core import api, routing
 
 
 class Body(BaseModel):
@@ -21,7 +20,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> list[api.RouteDoc]:
     """A registry of its own, so these declarations stay out of the app's."""
     mine: list[api.RouteDoc] = []
     monkeypatch.setattr(api, "REGISTRY", mine)
-    monkeypatch.setattr(api, "_PENDING", [])
+    monkeypatch.setattr(routing, "SERVE", {})
     return mine
 
 
@@ -29,7 +28,7 @@ Handler = Callable[..., object]
 
 
 def declare(method: str = "POST", path: str = "/things", **kw: object) -> Callable[[Handler], Handler]:
-    return api.route(Blueprint(__name__), path, method, summary="一件事", tag="测试", **kw)  # type: ignore[arg-type]
+    return api.route(path, method, summary="一件事", tag="测试", **kw)  # type: ignore[arg-type]
 
 
 def fresh() -> Handler:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalice.app import Blueprint
-
 from chalicelib.booking import export, service
 from chalicelib.booking.models import (
     AttendanceIn,
@@ -30,17 +28,16 @@ from chalicelib.booking.models import (
 from chalicelib.core import api, xlsx
 from chalicelib.core.auth import Principal
 
-bp = Blueprint(__name__)
 TAG = "报名（招聘会、培训、返岗直通车）"
 STAFF_TAG = "场次管理（工作人员）"
 SESSION_ID = {"session_id": "场次编号"}
 
 
 def _params() -> Mapping[str, str]:
-    return bp.current_request.query_params or {}
+    return api.current_request().query_params or {}
 
 
-@api.route(bp, "/sessions", summary="可报名的场次（招聘会、线上培训、返岗直通车），按开始时间排序", tag=TAG,
+@api.route("/sessions", summary="可报名的场次（招聘会、线上培训、返岗直通车），按开始时间排序", tag=TAG,
            response=PublicSessionPage,
            query_params={"kind": "fair 招聘会 / course 培训课程 / shuttle 返岗直通车", "county": "县市区工会代码",
                          "cursor": "上一页返回的 next_cursor"})
@@ -49,13 +46,13 @@ def list_sessions() -> object:
     return service.list_public(params.get("kind", "fair"), params.get("county") or None, params.get("cursor"))
 
 
-@api.route(bp, "/sessions/{session_id}", summary="一个场次", tag=TAG, response=PublicSession, problems=(404,),
+@api.route("/sessions/{session_id}", summary="一个场次", tag=TAG, response=PublicSession, problems=(404,),
            path_params=SESSION_ID)
 def get_session(session_id: str) -> object:
     return service.public_session(session_id)
 
 
-@api.route(bp, "/sessions/{session_id}/registrations", "POST", summary="报名一个场次（名额满时进入候补）", tag=TAG,
+@api.route("/sessions/{session_id}/registrations", "POST", summary="报名一个场次（名额满时进入候补）", tag=TAG,
            body=RegistrationIn, response=Registered, status=201, problems=(404,), path_params=SESSION_ID,
            description="公开接口。每个手机号码在一个场次只能占一个名额；名额满时按先后顺序候补，有人取消时自动递补。")
 @api.public(operation="booking.register")
@@ -66,7 +63,7 @@ def register(session_id: str, body: RegistrationIn, principal: Principal | None)
                             partner_id=principal.id if principal else None)
 
 
-@api.route(bp, "/bookings/cancel", "POST", summary="凭报名编号和手机号码取消报名", tag=TAG, body=CancelIn,
+@api.route("/bookings/cancel", "POST", summary="凭报名编号和手机号码取消报名", tag=TAG, body=CancelIn,
            response=Cancelled, problems=(404,),
            description="手机号码放在请求正文里，不出现在网址中。取消确认的名额时，候补第一位自动递补。")
 @api.public(operation="booking.cancel")
@@ -77,14 +74,14 @@ def cancel(body: CancelIn, principal: Principal | None) -> object:
 
 # --- staff ---------------------------------------------------------------------------------------------
 
-@api.route(bp, "/staff/sessions", "POST", summary="新建场次", tag=STAFF_TAG, body=SessionIn, response=Session,
+@api.route("/staff/sessions", "POST", summary="新建场次", tag=STAFF_TAG, body=SessionIn, response=Session,
            status=201, problems=(404,))
 @api.staff(*service.ACT)
 def create_session(body: SessionIn, principal: Principal) -> object:
     return service.create_session(body, principal)
 
 
-@api.route(bp, "/staff/units/{unit_id}/sessions", summary="本单位主办的场次（新的在前）", tag=STAFF_TAG,
+@api.route("/staff/units/{unit_id}/sessions", summary="本单位主办的场次（新的在前）", tag=STAFF_TAG,
            response=SessionPage, problems=(404,), path_params={"unit_id": "单位代码"},
            query_params={"cursor": "上一页返回的 next_cursor"})
 @api.staff(*service.READ)
@@ -92,28 +89,28 @@ def unit_sessions(unit_id: str, principal: Principal) -> object:
     return service.unit_sessions(unit_id, _params().get("cursor"), principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}", summary="场次详情", tag=STAFF_TAG, response=Session, problems=(404,),
+@api.route("/staff/sessions/{session_id}", summary="场次详情", tag=STAFF_TAG, response=Session, problems=(404,),
            path_params=SESSION_ID)
 @api.staff(*service.READ)
 def session_detail(session_id: str, principal: Principal) -> object:
     return service.to_session(service.session_for_staff(session_id, principal))
 
 
-@api.route(bp, "/staff/sessions/{session_id}/close", "POST", summary="停止报名", tag=STAFF_TAG, response=Session,
+@api.route("/staff/sessions/{session_id}/close", "POST", summary="停止报名", tag=STAFF_TAG, response=Session,
            problems=(404,), path_params=SESSION_ID)
 @api.staff(*service.ACT)
 def close(session_id: str, principal: Principal) -> object:
     return service.close(session_id, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/reopen", "POST", summary="重新开放报名", tag=STAFF_TAG, response=Session,
+@api.route("/staff/sessions/{session_id}/reopen", "POST", summary="重新开放报名", tag=STAFF_TAG, response=Session,
            problems=(404,), path_params=SESSION_ID)
 @api.staff(*service.ACT)
 def reopen(session_id: str, principal: Principal) -> object:
     return service.reopen(session_id, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/capacity", "POST",
+@api.route("/staff/sessions/{session_id}/capacity", "POST",
            summary="调整名额（不少于已确认人数；增加时候补自动递补）", tag=STAFF_TAG, body=CapacityIn, response=Session,
            problems=(404,), path_params=SESSION_ID)
 @api.staff(*service.ACT)
@@ -121,7 +118,7 @@ def capacity(session_id: str, body: CapacityIn, principal: Principal) -> object:
     return service.change_capacity(session_id, body.capacity, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/change", "POST", summary="修改时间地点（报名人会收到短信）",
+@api.route("/staff/sessions/{session_id}/change", "POST", summary="修改时间地点（报名人会收到短信）",
            tag=STAFF_TAG, body=SessionChangeIn, response=Session, problems=(404, 409), path_params=SESSION_ID,
            description="带上读取时的 version；场次在此之后被改过时答 409。已确认和候补的报名人都会收到新的时间地点。")
 @api.staff(*service.ACT)
@@ -129,7 +126,7 @@ def change(session_id: str, body: SessionChangeIn, principal: Principal) -> obje
     return service.change_session(session_id, body, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/cancel", "POST", summary="取消场次（报名人会收到短信和取消原因）",
+@api.route("/staff/sessions/{session_id}/cancel", "POST", summary="取消场次（报名人会收到短信和取消原因）",
            tag=STAFF_TAG, body=SessionCancelIn, response=Session, problems=(404, 409), path_params=SESSION_ID,
            description="带上读取时的 version。取消后不再接受报名，名额和候补不再变动；"
                        "已确认和候补的报名人都会收到取消原因。")
@@ -138,14 +135,14 @@ def cancel_session(session_id: str, body: SessionCancelIn, principal: Principal)
     return service.cancel_session(session_id, body, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/history", summary="场次的变更记录（新建、调整名额、修改、停止、取消）",
+@api.route("/staff/sessions/{session_id}/history", summary="场次的变更记录（新建、调整名额、修改、停止、取消）",
            tag=STAFF_TAG, response=SessionHistory, problems=(404,), path_params=SESSION_ID)
 @api.staff(*service.READ)
 def session_history(session_id: str, principal: Principal) -> object:
     return service.session_history(session_id, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/registrations", summary="报名名单与候补名单", tag=STAFF_TAG,
+@api.route("/staff/sessions/{session_id}/registrations", summary="报名名单与候补名单", tag=STAFF_TAG,
            response=RegistrationPage, problems=(404,), path_params=SESSION_ID,
            query_params={"status": "confirmed / waitlisted（按候补顺序）/ cancelled",
                          "cursor": "上一页返回的 next_cursor"})
@@ -156,7 +153,7 @@ def registrations(session_id: str, principal: Principal) -> object:
     return service.registrations(session_id, params.get("status") or None, params.get("cursor"), principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/registrations/{reference}/attendance", "POST", summary="登记到场",
+@api.route("/staff/sessions/{session_id}/registrations/{reference}/attendance", "POST", summary="登记到场",
            tag=STAFF_TAG, body=AttendanceIn, response=Registration, problems=(404,),
            path_params={**SESSION_ID, "reference": "报名编号"})
 @api.staff(*service.ACT)
@@ -164,7 +161,7 @@ def attendance(session_id: str, reference: str, body: AttendanceIn, principal: P
     return service.mark_attendance(session_id, reference, body.attended, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/registrations/{reference}/cancel", "POST",
+@api.route("/staff/sessions/{session_id}/registrations/{reference}/cancel", "POST",
            summary="代为取消报名（候补第一位自动递补）", tag=STAFF_TAG, response=Cancelled, problems=(404, 409),
            path_params={**SESSION_ID, "reference": "报名编号"})
 @api.staff(*service.ACT)
@@ -172,7 +169,7 @@ def staff_cancel(session_id: str, reference: str, principal: Principal) -> objec
     return service.cancel_for_staff(session_id, reference, principal)
 
 
-@api.route(bp, "/staff/sessions/{session_id}/export", summary="导出报名名单（xlsx）", tag=STAFF_TAG, response=Export,
+@api.route("/staff/sessions/{session_id}/export", summary="导出报名名单（xlsx）", tag=STAFF_TAG, response=Export,
            media_types=(xlsx.MEDIA_TYPE,), problems=(404,), path_params=SESSION_ID)
 @api.staff(*service.READ)
 @api.audit_reads

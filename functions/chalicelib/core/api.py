@@ -3,7 +3,7 @@ body and answer models, statuses, documentation) and records it in the registry 
 OpenAPI description, the access matrix and the registry-driven tests. Decorators under it add what
 else the route needs, each one concern:
 
-    @api.route(bp, "/admin/partners", "POST", summary="...", tag="...", body=PartnerIn,
+    @api.route("/admin/partners", "POST", summary="...", tag="...", body=PartnerIn,
                response=PartnerIssued, status=201)
     @api.staff("city_admin")      # who may call it (without one: the public)
     @api.shown_once("key")        # idempotency: an answer field a repeat of the key does not get back
@@ -15,27 +15,29 @@ credential in the answer. `audit_reads` writes each successful staff read to the
 
 At request time a route runs as a chain of small middlewares, built once per route: sign-in, body
 parsing, idempotency, the public write limit and the read audit, around the handler. Routes stay
-thin: they get a validated model and the caller, and return an answer."""
+thin: they get a validated model and the caller, and return an answer. This module loads with the
+route modules, on a route's first call (core/routing.py registers the routes at start-up)."""
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Request, Response
 from pydantic import BaseModel
 
-from chalicelib.core import access, audit, db, errors, http, idempotency, ratelimit, requests
-from chalicelib.core.access import EVERYONE, PARTNER, PUBLIC, STAFF, Access, SignIn
+from chalicelib.core import access, audit, db, errors, idempotency, ratelimit, requests, routing
+from chalicelib.core.access import EVERYONE, PARTNER, PUBLIC, STAFF, Access
 from chalicelib.core.auth import Principal
 from chalicelib.core.http import json_response
 from chalicelib.core.logs import logger
+from chalicelib.core.routing import current_request
 
 __all__ = ["PARTNER", "PUBLIC", "REGISTRY", "STAFF", "Access", "Call", "Idempotency", "Middleware", "RouteDoc",
-           "audit_reads", "lookup", "partner", "public", "route", "shown_once", "staff", "use_sign_in"]
+           "audit_reads", "current_request", "index_of", "lookup", "partner", "public", "route", "shown_once",
+           "staff"]
 
 # Problem statuses every route can answer.
 COMMON_PROBLEMS = (400, 413, 415, 429, 500, 503)
@@ -65,6 +67,7 @@ class RouteDoc:
     operation_id: str = ""  # stable ASCII name for generated clients: "<domain>_<handler>" unless given
     model_statuses: tuple[int, ...] = ()  # other statuses answered with the response model, not a problem
     shown_once: tuple[str, ...] = ()  # answer fields a repeat of the Idempotency-Key does not get back
+    module: str = ""  # the module declaring the handler: the route index loads it on the route's first call
 
 
 REGISTRY: list[RouteDoc] = []
@@ -260,7 +263,6 @@ def _middlewares(doc: RouteDoc, options: Options, wants_principal: bool) -> list
 # -- The declaration --------------------------------------------------------------------------------------
 
 def route(
-    bp: Blueprint,
     path: str,
     method: str = "GET",
     *,
@@ -294,12 +296,10 @@ def route(
 
         chain = _chain(_middlewares(doc, options, wants_principal), last)
 
-        @functools.wraps(handler)
-        def view(**params: Any) -> Response:
-            context = getattr(bp, "lambda_context", None)
+        def serve(request: Request, context: Any, params: dict[str, Any]) -> Response:
             with db.request_budget(context):  # retries end in time to answer
                 try:
-                    return chain(Call(bp.current_request, params, sorted(params.items()), context))
+                    return chain(Call(request, params, sorted(params.items()), context))
                 except errors.ProblemError as exc:
                     return exc.to_response()
                 except Exception:
@@ -307,9 +307,7 @@ def route(
                     return errors.internal_error().to_response()
 
         REGISTRY.append(doc)
-        http.declare_operation(doc.path, doc.method, doc.operation_id, doc.audience, doc.idempotent)
-        _PENDING.append((bp, doc, view))
-        _flush()
+        routing.SERVE[(doc.method, doc.path)] = serve
         setattr(handler, _DECLARED, True)
         return handler
 
@@ -337,7 +335,7 @@ def _document(handler: Callable[..., Any], options: Options, path: str, method: 
         tuple(sorted({*COMMON_PROBLEMS, *_write_problems(method, body), *extra, *problems})), who.roles,
         who.operation, description, path_params, query_params, media_types, who.before_mfa,
         operation_id or f"{handler.__module__.split('.')[-2]}_{handler.__name__}", model_statuses,
-        once.shown_once)
+        once.shown_once, handler.__module__)
 
 
 def _write_problems(method: str, body: type[BaseModel] | None) -> tuple[int, ...]:
@@ -354,23 +352,8 @@ def _answer(result: Any, status: int) -> Response:
     return json_response(result, status)
 
 
-# -- Registration with Chalice ------------------------------------------------------------------------------
-
-_PENDING: list[tuple[Blueprint, RouteDoc, Callable[..., Response]]] = []
-
-
-def use_sign_in(sign_in: SignIn) -> None:
-    """Called once by app.py, before it registers the blueprints: staff and partner routes run behind
-    this sign-in's authorizer. Routes declared before it wait for it."""
-    access.use_sign_in(sign_in)
-    _flush()
-
-
-def _flush() -> None:
-    registered = access.sign_in()
-    if registered is None:
-        return
-    for bp, doc, view in _PENDING:
-        authorizer = registered.authorizer if doc.audience in (STAFF, PARTNER) else None
-        bp.route(doc.path, methods=[doc.method], authorizer=authorizer)(view)
-    _PENDING.clear()
+def index_of(docs: Sequence[RouteDoc]) -> list[dict[str, Any]]:
+    """The route index app.py registers the routes from (routing.INDEX_FIELDS of each route), written by
+    `make openapi`; a test fails when the committed one differs."""
+    return [{name: getattr(doc, name) for name in routing.INDEX_FIELDS}
+            for doc in sorted(docs, key=lambda d: (d.module, d.path, d.method))]

@@ -1,15 +1,16 @@
 """The one built-in authorizer: verifies the bearer credential (a staff ID token or a partner key)
 and passes the principal (who, unit, unit path, roles or operations) to the routes. app.py hands it
-to core's route declarations as `SIGN_IN`."""
+to core's route declarations as `SIGN_IN`. The identity service (and the unit tree it reads) loads on
+the first credential to check, not when the app starts."""
 
 from __future__ import annotations
 
 from chalice.app import AuthRequest, AuthResponse, Blueprint
 
 from chalicelib.core.access import SignIn
-from chalicelib.core.auth import credential_from_header
+from chalicelib.core.auth import Principal, credential_from_header
 from chalicelib.core.logs import logger
-from chalicelib.identity import service, tokens
+from chalicelib.identity import tokens
 
 bp = Blueprint(__name__)
 
@@ -21,12 +22,18 @@ def staff_or_partner(auth_request: AuthRequest) -> AuthResponse:
     if credential is None:
         return AuthResponse(routes=[], principal_id="anonymous")
     try:
-        principal = service.principal_from_credential(credential)
+        principal = principal_from_credential(credential)
     except tokens.InvalidToken as exc:
         logger.info("credential refused", extra={"reason": str(exc)})
         return AuthResponse(routes=[], principal_id="anonymous")
     return AuthResponse(routes=["*"], principal_id=principal.actor, context=principal.to_context())
 
 
-SIGN_IN = SignIn(authorizer=staff_or_partner, partner_key_prefix=service.KEY_PREFIX,
-                 principal_from=service.principal_from_credential)
+def principal_from_credential(credential: str) -> Principal:
+    from chalicelib.identity import service
+
+    return service.principal_from_credential(credential)
+
+
+SIGN_IN = SignIn(authorizer=staff_or_partner, partner_key_prefix=tokens.KEY_PREFIX,
+                 principal_from=principal_from_credential)

@@ -10,14 +10,11 @@ from chalicelib.core.config import settings
 from chalicelib.core.labels import ROLE_LABELS
 from chalicelib.core.roles import MFA_ROLES
 from chalicelib.identity import service
-from chalicelib.identity.authorizer import bp as authorizer_bp
 from chalicelib.identity.models import Me, Partner, PartnerIn, PartnerIssued, PartnerPage, SignInConfig
 from chalicelib.orgs import service as orgs
 
-bp = authorizer_bp  # the authorizer and these routes register together
 
-
-@api.route(bp, "/auth/config", summary="工作人员登录所需的配置（用户池与客户端编号）", tag="登录",
+@api.route("/auth/config", summary="工作人员登录所需的配置（用户池与客户端编号）", tag="登录",
            response=SignInConfig)
 def sign_in_config() -> object:
     s = settings()
@@ -27,13 +24,13 @@ def sign_in_config() -> object:
                         endpoint=endpoint)
 
 
-@api.route(bp, "/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me)
+@api.route("/me", summary="当前登录的工作人员或合作应用", tag="登录", response=Me)
 @api.staff(*ROLE_LABELS)
 def me(principal: Principal) -> object:
     return _me(principal)
 
 
-@api.route(bp, "/me/mfa", "POST", summary="登记本人已绑定验证器（动态验证码）", tag="登录", response=Me,
+@api.route("/me/mfa", "POST", summary="登记本人已绑定验证器（动态验证码）", tag="登录", response=Me,
            problems=(409,),
            description="浏览器直接在 Cognito 完成绑定（AssociateSoftwareToken、VerifySoftwareToken、"
                        "SetUserMFAPreference）后调用本接口；本接口向 Cognito（AdminGetUser）核实该账号已启用"
@@ -52,7 +49,7 @@ def _me(principal: Principal) -> Me:
               roles=roles, role_labels=[ROLE_LABELS[r] for r in roles if r in ROLE_LABELS])
 
 
-@api.route(bp, "/admin/partners", "POST", summary="为合作应用签发调用凭证（凭证只显示一次）", tag="合作应用",
+@api.route("/admin/partners", "POST", summary="为合作应用签发调用凭证（凭证只显示一次）", tag="合作应用",
            body=PartnerIn, response=PartnerIssued, status=201)
 @api.staff("city_admin")
 @api.shown_once("key")
@@ -60,15 +57,15 @@ def issue_partner(body: PartnerIn, principal: Principal) -> object:
     return service.issue_partner(body, principal)
 
 
-@api.route(bp, "/admin/partners", summary="合作应用列表（不含凭证）", tag="合作应用", response=PartnerPage,
+@api.route("/admin/partners", summary="合作应用列表（不含凭证）", tag="合作应用", response=PartnerPage,
            query_params={"cursor": "上一页返回的 next_cursor"})
 @api.staff("city_admin", "auditor")
 def list_partners(principal: Principal) -> object:
-    params: Mapping[str, str] = bp.current_request.query_params or {}
+    params: Mapping[str, str] = api.current_request().query_params or {}
     return service.list_partners(params.get("cursor"), principal)
 
 
-@api.route(bp, "/admin/partners/{partner_id}/revoke", "POST", summary="吊销合作应用的凭证", tag="合作应用",
+@api.route("/admin/partners/{partner_id}/revoke", "POST", summary="吊销合作应用的凭证", tag="合作应用",
            response=Partner, problems=(404,), path_params={"partner_id": "合作应用编号"})
 @api.staff("city_admin")
 def revoke_partner(partner_id: str, principal: Principal) -> object:

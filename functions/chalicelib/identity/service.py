@@ -13,7 +13,7 @@ from chalicelib.identity import store, tokens
 from chalicelib.identity.models import Partner, PartnerIn, PartnerIssued, PartnerPage
 from chalicelib.orgs import service as orgs
 
-KEY_PREFIX = "wsp_"
+KEY_PREFIX = tokens.KEY_PREFIX
 # Unit paths change only when the tree is reorganised; cache them briefly per process.
 _unit_paths: cache.Ttl[str] = cache.Ttl(60.0)
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import jwt
 
 LEEWAY_SECONDS = 30
+KEY_PREFIX = "wsp_"  # a partner key's start (a staff ID token is a JWT: it cannot start so)
 
 
 class InvalidToken(InvalidCredential):

@@ -1,46 +1,13 @@
-"""Message delivery's entry points: the table's stream (the outbox's new messages), the morning
-release of held messages (quiet hours, batched alerts), and the public opt-out."""
+"""The public opt-out of text messages (the stream and release handlers: events.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer
-from chalice.app import Blueprint, DynamoDBEvent, Rate
-
-from chalicelib.core import api, db, metrics
+from chalicelib.core import api
 from chalicelib.notify import service
 from chalicelib.notify.models import OptOutIn, OptOutView
 
-bp = Blueprint(__name__)
-# Chalice wants a stream ARN here; `make package` replaces it with the table's own stream
-# (infra/functions.yaml, OutboxStream), and the local stack's poller calls the handler directly.
-STREAM_FROM_TEMPLATE = "arn:aws:dynamodb:cn-north-1:000000000000:table/worker-services/stream/set-by-infra"
-_deserialize = TypeDeserializer().deserialize
 
-
-def new_image(record: Any) -> dict[str, Any] | None:
-    image = record.new_image
-    if not image:
-        return None
-    return dict(db.plain({name: _deserialize(value) for name, value in image.items()}))
-
-
-@bp.on_dynamodb_record(stream_arn=STREAM_FROM_TEMPLATE, name="outbox", batch_size=10, starting_position="LATEST")
-def outbox(event: DynamoDBEvent) -> None:
-    """The outbox's stream: send each new message once, record its outcome on it."""
-    with metrics.collecting():
-        service.handle_batch(image for image in (new_image(r) for r in event) if image is not None)
-
-
-@bp.schedule(Rate(service.RELEASE_EVERY_MINUTES, unit=Rate.MINUTES))
-def release_held_messages(event: object) -> None:
-    """Held messages whose time has come go out: those held over quiet hours from 07:30, a batched
-    unit alert at its window's end (within this schedule's period)."""
-    service.release_held()
-
-
-@api.route(bp, "/messages/opt-out", "POST", summary="凭查询编号和手机号码退订短信通知", tag="进度查询",
+@api.route("/messages/opt-out", "POST", summary="凭查询编号和手机号码退订短信通知", tag="进度查询",
            body=OptOutIn, response=OptOutView, problems=(404,))
 @api.public(operation="status.lookup")
 def opt_out(body: OptOutIn) -> object:

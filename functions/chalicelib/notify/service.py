@@ -43,7 +43,6 @@ LEASE_SECONDS = 120
 QUIET_FROM = (22, 0)
 QUIET_UNTIL = (7, 30)
 FINAL = {"sent", "dropped"}
-RELEASE_EVERY_MINUTES = 5  # the release schedule's period (routes.py)
 
 
 class DeliveryIncomplete(Exception):
@@ -281,7 +280,7 @@ def handle_batch(images: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 def release_held() -> int:
     """Put back to pending the held messages whose time has come (listed under today or, left
     over, yesterday): quiet hours' at 07:30, a batched alert's at its window's end. The stream
-    hands them to the handler. Runs every few minutes (RELEASE_EVERY_MINUTES), so a message goes
+    hands them to the handler. Runs every few minutes (events.py, RELEASE_EVERY_MINUTES), so a message goes
     out at most that long after its time. Returns how many were released."""
     now = times.now_iso()
     day = times.local_date(now)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalice.app import Blueprint
-
 from chalicelib.core import api, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.recruitment import export, service
@@ -28,7 +26,6 @@ from chalicelib.recruitment.models import (
     Submitted,
 )
 
-bp = Blueprint(__name__)
 TAG = "网上招聘"
 STAFF_TAG = "招聘审核（工作人员）"
 REFERENCE = {"reference": "登记编号"}
@@ -36,10 +33,10 @@ UNIT = {"unit_id": "县市区工会代码"}
 
 
 def _params() -> Mapping[str, str]:
-    return bp.current_request.query_params or {}
+    return api.current_request().query_params or {}
 
 
-@api.route(bp, "/firms", "POST", summary="复工复产企业登记（经县市区总工会审核）", tag=TAG, body=FirmIn,
+@api.route("/firms", "POST", summary="复工复产企业登记（经县市区总工会审核）", tag=TAG, body=FirmIn,
            response=Submitted, status=201,
            description="公开接口。统一社会信用代码按 GB 32100-2015 校验；返回登记编号，"
                        "凭编号和联系人手机号码查询审核结果、发布岗位。")
@@ -48,14 +45,14 @@ def register_firm(body: FirmIn, principal: Principal | None) -> object:
     return service.register_firm(body, principal)
 
 
-@api.route(bp, "/openings", "POST", summary="发布招聘岗位（凭单位登记编号和联系人手机号码；审核后公开）", tag=TAG,
+@api.route("/openings", "POST", summary="发布招聘岗位（凭单位登记编号和联系人手机号码；审核后公开）", tag=TAG,
            body=OpeningIn, response=Submitted, status=201, problems=(404,))
 @api.public(operation="recruitment.firm")
 def post_opening(body: OpeningIn, principal: Principal | None) -> object:
     return service.post_opening(body, principal)
 
 
-@api.route(bp, "/openings", summary="已公开的招聘岗位（新的在前）", tag=TAG, response=OpeningPage,
+@api.route("/openings", summary="已公开的招聘岗位（新的在前）", tag=TAG, response=OpeningPage,
            query_params={"county": "县市区工会代码", "industry": "行业", "shift": "fixed / staggered / flexible",
                          "cursor": "上一页返回的 next_cursor"})
 def list_openings() -> object:
@@ -64,13 +61,13 @@ def list_openings() -> object:
                                  p.get("cursor"))
 
 
-@api.route(bp, "/openings/{reference}", summary="一个已公开的招聘岗位", tag=TAG, response=Opening, problems=(404,),
+@api.route("/openings/{reference}", summary="一个已公开的招聘岗位", tag=TAG, response=Opening, problems=(404,),
            path_params={"reference": "岗位编号"})
 def get_opening(reference: str) -> object:
     return service.public_opening(reference)
 
 
-@api.route(bp, "/openings/{reference}/interest", "POST", summary="我对这个岗位有意向（显示单位联系方式）", tag=TAG,
+@api.route("/openings/{reference}/interest", "POST", summary="我对这个岗位有意向（显示单位联系方式）", tag=TAG,
            body=InterestIn, response=Contact, problems=(404,), path_params={"reference": "岗位编号"},
            description="返回经工会审核的单位联系人和电话。"
                        "只有 share_phone 为 true 时，才把职工的姓名和手机号码转给单位。")
@@ -79,7 +76,7 @@ def interest(reference: str, body: InterestIn, principal: Principal | None) -> o
     return service.express_interest(reference, body, principal)
 
 
-@api.route(bp, "/firms/interested", "POST", summary="单位查看同意转交联系方式的求职者（凭登记编号和联系人手机号码）",
+@api.route("/firms/interested", "POST", summary="单位查看同意转交联系方式的求职者（凭登记编号和联系人手机号码）",
            tag=TAG, body=FirmLookupIn, response=InterestedList, problems=(404,))
 @api.public(operation="recruitment.firm")
 @api.lookup
@@ -89,7 +86,7 @@ def firm_interested(body: FirmLookupIn) -> object:
 
 # --- staff: review ------------------------------------------------------------------------------------
 
-@api.route(bp, "/staff/units/{unit_id}/firms", summary="待审核（或已审核）的企业登记", tag=STAFF_TAG,
+@api.route("/staff/units/{unit_id}/firms", summary="待审核（或已审核）的企业登记", tag=STAFF_TAG,
            response=FirmReviewPage, problems=(404,), path_params=UNIT,
            query_params={"status": "pending（默认）/ approved / rejected",
                          "cursor": "上一页返回的 next_cursor"})
@@ -100,7 +97,7 @@ def firm_queue(unit_id: str, principal: Principal) -> object:
     return service.firm_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
-@api.route(bp, "/staff/firms/{reference}", summary="一家企业的登记（审核用）", tag=STAFF_TAG,
+@api.route("/staff/firms/{reference}", summary="一家企业的登记（审核用）", tag=STAFF_TAG,
            response=FirmReview, problems=(404,), path_params=REFERENCE)
 @api.staff(*service.READ)
 @api.audit_reads
@@ -108,14 +105,14 @@ def staff_firm(reference: str, principal: Principal) -> object:
     return service.firm_review(reference, principal)
 
 
-@api.route(bp, "/staff/firms/{reference}/review", "POST", summary="审核企业登记", tag=STAFF_TAG, body=ReviewIn,
+@api.route("/staff/firms/{reference}/review", "POST", summary="审核企业登记", tag=STAFF_TAG, body=ReviewIn,
            response=FirmReview, problems=(404,), path_params=REFERENCE)
 @api.staff(*service.ACT)
 def review_firm(reference: str, body: ReviewIn, principal: Principal) -> object:
     return service.review_firm(reference, body, principal)
 
 
-@api.route(bp, "/staff/units/{unit_id}/openings", summary="待审核（或未通过）的招聘岗位", tag=STAFF_TAG,
+@api.route("/staff/units/{unit_id}/openings", summary="待审核（或未通过）的招聘岗位", tag=STAFF_TAG,
            response=OpeningReviewPage, problems=(404,), path_params=UNIT,
            query_params={"status": "pending（默认）/ rejected", "cursor": "上一页返回的 next_cursor"})
 @api.staff(*service.READ)
@@ -124,21 +121,21 @@ def opening_queue(unit_id: str, principal: Principal) -> object:
     return service.opening_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
-@api.route(bp, "/staff/openings/{reference}", summary="一个招聘岗位（任何状态，审核用）", tag=STAFF_TAG,
+@api.route("/staff/openings/{reference}", summary="一个招聘岗位（任何状态，审核用）", tag=STAFF_TAG,
            response=OpeningReview, problems=(404,), path_params={"reference": "岗位编号"})
 @api.staff(*service.READ)
 def staff_opening(reference: str, principal: Principal) -> object:
     return service.opening_review(reference, principal)
 
 
-@api.route(bp, "/staff/openings/{reference}/review", "POST", summary="审核招聘岗位（通过即公开发布）", tag=STAFF_TAG,
+@api.route("/staff/openings/{reference}/review", "POST", summary="审核招聘岗位（通过即公开发布）", tag=STAFF_TAG,
            body=ReviewIn, response=OpeningReview, problems=(404,), path_params={"reference": "岗位编号"})
 @api.staff(*service.ACT)
 def review_opening(reference: str, body: ReviewIn, principal: Principal) -> object:
     return service.review_opening(reference, body, principal)
 
 
-@api.route(bp, "/staff/firms/{reference}/interested/export", summary="导出单位的有意向求职者（xlsx）", tag=STAFF_TAG,
+@api.route("/staff/firms/{reference}/interested/export", summary="导出单位的有意向求职者（xlsx）", tag=STAFF_TAG,
            response=Export, problems=(404,), media_types=(xlsx.MEDIA_TYPE,), path_params=REFERENCE)
 @api.staff(*service.READ)
 @api.audit_reads
