@@ -444,8 +444,8 @@
     var phone = form.querySelector('[name="phone"]');
     var history = box.querySelector('[data-role="history"]');
     async function lookup() {
-      var v = phone.value.replace(/\D/g, "");
-      if (v.length !== 11) return;
+      var v = phone.value.replace(/[^\d-]/g, "");
+      if (!/^(1\d{10}|0\d{2,3}-?\d{7,8})$/.test(v)) return;
       var r = await call("POST", "/staff/support/hotline/caller-history", { phone: v });
       history.textContent = "";
       if (!r.ok) { history.appendChild(el("p", "", problemText(r.body))); return; }
@@ -458,7 +458,7 @@
     }
     var intakes = myIntakes(box);
     phone.addEventListener("blur", lookup);
-    phone.addEventListener("input", function () { if (phone.value.replace(/\D/g, "").length === 11) lookup(); });
+    phone.addEventListener("input", function () { if (/^1\d{10}$/.test(phone.value.replace(/\D/g, ""))) lookup(); });
     form.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
     });
