@@ -309,7 +309,7 @@ def get_entry(entry_id: str, by: Principal) -> Entry:
 def ledger(unit_id: str, year: int, cursor: str | None, by: Principal) -> EntryPage:
     scoped_unit(unit_id, by)
     scope = f"ledger:{unit_id}:{year}:{by.unit_path}"
-    items, last = store.ledger_page(unit_id, year, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.ledger_page(unit_id, year, pagination.size(50), pagination.decode_cursor(cursor, scope))
     names = orgs.display_names(i["entered_by"] for i in items)
     units = _unit_names([str(i["counterpart_unit_id"]) for i in items if i.get("counterpart_unit_id")])
     return EntryPage(items=[to_entry(i, names=names, units=units) for i in items],

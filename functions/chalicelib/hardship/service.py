@@ -225,7 +225,7 @@ def _worker(item: dict[str, Any], names: dict[str, str]) -> Worker:
 def workers(unit_id: str, cursor: str | None, by: Principal) -> WorkerPage:
     _unit_path(unit_id, by)
     scope = f"hardship:{unit_id}:{by.unit_path}"
-    items, last = store.unit_workers(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.unit_workers(unit_id, pagination.size(50), pagination.decode_cursor(cursor, scope))
     names = orgs.display_names(i.get("contact") for i in items)
     return WorkerPage(items=[_worker(i, names) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 

@@ -78,7 +78,7 @@ def listing(status: str | None, cursor: str | None, by: Principal) -> ReportPage
     if status not in STATUSES:
         raise errors.bad_request("状态只能是：" + "、".join(f"{s}（{STATUS_LABELS[s]}）" for s in STATUSES), "status")
     scope = f"reports:{status}:{by.unit_path}"
-    items, last = store.by_status(status, by.unit_path, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.by_status(status, by.unit_path, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return ReportPage(items=[_summary(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -299,7 +299,7 @@ def photo_path(case_id: str, index: int) -> str:
 
 def public_cases(cursor: str | None) -> PublicCasePage:
     scope = "public-cases"
-    items, last = store.public_cases(20, pagination.decode_cursor(cursor, scope))
+    items, last = store.public_cases(pagination.size(20), pagination.decode_cursor(cursor, scope))
     cases = [PublicCase(case_id=i["case_id"], title=i["title"], unit_name=i["unit_name"], text=i["text"],
                         photos=[photo_path(i["case_id"], n) for n in range(i.get("photo_count", 0))],
                         published_at=i["published_at"]) for i in items]
