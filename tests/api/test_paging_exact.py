@@ -94,3 +94,22 @@ def test_a_filter_that_drops_rows_still_fills_its_pages(world: SimpleNamespace) 
         chosen = [json.loads(r)["reference"] for r in
                   _walk(world, f"/staff/support/units/taishan/queue?status={status}", CASEWORKER)]
         assert chosen == [r["reference"] for r in everything if r["status"] == status]
+
+
+MARKED = ["/staff/support/units/taishan/queue", f"/staff/frontline/units/{HOSPITAL}/personnel",
+          "/staff/units/taishan/sessions", f"/fund/units/{HOSPITAL}/ledger", "/hardship/units/taishan/workers",
+          "/staff/units/taishan/firms?status=approved", "/reports?status=published"]
+
+
+def test_demo_records_come_marked_and_others_do_not(world: SimpleNamespace) -> None:
+    from tests.api.helpers import new_key, post_json, support_body
+
+    for path in MARKED:
+        rows = [json.loads(r) for r in _walk(world, path, ADMIN if "ledger" in path or "reports" in path
+                                              else CASEWORKER)]
+        assert rows and all(r["demo"] is True for r in rows), path
+    reference = json.loads(post_json(world.client, "/support-requests", support_body(), new_key()).body)["reference"]
+    token = world.token(*CASEWORKER)
+    mine = json.loads(world.client.http.get(f"/staff/support/requests/{reference}",
+                                            headers={"Authorization": f"Bearer {token}"}).body)
+    assert mine["demo"] is False

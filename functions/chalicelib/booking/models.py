@@ -19,7 +19,7 @@ from chalicelib.core.fields import (
     Title,
     UnitId,
 )
-from chalicelib.core.models import FieldProblem, PublicForm, RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, FieldProblem, PublicForm, RequestModel, ResponseModel
 
 
 def _online(value: str) -> str:
@@ -92,7 +92,7 @@ class CancelIn(RequestModel):
     website: Annotated[str, Field(max_length=0, title="网址（请留空）")] = ""
 
 
-class Session(ResponseModel):
+class Session(DemoMarked):
     id: str
     kind: str
     kind_label: str

@@ -40,6 +40,7 @@ from chalicelib.core import (
     audit,
     auth,
     db,
+    demo,
     errors,
     labels,
     outbox,
@@ -186,7 +187,7 @@ def to_session(record: dict[str, Any]) -> Session:
         seats_left=max(0, record["capacity"] - record["confirmed"]), status=record["status"],
         status_label=SESSION_LABELS[record["status"]], registration_opens_at=record.get("registration_opens_at"),
         registration_closes_at=record.get("registration_closes_at"), description=record.get("description"),
-        contact=record.get("contact"), version=record["version"])
+        contact=record.get("contact"), version=record["version"], demo=demo.marked(record))
 
 
 def _open_now(record: dict[str, Any], now: str) -> bool:

@@ -181,7 +181,7 @@ def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = 
         deployment_label=DEPLOYMENT_LABELS[item["deployment"]], period_start=item["period_start"],
         period_end=item.get("period_end"), contact_person=contact, contact_person_name=item.get("contact_person_name"),
         duplicates=duplicates_of(item, by) if dups and item.get("duplicate", True) else [],
-        version=item["version"], created_at=item["created_at"])
+        version=item["version"], created_at=item["created_at"], demo=demo.marked(item))
 
 
 # --- reading: staff in scope, or the family's own contact person -------------------------------

@@ -283,7 +283,8 @@ def to_entry(item: dict[str, Any], reversed_by: str | None = None, names: dict[s
                  counterpart_unit_id=other,
                  counterpart_unit_name=units.get(other) if other else None, reverses=item.get("reverses"),
                  reversed_by=reversed_by, note=item.get("note"), entered_by=item["entered_by"],
-                 entered_by_name=names.get(item["entered_by"]), approved_by=item.get("approved_by"), at=item["at"])
+                 entered_by_name=names.get(item["entered_by"]), approved_by=item.get("approved_by"), at=item["at"],
+                 demo=demo.marked(item))
 
 
 def account(unit_id: str, year: int, by: Principal) -> Account:

@@ -10,6 +10,7 @@ from chalicelib.core import (
     audit,
     auth,
     db,
+    demo,
     errors,
     ids,
     labels,
@@ -291,7 +292,7 @@ def to_firm_review(r: dict[str, Any], whole: bool) -> FirmReview:
         address=r["address"], contact_name=r["contact_name"] if whole else personal.mask_name(r["contact_name"]),
         contact_phone=r["contact_phone"] if whole else personal.mask_phone(r["contact_phone"]),
         description=r.get("description"), status=r["status"], status_label=STATUS_LABELS[r["status"]],
-        reason=r.get("reason"), created_at=r["created_at"], version=r["version"])
+        reason=r.get("reason"), created_at=r["created_at"], version=r["version"], demo=demo.marked(r))
 
 
 def firm_queue(unit_id: str, status: str | None, cursor: str | None, by: Principal) -> FirmReviewPage:
@@ -341,7 +342,7 @@ def _to_opening_review(r: dict[str, Any], firm_status: str) -> OpeningReview:
         shift_label=SHIFT_LABELS[Shift(r["shift"])], remote=r["remote"], place=r["place"],
         requirements=r["requirements"], valid_until=r["valid_until"], status=r["status"],
         status_label=STATUS_LABELS[r["status"]], reason=r.get("reason"), created_at=r["created_at"],
-        version=r["version"])
+        version=r["version"], demo=demo.marked(r))
 
 
 def opening_queue(unit_id: str, status: str | None, cursor: str | None, by: Principal) -> OpeningReviewPage:

@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, storage, times, uow
+from chalicelib.core import audit, auth, db, demo, errors, ids, pagination, storage, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -52,7 +52,8 @@ def _summary(item: dict[str, Any]) -> ReportSummary:
                          title=item["title"], status=item["status"], status_label=STATUS_LABELS[item["status"]],
                          photo_count=len(item.get("photos", [])),
                          version=item["version"], created_at=item["created_at"],
-                         submitted_at=item.get("submitted_at"), published_at=item.get("published_at"))
+                         submitted_at=item.get("submitted_at"), published_at=item.get("published_at"),
+                         demo=demo.marked(item))
 
 
 def _scoped(report_id: str, by: Principal, consistent: bool = False) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.core.fields import SINGLE_LINE, CallPhone, LongText, Message, Name, Phone, UnitId, Username, Version
-from chalicelib.core.models import PublicForm, RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, PublicForm, RequestModel, ResponseModel
 from chalicelib.support.categories import CATEGORIES
 
 
@@ -119,7 +119,7 @@ class CallerLookupIn(RequestModel):
     phone: Annotated[CallPhone, Field(title="来电号码")]
 
 
-class QueueItem(ResponseModel):
+class QueueItem(DemoMarked):
     reference: str
     category: str
     category_label: str
@@ -164,7 +164,7 @@ class HistoryEntry(ResponseModel):
     counsellor_name: str | None = Field(default=None, description="指派的心理咨询师的姓名")
 
 
-class RequestDetail(ResponseModel):
+class RequestDetail(DemoMarked):
     reference: str
     category: str
     category_label: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from chalicelib.core import audit, db, errors, labels, outbox, pagination, personal, retention, xlsx
+from chalicelib.core import audit, db, demo, errors, labels, outbox, pagination, personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import now_seconds, shanghai_text
 from chalicelib.orgs import service as orgs
@@ -59,7 +59,7 @@ def queue_item(record: dict[str, Any], now: str | None = None) -> QueueItem:
         phone=personal.mask_phone(record["phone"]), unit_id=record["unit_id"], channel=record["channel"],
         frontline=record["frontline"], created_at=record["created_at"], due_at=record["due_at"],
         overdue=is_overdue(record, now), version=record["version"], counsellor=record.get("counsellor"),
-        callback_attempts=int(record.get("callback_attempts", 0)))
+        callback_attempts=int(record.get("callback_attempts", 0)), demo=demo.marked(record))
 
 
 def detail(reference: str, by: Principal) -> RequestDetail:
@@ -106,7 +106,8 @@ def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:
         counsellor_name=names.get(record.get("counsellor") or ""),
         callback_attempts=int(record.get("callback_attempts", 0)), outcome=record.get("outcome"),
         reason=record.get("reason"), public_message=record.get("public_message"),
-        allowed_transitions=sorted(TRANSITIONS[record["status"]]), notes=notes, history=history)
+        allowed_transitions=sorted(TRANSITIONS[record["status"]]), notes=notes, history=history,
+        demo=demo.marked(record))
 
 
 def _filters(status: str | None, category: str | None) -> tuple[str | None, str | None]:

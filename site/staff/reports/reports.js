@@ -67,6 +67,7 @@
       var li = el("li", "ws-record");
       var head = el("h3", "ws-record__title");
       head.appendChild(ws.route.link(item.title, { report: item.report_id }));
+      ws.demoBadge(head, item);
       li.appendChild(head);
       li.appendChild(ws.facts([["报送编号", item.report_id], ["单位", item.unit_name], ["状态", item.status_label],
         ["照片", item.photo_count + " 张"], ["建立时间", ws.shanghai(item.created_at)],
@@ -109,6 +110,7 @@
       current = d;
       var title = part("detail-title");
       title.textContent = d.title;
+      ws.demoBadge(title, d);
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["报送编号", d.report_id], ["单位", d.unit_name], ["状态", d.status_label],

@@ -73,6 +73,7 @@
     tr.dataset.reference = item.reference;
     var ref = el("td");
     ref.appendChild(window.wsStaff.route.link(item.reference, { ref: item.reference }));
+    window.wsStaff.demoBadge(ref, item);
     tr.appendChild(ref);
     [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
       item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)]
@@ -121,7 +122,7 @@
       ["方便联系", d.contact_time], ["渠道", channel],
       ["提交时间", local(d.created_at)], ["应答期限", (d.overdue ? "已逾期 " : "") + local(d.due_at)],
       ["心理咨询师", d.counsellor_name || d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
-      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]]);
+      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]], d);
     if (d.overdue) card.classList.add("ws-summary--alert");
     card.appendChild(el("h3", "", "需要什么帮助"));
     card.appendChild(el("p", "ws-support__description", d.description));
