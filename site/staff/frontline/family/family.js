@@ -15,7 +15,7 @@
     back: "返回家庭列表",
     noLogs: "还没有联系记录。",
     noMembers: "还没有登记家属。",
-    registered: "已登记：{n}。可在下面打开家庭卡登记家属。",
+    registered: "已登记：{n}。可在下面登记家属。",
     memberAdded: "已登记家属：{n}",
     memberEdited: "已保存：{n}",
     edit: "修改",
@@ -101,7 +101,7 @@
     }
 
     function goTo(familyId) {
-      ws.route.go({ unit: current === me.unit_id ? null : current, family: familyId || null });
+      return ws.route.go({ unit: current === me.unit_id ? null : current, family: familyId || null });
     }
 
     function show(d) {
@@ -148,9 +148,11 @@
           return ws.api("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/personnel", data, key);
         },
         done: function (p) {
-          ws.message(personForm, "ok", fmt(TEXT.registered, p.name));
           listed = null;  // the new person joins the list
-          goTo(p.id);
+          personForm.reset();
+          goTo(p.id).then(function () {  // the new family's card, saying so above its members form
+            ws.message(card.querySelector("#ff-member"), "ok", fmt(TEXT.registered, p.name));
+          });
         }
       });
       var memberForm = card.querySelector("#ff-member");
