@@ -901,6 +901,18 @@
     return badge;
   }
 
+  // A list's row for one record: its name linking to the record's address on this page (`changes`
+  // to the query), its demo mark, and its facts.
+  function recordRow(text, changes, record, pairs) {
+    var li = el("li", "ws-record");
+    var title = el("h3", "ws-record__title");
+    title.appendChild(routeLink(text, changes));
+    demoBadge(title, record);
+    li.appendChild(title);
+    li.appendChild(facts(pairs));
+    return li;
+  }
+
   // Who did something, as the audit trail names them ("staff:wang.li", "public"), in words.
   function actorLabel(actor) {
     var text = String(actor || "");
@@ -1536,7 +1548,7 @@
     adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
     route: { params: routeParams, href: routeHref, go: routeGo, link: routeLink, back: routeBack, follow: routeFollow,
       view: showView },
-    summaryCard: summaryCard, demoBadge: demoBadge, actorLabel: actorLabel, historyList: historyList,
+    summaryCard: summaryCard, demoBadge: demoBadge, recordRow: recordRow, actorLabel: actorLabel, historyList: historyList,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

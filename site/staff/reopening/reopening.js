@@ -109,35 +109,20 @@
     // Lists: one line of facts per record, its name linking to the record's own address
     // (?firm=, ?opening=, ?session=), where its actions are.
     function renderFirm(f) {
-      var li = el("li", "ws-record");
-      var h = el("h3", "ws-record__title");
-      h.appendChild(ws.route.link(f.name, { firm: f.reference }));
-      ws.demoBadge(h, f);
-      li.appendChild(h);
-      li.appendChild(ws.facts([["登记编号", f.reference], ["行业", f.industry_label], ["状态", f.status_label],
-        ["登记时间", ws.shanghai(f.created_at)]]));
-      return li;
+      return ws.recordRow(f.name, { firm: f.reference }, f, [["登记编号", f.reference], ["行业", f.industry_label],
+        ["状态", f.status_label], ["登记时间", ws.shanghai(f.created_at)]]);
     }
 
     function renderOpening(o) {
-      var li = el("li", "ws-record");
-      var h = el("h3", "ws-record__title");
-      h.appendChild(ws.route.link(o.title + "（" + o.firm_name + "）", { opening: o.reference }));
-      ws.demoBadge(h, o);
-      li.appendChild(h);
-      li.appendChild(ws.facts([["岗位编号", o.reference], ["招聘人数", o.headcount], ["状态", o.status_label],
-        ["提交时间", ws.shanghai(o.created_at)]]));
-      return li;
+      return ws.recordRow(o.title + "（" + o.firm_name + "）", { opening: o.reference }, o, [["岗位编号", o.reference],
+        ["招聘人数", o.headcount], ["状态", o.status_label], ["提交时间", ws.shanghai(o.created_at)]]);
     }
 
     function renderSession(s) {
-      var li = el("li", "ws-record" + (s.status === "closed" ? " ws-record--off" : ""));
-      var h = el("h3", "ws-record__title");
-      h.appendChild(ws.route.link(s.kind_label + "：" + s.title, { session: s.id }));
-      ws.demoBadge(h, s);
-      li.appendChild(h);
-      li.appendChild(ws.facts([["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
-        ["名额", s.capacity + "（已确认 " + s.confirmed + "，候补 " + s.waitlisted + "）"], ["状态", s.status_label]]));
+      var li = ws.recordRow(s.kind_label + "：" + s.title, { session: s.id }, s, [
+        ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
+        ["名额", s.capacity + "（已确认 " + s.confirmed + "，候补 " + s.waitlisted + "）"], ["状态", s.status_label]]);
+      if (s.status === "closed") li.classList.add("ws-record--off");
       return li;
     }
 

@@ -52,14 +52,8 @@
     var listed = null;
 
     function familyRow(p) {
-      var li = el("li", "ws-record");
-      var title = el("p", "ws-record__title");
-      title.appendChild(ws.route.link(p.name, { family: p.id }));
-      ws.demoBadge(title, p);
-      li.appendChild(title);
-      li.appendChild(ws.facts([["科室 / 岗位", p.department + " / " + p.role], ["一线岗位", p.deployment_label],
-        ["手机号码", p.phone], ["一对一联系人", p.contact_person_name || "尚未配备"]]));
-      return li;
+      return ws.recordRow(p.name, { family: p.id }, p, [["科室 / 岗位", p.department + " / " + p.role],
+        ["一线岗位", p.deployment_label], ["手机号码", p.phone], ["一对一联系人", p.contact_person_name || "尚未配备"]]);
     }
 
     function loadFamilies() {
