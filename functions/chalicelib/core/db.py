@@ -226,8 +226,8 @@ def page_keys(index: str | None = None) -> tuple[str, ...]:
 
 
 def kept_page(read: Callable[[int, Item | None], tuple[list[Item], Item | None]],
-                 keep: Callable[[Item], T | None], limit: int, start: Item | None,
-                 key_names: tuple[str, ...]) -> tuple[list[T], Item | None]:
+              keep: Callable[[Item], T | None], limit: int, start: Item | None,
+              key_names: tuple[str, ...]) -> tuple[list[T], Item | None]:
     """Up to `limit` kept results of items that `read(n, start)` pages through (keep answers None for
     an item to leave out, such as one outside the caller's scope), and the key to go on from: that of
     the last kept item's source, None when nothing after it is kept. Reads on until one more is kept

@@ -72,7 +72,7 @@
         family = null;
         facts.textContent = "";
         facts.appendChild(el("p", "ws-staff__empty", ws.problemText(r.body)));
-        part("members").textContent = "";
+        ["members", "logs", "contact-history"].forEach(function (role) { part(role).textContent = ""; });
         return;
       }
       show(r.body);
