@@ -5,7 +5,8 @@ with a waitlist), fund allocations and spends, a published case report, hardship
 check-ins and supplies, firms and openings.
 
 Everything is made through the domains' own service functions, as the demo staff would make it,
-inside `core.demo.writing()`: every item written carries `demo`, its text says 示例, and the
+inside `core.demo.writing()`: every item written carries `demo` (staff pages show it with a 示例数据
+badge; names and public titles say 示例 too), and the
 counters that roll figures up to the parent union leave it out (core/demo.py). Each staff member
 acts within their own unit, so scope and role checks hold as for anyone. The set lies in 泰山区,
 where the demo caseworker works.
@@ -51,7 +52,6 @@ from tools import seed
 MARKER = ("SEED#demo", "SEED#demo")
 # What a database holds before anything is done in it: the seed tree and the staff accounts.
 SEED_TYPES = frozenset({"unit", "staff", "counsellor", "seed_marker"})
-LABEL = "【示例】"  # what pages show of a demo record: its text says so (names are masked in lists)
 HOSPITAL = "demo-taishan-hospital"
 
 
@@ -127,7 +127,7 @@ PATHS = {"submitted": [], "accepted": ["accepted"], "in_progress": ["accepted", 
 def _support() -> None:
     worker, hotline = staff("taishan.caseworker"), staff("city.hotline")
     for n, (category, text, state, extra) in enumerate(REQUESTS):
-        fields = {"category": category, "description": f"{LABEL}{text}", "name": f"示例求助人{n + 1}",
+        fields = {"category": category, "description": text, "name": f"示例求助人{n + 1}",
                   "phone": f"1390538{n:04d}", "county_unit_id": "taishan"}
         if n % 2:
             created = support.hotline_intake(HotlineIntakeIn(**fields, consent=True), hotline)
@@ -170,7 +170,7 @@ def _frontline() -> list[str]:
             name=name, id_number=_id_number(n + 1), phone=f"1370538{n:04d}", department=f"{department}（示例）",
             role=role, deployment=deployment, period_start=start), admin)
         for member, relation, age, needs in members:
-            frontline.add_member(person.id, MemberIn(name=member, relation=relation, age=age, needs=f"{LABEL}{needs}",
+            frontline.add_member(person.id, MemberIn(name=member, relation=relation, age=age, needs=needs,
                                                      address="泰山区示例小区 3 号楼 2 单元"), admin)
         if n < 2:  # two families with a contact person, two still without
             frontline.assign_contact(person.id, AssignIn(username=contact.id, version=person.version), admin)
@@ -268,8 +268,8 @@ def _hardship(supplies_entry: str) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.append(["姓名", "身份证号", "手机号码", "困难情况", "联系人"])
-    sheet.append(["孙示例", _id_number(11), "13505380001", f"{LABEL}本人患病，家庭收入低", "taishan.caseworker"])
-    sheet.append(["周示例", _id_number(12), "13505380002", f"{LABEL}单亲，独自抚养两个孩子", ""])
+    sheet.append(["孙示例", _id_number(11), "13505380001", "本人患病，家庭收入低", "taishan.caseworker"])
+    sheet.append(["周示例", _id_number(12), "13505380002", "单亲，独自抚养两个孩子", ""])
     data = io.BytesIO()
     book.save(data)
     result = hardship.import_register("taishan", ImportIn(content_base64=base64.b64encode(data.getvalue()).decode()),

@@ -345,3 +345,47 @@ def test_export_masks_phones_for_read_only_roles(client, staff_token, role, mask
     assert rows[0][0] == "查询编号" and rows[1][4] == ("138****8000" if masked else "13800138000")
     detail_phone = json.loads(_get(client, f"/staff/support/requests/{rows[1][0]}", token).body)["phone"]
     assert detail_phone == ("138****8000" if masked else "13800138000")
+
+
+@pytest.mark.parametrize("typed", ["0538-6221234", "05386221234", "（0538）622 1234"])
+def test_a_caller_with_only_a_landline_is_recorded_found_and_sent_no_text(client, worker, staff_token, typed):
+    from chalicelib.core import outbox
+
+    operator = staff_token("city.hotline", "city", ["hotline_operator"])
+    body = support_body(phone=typed, description="来电：家里只有座机，老人需要买药。")
+    body.pop("consent_version")
+    created = _post(client, "/staff/support/hotline/intake", body, operator)
+    assert created.status_code == 201, created.body
+    reference = json.loads(created.body)["reference"]
+    assert store.get_request(reference)["phone"] == "0538-6221234"
+    assert [m for m in outbox.messages_about(outbox.about("support", reference)) if m["channel"] == "sms"] == []
+    found = post_json(client, "/status/lookup", {"reference": reference, "phone": "0538 6221234"}, new_key())
+    assert found.status_code == 200, found.body
+    history = _post(client, "/staff/support/hotline/caller-history", {"phone": "05386221234"}, operator)
+    assert [i["reference"] for i in json.loads(history.body)["items"]] == [reference]
+    # nor later, when the request is accepted and finished
+    version = 1
+    for step in ("accepted", "in_progress", "resolved"):
+        moved = _move(client, worker, reference, step, version)
+        assert moved.status_code == 200, moved.body
+        version = json.loads(moved.body)["version"]
+    assert [m for m in outbox.messages_about(outbox.about("support", reference)) if m["channel"] == "sms"] == []
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("6221234", "要连区号"), ("0538-62212", "不是有效的固定电话号码"), ("0538-62a1234", "只能填数字和连字符"),
+    ("12345678901", "没有这个号段的手机号码"), ("1380013800", "11 位")])
+def test_the_hotline_says_what_is_wrong_with_a_number(client, staff_token, typed, said):
+    operator = staff_token("city.hotline", "city", ["hotline_operator"])
+    body = support_body(phone=typed, name="")
+    body.pop("consent_version")
+    response = _post(client, "/staff/support/hotline/intake", body, operator)
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in json.loads(response.body)["errors"]}
+    assert said in errors["phone"] and "name" in errors, errors
+
+
+def test_public_forms_still_take_mobile_numbers_only(client):
+    response = post_json(client, "/support-requests", support_body(phone="0538-6221234"), new_key())
+    assert response.status_code == 400
+    assert "12351" in json.loads(response.body)["errors"][0]["message"]

@@ -5,6 +5,7 @@ on it, and comes back to its list with the browser's back button; paging never r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,7 @@ def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back
     arrive(desk, family_url, "hospital.admin")
     card = desk.locator('[data-role="card"]')
     card.get_by_text("家庭卡：赵敏").wait_for(timeout=20_000)
-    assert desk.locator("#ff-family").input_value() == person.id
+    assert desk.locator('[data-ws-view="list"]').is_hidden()
     member = card.locator("#ff-member")
     member.locator('[name="name"]').fill("赵父")
     member.locator('[name="relation"]').fill("父亲")
@@ -166,6 +167,55 @@ def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back
     desk.go_back()
     desk.wait_for_url(f"{stack.url}/staff/frontline/")
     desk.locator('[data-role="personnel"] a', has_text="赵敏").wait_for(timeout=20_000)
+
+
+@pytest.mark.browser
+def test_a_hospital_pages_through_its_families_opens_one_by_its_link_and_comes_back(stack, desk, monkeypatch):
+    """The family list pages two at a time: 加载更多 shows only while more follow, no family twice; a
+    family's name is the link to its card (summary, actions, history), and back is the list again."""
+    from chalicelib.core import demo
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+
+    monkeypatch.setenv("WS_PAGE_SIZE", "2")
+    names = ["钱一", "钱二", "钱三", "钱四", "钱五"]
+    made = {}
+    for n, name in enumerate(names):
+        with demo.writing() if n == 0 else nullcontext():
+            made[name] = frontline.create_person(HOSPITAL, PersonIn(
+                name=name, id_number=ID_NUMBERS[n], phone=f"1390538{n:04d}", department="呼吸科", role="护士",
+                deployment="fever_clinic", period_start=date(2020, 1, 30)), _hospital_admin())
+    list_url = f"{stack.url}/staff/frontline/family/"
+    arrive(desk, list_url, "hospital.admin")
+    families = desk.locator('[data-role="families"]')
+    more = families.get_by_role("button", name="加载更多")
+    families.locator(".ws-record").first.wait_for(timeout=20_000)
+    while more.is_visible():
+        shown = families.locator(".ws-record").count()
+        more.click()
+        expect(families.locator(".ws-record")).not_to_have_count(shown)
+    titles = families.locator(".ws-record__title a").all_inner_texts()
+    assert len(titles) == len(set(titles)) and set(names) <= set(titles)  # every family once
+    expect(more).to_have_count(0)
+    # the demo family carries the badge, the others do not
+    badges = families.locator(".ws-badge--demo")
+    expect(badges).to_have_count(1)
+    assert badges.inner_text() == "示例数据"
+    assert "钱一" in families.locator(".ws-record", has=desk.locator(".ws-badge--demo")).inner_text()
+
+    families.get_by_role("link", name="钱三").click()
+    desk.wait_for_url(f"{list_url}?family={made['钱三'].id}")
+    card = desk.locator('[data-role="card"]')
+    card.locator(".ws-summary", has_text="家庭卡：钱三").wait_for(timeout=20_000)
+    assert families.is_hidden() and "发热门诊" in card.locator(".ws-summary").inner_text()
+    expect(card.locator('[data-role="logs"]')).to_contain_text("还没有联系记录")
+    card.get_by_role("link", name="返回家庭列表").click()
+    desk.wait_for_url(list_url)
+    assert card.is_hidden() and families.locator(".ws-record").count() >= 2
+
+
+ID_NUMBERS = ["370902198001010019", "370902198001010035", "370902198001010051", "370902198001010078",
+              "370902198001010094"]
 
 
 @pytest.mark.browser
@@ -221,3 +271,29 @@ def test_a_ledger_entry_by_its_address_is_reversed_and_the_ledger_shows_it(stack
     desk.go_back()
     desk.wait_for_url(ledger_url)
     desk.locator(f'.ws-fund__table tr[data-entry="{reversal}"]', has_text="冲正").wait_for(timeout=20_000)
+
+
+@pytest.mark.browser
+def test_a_hotline_operator_records_a_landline_caller_who_then_looks_the_request_up(stack, desk):
+    """Only a landline: the operator is told to add the area code, records the call with it, and the
+    caller finds the request on the portal by its reference and that landline."""
+    arrive(desk, f"{stack.url}/staff/support/hotline/", "city.hotline")
+    form = desk.locator("#hotline-form")
+    form.locator("#hotline-phone").fill("6221234")
+    form.locator("#hotline-name").fill("孙大爷")
+    form.locator("#hotline-description").fill("家里只有座机，老伴腿脚不便，想请人帮忙买药。")
+    form.locator("#hotline-consent").check()
+    form.locator('button[type="submit"]').click()
+    form.locator(".ws-error", has_text="连区号").wait_for(timeout=20_000)
+    form.locator("#hotline-phone").fill("0538-6221234")
+    form.locator('button[type="submit"]').click()
+    reference = desk.locator('[data-role="result"] .ws-support__reference')
+    reference.wait_for(timeout=20_000)
+    code = reference.inner_text().strip()
+
+    desk.goto(f"{stack.url}/status/", wait_until="load")
+    lookup = desk.locator("form.ws-form")
+    lookup.locator('[name="reference"]').fill(code)
+    lookup.locator('[name="phone"]').fill("05386221234")
+    lookup.locator("button.ws-submit").click()
+    desk.locator(".ws-result").filter(has_text=code).wait_for(timeout=20_000)

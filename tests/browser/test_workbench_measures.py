@@ -388,9 +388,8 @@ def test_hospital_union_registers_a_person_and_a_member_through_the_form(browser
         form.get_by_label("一线岗位").select_option("isolation_ward")
         form.get_by_label("一线工作开始日期").fill("2020-01-28")
         form.locator('button[type="submit"]').click()
-        form.locator(".ws-form__message--ok").filter(has_text="已登记：周医生").wait_for()
-
         card = page.locator('[data-role="card"]')
+        card.locator(".ws-form__message--ok").filter(has_text="已登记：周医生").wait_for()
         card.locator('[data-role="card-title"]').filter(has_text="家庭卡：周医生").wait_for()
         assert "隔离病区" in card.inner_text() and "感染科" in card.inner_text()
         member = card.locator("#ff-member")

@@ -21,7 +21,7 @@ from chalicelib.core.fields import (
     UnitId,
     Version,
 )
-from chalicelib.core.models import FieldProblem, PublicForm, RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, FieldProblem, PublicForm, RequestModel, ResponseModel
 
 
 def _online(value: str) -> str:
@@ -121,7 +121,7 @@ class CancelIn(RequestModel):
     website: Annotated[str, Field(max_length=0, title="网址（请留空）")] = ""
 
 
-class Session(ResponseModel):
+class Session(DemoMarked):
     id: str
     kind: str
     kind_label: str

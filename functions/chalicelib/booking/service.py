@@ -45,6 +45,7 @@ from chalicelib.core import (
     audit,
     auth,
     db,
+    demo,
     errors,
     labels,
     outbox,
@@ -192,7 +193,7 @@ def to_session(record: dict[str, Any]) -> Session:
         status_label=SESSION_LABELS[record["status"]], cancel_reason=record.get("cancel_reason"),
         registration_opens_at=record.get("registration_opens_at"),
         registration_closes_at=record.get("registration_closes_at"), description=record.get("description"),
-        contact=record.get("contact"), version=record["version"])
+        contact=record.get("contact"), version=record["version"], demo=demo.marked(record))
 
 
 def _open_now(record: dict[str, Any], now: str) -> bool:
@@ -240,18 +241,17 @@ def list_public(kind: str, county: str | None, cursor: str | None, limit: int = 
     if county is not None and (len(county) > 40 or not county.replace("-", "").isalnum()):
         raise errors.bad_request("县市区不是可选的值。", "county")
     now = audit.now_iso()
-    since = now[:10]  # from today on: ends_at is checked per item
     scope = f"sessions:{kind}:{county or '*'}"
     filters = {"county_unit_id": county} if county else {}
-    items, last = store.listed_page(kind, since, limit, pagination.decode_cursor(cursor, scope), filters)
-    return PublicSessionPage(items=[to_public(i, now) for i in items if i["ends_at"] > now],
+    items, last = store.listed_page(kind, now, pagination.size(limit), pagination.decode_cursor(cursor, scope), filters)
+    return PublicSessionPage(items=[to_public(i, now) for i in items],
                              next_cursor=pagination.encode_cursor(last, scope))
 
 
 def unit_sessions(unit_id: str, cursor: str | None, by: Principal) -> SessionPage:
     _unit_in_scope(unit_id, by)
     scope = f"unit-sessions:{unit_id}:{by.unit_path}"
-    items, last = store.unit_sessions(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.unit_sessions(unit_id, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return SessionPage(items=[to_session(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -782,7 +782,7 @@ def registrations(session_id: str, status: str | None, cursor: str | None, by: P
     start = pagination.decode_cursor(cursor, scope)
     whole = sees_phone(by)
     if status == "waitlisted":
-        waits, last = store.waitlist_page(session_id, 50, start)
+        waits, last = store.waitlist_page(session_id, pagination.size(50), start)
         ahead = 0
         if start:
             ahead = store.waitlist_ahead(session_id, int(str(start["SK"]).removeprefix("WAIT#")) + 1)
@@ -790,7 +790,7 @@ def registrations(session_id: str, status: str | None, cursor: str | None, by: P
         regs = store.batch_get([(pk, w["reg_sk"]) for w in waits])
         items = [to_registration(r, whole, ahead + i + 1) for i, r in enumerate(regs)]
     else:
-        found, last = store.registrations_page(session_id, 50, start, status)
+        found, last = store.registrations_page(session_id, pagination.size(50), start, status)
         items = [to_registration(r, whole) for r in found]
     return RegistrationPage(items=items, next_cursor=pagination.encode_cursor(last, scope))
 

@@ -168,14 +168,12 @@ def waitlist_page(session_id: str, limit: int, start: dict[str, Any] | None) -> 
 def registrations_page(session_id: str, limit: int, start: dict[str, Any] | None,
                        status: str | None) -> tuple[list[dict[str, Any]], Any]:
     params: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(session_key(session_id)[0]) & Key("SK").begins_with("REG#"),
-        "Limit": limit}
+        "KeyConditionExpression": Key("PK").eq(session_key(session_id)[0]) & Key("SK").begins_with("REG#")}
     if status:
         params["FilterExpression"] = Attr("status").eq(status)
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.retrying(lambda: db.table().query(**params))
-    return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
+    return db.filled_page(params, limit, db.page_keys())
 
 
 def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -187,23 +185,22 @@ def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [found[k] for k in keys if k in found]
 
 
-def listed_page(kind: str, since: str, limit: int, start: dict[str, Any] | None,
+def listed_page(kind: str, now: str, limit: int, start: dict[str, Any] | None,
                 filters: dict[str, str]) -> tuple[list[dict[str, Any]], Any]:
-    """Listed sessions of a kind starting from `since` (soonest first), with optional attribute filters."""
+    """Listed sessions of a kind that have not ended at `now` (soonest first), with optional attribute
+    filters: the key reads from today on, the end time and the filters are a FilterExpression."""
     params: dict[str, Any] = {
         "IndexName": "GSI1",
-        "KeyConditionExpression": Key("GSI1PK").eq(listing_pk(kind)) & Key("GSI1SK").gte(since),
-        "Limit": limit}
-    condition: Any = None
+        "KeyConditionExpression": Key("GSI1PK").eq(listing_pk(kind)) & Key("GSI1SK").gte(now[:10])}
+    condition: Any = Attr("ends_at").gt(now)
     for attr, value in sorted(filters.items()):
         part = Attr(attr).eq(value)
-        condition = part if condition is None else condition & part
-    if condition is not None:
-        params["FilterExpression"] = condition
+        condition = condition & part
+    params["FilterExpression"] = condition
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.retrying(lambda: db.table().query(**params))
-    return with_seats(db.plain(response.get("Items", []))), response.get("LastEvaluatedKey")
+    items, last = db.filled_page(params, limit, db.page_keys("GSI1"))
+    return with_seats(items), last
 
 
 def unit_sessions(unit_id: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:

@@ -11,13 +11,13 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 Item = dict[str, Any]
+T = TypeVar("T")
 
 _clients: dict[str, Any] = {}
 
@@ -197,7 +198,8 @@ def query(
     start_key: Item | None = None,
     forward: bool = True,
 ) -> tuple[list[Item], Item | None]:
-    """One page of a partition, optionally limited to sort keys with a prefix."""
+    """One page of a partition, optionally limited to sort keys with a prefix, and the key to go on
+    from: None when the partition has nothing after the page (see filled_page)."""
     pk_name, sk_name = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
     condition = "#pk = :pk"
     names = {"#pk": pk_name}
@@ -210,15 +212,37 @@ def query(
         "KeyConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
-        "Limit": limit,
         "ScanIndexForward": forward,
     }
     if index:
         params["IndexName"] = index
     if start_key:
         params["ExclusiveStartKey"] = start_key
-    response = _call(lambda: table().query(**params))
-    return plain(response.get("Items", [])), response.get("LastEvaluatedKey")
+    return filled_page(params, limit, page_keys(index))
+
+
+def page_keys(index: str | None = None) -> tuple[str, ...]:
+    """The attributes a query's start key is made of: the table's key, and the index's before it."""
+    return ("GSI1PK", "GSI1SK", "PK", "SK") if index == "GSI1" else ("PK", "SK")
+
+
+def kept_page(read: Callable[[int, Item | None], tuple[list[Item], Item | None]],
+              keep: Callable[[Item], T | None], limit: int, start: Item | None,
+              key_names: tuple[str, ...]) -> tuple[list[T], Item | None]:
+    """Up to `limit` kept results of items that `read(n, start)` pages through (keep answers None for
+    an item to leave out, such as one outside the caller's scope), and the key to go on from: that of
+    the last kept item's source, None when nothing after it is kept. Reads on until one more is kept
+    or the items end, so a page is never short while more would follow, nor empty with a cursor."""
+    kept: list[tuple[Item, T]] = []
+    while True:
+        items, start = read(limit + 1 - len(kept), start)
+        kept.extend((item, value) for item in items if (value := keep(item)) is not None)
+        if len(kept) > limit or not start:
+            break
+    if len(kept) > limit:
+        source = kept[limit - 1][0]
+        return [value for _, value in kept[:limit]], {name: source[name] for name in key_names}
+    return [value for _, value in kept], None
 
 
 def filled_page(params: dict[str, Any], limit: int, key_names: tuple[str, ...]) -> tuple[list[Item], Item | None]:

@@ -24,6 +24,11 @@ UNCOUNTED = frozenset({"count", "count_week", "count_packages", "add_totals", "c
                        "relist_due"})
 
 
+def marked(record: Mapping[str, Any] | None) -> bool:
+    """Is this a demo record (shown to staff with the 示例数据 badge)?"""
+    return bool((record or {}).get(ATTRIBUTE))
+
+
 def counted(record: Mapping[str, Any] | None) -> bool:
     """Does this record count in the figures sent upward (it is not a demo record)?"""
     return not (record or {}).get(ATTRIBUTE)

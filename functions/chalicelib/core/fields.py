@@ -84,6 +84,12 @@ def _phone(value: str) -> str:
     return normalize_phone(value)
 
 
+def _call_phone(value: str) -> str:
+    from chalicelib.core.personal import normalize_call_phone
+
+    return normalize_call_phone(value)
+
+
 def _id_number(value: str) -> str:
     from chalicelib.core.personal import normalize_id_number
 
@@ -92,4 +98,6 @@ def _id_number(value: str) -> str:
 
 # Invisible and control characters are refused before normalising (the phone parser would skip them).
 Phone = Annotated[str, _line(1, 24), SINGLE_LINE, AfterValidator(_phone)]
+# A mobile number or a landline with its area code, for what hotline operators type in for callers.
+CallPhone = Annotated[str, _line(1, 24), SINGLE_LINE, AfterValidator(_call_phone)]
 IdNumber = Annotated[str, _line(1, 24), SINGLE_LINE, AfterValidator(_id_number)]

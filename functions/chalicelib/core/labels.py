@@ -85,6 +85,7 @@ DEPLOYMENT_LABELS = {"fever_clinic": "发热门诊", "isolation_ward": "隔离�
                      "icu": "重症监护", "screening": "筛查检测", "other": "其他一线岗位"}
 CONTACT_KIND_LABELS = {"cadre": "工会干部", "activist": "工会积极分子", "volunteer": "志愿者"}
 COVER_LABELS = {"major_illness": "重大疾病", "accident": "意外伤害"}
+LOG_KIND_LABELS = {"phone": "电话", "visit": "上门", "wechat": "微信"}
 
 # Food packages.
 WINDOW_LABELS = {"morning": "上午 8:00-12:00", "afternoon": "下午 14:00-18:00", "evening": "晚上 18:00-20:00"}
@@ -130,6 +131,7 @@ FOR_PAGES: dict[str, dict[str, str]] = {
     "deployments": DEPLOYMENT_LABELS,
     "contactKinds": CONTACT_KIND_LABELS,
     "covers": COVER_LABELS,
+    "logKinds": LOG_KIND_LABELS,
     "windows": WINDOW_LABELS,
     "signups": SIGNUP_LABELS,
     "packages": PACKAGE_LABELS,

@@ -69,6 +69,12 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_none_is_left_out, defer_build=True)
 
 
+class DemoMarked(ResponseModel):
+    """A record staff see, which may belong to the demo data set (core/demo.py): pages show it marked."""
+
+    demo: bool = Field(default=False, description="示例数据（演示数据集中的记录，不计入上报的数字）")
+
+
 class HoneypotForm(RequestModel):
     """Base of everything the public submits: a field people leave empty and bots fill in."""
 

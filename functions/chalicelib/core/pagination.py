@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from typing import Any
 
 from chalicelib.core import errors
@@ -28,6 +29,13 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def size(default: int) -> int:
+    """A list's page size: its own, or a smaller one set in WS_PAGE_SIZE (tests page every list to its
+    end in a few items)."""
+    smaller = int(os.environ.get("WS_PAGE_SIZE", "0") or 0)
+    return min(default, smaller) if smaller > 0 else default
 
 
 def encode_cursor(last_key: dict[str, Any] | None, scope: str) -> str | None:

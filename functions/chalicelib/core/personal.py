@@ -74,6 +74,43 @@ def normalize_phone(value: str) -> str:
     return str(parsed.national_number)
 
 
+LANDLINE_EXAMPLE = "0538-6221234"
+
+
+def normalize_call_phone(value: str) -> str:
+    """A phone a caller can be rung back on, typed in by a hotline operator: a mainland mobile number
+    as 11 digits, or a mainland landline with its area code as "0538-6221234". ValueError says what
+    is wrong. Only operators take landlines: a landline gets no text message (is_landline)."""
+    import phonenumbers
+
+    text = _halfwidth(value).replace("-", "").replace("(", "").replace(")", "")
+    if not text.startswith("0"):
+        try:
+            return normalize_phone(value)
+        except ValueError as exc:
+            if text.isdigit() and len(text) in (7, 8):
+                raise ValueError(f"固定电话号码要连区号一起填写，如 {LANDLINE_EXAMPLE}") from None
+            raise ValueError(f"{str(exc).split('。')[0]}。固定电话请连区号填写，如 {LANDLINE_EXAMPLE}") from None
+    if not text.isdigit():
+        raise ValueError(f"电话号码只能填数字和连字符，如 {LANDLINE_EXAMPLE}")
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed) \
+            or phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.FIXED_LINE:
+        raise ValueError(f"不是有效的固定电话号码：应为区号（3 至 4 位，以 0 开头）加 7 至 8 位号码，"
+                         f"如 {LANDLINE_EXAMPLE}，现在共 {len(text)} 位")
+    area = phonenumbers.length_of_geographical_area_code(parsed)
+    national = str(parsed.national_number)
+    return f"0{national[:area]}-{national[area:]}"
+
+
+def is_landline(phone: str) -> bool:
+    """Is this stored phone a landline (normalize_call_phone's form), which cannot receive texts?"""
+    return phone.startswith("0")
+
+
 def keyed_hash(purpose: str, value: str) -> str:
     """A keyed hash for duplicate checks and look-ups: equal inputs match, the value can't be read back."""
     return hmac.new(settings().secret_key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()

@@ -89,7 +89,7 @@ def enrol(person_id: str, body: CoverIn, by: Principal) -> CoverOut:
 def unit_cover(unit_id: str, cursor: str | None, by: Principal) -> CoverPage:
     service.scoped_unit(unit_id, by)
     scope = f"cover:{unit_id}:{by.unit_path}"
-    items, last = store.unit_cover(unit_id, 100, pagination.decode_cursor(cursor, scope))
+    items, last = store.unit_cover(unit_id, pagination.size(100), pagination.decode_cursor(cursor, scope))
     shown = map(retention.for_staff, items)
     return CoverPage(items=[CoverOut(**{k: i[k] for k in CoverOut.model_fields}) for i in shown],
                      next_cursor=pagination.encode_cursor(last, scope))

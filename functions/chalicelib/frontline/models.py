@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from chalicelib.core import labels
 from chalicelib.core.fields import Address, IdNumber, Message, Name, Phone, Short, Username, Version
-from chalicelib.core.models import FieldProblem, RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, FieldProblem, RequestModel, ResponseModel
 from chalicelib.core.personal import REGISTERED_ELSEWHERE
 
 
@@ -91,7 +91,7 @@ class DuplicateGroupPage(ResponseModel):
     next_cursor: str | None = None
 
 
-class PersonOut(ResponseModel):
+class PersonOut(DemoMarked):
     id: str = Field(description="家庭编号（也是家庭在门户登记爱心蔬菜时用的查询编号）")
     unit_id: str
     unit_name: str

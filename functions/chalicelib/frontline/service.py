@@ -4,6 +4,7 @@ household gets one active contact person who sees only their families and logs c
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -180,7 +181,7 @@ def to_out(item: dict[str, Any], by: Principal, mask: bool = True, dups: bool = 
         deployment_label=DEPLOYMENT_LABELS[item["deployment"]], period_start=item["period_start"],
         period_end=item.get("period_end"), contact_person=contact, contact_person_name=item.get("contact_person_name"),
         duplicates=duplicates_of(item, by) if dups and item.get("duplicate", True) else [],
-        version=item["version"], created_at=item["created_at"])
+        version=item["version"], created_at=item["created_at"], demo=demo.marked(item))
 
 
 # --- reading: staff in scope, or the family's own contact person -------------------------------
@@ -220,7 +221,7 @@ def member_out(item: dict[str, Any]) -> Member:
 def unit_persons(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
     scoped_unit(unit_id, by)
     scope = f"frontline:{unit_id}:{by.unit_path}"
-    items, last = store.unit_page(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.unit_page(unit_id, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return PersonPage(items=[to_out(i, by) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -258,18 +259,19 @@ def duplicate_groups(unit_id: str, cursor: str | None, by: Principal) -> Duplica
     unit: the households the caller may see, by name; any others only as a note."""
     scoped_unit(unit_id, by)
     scope = f"fldupgroups:{unit_id}:{by.unit_path}"
-    pointers, last = store.dup_groups(unit_id, 50, pagination.decode_cursor(cursor, scope))
-    groups = []
-    for pointer in pointers:
+
+    def group(pointer: dict[str, Any]) -> DuplicateGroup | None:
         inside, outside = _entries_seen_by(pointer["SK"], by)
         persons = [p for p in (store.get_person(e["person_id"]) for e in inside) if p and p.get("id_hash")]
         if not persons or len(persons) + (1 if outside else 0) < 2:
-            continue  # no longer a duplicate (a household was erased)
+            return None  # no longer a duplicate (a household was erased)
         records = [DuplicateRecord(unit_id=p["unit_id"], unit_name=orgs.get_unit(p["unit_id"]).name,
                                    person_id=p["id"], name=p["name"], created_at=p["created_at"])
                    for p in persons]
-        groups.append(DuplicateGroup(id_masked=persons[0]["id_masked"], records=records,
-                                     note=ELSEWHERE if outside else None))
+        return DuplicateGroup(id_masked=persons[0]["id_masked"], records=records, note=ELSEWHERE if outside else None)
+
+    groups, last = db.kept_page(functools.partial(store.dup_groups, unit_id), group, pagination.size(50),
+                                pagination.decode_cursor(cursor, scope), db.page_keys())
     return DuplicateGroupPage(items=groups, next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -537,9 +539,15 @@ def my_families(cursor: str | None, by: Principal) -> MyFamilies:
     each household lists, the packages (in the delivery service) and the names of who wrote the logs,
     each a BatchGetItem per 100 keys, the calls of one read made at once."""
     scope = f"cpfam:{by.id}"
-    pointers, last = store.families_of(by.id, MY_FAMILIES_PAGE, pagination.decode_cursor(cursor, scope))
-    found = store.get_persons([p["person_id"] for p in pointers])
-    persons = [p for p in (found.get(str(x["person_id"])) for x in pointers) if p and can_read(by, p)]
+
+    def read(limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+        pointers, last = store.families_of(by.id, limit, start)
+        found = store.get_persons([p["person_id"] for p in pointers])
+        return [{**x, "person": found.get(str(x["person_id"]))} for x in pointers], last
+
+    persons, last = db.kept_page(read, lambda x: x["person"] if x["person"] and can_read(by, x["person"]) else None,
+                                 pagination.size(MY_FAMILIES_PAGE), pagination.decode_cursor(cursor, scope),
+                                 db.page_keys())
     held = store.card_items(persons)
     campaign, packages = _packages_of[0]([p["id"] for p in persons]) if _packages_of and persons else (None, {})
     names = {u: orgs.get_unit(u).name for u in {str(p["unit_id"]) for p in persons}}

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib.core.fields import Note, Short
-from chalicelib.core.models import RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, RequestModel, ResponseModel
 
 MAX_AMOUNT_FEN = 100_000_000  # one entry: at most 1,000,000 yuan
 MAX_BUDGET_FEN = 100_000_000_000  # a unit's annual budget: at most 1,000,000,000 yuan
@@ -73,7 +73,7 @@ class Account(ResponseModel):
     allowed_categories: list[str]
 
 
-class Entry(ResponseModel):
+class Entry(DemoMarked):
     entry_id: str
     unit_id: str
     year: int

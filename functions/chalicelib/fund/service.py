@@ -283,7 +283,8 @@ def to_entry(item: dict[str, Any], reversed_by: str | None = None, names: dict[s
                  counterpart_unit_id=other,
                  counterpart_unit_name=units.get(other) if other else None, reverses=item.get("reverses"),
                  reversed_by=reversed_by, note=item.get("note"), entered_by=item["entered_by"],
-                 entered_by_name=names.get(item["entered_by"]), approved_by=item.get("approved_by"), at=item["at"])
+                 entered_by_name=names.get(item["entered_by"]), approved_by=item.get("approved_by"), at=item["at"],
+                 demo=demo.marked(item))
 
 
 def account(unit_id: str, year: int, by: Principal) -> Account:
@@ -309,7 +310,7 @@ def get_entry(entry_id: str, by: Principal) -> Entry:
 def ledger(unit_id: str, year: int, cursor: str | None, by: Principal) -> EntryPage:
     scoped_unit(unit_id, by)
     scope = f"ledger:{unit_id}:{year}:{by.unit_path}"
-    items, last = store.ledger_page(unit_id, year, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.ledger_page(unit_id, year, pagination.size(50), pagination.decode_cursor(cursor, scope))
     names = orgs.display_names(i["entered_by"] for i in items)
     units = _unit_names([str(i["counterpart_unit_id"]) for i in items if i.get("counterpart_unit_id")])
     return EntryPage(items=[to_entry(i, names=names, units=units) for i in items],

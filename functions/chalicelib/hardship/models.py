@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib.core.fields import MULTI_LINE, IdNumber, Message, Name, Phone, Short, Username
-from chalicelib.core.models import RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, RequestModel, ResponseModel
 
 MAX_IMPORT_ROWS = 500
 
@@ -37,7 +37,7 @@ class SupplyIn(RequestModel):
                         Field(title="对应的物资采购账目编号")]
 
 
-class Worker(ResponseModel):
+class Worker(DemoMarked):
     worker_id: str
     unit_id: str
     name: str

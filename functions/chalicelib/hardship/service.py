@@ -12,7 +12,7 @@ import secrets
 import zipfile
 from typing import Any
 
-from chalicelib.core import audit, db, errors, ids, pagination, personal, refs, retention, roles, uow
+from chalicelib.core import audit, db, demo, errors, ids, pagination, personal, refs, retention, roles, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.fund import categories as fund_categories
@@ -230,13 +230,14 @@ def _worker(item: dict[str, Any], names: dict[str, str]) -> Worker:
     return Worker(worker_id=item["worker_id"], unit_id=item["unit_id"], name=item["name"],
                   id_masked=item["id_masked"], phone=personal.mask_phone(item["phone"]), hardship=item["hardship"],
                   contact=item.get("contact"), contact_name=names.get(item.get("contact") or ""),
-                  last_check_at=item.get("last_check_at"), supplies_given=item.get("supplies_given", 0))
+                  last_check_at=item.get("last_check_at"), supplies_given=item.get("supplies_given", 0),
+                  demo=demo.marked(item))
 
 
 def workers(unit_id: str, cursor: str | None, by: Principal) -> WorkerPage:
     _unit_path(unit_id, by)
     scope = f"hardship:{unit_id}:{by.unit_path}"
-    items, last = store.unit_workers(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.unit_workers(unit_id, pagination.size(50), pagination.decode_cursor(cursor, scope))
     names = orgs.display_names(i.get("contact") for i in items)
     return WorkerPage(items=[_worker(i, names) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 

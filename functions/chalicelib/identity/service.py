@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, cache, cognito, errors, pagination, personal, uow
+from chalicelib.core import audit, cache, cognito, db, errors, pagination, personal, uow
 from chalicelib.core.auth import PARTNER, STAFF, Principal
 from chalicelib.core.config import settings
 from chalicelib.core.roles import MFA_ROLES
@@ -127,6 +127,6 @@ def list_partners(cursor: str | None, by: Principal) -> PartnerPage:
     """The partner apps bound to a unit in the caller's subtree: a partner is bound to the unit that
     issued it (the city federation, where city administrators sit), so staff below it see none."""
     scope = f"partners:{by.unit_path}"
-    items, last = store.list_partners(50, pagination.decode_cursor(cursor, scope))
-    return PartnerPage(items=[_partner(i) for i in items if by.covers(i["unit_path"])],
-                       next_cursor=pagination.encode_cursor(last, scope))
+    items, last = db.kept_page(store.list_partners, lambda i: i if by.covers(i["unit_path"]) else None,
+                               pagination.size(50), pagination.decode_cursor(cursor, scope), db.page_keys("GSI1"))
+    return PartnerPage(items=[_partner(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))

@@ -92,7 +92,7 @@ def subtree(unit_id: str, cursor: str | None, limit: int = 100) -> UnitPage:
     """The unit and every unit under it, in tree order, one page at a time."""
     path = unit_path(unit_id)
     scope = f"units:{path}"
-    items, last = store.subtree_page(path, limit, pagination.decode_cursor(cursor, scope))
+    items, last = store.subtree_page(path, pagination.size(limit), pagination.decode_cursor(cursor, scope))
     return UnitPage(items=[to_unit(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -160,7 +160,7 @@ def staff_of_unit(unit_id: str, cursor: str | None, by: Principal) -> StaffPage:
     unit = store.get_unit(unit_id)
     auth.require_in_scope(by, unit["path"] if unit else None)
     scope = f"staff:{unit_id}:{by.unit_path}"
-    items, last = store.unit_staff(unit_id, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.unit_staff(unit_id, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return StaffPage(items=[_staff(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from chalicelib.core import labels
 from chalicelib.core.fields import MULTI_LINE, Line, Name, Phone, Reference, Text, Title, UnitId, Version
-from chalicelib.core.models import FieldProblem, HoneypotForm, PublicForm, RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, FieldProblem, HoneypotForm, PublicForm, RequestModel, ResponseModel
 from chalicelib.recruitment.credit import normalize_credit_code
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300), MULTI_LINE]
@@ -151,7 +151,7 @@ class Contact(ResponseModel):
         default=None, description="转给单位时：本人意向登记的查询编号，凭它和手机号码可查看或删除转出的信息")
 
 
-class FirmReview(ResponseModel):
+class FirmReview(DemoMarked):
     reference: str
     name: str
     credit_code: str
@@ -173,7 +173,7 @@ class FirmReviewPage(ResponseModel):
     next_cursor: str | None = None
 
 
-class OpeningReview(ResponseModel):
+class OpeningReview(DemoMarked):
     reference: str
     firm_reference: str
     firm_name: str

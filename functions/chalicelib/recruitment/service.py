@@ -10,6 +10,7 @@ from chalicelib.core import (
     audit,
     auth,
     db,
+    demo,
     errors,
     ids,
     labels,
@@ -195,7 +196,8 @@ def list_openings(county: str | None, industry: str | None, shift: str | None, c
             raise errors.bad_request("筛选条件不是可选的值。", "county")
         filters[name] = value
     scope = "openings:" + ",".join(f"{k}={v}" for k, v in sorted(filters.items()))
-    items, last = store.published_page(limit, pagination.decode_cursor(cursor, scope), filters, _today())
+    items, last = store.published_page(pagination.size(limit), pagination.decode_cursor(cursor, scope), filters,
+                                       _today())
     return OpeningPage(items=[to_opening(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -290,14 +292,15 @@ def to_firm_review(r: dict[str, Any], whole: bool) -> FirmReview:
         address=r["address"], contact_name=r["contact_name"] if whole else personal.mask_name(r["contact_name"]),
         contact_phone=r["contact_phone"] if whole else personal.mask_phone(r["contact_phone"]),
         description=r.get("description"), status=r["status"], status_label=STATUS_LABELS[r["status"]],
-        reason=r.get("reason"), created_at=r["created_at"], version=r["version"])
+        reason=r.get("reason"), created_at=r["created_at"], version=r["version"], demo=demo.marked(r))
 
 
 def firm_queue(unit_id: str, status: str | None, cursor: str | None, by: Principal) -> FirmReviewPage:
     _in_scope_county(unit_id, by)
     status = _status_param(status)
     scope = f"firmq:{unit_id}:{status}:{by.unit_path}"
-    items, last = store.queue_page("FIRMQ", unit_id, status, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.queue_page("FIRMQ", unit_id, status, pagination.size(50),
+                                   pagination.decode_cursor(cursor, scope))
     whole = bool(by.roles & set(ACT))
     return FirmReviewPage(items=[to_firm_review(i, whole) for i in items],
                           next_cursor=pagination.encode_cursor(last, scope))
@@ -339,7 +342,7 @@ def _to_opening_review(r: dict[str, Any], firm_status: str) -> OpeningReview:
         shift_label=SHIFT_LABELS[Shift(r["shift"])], remote=r["remote"], place=r["place"],
         requirements=r["requirements"], valid_until=r["valid_until"], status=r["status"],
         status_label=STATUS_LABELS[r["status"]], reason=r.get("reason"), created_at=r["created_at"],
-        version=r["version"])
+        version=r["version"], demo=demo.marked(r))
 
 
 def opening_queue(unit_id: str, status: str | None, cursor: str | None, by: Principal) -> OpeningReviewPage:
@@ -348,7 +351,8 @@ def opening_queue(unit_id: str, status: str | None, cursor: str | None, by: Prin
     if status not in ("pending", "rejected"):  # published openings are in the public list
         raise errors.bad_request("状态不是可选的值。", "status")
     scope = f"openingq:{unit_id}:{status}:{by.unit_path}"
-    items, last = store.queue_page("OPENINGQ", unit_id, status, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.queue_page("OPENINGQ", unit_id, status, pagination.size(50),
+                                   pagination.decode_cursor(cursor, scope))
     firms = {i["firm_reference"]: store.get(store.firm_key(i["firm_reference"])) for i in items}
     return OpeningReviewPage(
         items=[_to_opening_review(i, (firms.get(i["firm_reference"]) or {}).get("status", "missing")) for i in items],

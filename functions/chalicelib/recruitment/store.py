@@ -64,11 +64,10 @@ def published_page(limit: int, start: dict[str, Any] | None, filters: dict[str, 
     for attr, value in sorted(filters.items()):
         condition = condition & Attr(attr).eq(value)
     params: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(PUBLISHED),
-                              "FilterExpression": condition, "Limit": limit, "ScanIndexForward": False}
+                              "FilterExpression": condition, "ScanIndexForward": False}
     if start:
         params["ExclusiveStartKey"] = start
-    response = db.retrying(lambda: db.table().query(**params))
-    return db.plain(response.get("Items", [])), response.get("LastEvaluatedKey")
+    return db.filled_page(params, limit, db.page_keys("GSI1"))
 
 
 def interest_key(firm_ref: str, opening_ref: str, phone_hash: str) -> tuple[str, str]:

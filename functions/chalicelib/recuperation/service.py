@@ -102,7 +102,7 @@ def unit_nominations(unit_id: str, cursor: str | None, by: Principal) -> Nominat
     """Nominations made by the unit and the units under it, in tree order, then oldest first."""
     _, path = frontline.scoped_unit(unit_id, by)
     scope = f"recuperation:{path}:{by.unit_path}"
-    items, last = store.subtree_page(path, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.subtree_page(path, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return NominationPage(items=[to_nomination(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 

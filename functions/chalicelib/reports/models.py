@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.core import labels
 from chalicelib.core.fields import MULTI_LINE, SINGLE_LINE, Text, Version
-from chalicelib.core.models import RequestModel, ResponseModel
+from chalicelib.core.models import DemoMarked, RequestModel, ResponseModel
 
 MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
@@ -94,7 +94,7 @@ class Comment(ResponseModel):
     at: str
 
 
-class ReportSummary(ResponseModel):
+class ReportSummary(DemoMarked):
     report_id: str
     unit_id: str
     unit_name: str

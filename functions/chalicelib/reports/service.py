@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import audit, auth, db, errors, ids, pagination, storage, times, uow
+from chalicelib.core import audit, auth, db, demo, errors, ids, pagination, storage, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -52,7 +52,8 @@ def _summary(item: dict[str, Any]) -> ReportSummary:
                          title=item["title"], status=item["status"], status_label=STATUS_LABELS[item["status"]],
                          photo_count=len(item.get("photos", [])),
                          version=item["version"], created_at=item["created_at"],
-                         submitted_at=item.get("submitted_at"), published_at=item.get("published_at"))
+                         submitted_at=item.get("submitted_at"), published_at=item.get("published_at"),
+                         demo=demo.marked(item))
 
 
 def _scoped(report_id: str, by: Principal, consistent: bool = False) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def listing(status: str | None, cursor: str | None, by: Principal) -> ReportPage
     if status not in STATUSES:
         raise errors.bad_request("状态只能是：" + "、".join(f"{s}（{STATUS_LABELS[s]}）" for s in STATUSES), "status")
     scope = f"reports:{status}:{by.unit_path}"
-    items, last = store.by_status(status, by.unit_path, 50, pagination.decode_cursor(cursor, scope))
+    items, last = store.by_status(status, by.unit_path, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return ReportPage(items=[_summary(i) for i in items], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -299,7 +300,7 @@ def photo_path(case_id: str, index: int) -> str:
 
 def public_cases(cursor: str | None) -> PublicCasePage:
     scope = "public-cases"
-    items, last = store.public_cases(20, pagination.decode_cursor(cursor, scope))
+    items, last = store.public_cases(pagination.size(20), pagination.decode_cursor(cursor, scope))
     cases = [PublicCase(case_id=i["case_id"], title=i["title"], unit_name=i["unit_name"], text=i["text"],
                         photos=[photo_path(i["case_id"], n) for n in range(i.get("photo_count", 0))],
                         published_at=i["published_at"]) for i in items]

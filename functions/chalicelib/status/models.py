@@ -4,14 +4,14 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.fields import Phone
+from chalicelib.core.fields import CallPhone
 from chalicelib.core.models import HoneypotForm, ResponseModel
 
 
 class LookupIn(HoneypotForm):
     reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
                          Field(title="查询编号")]
-    phone: Annotated[Phone, Field(title="手机号码")]
+    phone: Annotated[CallPhone, Field(title="登记时留的电话号码（手机，或热线代登记时留的固定电话）")]
 
 
 class StatusView(ResponseModel):

@@ -39,6 +39,6 @@ def partner_view(reference: str, partner: Principal) -> StatusView:
 
 def partner_submissions(cursor: str | None, partner: Principal) -> SubmissionPage:
     scope = f"partner-submissions:{partner.id}"
-    items, last = refs.partner_submissions(partner.id, 50, pagination.decode_cursor(cursor, scope))
+    items, last = refs.partner_submissions(partner.id, pagination.size(50), pagination.decode_cursor(cursor, scope))
     return SubmissionPage(items=[Submission(reference=i["reference"], kind=i["kind"], created_at=i["created_at"])
                                  for i in items], next_cursor=pagination.encode_cursor(last, scope))

@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.fields import SINGLE_LINE, LongText, Message, Name, Phone, UnitId, Username, Version
-from chalicelib.core.models import PublicForm, RequestModel, ResponseModel
+from chalicelib.core.fields import SINGLE_LINE, CallPhone, LongText, Message, Name, Phone, UnitId, Username, Version
+from chalicelib.core.models import DemoMarked, PublicForm, RequestModel, ResponseModel
 from chalicelib.support.categories import CATEGORIES
 
 
@@ -60,8 +60,10 @@ class ContactRecordedIn(_RequestFields):
 
 
 class HotlineIntakeIn(_RequestFields):
-    """A call to the hotline, typed in by the operator."""
+    """A call to the hotline, typed in by the operator: a caller with only a landline gives it with its
+    area code (no text message goes to a landline)."""
 
+    phone: Annotated[CallPhone, Field(title="来电人电话（手机或带区号的固定电话）")]
     consent: Annotated[bool, Field(title="来电人同意登记个人信息")]
 
     @field_validator("consent")
@@ -114,10 +116,10 @@ class CounsellorIn(RequestModel):
 
 
 class CallerLookupIn(RequestModel):
-    phone: Annotated[Phone, Field(title="来电号码")]
+    phone: Annotated[CallPhone, Field(title="来电号码")]
 
 
-class QueueItem(ResponseModel):
+class QueueItem(DemoMarked):
     reference: str
     category: str
     category_label: str
@@ -162,7 +164,7 @@ class HistoryEntry(ResponseModel):
     counsellor_name: str | None = Field(default=None, description="指派的心理咨询师的姓名")
 
 
-class RequestDetail(ResponseModel):
+class RequestDetail(DemoMarked):
     reference: str
     category: str
     category_label: str

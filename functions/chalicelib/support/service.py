@@ -129,8 +129,10 @@ def _create(body: SupportRequestIn | ContactRecordedIn | HotlineIntakeIn, channe
         ]
         if operator:
             ops.append(store.log_intake(operator, reference, created_at, body.category))
-        ops += [outbox.to_phone("support_received", body.phone, {"ref": reference}, about(reference), now=created_at),
-                new_request_alert(unit_id, unit_name, created_at)]
+        if not personal.is_landline(body.phone):  # a landline caller is told the reference on the call
+            ops.append(outbox.to_phone("support_received", body.phone, {"ref": reference}, about(reference),
+                                       now=created_at))
+        ops.append(new_request_alert(unit_id, unit_name, created_at))
         return ops + (linked(reference) if linked else [])
 
     reference = refs.create_with_reference(build)

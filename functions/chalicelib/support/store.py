@@ -88,13 +88,13 @@ def open_item(record: dict[str, Any]) -> dict[str, Any]:
     return {"PK": pk, "SK": sk, "type": "support_open", "reference": record["reference"]}
 
 
-def overdue_page(unit_id: str, now: str, limit: int, start: dict[str, Any] | None) -> tuple[list[str], Any]:
-    """References of the unit's unfinished requests whose due time has passed, most overdue first."""
+def overdue_page(unit_id: str, now: str, limit: int, start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+    """Pointers (with the reference) to the unit's unfinished requests whose due time has passed, most
+    overdue first."""
     params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"OPEN#{unit_id}") & Key("SK").lt(now)}
     if start:
         params["ExclusiveStartKey"] = start
-    items, last = db.filled_page(params, limit, ("PK", "SK"))
-    return [str(i["reference"]) for i in items], last
+    return db.filled_page(params, limit, db.page_keys())
 
 
 def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: str | None,
@@ -110,7 +110,7 @@ def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: s
         params["FilterExpression"] = condition
     if start:
         params["ExclusiveStartKey"] = start
-    return db.filled_page(params, limit, ("GSI1PK", "GSI1SK", "PK", "SK"))
+    return db.filled_page(params, limit, db.page_keys("GSI1"))
 
 
 # --- notes ---------------------------------------------------------------------------------------

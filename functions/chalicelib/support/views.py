@@ -3,9 +3,10 @@ counts, the xlsx export, a counsellor's cases, a caller's earlier requests and a
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from chalicelib.core import audit, errors, labels, outbox, pagination, personal, retention, xlsx
+from chalicelib.core import audit, db, demo, errors, labels, outbox, pagination, personal, retention, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.times import now_seconds, shanghai_text
 from chalicelib.orgs import service as orgs
@@ -58,7 +59,7 @@ def queue_item(record: dict[str, Any], now: str | None = None) -> QueueItem:
         phone=personal.mask_phone(record["phone"]), unit_id=record["unit_id"], channel=record["channel"],
         frontline=record["frontline"], created_at=record["created_at"], due_at=record["due_at"],
         overdue=is_overdue(record, now), version=record["version"], counsellor=record.get("counsellor"),
-        callback_attempts=int(record.get("callback_attempts", 0)))
+        callback_attempts=int(record.get("callback_attempts", 0)), demo=demo.marked(record))
 
 
 def detail(reference: str, by: Principal) -> RequestDetail:
@@ -105,7 +106,8 @@ def to_detail(record: dict[str, Any], by: Principal) -> RequestDetail:
         counsellor_name=names.get(record.get("counsellor") or ""),
         callback_attempts=int(record.get("callback_attempts", 0)), outcome=record.get("outcome"),
         reason=record.get("reason"), public_message=record.get("public_message"),
-        allowed_transitions=sorted(TRANSITIONS[record["status"]]), notes=notes, history=history)
+        allowed_transitions=sorted(TRANSITIONS[record["status"]]), notes=notes, history=history,
+        demo=demo.marked(record))
 
 
 def _filters(status: str | None, category: str | None) -> tuple[str | None, str | None]:
@@ -125,12 +127,15 @@ def queue(unit_id: str, by: Principal, cursor: str | None, status: str | None = 
     scope = f"support-queue:{unit_id}:{status}:{category}:{overdue}:{by.unit_path}"
     start = pagination.decode_cursor(cursor, scope)
     if overdue:
-        references, last = store.overdue_page(unit_id, now, PAGE, start)
-        records = [r for r in (store.get_request(ref) for ref in references) if r]
-        records = [r for r in records if (not status or r["status"] == status)
-                   and (not category or r["category"] == category)]
+        def chosen(pointer: dict[str, Any]) -> dict[str, Any] | None:
+            r = store.get_request(pointer["reference"])
+            return r if r and (not status or r["status"] == status) and (not category or r["category"] == category) \
+                else None
+
+        records, last = db.kept_page(functools.partial(store.overdue_page, unit_id, now), chosen,
+                                     pagination.size(PAGE), start, db.page_keys())
     else:
-        records, last = store.queue_page(unit_id, PAGE, start, status, category)
+        records, last = store.queue_page(unit_id, pagination.size(PAGE), start, status, category)
     return QueuePage(items=[queue_item(r, now) for r in records], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -141,8 +146,8 @@ def overdue_in_subtree(unit_id: str, by: Principal, cursor: str | None) -> Queue
     units = orgs.subtree(unit_id, cursor, limit=25)
     items = []
     for unit in units.items:
-        references, _ = store.overdue_page(unit.id, now, 100, None)
-        items += [queue_item(r, now) for r in (store.get_request(ref) for ref in references) if r]
+        pointers, _ = store.overdue_page(unit.id, now, 100, None)
+        items += [queue_item(r, now) for r in (store.get_request(p["reference"]) for p in pointers) if r]
     items.sort(key=lambda i: i.due_at)
     return QueuePage(items=items, next_cursor=units.next_cursor)
 
@@ -213,9 +218,12 @@ def counsellor_list() -> CounsellorList:
 
 def counsellor_cases(by: Principal, cursor: str | None) -> QueuePage:
     scope = f"counsellor-cases:{by.id}"
-    links, last = store.counsellor_cases(by.id, PAGE, pagination.decode_cursor(cursor, scope))
-    records = [r for r in (store.get_request(link["reference"]) for link in links)
-               if r and r.get("counsellor") == by.id]
+    def own(link: dict[str, Any]) -> dict[str, Any] | None:
+        record = store.get_request(link["reference"])
+        return record if record and record.get("counsellor") == by.id else None
+
+    records, last = db.kept_page(functools.partial(store.counsellor_cases, by.id), own, pagination.size(PAGE),
+                                 pagination.decode_cursor(cursor, scope), db.page_keys())
     return QueuePage(items=[queue_item(r) for r in records], next_cursor=pagination.encode_cursor(last, scope))
 
 
@@ -237,8 +245,9 @@ def caller_history(phone: str, by: Principal) -> CallerHistory:
 
 def operator_intakes(by: Principal, cursor: str | None) -> QueuePage:
     scope = f"hotline-intakes:{by.id}"
-    links, last = store.intakes(by.id, PAGE, pagination.decode_cursor(cursor, scope))
-    records = [r for r in (store.get_request(link["reference"]) for link in links) if r]
+    records, last = db.kept_page(functools.partial(store.intakes, by.id),
+                                 lambda link: store.get_request(link["reference"]), pagination.size(PAGE),
+                                 pagination.decode_cursor(cursor, scope), db.page_keys())
     unit_names = {u: orgs.get_unit(u).name for u in {str(r["unit_id"]) for r in records}}
     return QueuePage(items=[queue_item(r).model_copy(update={"unit_name": unit_names[r["unit_id"]]}) for r in records],
                      next_cursor=pagination.encode_cursor(last, scope))

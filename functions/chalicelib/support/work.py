@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.core import audit, db, demo, errors, outbox, retention, roles, templates, uow
+from chalicelib.core import audit, db, demo, errors, outbox, personal, retention, roles, templates, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import service as orgs
@@ -87,8 +87,8 @@ NO_REPLY = "详情可在门户“查询进度”用编号和手机号查看"
 def _tell_requester(record: dict[str, Any], target: str, body: TransitionIn, at: str) -> list[db.Op]:
     """The text message a status change sends the requester (to the phone on the request): the
     first acceptance, each missed callback, and the end with the reply staff wrote for them."""
-    if retention.erased(record) or not record.get("phone"):
-        return []
+    if retention.erased(record) or not record.get("phone") or personal.is_landline(record["phone"]):
+        return []  # a landline takes no text: the caller asks the hotline, or looks up the reference
     ref = record["reference"]
     params: dict[str, str] = {"ref": ref}
     if target == "accepted" and "accepted_by" not in record:

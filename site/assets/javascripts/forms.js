@@ -8,7 +8,7 @@
  *     left out; the honeypot "website" is always sent as typed (snippet honeypot.html);
  *   - checks from HTML attributes: required, maxlength, minlength, pattern, type=email,
  *     min/max (with data-type="int" or type=number), inputmode=decimal (yuan, two decimals);
- *     type=tel is a mobile number (what is wrong is said: digits, length, prefix, a landline);
+ *     type=tel is a mobile number (with data-landline: or a landline with its area code) (what is wrong is said: digits, length, prefix, a landline);
  *     data-hint="..." overrides the pattern message;
  *   - wrap each control in <div class="ws-field"> so its error shows right under it;
  *   - consent: --8<-- "consent.html" (checkbox consent + hidden consent_version).
@@ -70,6 +70,10 @@
     mobilePrefix: "没有这个号段的手机号码（手机号码以 13 至 19 开头），请核对",
     landline: "这是固定电话号码，网上填写需要手机号码",
     landlineHint: "只有固定电话的，请拨打 12351，请接线员代为登记。",
+    landlineArea: "固定电话号码要连区号一起填写，如 0538-6221234",
+    landlineForm: "固定电话请连区号填写，如 0538-6221234",
+    landlineDigits: "电话号码只能填数字和连字符，如 0538-6221234",
+    landlineLength: "不是有效的固定电话号码：应为区号（3 至 4 位，以 0 开头）加 7 至 8 位号码，如 0538-6221234，现在共 {n} 位",
     money: "金额请填写元，最多两位小数",
     date: "请填写完整的日期和时间",
     email: "请填写正确的邮箱地址",
@@ -176,9 +180,12 @@
 
   // A mobile number as typed (full-width digits, spaces, dashes, +86 allowed) -> what is wrong, or "".
   // Mirrors the API's core/personal.py normalize_phone.
+  function phoneDigits(v) {
+    return v.replace(/[\uFF10-\uFF19]/g, function (x) { return String.fromCharCode(x.charCodeAt(0) - 0xFEE0); })
+      .replace(/[\s\-()（）－]/g, "").replace(/^(?:\+|00)?86(?=\d{11}$)/, "");
+  }
   function mobileProblem(v, hint) {
-    var d = v.replace(/[\uFF10-\uFF19]/g, function (x) { return String.fromCharCode(x.charCodeAt(0) - 0xFEE0); })
-      .replace(/[\s\-()（）]/g, "").replace(/^(?:\+|00)?86(?=\d{11}$)/, "");
+    var d = phoneDigits(v);
     if (/\D/.test(d)) return MSG.mobileDigits;
     var then = hint ? "。" + MSG.landlineHint : "";
     if (/^0/.test(d)) return MSG.landline + then;
@@ -186,6 +193,19 @@
     if (!/^1/.test(d)) return MSG.mobileStart + then;
     if (!/^1[3-9]/.test(d)) return MSG.mobilePrefix + then;
     return "";
+  }
+
+  // A phone a caller can be rung back on (data-landline: the hotline intake, the status lookup): a
+  // mobile number, or a landline with its area code. Mirrors core/personal.py normalize_call_phone.
+  function callProblem(v) {
+    var d = phoneDigits(v);
+    if (!/^0/.test(d)) {
+      if (/^\d{7,8}$/.test(d)) return MSG.landlineArea;
+      var wrong = mobileProblem(v, false);
+      return wrong ? wrong + "。" + MSG.landlineForm : "";
+    }
+    if (/\D/.test(d)) return MSG.landlineDigits;
+    return /^0[1-9]\d{9,10}$/.test(d) ? "" : fmt(MSG.landlineLength, d.length);
   }
 
   // The one client check of a control, for public and staff forms alike: "" when it is fine.
@@ -215,7 +235,10 @@
     if (max >= 0 && v.length > max) return fmt(MSG.maxlength, max);
     var min = parseInt(c.getAttribute("minlength"), 10);
     if (min > 0 && v.length < min) return fmt(MSG.minlength, min);
-    if (c.type === "tel" && !c.hasAttribute("data-landline")) {
+    if (c.type === "tel" && c.hasAttribute("data-landline")) {
+      var call = callProblem(v);
+      if (call) return call;
+    } else if (c.type === "tel") {
       // A hotline operator typing a caller's number needs no advice to call the hotline.
       var wrong = mobileProblem(v, !c.hasAttribute("data-operator"));
       if (wrong) return wrong;

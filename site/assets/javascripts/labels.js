@@ -118,6 +118,11 @@ window.wsLabels = Object.freeze({
     "major_illness": "重大疾病",
     "accident": "意外伤害"
   },
+  "logKinds": {
+    "phone": "电话",
+    "visit": "上门",
+    "wechat": "微信"
+  },
   "windows": {
     "morning": "上午 8:00-12:00",
     "afternoon": "下午 14:00-18:00",

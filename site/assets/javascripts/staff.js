@@ -877,15 +877,40 @@
     }
   }
 
-  // A detail's summary card: a heading, an optional state badge, facts, on a bordered card.
-  function summaryCard(title, badge, pairs) {
+  // A detail's summary card: a heading, an optional state badge, the demo mark of `record`, facts,
+  // on a bordered card.
+  function summaryCard(title, badge, pairs, record) {
     var card = el("section", "ws-summary");
     var head = el("div", "ws-summary__head");
     head.appendChild(el("h2", "ws-summary__title", title));
     if (badge) head.appendChild(el("span", "ws-badge", badge));
+    demoBadge(head, record);
     card.appendChild(head);
     card.appendChild(facts(pairs));
     return card;
+  }
+
+  // The mark of a record from the demo data set (its `demo` flag): a small label after the record's
+  // name in a list row or a summary card's heading. Every page marks demo records with this alone.
+  function demoBadge(holder, record) {
+    if (!holder || !record || !record.demo) return null;
+    var badge = el("span", "ws-badge ws-badge--demo", "示例数据");
+    badge.title = "演示数据集中的记录，不计入上报的数字";
+    holder.appendChild(document.createTextNode(" "));
+    holder.appendChild(badge);
+    return badge;
+  }
+
+  // A list's row for one record: its name linking to the record's address on this page (`changes`
+  // to the query), its demo mark, and its facts.
+  function recordRow(text, changes, record, pairs) {
+    var li = el("li", "ws-record");
+    var title = el("h3", "ws-record__title");
+    title.appendChild(routeLink(text, changes));
+    demoBadge(title, record);
+    li.appendChild(title);
+    li.appendChild(facts(pairs));
+    return li;
   }
 
   // Who did something, as the audit trail names them ("staff:wang.li", "public"), in words.
@@ -1523,7 +1548,7 @@
     adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
     route: { params: routeParams, href: routeHref, go: routeGo, link: routeLink, back: routeBack, follow: routeFollow,
       view: showView },
-    summaryCard: summaryCard, actorLabel: actorLabel, historyList: historyList,
+    summaryCard: summaryCard, demoBadge: demoBadge, recordRow: recordRow, actorLabel: actorLabel, historyList: historyList,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

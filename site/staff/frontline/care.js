@@ -227,9 +227,12 @@
 
     // The family's card on the family page, by its address (opens in a new tab as well).
     function familyLink(p) {
+      var cell = el("span");
       var a = el("a", "ws-route", p.name);
       a.href = "family/?" + new URLSearchParams(current === me.unit_id ? { family: p.id } : { unit: current, family: p.id });
-      return a;
+      cell.appendChild(a);
+      window.wsStaff.demoBadge(cell, p);
+      return cell;
     }
 
     async function loadPersonnel() {
@@ -430,7 +433,7 @@
 
   function logTable(items) {
     return table(["时间", "方式", "情况", "需求"], items.map(function (x) {
-      return [new Date(x.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), KINDS[x.kind] || x.kind,
+      return [new Date(x.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), kindLabel(x.kind),
         x.notes, x.needs || ""];
     }));
   }
@@ -443,7 +446,9 @@
 
     function family(p) {
       var li = el("li", "ws-record");
-      li.appendChild(el("h3", "ws-record__title", p.name + "（" + p.unit_name + "）"));
+      var title = el("h3", "ws-record__title", p.name + "（" + p.unit_name + "）");
+      window.wsStaff.demoBadge(title, p);
+      li.appendChild(title);
       li.appendChild(el("p", "", "家庭编号 " + p.id + " · 手机 " + p.phone + " · " + p.deployment_label));
       li.appendChild(callButton(p));
       if ((p.members || []).length) {
@@ -503,7 +508,7 @@
     list.appendChild(ul);
   }
 
-  var KINDS = { phone: "电话", visit: "上门", wechat: "微信" };
+  function kindLabel(kind) { return window.wsStaff.labels("logKinds")[kind] || kind; }
 
   // Tap to call: the card shows the number masked; the button asks for the whole number (the API
   // gives it to the family's own contact person only, and audits each view) and offers a tel: link.

@@ -144,6 +144,7 @@
         tr.dataset.entry = e.entry_id;
         var when = el("td");
         when.appendChild(window.wsStaff.route.link(window.wsStaff.shanghai(e.at), { entry: e.entry_id }));
+        window.wsStaff.demoBadge(when, e);
         tr.appendChild(when);
         [e.kind_label, e.category_label || "", yuan(e.amount_fen),
           yuan(e.balance_effect_fen), e.payee || e.counterpart_unit_name || unitName(e.counterpart_unit_id), e.receipt || "",
@@ -173,7 +174,7 @@
           ["余额变动", yuan(e.balance_effect_fen) + " 元"], ["收款人或供应商", e.payee],
           ["对方单位", unitName(e.counterpart_unit_id)], ["受益对象", e.beneficiary], ["票据号", e.receipt],
           ["审批人", e.approved_by], ["说明", e.note], ["录入人", e.entered_by_name || W.actorLabel(e.entered_by)], ["记账时间", W.shanghai(e.at)],
-          ["账目编号", e.entry_id]]));
+          ["账目编号", e.entry_id]], e));
       var reversible = (e.kind === "spend" || e.kind === "allocation_out") && !e.reversed_by &&
         (me.roles || []).some(function (role) { return WRITERS.indexOf(role) >= 0; });
       if (reversible) {

@@ -61,14 +61,9 @@
     }
 
     function renderWorker(w) {
-      var li = el("li", "ws-record");
-      var title = el("h3", "ws-record__title");
-      title.appendChild(ws.route.link(w.name, { worker: w.worker_id }));
-      li.appendChild(title);
-      li.appendChild(ws.facts([["档案编号", w.worker_id], ["单位", unitName(w.unit_id)], ["手机号码", w.phone],
+      return ws.recordRow(w.name, { worker: w.worker_id }, w, [["档案编号", w.worker_id], ["单位", unitName(w.unit_id)], ["手机号码", w.phone],
         ["困难情况", w.hardship], ["联系人", w.contact_name], ["最近走访", w.last_check_at ? ws.shanghai(w.last_check_at) : "尚未走访"],
-        ["赠送防护用品", w.supplies_given + " 次"]]));
-      return li;
+        ["赠送防护用品", w.supplies_given + " 次"]]);
     }
 
     var listed = null;  // the unit the list shows
@@ -111,6 +106,7 @@
     function show(d) {
       worker = d;
       part("detail-title").textContent = d.name;
+      ws.demoBadge(part("detail-title"), d);
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["档案编号", d.worker_id], ["单位", unitName(d.unit_id)], ["身份证号", d.id_masked],

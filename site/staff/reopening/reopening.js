@@ -123,32 +123,20 @@
     // Lists: one line of facts per record, its name linking to the record's own address
     // (?firm=, ?opening=, ?session=), where its actions are.
     function renderFirm(f) {
-      var li = el("li", "ws-record");
-      var h = el("h3", "ws-record__title");
-      h.appendChild(ws.route.link(f.name, { firm: f.reference }));
-      li.appendChild(h);
-      li.appendChild(ws.facts([["登记编号", f.reference], ["行业", f.industry_label], ["状态", f.status_label],
-        ["登记时间", ws.shanghai(f.created_at)]]));
-      return li;
+      return ws.recordRow(f.name, { firm: f.reference }, f, [["登记编号", f.reference], ["行业", f.industry_label],
+        ["状态", f.status_label], ["登记时间", ws.shanghai(f.created_at)]]);
     }
 
     function renderOpening(o) {
-      var li = el("li", "ws-record");
-      var h = el("h3", "ws-record__title");
-      h.appendChild(ws.route.link(o.title + "（" + o.firm_name + "）", { opening: o.reference }));
-      li.appendChild(h);
-      li.appendChild(ws.facts([["岗位编号", o.reference], ["招聘人数", o.headcount], ["状态", o.status_label],
-        ["提交时间", ws.shanghai(o.created_at)]]));
-      return li;
+      return ws.recordRow(o.title + "（" + o.firm_name + "）", { opening: o.reference }, o, [["岗位编号", o.reference],
+        ["招聘人数", o.headcount], ["状态", o.status_label], ["提交时间", ws.shanghai(o.created_at)]]);
     }
 
     function renderSession(s) {
-      var li = el("li", "ws-record" + (s.status !== "open" ? " ws-record--off" : ""));
-      var h = el("h3", "ws-record__title");
-      h.appendChild(ws.route.link(s.kind_label + "：" + s.title, { session: s.id }));
-      li.appendChild(h);
-      li.appendChild(ws.facts([["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
-        ["名额", s.capacity + "（已确认 " + s.confirmed + "，候补 " + s.waitlisted + "）"], ["状态", s.status_label]]));
+      var li = ws.recordRow(s.kind_label + "：" + s.title, { session: s.id }, s, [
+        ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
+        ["名额", s.capacity + "（已确认 " + s.confirmed + "，候补 " + s.waitlisted + "）"], ["状态", s.status_label]]);
+      if (s.status !== "open") li.classList.add("ws-record--off");
       return li;
     }
 
@@ -179,7 +167,7 @@
       panel.appendChild(ws.summaryCard(f.name, f.status_label, [["登记编号", f.reference],
         ["统一社会信用代码", f.credit_code], ["行业", f.industry_label], ["地址", f.address], ["联系人", f.contact_name],
         ["联系电话", f.contact_phone], ["简介", f.description], ["不通过的理由", f.reason],
-        ["登记时间", ws.shanghai(f.created_at)]]));
+        ["登记时间", ws.shanghai(f.created_at)]], f));
       var holder = el("div", "ws-actions");
       if (f.status === "pending") {
         reviewActions(holder, "/staff/firms/" + encodeURIComponent(f.reference) + "/review", f, function (text) {
@@ -206,7 +194,7 @@
         ["招聘人数", o.headcount], ["工资", o.salary], ["班次", o.shift_label + (o.remote ? "，可远程" : "")],
         ["工作地点", o.place], ["要求", o.requirements], ["有效期至", o.valid_until],
         ["单位审核", o.firm_status === "approved" ? "已通过" : "尚未通过（岗位要等单位通过后才能发布）"],
-        ["不通过的理由", o.reason], ["提交时间", ws.shanghai(o.created_at)]]));
+        ["不通过的理由", o.reason], ["提交时间", ws.shanghai(o.created_at)]], o));
       var firm = el("p");
       firm.appendChild(document.createTextNode("招聘单位："));
       firm.appendChild(ws.route.link(o.firm_name + "（" + o.firm_reference + "）", { opening: null, firm: o.firm_reference }));
@@ -228,7 +216,7 @@
         ["地点", s.place], ["线上链接", s.online_url], ["名额", s.capacity], ["已确认", s.confirmed],
         ["候补", s.waitlisted], ["剩余名额", s.seats_left],
         ["报名截止", s.registration_closes_at ? ws.shanghai(s.registration_closes_at) : ""], ["联系方式", s.contact],
-        ["说明", s.description], ["取消原因", s.cancel_reason]]));
+        ["说明", s.description], ["取消原因", s.cancel_reason]], s));
       var holder = el("div", "ws-actions");
       var tools = el("div", "ws-record__actions");
       var xlsx = ws.button(TEXT.export, "ws-button ws-button--plain");

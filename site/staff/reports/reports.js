@@ -64,14 +64,9 @@
     }
 
     function renderItem(item) {
-      var li = el("li", "ws-record");
-      var head = el("h3", "ws-record__title");
-      head.appendChild(ws.route.link(item.title, { report: item.report_id }));
-      li.appendChild(head);
-      li.appendChild(ws.facts([["报送编号", item.report_id], ["单位", item.unit_name], ["状态", item.status_label],
-        ["照片", item.photo_count + " 张"], ["建立时间", ws.shanghai(item.created_at)],
-        ["提交时间", item.submitted_at ? ws.shanghai(item.submitted_at) : null]]));
-      return li;
+      return ws.recordRow(item.title, { report: item.report_id }, item, [["报送编号", item.report_id],
+        ["单位", item.unit_name], ["状态", item.status_label], ["照片", item.photo_count + " 张"],
+        ["建立时间", ws.shanghai(item.created_at)], ["提交时间", item.submitted_at ? ws.shanghai(item.submitted_at) : null]]);
     }
 
     async function openReport(id, note) {
@@ -109,6 +104,7 @@
       current = d;
       var title = part("detail-title");
       title.textContent = d.title;
+      ws.demoBadge(title, d);
       var facts = part("facts");
       facts.textContent = "";
       facts.appendChild(ws.facts([["报送编号", d.report_id], ["单位", d.unit_name], ["状态", d.status_label],

@@ -73,6 +73,7 @@
     tr.dataset.reference = item.reference;
     var ref = el("td");
     ref.appendChild(window.wsStaff.route.link(item.reference, { ref: item.reference }));
+    window.wsStaff.demoBadge(ref, item);
     tr.appendChild(ref);
     [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
       item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)]
@@ -121,7 +122,7 @@
       ["方便联系", d.contact_time], ["渠道", channel],
       ["提交时间", local(d.created_at)], ["应答期限", (d.overdue ? "已逾期 " : "") + local(d.due_at)],
       ["心理咨询师", d.counsellor_name || d.counsellor], ["回电次数", d.callback_attempts || null], ["办理结果", d.outcome],
-      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]]);
+      ["不予受理理由", d.reason], ["给求助人的答复", d.public_message]], d);
     if (d.overdue) card.classList.add("ws-summary--alert");
     card.appendChild(el("h3", "", "需要什么帮助"));
     card.appendChild(el("p", "ws-support__description", d.description));
@@ -444,8 +445,8 @@
     var phone = form.querySelector('[name="phone"]');
     var history = box.querySelector('[data-role="history"]');
     async function lookup() {
-      var v = phone.value.replace(/\D/g, "");
-      if (v.length !== 11) return;
+      var v = phone.value.replace(/[^\d-]/g, "");
+      if (!/^(1\d{10}|0\d{2,3}-?\d{7,8})$/.test(v)) return;
       var r = await call("POST", "/staff/support/hotline/caller-history", { phone: v });
       history.textContent = "";
       if (!r.ok) { history.appendChild(el("p", "", problemText(r.body))); return; }
@@ -458,7 +459,7 @@
     }
     var intakes = myIntakes(box);
     phone.addEventListener("blur", lookup);
-    phone.addEventListener("input", function () { if (phone.value.replace(/\D/g, "").length === 11) lookup(); });
+    phone.addEventListener("input", function () { if (/^1\d{10}$/.test(phone.value.replace(/\D/g, ""))) lookup(); });
     form.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
     });

@@ -1,8 +1,9 @@
 /*
  * family.js: one frontline person at a time (site/staff/frontline/family/). A hospital union
- * registers a member of staff by form (the archive page imports many by xlsx), opens a family's
- * card, picked by name from its archive, sees and adds the family members (imported ones too),
- * files a support request on the family's behalf and signs it up for the weekly food package.
+ * registers a member of staff by form (the archive page imports many by xlsx) and lists the unit's
+ * families, each linking to its own card (?family=<id>): a summary, the family members (imported
+ * ones too) to see and add, a support request filed on the family's behalf, the weekly food
+ * package, and the family's history (contact logs, contact persons).
  * It uses the helpers staff.js shares as window.wsStaff. Data is rendered with textContent only.
  */
 (function () {
@@ -10,10 +11,11 @@
 
   var KIND = "frontline/family";
   var TEXT = {
-    pick: "请选择一户家庭",
     none: "这个单位还没有登记一线人员。",
+    back: "返回家庭列表",
+    noLogs: "还没有联系记录。",
     noMembers: "还没有登记家属。",
-    registered: "已登记：{n}。可在下面打开家庭卡登记家属。",
+    registered: "已登记：{n}。可在下面登记家属。",
     memberAdded: "已登记家属：{n}",
     memberEdited: "已保存：{n}",
     edit: "修改",
@@ -31,7 +33,7 @@
     if (!ctx) return;
     var el = ws.el, body = ctx.body, me = ctx.me;
     var select = body.querySelector("#ff-unit");
-    var familySel = body.querySelector("#ff-family");
+    var list = body.querySelector('[data-role="families"]');
     var card = body.querySelector('[data-role="card"]');
     var part = function (role) { return card.querySelector('[data-role="' + role + '"]'); };
     var units = {};
@@ -44,24 +46,37 @@
       });
     }
 
-    // A family's card has an address: this page with ?family=<id>, after ?unit=<unit> of the list it
-    // was picked from (wsStaff.route); the page draws the unit's list and the card from it.
-    var listed = null;  // the unit whose families the picker holds
+    // The unit's families (list view) and one family's card (detail view) each have an address: this
+    // page with ?unit=<unit> (when not the person's own) and ?family=<id> (wsStaff.route). The list
+    // is loaded again only when its unit differs from the one it shows (coming back keeps its pages).
+    var listed = null;
 
-    async function loadFamilies() {
+    function familyRow(p) {
+      return ws.recordRow(p.name, { family: p.id }, p, [["科室 / 岗位", p.department + " / " + p.role],
+        ["一线岗位", p.deployment_label], ["手机号码", p.phone], ["一对一联系人", p.contact_person_name || "尚未配备"]]);
+    }
+
+    function loadFamilies() {
       listed = current;
-      await ws.fillFamilies(familySel, current, TEXT.pick, TEXT.none);
+      var unit = current;
+      return ws.pagedList(list, function (cursor) {
+        return ws.api("GET", "/staff/frontline/units/" + encodeURIComponent(unit) + "/personnel" +
+          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      }, familyRow, TEXT.none);
     }
 
     async function openFamily(id) {
-      if (!id) { card.hidden = true; return; }
       var r = await ws.api("GET", "/staff/frontline/families/" + encodeURIComponent(id));
+      var facts = part("facts");
       if (!r.ok || !r.body) {
-        card.hidden = true;
-        body.querySelector('[data-role="units-status"]').textContent = ws.problemText(r.body);
+        family = null;
+        facts.textContent = "";
+        facts.appendChild(el("p", "ws-staff__empty", ws.problemText(r.body)));
+        ["members", "logs", "contact-history"].forEach(function (role) { part(role).textContent = ""; });
         return;
       }
       show(r.body);
+      contactLogs(part("logs"), ws, id);
       contactHistory(part("contact-history"), ws, id);
     }
 
@@ -70,26 +85,31 @@
       current = unit && units[unit] ? unit : me.unit_id;
       select.value = current;
       showUnitName();
-      if (listed !== current) await loadFamilies();
       var id = params.get("family") || "";
-      familySel.value = id;
-      await openFamily(id);
-      if (id && !card.hidden) card.scrollIntoView();  // the card, not the registration form above it
+      var back = part("back");
+      back.textContent = "";
+      back.appendChild(ws.route.back(TEXT.back, { family: null }));
+      ws.route.view(box, !!id);
+      if (id) await openFamily(id);
+      else if (listed !== current) await loadFamilies();
     }
 
     function goTo(familyId) {
-      ws.route.go({ unit: current === me.unit_id ? null : current, family: familyId || null });
+      return ws.route.go({ unit: current === me.unit_id ? null : current, family: familyId || null });
     }
 
     function show(d) {
       family = d;
-      card.hidden = false;
-      part("card-title").textContent = "家庭卡：" + d.name;
       var facts = part("facts");
       facts.textContent = "";
-      facts.appendChild(ws.facts([["单位", d.unit_name], ["科室", d.department], ["职务或岗位", d.role],
-        ["一线岗位", d.deployment_label], ["手机号码", d.phone], ["一对一联系人", d.contact_person_name || "尚未配备"],
-        ["家庭编号", d.id]]));
+      var summary = ws.summaryCard("家庭卡：" + d.name, d.deployment_label, [["单位", d.unit_name],
+        ["科室", d.department], ["职务或岗位", d.role], ["手机号码", d.phone],
+        ["一线工作", d.period_start + (d.period_end ? " 至 " + d.period_end : " 起")],
+        ["一对一联系人", d.contact_person_name || "尚未配备"], ["家属", d.members.length + " 人"], ["家庭编号", d.id]], d);
+      var title = summary.querySelector("h2");
+      title.setAttribute("data-role", "card-title");
+      title.tabIndex = -1;
+      facts.appendChild(summary);
       var members = part("members");
       if (editMember) editMember.close();  // the form may sit inside a member about to be redrawn
       members.textContent = "";
@@ -110,7 +130,6 @@
       openFamily(family.id).then(function () { ws.message(card.querySelector("#ff-member"), "ok", fmt(TEXT.memberEdited, m.name)); });
     }) : null;
 
-    familySel.addEventListener("change", function () { goTo(familySel.value); });
     select.addEventListener("change", function () {
       current = select.value;
       goTo(null);
@@ -123,9 +142,11 @@
           return ws.api("POST", "/staff/frontline/units/" + encodeURIComponent(current) + "/personnel", data, key);
         },
         done: function (p) {
-          ws.message(personForm, "ok", fmt(TEXT.registered, p.name));
-          listed = null;  // the new person joins the picker
-          goTo(p.id);
+          listed = null;  // the new person joins the list
+          personForm.reset();
+          goTo(p.id).then(function () {  // the new family's card, saying so above its members form
+            ws.message(card.querySelector("#ff-member"), "ok", fmt(TEXT.registered, p.name));
+          });
         }
       });
       var memberForm = card.querySelector("#ff-member");
@@ -164,6 +185,21 @@
 
     units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
     await ws.route.follow(box, draw);
+  }
+
+  // What the family's contact persons recorded of each contact, newest first.
+  async function contactLogs(holder, ws, id) {
+    holder.textContent = "";
+    var r = await ws.api("GET", "/staff/frontline/families/" + encodeURIComponent(id) + "/logs");
+    if (!r.ok || !r.body) { holder.appendChild(ws.el("p", "ws-staff__empty", ws.problemText(r.body))); return; }
+    if (!r.body.items.length) { holder.appendChild(ws.el("p", "ws-staff__empty", TEXT.noLogs)); return; }
+    var kinds = ws.labels("logKinds");
+    var entries = r.body.items.slice().sort(function (a, b) { return a.at < b.at ? 1 : -1; })
+      .map(function (x) { return Object.assign({ actor_name: x.by_name || x.by }, x); });
+    holder.appendChild(ws.historyList(entries, function (x) {
+      return (kinds[x.kind] || x.kind) + "：" + x.notes + (x.needs ? "；需求：" + x.needs : "") +
+        (x.support_reference ? "；求助 " + x.support_reference : "");
+    }));
   }
 
   // Who has been the family's contact person, since when, and who named them (newest first).
