@@ -104,6 +104,10 @@
 
 
   var MSG = {
+    noMessages: "还没有发出短信",
+    resend: "重发",
+    confirmResend: "确定重发这条短信（{n}）？会用同一模板向同一号码再发一条，并记入操作日志。",
+    resent: "已重发：{n}",
     badLogin: "登录名或密码不正确",
     resetRequired: "这个账号需要重设密码，请联系本单位或上级工会的管理员。",
     tooMany: "尝试次数太多，请稍后再试",
@@ -913,6 +917,32 @@
     return ol;
   }
 
+  // The text messages sent about one record (`base`: its staff address, e.g. /staff/firms/ABCD-EFGH-J),
+  // each with its delivery state, and for `canResend` a resend (audited) after a confirmation. After
+  // a resend the list is drawn again and `onResent(text)` says so.
+  function messageHistory(box, base, canResend, onResent) {
+    function render(m) {
+      var li = el("li", "ws-record ws-message");
+      li.appendChild(el("h4", "ws-record__title", m.template_label + (m.resent_from ? "（重发）" : "")));
+      li.appendChild(facts([["时间", shanghai(m.created_at)], ["发给", m.to],
+        ["状态", m.state_label + (m.error ? "：" + m.error : "")], ["尝试次数", String(m.attempts)]]));
+      if (canResend && m.channel === "sms") {
+        var actions = el("div", "ws-record__actions");
+        confirmAction(actions, MSG.resend, fmt(MSG.confirmResend, m.template_label), async function (key) {
+          var r = await api("POST", base + "/messages/" + encodeURIComponent(m.id) + "/resend", undefined, key);
+          if (r.ok) {
+            messageHistory(box, base, canResend, onResent);
+            if (onResent) onResent(fmt(MSG.resent, r.body.template_label));
+          }
+          return r;
+        });
+        li.appendChild(actions);
+      }
+      return li;
+    }
+    return pagedList(box, function () { return api("GET", base + "/messages"); }, render, MSG.noMessages);
+  }
+
   /* ---------------------------------------------------------------- sign-in */
 
   function bindSignIn(box) {
@@ -1523,7 +1553,7 @@
     adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
     route: { params: routeParams, href: routeHref, go: routeGo, link: routeLink, back: routeBack, follow: routeFollow,
       view: showView },
-    summaryCard: summaryCard, actorLabel: actorLabel, historyList: historyList,
+    summaryCard: summaryCard, actorLabel: actorLabel, historyList: historyList, messageHistory: messageHistory,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

@@ -32,7 +32,8 @@
     absent: "改为未到场",
     cancelFor: "代为取消",
     confirmCancel: "确定代 {n} 取消报名？候补第一位会自动递补。",
-    created: "场次已开设：{n}"
+    created: "场次已开设：{n}",
+    messages: "短信记录"
   };
 
   function channel(tag) {
@@ -161,6 +162,20 @@
       panel.appendChild(el("h3", "ws-section-title", title));
     }
 
+    // The 短信记录 section of a record: the texts sent to its phone, their delivery state, a resend.
+    function messages(holder, base) {
+      var list = el("div", "ws-messages");
+      list.dataset.role = "messages";
+      holder.appendChild(list);
+      ws.messageHistory(list, base, canWrite, function (text) {
+        var said = holder.querySelector('[data-role="messages-status"]') || el("p", "ws-staff__status");
+        said.setAttribute("role", "status");
+        said.dataset.role = "messages-status";
+        said.textContent = text;
+        holder.insertBefore(said, list);
+      });
+    }
+
     function showFirm(f, note) {
       panel.appendChild(ws.summaryCard(f.name, f.status_label, [["登记编号", f.reference],
         ["统一社会信用代码", f.credit_code], ["行业", f.industry_label], ["地址", f.address], ["联系人", f.contact_name],
@@ -185,6 +200,8 @@
       section("记录");
       panel.appendChild(history([["企业提交登记", f.created_at]].concat(f.status === "pending" ? [] :
         [[f.status_label + (f.reason ? "：" + f.reason : ""), null]])));
+      section(TEXT.messages);
+      messages(panel, "/staff/firms/" + encodeURIComponent(f.reference));
     }
 
     function showOpening(o, note) {
@@ -206,6 +223,8 @@
         if (holder.children.length) { section("办理"); panel.appendChild(holder); }
       }
       if (note) say(note);
+      section(TEXT.messages);
+      messages(panel, "/staff/openings/" + encodeURIComponent(o.reference));
     }
 
     function showSession(s, note) {
@@ -330,6 +349,19 @@
         });
         li.appendChild(actions);
       }
+      var texts = ws.button(TEXT.messages, "ws-button ws-button--plain");
+      texts.setAttribute("aria-expanded", "false");
+      texts.addEventListener("click", function () {
+        var shownNow = li.querySelector(".ws-record__messages");
+        texts.setAttribute("aria-expanded", String(!shownNow));
+        if (shownNow) { shownNow.remove(); return; }
+        var holder = el("div", "ws-record__messages");
+        li.appendChild(holder);
+        messages(holder, "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference));
+      });
+      var row = el("div", "ws-record__actions");
+      row.appendChild(texts);
+      li.appendChild(row);
       return li;
     }
 
