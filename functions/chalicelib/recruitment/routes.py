@@ -150,32 +150,23 @@ def export_interested(reference: str, principal: Principal) -> object:
 
 # --- staff: the text messages sent to a firm about its registration and its openings ----------------------
 
-@api.route(bp, "/staff/firms/{reference}/messages", summary="发给企业联系人的短信（企业登记）和发送状态", tag=STAFF_TAG,
-           response=MessageHistory, problems=(404,), path_params=REFERENCE, description=outbox.HISTORY_DESCRIPTION)
-@api.staff(*service.READ)
-def firm_messages(reference: str, principal: Principal) -> object:
-    return service.messages("firm", reference, principal)
+def _message_routes(kind: str, path: str, path_params: dict[str, str], what: str) -> None:
+    """A firm's or an opening's message history, and a resend of one of its messages (audited)."""
+
+    @api.route(bp, f"{path}/messages", summary=f"发给企业联系人的短信（{what}）和发送状态", tag=STAFF_TAG,
+               response=MessageHistory, problems=(404,), path_params=path_params,
+               description=outbox.HISTORY_DESCRIPTION, operation_id=f"recruitment_{kind}_messages")
+    @api.staff(*service.READ)
+    def messages(reference: str, principal: Principal) -> object:
+        return service.messages(kind, reference, principal)
+
+    @api.route(bp, f"{path}/messages/{{message_id}}/resend", "POST", summary=f"重发一条短信（{what}）", tag=STAFF_TAG,
+               response=SentMessage, status=201, problems=(404, 409), path_params={**path_params, **outbox.MESSAGE_ID},
+               description=outbox.RESEND_DESCRIPTION, operation_id=f"recruitment_resend_{kind}_message")
+    @api.staff(*service.ACT)
+    def resend(reference: str, message_id: str, principal: Principal) -> object:
+        return service.resend_message(kind, reference, message_id, principal)
 
 
-@api.route(bp, "/staff/firms/{reference}/messages/{message_id}/resend", "POST", summary="重发一条短信（企业登记）",
-           tag=STAFF_TAG, response=SentMessage, status=201, problems=(404, 409),
-           path_params={**REFERENCE, **outbox.MESSAGE_ID}, description=outbox.RESEND_DESCRIPTION)
-@api.staff(*service.ACT)
-def resend_firm_message(reference: str, message_id: str, principal: Principal) -> object:
-    return service.resend_message("firm", reference, message_id, principal)
-
-
-@api.route(bp, "/staff/openings/{reference}/messages", summary="发给企业联系人的短信（招聘岗位）和发送状态",
-           tag=STAFF_TAG, response=MessageHistory, problems=(404,), path_params=OPENING,
-           description=outbox.HISTORY_DESCRIPTION)
-@api.staff(*service.READ)
-def opening_messages(reference: str, principal: Principal) -> object:
-    return service.messages("opening", reference, principal)
-
-
-@api.route(bp, "/staff/openings/{reference}/messages/{message_id}/resend", "POST", summary="重发一条短信（招聘岗位）",
-           tag=STAFF_TAG, response=SentMessage, status=201, problems=(404, 409),
-           path_params={**OPENING, **outbox.MESSAGE_ID}, description=outbox.RESEND_DESCRIPTION)
-@api.staff(*service.ACT)
-def resend_opening_message(reference: str, message_id: str, principal: Principal) -> object:
-    return service.resend_message("opening", reference, message_id, principal)
+_message_routes("firm", "/staff/firms/{reference}", REFERENCE, "企业登记")
+_message_routes("opening", "/staff/openings/{reference}", OPENING, "招聘岗位")
