@@ -106,7 +106,7 @@
   var MSG = {
     noMessages: "还没有发出短信",
     resend: "重发",
-    confirmResend: "确定重发这条短信（{n}）？会用同一模板向同一号码再发一条，并记入操作日志。",
+    confirmResend: "确定重发短信「{n}」？会用同一模板向同一号码再发一条，并记入操作日志。",
     resent: "已重发：{n}",
     badLogin: "登录名或密码不正确",
     resetRequired: "这个账号需要重设密码，请联系本单位或上级工会的管理员。",
