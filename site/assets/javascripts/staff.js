@@ -26,7 +26,7 @@
  * Data is rendered with textContent only.
  *
  * HELPERS. Page scripts use what window.wsStaff exports (el, api, problemText, signInPrompt, fmt,
- * yuan, beijing, download, ...) rather than copies of their own; the Chinese labels of codes come
+ * yuan, beijing, download, messageHistory, ...) rather than copies of their own; the Chinese labels of codes come
  * from labels.js (written from the API's core/labels.py), read through wsStaff.labels(table).
  *
  * ADDRESSES. A record opened on a staff page has an address of its own: the page's path with a

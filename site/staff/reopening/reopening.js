@@ -1,7 +1,8 @@
 /*
  * reopening.js: the workbench page for reopening firms (site/staff/reopening/): review of firms'
  * registrations and their job openings, and the unit's sessions (job fairs, training courses,
- * return-to-work shuttles) with their registrations, waitlists, attendance and xlsx export.
+ * return-to-work shuttles) with their registrations, waitlists, attendance and xlsx export; each
+ * firm, opening and registration shows the text messages sent about it, with an audited resend.
  * It uses the helpers staff.js shares as window.wsStaff (session, API calls, forms, lists).
  * Data is rendered with textContent only.
  */
