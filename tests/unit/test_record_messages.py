@@ -82,3 +82,16 @@ def test_a_look_up_of_an_erased_record_sends_nothing(monkeypatch) -> None:
     record = {"PK": "SUPPORT#1", "SK": "REQUEST", "type": "support_request", "reference": "ZF7K-3QW9-A",
               "anonymised_at": "2020-03-01T00:00:00Z"}
     assert _look_up(monkeypatch, record) == []
+
+
+def test_earlier_look_up_notices_are_not_listed_as_records_held(monkeypatch) -> None:
+    record = {"PK": "SUPPORT#1", "SK": "REQUEST", "type": "support_request", "reference": "ZF7K-3QW9-A",
+              "name": "张敏", "phone": "13800138000"}
+    sent = {"PK": "MSG#m1", "SK": "MSG", "type": "message", "template": "support_received", "to": "13800138000",
+            "params": {"ref": "ZF7K-3QW9-A"}}
+    notice = {**sent, "PK": "MSG#m2", "template": "privacy_looked_up"}
+    monkeypatch.setattr(privacy, "_record", lambda body: record)
+    monkeypatch.setattr(retention, "graph", lambda root: [root, sent, notice])
+    with uow.recording():
+        answer = privacy.my_data(MyDataIn(reference="ZF7K-3QW9-A", phone="13800138000"))
+    assert [r.kind for r in answer.records] == ["support_request", "message"]

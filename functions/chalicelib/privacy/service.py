@@ -12,6 +12,7 @@ from chalicelib.status.models import LookupIn
 
 ONE_TRANSACTION = db.MAX_TRANSACTION_ITEMS  # an erasure this size or smaller is all or nothing
 BATCH = 90  # writes a transaction when it is larger
+LOOKED_UP = "privacy_looked_up"  # the template of the notice a look-up sends
 
 
 def _record(body: LookupIn) -> dict[str, Any]:
@@ -28,9 +29,12 @@ def _held(item: dict[str, Any]) -> HeldRecord:
 
 def my_data(body: MyDataIn) -> MyData:
     """Everything held about the person: the record their reference opens and every record reached
-    from it through the record graph (privacy/rules.py). The phone on the record is told it was looked up."""
+    from it through the record graph (privacy/rules.py). The phone on the record is told it was looked up;
+    those notices themselves are left out of the answer (they hold the phone shown on the record, and
+    listing them would make every look-up's answer longer than the last)."""
     record = _record(body)
-    held = [_held(i) for i in retention.graph(record) if str(i.get("type")) in retention.RULES]
+    held = [_held(i) for i in retention.graph(record)
+            if str(i.get("type")) in retention.RULES and i.get("template") != LOOKED_UP]
     root = held[0]
     _notice_looked_up(record, body.phone)
     return MyData(reference=record.get("reference", body.reference), label=root.label, fields=root.fields,
@@ -55,7 +59,7 @@ def _notice_looked_up(record: dict[str, Any], phone: str) -> None:
         return
     reference = _reference(record)
     now = audit.now_iso()
-    notice = outbox.to_phone("privacy_looked_up", phone, {"ref": reference, "when": times.shanghai_text(now)},
+    notice = outbox.to_phone(LOOKED_UP, phone, {"ref": reference, "when": times.shanghai_text(now)},
                              _about(record, reference), now=now)
     if str(record["type"]) not in rules.MESSAGE_KIND:
         # no erasure reaches the messages about this kind of record: the notice forgets the phone once sent

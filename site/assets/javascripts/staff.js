@@ -918,20 +918,21 @@
   }
 
   // The text messages sent about one record (`base`: its staff address, e.g. /staff/firms/ABCD-EFGH-J),
-  // each with its delivery state, and for `canResend` a resend (audited) after a confirmation. After
-  // a resend the list is drawn again and `onResent(text)` says so.
-  function messageHistory(box, base, canResend, onResent) {
+  // each with its delivery state, and when the page gives `resend(messageId, key)` (its POST to the
+  // record's .../messages/{id}/resend) a resend (audited) after a confirmation. After a resend the
+  // list is drawn again and `onResent(text)` says so.
+  function messageHistory(box, base, resend, onResent) {
     function render(m) {
       var li = el("li", "ws-record ws-message");
       li.appendChild(el("h4", "ws-record__title", m.template_label + (m.resent_from ? "（重发）" : "")));
       li.appendChild(facts([["时间", shanghai(m.created_at)], ["发给", m.to],
         ["状态", m.state_label + (m.error ? "：" + m.error : "")], ["尝试次数", String(m.attempts)]]));
-      if (canResend && m.channel === "sms") {
+      if (resend && m.channel === "sms") {
         var actions = el("div", "ws-record__actions");
         confirmAction(actions, MSG.resend, fmt(MSG.confirmResend, m.template_label), async function (key) {
-          var r = await api("POST", base + "/messages/" + encodeURIComponent(m.id) + "/resend", undefined, key);
+          var r = await resend(m.id, key);
           if (r.ok) {
-            messageHistory(box, base, canResend, onResent);
+            messageHistory(box, base, resend, onResent);
             if (onResent) onResent(fmt(MSG.resent, r.body.template_label));
           }
           return r;

@@ -163,12 +163,13 @@
       panel.appendChild(el("h3", "ws-section-title", title));
     }
 
-    // The 短信记录 section of a record: the texts sent to its phone, their delivery state, a resend.
-    function messages(holder, base) {
+    // The 短信记录 section of a record: the texts sent to its phone, their delivery state, a resend
+    // (`resend(id, key)`: the record's POST .../messages/{id}/resend).
+    function messages(holder, base, resend) {
       var list = el("div", "ws-messages");
       list.dataset.role = "messages";
       holder.appendChild(list);
-      ws.messageHistory(list, base, canWrite, function (text) {
+      ws.messageHistory(list, base, canWrite && resend, function (text) {
         var said = holder.querySelector('[data-role="messages-status"]') || el("p", "ws-staff__status");
         said.setAttribute("role", "status");
         said.dataset.role = "messages-status";
@@ -202,7 +203,9 @@
       panel.appendChild(history([["企业提交登记", f.created_at]].concat(f.status === "pending" ? [] :
         [[f.status_label + (f.reason ? "：" + f.reason : ""), null]])));
       section(TEXT.messages);
-      messages(panel, "/staff/firms/" + encodeURIComponent(f.reference));
+      messages(panel, "/staff/firms/" + encodeURIComponent(f.reference), function (id, key) {
+        return ws.api("POST", "/staff/firms/" + encodeURIComponent(f.reference) + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
+      });
     }
 
     function showOpening(o, note) {
@@ -225,7 +228,9 @@
       }
       if (note) say(note);
       section(TEXT.messages);
-      messages(panel, "/staff/openings/" + encodeURIComponent(o.reference));
+      messages(panel, "/staff/openings/" + encodeURIComponent(o.reference), function (id, key) {
+        return ws.api("POST", "/staff/openings/" + encodeURIComponent(o.reference) + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
+      });
     }
 
     function showSession(s, note) {
@@ -331,9 +336,9 @@
       li.appendChild(ws.facts([["报名编号", r.reference], ["手机号码", r.phone], ["状态", r.status_label],
         ["渠道", channel(r.channel)], ["报名时间", ws.shanghai(r.created_at)], ["备注", r.note],
         ["到场", r.attended === true ? "已到场" : (r.attended === false ? "未到场" : "")]]));
+      var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
       if (canWrite && r.status !== "cancelled") {
         var actions = el("div", "ws-record__actions");
-        var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
         if (r.status === "confirmed") {
           var mark = ws.button(r.attended ? TEXT.absent : TEXT.attended, "ws-button");
           mark.addEventListener("click", async function () {
@@ -358,7 +363,9 @@
         if (shownNow) { shownNow.remove(); return; }
         var holder = el("div", "ws-record__messages");
         li.appendChild(holder);
-        messages(holder, "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference));
+        messages(holder, base, function (id, key) {
+          return ws.api("POST", base + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
+        });
       });
       var row = el("div", "ws-record__actions");
       row.appendChild(texts);

@@ -239,7 +239,9 @@
     panel.appendChild(el("h3", "ws-section-title", "发给求助人的短信"));
     var msgs = el("div", "ws-support__messages"); msgs.dataset.role = "messages";
     panel.appendChild(msgs);
-    W.messageHistory(msgs, "/staff/support/requests/" + d.reference, canWork, function (text) { status.textContent = text; });
+    W.messageHistory(msgs, "/staff/support/requests/" + d.reference, canWork && function (id, key) {
+      return call("POST", "/staff/support/requests/" + d.reference + "/messages/" + encodeURIComponent(id) + "/resend", null, key);
+    }, function (text) { status.textContent = text; });
   }
 
   // The request an address names, drawn into the detail panel; false when it cannot be shown.
