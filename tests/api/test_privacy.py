@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import boto3
 
-from chalicelib.core import retention
+from chalicelib.core import outbox, retention, templates
 from chalicelib.privacy import purge, rules  # noqa: F401 - registers the rules
 from tests.api.helpers import post_json, problem, support_body
 from tests.conftest import scans_allowed
@@ -41,6 +41,21 @@ def test_a_person_sees_their_data_by_reference_and_phone(client, seeded):
     assert "phone_hash" not in body["fields"]
     wrong = post_json(client, "/privacy/my-data", {"reference": reference, "phone": "13900139000"})
     assert wrong.status_code == 404
+
+
+def test_looking_up_ones_data_texts_the_phone_on_record_only_a_time_and_the_reference(client, seeded):
+    reference = _submit(client)
+    wrong = post_json(client, "/privacy/my-data", {"reference": reference, "phone": "13900139000"})
+    assert wrong.status_code == 404
+    response = post_json(client, "/privacy/my-data", {"reference": reference, "phone": "13800138000"})
+    assert response.status_code == 200, response.body
+    about = outbox.about("support", reference)
+    [notice] = [m for m in outbox.messages_about(about) if m["template"] == "privacy_looked_up"]
+    assert notice["to"] == "13800138000" and set(notice["params"]) == {"ref", "when"}
+    text = templates.render("privacy_looked_up", notice["params"], "")
+    assert reference in text and not [value for value in PERSONAL[1:] if value in text]
+    # staff see it in the request's message history, like every text about the request
+    assert "privacy_looked_up" in [m.template for m in outbox.history(about).items]
 
 
 def test_a_person_erases_their_data_and_the_counted_facts_stay(client, seeded):

@@ -308,3 +308,30 @@ def test_the_caseworker_moves_a_fair_then_cancels_it_and_the_worker_sees_both(co
     assert watch.foreign_hosts() == set()
     wrong_times = f"status of 400 (Bad Request) ({stack.url}/api/staff/sessions/{session_id}/change)"
     assert [e for e in watch.console_errors if not e.endswith(wrong_times)] == []  # only the refusal asked for
+
+
+def test_a_caseworker_sees_a_firms_messages_and_resends_one(context, tab, stack, screenshots):
+    _, watch = tab
+    head = f"91370902{uuid.uuid4().int % 10**9:09d}"
+    body = {"name": f"泰安重发测试企业{uuid.uuid4().hex[:4]}", "credit_code": head + check_character(head),
+            "county_unit_id": "taishan", "industry": "manufacturing", "address": "泰山区示范路 9 号",
+            "contact_name": "王经理", "contact_phone": "13700005678", "consent": True, "consent_version": "2020-02-v1"}
+    status, answer = _api(stack, "POST", "/firms", body)
+    assert status == 201, answer
+    office = _caseworker_page(context, watch, stack)
+    _open(office, f"{stack.url}/staff/reopening/?firm={answer['reference']}")
+    detail = office.locator('[data-role="detail"]')
+    detail.get_by_role("button", name="审核通过").click()  # the approval's text to the firm's contact
+    texts = detail.locator('[data-role="messages"] .ws-message')
+    texts.first.wait_for()
+    first = texts.first.inner_text()
+    assert texts.count() == 1 and "企业登记通过" in first and "137****5678" in first
+    texts.first.get_by_role("button", name="重发").click()
+    texts.first.get_by_role("button", name="确定").click()
+    detail.locator('[data-role="messages-status"]', has_text="已重发").wait_for()
+    detail.locator('[data-role="messages"] .ws-message', has_text="（重发）").wait_for()
+    assert texts.count() == 2
+    for width, height in ((390, 844), (1366, 800)):
+        office.set_viewport_size({"width": width, "height": height})
+        office.screenshot(path=str(screenshots / f"reopening-firm-messages-{width}.png"), full_page=True)
+    _clean(watch)

@@ -25,8 +25,9 @@ from chalicelib.booking.models import (
     SessionIn,
     SessionPage,
 )
-from chalicelib.core import api, xlsx
+from chalicelib.core import api, outbox, xlsx
 from chalicelib.core.auth import Principal
+from chalicelib.core.outbox import MessageHistory, SentMessage
 
 TAG = "报名（招聘会、培训、返岗直通车）"
 STAFF_TAG = "场次管理（工作人员）"
@@ -167,6 +168,26 @@ def attendance(session_id: str, reference: str, body: AttendanceIn, principal: P
 @api.staff(*service.ACT)
 def staff_cancel(session_id: str, reference: str, principal: Principal) -> object:
     return service.cancel_for_staff(session_id, reference, principal)
+
+
+REGISTRATION = {**SESSION_ID, "reference": "报名编号"}
+
+
+@api.route("/staff/sessions/{session_id}/registrations/{reference}/messages", summary="发给报名人的短信和发送状态",
+           tag=STAFF_TAG, response=MessageHistory, problems=(404,), path_params=REGISTRATION,
+           description=outbox.HISTORY_DESCRIPTION)
+@api.staff(*service.READ)
+def registration_messages(session_id: str, reference: str, principal: Principal) -> object:
+    return service.registration_messages(session_id, reference, principal)
+
+
+@api.route("/staff/sessions/{session_id}/registrations/{reference}/messages/{message_id}/resend", "POST",
+           summary="重发一条短信（报名）", tag=STAFF_TAG, response=SentMessage, status=201, problems=(404, 409),
+           path_params={**REGISTRATION, **outbox.MESSAGE_ID},
+           description=outbox.RESEND_DESCRIPTION)
+@api.staff(*service.ACT)
+def resend_registration_message(session_id: str, reference: str, message_id: str, principal: Principal) -> object:
+    return service.resend_registration_message(session_id, reference, message_id, principal)
 
 
 @api.route("/staff/sessions/{session_id}/export", summary="导出报名名单（xlsx）", tag=STAFF_TAG, response=Export,

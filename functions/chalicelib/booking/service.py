@@ -759,6 +759,20 @@ def cancel_for_staff(session_id: str, reference: str, by: Principal) -> Cancelle
                      promoted=promoted)
 
 
+def registration_messages(session_id: str, reference: str, by: Principal) -> outbox.MessageHistory:
+    """The text messages sent about a registration, with their delivery state (phones masked)."""
+    registration = registration_for_staff(session_id, reference, by)
+    return outbox.history(about(registration["reference"]))
+
+
+def resend_registration_message(session_id: str, reference: str, message_id: str, by: Principal) -> outbox.SentMessage:
+    """Send one of a registration's messages again (audited)."""
+    registration = registration_for_staff(session_id, reference, by)
+    session = get_session(session_id)
+    return outbox.resend(about(registration["reference"]), message_id, actor=by.actor, entity=REF_KIND,
+                         entity_id=registration["reference"], unit_id=session["unit_id"])
+
+
 def sees_phone(by: Principal) -> bool:
     """Roles that run sessions call people (shuttle pick-up, changes); read-only roles see masks."""
     return bool(by.roles & set(ACT))

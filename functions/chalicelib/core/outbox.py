@@ -167,6 +167,12 @@ def get_message(message_id: str) -> dict[str, Any] | None:
 
 # --- what staff see on a record's history, and a resend -------------------------------------------
 
+# How each record's message routes (its history, a resend) describe themselves in the API document.
+HISTORY_DESCRIPTION = "按时间先后列出；手机号码已部分隐去。"
+RESEND_DESCRIPTION = "用同一模板、同一号码和内容新发一条，记入操作日志；原记录不变。"
+MESSAGE_ID = {"message_id": "短信记录编号"}
+
+
 class SentMessage(ResponseModel):
     id: str
     template: str

@@ -95,7 +95,10 @@ TEMPLATES: dict[str, Template] = {t.id: t for t in (
     # Privacy requests
     _t("privacy_done", "worker",
        "您的个人信息${action}申请（编号${ref}）已办理完成。",
-       "查阅或删除个人信息的申请办结"),
+       "删除个人信息的申请办结"),
+    _t("privacy_looked_up", "worker",
+       "您在本平台登记的个人信息（编号${ref}）已于${when}被查阅。如不是您本人查阅，请拨打12351。",
+       "本人信息被查阅的安全提醒（查阅本人信息时发给登记的手机号码）"),
     # Staff
     _t("staff_new_requests", "staff",
        "${unit}有${count}条新的求助待处理，请登录工作台“求助办理”查看。",

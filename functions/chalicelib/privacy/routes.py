@@ -10,7 +10,9 @@ from chalicelib.privacy.models import Erased, EraseIn, MyData, MyDataIn, Policy,
 
 
 @api.route("/privacy/my-data", "POST", summary="凭查询编号和手机号码查看本人被保存的个人信息", tag="个人信息",
-           body=MyDataIn, response=MyData, problems=(404,))
+           body=MyDataIn, response=MyData, problems=(404,),
+           description="每次查看都会向登记的手机号码发一条提醒短信（只含查阅时间和编号），"
+                       "不是本人查看时，号码的主人也能知道。")
 @api.lookup
 def my_data(body: MyDataIn) -> object:
     return service.my_data(body)

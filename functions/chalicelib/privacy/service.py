@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import audit, db, errors, outbox, refs, retention, uow
+from chalicelib.core import audit, db, errors, outbox, refs, retention, times, uow
 from chalicelib.core.auth import Principal
 from chalicelib.privacy import rules  # registers the retention rules
 from chalicelib.privacy.models import Erased, EraseIn, HeldRecord, MyData, MyDataIn, Policy, PolicyIn
@@ -12,6 +12,7 @@ from chalicelib.status.models import LookupIn
 
 ONE_TRANSACTION = db.MAX_TRANSACTION_ITEMS  # an erasure this size or smaller is all or nothing
 BATCH = 90  # writes a transaction when it is larger
+LOOKED_UP = "privacy_looked_up"  # the template of the notice a look-up sends
 
 
 def _record(body: LookupIn) -> dict[str, Any]:
@@ -28,12 +29,42 @@ def _held(item: dict[str, Any]) -> HeldRecord:
 
 def my_data(body: MyDataIn) -> MyData:
     """Everything held about the person: the record their reference opens and every record reached
-    from it through the record graph (privacy/rules.py)."""
+    from it through the record graph (privacy/rules.py). The phone on the record is told it was looked up;
+    those notices themselves are left out of the answer (they hold the phone shown on the record, and
+    listing them would make every look-up's answer longer than the last)."""
     record = _record(body)
-    held = [_held(i) for i in retention.graph(record) if str(i.get("type")) in retention.RULES]
+    held = [_held(i) for i in retention.graph(record)
+            if str(i.get("type")) in retention.RULES and i.get("template") != LOOKED_UP]
     root = held[0]
+    _notice_looked_up(record, body.phone)
     return MyData(reference=record.get("reference", body.reference), label=root.label, fields=root.fields,
                   anonymised=root.anonymised, records=held)
+
+
+def _reference(record: dict[str, Any]) -> str:
+    return str(record.get("reference") or record.get("id") or record.get("worker_id") or "")
+
+
+def _about(record: dict[str, Any], reference: str) -> str:
+    """How the messages about the record name it (the record's own message history)."""
+    return outbox.about(rules.MESSAGE_KIND.get(str(record["type"]), str(record["type"])), reference)
+
+
+def _notice_looked_up(record: dict[str, Any], phone: str) -> None:
+    """A security notice to the phone on the record: its information was looked up, when, by which
+    reference, and nothing else. The phone is the one the caller proved (its keyed hash is the
+    record's), so the notice reaches the phone's owner whoever looked. A record whose personal data
+    is erased holds no phone and gets none."""
+    if retention.erased(record):
+        return
+    reference = _reference(record)
+    now = audit.now_iso()
+    notice = outbox.to_phone(LOOKED_UP, phone, {"ref": reference, "when": times.shanghai_text(now)},
+                             _about(record, reference), now=now)
+    if str(record["type"]) not in rules.MESSAGE_KIND:
+        # no erasure reaches the messages about this kind of record: the notice forgets the phone once sent
+        notice.params["Item"]["forget_after_sending"] = True
+    uow.commit([notice])
 
 
 def erase(body: EraseIn) -> Erased:
@@ -51,16 +82,14 @@ def erase(body: EraseIn) -> Erased:
     if not retention.erase_ops([record], retention.REQUEST):
         raise errors.conflict("这条记录的个人信息已经清除。", "already-erased")
     rest = retention.erase_ops([i for i in items[1:] if i not in opening], retention.REQUEST)
-    reference = str(record.get("reference") or record.get("id") or record.get("worker_id") or "")
+    reference = _reference(record)
     last.append(audit.entry(actor="public", action="privacy.erase", entity=str(record["type"]),
                             entity_id=reference, unit_id=record.get("unit_id") or record.get("county_unit_id"),
                             after={"records": len(items)}))
     # The confirmation goes to the phone the person gave now (the record's is erased). It is the one
     # item left holding that phone, and only until it is sent: it asks delivery to forget the phone
     # once the outcome is recorded (`forget_after_sending`); the retention rule covers it meanwhile.
-    kind = rules.MESSAGE_KIND.get(str(record["type"]), str(record["type"]))
-    done = outbox.to_phone("privacy_done", body.phone, {"action": "删除", "ref": reference},
-                           outbox.about(kind, reference))
+    done = outbox.to_phone("privacy_done", body.phone, {"action": "删除", "ref": reference}, _about(record, reference))
     done.params["Item"]["forget_after_sending"] = True
     last.append(done)
     if len(rest) + len(last) <= ONE_TRANSACTION:

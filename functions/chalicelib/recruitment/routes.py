@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.core import api, xlsx
+from chalicelib.core import api, outbox, xlsx
 from chalicelib.core.auth import Principal
+from chalicelib.core.outbox import MessageHistory, SentMessage
 from chalicelib.recruitment import export, service
 from chalicelib.recruitment.models import (
     Contact,
@@ -29,6 +30,7 @@ from chalicelib.recruitment.models import (
 TAG = "网上招聘"
 STAFF_TAG = "招聘审核（工作人员）"
 REFERENCE = {"reference": "登记编号"}
+OPENING = {"reference": "岗位编号"}
 UNIT = {"unit_id": "县市区工会代码"}
 
 
@@ -62,13 +64,13 @@ def list_openings() -> object:
 
 
 @api.route("/openings/{reference}", summary="一个已公开的招聘岗位", tag=TAG, response=Opening, problems=(404,),
-           path_params={"reference": "岗位编号"})
+           path_params=OPENING)
 def get_opening(reference: str) -> object:
     return service.public_opening(reference)
 
 
 @api.route("/openings/{reference}/interest", "POST", summary="我对这个岗位有意向（显示单位联系方式）", tag=TAG,
-           body=InterestIn, response=Contact, problems=(404,), path_params={"reference": "岗位编号"},
+           body=InterestIn, response=Contact, problems=(404,), path_params=OPENING,
            description="返回经工会审核的单位联系人和电话。"
                        "只有 share_phone 为 true 时，才把职工的姓名和手机号码转给单位。")
 @api.public(operation="recruitment.interest")
@@ -122,14 +124,14 @@ def opening_queue(unit_id: str, principal: Principal) -> object:
 
 
 @api.route("/staff/openings/{reference}", summary="一个招聘岗位（任何状态，审核用）", tag=STAFF_TAG,
-           response=OpeningReview, problems=(404,), path_params={"reference": "岗位编号"})
+           response=OpeningReview, problems=(404,), path_params=OPENING)
 @api.staff(*service.READ)
 def staff_opening(reference: str, principal: Principal) -> object:
     return service.opening_review(reference, principal)
 
 
 @api.route("/staff/openings/{reference}/review", "POST", summary="审核招聘岗位（通过即公开发布）", tag=STAFF_TAG,
-           body=ReviewIn, response=OpeningReview, problems=(404,), path_params={"reference": "岗位编号"})
+           body=ReviewIn, response=OpeningReview, problems=(404,), path_params=OPENING)
 @api.staff(*service.ACT)
 def review_opening(reference: str, body: ReviewIn, principal: Principal) -> object:
     return service.review_opening(reference, body, principal)
@@ -141,3 +143,27 @@ def review_opening(reference: str, body: ReviewIn, principal: Principal) -> obje
 @api.audit_reads
 def export_interested(reference: str, principal: Principal) -> object:
     return export.interested_workbook(reference, principal)
+
+
+# --- staff: the text messages sent to a firm about its registration and its openings ----------------------
+
+def _message_routes(kind: str, path: str, path_params: dict[str, str], what: str) -> None:
+    """A firm's or an opening's message history, and a resend of one of its messages (audited)."""
+
+    @api.route(f"{path}/messages", summary=f"发给企业联系人的短信（{what}）和发送状态", tag=STAFF_TAG,
+               response=MessageHistory, problems=(404,), path_params=path_params,
+               description=outbox.HISTORY_DESCRIPTION, operation_id=f"recruitment_{kind}_messages")
+    @api.staff(*service.READ)
+    def messages(reference: str, principal: Principal) -> object:
+        return service.messages(kind, reference, principal)
+
+    @api.route(f"{path}/messages/{{message_id}}/resend", "POST", summary=f"重发一条短信（{what}）", tag=STAFF_TAG,
+               response=SentMessage, status=201, problems=(404, 409), path_params={**path_params, **outbox.MESSAGE_ID},
+               description=outbox.RESEND_DESCRIPTION, operation_id=f"recruitment_resend_{kind}_message")
+    @api.staff(*service.ACT)
+    def resend(reference: str, message_id: str, principal: Principal) -> object:
+        return service.resend_message(kind, reference, message_id, principal)
+
+
+_message_routes("firm", "/staff/firms/{reference}", REFERENCE, "企业登记")
+_message_routes("opening", "/staff/openings/{reference}", OPENING, "招聘岗位")

@@ -414,6 +414,25 @@ def _tell_firm(firm: dict[str, Any], template_id: str, reason: str | None, now: 
                                        field="reason", now=now)]
 
 
+def _record_for_messages(kind: str, reference: str, by: Principal) -> dict[str, Any]:
+    key = store.firm_key(reference.upper()) if kind == "firm" else store.opening_key(reference.upper())
+    return _load(key, by)
+
+
+def messages(kind: str, reference: str, by: Principal) -> outbox.MessageHistory:
+    """The text messages sent to the firm's contact phone about its registration (`kind` "firm") or
+    one of its openings ("opening"), with their delivery state (phones masked)."""
+    record = _record_for_messages(kind, reference, by)
+    return outbox.history(outbox.about(kind, record["reference"]))
+
+
+def resend_message(kind: str, reference: str, message_id: str, by: Principal) -> outbox.SentMessage:
+    """Send one of a firm's or an opening's messages again (audited)."""
+    record = _record_for_messages(kind, reference, by)
+    return outbox.resend(outbox.about(kind, record["reference"]), message_id, actor=by.actor, entity=kind,
+                         entity_id=record["reference"], unit_id=record["county_unit_id"])
+
+
 def firm_for_staff(reference: str, by: Principal) -> dict[str, Any]:
     return _load(store.firm_key(reference.upper()), by)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.core import api, xlsx
+from chalicelib.core import api, outbox, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.outbox import MessageHistory, SentMessage
 from chalicelib.support import pool, service, views, work
@@ -104,7 +104,7 @@ def transition(reference: str, body: TransitionIn, principal: Principal) -> obje
 
 @api.route("/staff/support/requests/{reference}/messages", summary="这件求助发给求助人的短信和发送状态", tag=TAG,
            response=MessageHistory, problems=(404,), path_params=REF,
-           description="按时间先后列出；手机号码已部分隐去。")
+           description=outbox.HISTORY_DESCRIPTION)
 @api.staff(*READ, COUNSELLOR)
 def messages(reference: str, principal: Principal) -> object:
     return views.messages(reference, principal)
@@ -112,8 +112,8 @@ def messages(reference: str, principal: Principal) -> object:
 
 @api.route("/staff/support/requests/{reference}/messages/{message_id}/resend", "POST", summary="重发一条短信",
            tag=TAG, response=SentMessage, status=201, problems=(404, 409),
-           path_params={**REF, "message_id": "短信记录编号"},
-           description="用同一模板、同一号码和内容新发一条，记入操作日志；原记录不变。")
+           path_params={**REF, **outbox.MESSAGE_ID},
+           description=outbox.RESEND_DESCRIPTION)
 @api.staff(*ACT, COUNSELLOR)
 def resend_message(reference: str, message_id: str, principal: Principal) -> object:
     return work.resend_message(reference, message_id, principal)

@@ -26,7 +26,7 @@
  * Data is rendered with textContent only.
  *
  * HELPERS. Page scripts use what window.wsStaff exports (el, api, problemText, signInPrompt, fmt,
- * yuan, beijing, download, ...) rather than copies of their own; the Chinese labels of codes come
+ * yuan, beijing, download, messageHistory, ...) rather than copies of their own; the Chinese labels of codes come
  * from labels.js (written from the API's core/labels.py), read through wsStaff.labels(table).
  *
  * ADDRESSES. A record opened on a staff page has an address of its own: the page's path with a
@@ -104,6 +104,10 @@
 
 
   var MSG = {
+    noMessages: "还没有发出短信",
+    resend: "重发",
+    confirmResend: "确定重发短信「{n}」？会用同一模板向同一号码再发一条，并记入操作日志。",
+    resent: "已重发：{n}",
     badLogin: "登录名或密码不正确",
     resetRequired: "这个账号需要重设密码，请联系本单位或上级工会的管理员。",
     tooMany: "尝试次数太多，请稍后再试",
@@ -938,6 +942,33 @@
     return ol;
   }
 
+  // The text messages sent about one record (`base`: its staff address, e.g. /staff/firms/ABCD-EFGH-J),
+  // each with its delivery state, and when the page gives `resend(messageId, key)` (its POST to the
+  // record's .../messages/{id}/resend) a resend (audited) after a confirmation. After a resend the
+  // list is drawn again and `onResent(text)` says so.
+  function messageHistory(box, base, resend, onResent) {
+    function render(m) {
+      var li = el("li", "ws-record ws-message");
+      li.appendChild(el("h4", "ws-record__title", m.template_label + (m.resent_from ? "（重发）" : "")));
+      li.appendChild(facts([["时间", shanghai(m.created_at)], ["发给", m.to],
+        ["状态", m.state_label + (m.error ? "：" + m.error : "")], ["尝试次数", String(m.attempts)]]));
+      if (resend && m.channel === "sms") {
+        var actions = el("div", "ws-record__actions");
+        confirmAction(actions, MSG.resend, fmt(MSG.confirmResend, m.template_label), async function (key) {
+          var r = await resend(m.id, key);
+          if (r.ok) {
+            messageHistory(box, base, resend, onResent);
+            if (onResent) onResent(fmt(MSG.resent, r.body.template_label));
+          }
+          return r;
+        });
+        li.appendChild(actions);
+      }
+      return li;
+    }
+    return pagedList(box, function () { return api("GET", base + "/messages"); }, render, MSG.noMessages);
+  }
+
   /* ---------------------------------------------------------------- sign-in */
 
   function bindSignIn(box) {
@@ -1549,6 +1580,7 @@
     route: { params: routeParams, href: routeHref, go: routeGo, link: routeLink, back: routeBack, follow: routeFollow,
       view: showView },
     summaryCard: summaryCard, demoBadge: demoBadge, recordRow: recordRow, actorLabel: actorLabel, historyList: historyList,
+    messageHistory: messageHistory,
     register: function (kind, bind) { BINDERS[kind] = bind; init(); }
   };
   window.wsStaff = SHARED;

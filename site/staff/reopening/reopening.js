@@ -1,7 +1,8 @@
 /*
  * reopening.js: the workbench page for reopening firms (site/staff/reopening/): review of firms'
  * registrations and their job openings, and the unit's sessions (job fairs, training courses,
- * return-to-work shuttles) with their registrations, waitlists, attendance and xlsx export.
+ * return-to-work shuttles) with their registrations, waitlists, attendance and xlsx export; each
+ * firm, opening and registration shows the text messages sent about it, with an audited resend.
  * It uses the helpers staff.js shares as window.wsStaff (session, API calls, forms, lists).
  * Data is rendered with textContent only.
  */
@@ -40,7 +41,8 @@
     cancelReason: "取消原因（报名人会在短信里看到）",
     confirmCancelSession: "确认取消（不能恢复；已确认和候补的 {n} 人会收到短信）",
     sendCancel: "确认取消场次",
-    sessionCancelled: "场次已取消，已确认和候补的报名人会收到短信"
+    sessionCancelled: "场次已取消，已确认和候补的报名人会收到短信",
+    messages: "短信记录"
   };
 
   // "2030-03-01T01:00:00Z" -> "2030-03-01T09:00", what a datetime-local field in Beijing time shows.
@@ -163,6 +165,21 @@
       panel.appendChild(el("h3", "ws-section-title", title));
     }
 
+    // The 短信记录 section of a record: the texts sent to its phone, their delivery state, a resend
+    // (`resend(id, key)`: the record's POST .../messages/{id}/resend).
+    function messages(holder, base, resend) {
+      var list = el("div", "ws-messages");
+      list.dataset.role = "messages";
+      holder.appendChild(list);
+      ws.messageHistory(list, base, canWrite && resend, function (text) {
+        var said = holder.querySelector('[data-role="messages-status"]') || el("p", "ws-staff__status");
+        said.setAttribute("role", "status");
+        said.dataset.role = "messages-status";
+        said.textContent = text;
+        holder.insertBefore(said, list);
+      });
+    }
+
     function showFirm(f, note) {
       panel.appendChild(ws.summaryCard(f.name, f.status_label, [["登记编号", f.reference],
         ["统一社会信用代码", f.credit_code], ["行业", f.industry_label], ["地址", f.address], ["联系人", f.contact_name],
@@ -187,6 +204,10 @@
       section("记录");
       panel.appendChild(history([["企业提交登记", f.created_at]].concat(f.status === "pending" ? [] :
         [[f.status_label + (f.reason ? "：" + f.reason : ""), null]])));
+      section(TEXT.messages);
+      messages(panel, "/staff/firms/" + encodeURIComponent(f.reference), function (id, key) {
+        return ws.api("POST", "/staff/firms/" + encodeURIComponent(f.reference) + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
+      });
     }
 
     function showOpening(o, note) {
@@ -208,6 +229,10 @@
         if (holder.children.length) { section("办理"); panel.appendChild(holder); }
       }
       if (note) say(note);
+      section(TEXT.messages);
+      messages(panel, "/staff/openings/" + encodeURIComponent(o.reference), function (id, key) {
+        return ws.api("POST", "/staff/openings/" + encodeURIComponent(o.reference) + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
+      });
     }
 
     function showSession(s, note) {
@@ -423,9 +448,9 @@
       li.appendChild(ws.facts([["报名编号", r.reference], ["手机号码", r.phone], ["状态", r.status_label],
         ["渠道", channel(r.channel)], ["报名时间", ws.shanghai(r.created_at)], ["备注", r.note],
         ["到场", r.attended === true ? "已到场" : (r.attended === false ? "未到场" : "")]]));
+      var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
       if (canWrite && r.status !== "cancelled" && shown.status !== "cancelled") {  // a cancelled session's places stay put
         var actions = el("div", "ws-record__actions");
-        var base = "/staff/sessions/" + encodeURIComponent(shown.id) + "/registrations/" + encodeURIComponent(r.reference);
         if (r.status === "confirmed") {
           var mark = ws.button(r.attended ? TEXT.absent : TEXT.attended, "ws-button");
           mark.addEventListener("click", async function () {
@@ -442,6 +467,21 @@
         });
         li.appendChild(actions);
       }
+      var texts = ws.button(TEXT.messages, "ws-button ws-button--plain");
+      texts.setAttribute("aria-expanded", "false");
+      texts.addEventListener("click", function () {
+        var shownNow = li.querySelector(".ws-record__messages");
+        texts.setAttribute("aria-expanded", String(!shownNow));
+        if (shownNow) { shownNow.remove(); return; }
+        var holder = el("div", "ws-record__messages");
+        li.appendChild(holder);
+        messages(holder, base, function (id, key) {
+          return ws.api("POST", base + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
+        });
+      });
+      var row = el("div", "ws-record__actions");
+      row.appendChild(texts);
+      li.appendChild(row);
       return li;
     }
 

@@ -240,42 +240,9 @@
     panel.appendChild(el("h3", "ws-section-title", "发给求助人的短信"));
     var msgs = el("div", "ws-support__messages"); msgs.dataset.role = "messages";
     panel.appendChild(msgs);
-    renderMessages(msgs, d, canWork, status);
-  }
-
-  // The text messages sent about the request, their delivery state, and a resend (audited).
-  async function renderMessages(box, d, canWork, status) {
-    var r = await call("GET", "/staff/support/requests/" + d.reference + "/messages");
-    box.textContent = "";
-    if (!r.ok) { box.appendChild(el("p", "", problemText(r.body))); return; }
-    if (!r.body.items.length) { box.appendChild(el("p", "", "还没有发出短信")); return; }
-    var heads = ["时间", "短信", "发给", "状态", "尝试次数", ""];
-    var t = el("table", "ws-support__table ws-support__queue"); var head = el("tr");
-    heads.forEach(function (h) { head.appendChild(el("th", "", h)); });
-    var thead = el("thead"); thead.appendChild(head); t.appendChild(thead);
-    var tbody = el("tbody");
-    r.body.items.forEach(function (m) {
-      var tr = el("tr");
-      [local(m.created_at), m.template_label + (m.resent_from ? "（重发）" : ""), m.to,
-        m.state_label + (m.error ? "：" + m.error : ""), String(m.attempts)]
-        .forEach(function (x, i) { var td = el("td", "", x); td.dataset.label = heads[i]; tr.appendChild(td); });
-      var act = el("td"); act.dataset.label = "操作";
-      if (canWork && m.channel === "sms") {
-        var b = el("button", "ws-support__link", "重发"); b.type = "button";
-        b.setAttribute("aria-label", "重发：" + m.template_label);
-        var key = uuid();
-        b.addEventListener("click", async function () {
-          b.disabled = true;
-          var s = await call("POST", "/staff/support/requests/" + d.reference + "/messages/" + m.id + "/resend", null, key);
-          b.disabled = false;
-          if (s.ok) { status.textContent = "已重发：" + s.body.template_label; renderMessages(box, d, canWork, status); }
-          else status.textContent = problemText(s.body);
-        });
-        act.appendChild(b);
-      }
-      tr.appendChild(act); tbody.appendChild(tr);
-    });
-    t.appendChild(tbody); box.appendChild(t);
+    W.messageHistory(msgs, "/staff/support/requests/" + d.reference, canWork && function (id, key) {
+      return call("POST", "/staff/support/requests/" + d.reference + "/messages/" + encodeURIComponent(id) + "/resend", null, key);
+    }, function (text) { status.textContent = text; });
   }
 
   // The request an address names, drawn into the detail panel; false when it cannot be shown.

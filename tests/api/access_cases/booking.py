@@ -42,6 +42,19 @@ def _on_registration(suffix: str, body: dict[str, Any] | None = None) -> Any:
     return build
 
 
+def _registration_messages(ctx: Any, unit: str) -> tuple[str, str, None]:
+    session, reference = existing_registration(ctx, unit)
+    return "GET", f"/staff/sessions/{session}/registrations/{reference}/messages", None
+
+
+def _resend(ctx: Any, unit: str) -> tuple[str, str, None]:
+    session, reference = existing_registration(ctx, unit)
+    base = f"/staff/sessions/{session}/registrations/{reference}/messages"
+    listed = ctx.call("GET", base, None, ctx.admin)
+    assert listed.status_code == 200, listed.body
+    return "POST", f"{base}/{json.loads(listed.body)['items'][0]['id']}/resend", None
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/staff/sessions"): Case(lambda ctx, unit: ("POST", "/staff/sessions", session_body(unit)),
                                       scoped=True, success=201),
@@ -66,5 +79,8 @@ CASES: dict[tuple[str, str], Case] = {
         Case(_on_registration("/attendance", {"attended": True}), scoped=True, success=200),
     ("POST", "/staff/sessions/{session_id}/registrations/{reference}/cancel"):
         Case(_on_registration("/cancel"), scoped=True, success=200),
+    ("GET", "/staff/sessions/{session_id}/registrations/{reference}/messages"):
+        Case(_registration_messages, scoped=True, success=200),
+    ("POST", "/staff/sessions/{session_id}/registrations/{reference}/messages/{message_id}/resend"):
+        Case(_resend, scoped=True, success=201),
 }
-

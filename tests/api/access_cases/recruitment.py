@@ -47,6 +47,30 @@ def existing_opening(ctx: Any, unit: str) -> str:
 
 APPROVE = {"decision": "approve", "version": 1}
 
+
+def reviewed_opening(ctx: Any, unit: str) -> str:
+    """An opening approved by the city (its firm got one message, the opening another)."""
+    reference = existing_opening(ctx, unit)
+    answer = ctx.call("POST", f"/staff/openings/{reference}/review", APPROVE, ctx.admin)
+    assert answer.status_code == 200, answer.body
+    return reference
+
+
+def _messages(kind: str) -> Any:
+    def build(ctx: Any, unit: str) -> tuple[str, str, None]:
+        reference = existing_firm(ctx, unit, approve=True)[0] if kind == "firms" else reviewed_opening(ctx, unit)
+        return "GET", f"/staff/{kind}/{reference}/messages", None
+    return build
+
+
+def _resend(kind: str) -> Any:
+    def build(ctx: Any, unit: str) -> tuple[str, str, None]:
+        _, path, _ = _messages(kind)(ctx, unit)
+        listed = ctx.call("GET", path, None, ctx.admin)
+        assert listed.status_code == 200, listed.body
+        return "POST", f"{path}/{json.loads(listed.body)['items'][0]['id']}/resend", None
+    return build
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/units/{unit_id}/firms"): Case(lambda ctx, unit: ("GET", f"/staff/units/{unit}/firms", None),
                                                   scoped=True, success=200),
@@ -66,4 +90,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/staff/firms/{reference}/interested/export"):
         Case(lambda ctx, unit: ("GET", f"/staff/firms/{existing_firm(ctx, unit)[0]}/interested/export", None),
              scoped=True, success=200),
+    **{("GET", f"/staff/{kind}/{{reference}}/messages"): Case(_messages(kind), scoped=True, success=200)
+       for kind in ("firms", "openings")},
+    **{("POST", f"/staff/{kind}/{{reference}}/messages/{{message_id}}/resend"): Case(_resend(kind), scoped=True,
+                                                                                  success=201)
+       for kind in ("firms", "openings")},
 }
