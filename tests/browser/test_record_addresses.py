@@ -82,7 +82,7 @@ def test_a_request_by_its_address_acted_on_and_back_to_the_paged_queue(stack, de
     assert page.locator('[data-ws-view="list"]').first.is_hidden()
     text = detail.inner_text()
     assert "门户网站" in text and "portal" not in text
-    assert "求助人本人" in detail.locator(".ws-history").inner_text()
+    assert "本人（网上提交）" in detail.locator(".ws-history").inner_text()
     assert "public" not in text
     # the refusal's reason is asked for only when refusing
     reason = detail.locator('[name="reason"]')

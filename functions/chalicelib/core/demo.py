@@ -19,9 +19,10 @@ from chalicelib.core import uow
 ATTRIBUTE = "demo"
 # The stores' ops that add to the roll-up counters: support's per-unit and weekly counters,
 # frontline's subtree counters, delivery's package counts, the fund's subtree totals, booking's
-# subtree figures, and the DUE# items that count a subtree's unfinished support requests.
+# subtree figures, the DUE# items that count a subtree's unfinished support requests, and the
+# count of new requests in a unit's batched staff alert (demo requests alert nobody).
 UNCOUNTED = frozenset({"count", "count_week", "count_packages", "add_totals", "count_figures", "list_due",
-                       "relist_due"})
+                       "relist_due", "outbox_batched"})
 
 
 def marked(record: Mapping[str, Any] | None) -> bool:

@@ -62,7 +62,7 @@ SUPPORT_ACTION_LABELS = {
 SUPPORT_CHANNEL_LABELS = {"portal": "门户网站", "hotline": "12351 热线"}
 
 # Who did something, by the first part of the audit trail's actor ("public", "staff:<id>").
-ACTOR_KIND_LABELS = {"public": "求助人本人", "staff": "工作人员", "partner": "合作应用", "system": "系统"}
+ACTOR_KIND_LABELS = {"public": "本人（网上提交）", "staff": "工作人员", "partner": "合作应用", "system": "系统"}
 FRONTLINE_LABELS = {"no": "否", "personnel": "一线人员", "family": "一线人员家属"}
 
 # Sessions and registrations (job fairs, courses, shuttles, recuperation batches).

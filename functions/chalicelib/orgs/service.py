@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.core import audit, auth, cache, cognito, errors, pagination, personal, secrets, uow
+from chalicelib.core import audit, auth, cache, cognito, errors, labels, pagination, personal, secrets, uow
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.orgs import store
@@ -212,7 +212,7 @@ def acts_over(username: str, unit_path: str, roles: Iterable[str], by: Principal
 
 
 # How an answer names who did something: people by their names, read once per answer.
-ACTOR_LABELS = {"system": "系统", "public": "本人（网上提交）", "partner": "合作应用"}
+ACTOR_LABELS = {kind: labels.ACTOR_KIND_LABELS[kind] for kind in ("system", "public", "partner")}
 
 
 def display_names(actors: Iterable[str | None]) -> dict[str, str]:

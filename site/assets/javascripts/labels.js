@@ -52,7 +52,7 @@ window.wsLabels = Object.freeze({
     "hotline": "12351 热线"
   },
   "actorKinds": {
-    "public": "求助人本人",
+    "public": "本人（网上提交）",
     "staff": "工作人员",
     "partner": "合作应用",
     "system": "系统"
