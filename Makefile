@@ -63,8 +63,12 @@ typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict site/hooks/search_words.py
 
+# Two runs: the in-process tiers (moto) first, then the tiers with their own engines, so the memory
+# the first run's workers grew to is handed back before the second starts. Both always run.
 pytest: deps site
-	$(VENV)/bin/pytest -n 2 --dist loadfile
+	$(VENV)/bin/pytest -n 2 --dist loadfile tests/unit tests/api; first=$$?; \
+	$(VENV)/bin/pytest -n 2 --dist loadfile tests/integration tests/browser; second=$$?; \
+	test $$first -eq 0 && test $$second -eq 0
 
 test: lint typecheck site pytest package
 

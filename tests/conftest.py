@@ -94,7 +94,7 @@ def moto_table() -> Iterator[str]:
     with mock_aws():
         reset_settings()
         name = os.environ["TABLE_NAME"]
-        create_table(boto3.client("dynamodb", region_name="us-east-1"), name)
+        create_table(boto3.client("dynamodb", region_name="us-east-1"), name, with_stream=False)
         yield name
     reset_settings()
 

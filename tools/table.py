@@ -21,8 +21,9 @@ def _stream(props: dict[str, Any]) -> dict[str, Any] | None:
     return {"StreamEnabled": True, "StreamViewType": spec["StreamViewType"]} if spec else None
 
 
-def create_table(client: Any, name: str) -> bool:
-    """Create the table (and turn on TTL) unless it exists; True when it was created."""
+def create_table(client: Any, name: str, *, with_stream: bool = True) -> bool:
+    """Create the table (and turn on TTL) unless it exists; True when it was created. `with_stream=False`
+    leaves the stream off (moto in tests: no handler reads it there, and moto keeps every record)."""
     props = table_definition()
     params: dict[str, Any] = {
         "TableName": name,
@@ -31,7 +32,7 @@ def create_table(client: Any, name: str) -> bool:
         "BillingMode": props["BillingMode"],
         "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []),
     }
-    stream = _stream(props)
+    stream = _stream(props) if with_stream else None
     if stream:
         params["StreamSpecification"] = stream
     try:

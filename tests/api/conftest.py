@@ -33,7 +33,7 @@ def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
     mock.start()
     try:
         reset_settings()
-        create_table(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
+        create_table(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"], with_stream=False)
         seed_units()
         idp = boto3.client("cognito-idp", region_name="us-east-1")
         pool = create_pool(idp, "us-east-1")
@@ -54,7 +54,7 @@ def shared(jwks_url: str) -> Iterator[SimpleNamespace]:
 
         def reset() -> None:
             dynamodb.delete_table(TableName=os.environ["TABLE_NAME"])
-            create_table(dynamodb, os.environ["TABLE_NAME"])
+            create_table(dynamodb, os.environ["TABLE_NAME"], with_stream=False)
             seed_units()
 
         with Client(chalice_app) as client:

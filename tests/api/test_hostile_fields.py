@@ -147,6 +147,11 @@ def _refusal_problem(response: Any, field: str) -> str | None:
     return None
 
 
+# Fields kept only encrypted and never shown again (core/secrets.py): what was typed is in neither the
+# table nor the answer, by design.
+SEALED = {(("PUT", "/admin/units/{unit_id}/alerts/webhook"), "secret")}
+
+
 @pytest.fixture
 def ctx(fresh: SimpleNamespace) -> Context:
     return Context(fresh.client, fresh.token)
@@ -168,7 +173,7 @@ def test_hostile_values_in_each_field(ctx, fresh, route):
                     found.append(f"{where}: accepted ({response.status_code})")
                 elif not response.headers.get("Content-Type", "").startswith("application/json"):
                     found.append(f"{where}: accepted and answered as {response.headers.get('Content-Type')}")
-                elif attack == "script tag" and count_items(fresh.table) > before \
+                elif attack == "script tag" and (route, field) not in SEALED and count_items(fresh.table) > before \
                         and not _stored_with(fresh.table, SCRIPT) and SCRIPT not in response.body.decode():
                     found.append(f"{where}: accepted but neither stored nor answered as given")
                 call = valid_call(ctx, route)  # the accepted call used up its target

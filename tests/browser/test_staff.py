@@ -130,7 +130,8 @@ def test_admin_creates_staff_who_sets_a_new_password(context, watch, stack, scre
     _on_workbench(admin, stack)
     tiles = admin.locator(".ws-staff-nav a.ws-tile")
     assert [t.split("\n")[0] for t in tiles.all_inner_texts()] == [
-        "组织与人员", "合作应用", "防控专项资金", "工作看板", "一线医务人员档案", "一线人员登记和家庭卡",
+        "组织与人员", "工作提醒设置", "合作应用", "个人信息保存期限", "防控专项资金", "工作看板", "一线医务人员档案",
+        "一线人员登记和家庭卡",
         "重大疾病和意外伤害保障", "困难职工帮扶", "爱心蔬菜配送", "疗休养", "招聘与场次", "求助办理", "心理咨询师库",
         "先进做法报送"]
     tiles.filter(has_text="组织与人员").click()

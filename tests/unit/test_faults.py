@@ -242,15 +242,18 @@ def injector(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> Iterator[Inje
 
 def _domain_items(table_name: str) -> int:
     """Items other than the idempotency store's records and the rate limiter's counters (both
-    expire by themselves and hold no record of the request)."""
+    expire by themselves and hold no record of the request), and the shards of counters (COUNT#,
+    BOOKSUM#), which a request creates only when its randomly chosen shard is new."""
     import boto3
 
     from tests.conftest import scans_allowed
 
     with scans_allowed():
         table = boto3.resource("dynamodb", region_name="us-east-1").Table(table_name)
-        return int(table.scan(Select="COUNT", FilterExpression="PK <> :i AND NOT begins_with(PK, :rate)",
-                              ExpressionAttributeValues={":i": "IDEMPOTENCY", ":rate": "RATE#"})["Count"])
+        return int(table.scan(Select="COUNT", FilterExpression="PK <> :i AND NOT begins_with(PK, :rate) "
+                              "AND NOT begins_with(PK, :count) AND NOT begins_with(PK, :sums)",
+                              ExpressionAttributeValues={":i": "IDEMPOTENCY", ":rate": "RATE#", ":count": "COUNT#",
+                                                         ":sums": "BOOKSUM#"})["Count"])
 
 
 # One moto account and user pool for the module; each case gets a new, seeded table (`fresh`).

@@ -53,7 +53,8 @@ def test_the_app_registers_the_cancel_hook_of_recuperation_batches() -> None:
 def test_a_placed_nominee_gets_a_seat_and_the_mark_in_one_commit(reads: dict[str, Any]) -> None:
     with uow.recording() as fake:
         placed = service._place_one(NOMINEE, BATCH, CITY)
-    assert _names(fake) == [["hold_place", "take_seat", "add_registration", "mark_placed"]]
+    assert _names(fake) == [["hold_place", "take_seat", "add_registration", "count_figures", "mark_placed",
+                             "outbox_message"]]  # the dashboard figures and the seat text, in the same commit
     mark = next(op for op in fake.commits[0] if op.name == "mark_placed").params
     assert mark["ExpressionAttributeValues"][":seen"] == 3  # only the approved nomination as read
     registration = next(op for op in fake.commits[0] if op.name == "add_registration").params["Item"]

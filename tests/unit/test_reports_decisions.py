@@ -31,6 +31,7 @@ def report(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(orgs, "get_unit", lambda unit_id: Unit(
         id=unit_id, name=unit_id, kind=UnitKind.city_federation, kind_label=KIND_LABELS[UnitKind.city_federation],
         depth=0))
+    monkeypatch.setattr(orgs, "display_names", lambda actors: {a: str(a) for a in actors if a})
     return item
 
 
