@@ -351,7 +351,8 @@ def test_workbench_scripts_load_only_on_staff_pages_and_survive_instant_navigati
     # Back on a worker's page the workbench's stylesheet is gone with the staff page's content.
     _follow(page, "/mental-health/")
     page.wait_for_url(stack.url + "/mental-health/")
-    page.locator("h1").wait_for()
+    # The address changes before the content is swapped: wait for the new page's own heading.
+    page.locator("h1", has_text="心理").wait_for()
     assert page.evaluate("window.wsSamePage === true")
     assert page.locator('link[href$="staff.css"]').count() == 0
     _clean(page, watch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +20,22 @@ def _all_items(endpoint: str, table: str) -> list[str]:
     return sorted(json.dumps(backup._to_json({"M": item}), sort_keys=True, ensure_ascii=False) for item in items)
 
 
+def _settled(endpoint: str, table: str, timeout: float = 60.0) -> list[str]:
+    """The items once the stack's stream delivery has finished writing (two scans a second apart agree).
+
+    Requests write messages that delivery then records on, so a table just written to keeps changing
+    for a moment; a copy taken meanwhile is a copy of a different moment."""
+    before = _all_items(endpoint, table)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = _all_items(endpoint, table)
+        if now == before:
+            return now
+        before = now
+    raise AssertionError("the table kept changing")
+
+
 def test_export_then_import_into_a_fresh_table_gives_the_same_items(stack, tmp_path: Path):
     references = []
     for i in range(3):
@@ -30,9 +47,10 @@ def test_export_then_import_into_a_fresh_table_gives_the_same_items(stack, tmp_p
     source = stack.env["DYNAMODB_ENDPOINT"]
     table = stack.env["TABLE_NAME"]
     out = tmp_path / "export.jsonl"
+    original = _settled(source, table)
     with scans_allowed():
         exported = backup.export_table(backup.client(source), table, out)
-    original = _all_items(source, table)
+    assert _all_items(source, table) == original
     assert exported == len(original) > 3
     lines = out.read_text("utf-8").splitlines()
     assert all(set(json.loads(line)) == {"Item"} for line in lines)
