@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chalice.app import Chalice, Cron
 
-from chalicelib.core import http, routing
+from chalicelib.core import http, routing, tracing
 from chalicelib.delivery.events import bp as delivery_events
 from chalicelib.identity.authorizer import SIGN_IN
 from chalicelib.identity.authorizer import bp as sign_in
@@ -25,6 +25,7 @@ ROUTE_INDEX = Path(__file__).resolve().parent / "chalicelib" / "route_index.json
 app = Chalice(app_name="worker-services")
 app.api.binary_types.append("image/webp")  # report photos (png and jpeg are binary already)
 http.install(app)
+tracing.install(app)  # every handler builds the Tracer (in Lambda) as it is first invoked
 app.register_blueprint(sign_in)  # identity's built-in authorizer (its own Lambda function when deployed)
 routing.use_sign_in(SIGN_IN)  # staff and partner routes run behind it
 app.register_blueprint(notify_events)  # the domains' stream and scheduled handlers

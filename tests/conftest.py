@@ -238,8 +238,8 @@ def pytest_configure(config: pytest.Config) -> None:
         for old in _LOG_DIR.glob("*.jsonl"):
             old.unlink()
     handler = logging.FileHandler(_log_file(), mode="w", encoding="utf-8")
-    handler.setFormatter(logs.RedactingFormatter())
-    logging.getLogger(logs.logger.service).addHandler(handler)
+    handler.setFormatter(logs.formatter())
+    logging.getLogger(logs.logger().service).addHandler(handler)
     # The app imports a route's module on the route's first call; the tests that walk the route
     # registry (and parametrise over it) need every route declared before they are collected.
     import app

@@ -59,8 +59,8 @@ def log_lines() -> Iterator[list[dict[str, Any]]]:
             lines.append(json.loads(self.format(record)))
 
     handler = Keep()
-    handler.setFormatter(logs.RedactingFormatter())
-    target = logging.getLogger(logs.logger.service)
+    handler.setFormatter(logs.formatter())
+    target = logging.getLogger(logs.logger().service)
     target.addHandler(handler)
     yield lines
     target.removeHandler(handler)
@@ -96,7 +96,7 @@ def test_a_problem_answer_carries_the_request_id_and_is_counted_by_type_and_stat
     # Another request has another id, and a line logged after the request has none.
     again = post_json(client, "/support-requests", support_body(phone="12"), str(uuid.uuid4()))
     assert again.headers[http.REQUEST_ID_HEADER] != request_id
-    logs.logger.info("between requests")
+    logs.logger().info("between requests")
     assert "request_id" not in log_lines[-1]
 
 
@@ -198,7 +198,7 @@ def test_every_problem_a_route_can_raise_is_a_catalogued_type_and_metrics_are_de
 def test_tracing_is_off_outside_lambda(client, seeded, monkeypatch):
     """No X-Ray daemon here: no Tracer is built (nor the X-Ray SDK loaded) and a request opens no
     subsegment; in Lambda one is, unless POWERTOOLS_TRACE_DISABLED says no."""
-    assert tracing.tracer is None and not tracing.enabled()
+    assert tracing.tracer() is None and not tracing.enabled()
     assert client.http.get("/health").status_code == 200
     monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
     assert tracing.enabled()

@@ -29,7 +29,7 @@ def test_full_width_phone_is_normalised():
 def test_redaction_covers_messages_arguments_and_keys():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.RedactingFormatter())
+    handler.setFormatter(logs.formatter())
     log = logging.getLogger("redaction-test")
     log.addHandler(handler)
     log.propagate = False

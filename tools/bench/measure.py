@@ -78,6 +78,6 @@ def quiet_app_log(sink: IO[str]) -> None:
     printed report)."""
     from chalicelib.core.logs import logger
 
-    handler = logger.registered_handler
+    handler = logger().registered_handler
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(sink)

@@ -303,7 +303,7 @@ def route(
                 except errors.ProblemError as exc:
                     return exc.to_response()
                 except Exception:
-                    logger.exception("unhandled error", extra={"route": path, "method": method})
+                    logger().exception("unhandled error", extra={"route": path, "method": method})
                     return errors.internal_error().to_response()
 
         REGISTRY.append(doc)

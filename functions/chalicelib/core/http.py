@@ -68,8 +68,9 @@ def install(app: Chalice) -> None:
         context = request.context or {}
         request_id = request_id_of(context, getattr(app, "lambda_context", None))
         operation, group = operation_of(context.get("resourcePath"), request.method)
+        log = logger()  # built on the first request
         # Every log line written while the request is served carries its id.
-        logger.thread_safe_append_keys(request_id=request_id)
+        log.thread_safe_append_keys(request_id=request_id)
         try:
             with metrics.collecting(), tracing.request(operation, group, request_id):
                 response = _serve(request, get_response)
@@ -77,10 +78,10 @@ def install(app: Chalice) -> None:
                 problem_type = _stamp_problem(response, request_id)
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 _count(operation, group, response.status_code, problem_type, ms)
-                logger.info("request", extra={"method": request.method, "route": context.get("resourcePath"),
-                                              "operation": operation, "status": response.status_code, "ms": ms})
+                log.info("request", extra={"method": request.method, "route": context.get("resourcePath"),
+                                           "operation": operation, "status": response.status_code, "ms": ms})
         finally:
-            logger.thread_safe_remove_keys(["request_id"])
+            log.thread_safe_remove_keys(["request_id"])
         return response
 
 

@@ -9,7 +9,8 @@ AWS publishes. `record()` adds a value: during a request (`collecting()`, entere
 middleware) the values are kept and written together when the request ends; outside one (the daily
 schedules, maintenance commands) at once. Each request collects into its own provider objects
 rather than the process-wide `Metrics` object, whose one shared metric set would mix the requests
-of the threaded local server.
+of the threaded local server. Powertools loads when the first values are written, not when the
+app is imported.
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from enum import StrEnum
 
 DEFAULT_NAMESPACE = "WorkerServices"
 DEFAULT_SERVICE = "worker-services"
+
+
+class MetricUnit(StrEnum):
+    """The units the app's metrics use, by their CloudWatch names (as Powertools' MetricUnit spells them)."""
+
+    Count = "Count"
+    Milliseconds = "Milliseconds"
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,10 @@ def collecting() -> Iterator[None]:
 def flush(batch: Batch) -> None:
     """Write one EMF line per dimension set (Powertools prints it; POWERTOOLS_METRICS_DISABLED
     turns it off)."""
+    if not batch:
+        return
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
     for (names, values), metrics in batch.items():
         provider = AmazonCloudWatchEMFProvider(namespace=namespace(), service=service())
         for name, value in zip(names, values, strict=True):
@@ -129,5 +139,5 @@ def flush(batch: Batch) -> None:
         for metric_name, numbers in metrics.items():
             unit = CATALOGUE[metric_name].unit
             for number in numbers:
-                provider.add_metric(name=metric_name, unit=unit, value=number)
+                provider.add_metric(name=metric_name, unit=unit.value, value=number)
         provider.flush_metrics()

@@ -17,7 +17,7 @@ def daily_rosters(event: object) -> None:
 
     for result in service.scheduled_generation():
         metrics.record(metrics.ROSTER_PACKAGES_WRITTEN, result.created)
-        logger.info("roster generated", extra={"campaign": result.campaign_id, "week": result.week,
-                                               # not "created": a LogRecord attribute (logging refuses it)
-                                               "packages_created": result.created, "existing": result.existing,
-                                               "skipped": result.skipped})
+        logger().info("roster generated", extra={"campaign": result.campaign_id, "week": result.week,
+                                                 # not "created": a LogRecord attribute (logging refuses it)
+                                                 "packages_created": result.created, "existing": result.existing,
+                                                 "skipped": result.skipped})

@@ -326,7 +326,7 @@ def _generate(campaign_id: str, week: int, actor: str, budget_seconds: float | N
                     raise
                 # Out of time or contended: the hold stays open, its money held, not lost; the
                 # campaign's next run settles it once this run's time is up (reconcile).
-                logger.warning("roster hold left open", extra={"hold_id": hold["hold_id"]})
+                logger().warning("roster hold left open", extra={"hold_id": hold["hold_id"]})
         for batch, batch_outcomes in zip(batches, outcomes, strict=True):
             if batch_outcomes is None or "later" in batch_outcomes:
                 done = False

@@ -178,7 +178,7 @@ def _drop(message_id: str, reason: str, now: str, *, forget: bool = False) -> No
         uow.commit([store.mark_dropped(message_id, reason, now, forget=forget)])
     except errors.ProblemError:
         pass  # another handler moved it meanwhile
-    logger.info("message dropped", extra={"message_id": message_id, "reason": reason})
+    logger().info("message dropped", extra={"message_id": message_id, "reason": reason})
 
 
 def _claim_again(item: Mapping[str, Any], now: str) -> bool:
@@ -242,8 +242,8 @@ def _attempts(item: Mapping[str, Any]) -> str:
             now = times.now_iso()
             if exc.permanent or attempts >= MAX_ATTEMPTS:
                 uow.commit([store.mark_failed(message_id, attempts, exc.reason, now, forget=_forget(item))])
-                logger.warning("message failed", extra={"message_id": message_id, "attempts": attempts,
-                                                        "reason": exc.reason})
+                logger().warning("message failed", extra={"message_id": message_id, "attempts": attempts,
+                                                          "reason": exc.reason})
                 return "failed"
             if turn == ATTEMPTS_PER_DELIVERY:
                 uow.commit([store.mark_retrying(message_id, attempts, exc.reason, now)])

@@ -38,5 +38,5 @@ def purge(today: date | None = None, force: bool = False) -> dict[str, int]:
             if op is not None:
                 uow.commit([op])
                 anonymised += 1
-    logger.info("purge finished", extra={"checked": checked, "anonymised": anonymised})
+    logger().info("purge finished", extra={"checked": checked, "anonymised": anonymised})
     return {"checked": checked, "anonymised": anonymised}
