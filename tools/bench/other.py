@@ -72,16 +72,19 @@ def cold_start(env: dict[str, str], runs: int = 15) -> dict[str, Any]:
     all alike; `env` points the first request at the running stack's table."""
     env = {**os.environ, **env, "WS_SECRET_KEY": env.get("WS_SECRET_KEY", "bench"),
            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the libraries' bytecode is installed; the app's is written here
     _run_ms(_IMPORT_APP, env)  # bytecode compiled once
+    load = [os.getloadavg()[0]]
     samples: dict[str, list[float]] = {"app": [], "base": [], "first": []}
     for _ in range(runs):
         samples["app"].append(_run_ms(_IMPORT_APP, env))
         samples["base"].append(_run_ms(_IMPORT_BASE, env))
         samples["first"].append(_run_ms(_FIRST_REQUEST, env))
+    load.append(os.getloadavg()[0])
     app, base, first = (Spread(samples[k]) for k in ("app", "base", "first"))
     ratios = Spread([a / b for a, b in zip(samples["app"], samples["base"], strict=True)])
     return {"app": app, "base": base, "first": first, "ratio": app.median / base.median, "pair_ratios": ratios,
-            "runs": runs}
+            "runs": runs, "load": load}
 
 
 def first_page_bytes(site: Path, goal_kb: float = 90) -> dict[str, Any]:
