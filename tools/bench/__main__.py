@@ -148,6 +148,8 @@ def cold_only(out: Path, runs: int) -> int:
         finally:
             stack.stop()
     section = _cold_lines(cold)
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+    section[2:2] = [f"Measured alone with `python -m tools.bench --only cold` on {when} UTC; {_machine()}.", ""]
     print("\n".join(section))
     text = out.read_text("utf-8")
     start = text.index("## Cold start")
