@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("openpyxl", "jwt", "phonenumbers", "cryptography")
+HEAVY = ("openpyxl", "jwt", "phonenumbers", "cryptography", "aws_lambda_powertools", "aws_xray_sdk")
 
 _PROBE = """
 import json, sys

@@ -4,8 +4,8 @@ Redaction happens in the formatter, so it covers the message, its arguments, ext
 exception text alike: national ID numbers, mainland mobile numbers and any value under a key
 that names personal data are replaced.
 
-The Logger is built when the app first logs (`logger()`), not when the app is imported: loading
-Powertools is a tenth of a cold import.
+The Logger is built when the app first logs (`logger()`), not when the app is imported: Powertools
+loads with it, out of the cold import.
 """
 
 from __future__ import annotations
