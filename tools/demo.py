@@ -294,10 +294,14 @@ def _recruitment() -> None:
             consent_version="2020-02-v1"), None))
     recruitment.review_firm(made[0].reference, FirmReviewIn(decision="approve", version=1), worker)
     until = times.today() + timedelta(days=30)
-    for title, wage in (("数控车床操作工（示例）", (4000, 6000)), ("仓库管理员（示例）", (3500, 4500))):
+    for title, wage in (("数控车床操作工（示例）", (4000, 6000)), ("仓库管理员（示例）", (3500, 4500)),
+                        ("夜班保安（示例）", (3000, 3600))):
         opening = recruitment.post_opening(OpeningIn(
             firm_reference=made[0].reference, phone="13305380000", title=title, headcount=5, wage_min=wage[0],
             wage_max=wage[1], shift="fixed", place="泰山区示范工业园", requirements="身体健康，有相关经验者优先。",
             valid_until=until), None)
         if title.startswith("数控车床操作工"):
             recruitment.review_opening(opening.reference, FirmReviewIn(decision="approve", version=1), worker)
+        elif title.startswith("夜班保安"):  # returned: its history shows the reason the firm was given
+            recruitment.review_opening(opening.reference, FirmReviewIn(
+                decision="reject", reason="岗位要求未写明工作时间和社会保险，请补充后重新发布。", version=1), worker)

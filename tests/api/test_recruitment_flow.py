@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from chalicelib.recruitment.credit import check_character
 from tests.api.helpers import count_items, new_key, post_json, problem
+from tests.staff_accounts import put_staff_record
 
 
 def credit_code(n: int) -> str:
@@ -185,6 +186,44 @@ def test_review_is_scoped_to_the_county(client, caseworker, staff_token):
     firm = new_firm(client)
     assert review(client, daiyue, "firms", firm).status_code == 404
     assert client.http.get("/staff/units/taishan/firms", headers=daiyue).status_code == 404
+
+
+def history(client: Any, headers: dict[str, str], what: str, reference: str) -> list[tuple[Any, ...]]:
+    """A firm's or an opening's history as the staff detail answers it: (action, label, who, state, reason)."""
+    response = client.http.get(f"/staff/{what}/{reference}", headers=headers)
+    assert response.status_code == 200, response.body
+    lines = json.loads(response.body)["history"]
+    assert [line["at"] for line in lines] == sorted(line["at"] for line in lines)
+    assert all(line["at"].endswith("Z") for line in lines)  # UTC; the page shows it in Beijing time
+    return [(line["action"], line["action_label"], line["actor_name"], line["status"], line.get("reason"))
+            for line in lines]
+
+
+def test_each_change_of_an_opening_and_its_firm_is_in_its_history_with_who_made_it(client, caseworker,
+                                                                                   staff_token):
+    put_staff_record("taishan.caseworker", "taishan", ["caseworker"], name="王审核")
+    firm = new_firm(client)
+    submitted = ("register", "提交企业登记", "本人（网上提交）", "pending", None)
+    assert history(client, caseworker, "firms", firm) == [submitted]
+    assert review(client, caseworker, "firms", firm).status_code == 200
+    approved = ("approve", "审核通过", "王审核", "approved", None)
+    assert history(client, caseworker, "firms", firm) == [submitted, approved]
+
+    returned = json.loads(post_json(client, "/openings", opening_body(firm), new_key()).body)["reference"]
+    posted = ("post", "提交招聘岗位", "本人（网上提交）", "pending", None)
+    assert history(client, caseworker, "openings", returned) == [posted]
+    assert review(client, caseworker, "openings", returned, "reject", "请写明工作时间和社会保险").status_code == 200
+    assert history(client, caseworker, "openings", returned) == [
+        posted, ("return", "退回（审核未通过）", "王审核", "rejected", "请写明工作时间和社会保险")]
+
+    listed = json.loads(post_json(client, "/openings", opening_body(firm, title="叉车司机"), new_key()).body)
+    listed = listed["reference"]
+    assert review(client, caseworker, "openings", listed).status_code == 200
+    assert history(client, caseworker, "openings", listed) == [
+        posted, ("publish", "审核通过，公开发布", "王审核", "published", None)]
+
+    daiyue = {"Authorization": f"Bearer {staff_token('daiyue.cw', 'daiyue', ['caseworker'])}"}
+    assert client.http.get(f"/staff/openings/{returned}", headers=daiyue).status_code == 404
 
 
 @pytest.fixture

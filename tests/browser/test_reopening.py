@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -184,6 +185,16 @@ def test_a_firms_opening_is_public_only_after_the_caseworker_approves(context, t
         detail.get_by_role("button", name="审核通过").click()
         detail.locator('[data-role="detail-status"]', has_text="已通过：").wait_for()
         assert detail.get_by_role("button", name="审核通过").count() == 0  # reviewed: nothing more to decide
+        lines = detail.locator('ol.ws-history[data-role="history"] > li.ws-history__item')
+        lines.nth(1).wait_for()  # its history: submitted by the firm, then approved by the caseworker
+        assert lines.count() == 2
+        submitted, approved = lines.nth(0), lines.nth(1)
+        at = submitted.locator("time.ws-history__at").inner_text()
+        assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{1,2}:\d{2}", at), at  # Beijing time, on its own
+        assert "本人（网上提交）" in submitted.inner_text()
+        assert ("提交企业登记" if where == "firms" else "提交招聘岗位") in submitted.inner_text()
+        assert "审核通过" in approved.inner_text()
+        assert submitted.evaluate("li => getComputedStyle(li).display") == "flex"  # the time apart from the text
         office.go_back()
         pending.wait_for(state="detached")  # reviewed: no longer in the queue
 

@@ -55,6 +55,17 @@ def _named(ops: list[db.Op]) -> list[str]:
     return [op.name for op in ops if op.name]  # audit entries are core's, unnamed
 
 
+def _op(ops: list[db.Op], name: str) -> db.Op:
+    [op] = [op for op in ops if op.name == name]
+    return op
+
+
+def _line(ops: list[db.Op]) -> dict[str, Any]:
+    """The history line a commit writes: the change, who made it, the state it left, the reason."""
+    [op] = [op for op in ops if op.name in ("record_firm_change", "record_opening_change")]
+    return {k: v for k, v in op.params["Item"].items() if k in ("PK", "action", "actor", "status", "reason")}
+
+
 def _message(ops: list[db.Op]) -> tuple[str, str, dict[str, str]]:
     """The one text message of a commit: (template, phone, values)."""
     [item] = [op.params["Item"] for op in ops if op.name == "outbox_message"]
@@ -72,7 +83,9 @@ def test_approving_a_firm_moves_it_in_the_queue_and_keeps_its_credit_code(held):
     with uow.recording() as fake:
         review = service.review_firm("firm0001", ReviewIn(decision=Decision.approve, version=2), REVIEWER)
     [ops] = fake.commits
-    assert _named(ops) == ["approve_firm", "outbox_message"]
+    assert _named(ops) == ["approve_firm", "record_firm_change", "outbox_message"]
+    assert _line(ops) == {"PK": "FIRM#FIRM0001", "action": "approve", "actor": "staff:taishan.worker",
+                          "status": "approved"}
     assert _message(ops) == ("firm_approved", "13800000000", {"ref": "FIRM0001"})
     assert _set(ops[0])["GSI1SK"].startswith("approved#") and "reason" not in _set(ops[0])
     assert review.status == "approved" and review.version == 3
@@ -83,9 +96,12 @@ def test_rejecting_a_firm_gives_its_reason_and_frees_the_credit_code(held):
         review = service.review_firm("FIRM0001", ReviewIn(decision=Decision.reject, reason="营业执照已过期",
                                                           version=2), REVIEWER)
     [ops] = fake.commits
-    assert _named(ops) == ["reject_firm", "release_credit_code", "outbox_message"]
+    assert _named(ops) == ["reject_firm", "record_firm_change", "release_credit_code", "outbox_message"]
     assert _message(ops) == ("firm_returned", "13800000000", {"ref": "FIRM0001", "reason": "营业执照已过期"})
-    assert ops[-2].params["Key"] == dict(zip(("PK", "SK"), store.code_key(FIRM["credit_code"]), strict=True))
+    assert _line(ops) == {"PK": "FIRM#FIRM0001", "action": "return", "actor": "staff:taishan.worker",
+                          "status": "rejected", "reason": "营业执照已过期"}
+    assert _op(ops, "release_credit_code").params["Key"] == dict(zip(("PK", "SK"), store.code_key(FIRM["credit_code"]),
+                                                                     strict=True))
     assert _set(ops[0])["reason"] == "营业执照已过期" and review.status == "rejected"
 
 
@@ -115,11 +131,14 @@ def test_publishing_an_opening_lists_it_publicly_only_under_an_approved_firm(hel
     with uow.recording() as fake:
         review = service.review_opening("OPEN0001", ReviewIn(decision=Decision.approve, version=1), REVIEWER)
     [ops] = fake.commits
-    assert _named(ops) == ["publish_opening", "require_approved_firm", "outbox_message"]
+    assert _named(ops) == ["publish_opening", "require_approved_firm", "record_opening_change", "outbox_message"]
+    assert _line(ops) == {"PK": "OPENING#OPEN0001", "action": "publish", "actor": "staff:taishan.worker",
+                          "status": "published"}
     assert _message(ops) == ("opening_approved", "13800000000", {"ref": "OPEN0001", "title": "数控车工"})
     changes = _set(ops[0])
     assert changes["GSI1PK"] == store.PUBLISHED and changes["county_name"] == "泰山区总工会"
-    assert ops[-2].params["Key"] == dict(zip(("PK", "SK"), store.firm_key("FIRM0001"), strict=True))
+    assert _op(ops, "require_approved_firm").params["Key"] == dict(zip(("PK", "SK"), store.firm_key("FIRM0001"),
+                                                                       strict=True))
     assert review.status == "published" and review.firm_status == "approved"
 
 
@@ -135,7 +154,9 @@ def test_rejecting_an_opening_keeps_it_in_the_county_queue_with_its_reason(held)
         review = service.review_opening("OPEN0001", ReviewIn(decision=Decision.reject, reason="工资低于最低标准",
                                                              version=1), REVIEWER)
     [ops] = fake.commits
-    assert _named(ops) == ["reject_opening", "outbox_message"]
+    assert _named(ops) == ["reject_opening", "record_opening_change", "outbox_message"]
+    assert _line(ops) == {"PK": "OPENING#OPEN0001", "action": "return", "actor": "staff:taishan.worker",
+                          "status": "rejected", "reason": "工资低于最低标准"}
     assert _message(ops) == ("opening_returned", "13800000000",
                              {"ref": "OPEN0001", "title": "数控车工", "reason": "工资低于最低标准"})
     changes = _set(ops[0])

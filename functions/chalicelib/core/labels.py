@@ -79,6 +79,9 @@ INDUSTRY_LABELS = {
     "agriculture": "农林牧渔", "other": "其他",
 }
 SHIFT_LABELS = {"fixed": "固定时间上下班", "staggered": "错时上下班", "flexible": "弹性上下班"}
+# A firm's or an opening's history lines (recruitment/store.py), by what changed.
+RECRUITMENT_ACTION_LABELS = {"register": "提交企业登记", "post": "提交招聘岗位", "approve": "审核通过",
+                             "publish": "审核通过，公开发布", "return": "退回（审核未通过）"}
 
 # Frontline personnel and their families.
 DEPLOYMENT_LABELS = {"fever_clinic": "发热门诊", "isolation_ward": "隔离病区", "aid_team": "援助医疗队",

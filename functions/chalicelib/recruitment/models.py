@@ -168,6 +168,24 @@ class FirmReview(DemoMarked):
     version: int
 
 
+class RecruitmentChange(ResponseModel):
+    """One line of a firm's or an opening's history."""
+
+    action: str = Field(description="register 提交登记 / post 提交岗位 / approve 审核通过 / publish 公开发布 / "
+                                    "return 退回")
+    action_label: str
+    actor: str = Field(description="谁做的：public 本人网上提交、partner:<应用>、staff:<账号>")
+    actor_name: str | None = Field(default=None, description="办理人的姓名，或提交方式（本人网上提交、合作应用）")
+    at: str = Field(description="时间（UTC）")
+    status: str = Field(description="变更后的状态")
+    status_label: str
+    reason: str | None = Field(default=None, description="退回的理由（单位可以看到）")
+
+
+class FirmDetail(FirmReview):
+    history: list[RecruitmentChange] = Field(description="登记的每次变更，早的在前")
+
+
 class FirmReviewPage(ResponseModel):
     items: list[FirmReview]
     next_cursor: str | None = None
@@ -191,6 +209,10 @@ class OpeningReview(DemoMarked):
     reason: str | None = None
     created_at: str
     version: int
+
+
+class OpeningDetail(OpeningReview):
+    history: list[RecruitmentChange] = Field(description="岗位的每次变更，早的在前")
 
 
 class OpeningReviewPage(ResponseModel):

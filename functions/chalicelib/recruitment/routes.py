@@ -12,6 +12,7 @@ from chalicelib.recruitment import export, service
 from chalicelib.recruitment.models import (
     Contact,
     Export,
+    FirmDetail,
     FirmIn,
     FirmLookupIn,
     FirmReview,
@@ -19,6 +20,7 @@ from chalicelib.recruitment.models import (
     InterestedList,
     InterestIn,
     Opening,
+    OpeningDetail,
     OpeningIn,
     OpeningPage,
     OpeningReview,
@@ -99,8 +101,8 @@ def firm_queue(unit_id: str, principal: Principal) -> object:
     return service.firm_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
-@api.route("/staff/firms/{reference}", summary="一家企业的登记（审核用）", tag=STAFF_TAG,
-           response=FirmReview, problems=(404,), path_params=REFERENCE)
+@api.route("/staff/firms/{reference}", summary="一家企业的登记和它的变更记录（审核用）", tag=STAFF_TAG,
+           response=FirmDetail, problems=(404,), path_params=REFERENCE)
 @api.staff(*service.READ)
 @api.audit_reads
 def staff_firm(reference: str, principal: Principal) -> object:
@@ -123,8 +125,8 @@ def opening_queue(unit_id: str, principal: Principal) -> object:
     return service.opening_queue(unit_id, p.get("status") or None, p.get("cursor"), principal)
 
 
-@api.route("/staff/openings/{reference}", summary="一个招聘岗位（任何状态，审核用）", tag=STAFF_TAG,
-           response=OpeningReview, problems=(404,), path_params=OPENING)
+@api.route("/staff/openings/{reference}", summary="一个招聘岗位和它的变更记录（任何状态，审核用）", tag=STAFF_TAG,
+           response=OpeningDetail, problems=(404,), path_params=OPENING)
 @api.staff(*service.READ)
 def staff_opening(reference: str, principal: Principal) -> object:
     return service.opening_review(reference, principal)

@@ -34,6 +34,7 @@ from chalicelib.recruitment.models import (
     SHIFT_LABELS,
     Contact,
     Decision,
+    FirmDetail,
     FirmIn,
     FirmReview,
     FirmReviewPage,
@@ -42,10 +43,12 @@ from chalicelib.recruitment.models import (
     InterestedList,
     InterestIn,
     Opening,
+    OpeningDetail,
     OpeningIn,
     OpeningPage,
     OpeningReview,
     OpeningReviewPage,
+    RecruitmentChange,
     ReviewIn,
     Shift,
     Submitted,
@@ -53,6 +56,7 @@ from chalicelib.recruitment.models import (
 
 ACT, READ = roles.CASEWORK, roles.CASEWORK_READ
 STATUS_LABELS = labels.OPENING_STATUS_LABELS
+ACTION_LABELS = labels.RECRUITMENT_ACTION_LABELS
 _COUNTY_KINDS = {UnitKind.county_union, UnitKind.zone_union}
 CONSENT_PURPOSE = "recruitment"
 
@@ -79,12 +83,29 @@ def _today() -> str:
     return times.today().isoformat()
 
 
+def _line(action: str, actor: str, at: str, status: str, reason: str | None = None) -> dict[str, Any]:
+    """A history line of a firm or an opening: what changed, who changed it, when, the state it left."""
+    line = {"action": action, "actor": actor, "at": at, "status": status}
+    return line | {"reason": reason} if reason else line
+
+
+def _history(key: tuple[str, str]) -> list[RecruitmentChange]:
+    """A firm's or an opening's history, oldest first, each line naming who made the change."""
+    lines = store.history(key)
+    names = orgs.display_names(line["actor"] for line in lines)
+    return [RecruitmentChange(action=line["action"], action_label=ACTION_LABELS[line["action"]],
+                              actor=line["actor"], actor_name=names.get(line["actor"]), at=line["at"],
+                              status=line["status"], status_label=STATUS_LABELS[line["status"]],
+                              reason=line.get("reason")) for line in lines]
+
+
 # --- firms -------------------------------------------------------------------------------------------
 
 def register_firm(body: FirmIn, caller: Principal | None) -> Submitted:
     county, county_name, path = _county(body.county_unit_id, "county_unit_id")
     now = audit.now_iso()
     partner_id = caller.id if caller else None
+    actor = caller.actor if caller else "public"
 
     def build(reference: str) -> list[db.Op]:
         record: dict[str, Any] = {
@@ -99,8 +120,9 @@ def register_firm(body: FirmIn, caller: Principal | None) -> Submitted:
         pk, sk = store.firm_key(reference)
         return [
             *store.register_firm(record, county, now),
+            store.record_firm_change(reference, _line("register", actor, now, "pending")),
             *refs.index_ops(reference, "firm", pk, sk, body.contact_phone, now, partner_id),
-            audit.entry(actor=caller.actor if caller else "public", action="recruitment.firm.register", entity="firm",
+            audit.entry(actor=actor, action="recruitment.firm.register", entity="firm",
                         entity_id=reference, unit_id=county, after=record),
         ]
 
@@ -140,6 +162,7 @@ def post_opening(body: OpeningIn, caller: Principal | None) -> Submitted:
         raise errors.validation_failed([FieldError("valid_until", "招聘截止日期最多一年以后")])
     now = audit.now_iso()
     county = firm["county_unit_id"]
+    actor = caller.actor if caller else "public"
 
     def build(reference: str) -> list[db.Op]:
         record: dict[str, Any] = {
@@ -153,8 +176,9 @@ def post_opening(body: OpeningIn, caller: Principal | None) -> Submitted:
         pk, sk = store.opening_key(reference)
         return [
             *store.post_opening(record, county, now),
+            store.record_opening_change(reference, _line("post", actor, now, "pending")),
             *refs.index_ops(reference, "opening", pk, sk, firm["contact_phone"], now, caller.id if caller else None),
-            audit.entry(actor=caller.actor if caller else "public", action="recruitment.opening.post",
+            audit.entry(actor=actor, action="recruitment.opening.post",
                         entity="opening", entity_id=reference, unit_id=county, after=record),
         ]
 
@@ -306,9 +330,12 @@ def firm_queue(unit_id: str, status: str | None, cursor: str | None, by: Princip
                           next_cursor=pagination.encode_cursor(last, scope))
 
 
-def firm_review(reference: str, by: Principal) -> FirmReview:
-    """One firm's registration as its county's reviewers see it (within the caller's subtree)."""
-    return to_firm_review(_load(store.firm_key(reference.upper()), by), bool(by.roles & set(ACT)))
+def firm_review(reference: str, by: Principal) -> FirmDetail:
+    """One firm's registration as its county's reviewers see it (within the caller's subtree), with
+    its history."""
+    key = store.firm_key(reference.upper())
+    review = to_firm_review(_load(key, by), bool(by.roles & set(ACT)))
+    return FirmDetail(**dict(review), history=_history(key))
 
 
 def review_firm(reference: str, body: ReviewIn, by: Principal) -> FirmReview:
@@ -327,6 +354,8 @@ def review_firm(reference: str, body: ReviewIn, by: Principal) -> FirmReview:
     extra = [audit.entry(actor=by.actor, action=f"recruitment.firm.{status}", entity="firm",
                          entity_id=record["reference"], unit_id=record["county_unit_id"],
                          before={"status": record["status"]}, after={"status": status, "reason": body.reason})]
+    extra.append(store.record_firm_change(record["reference"], _line("approve" if approved else "return", by.actor,
+                                                                       now, status, body.reason)))
     if not approved:  # the code may be registered again, corrected
         extra.append(store.release_credit_code(record["credit_code"]))
     extra += _tell_firm(record, "firm_approved" if approved else "firm_returned", body.reason, now)
@@ -359,11 +388,13 @@ def opening_queue(unit_id: str, status: str | None, cursor: str | None, by: Prin
         next_cursor=pagination.encode_cursor(last, scope))
 
 
-def opening_review(reference: str, by: Principal) -> OpeningReview:
-    """One job opening, in whatever state, with its firm's review state (within the caller's subtree)."""
-    record = _load(store.opening_key(reference.upper()), by)
+def opening_review(reference: str, by: Principal) -> OpeningDetail:
+    """One job opening, in whatever state, with its firm's review state and its history (within the
+    caller's subtree)."""
+    key = store.opening_key(reference.upper())
+    record = _load(key, by)
     firm = store.get(store.firm_key(record["firm_reference"])) or {}
-    return _to_opening_review(record, firm.get("status", "missing"))
+    return OpeningDetail(**dict(_to_opening_review(record, firm.get("status", "missing"))), history=_history(key))
 
 
 def review_opening(reference: str, body: ReviewIn, by: Principal) -> OpeningReview:
@@ -388,6 +419,8 @@ def review_opening(reference: str, body: ReviewIn, by: Principal) -> OpeningRevi
     else:
         changes |= {"reason": body.reason, **store.queue_keys("OPENINGQ", record["county_unit_id"], "rejected",
                                                                record["created_at"], record["reference"])}
+    extra.append(store.record_opening_change(record["reference"], _line("publish" if approved else "return",
+                                                                        by.actor, now, status, body.reason)))
     firm = store.get(store.firm_key(record["firm_reference"])) or {}
     extra += _tell_firm(firm, "opening_approved" if approved else "opening_returned", body.reason, now,
                         opening=record)

@@ -9,6 +9,7 @@
                    published:        GSI1PK=OPENINGS           GSI1SK=<published_at>#<ref>
   firm's opening   PK=FIRM#<firm ref>             SK=OPENING#<ref>                      (pointer)
   interest         PK=FIRM#<firm ref>             SK=INTEREST#<opening ref>#<phone hash> (only with consent)
+  history line     PK=FIRM#<ref> or OPENING#<ref> SK=HISTORY#<at>#<random>   (each change, with who made it)
   reference        PK=REF#<ref>                   SK=REF                                (core.refs)
 
 Published openings share one GSI1 partition, newest first; the public filters (county, industry,
@@ -16,10 +17,15 @@ shift pattern, still valid) are FilterExpressions on that Query, and the signed 
 the filter set, so a page may hold fewer items than asked and the next cursor continues the scan of
 the partition. The partition is read-heavy and written only when a caseworker publishes or
 withdraws an opening; a county's review queue is its own partition, split by status prefix.
+
+Each change of a firm or an opening (submitted, approved or published, returned with its reason) puts
+one history line in the record's own partition, in the transaction of the change itself, so the staff
+detail reads the record's history with one Query and never shows a change without its line.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -27,6 +33,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from chalicelib.core import db, errors
 
 PUBLISHED = "OPENINGS"
+HISTORY = "HISTORY#"
 
 
 def firm_key(reference: str) -> tuple[str, str]:
@@ -70,6 +77,12 @@ def published_page(limit: int, start: dict[str, Any] | None, filters: dict[str, 
     return db.filled_page(params, limit, db.page_keys("GSI1"))
 
 
+def history(pk_sk: tuple[str, str]) -> list[dict[str, Any]]:
+    """A firm's or an opening's history lines, oldest first."""
+    items, _ = db.query(pk_sk[0], HISTORY, limit=200)
+    return items
+
+
 def interest_key(firm_ref: str, opening_ref: str, phone_hash: str) -> tuple[str, str]:
     return f"FIRM#{firm_ref}", f"INTEREST#{opening_ref}#{phone_hash}"
 
@@ -111,6 +124,21 @@ def post_opening(record: dict[str, Any], county: str, created_at: str) -> list[d
         db.put_new({"PK": firm_key(record["firm_reference"])[0], "SK": f"OPENING#{reference}",
                     "type": "firm_opening", "reference": reference}).named("link_opening"),
     ]
+
+
+def _history_line(pk_sk: tuple[str, str], line: dict[str, Any]) -> db.Op:
+    return db.put_new({"PK": pk_sk[0], "SK": f"{HISTORY}{line['at']}#{secrets.token_hex(4)}",
+                       "type": "recruitment_history", **line})
+
+
+def record_firm_change(reference: str, line: dict[str, Any]) -> db.Op:
+    """One line of the firm's history (what changed, who changed it, when, the reason given)."""
+    return _history_line(firm_key(reference), line).named("record_firm_change")
+
+
+def record_opening_change(reference: str, line: dict[str, Any]) -> db.Op:
+    """One line of the opening's history (what changed, who changed it, when, the reason given)."""
+    return _history_line(opening_key(reference), line).named("record_opening_change")
 
 
 def count_contact_view(opening_ref: str) -> db.Op:

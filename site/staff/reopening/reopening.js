@@ -2,7 +2,8 @@
  * reopening.js: the workbench page for reopening firms (site/staff/reopening/): review of firms'
  * registrations and their job openings, and the unit's sessions (job fairs, training courses,
  * return-to-work shuttles) with their registrations, waitlists, attendance and xlsx export; each
- * firm, opening and registration shows the text messages sent about it, with an audited resend.
+ * firm, opening and session shows its history, and each firm, opening and registration the text
+ * messages sent about it, with an audited resend.
  * It uses the helpers staff.js shares as window.wsStaff (session, API calls, forms, lists).
  * Data is rendered with textContent only.
  */
@@ -149,16 +150,12 @@
 
     function stale() { listed = null; }  // the lists show a change when the person goes back to them
 
+    // The 记录 section of a firm or an opening: each change, who made it, and the reason it was returned.
     function history(entries) {
-      var ul = el("ul", "ws-history");
-      entries.forEach(function (e) {
-        if (!e[1]) return;
-        var li = el("li", "ws-history__item");
-        li.appendChild(el("time", "ws-history__at", ws.shanghai(e[1])));
-        li.appendChild(el("span", "ws-history__what", e[0]));
-        ul.appendChild(li);
-      });
-      return ul;
+      section("记录");
+      var list = ws.historyList(entries, function (h) { return h.action_label + (h.reason ? "：" + h.reason : ""); });
+      list.dataset.role = "history";
+      panel.appendChild(list);
     }
 
     function section(title) {
@@ -201,9 +198,7 @@
       }
       if (holder.children.length) { section("办理"); panel.appendChild(holder); }
       if (note) say(note);
-      section("记录");
-      panel.appendChild(history([["企业提交登记", f.created_at]].concat(f.status === "pending" ? [] :
-        [[f.status_label + (f.reason ? "：" + f.reason : ""), null]])));
+      history(f.history);
       section(TEXT.messages);
       messages(panel, "/staff/firms/" + encodeURIComponent(f.reference), function (id, key) {
         return ws.api("POST", "/staff/firms/" + encodeURIComponent(f.reference) + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
@@ -229,6 +224,7 @@
         if (holder.children.length) { section("办理"); panel.appendChild(holder); }
       }
       if (note) say(note);
+      history(o.history);
       section(TEXT.messages);
       messages(panel, "/staff/openings/" + encodeURIComponent(o.reference), function (id, key) {
         return ws.api("POST", "/staff/openings/" + encodeURIComponent(o.reference) + "/messages/" + encodeURIComponent(id) + "/resend", undefined, key);
