@@ -18,17 +18,17 @@ SOURCES = {"top.py": "VALUE = 'zip'\n", "pkg/__init__.py": "", "pkg/mod.py": "fr
            "pkg/data.json": "{}\n", "broken.py": "def (\n"}
 
 
+def _cache(name: str) -> str:
+    return Path(importlib.util.cache_from_source(name)).as_posix()
+
+
 def _package(tmp_path: Path) -> Path:
     path = tmp_path / "deployment.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for name, text in SOURCES.items():
             out.writestr(name, text)
-        out.writestr("pkg/__pycache__/mod.cpython-311.pyc", b"stale timestamp pyc")  # copied from a source tree
+        out.writestr(_cache("pkg/mod.py"), b"stale timestamp pyc")  # copied from a source tree
     return path
-
-
-def _cache(name: str) -> str:
-    return Path(importlib.util.cache_from_source(name)).as_posix()
 
 
 def test_each_source_gets_its_bytecode_and_the_zip_is_sorted_with_fixed_times(tmp_path):
