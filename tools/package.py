@@ -10,7 +10,9 @@
    API (API Gateway refuses to deploy a method setting for a missing path), that every function's
    role has the data policy, and that every alarm and dashboard graph points at a metric the app
    writes (chalicelib/core/metrics.py) or one AWS publishes (AWS_METRICS below).
-4. Runs cfn-lint on the result with infra/.cfnlintrc; exits non-zero on any lint error.
+4. Adds compiled bytecode for every .py to deployment.zip (tools/bytecode.py), refusing when this
+   interpreter is not the functions' Python runtime.
+5. Runs cfn-lint on the result with infra/.cfnlintrc; exits non-zero on any lint error.
 
 No AWS credentials are needed and nothing is deployed.
 """
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tools.bytecode import BytecodeError, add_bytecode, template_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
@@ -281,8 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         problems = check_method_settings(template) + check_function_roles(template) + check_alarm_metrics(template)
         if problems:
             raise PackageError("\n".join(problems))
+        runtime = template_runtime(template)
+        sources, compiled = add_bytecode(out / "deployment.zip", runtime)
+        print(f"bytecode: {compiled} of {sources} .py files compiled for {runtime}")
         code = cfn_lint(template_path)
-    except PackageError as exc:
+    except (PackageError, BytecodeError) as exc:
         print(f"package: {exc}", file=sys.stderr)
         return 1
     if code & 2:

@@ -1,13 +1,17 @@
-"""Cold-start import time and the portal's first-page weight."""
+"""Cold-start import time (from the source tree and from the deployment zip) and the portal's
+first-page weight."""
 
 from __future__ import annotations
 
 import gzip
 import os
 import re
+import stat
 import statistics
 import subprocess
 import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +89,43 @@ def cold_start(env: dict[str, str], runs: int = 15) -> dict[str, Any]:
     ratios = Spread([a / b for a, b in zip(samples["app"], samples["base"], strict=True)])
     return {"app": app, "base": base, "first": first, "ratio": app.median / base.median, "pair_ratios": ratios,
             "runs": runs, "load": load}
+
+
+_IMPORT_TASK = "import time; t = time.perf_counter(); import app; print((time.perf_counter() - t) * 1000)"
+
+
+def _unpack_read_only(package: Path, into: Path, bytecode: bool) -> Path:
+    """The zip as Lambda unpacks it (read-only), with or without its __pycache__ entries."""
+    with zipfile.ZipFile(package) as z:
+        z.extractall(into, [n for n in z.namelist() if bytecode or "__pycache__/" not in n])
+    for path in [*into.rglob("*"), into]:
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return into
+
+
+def packaged_cold_start(package: Path, runs: int = 15) -> dict[str, Any]:
+    """`import app` from the unpacked deployment zip with and without its bytecode, alternating run
+    by run: each a new interpreter without site-packages (`-S`), the unpacked dir first on sys.path
+    and as working directory, writing no bytecode, like a Lambda cold start in /var/task."""
+    env = {"PATH": "", "PYTHONDONTWRITEBYTECODE": "1", "WS_SECRET_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+           "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        tasks = {b: _unpack_read_only(package, Path(tmp) / ("with" if b else "without"), b) for b in (True, False)}
+        try:
+            for _ in range(runs):
+                for bytecode, task in tasks.items():
+                    out = subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, '{task}'); "
+                                          + _IMPORT_TASK], cwd=task, env=env, capture_output=True, text=True,
+                                         check=True)
+                    samples[bytecode].append(float(out.stdout.strip().splitlines()[-1]))
+        finally:
+            for path in [Path(tmp), *Path(tmp).rglob("*")]:
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    with zipfile.ZipFile(package) as z:
+        pycs = sum(1 for name in z.namelist() if name.endswith(".pyc"))
+    with_, without = Spread(samples[True]), Spread(samples[False])
+    return {"with": with_, "without": without, "saved": without.median - with_.median, "runs": runs, "pycs": pycs}
 
 
 def first_page_bytes(site: Path, goal_kb: float = 90) -> dict[str, Any]:
