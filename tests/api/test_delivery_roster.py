@@ -112,7 +112,7 @@ def test_a_family_is_offered_the_action_its_state_allows_and_the_other_is_refuse
     ensure_campaign(ctx)
     _, family, _ = new_family(ctx, "taishan")
 
-    def state() -> dict:
+    def state() -> Any:
         answer = ctx.call("GET", f"/staff/delivery/families/{family}/signup", None, ctx.admin)
         assert answer.status_code == 200, answer.body
         return json.loads(answer.body)
