@@ -347,3 +347,33 @@ def test_a_family_card_offers_only_what_its_food_package_sign_up_allows(stack, b
         pause.get_by_role("button", name="恢复配送").click()  # back to active for the next size
         expect(state).to_contain_text("每周配送", timeout=20_000)
         context.close()
+
+
+@pytest.mark.browser
+def test_the_overdue_list_of_a_subtree_pages_to_its_end_without_a_repeat(stack, browser, screenshots, monkeypatch):
+    """Requests of a county and of a unit under it, all past due: the city's overdue list shows them
+    most overdue first, naming each one's unit, and 加载更多 shows only while more follow."""
+    from chalicelib.support import views
+
+    monkeypatch.setattr(views, "PAGE", 3)
+    monkeypatch.setattr(views, "now_seconds", lambda: "2999-01-01T00:00:00Z")  # every due time has passed
+    filed = set(file_requests(4) + file_requests(3, county="daiyue"))
+    for width, height in ((1366, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        arrive(page, f"{stack.url}/staff/support/", "city.admin")
+        overdue = page.locator('[data-role="overdue"]')
+        more = page.locator('[data-role="overdue-more"]')
+        overdue.locator("tbody tr").first.wait_for(timeout=20_000)
+        while more.is_visible():
+            shown = overdue.locator("tbody tr").count()
+            more.click()
+            expect(overdue.locator("tbody tr")).not_to_have_count(shown)
+        rows = overdue.locator("tbody tr").evaluate_all("rs => rs.map(r => r.dataset.reference)")
+        assert len(rows) == len(set(rows)) and filed <= set(rows)
+        assert more.is_hidden()
+        expect(overdue.locator("tbody tr", has_text="岱岳区总工会")).to_have_count(3)
+        page.locator("#support-overdue-title").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"support-overdue-{width}.png"), full_page=True)
+        context.close()
