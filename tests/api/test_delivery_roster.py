@@ -107,6 +107,37 @@ def test_paused_families_are_left_out_and_resumed_ones_come_back(client, staff_t
     assert service.generate(CAMPAIGN, week, "test").created == 1
 
 
+def test_a_family_is_offered_the_action_its_state_allows_and_the_other_is_refused(client, staff_token, seeded):
+    ctx = Context(client, staff_token)
+    ensure_campaign(ctx)
+    _, family, _ = new_family(ctx, "taishan")
+
+    def state() -> Any:
+        answer = ctx.call("GET", f"/staff/delivery/families/{family}/signup", None, ctx.admin)
+        assert answer.status_code == 200, answer.body
+        return json.loads(answer.body)
+
+    def act(action: str):
+        return ctx.call("POST", f"/staff/delivery/families/{family}/pause", {"action": action}, ctx.admin)
+
+    before = state()
+    assert before["campaign_id"] == CAMPAIGN and before.get("signup") is None and before["actions"] == []
+    assert act("pause").status_code == 404  # nothing to pause before the sign-up
+    assert _signup(client, family).status_code == 201
+    assert state()["actions"] == ["pause"] and state()["signup"]["status"] == "active"
+    refused = act("resume")
+    assert refused.status_code == 409, refused.body
+    problem = json.loads(refused.body)
+    assert problem["type"] == "/problems/invalid-transition"
+    assert problem["detail"] == "这户家庭的爱心蔬菜正在配送，无需恢复。"
+    assert act("pause").status_code == 200
+    assert state()["actions"] == ["resume"] and state()["signup"]["status_label"] == "已暂停"
+    again = post_json(client, "/delivery/signups/pause", {"reference": family, "phone": "13900139000",
+                                                          "action": "pause"}, new_key())
+    assert again.status_code == 409 and "已经暂停" in json.loads(again.body)["detail"]
+    assert act("resume").status_code == 200 and state()["actions"] == ["pause"]
+
+
 def test_campaign_refuses_a_price_over_the_cap_and_stale_versions(client, staff_token, seeded):
     from tests.api.access_cases.delivery import campaign_body
 

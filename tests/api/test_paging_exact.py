@@ -113,3 +113,103 @@ def test_demo_records_come_marked_and_others_do_not(world: SimpleNamespace) -> N
     mine = json.loads(world.client.http.get(f"/staff/support/requests/{reference}",
                                             headers={"Authorization": f"Bearer {token}"}).body)
     assert mine["demo"] is False
+
+
+# --- the overdue requests of a subtree --------------------------------------------------------------
+
+LATER = "2999-01-01T00:00:00Z"  # every demo request's due time has passed
+
+
+def _overdue(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, unit_id: str, who: tuple[str, str, list[str]],
+             now: str) -> list[dict[str, Any]]:
+    from chalicelib.support import views
+
+    monkeypatch.setattr(views, "now_seconds", lambda: now)
+    return [json.loads(r) for r in _walk(world, f"/staff/support/units/{unit_id}/overdue", who)]
+
+
+def test_the_overdue_list_of_a_subtree_pages_exactly_most_overdue_first(world: SimpleNamespace,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo requests are handled by taishan: its own overdue list and the city's (from the items
+    kept under each unit above) hold every unfinished one once, by due time, naming the unit; the
+    city's overdue figure leaves them out."""
+    queue = [json.loads(r) for r in _walk(world, "/staff/support/units/taishan/queue", CASEWORKER)]
+    unfinished = sorted((r["due_at"], r["reference"], r["demo"]) for r in queue
+                        if r["status"] not in {"resolved", "closed", "rejected"})
+    assert len([d for _, _, d in unfinished if d]) > 2  # more than a page of demo requests
+    for unit_id, who in (("taishan", CASEWORKER), ("city", ADMIN)):
+        rows = _overdue(world, monkeypatch, unit_id, who, LATER)
+        assert [(r["due_at"], r["reference"], r["demo"]) for r in rows] == unfinished, unit_id
+        assert all(r["overdue"] and r["unit_name"] == "泰山区总工会" for r in rows), unit_id
+    assert _overdue(world, monkeypatch, "daiyue", ("daiyue.caseworker", "daiyue", ["caseworker"]), LATER) == []
+    from chalicelib.support import figures
+
+    # listed above, but the city's figure counts no demo request
+    assert figures.overdue_in_subtree("city", LATER) == len([d for _, _, d in unfinished if not d])
+
+
+def _write_overdue(unit_id: str, due_at: list[str]) -> list[tuple[str, str]]:
+    """Unfinished requests handled by the unit with these due times: the items the store's
+    `open_request` and `list_open` put for a new request (the request, its open item and a due item
+    under each unit above), written in batches (the in-process engine copies the table for every
+    item of a transaction); their (due time, reference)."""
+    from chalicelib.core import db
+    from chalicelib.orgs import service as orgs
+    from chalicelib.support import store
+
+    path = orgs.unit_path(unit_id)
+    written: list[tuple[str, str]] = []
+    with db.table().batch_writer() as batch:
+        for n, due in enumerate(due_at):
+            reference = f"OVD{unit_id[-4:].upper()}{n:04d}"
+            record = {"type": "support_request", "reference": reference, "category": "legal", "description": "逾期",
+                      "name": "逾期求助人", "phone": "13905380000", "county_unit_id": "daiyue", "unit_id": unit_id,
+                      "unit_path": path, "frontline": "no", "channel": "portal", "status": "submitted", "version": 1,
+                      "created_at": "2999-01-01T00:00:00.000Z", "updated_at": "2999-01-01T00:00:00.000Z",
+                      "due_at": due, "callback_attempts": 0}
+            for op in [store.open_request(record), *store.list_open(record)]:
+                assert op.kind == "Put"
+                batch.put_item(Item=op.params["Item"])
+            written.append((due, reference))
+    return written
+
+
+def test_a_sub_unit_with_more_overdue_requests_than_a_page_loses_none(world: SimpleNamespace,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hospital under daiyue holds 110 overdue requests (more than a page of 50, more than 100) and
+    daiyue 30 of its own, due at times that interleave: pages of 50, 50 and 40, most overdue first,
+    each request once, no cursor after the last. (Their due times lie after the other tests' clock.)"""
+    monkeypatch.delenv("WS_PAGE_SIZE")
+    below = _write_overdue("demo-daiyue-hospital", [f"2999-06-01T{h:02d}:{m:02d}:00Z"
+                                                    for h in range(11) for m in range(0, 60, 6)])
+    own = _write_overdue("daiyue", [f"2999-06-01T{h:02d}:03:00Z" for h in range(0, 15, 2)]
+                         + [f"2999-06-01T{h:02d}:{m:02d}:00Z" for h in (3, 7) for m in range(0, 60, 6)]
+                         + ["2999-06-01T23:59:00Z"] * 2)
+    assert len(below) == 110 and len(own) == 30
+    from chalicelib.support import views
+
+    monkeypatch.setattr(views, "now_seconds", lambda: "3000-01-01T00:00:00Z")
+    headers = {"Authorization": f"Bearer {world.token('daiyue.caseworker', 'daiyue', ['caseworker'])}"}
+    pages: list[list[dict[str, Any]]] = []
+    cursors: list[str] = []
+    cursor = None
+    while len(pages) < 6:
+        response = world.client.http.get("/staff/support/units/daiyue/overdue" + (f"?cursor={cursor}" if cursor
+                                                                                  else ""), headers=headers)
+        assert response.status_code == 200, response.body
+        page = json.loads(response.body)
+        pages.append(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+        cursors.append(cursor)
+    assert [len(p) for p in pages] == [50, 50, 40]
+    rows = [(r["due_at"], r["reference"]) for p in pages for r in p]
+    assert rows == sorted(below + own)
+    names = {r["reference"]: r["unit_name"] for p in pages for r in p}
+    assert {names[ref] for _, ref in below} == {"岱岳区示范医院工会（演示）"}
+    assert {names[ref] for _, ref in own} == {"岱岳区总工会"}
+    # a cursor is bound to the list it came from
+    elsewhere = world.client.http.get(f"/staff/support/units/demo-daiyue-hospital/overdue?cursor={cursors[0]}",
+                                      headers=headers)
+    assert elsewhere.status_code == 400 and "cursor" in elsewhere.body.decode()

@@ -297,3 +297,83 @@ def test_a_hotline_operator_records_a_landline_caller_who_then_looks_the_request
     lookup.locator('[name="phone"]').fill("05386221234")
     lookup.locator("button.ws-submit").click()
     desk.locator(".ws-result").filter(has_text=code).wait_for(timeout=20_000)
+
+
+@pytest.mark.browser
+def test_a_family_card_offers_only_what_its_food_package_sign_up_allows(stack, browser, screenshots):
+    """No sign-up: the sign-up form alone; signed up: change and 暂停, never 恢复; paused: 恢复 alone."""
+    from chalicelib.core import errors
+    from chalicelib.delivery import service as delivery
+    from chalicelib.delivery.models import CampaignIn
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+    from tests.api.access_cases.delivery import campaign_body
+
+    try:
+        delivery.open_campaign()
+    except errors.ProblemError:
+        delivery.create_campaign(CampaignIn(**campaign_body()), _staff("city.admin", "city", "/city/", "city_admin"))
+    person = frontline.create_person(HOSPITAL, PersonIn(
+        name="孙丽", id_number="370902199202021237", phone="13905382222", department="急诊科", role="护士",
+        deployment="fever_clinic", period_start=date(2020, 2, 1)), _hospital_admin())
+    url = f"{stack.url}/staff/frontline/family/?family={person.id}"
+    for width, height in ((1366, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        arrive(page, url, "hospital.admin")
+        card = page.locator('[data-role="card"]')
+        signup, pause = card.locator("#ff-signup"), card.locator("#ff-pause")
+        state = card.locator('[data-role="delivery-state"]')
+        if width == 1366:
+            expect(state).to_contain_text("还没有登记", timeout=20_000)
+            expect(signup.get_by_role("button", name="登记爱心蔬菜")).to_be_visible()
+            expect(pause).to_be_hidden()
+            signup.get_by_label("配送地址").fill("泰山区东岳大街 6 号")
+            signup.get_by_label("配送时段").select_option("morning")
+            signup.get_by_role("button", name="登记爱心蔬菜").click()
+        expect(state).to_contain_text("每周配送", timeout=20_000)
+        expect(signup.get_by_role("button", name="保存修改")).to_be_visible()
+        expect(pause.get_by_role("button", name="暂停配送")).to_be_visible()
+        expect(card.get_by_role("button", name="恢复配送")).to_have_count(0)
+        pause.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"family-card-active-{width}.png"), full_page=True)
+        pause.get_by_role("button", name="暂停配送").click()
+        expect(state).to_contain_text("已暂停", timeout=20_000)
+        expect(pause.get_by_role("button", name="恢复配送")).to_be_visible()
+        expect(card.get_by_role("button", name="暂停配送")).to_have_count(0)
+        expect(signup).to_be_hidden()
+        page.screenshot(path=str(screenshots / f"family-card-paused-{width}.png"), full_page=True)
+        pause.get_by_role("button", name="恢复配送").click()  # back to active for the next size
+        expect(state).to_contain_text("每周配送", timeout=20_000)
+        context.close()
+
+
+@pytest.mark.browser
+def test_the_overdue_list_of_a_subtree_pages_to_its_end_without_a_repeat(stack, browser, screenshots, monkeypatch):
+    """Requests of a county and of a unit under it, all past due: the city's overdue list shows them
+    most overdue first, naming each one's unit, and 加载更多 shows only while more follow."""
+    from chalicelib.support import views
+
+    monkeypatch.setattr(views, "PAGE", 3)
+    monkeypatch.setattr(views, "now_seconds", lambda: "2999-01-01T00:00:00Z")  # every due time has passed
+    filed = set(file_requests(4) + file_requests(3, county="daiyue"))
+    for width, height in ((1366, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        arrive(page, f"{stack.url}/staff/support/", "city.admin")
+        overdue = page.locator('[data-role="overdue"]')
+        more = page.locator('[data-role="overdue-more"]')
+        overdue.locator("tbody tr").first.wait_for(timeout=20_000)
+        while more.is_visible():
+            shown = overdue.locator("tbody tr").count()
+            more.click()
+            expect(overdue.locator("tbody tr")).not_to_have_count(shown)
+        rows = overdue.locator("tbody tr").evaluate_all("rs => rs.map(r => r.dataset.reference)")
+        assert len(rows) == len(set(rows)) and filed <= set(rows)
+        assert more.is_hidden()
+        expect(overdue.locator("tbody tr", has_text="岱岳区总工会")).to_have_count(3)
+        page.locator("#support-overdue-title").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"support-overdue-{width}.png"), full_page=True)
+        context.close()

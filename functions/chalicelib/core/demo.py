@@ -19,10 +19,10 @@ from chalicelib.core import uow
 ATTRIBUTE = "demo"
 # The stores' ops that add to the roll-up counters: support's per-unit and weekly counters,
 # frontline's subtree counters, delivery's package counts, the fund's subtree totals, booking's
-# subtree figures, the DUE# items that count a subtree's unfinished support requests, and the
-# count of new requests in a unit's batched staff alert (demo requests alert nobody).
-UNCOUNTED = frozenset({"count", "count_week", "count_packages", "add_totals", "count_figures", "list_due",
-                       "relist_due", "outbox_batched"})
+# subtree figures, and the count of new requests in a unit's batched staff alert (demo requests
+# alert nobody). A demo support request's DUE# items are written, marked: the subtree's overdue list
+# shows the request and the subtree's count leaves it out.
+UNCOUNTED = frozenset({"count", "count_week", "count_packages", "add_totals", "count_figures", "outbox_batched"})
 
 
 def marked(record: Mapping[str, Any] | None) -> bool:

@@ -75,6 +75,13 @@ class SignupOut(ResponseModel):
     updated_at: str
 
 
+class FamilySignup(ResponseModel):
+    campaign_id: str | None = Field(default=None, description="进行中的爱心蔬菜活动（没有时为空）")
+    campaign_name: str | None = None
+    signup: SignupOut | None = Field(default=None, description="这户家庭在该活动的登记（还没有登记时为空）")
+    actions: list[Action] = Field(description="现在可以做的：pause 暂停配送（配送中），resume 恢复配送（已暂停）")
+
+
 class Supplier(RequestModel):
     county_unit_id: Annotated[UnitId, Field(title="县市区")]
     name: Annotated[Short, Field(title="供应商")]

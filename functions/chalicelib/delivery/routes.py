@@ -11,6 +11,7 @@ from chalicelib.delivery.models import (
     CampaignIn,
     CampaignList,
     ConfirmIn,
+    FamilySignup,
     FileOut,
     GenerateIn,
     GenerateResult,
@@ -51,7 +52,8 @@ def public_signup(body: SignupIn) -> object:
 
 
 @api.route("/delivery/signups/pause", "POST", summary="暂停或恢复爱心蔬菜配送", tag=TAG, body=PauseIn,
-           response=SignupOut, problems=(404,))
+           response=SignupOut, problems=(404, 409),
+           description="只能暂停配送中的登记、恢复已暂停的登记；否则答复 409。")
 @api.public(operation="delivery.signup")
 def public_pause(body: PauseIn) -> object:
     return service.public_pause(body)
@@ -64,8 +66,18 @@ def staff_signup(person_id: str, body: StaffSignupIn, principal: Principal) -> o
     return service.staff_signup(person_id, body, principal)
 
 
+@api.route("/staff/delivery/families/{person_id}/signup", summary="一个家庭的爱心蔬菜登记和现在可做的操作", tag=TAG,
+           response=FamilySignup, problems=(404,), path_params=FAMILY,
+           description="进行中活动里这户家庭的登记（没有活动或还没有登记时为空）；actions 只列出当前状态可做的："
+                       "配送中可暂停，已暂停可恢复。")
+@api.staff(*FAMILY_READ, CONTACT)
+def family_signup(person_id: str, principal: Principal) -> object:
+    return service.family_signup(person_id, principal)
+
+
 @api.route("/staff/delivery/families/{person_id}/pause", "POST", summary="代家庭暂停或恢复配送", tag=TAG,
-           body=StaffPauseIn, response=SignupOut, problems=(404,), path_params=FAMILY)
+           body=StaffPauseIn, response=SignupOut, problems=(404, 409), path_params=FAMILY,
+           description="只能暂停配送中的登记、恢复已暂停的登记；否则答复 409。")
 @api.staff(*STAFF, CONTACT)
 def staff_pause(person_id: str, body: StaffPauseIn, principal: Principal) -> object:
     return service.staff_pause(person_id, body, principal)

@@ -22,10 +22,12 @@ from chalicelib.delivery import store
 from chalicelib.delivery.models import (
     PACKAGE_CEILING_FEN,
     WINDOW_LABELS,
+    Action,
     Campaign,
     CampaignIn,
     CampaignList,
     ConfirmIn,
+    FamilySignup,
     FileOut,
     GenerateResult,
     Package,
@@ -184,8 +186,9 @@ def _pause(family: dict[str, Any], action: str, actor: str) -> SignupOut:
     if current is None:
         raise errors.not_found("这个家庭还没有登记爱心蔬菜配送。")
     status = "paused" if action == "pause" else "active"
-    if current["status"] == status:
-        return to_signup(current)
+    if action not in _actions(current):
+        raise errors.conflict("这户家庭的爱心蔬菜配送已经暂停，无需再暂停；需要时请恢复配送。" if action == "pause"
+                              else "这户家庭的爱心蔬菜正在配送，无需恢复。", "invalid-transition")
     now = audit.now_iso()
     uow.commit_versioned([
         store.set_signup_status(camp["id"], family["family_id"], status, now, current["version"]),
@@ -194,6 +197,28 @@ def _pause(family: dict[str, Any], action: str, actor: str) -> SignupOut:
                     before={"status": current["status"]}, after={"status": status}),
     ], *store.signup_key(camp["id"], family["family_id"]))
     return to_signup({**current, "status": status, "updated_at": now})
+
+
+def _actions(signup: dict[str, Any] | None) -> list[Action]:
+    """What a sign-up can be told: an active one paused, a paused one resumed."""
+    if signup is None:
+        return []
+    return [Action.pause] if signup["status"] == "active" else [Action.resume]
+
+
+def family_signup(person_id: str, by: Principal) -> FamilySignup:
+    """The family's sign-up for the open campaign and what can be done with it now (the family card
+    offers only those)."""
+    family = frontline.family_for_staff(person_id, by)
+    try:
+        camp = open_campaign()
+    except errors.ProblemError as exc:
+        if exc.code != "/problems/no-campaign":
+            raise
+        return FamilySignup(actions=[])
+    signup = store.get_signup(camp["id"], family["family_id"])
+    return FamilySignup(campaign_id=camp["id"], campaign_name=camp["name"],
+                        signup=to_signup(signup) if signup else None, actions=_actions(signup))
 
 
 def public_pause(body: PauseIn) -> SignupOut:

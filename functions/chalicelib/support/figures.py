@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core import uow
+from chalicelib.core import demo, uow
 from chalicelib.core.times import now_seconds
 from chalicelib.support import store
 from chalicelib.support.categories import CATEGORIES
@@ -45,11 +45,13 @@ def weekly_new(unit_id: str, weeks: int, today: date) -> list[tuple[str, int]]:
 
 def rebuild_due(requests: list[dict[str, Any]]) -> int:
     """The subtree's due items of every unfinished request among these (a maintenance command reads
-    them all): for requests opened before those items were kept. Returns how many requests."""
+    them all): for requests opened before those items were kept. A demo request's come marked, as
+    when it was written. Returns how many requests."""
     done = 0
     for record in requests:
         if record.get("status") not in TERMINAL and record.get("due_at") and record.get("unit_path"):
-            uow.commit(store.relist_due(record))
+            with demo.of(record):
+                uow.commit(store.relist_due(record))
             done += 1
     return done
 

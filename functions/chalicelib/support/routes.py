@@ -62,7 +62,9 @@ def unit_queue(unit_id: str, principal: Principal) -> object:
 
 @api.route("/staff/support/units/{unit_id}/overdue", summary="本单位及下级单位已逾期的求助", tag=TAG,
            response=QueuePage, problems=(404,), path_params=UNIT, query_params=CURSOR,
-           description="逐个查询下级单位的未办结求助；next_cursor 翻到下一批下级单位。")
+           description="本单位及其全部下级单位已过应答期限、仍未办结的求助，最久逾期的在前（按应答期限，同一时刻按"
+                       "查询编号），每条注明负责办理的单位。每页最多 50 条；还有下一条时才给 next_cursor，"
+                       "带上它取下一页，不重复、不遗漏。")
 @api.staff(*READ)
 @api.audit_reads
 def overdue(unit_id: str, principal: Principal) -> object:

@@ -24,17 +24,20 @@ shards are one partition, read by the same one Query; counters written before th
 without a shard) are summed in alike.
 Overdue requests of a unit are one Query: open items with SK (due time) before now; those of its
 whole subtree add one more, of the DUE# items that every unfinished request keeps under each
-unit above its own (put and deleted with its OPEN# item).
+unit above its own (put and deleted with its OPEN# item). Both share one sort key, so the subtree's
+overdue list is the two merged, most overdue first. A demo request's DUE# items carry its mark and
+the subtree counts leave them out.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from chalicelib.core import db, errors
+from chalicelib.core import db, demo, errors
 from chalicelib.core.errors import FieldError
 
 COUNSELLORS = "COUNSELLORS"
@@ -95,6 +98,30 @@ def overdue_page(unit_id: str, now: str, limit: int, start: dict[str, Any] | Non
     if start:
         params["ExclusiveStartKey"] = start
     return db.filled_page(params, limit, db.page_keys())
+
+
+def overdue_in_subtree_page(unit_id: str, now: str, limit: int,
+                            start: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+    """Pointers to the unfinished requests past their due time of the unit (its OPEN# items) and of
+    every unit under it (its DUE# items), most overdue first: by due time, then reference, across the
+    whole subtree. Each request is in one of the two partitions, under the same sort key, so a page is
+    the two read from `start` (`{"SK": <the last one shown>}`) and merged: up to `limit` pointers and
+    the key to go on from, None when no overdue request follows them. Two Queries of limit + 1 items."""
+    after = str(start["SK"]) if start else None
+    if after is not None and after >= now:
+        return [], None
+
+    def past_due(pk: str) -> tuple[list[dict[str, Any]], bool]:
+        sk = Key("SK").lt(now) if after is None else Key("SK").between(after, now)  # due times never equal now#…
+        items, more = db.filled_page({"KeyConditionExpression": Key("PK").eq(pk) & sk}, limit + 1, db.page_keys())
+        return [i for i in items if i["SK"] != after], more is not None
+
+    own, own_more = past_due(f"OPEN#{unit_id}")
+    below, below_more = past_due(f"DUE#{unit_id}")
+    merged = list(heapq.merge(own, below, key=lambda i: str(i["SK"])))
+    page = merged[:limit]
+    more = len(merged) > limit or own_more or below_more
+    return page, ({"SK": page[-1]["SK"]} if more and page else None)
 
 
 def queue_page(unit_id: str, limit: int, start: dict[str, Any] | None, status: str | None,
@@ -236,6 +263,8 @@ def overdue_count(unit_id: str, now: str, subtree: bool = False) -> int:
     total = overdue_count(unit_id, now) if subtree else 0
     pk = f"DUE#{unit_id}" if subtree else f"OPEN#{unit_id}"
     params: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(pk) & Key("SK").lt(now), "Select": "COUNT"}
+    if subtree:  # demo requests are listed under the units above, not counted there
+        params["FilterExpression"] = Attr(demo.ATTRIBUTE).not_exists()
     while True:
         response = db.retrying(lambda: db.table().query(**params))
         total += int(response.get("Count", 0))

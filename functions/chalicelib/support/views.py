@@ -62,6 +62,12 @@ def queue_item(record: dict[str, Any], now: str | None = None) -> QueueItem:
         callback_attempts=int(record.get("callback_attempts", 0)), demo=demo.marked(record))
 
 
+def _with_unit_names(records: list[dict[str, Any]], now: str | None = None) -> list[QueueItem]:
+    """Queue items of requests handled by several units, each naming its unit."""
+    unit_names = {u: orgs.get_unit(u).name for u in {str(r["unit_id"]) for r in records}}
+    return [queue_item(r, now).model_copy(update={"unit_name": unit_names[r["unit_id"]]}) for r in records]
+
+
 def detail(reference: str, by: Principal) -> RequestDetail:
     record = load(reference, by)
     return to_detail(record, by)
@@ -140,16 +146,19 @@ def queue(unit_id: str, by: Principal, cursor: str | None, status: str | None = 
 
 
 def overdue_in_subtree(unit_id: str, by: Principal, cursor: str | None) -> QueuePage:
-    """Overdue requests of the unit and the units under it, a page of units at a time."""
+    """The overdue requests of the unit and every unit under it, most overdue first (by due time,
+    then reference), each with the name of the unit that handles it."""
     unit_path_in_scope(unit_id, by)
     now = now_seconds()
-    units = orgs.subtree(unit_id, cursor, limit=25)
-    items = []
-    for unit in units.items:
-        pointers, _ = store.overdue_page(unit.id, now, 100, None)
-        items += [queue_item(r, now) for r in (store.get_request(p["reference"]) for p in pointers) if r]
-    items.sort(key=lambda i: i.due_at)
-    return QueuePage(items=items, next_cursor=units.next_cursor)
+    scope = f"support-overdue:{unit_id}:{by.unit_path}"
+
+    def still_overdue(pointer: dict[str, Any]) -> dict[str, Any] | None:
+        record = store.get_request(pointer["reference"])
+        return record if record and is_overdue(record, now) else None
+
+    records, last = db.kept_page(functools.partial(store.overdue_in_subtree_page, unit_id, now), still_overdue,
+                                 pagination.size(PAGE), pagination.decode_cursor(cursor, scope), ("SK",))
+    return QueuePage(items=_with_unit_names(records, now), next_cursor=pagination.encode_cursor(last, scope))
 
 
 def rollup(unit_id: str, by: Principal, cursor: str | None) -> RollupPage:
@@ -248,6 +257,4 @@ def operator_intakes(by: Principal, cursor: str | None) -> QueuePage:
     records, last = db.kept_page(functools.partial(store.intakes, by.id),
                                  lambda link: store.get_request(link["reference"]), pagination.size(PAGE),
                                  pagination.decode_cursor(cursor, scope), db.page_keys())
-    unit_names = {u: orgs.get_unit(u).name for u in {str(r["unit_id"]) for r in records}}
-    return QueuePage(items=[queue_item(r).model_copy(update={"unit_name": unit_names[r["unit_id"]]}) for r in records],
-                     next_cursor=pagination.encode_cursor(last, scope))
+    return QueuePage(items=_with_unit_names(records), next_cursor=pagination.encode_cursor(last, scope))

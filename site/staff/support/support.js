@@ -65,9 +65,11 @@
   // A request's address is this page with ?ref=<reference> (after the queue's filters: unit,
   // status, category, overdue); wsStaff.route draws the queue or the request from the address.
 
+  // The overdue list spans the units under the chosen one, so it names each request's unit.
   var QUEUE_HEADS = ["编号", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"];
+  var SUBTREE_HEADS = ["编号", "办理单位", "类别", "状态", "求助人", "电话", "提交时间", "应答期限"];
 
-  function row(item) {
+  function row(item, withUnit) {
     var tr = el("tr");
     if (item.overdue) tr.className = "ws-support__overdue";
     tr.dataset.reference = item.reference;
@@ -75,20 +77,56 @@
     ref.appendChild(window.wsStaff.route.link(item.reference, { ref: item.reference }));
     window.wsStaff.demoBadge(ref, item);
     tr.appendChild(ref);
-    [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
-      item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)]
-      .forEach(function (t, i) { var td = el("td", "", t); td.dataset.label = QUEUE_HEADS[i + 1]; tr.appendChild(td); });
+    var cells = [item.category_label, item.status_label + (item.callback_attempts ? "（回电 " + item.callback_attempts + " 次）" : ""),
+      item.name, item.phone, local(item.created_at), (item.overdue ? "已逾期 " : "") + local(item.due_at)];
+    if (withUnit) cells.unshift(item.unit_name || item.unit_id);
+    var heads = withUnit ? SUBTREE_HEADS : QUEUE_HEADS;
+    cells.forEach(function (t, i) { var td = el("td", "", t); td.dataset.label = heads[i + 1]; tr.appendChild(td); });
     return tr;
   }
-  function table(items) {
+  function table(items, withUnit) {
     var t = el("table", "ws-support__table ws-support__queue");
     var head = el("tr");
-    QUEUE_HEADS.forEach(function (h) { var th = el("th", "", h); th.scope = "col"; head.appendChild(th); });
+    (withUnit ? SUBTREE_HEADS : QUEUE_HEADS).forEach(function (h) { var th = el("th", "", h); th.scope = "col"; head.appendChild(th); });
     var thead = el("thead"); thead.appendChild(head); t.appendChild(thead);
     var tbody = el("tbody");
-    items.forEach(function (i) { tbody.appendChild(row(i)); });
+    items.forEach(function (i) { tbody.appendChild(row(i, withUnit)); });
     t.appendChild(tbody);
     return t;
+  }
+
+  // A paged table of requests in the box's parts named by roles ({list, more, status}: the table's
+  // place, its 加载更多 button, its status line): each answer's rows after those shown (none twice),
+  // 加载更多 only while the answer gives a next_cursor. The function returned loads a list's first
+  // page (the button the ones after); an answer that arrives after a newer load started is dropped.
+  function pagedRequests(box, roles, empty, withUnit) {
+    var out = box.querySelector('[data-role="' + roles.list + '"]');
+    var more = box.querySelector('[data-role="' + roles.more + '"]');
+    var path = null, cursor = null, gen = 0, shown = {};
+    async function page(append) {
+      var mine = append ? gen : ++gen;
+      if (!append) { cursor = null; more.hidden = true; }
+      say(box, roles.status, "正在加载…");
+      var r = await call("GET", path + (append ? (path.indexOf("?") < 0 ? "?" : "&") + "cursor=" +
+        encodeURIComponent(cursor) : ""));
+      if (mine !== gen) return;  // the unit or filters changed meanwhile: a newer answer is on its way
+      if (!r.ok) { say(box, roles.status, problemText(r.body), true); return; }
+      if (!append) { out.textContent = ""; shown = {}; }
+      var fresh = r.body.items.filter(function (i) { return !shown[i.reference]; });
+      fresh.forEach(function (i) { shown[i.reference] = true; });
+      cursor = r.body.next_cursor || null;
+      var body = out.querySelector("tbody");
+      if (!append && !fresh.length) out.appendChild(el("p", "ws-staff__empty", empty));
+      else if (body) fresh.forEach(function (i) { body.appendChild(row(i, withUnit)); });
+      else out.appendChild(table(fresh, withUnit));
+      more.hidden = !cursor;
+      say(box, roles.status, "");
+    }
+    more.addEventListener("click", function () {
+      more.disabled = true;
+      page(true).then(function () { more.disabled = false; });
+    });
+    return function (first) { path = first; return page(false); };
   }
 
   // Which fields of the status form a chosen change asks for.
@@ -271,8 +309,6 @@
   async function bindQueue(box, me) {
     var W = window.wsStaff;
     var unitSel = box.querySelector("#support-unit-select");
-    var list = box.querySelector('[data-role="queue"]');
-    var more = box.querySelector('[data-role="more"]');
     var filters = box.querySelector("#support-filters");
     var res = await fetch(API + "/units/" + encodeURIComponent(me.unit_id) + "/subtree", { headers: { "Accept": "application/json" } });
     var units = ((await res.json()).items || []);
@@ -281,9 +317,9 @@
       var o = el("option", "", "\u3000".repeat(u.depth - box._depth) + u.name); o.value = u.id; unitSel.appendChild(o);
     });
     var FILTERS = ["unit", "status", "category", "overdue"];
-    var cursor = null;
-    var gen = 0;
-    var shown = {};  // references in the table, so a page never adds a row twice
+    var queue = pagedRequests(box, { list: "queue", more: "more", status: "status" }, "没有符合条件的求助。", false);
+    var overdueList = pagedRequests(box, { list: "overdue", more: "overdue-more", status: "overdue-status" },
+      "本单位及下级没有逾期的求助。", true);
 
     // The filters as the address holds them, and the address's filters put into the controls.
     function chosen() {
@@ -300,29 +336,14 @@
       filters.querySelector('[name="overdue"]').checked = params.get("overdue") === "1";
     }
 
-    async function load(append) {
-      var mine = append ? gen : ++gen;
+    function load() {
       var c = chosen();
       var q = new URLSearchParams();
       if (c.status) q.set("status", c.status);
       if (c.category) q.set("category", c.category);
       if (c.overdue) q.set("overdue", "1");
-      if (append && cursor) q.set("cursor", cursor);
-      if (!append) { cursor = null; more.hidden = true; }
-      say(box, "status", "正在加载…");
-      var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/queue?" + q.toString());
-      if (mine !== gen) return;  // the filters changed meanwhile: a newer answer is on its way
-      if (!r.ok) { say(box, "status", problemText(r.body), true); return; }
-      if (!append) { list.textContent = ""; shown = {}; }
-      var fresh = r.body.items.filter(function (i) { return !shown[i.reference]; });
-      fresh.forEach(function (i) { shown[i.reference] = true; });
-      cursor = r.body.next_cursor || null;
-      var body = list.querySelector("tbody");
-      if (!append && !fresh.length) list.appendChild(el("p", "ws-staff__empty", "没有符合条件的求助。"));
-      else if (body) fresh.forEach(function (i) { body.appendChild(row(i)); });
-      else list.appendChild(table(fresh));
-      more.hidden = !cursor;
-      say(box, "status", "");
+      return queue("/staff/support/units/" + encodeURIComponent(unitSel.value) + "/queue" +
+        (q.toString() ? "?" + q.toString() : ""));
     }
     async function rollup() {
       var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/rollup");
@@ -340,12 +361,7 @@
       });
       out.appendChild(t);
     }
-    async function overdue() {
-      var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/overdue");
-      var out = box.querySelector('[data-role="overdue"]'); out.textContent = "";
-      if (!r.ok) { out.appendChild(el("p", "", problemText(r.body))); return; }
-      out.appendChild(r.body.items.length ? table(r.body.items) : el("p", "", "本单位及下级没有逾期的求助。"));
-    }
+    function overdue() { return overdueList("/staff/support/units/" + encodeURIComponent(unitSel.value) + "/overdue"); }
     async function exportXlsx() {
       var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/export");
       if (!r.ok) { say(box, "status", problemText(r.body), true); return; }
@@ -362,7 +378,7 @@
       if (key !== box._listKey) {
         var unitChanged = !box._listKey || JSON.parse(box._listKey).unit !== chosen().unit;
         box._listKey = key;
-        work.push(load(false));
+        work.push(load());
         if (unitChanged) work.push(rollup(), overdue());
       }
       W.route.view(box, !!ref);
@@ -373,10 +389,6 @@
     unitSel.addEventListener("change", refilter);
     filters.addEventListener("change", refilter);
     filters.addEventListener("submit", function (ev) { ev.preventDefault(); refilter(); });
-    more.addEventListener("click", function () {
-      more.disabled = true;
-      load(true).then(function () { more.disabled = false; });
-    });
     box.querySelector('[data-role="export"]').addEventListener("click", exportXlsx);
     var go = box.querySelector("#support-open");
     go.addEventListener("submit", function (ev) {

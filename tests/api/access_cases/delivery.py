@@ -71,6 +71,9 @@ def _generate(ctx: Any, unit: str) -> tuple[str, str, dict[str, Any]]:
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/staff/delivery/families/{person_id}/signup"): _with_family(
         "/signup", {"address": "泰山区某某路 9 号", "window": "evening"}, 201),
+    ("GET", "/staff/delivery/families/{person_id}/signup"): Case(
+        lambda ctx, unit: ("GET", f"/staff/delivery/families/{signed_up_family(ctx, unit)}/signup", None),
+        scoped=True, success=200),
     ("POST", "/staff/delivery/families/{person_id}/pause"): _with_family("/pause", {"action": "pause"}, 200),
     ("GET", "/staff/delivery/families/{person_id}/packages"): _with_family("/packages", None, 200),
     ("GET", "/staff/delivery/campaigns"): Case(lambda ctx, unit: ("GET", "/staff/delivery/campaigns", None),

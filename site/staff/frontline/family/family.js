@@ -3,7 +3,8 @@
  * registers a member of staff by form (the archive page imports many by xlsx) and lists the unit's
  * families, each linking to its own card (?family=<id>): a summary, the family members (imported
  * ones too) to see and add, a support request filed on the family's behalf, the weekly food
- * package, and the family's history (contact logs, contact persons).
+ * package (only what its sign-up's state allows: sign up; change and pause; resume), and the
+ * family's history (contact logs, contact persons).
  * It uses the helpers staff.js shares as window.wsStaff. Data is rendered with textContent only.
  */
 (function () {
@@ -22,8 +23,20 @@
     raised: "求助已提交，查询编号 {n}，已记入这户家庭的联系记录。",
     signedUp: "已登记爱心蔬菜：{n}",
     paused: "爱心蔬菜：{n}",
+    noCampaign: "目前没有进行中的爱心蔬菜配送活动。",
+    notSignedUp: "{n}：这户家庭还没有登记。",
+    signedUpState: "{n}：",
     noHistory: "还没有指定过一对一联系人。",
     from: "{n} 起"
+  };
+
+  // The forms the food-package sign-up's state offers: its own sign-up (none yet), a change of
+  // address and time and a pause (active), a resume (paused).
+  var DELIVERY = {
+    signup: { title: "登记每周爱心蔬菜", note: "登记后每周自动配送，无需每周重填。", submit: "登记爱心蔬菜" },
+    change: { title: "修改配送地址和时段", note: "保存后从下一次生成名单起按新的地址和时段配送。", submit: "保存修改" },
+    pause: { title: "暂停配送", note: "家庭外出、住院或暂时不需要时暂停，从下一次生成名单起不再配送。", submit: "暂停配送" },
+    resume: { title: "恢复配送", note: "配送已暂停；恢复后照原地址和时段继续。", submit: "恢复配送" }
   };
 
   function fmt(text, n) { return window.wsStaff.fmt(text, n); }
@@ -72,10 +85,12 @@
         family = null;
         facts.textContent = "";
         facts.appendChild(el("p", "ws-staff__empty", ws.problemText(r.body)));
-        ["members", "logs", "contact-history"].forEach(function (role) { part(role).textContent = ""; });
+        ["members", "logs", "contact-history", "delivery-state"].forEach(function (role) { part(role).textContent = ""; });
+        signupForm.hidden = pauseForm.hidden = true;
         return;
       }
       show(r.body);
+      delivery(id);
       contactLogs(part("logs"), ws, id);
       contactHistory(part("contact-history"), ws, id);
     }
@@ -126,6 +141,35 @@
       members.appendChild(ul);
     }
 
+    // The family's food-package sign-up and the forms its state offers (write roles only).
+    var signupForm = card.querySelector("#ff-signup");
+    var pauseForm = card.querySelector("#ff-pause");
+    function offer(form, text) {
+      ["title", "note", "submit"].forEach(function (k) {
+        form.querySelector('[data-role$="-' + k + '"]').textContent = text[k];
+      });
+      form.hidden = false;
+    }
+    async function delivery(id) {
+      var state = part("delivery-state");
+      state.textContent = "";
+      signupForm.hidden = pauseForm.hidden = true;
+      var r = await ws.api("GET", "/staff/delivery/families/" + encodeURIComponent(id) + "/signup");
+      if (!family || family.id !== id) return;  // another family was opened meanwhile
+      if (!r.ok || !r.body) { state.textContent = ws.problemText(r.body); return; }
+      var d = r.body, s = d.signup, actions = d.actions || [];
+      if (!d.campaign_id) { state.textContent = TEXT.noCampaign; return; }
+      state.textContent = s ? fmt(TEXT.signedUpState, d.campaign_name) + s.status_label + "（" + s.window_label +
+        "，从第 " + s.from_week + " 周起）" : fmt(TEXT.notSignedUp, d.campaign_name);
+      if (!ctx.canWrite) return;
+      if (!s) offer(signupForm, DELIVERY.signup);
+      else if (actions.indexOf("pause") >= 0) offer(signupForm, DELIVERY.change);
+      if (actions.length) {
+        pauseForm.dataset.action = actions[0];
+        offer(pauseForm, DELIVERY[actions[0]]);
+      }
+    }
+
     var editMember = ctx.canWrite ? memberEditor(card, ws, function () { return family; }, function (m) {
       openFamily(family.id).then(function () { ws.message(card.querySelector("#ff-member"), "ok", fmt(TEXT.memberEdited, m.name)); });
     }) : null;
@@ -165,20 +209,23 @@
         },
         done: function (r) { ws.message(supportForm, "ok", fmt(TEXT.raised, r.reference), [r.unit_name + "办理"]); }
       });
-      var pauseForm = card.querySelector("#ff-pause");
       ws.bindWriteForm(pauseForm, {
+        extra: function () { return { action: pauseForm.dataset.action }; },
         send: function (data, key) {
           return ws.api("POST", "/staff/delivery/families/" + encodeURIComponent(family.id) + "/pause", data, key);
         },
-        done: function (r) { ws.message(pauseForm, "ok", fmt(TEXT.paused, r.status_label)); }
+        done: function (r) {
+          delivery(family.id).then(function () { ws.message(pauseForm, "ok", fmt(TEXT.paused, r.status_label)); });
+        }
       });
-      var signupForm = card.querySelector("#ff-signup");
       ws.bindWriteForm(signupForm, {
         send: function (data, key) {
           return ws.api("POST", "/staff/delivery/families/" + encodeURIComponent(family.id) + "/signup", data, key);
         },
         done: function (r) {
-          ws.message(signupForm, "ok", fmt(TEXT.signedUp, r.status_label), [r.window_label + "，从第 " + r.from_week + " 周起"]);
+          delivery(family.id).then(function () {
+            ws.message(signupForm, "ok", fmt(TEXT.signedUp, r.status_label), [r.window_label + "，从第 " + r.from_week + " 周起"]);
+          });
         }
       });
     }
