@@ -73,6 +73,7 @@ LISTS = [
     ("/hardship/units/taishan/workers", CASEWORKER, 2),
     ("/staff/units/taishan/firms?status=approved", CASEWORKER, 1),
     ("/units/city/subtree", None, 10),
+    ("/staff/support/units/city/rollup", ADMIN, 10),
     ("/admin/units/city/staff", ADMIN, 3),
     ("/sessions?kind=fair", None, 1),
     ("/openings", None, 1),

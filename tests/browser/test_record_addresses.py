@@ -377,3 +377,32 @@ def test_the_overdue_list_of_a_subtree_pages_to_its_end_without_a_repeat(stack, 
         page.locator("#support-overdue-title").scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / f"support-overdue-{width}.png"), full_page=True)
         context.close()
+
+
+@pytest.mark.browser
+def test_the_city_roll_up_follows_its_pages_to_every_unit(stack, desk, monkeypatch):
+    """分类汇总 comes a page of units at a time: 加载更多 shows while more follow, and in the end every
+    unit under the city is there once."""
+    from chalicelib.orgs import service as orgs
+
+    monkeypatch.setenv("WS_PAGE_SIZE", "2")
+    names: list[str] = []
+    cursor = None
+    while True:
+        page = orgs.subtree("city", cursor)
+        names += [u.name for u in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(names) > 4
+    arrive(desk, f"{stack.url}/staff/support/", "city.admin")
+    rollup = desk.locator('[data-role="rollup"]')
+    more = rollup.get_by_role("button", name="加载更多")
+    rollup.locator("tr").nth(2).wait_for(timeout=20_000)  # the heading and a first page of two
+    while more.is_visible():
+        shown = rollup.locator("tr").count()
+        more.click()
+        expect(rollup.locator("tr")).not_to_have_count(shown)
+    shown_names = rollup.locator("tr td:first-child").all_inner_texts()
+    assert shown_names == names
+    expect(more).to_have_count(0)

@@ -345,13 +345,24 @@
       return queue("/staff/support/units/" + encodeURIComponent(unitSel.value) + "/queue" +
         (q.toString() ? "?" + q.toString() : ""));
     }
-    async function rollup() {
-      var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/rollup");
-      var out = box.querySelector('[data-role="rollup"]'); out.textContent = "";
+    // Roll-up rows come a page of units at a time: 加载更多 follows the answer's cursor while it gives one.
+    var rollupGen = 0;
+    async function rollup(cursor, t) {
+      var mine = cursor ? rollupGen : ++rollupGen;
+      var r = await call("GET", "/staff/support/units/" + encodeURIComponent(unitSel.value) + "/rollup" +
+        (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      if (mine !== rollupGen) return;  // another unit was chosen meanwhile
+      var out = box.querySelector('[data-role="rollup"]');
+      var more = out.querySelector(".ws-more");
+      if (more) more.remove();
       if (!r.ok) { out.appendChild(el("p", "", problemText(r.body))); return; }
-      var t = el("table", "ws-support__table");
-      var h = el("tr"); ["单位（含下级）", "合计", "未办结", "各类别（合计/未办结）"].forEach(function (x) { h.appendChild(el("th", "", x)); });
-      t.appendChild(h);
+      if (!t) {
+        out.textContent = "";
+        t = el("table", "ws-support__table");
+        var h = el("tr"); ["单位（含下级）", "合计", "未办结", "各类别（合计/未办结）"].forEach(function (x) { h.appendChild(el("th", "", x)); });
+        t.appendChild(h);
+        out.appendChild(t);
+      }
       r.body.items.forEach(function (row) {
         var tr = el("tr");
         [row.unit_name, row.total, row.open, row.categories.filter(function (c) { return c.total; })
@@ -359,7 +370,12 @@
           .forEach(function (x) { tr.appendChild(el("td", "", x)); });
         t.appendChild(tr);
       });
-      out.appendChild(t);
+      if (r.body.next_cursor) {
+        var next = el("button", "ws-submit ws-more", "加载更多");
+        next.type = "button";
+        next.onclick = function () { next.disabled = true; rollup(r.body.next_cursor, t); };
+        out.appendChild(next);
+      }
     }
     function overdue() { return overdueList("/staff/support/units/" + encodeURIComponent(unitSel.value) + "/overdue"); }
     async function exportXlsx() {
