@@ -26,6 +26,8 @@ from typing import Any
 
 import boto3
 
+THREAD = "outbox-stream"  # the thread that delivers, as the stream trigger would in Lambda
+
 DEFAULT_INTERVAL = 0.5  # seconds between polls of the stream
 RELEASE_EVERY = 60.0  # seconds between looks for messages held over quiet hours
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -192,7 +194,7 @@ class StreamPoller:
     # --- running in the background -------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="outbox-stream", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=THREAD, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:

@@ -19,6 +19,8 @@ import boto3
 import botocore.client
 from chalice.app import Chalice, Response
 
+from tools.bench import measure
+
 
 @dataclass(frozen=True)
 class Call:
@@ -29,13 +31,14 @@ class Call:
 
 @contextmanager
 def capturing(resource_client: Any) -> Iterator[list[Call]]:
-    """The DynamoDB calls this process makes inside the block; resource_client is the one behind
+    """The DynamoDB calls this process's requests make inside the block (not the local stream
+    delivery's); resource_client is the one behind
     the app's table resource (its calls are in the resource's Python form)."""
     calls: list[Call] = []
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def captured(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
+        if self.meta.service_model.service_name == "dynamodb" and not measure.delivering():
             calls.append(Call(operation, copy.deepcopy(params), self is resource_client))
         return original(self, operation, params)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import statistics
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import botocore.client
+
+from tools import outbox_stream
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,20 @@ def interleaved(n: int, runs: dict[str, Callable[[int], float]]) -> dict[str, Ti
     return {label: Timing(label, values) for label, values in samples.items()}
 
 
+def delivering() -> bool:
+    """Whether this call comes from the local stack's stream delivery, not from a request."""
+    return threading.current_thread().name == outbox_stream.THREAD
+
+
 @contextmanager
 def counting_dynamodb_calls() -> Iterator[Counter[str]]:
-    """Count DynamoDB operations made by this process (both contenders run in it)."""
+    """Count DynamoDB operations made by this process's requests (both contenders run in it), not
+    those of the local stream delivery, which Lambda runs apart."""
     counts: Counter[str] = Counter()
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counted(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
+        if self.meta.service_model.service_name == "dynamodb" and not delivering():
             counts[operation] += 1
         return original(self, operation, params)
 

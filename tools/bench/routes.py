@@ -57,11 +57,15 @@ def write_route(stack: Stack, n: int) -> dict[str, Any]:
     full = f"{stack.url}/api/support-requests"
     for _ in range(20):
         _submit(full)
+    # Two requests in a row that made the same calls: now and then one differs (a cached unit read
+    # again when its time is up, the first request of an alert window writing the alert).
     captured: list[tuple[list[bare_app.Call], str]] = []
-    for _ in range(2):
+    for _ in range(20):
         with bare_app.capturing(db.table().meta.client) as calls:
             _, answer = _submit(full)
-        captured.append((calls, str(answer["reference"])))
+        captured = [*captured[-1:], (calls, str(answer["reference"]))]
+        if len(captured) == 2 and [c.operation for c in captured[0][0]] == [c.operation for c in calls]:
+            break
     (first, _), (calls, reference) = captured
     unique = bare_app.unique_tokens(first, calls)
     bare_url, server = _serve_bare(stack, calls, unique, reference)
