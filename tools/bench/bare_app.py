@@ -62,12 +62,16 @@ def _fresh(value: Any, swaps: dict[str, str]) -> Any:
 
 
 def _like(text: str) -> str:
-    """A random string of the same length and shape (letters and digits where they were)."""
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ" if text.upper() == text else "0123456789abcdef"
-    return "".join(secrets.choice(alphabet) if c.isalnum() else c for c in text)
+    """A random string of the same length and shape: a digit where a digit was (a token may stand in
+    a number too), a letter of the same case where a letter was."""
+    letters = "ABCDEFGHJKMNPQRSTVWXYZ" if text.upper() == text else "abcdef"
+    return "".join(secrets.choice("0123456789") if c.isdigit() else secrets.choice(letters) if c.isalpha() else c
+                   for c in text)
 
 
 KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK")
+# Shorter differences are not a request's own: a counter shard's number, picked at random and shared.
+MIN_TOKEN = 4
 _SEPARATORS = re.compile(r"[#|/ ]")
 
 
@@ -91,7 +95,8 @@ def unique_tokens(first: list[Call], second: list[Call]) -> list[str]:
     tokens: set[str] = set()
     for a, b in zip(first, second, strict=True):
         for x, y in zip(_key_strings(a.params), _key_strings(b.params), strict=True):
-            tokens |= {t for t, u in zip(_SEPARATORS.split(y), _SEPARATORS.split(x), strict=False) if t != u}
+            tokens |= {t for t, u in zip(_SEPARATORS.split(y), _SEPARATORS.split(x), strict=False)
+                       if t != u and len(t) >= MIN_TOKEN}
     return sorted(tokens, key=len, reverse=True)  # longest first: a token inside another is replaced after it
 
 
