@@ -140,7 +140,7 @@
     copied: "已复制",
     copyFailed: "复制没有成功，请手动抄下",
     dismiss: "我已妥善记下，关闭",
-    readOnly: "您是审计账号，本页只能查看，不能修改。",
+    readOnly: "您的账号在本页只能查看，不能修改。",
     noStaff: "这个单位还没有工作人员账号。",
     noPartners: "还没有签发过合作应用凭证。",
     active: "在用",
