@@ -140,7 +140,7 @@
     copied: "已复制",
     copyFailed: "复制没有成功，请手动抄下",
     dismiss: "我已妥善记下，关闭",
-    readOnly: "您是审计账号，本页只能查看，不能修改。",
+    readOnly: "您的账号在本页只能查看，不能修改。",
     noStaff: "这个单位还没有工作人员账号。",
     noPartners: "还没有签发过合作应用凭证。",
     active: "在用",
@@ -164,6 +164,7 @@
     status: "状态",
     createdAt: "开设时间",
     createdBy: "开设人",
+    seeded: "系统初始设置",
     channel: "渠道标识",
     operations: "允许的操作",
     issuedAt: "签发时间",
@@ -1455,6 +1456,14 @@
       showUnitName();
     }
 
+    // Who opened an account, by name where the list has it (created_by is a login name).
+    var names = {};
+    names[me.id] = me.name || me.id;
+    function creatorName(username) {
+      if (username === "seed") return MSG.seeded;
+      return names[username] || username;
+    }
+
     function renderStaff(s) {
       var li = el("li", "ws-record" + (s.status === "disabled" ? " ws-record--off" : ""));
       li.appendChild(el("h3", "ws-record__title", s.name + (s.username === me.id ? MSG.you : "")));
@@ -1463,7 +1472,7 @@
         [MSG.roles, roleLabels(s.roles).join("、")],
         [MSG.status, s.status === "disabled" ? MSG.disabled : MSG.active],
         [MSG.createdAt, s.created_at ? shanghai(s.created_at) : ""],
-        [MSG.createdBy, s.created_by]
+        [MSG.createdBy, creatorName(s.created_by)]
       ]));
       if (ctx.canWrite && s.status !== "disabled" && s.username !== me.id) {
         var actions = el("div", "ws-record__actions");
@@ -1481,7 +1490,12 @@
     function loadStaff() {
       return pagedList(staffBox, function (cursor) {
         return api("GET", "/admin/units/" + encodeURIComponent(current) + "/staff" +
-          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+          (cursor ? "?cursor=" + encodeURIComponent(cursor) : "")).then(function (r) {
+          if (r.ok && r.body && Array.isArray(r.body.items)) {
+            r.body.items.forEach(function (s) { if (s) names[s.username] = s.name; });
+          }
+          return r;
+        });
       }, renderStaff, MSG.noStaff);
     }
 

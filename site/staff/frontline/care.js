@@ -112,15 +112,17 @@
     });
   }
 
-  function table(headers, rows) {
-    var t = el("table", "ws-care__table");
+  // A table; "stack" lays each row out as a card of label/value lines on a phone.
+  function table(headers, rows, stack) {
+    var t = el("table", "ws-care__table" + (stack ? " ws-care__table--stack" : ""));
     var head = el("tr");
     headers.forEach(function (h) { head.appendChild(el("th", "", h)); });
     t.appendChild(head);
     rows.forEach(function (cells) {
       var tr = el("tr");
-      cells.forEach(function (c) {
+      cells.forEach(function (c, i) {
         var td = el("td");
+        if (headers[i]) td.setAttribute("data-label", headers[i]);
         if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? "" : String(c);
         tr.appendChild(td);
       });
@@ -433,9 +435,8 @@
 
   function logTable(items) {
     return table(["时间", "方式", "情况", "需求"], items.map(function (x) {
-      return [new Date(x.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }), kindLabel(x.kind),
-        x.notes, x.needs || ""];
-    }));
+      return [window.wsStaff.shanghai(x.at), kindLabel(x.kind), x.notes, x.needs || ""];
+    }), true);
   }
 
   async function bindMine(box, me) {
@@ -468,7 +469,7 @@
         pk.appendChild(table(["周次", "地址", "时段", "饮食备注", "状态", "确认"], items.map(function (x) {
           return ["第 " + x.week + " 周", x.address, x.window_label, x.dietary_notes || "", x.status_label,
             confirmButtons(x, packages)];
-        })));
+        }), true));
       }
       async function packages() {
         var r = await call("GET", q("/staff/delivery/families/" + encodeURIComponent(p.id) + "/packages",

@@ -135,8 +135,13 @@
         ["招聘人数", o.headcount], ["状态", o.status_label], ["提交时间", ws.shanghai(o.created_at)]]);
     }
 
+    // A session's name with its kind in front, unless the title already starts with it.
+    function sessionName(s) {
+      return s.title.indexOf(s.kind_label) === 0 ? s.title : s.kind_label + "：" + s.title;
+    }
+
     function renderSession(s) {
-      var li = ws.recordRow(s.kind_label + "：" + s.title, { session: s.id }, s, [
+      var li = ws.recordRow(sessionName(s), { session: s.id }, s, [
         ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
         ["名额", s.capacity + "（已确认 " + s.confirmed + "，候补 " + s.waitlisted + "）"], ["状态", s.status_label]]);
       if (s.status !== "open") li.classList.add("ws-record--off");
@@ -232,7 +237,7 @@
     }
 
     function showSession(s, note) {
-      panel.appendChild(ws.summaryCard(s.kind_label + "：" + s.title, s.status_label, [["场次编号", s.id],
+      panel.appendChild(ws.summaryCard(sessionName(s), s.status_label, [["场次编号", s.id],
         ["主办单位", s.unit_name], ["时间", ws.shanghai(s.starts_at) + " 至 " + ws.shanghai(s.ends_at)],
         ["地点", s.place], ["线上链接", s.online_url], ["名额", s.capacity], ["已确认", s.confirmed],
         ["候补", s.waitlisted], ["剩余名额", s.seats_left],
