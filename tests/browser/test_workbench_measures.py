@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.stack import Running, Watch, demo_password, full_stack, submit_sign_in
@@ -413,7 +414,8 @@ def test_hospital_union_registers_a_person_and_a_member_through_the_form(browser
         edit.locator('button[type="submit"]').click()
         card.locator('[data-role="members"] .ws-record', has_text="82 岁").wait_for()
         assert "81 岁" not in card.locator('[data-role="members"]').inner_text()
-        assert "还没有指定过一对一联系人" in card.locator('[data-role="contact-history"]').inner_text()
+        # The card is drawn again after the edit, its contact history by a call of its own: wait for it.
+        expect(card.locator('[data-role="contact-history"]')).to_contain_text("还没有指定过一对一联系人")
 
         support = card.locator("#ff-support")
         support.get_by_label("求助类别").select_option("hardship")
