@@ -4,6 +4,7 @@ for a fair whose seats are split across shards (with a capacity change mid-way a
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -69,15 +70,26 @@ def _waitlist_in_order(regs: list[dict[str, Any]], waits: list[dict[str, Any]], 
     assert max(int(r["wait_seq"]) for r in promoted) < min(seqs)  # ... to the first in line
 
 
+def _posted(url: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST as a person's app does: a 503 (busy: nothing saved) is tried again with the same
+    Idempotency-Key, a few times, a moment apart."""
+    key = str(uuid.uuid4())
+    for attempt in range(4):
+        status, _, answer = call(url, "POST", body, {"Idempotency-Key": key}, timeout=120)
+        if status != 503:
+            break
+        time.sleep(1 + attempt)
+    return status, answer
+
+
 def _register(url: str, n: int) -> tuple[int, int, Any]:
     body = {"name": f"工友{n}", "phone": _phone(n), "consent": True, "consent_version": "2020-02-v1"}
-    status, _, answer = call(url, "POST", body, {"Idempotency-Key": str(uuid.uuid4())}, timeout=120)
+    status, answer = _posted(url, body)
     return n, status, answer
 
 
 def _cancel(url: str, n: int, reference: str) -> tuple[str, int, int, Any]:
-    status, _, answer = call(url, "POST", {"reference": reference, "phone": _phone(n)},
-                             {"Idempotency-Key": str(uuid.uuid4())}, timeout=120)
+    status, answer = _posted(url, {"reference": reference, "phone": _phone(n)})
     return "cancel", n, status, answer
 
 

@@ -668,7 +668,8 @@
       return call("POST", "/staff/delivery/campaigns/" + encodeURIComponent(old.id), payload, key);
     }, async function (saved) {
       campaigns = await allCampaigns();
-      camp = currentOf(campaigns);
+      // The campaign just saved is the one being worked on: rosters are generated for it next.
+      camp = campaigns.filter(function (c) { return c.id === saved.id; })[0] || currentOf(campaigns);
       showCampaign();
       editing.fill(saved);
       status(campaignForm, "活动设置已保存：" + saved.name + "。");
