@@ -123,6 +123,23 @@ def test_two_campaigns_on_the_same_dates_give_a_family_one_package_and_one_charg
     assert _generate(ctx, SECOND, week + 1)["created"] == 1  # the next week is another week
 
 
+def test_of_two_open_campaigns_starting_the_same_day_sign_ups_join_the_one_set_up_last(client, staff_token, seeded):
+    """Campaign ids are random, so the order of ids says nothing: "zz" set up first, "aa" last."""
+    ctx = Context(client, staff_token)
+    for campaign in ("2020-zz-first", "2020-aa-last"):
+        response = ctx.call("POST", f"/staff/delivery/campaigns/{campaign}", campaign_body(name=campaign), ctx.admin)
+        assert response.status_code == 200, response.body
+    _, family, _ = new_family(ctx, "taishan")
+    response = ctx.call("POST", f"/staff/delivery/families/{family}/signup",
+                        {"address": "泰山区某某路 8 号", "window": "morning"}, ctx.admin)
+    assert response.status_code == 201 and json.loads(response.body)["campaign_id"] == "2020-aa-last", response.body
+    edited = ctx.call("POST", "/staff/delivery/campaigns/2020-zz-first",
+                      campaign_body(name="改过名字", version=1), ctx.admin)
+    assert edited.status_code == 200, edited.body  # an edit is not a new set-up
+    listed = json.loads(ctx.call("GET", "/staff/delivery/campaigns", None, ctx.admin).body)["items"]
+    assert [c["id"] for c in listed][:2] == ["2020-aa-last", "2020-zz-first"]
+
+
 def test_weeks_are_the_citys_whatever_a_campaigns_start_date(client, staff_token, seeded):
     """A campaign starting two days later maps its week 1 onto the same city week as a campaign
     starting on the anchor day: the family gets the first campaign's package only."""

@@ -99,6 +99,8 @@ def save_campaign(campaign_id: str, body: CampaignIn, by: Principal) -> Campaign
         "suppliers": [s.model_dump() for s in body.suppliers], "updated_at": audit.now_iso(), "updated_by": by.actor,
     }
     current = store.get_campaign(campaign_id)
+    # Set up once: among campaigns starting the same day, sign-ups go to the one set up last.
+    record["created_at"] = (current.get("created_at") or current["updated_at"]) if current else record["updated_at"]
     entry = audit.entry(actor=by.actor, action="delivery.campaign", entity="campaign", entity_id=campaign_id,
                         unit_id=by.unit_id, before=current, after=record)
     if current is None:
@@ -133,7 +135,8 @@ def campaign(campaign_id: str) -> dict[str, Any]:
 
 
 def open_campaign() -> dict[str, Any]:
-    """The campaign families sign up for now: begun (or about to) and not ended."""
+    """The campaign families sign up for now: begun (or about to) and not ended; of several, the
+    one starting last, and of those starting the same day the one set up last."""
     now = today()
     for item in store.campaigns():
         end = item.get("end_date")

@@ -63,8 +63,9 @@ def get_campaign(campaign_id: str) -> dict[str, Any] | None:
 
 
 def campaigns() -> list[dict[str, Any]]:
+    """Every campaign, latest start first; of one start day, the one set up last first."""
     items, _ = db.query(CAMPAIGNS, index="GSI1", limit=100, forward=False)
-    return items
+    return sorted(items, key=lambda c: (c["start_date"], c.get("created_at") or "", c["id"]), reverse=True)
 
 
 def signup_key(campaign_id: str, family_id: str) -> tuple[str, str]:
