@@ -74,25 +74,25 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     budget.locator("#budget-fund").fill("0")
     _submit(budget, "已保存")
     page.select_option("#fund-unit", "daiyue")
-    page.locator('[data-role="balance"]').filter(has_text="20000.00").wait_for()
+    page.locator('[data-role="balance"]').filter(has_text="20,000.00").wait_for()
     alloc = page.locator("#fund-alloc")
     alloc.locator("#alloc-to").select_option("demo-daiyue-hospital")
     alloc.locator("#alloc-amount").fill("5000")
     alloc.locator("#alloc-approver").fill("岱岳区总工会主席")
-    _submit(alloc, "已拨付 5000.00 元")
-    page.locator('[data-role="balance"]').filter(has_text="15000.00").wait_for()
+    _submit(alloc, "已拨付 5,000.00 元")
+    page.locator('[data-role="balance"]').filter(has_text="15,000.00").wait_for()
     page.evaluate("sessionStorage.clear()")
 
     sign_in(page, stack.url, "daiyue-hospital.finance")
     _fund_page(page, stack)
-    page.locator('[data-role="balance"]').filter(has_text="5000.00").wait_for()
+    page.locator('[data-role="balance"]').filter(has_text="5,000.00").wait_for()
     spend = page.locator("#fund-spend")
     assert spend.locator('#spend-category option[value="project_builders"]').count() == 0  # grassroots rules
     spend.locator("#spend-category").select_option("supplies_masks")
     spend.locator("#spend-amount").fill("1200.50")
     spend.locator("#spend-payee").fill("泰安市某医疗器械公司")
     spend.locator("#spend-receipt").fill("NO.20200301")
-    _submit(spend, "已记账：购买口罩 1200.50 元")
+    _submit(spend, "已记账：购买口罩 1,200.50 元")
     spend.locator("#spend-category").select_option("frontline_medical")
     spend.locator("#spend-amount").fill("800")
     spend.locator("#spend-payee").fill("一线医护人员（示范医院）")
@@ -101,7 +101,7 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     spend.locator("#spend-amount").fill("99999")
     spend.locator("#spend-payee").fill("超支测试")
     _submit(spend, "专项资金余额不足")
-    page.locator('[data-role="balance"]').filter(has_text="2999.50").wait_for()
+    page.locator('[data-role="balance"]').filter(has_text="2,999.50").wait_for()
     assert page.locator(".ws-fund__table tr[data-entry]").count() == 3  # allocation in, two spends (a 0 fund adds none)
     page.screenshot(path=str(screenshots / "fund-hospital.png"), full_page=True)
     page.evaluate("sessionStorage.clear()")
@@ -122,9 +122,9 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     page.reload(wait_until="load")
     page.locator(".ws-fund__body").wait_for()
     figures = page.locator('[data-role="figures"]')
-    figures.filter(has_text="2000.50").wait_for()  # total spending in the city's subtree
+    figures.filter(has_text="2,000.50").wait_for()  # total spending in the city's subtree
     categories = page.locator('[data-role="categories"]')
-    assert "购买口罩" in categories.inner_text() and "1200.50" in categories.inner_text()
+    assert "购买口罩" in categories.inner_text() and "1,200.50" in categories.inner_text()
     assert "慰问一线医护人员" in categories.inner_text() and "800.00" in categories.inner_text()
     assert "40.0%" in figures.inner_text()  # 800 of 2000.50 reached the frontline
     assert _card(page, "support-figures", "求助总数") == "1 件"
@@ -146,7 +146,7 @@ def test_allocation_spends_and_the_city_dashboard(context: Any, stack: Running, 
     assert widths[0] <= widths[1], widths
     page.locator('tr[data-unit="daiyue"] button').click()
     page.locator('[data-role="unit"]').filter(has_text="岱岳区总工会").wait_for()
-    page.locator('tr[data-unit="demo-daiyue-hospital"]').filter(has_text="2000.50").wait_for()
+    page.locator('tr[data-unit="demo-daiyue-hospital"]').filter(has_text="2,000.50").wait_for()
     page.locator('tr[data-child="demo-daiyue-logistics"] td').nth(1).filter(has_text="1").wait_for()
     assert page.locator('[data-role="registrations"]').inner_text() == "还没有开设场次。"
     page.screenshot(path=str(screenshots / "fund-dashboard.png"), full_page=True)

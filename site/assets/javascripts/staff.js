@@ -181,8 +181,12 @@
   // run after this script: init() waits for it before binding a page).
   function labels(table) { return (window.wsLabels && window.wsLabels[table]) || {}; }
 
-  // Fen as yuan with two decimals: 12345 -> "123.45".
-  function yuan(fen) { return (Number(fen || 0) / 100).toFixed(2); }
+  // Fen as yuan to read, two decimals and thousands grouped: 1234567 -> "12,345.67".
+  var MONEY = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  function yuan(fen) { return MONEY.format(Number(fen || 0) / 100); }
+
+  // Fen as yuan for an input box, plain so it reads back as typed: 1234567 -> "12345.67".
+  function yuanInput(fen) { return (Number(fen || 0) / 100).toFixed(2); }
 
   // "2030-03-01T09:00" typed in Beijing time (a datetime-local field) -> "2030-03-01T09:00:00+08:00".
   function beijing(local) { return local ? local + ":00+08:00" : undefined; }
@@ -1587,7 +1591,7 @@
   // What a page's own script (site/staff/<page>/<page>.js) uses: it registers its binder with
   // wsStaff.register(kind, bind), or, loaded before this file, pushes [kind, bind] to wsStaffPages.
   var SHARED = {
-    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan,
+    MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan, yuanInput: yuanInput,
     labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download, readBase64: readBase64,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
     adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,

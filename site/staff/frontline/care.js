@@ -767,8 +767,8 @@
       f.name.value = c.name;
       f.start_date.value = c.start_date;
       f.end_date.value = c.end_date || "";
-      f.cap_yuan.value = yuan(c.cap_fen);
-      f.price_yuan.value = yuan(c.price_fen);
+      f.cap_yuan.value = window.wsStaff.yuanInput(c.cap_fen);
+      f.price_yuan.value = window.wsStaff.yuanInput(c.price_fen);
       f.default_supplier.value = c.default_supplier;
     }
     pick.addEventListener("change", function () { show(picked() || fresh); });

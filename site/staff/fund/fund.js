@@ -98,8 +98,8 @@
       say(box, "summary", YEAR + " 年度：年度预算 " + yuan(account.annual_budget_fen) + " 元，专项资金 " +
         yuan(account.special_fund_fen) + " 元，上级拨入 " + yuan(account.allocated_in_fen) + " 元，拨付下级 " +
         yuan(account.allocated_out_fen) + " 元，已支出 " + yuan(account.spent_fen) + " 元。");
-      box.querySelector("#budget-total").value = account.annual_budget_fen ? yuan(account.annual_budget_fen) : "";
-      box.querySelector("#budget-fund").value = account.version ? yuan(account.special_fund_fen) : "";
+      box.querySelector("#budget-total").value = account.annual_budget_fen ? window.wsStaff.yuanInput(account.annual_budget_fen) : "";
+      box.querySelector("#budget-fund").value = account.version ? window.wsStaff.yuanInput(account.special_fund_fen) : "";
       var cat = box.querySelector("#spend-category");
       cat.textContent = "";
       cats.filter(function (c) { return account.allowed_categories.indexOf(c.code) >= 0; }).forEach(function (c) {

@@ -183,7 +183,7 @@
       pick.appendChild(first);
       spends.forEach(function (e) {
         var o = el("option", null, ws.shanghai(e.at).slice(0, 10) + "　" + (e.category_label || "") + "　" +
-          (e.amount_fen / 100).toFixed(2) + " 元" + (e.payee ? "　" + e.payee : ""));
+          ws.yuan(e.amount_fen) + " 元" + (e.payee ? "　" + e.payee : ""));
         o.value = e.entry_id;
         pick.appendChild(o);
       });
