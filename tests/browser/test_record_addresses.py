@@ -170,6 +170,56 @@ def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back
 
 
 @pytest.mark.browser
+def test_a_family_cards_forms_stay_with_their_family_when_another_card_opens(stack, desk):
+    """What was typed on one family's card, and the message about what was done there, stay with
+    that family: the next card opens clean, and back on the first its typed words come back."""
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+
+    first, second = (frontline.create_person(HOSPITAL, PersonIn(
+        name=name, id_number=id_number, phone=phone, department="呼吸科", role="医生",
+        deployment="fever_clinic", period_start=date(2020, 2, 3)), _hospital_admin())
+        for name, id_number, phone in (("周一", "370902198502020012", "13905383331"),
+                                       ("周二", "370902198502020039", "13905383332")))
+    list_url = f"{stack.url}/staff/frontline/family/"
+    arrive(desk, f"{list_url}?family={first.id}", "hospital.admin")
+    card = desk.locator('[data-role="card"]')
+    card.locator(".ws-summary", has_text="家庭卡：周一").wait_for(timeout=20_000)
+    member, support = card.locator("#ff-member"), card.locator("#ff-support")
+    member.locator('[name="name"]').fill("周父")
+    member.locator('[name="relation"]').fill("父亲")
+    member.locator('[name="age"]').fill("72")
+    member.locator('[name="needs"]').fill("需要定期送药")
+    member.locator('[name="address"]').fill("泰山区财源街道 10 号")
+    member.locator('button[type="submit"]').click()
+    done = member.locator(".ws-form__message")
+    expect(done).to_contain_text("周父", timeout=20_000)
+    support.locator('[name="description"]').fill("老人的药快吃完了，想请工会帮忙买")
+
+    card.get_by_role("link", name="返回家庭列表").click()
+    families = desk.locator('[data-role="families"]')
+    link = families.get_by_role("link", name="周二")
+    more = families.get_by_role("button", name="加载更多")
+    families.locator(".ws-record").first.wait_for(timeout=20_000)
+    while not link.is_visible() and more.is_visible():
+        shown = families.locator(".ws-record").count()
+        more.click()
+        expect(families.locator(".ws-record")).not_to_have_count(shown)
+    link.click()
+    desk.wait_for_url(f"{list_url}?family={second.id}")
+    card.locator(".ws-summary", has_text="家庭卡：周二").wait_for(timeout=20_000)
+    expect(done).to_be_hidden()
+    expect(support.locator('[name="description"]')).to_have_value("")
+    expect(member.locator('[name="name"]')).to_have_value("")
+
+    desk.go_back()
+    desk.go_back()
+    desk.wait_for_url(f"{list_url}?family={first.id}")
+    card.locator(".ws-summary", has_text="家庭卡：周一").wait_for(timeout=20_000)
+    expect(support.locator('[name="description"]')).to_have_value("老人的药快吃完了，想请工会帮忙买")
+
+
+@pytest.mark.browser
 def test_a_hospital_pages_through_its_families_opens_one_by_its_link_and_comes_back(stack, desk, monkeypatch):
     """The family list pages two at a time: 加载更多 shows only while more follow, no family twice; a
     family's name is the link to its card (summary, actions, history), and back is the list again."""

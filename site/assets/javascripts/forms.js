@@ -767,7 +767,26 @@
     form.dataset.wsEnhanced = "1";
     form.dataset.wsId = form.id || form.dataset.wsId || "wsf" + (++counter);  // names its error messages
     form.noValidate = true;  // the browser's bubbles show one mistake at a time; check() shows all
+    form.dataset.wsAddress = location.pathname + location.search;
     restoreDraft(form);
+  }
+
+  // The forms of a record's detail belong to its address: when the page moves to another record,
+  // what was typed for the last one and the message about it go, and the new address's own draft
+  // (if any) comes back. Called by the page's router before it draws the address.
+  function readdress(root) {
+    var here = location.pathname + location.search;
+    Array.prototype.forEach.call(root.querySelectorAll('[data-ws-view="detail"] form[data-ws-enhanced]'), function (form) {
+      if (form.dataset.wsAddress === here) return;
+      form.dataset.wsAddress = here;
+      form.dataset.wsMoving = "1";  // a reset that keeps the drafts (each address's own)
+      form.reset();
+      delete form.dataset.wsMoving;
+      Array.prototype.forEach.call(form.elements, function (c) { delete c.dataset.wsTouched; });
+      clearErrors(form);
+      restoreDraft(form);
+      Array.prototype.forEach.call(form.querySelectorAll("textarea, input"), refresh);
+    });
   }
 
   function enhance(root) {
@@ -813,7 +832,7 @@
     document.addEventListener("change", typed, true);
     document.addEventListener("reset", function (event) {
       var form = event.target;
-      if (isSearch(form)) return;
+      if (isSearch(form) || form.dataset.wsMoving) return;
       forgetDraft(form);
       setTimeout(function () { Array.prototype.forEach.call(form.querySelectorAll("textarea, input"), refresh); }, 0);
     }, true);
@@ -956,7 +975,8 @@
   // For content added after load (and for tests): window.wsForms.bind() binds what is new.
   // Staff pages use the same checks and message box: window.wsForms.validate(control), .check(form),
   // .messageBox(form).
-  window.wsForms = { bind: init, validate: validate, check: check, forgetDraft: forgetDraft, messageBox: messageBox };
+  window.wsForms = { bind: init, validate: validate, check: check, forgetDraft: forgetDraft, messageBox: messageBox,
+    readdress: readdress };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);

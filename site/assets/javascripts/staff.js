@@ -827,7 +827,7 @@
     followers = followers.filter(function (f) { return f.box.isConnected; });
     var params = routeParams();
     return Promise.all(followers.filter(function (f) { return f.path === location.pathname; })
-      .map(function (f) { return f.draw(params); }));
+      .map(function (f) { window.wsForms.readdress(f.box); return f.draw(params); }));
   }
 
   // Move to an address on this page: a new history entry (or, with replace, the current one, as for
