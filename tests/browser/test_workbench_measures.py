@@ -529,3 +529,55 @@ def test_the_city_sets_how_long_personal_data_is_kept(browser, stack, screenshot
         from chalicelib.privacy.models import PolicyIn
 
         privacy.set_policy(PolicyIn(epidemic_ended_on=None, retention_days=180), _city())
+
+
+def test_a_county_caseworker_enrols_a_family_of_a_hospital_below(browser, stack, screenshots):
+    """A county union's own archive is empty (households are registered by hospitals): the cover page
+    opens on the hospital below that holds families, offers them and their members, and enrols one."""
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import MemberIn, PersonIn
+
+    person = frontline.create_person(HOSPITAL, PersonIn(
+        name="周敏", id_number="370902198803031233", phone="13905380303", department="感染科", role="护士",
+        deployment="isolation_ward", period_start=date(2020, 1, 28)), _city())
+    frontline.add_member(person.id, MemberIn(name="周父", relation="父亲", age=70, needs="需要代购药品",
+                                             address="泰山区岱庙街道 6 号"), _city())
+    context = browser.new_context(**PHONE)
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in(context, watch, stack, "taishan.caseworker", "/staff/frontline/cover/")
+        form = page.locator("#cv-enrol")
+        family = form.locator("#cv-family")
+        family.locator("option", has_text="周敏").wait_for(state="attached")
+        assert page.locator("#cv-unit").input_value() == HOSPITAL
+        assert "泰山区示范医院工会" in form.locator("label[for=cv-family]").inner_text()
+        family.select_option(label=family.locator("option", has_text="周敏").inner_text())
+        form.locator("#cv-who option", has_text="周父（父亲）").wait_for(state="attached")
+        form.locator("#cv-who").select_option(label="周父（父亲）")
+        form.get_by_label("意外伤害").check()
+        form.locator('button[type="submit"]').click()
+        form.locator(".ws-form__message--ok").wait_for()
+        page.locator('[data-role="list"] .ws-record', has_text="周父").wait_for()
+        _photograph(page, screenshots, "staff-cover-county")
+        _clean(watch)
+    finally:
+        context.close()
+
+
+def test_with_no_family_to_pick_the_cover_page_says_why_under_the_control(browser, stack, screenshots):
+    """No family under the union: the family picker says so in a few words and the explanation is
+    text under it, never a long option cut off by the control's width."""
+    context = browser.new_context(**PHONE)
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in(context, watch, stack, "daiyue.caseworker", "/staff/frontline/cover/")
+        hint = page.locator("#cv-family-hint")
+        hint.wait_for(state="visible")
+        assert "还没有一线人员" in hint.inner_text()
+        assert page.locator("#cv-family").get_attribute("aria-describedby") == "cv-family-hint"
+        options = page.locator("#cv-family option, #cv-who option").all_inner_texts()
+        assert options and all(len(o) <= 12 for o in options), options
+        _photograph(page, screenshots, "staff-cover-none")
+        _clean(watch)
+    finally:
+        context.close()
