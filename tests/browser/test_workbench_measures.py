@@ -581,3 +581,26 @@ def test_with_no_family_to_pick_the_cover_page_says_why_under_the_control(browse
         _clean(watch)
     finally:
         context.close()
+
+
+def test_a_county_caseworker_opens_the_archive_on_the_hospital_that_holds_families(browser, stack, screenshots):
+    """Signed in at the county union, whose own archive is empty by design, the archive page opens
+    on the hospital below that holds the families, and lists them; a family without a contact is
+    in the county's list of those."""
+    from chalicelib.frontline import service as frontline
+    from chalicelib.frontline.models import PersonIn
+
+    frontline.create_person(HOSPITAL, PersonIn(
+        name="吴刚", id_number="370902198505051236", phone="13905380404", department="急诊科", role="医生",
+        deployment="fever_clinic", period_start=date(2020, 1, 30)), _city())
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in_care(context, watch, stack, "taishan.caseworker", "/staff/frontline/")
+        assert page.locator("#fl-unit").input_value() == HOSPITAL
+        page.locator('[data-role="personnel"]', has_text="吴刚").wait_for()
+        page.locator('[data-role="uncovered"]', has_text="吴刚").wait_for()
+        _photograph(page, screenshots, "staff-frontline-county")
+        _clean(watch)
+    finally:
+        context.close()
