@@ -9,7 +9,7 @@
   "use strict";
 
   var TEXT = {
-    noNominations: "这个单位还没有疗休养推荐。",
+    noNominations: "这个单位及下级单位还没有疗休养推荐（疫情防控任务结束后才能推荐）。",
     noRanking: "没有这类推荐。",
     noBatches: "还没有疗休养批次。",
     withdraw: "撤回推荐",
