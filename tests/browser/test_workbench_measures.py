@@ -59,16 +59,19 @@ def _mask_purchase() -> str:
     return entry.entry_id
 
 
-def _family() -> str:
-    """A frontline nurse with her mother registered, as the archive's xlsx import would leave them."""
+def _family(name: str = "李静", id_number: str = "370902199001011235", phone: str = "13905380202",
+            member: tuple[str, str] | None = ("李母", "母亲")) -> str:
+    """A frontline nurse in the hospital's archive with a parent registered (unless member is None),
+    as the archive's xlsx import would leave them."""
     from chalicelib.frontline import service as frontline
     from chalicelib.frontline.models import MemberIn, PersonIn
 
     person = frontline.create_person(HOSPITAL, PersonIn(
-        name="李静", id_number="370902199001011235", phone="13905380202", department="呼吸科", role="护士",
+        name=name, id_number=id_number, phone=phone, department="呼吸科", role="护士",
         deployment="fever_clinic", period_start=date(2020, 1, 25)), _city())
-    frontline.add_member(person.id, MemberIn(name="李母", relation="母亲", age=68, needs="独居，需要买菜",
-                                             address="泰山区财源街道 8 号"), _city())
+    if member:
+        frontline.add_member(person.id, MemberIn(name=member[0], relation=member[1], age=68, needs="独居，需要买菜",
+                                                 address="泰山区财源街道 8 号"), _city())
     return person.id
 
 
@@ -534,14 +537,7 @@ def test_the_city_sets_how_long_personal_data_is_kept(browser, stack, screenshot
 def test_a_county_caseworker_enrols_a_family_of_a_hospital_below(browser, stack, screenshots):
     """A county union's own archive is empty (households are registered by hospitals): the cover page
     opens on the hospital below that holds families, offers them and their members, and enrols one."""
-    from chalicelib.frontline import service as frontline
-    from chalicelib.frontline.models import MemberIn, PersonIn
-
-    person = frontline.create_person(HOSPITAL, PersonIn(
-        name="周敏", id_number="370902198803031233", phone="13905380303", department="感染科", role="护士",
-        deployment="isolation_ward", period_start=date(2020, 1, 28)), _city())
-    frontline.add_member(person.id, MemberIn(name="周父", relation="父亲", age=70, needs="需要代购药品",
-                                             address="泰山区岱庙街道 6 号"), _city())
+    _family("周敏", "370902198803031233", "13905380303", ("周父", "父亲"))
     context = browser.new_context(**PHONE)
     watch = Watch(stack.cognito)
     try:
@@ -587,12 +583,7 @@ def test_a_county_caseworker_opens_the_archive_on_the_hospital_that_holds_famili
     """Signed in at the county union, whose own archive is empty by design, the archive page opens
     on the hospital below that holds the families, and lists them; a family without a contact is
     in the county's list of those."""
-    from chalicelib.frontline import service as frontline
-    from chalicelib.frontline.models import PersonIn
-
-    frontline.create_person(HOSPITAL, PersonIn(
-        name="吴刚", id_number="370902198505051236", phone="13905380404", department="急诊科", role="医生",
-        deployment="fever_clinic", period_start=date(2020, 1, 30)), _city())
+    _family("吴刚", "370902198505051236", "13905380404", None)
     context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN")
     watch = Watch(stack.cognito)
     try:
