@@ -186,18 +186,24 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
         context.close()
 
 
+def _pick_insured(page: Any, family_name: str, insured: str) -> Any:
+    """On the cover page, choose the family by its person's name, then the insured person; the form."""
+    form = page.locator("#cv-enrol")
+    family = form.locator("#cv-family")
+    family.locator("option", has_text=family_name).wait_for(state="attached")
+    family.select_option(label=family.locator("option", has_text=family_name).inner_text())
+    form.locator("#cv-who option", has_text=insured).wait_for(state="attached")
+    form.locator("#cv-who").select_option(label=insured)
+    return form
+
+
 def test_a_family_member_is_enrolled_in_cover_and_is_in_the_insurer_list(browser, stack, screenshots):
     _family()
     context = browser.new_context(**PHONE, accept_downloads=True)
     watch = Watch(stack.cognito)
     try:
         page = _signed_in(context, watch, stack, "hospital.admin", "/staff/frontline/cover/")
-        form = page.locator("#cv-enrol")
-        family = form.locator("#cv-family")
-        family.locator("option", has_text="李静").wait_for(state="attached")
-        family.select_option(label=family.locator("option", has_text="李静").inner_text())
-        form.locator("#cv-who option", has_text="李母（母亲）").wait_for(state="attached")
-        form.locator("#cv-who").select_option(label="李母（母亲）")
+        form = _pick_insured(page, "李静", "李母（母亲）")
         form.get_by_label("重大疾病").check()
         form.get_by_label("意外伤害").check()
         form.locator('button[type="submit"]').click()
@@ -542,14 +548,9 @@ def test_a_county_caseworker_enrols_a_family_of_a_hospital_below(browser, stack,
     watch = Watch(stack.cognito)
     try:
         page = _signed_in(context, watch, stack, "taishan.caseworker", "/staff/frontline/cover/")
-        form = page.locator("#cv-enrol")
-        family = form.locator("#cv-family")
-        family.locator("option", has_text="周敏").wait_for(state="attached")
+        form = _pick_insured(page, "周敏", "周父（父亲）")
         assert page.locator("#cv-unit").input_value() == HOSPITAL
         assert "泰山区示范医院工会" in form.locator("label[for=cv-family]").inner_text()
-        family.select_option(label=family.locator("option", has_text="周敏").inner_text())
-        form.locator("#cv-who option", has_text="周父（父亲）").wait_for(state="attached")
-        form.locator("#cv-who").select_option(label="周父（父亲）")
         form.get_by_label("意外伤害").check()
         form.locator('button[type="submit"]').click()
         form.locator(".ws-form__message--ok").wait_for()
