@@ -75,7 +75,6 @@
 
     async function loadFamilies() {
       if (!ctx.canWrite) return;
-      whoSel.textContent = "";
       await ws.fillFamilies(familySel, current, TEXT.pickFamily, TEXT.noFamilies,
         body.querySelector('[data-role="family-hint"]'));
       loadMembers();
