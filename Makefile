@@ -61,7 +61,7 @@ lint: $(VENV)/.installed
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
-	$(VENV)/bin/mypy --strict site/hooks/search_words.py
+	$(VENV)/bin/mypy --strict site/hooks/search_words.py site/hooks/cjk_lines.py
 
 # Two runs: the in-process tiers (moto) first, then the tiers with their own engines, so the memory
 # the first run's workers grew to is handed back before the second starts. Both always run.

@@ -31,8 +31,19 @@ from chalicelib.core import audit, db, demo, times
 from chalicelib.core.auth import STAFF, Principal
 from chalicelib.delivery import service as delivery
 from chalicelib.delivery.models import CampaignIn, ConfirmIn, Outcome, StaffSignupIn, Window
+from chalicelib.frontline import care
 from chalicelib.frontline import service as frontline
-from chalicelib.frontline.models import AssignIn, ContactIn, ContactKind, Deployment, LogIn, LogKind, MemberIn, PersonIn
+from chalicelib.frontline.models import (
+    AssignIn,
+    ContactIn,
+    ContactKind,
+    CoverIn,
+    Deployment,
+    LogIn,
+    LogKind,
+    MemberIn,
+    PersonIn,
+)
 from chalicelib.fund import service as fund
 from chalicelib.fund.models import AllocationIn, BudgetIn, SpendIn
 from chalicelib.hardship import service as hardship
@@ -177,6 +188,10 @@ def _frontline() -> list[str]:
             frontline.add_log(person.id, LogIn(kind=LogKind.phone, notes="电话问候，家中老人身体平稳。",
                                                needs="希望每周送一次蔬菜"), contact)
         ids.append(person.id)
+    # the first family enrolled in illness and accident cover, the staff member and the mother
+    care.enrol(ids[0], CoverIn(who="SELF", kinds=["major_illness", "accident"]), admin)
+    mother = frontline.detail(ids[0], admin).members[0]
+    care.enrol(ids[0], CoverIn(who=mother.id, kinds=["major_illness"]), admin)
     return ids
 
 

@@ -38,7 +38,8 @@ def test_seeded_once_every_record_marked(fresh: Any) -> None:
     made = [i for i in items if i.get("type") not in demo.SEED_TYPES]
     kinds = {i["type"] for i in made if i.get("demo")}
     assert {"support_request", "frontline_person", "delivery_package", "booking_session", "booking_wait",
-            "fund_entry", "public_case", "hardship_worker", "hardship_supply", "firm", "opening"} <= kinds
+            "fund_entry", "public_case", "hardship_worker", "hardship_supply", "firm", "opening",
+            "frontline_cover"} <= kinds
     statuses = {i["status"] for i in made if i["type"] == "support_request"}
     assert statuses == {"submitted", "accepted", "in_progress", "callback", "resolved", "closed", "rejected"}
     records = [i for i in made if i["type"] in kinds and not i["type"].endswith("_count")]

@@ -313,3 +313,25 @@ def test_a_member_is_put_right_and_the_cover_list_follows(api, seeded):
     assert status == 400 and {e["field"] for e in refused["errors"]} == {"age", "name"}
     assert api.call("PUT", f"/staff/frontline/families/{person['id']}/members/NOSUCH", admin, member_body)[0] == 404
     assert count_items(seeded) == before
+
+
+def test_a_county_lists_the_demo_households_without_a_contact_of_its_hospitals(api):
+    """Demo households count in no figure, so the subtree's counters cannot say which hospital holds
+    them: the county's list of families without a contact person still finds them, and a sibling
+    county's does not."""
+    from chalicelib.core import demo
+    from chalicelib.core.auth import Principal
+    from chalicelib.frontline import service
+    from chalicelib.frontline.models import PersonIn
+
+    admin = Principal(kind="staff", id="h.admin", unit_id="demo-taishan-hospital",
+                      unit_path="/city/taishan/demo-taishan-hospital/", roles=frozenset({"unit_admin"}))
+    with demo.writing():
+        shown = service.create_person("demo-taishan-hospital", PersonIn(**person_body(1)), admin)
+    taishan = api.token("t.case", "taishan", ["caseworker"])
+    _, uncovered = api.call("GET", "/staff/frontline/units/taishan/uncovered", taishan)
+    assert [(f["id"], f["demo"]) for f in uncovered["items"]] == [(shown.id, True)]
+    _, rollup = api.call("GET", "/staff/frontline/units/taishan/rollup", taishan)
+    assert rollup["items"][0]["persons"] == 0  # left out of the figures, as before
+    daiyue = api.token("d.case", "daiyue", ["caseworker"])
+    assert api.call("GET", "/staff/frontline/units/daiyue/uncovered", daiyue)[1]["items"] == []

@@ -73,6 +73,32 @@ def test_no_horizontal_scroll_at_320px(page, base_url, page_paths):
         assert widths[0] <= widths[1], f"{path}: scrollWidth {widths[0]} > {widths[1]}"
 
 
+# Rendered text of a page's article, preformatted blocks left out: innerText is what a
+# reader sees, with the spaces the browser makes of line breaks in the HTML.
+ARTICLE_TEXT = """() => {
+  const style = document.createElement("style");
+  style.textContent = "article :is(pre, script, style, textarea) { display: none !important; }";
+  document.head.appendChild(style);
+  const text = document.querySelector("article").innerText;
+  style.remove();
+  return text;
+}"""
+CJK = "\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uffef"
+STRAY_SPACE = re.compile(f".{{0,6}}[{CJK}][ \u00a0]+[{CJK}].{{0,6}}")
+
+
+@pytest.mark.browser
+def test_no_space_shows_between_chinese_characters_where_the_source_was_wrapped(page, base_url, page_paths):
+    """A Chinese sentence wrapped across lines in a page's Markdown reads as one (site/hooks/cjk_lines.py)."""
+    found = []
+    for path in page_paths:
+        if path.startswith("/staff/"):
+            continue  # the workbench's text is drawn by its scripts once signed in
+        _open(page, base_url, path)
+        found += [f"{path}: {m.group(0)!r}" for m in STRAY_SPACE.finditer(page.evaluate(ARTICLE_TEXT))]
+    assert found == []
+
+
 @pytest.mark.browser
 def test_text_scales_with_the_reader(page, base_url):
     """Sizes are rem-based: a larger root font (the reader's setting) makes body text larger."""

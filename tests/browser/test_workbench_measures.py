@@ -59,16 +59,19 @@ def _mask_purchase() -> str:
     return entry.entry_id
 
 
-def _family() -> str:
-    """A frontline nurse with her mother registered, as the archive's xlsx import would leave them."""
+def _family(name: str = "李静", id_number: str = "370902199001011235", phone: str = "13905380202",
+            member: tuple[str, str] | None = ("李母", "母亲")) -> str:
+    """A frontline nurse in the hospital's archive with a parent registered (unless member is None),
+    as the archive's xlsx import would leave them."""
     from chalicelib.frontline import service as frontline
     from chalicelib.frontline.models import MemberIn, PersonIn
 
     person = frontline.create_person(HOSPITAL, PersonIn(
-        name="李静", id_number="370902199001011235", phone="13905380202", department="呼吸科", role="护士",
+        name=name, id_number=id_number, phone=phone, department="呼吸科", role="护士",
         deployment="fever_clinic", period_start=date(2020, 1, 25)), _city())
-    frontline.add_member(person.id, MemberIn(name="李母", relation="母亲", age=68, needs="独居，需要买菜",
-                                             address="泰山区财源街道 8 号"), _city())
+    if member:
+        frontline.add_member(person.id, MemberIn(name=member[0], relation=member[1], age=68, needs="独居，需要买菜",
+                                                 address="泰山区财源街道 8 号"), _city())
     return person.id
 
 
@@ -183,18 +186,24 @@ def test_a_unit_registers_a_hardship_worker_and_records_supplies(browser, stack,
         context.close()
 
 
+def _pick_insured(page: Any, family_name: str, insured: str) -> Any:
+    """On the cover page, choose the family by its person's name, then the insured person; the form."""
+    form = page.locator("#cv-enrol")
+    family = form.locator("#cv-family")
+    family.locator("option", has_text=family_name).wait_for(state="attached")
+    family.select_option(label=family.locator("option", has_text=family_name).inner_text())
+    form.locator("#cv-who option", has_text=insured).wait_for(state="attached")
+    form.locator("#cv-who").select_option(label=insured)
+    return form
+
+
 def test_a_family_member_is_enrolled_in_cover_and_is_in_the_insurer_list(browser, stack, screenshots):
     _family()
     context = browser.new_context(**PHONE, accept_downloads=True)
     watch = Watch(stack.cognito)
     try:
         page = _signed_in(context, watch, stack, "hospital.admin", "/staff/frontline/cover/")
-        form = page.locator("#cv-enrol")
-        family = form.locator("#cv-family")
-        family.locator("option", has_text="李静").wait_for(state="attached")
-        family.select_option(label=family.locator("option", has_text="李静").inner_text())
-        form.locator("#cv-who option", has_text="李母（母亲）").wait_for(state="attached")
-        form.locator("#cv-who").select_option(label="李母（母亲）")
+        form = _pick_insured(page, "李静", "李母（母亲）")
         form.get_by_label("重大疾病").check()
         form.get_by_label("意外伤害").check()
         form.locator('button[type="submit"]').click()
@@ -529,3 +538,61 @@ def test_the_city_sets_how_long_personal_data_is_kept(browser, stack, screenshot
         from chalicelib.privacy.models import PolicyIn
 
         privacy.set_policy(PolicyIn(epidemic_ended_on=None, retention_days=180), _city())
+
+
+def test_a_county_caseworker_enrols_a_family_of_a_hospital_below(browser, stack, screenshots):
+    """A county union's own archive is empty (households are registered by hospitals): the cover page
+    opens on the hospital below that holds families, offers them and their members, and enrols one."""
+    _family("周敏", "370902198803031233", "13905380303", ("周父", "父亲"))
+    context = browser.new_context(**PHONE)
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in(context, watch, stack, "taishan.caseworker", "/staff/frontline/cover/")
+        form = _pick_insured(page, "周敏", "周父（父亲）")
+        assert page.locator("#cv-unit").input_value() == HOSPITAL
+        assert "泰山区示范医院工会" in form.locator("label[for=cv-family]").inner_text()
+        form.get_by_label("意外伤害").check()
+        form.locator('button[type="submit"]').click()
+        form.locator(".ws-form__message--ok").wait_for()
+        page.locator('[data-role="list"] .ws-record', has_text="周父").wait_for()
+        _photograph(page, screenshots, "staff-cover-county")
+        _clean(watch)
+    finally:
+        context.close()
+
+
+def test_with_no_family_to_pick_the_cover_page_says_why_under_the_control(browser, stack, screenshots):
+    """No family under the union: the family picker says so in a few words and the explanation is
+    text under it, never a long option cut off by the control's width."""
+    context = browser.new_context(**PHONE)
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in(context, watch, stack, "daiyue.caseworker", "/staff/frontline/cover/")
+        hint = page.locator("#cv-family-hint")
+        hint.wait_for(state="visible")
+        assert "还没有一线人员" in hint.inner_text()
+        assert page.locator("#cv-family").get_attribute("aria-describedby") == "cv-family-hint"
+        options = page.locator("#cv-family option, #cv-who option").all_inner_texts()
+        assert options and all(len(o) <= 12 for o in options), options
+        _photograph(page, screenshots, "staff-cover-none")
+        _clean(watch)
+    finally:
+        context.close()
+
+
+def test_a_county_caseworker_opens_the_archive_on_the_hospital_that_holds_families(browser, stack, screenshots):
+    """Signed in at the county union, whose own archive is empty by design, the archive page opens
+    on the hospital below that holds the families, and lists them; a family without a contact is
+    in the county's list of those."""
+    _family("吴刚", "370902198505051236", "13905380404", None)
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in_care(context, watch, stack, "taishan.caseworker", "/staff/frontline/")
+        assert page.locator("#fl-unit").input_value() == HOSPITAL
+        page.locator('[data-role="personnel"]', has_text="吴刚").wait_for()
+        page.locator('[data-role="uncovered"]', has_text="吴刚").wait_for()
+        _photograph(page, screenshots, "staff-frontline-county")
+        _clean(watch)
+    finally:
+        context.close()

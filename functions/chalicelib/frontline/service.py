@@ -282,7 +282,9 @@ def uncovered(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
     page = orgs.subtree(unit_id, cursor)
     found = []
     for unit in page.items:
-        if not store.counters(unit.id).get("persons"):
+        # Households are registered by hospitals only (hospital()); the counters cannot tell, as they
+        # leave demo households out.
+        if unit.kind != UnitKind.hospital_union:
             continue
         start = None
         while True:

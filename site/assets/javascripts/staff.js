@@ -104,6 +104,7 @@
 
 
   var MSG = {
+    noFamily: "没有可选的一线人员",
     noMessages: "还没有发出短信",
     resend: "重发",
     confirmResend: "确定重发短信「{n}」？会用同一模板向同一号码再发一条，并记入操作日志。",
@@ -1341,28 +1342,88 @@
     return units;
   }
 
-  // A unit's frontline families into a <select>, by name, department and post: staff pick a family
-  // and never type its number. The first option (value "") says what to do; the items are returned.
-  async function fillFamilies(select, unitId, prompt, none) {
+  // All pages of a list ({items, next_cursor}) at `path`, read with `get`, up to `max` pages; null
+  // when a page fails.
+  async function allPages(get, path, max) {
     var items = [];
     var cursor = null;
-    for (var i = 0; i < 40; i++) {
-      var r = await api("GET", "/staff/frontline/units/" + encodeURIComponent(unitId) + "/personnel" +
-        (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+    for (var i = 0; i < max; i++) {
+      var r = await get(path + (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
       if (!r.ok || !r.body || !Array.isArray(r.body.items)) return null;
       items = items.concat(r.body.items);
       cursor = r.body.next_cursor;
       if (!cursor) break;
     }
+    return items;
+  }
+
+  function staffGet(path) { return api("GET", path); }
+
+  // Frontline households are registered by hospital unions (the archive refuses any other unit), so
+  // the families a county or the city works on are in the hospitals of its subtree, in tree order.
+  async function hospitalsUnder(unitId) {
+    var units = await allPages(publicGet, "/units/" + encodeURIComponent(unitId) + "/subtree", 100);
+    return units && units.filter(function (u) { return u.kind === "hospital_union"; });
+  }
+
+  function personnelPath(unitId) {
+    return "/staff/frontline/units/" + encodeURIComponent(unitId) + "/personnel";
+  }
+
+  // A unit picker on a page that works on one hospital's archive (enrolment, the insurer's list, the
+  // archive itself) opens on the caller's own unit when that is a hospital, otherwise on the first
+  // hospital below it whose archive holds households. Returns the unit chosen.
+  async function pickHospital(select, unitId) {
+    var found = await hospitalsUnder(unitId);
+    if (!found || found.some(function (u) { return u.id === select.value; })) return select.value;
+    var offered = {};
+    Array.prototype.forEach.call(select.options, function (o) { offered[o.value] = true; });
+    var candidates = found.filter(function (u) { return offered[u.id]; });
+    for (var i = 0; i < candidates.length && i < 20; i++) {
+      var r = await api("GET", personnelPath(candidates[i].id));
+      if (r.ok && r.body && r.body.items && r.body.items.length) {
+        select.value = candidates[i].id;
+        break;
+      }
+    }
+    return select.value;
+  }
+
+  // The frontline families of a unit and of the units below it into a <select>, by name, department
+  // and post (grouped by unit when there are several): staff pick a family and never type its number.
+  // The first option (value "") says what to do; when there is no family to pick, it says so briefly
+  // and `hint` (a paragraph under the control) says why and where to register one. The items are returned.
+  async function fillFamilies(select, unitId, prompt, none, hint) {
+    var found = await hospitalsUnder(unitId);
+    if (!found) return null;
+    var groups = [];
+    for (var i = 0; i < found.length && i < 50; i++) {
+      var persons = await allPages(staffGet, personnelPath(found[i].id), 40);
+      if (!persons) return null;
+      if (persons.length) groups.push({ unit: found[i], items: persons });
+    }
+    var items = groups.reduce(function (all, g) { return all.concat(g.items); }, []);
     select.textContent = "";
-    var first = el("option", null, items.length ? prompt : none);
+    var first = el("option", null, items.length ? prompt : MSG.noFamily);
     first.value = "";
     select.appendChild(first);
-    items.forEach(function (p) {
-      var o = el("option", null, p.name + "　" + p.department + "　" + p.role);
-      o.value = p.id;
-      select.appendChild(o);
+    groups.forEach(function (g) {
+      var parent = select;
+      if (groups.length > 1) {
+        parent = el("optgroup");
+        parent.label = g.unit.name;
+        select.appendChild(parent);
+      }
+      g.items.forEach(function (p) {
+        var o = el("option", null, p.name + "　" + p.department + "　" + p.role);
+        o.value = p.id;
+        parent.appendChild(o);
+      });
     });
+    if (hint) {
+      hint.textContent = items.length ? "" : none;
+      hint.hidden = !!items.length;
+    }
     return items;
   }
 
@@ -1594,7 +1655,7 @@
     MSG: MSG, api: api, el: el, button: button, uuid: uuid, shanghai: shanghai, facts: facts, fmt: fmt, yuan: yuan, yuanInput: yuanInput,
     labels: labels, beijing: beijing, problemText: problemText, signInPrompt: signInPrompt, download: download, readBase64: readBase64,
     pagedList: pagedList, bindWriteForm: bindWriteForm, confirmAction: confirmAction, message: message,
-    adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies,
+    adminPage: adminPage, fillUnits: fillUnits, fillFamilies: fillFamilies, pickHospital: pickHospital,
     route: { params: routeParams, href: routeHref, go: routeGo, link: routeLink, back: routeBack, follow: routeFollow,
       view: showView },
     summaryCard: summaryCard, demoBadge: demoBadge, recordRow: recordRow, actorLabel: actorLabel, historyList: historyList,

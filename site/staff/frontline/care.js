@@ -171,7 +171,8 @@
     var select = body.querySelector("#fl-unit");
     var rollup = await all("/staff/frontline/units/" + encodeURIComponent(me.unit_id) + "/rollup");
     unitOptions(select, rollup);
-    var current = me.unit_id;
+    select.value = me.unit_id;
+    var current = await window.wsStaff.pickHospital(select, me.unit_id);
     var contacts = [];
 
     function showRollup() {

@@ -9,7 +9,7 @@
   "use strict";
 
   var TEXT = {
-    noNominations: "这个单位还没有疗休养推荐。",
+    noNominations: "这个单位及下级单位还没有疗休养推荐（疫情防控任务结束后才能推荐）。",
     noRanking: "没有这类推荐。",
     noBatches: "还没有疗休养批次。",
     withdraw: "撤回推荐",
@@ -243,7 +243,9 @@
 
     var personPick = body.querySelector("#rc-person");
     function loadFamilies() {
-      return ws.fillFamilies(personPick, current, "请选择要推荐的一线人员", "这个单位的档案里还没有一线人员");
+      return ws.fillFamilies(personPick, current, "请选择要推荐的一线人员",
+        "这个单位及下级单位的档案里还没有一线人员，请先在“一线医务人员档案”页登记。",
+        body.querySelector('[data-role="person-hint"]'));
     }
     select.addEventListener("change", function () { current = select.value; loadNominations(); loadFamilies(); });
     rankStatus.addEventListener("change", loadRanking);

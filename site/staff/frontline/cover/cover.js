@@ -12,8 +12,10 @@
   var KINDS = { major_illness: "重大疾病", accident: "意外伤害" };
   var TEXT = {
     empty: "这个单位还没有人登记参保。",
-    noFamilies: "这个单位的档案里还没有一线人员，请先在“一线医务人员档案”页登记。",
+    notHospital: "参保名单按一线人员所在的医院分别列出：请在上面选择医院工会。",
+    noFamilies: "这个单位及下级单位的档案里还没有一线人员，请先在“一线医务人员档案”页登记或从 Excel 导入。",
     pickFamily: "请选择一线人员家庭",
+    pickWho: "请先选择一线人员家庭",
     self: "一线人员本人：{n}",
     enrolled: "已登记：{n}",
     exporting: "正在生成参保名单…",
@@ -62,7 +64,7 @@
       return ws.pagedList(listBox, function (cursor) {
         return ws.api("GET", "/staff/frontline/units/" + encodeURIComponent(unit) + "/cover" +
           (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
-      }, renderCover, TEXT.empty);
+      }, renderCover, units[unit] && units[unit].kind !== "hospital_union" ? TEXT.notHospital : TEXT.empty);
     }
 
     function option(parent, value, text) {
@@ -73,15 +75,20 @@
 
     async function loadFamilies() {
       if (!ctx.canWrite) return;
-      whoSel.textContent = "";
-      await ws.fillFamilies(familySel, current, TEXT.pickFamily, TEXT.noFamilies);
+      await ws.fillFamilies(familySel, current, TEXT.pickFamily, TEXT.noFamilies,
+        body.querySelector('[data-role="family-hint"]'));
+      loadMembers();
     }
 
     async function loadMembers() {
       whoSel.textContent = "";
-      if (!familySel.value) return;
+      if (!familySel.value) {
+        option(whoSel, "", TEXT.pickWho);
+        return;
+      }
       var r = await ws.api("GET", "/staff/frontline/families/" + encodeURIComponent(familySel.value));
       if (!r.ok || !r.body) return;
+      whoSel.textContent = "";
       option(whoSel, "SELF", fmt(TEXT.self, r.body.name));
       (r.body.members || []).forEach(function (m) { option(whoSel, m.id, m.name + "（" + m.relation + "）"); });
     }
@@ -129,7 +136,7 @@
     });
 
     units = (await ws.fillUnits(select, me, body.querySelector('[data-role="units-status"]'), me.unit_id)) || {};
-    current = select.value || me.unit_id;
+    current = (await ws.pickHospital(select, me.unit_id)) || me.unit_id;
     showUnitName();
     await Promise.all([loadList(), loadFamilies()]);
   }
