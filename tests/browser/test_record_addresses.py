@@ -135,6 +135,14 @@ def test_an_auditor_reads_a_request_by_its_address_with_nothing_to_act_on(stack,
     assert detail.is_hidden()
 
 
+def add_member(card: Any, **fields: str) -> None:
+    """Fill the family card's 添加家属 form (name, relation, age, needs, address) and send it."""
+    member = card.locator("#ff-member")
+    for name, value in fields.items():
+        member.locator(f'[name="{name}"]').fill(value)
+    member.locator('button[type="submit"]').click()
+
+
 @pytest.mark.browser
 def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back(stack, desk):
     from chalicelib.frontline import service as frontline
@@ -148,13 +156,7 @@ def test_a_hospital_opens_a_family_from_its_archive_adds_a_member_and_comes_back
     card = desk.locator('[data-role="card"]')
     card.get_by_text("家庭卡：赵敏").wait_for(timeout=20_000)
     assert desk.locator('[data-ws-view="list"]').is_hidden()
-    member = card.locator("#ff-member")
-    member.locator('[name="name"]').fill("赵父")
-    member.locator('[name="relation"]').fill("父亲")
-    member.locator('[name="age"]').fill("70")
-    member.locator('[name="needs"]').fill("行动不便，需要送药")
-    member.locator('[name="address"]').fill("泰山区财源街道 9 号")
-    member.locator('button[type="submit"]').click()
+    add_member(card, name="赵父", relation="父亲", age="70", needs="行动不便，需要送药", address="泰山区财源街道 9 号")
     card.get_by_text("赵父（父亲）").wait_for(timeout=20_000)
 
     # from the archive's list to the card by its link, and back to the archive
@@ -186,12 +188,7 @@ def test_a_family_cards_forms_stay_with_their_family_when_another_card_opens(sta
     card = desk.locator('[data-role="card"]')
     card.locator(".ws-summary", has_text="家庭卡：周一").wait_for(timeout=20_000)
     member, support = card.locator("#ff-member"), card.locator("#ff-support")
-    member.locator('[name="name"]').fill("周父")
-    member.locator('[name="relation"]').fill("父亲")
-    member.locator('[name="age"]').fill("72")
-    member.locator('[name="needs"]').fill("需要定期送药")
-    member.locator('[name="address"]').fill("泰山区财源街道 10 号")
-    member.locator('button[type="submit"]').click()
+    add_member(card, name="周父", relation="父亲", age="72", needs="需要定期送药", address="泰山区财源街道 10 号")
     done = member.locator(".ws-form__message")
     expect(done).to_contain_text("周父", timeout=20_000)
     support.locator('[name="description"]').fill("老人的药快吃完了，想请工会帮忙买")
