@@ -877,6 +877,7 @@
   // Show the parts of a page marked data-ws-view="list" or "detail": one at a time, the detail
   // brought to the top with its heading focused (a screen reader hears which record opened).
   function showView(box, detail) {
+    window.wsForms.readdress(box);  // however the address was reached, its forms are its own
     box.querySelectorAll("[data-ws-view]").forEach(function (n) {
       n.hidden = n.dataset.wsView !== (detail ? "detail" : "list");
     });
