@@ -30,16 +30,18 @@ class Call:
 
 
 @contextmanager
-def capturing(resource_client: Any) -> Iterator[list[Call]]:
+def capturing(resource_client: Any, keep_copies: bool = True) -> Iterator[list[Call]]:
     """The DynamoDB calls this process's requests make inside the block (not the local stream
-    delivery's); resource_client is the one behind
-    the app's table resource (its calls are in the resource's Python form)."""
+    delivery's); resource_client is the one behind the app's table resource (its calls are in the
+    resource's Python form). Without keep_copies each call's own parameters are kept, not a copy:
+    cheaper, and safe where the caller does not change them afterwards (the table resource copies
+    them before it converts them)."""
     calls: list[Call] = []
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def captured(self: Any, operation: str, params: Any) -> Any:
         if self.meta.service_model.service_name == "dynamodb" and not measure.delivering():
-            calls.append(Call(operation, copy.deepcopy(params), self is resource_client))
+            calls.append(Call(operation, copy.deepcopy(params) if keep_copies else params, self is resource_client))
         return original(self, operation, params)
 
     botocore.client.BaseClient._make_api_call = captured  # type: ignore[attr-defined]
