@@ -1,16 +1,19 @@
-"""The baseline for the write route: a bare Chalice handler that makes the very DynamoDB calls the
-full stack's support-request route made for one warm request (captured, in order: the same items,
-attributes and sizes, reads included), with that request's reference code and idempotency record
-key replaced by fresh ones of the same length, and nothing else: no validation, rate limiting
-logic, logging, metrics, audit building or Powertools."""
+"""The baseline for a write route: a bare Chalice handler that makes the very DynamoDB calls the
+full stack's route made for one warm request (captured, in order: the same items, attributes and
+sizes, reads included), with what makes that request's items its own (its reference code, the
+idempotency record's key, the person's keys) replaced by fresh strings of the same length, and
+nothing else: no validation, rate limiting logic, logging, metrics, audit building or Powertools.
+Used for the support-request route and for a booking registration."""
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +21,8 @@ from typing import Any
 import boto3
 import botocore.client
 from chalice.app import Chalice, Response
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 from tools.bench import measure
 
@@ -102,16 +107,33 @@ def unique_tokens(first: list[Call], second: list[Call]) -> list[str]:
     return sorted(tokens, key=len, reverse=True)  # longest first: a token inside another is replaced after it
 
 
-def create_app(endpoint: str, calls: list[Call], unique: list[str], reference: str) -> Chalice:
-    """Each request replays `calls`, every string in `unique` replaced by a fresh one of the same
-    length (so its items are new, as the full stack's are), and answers with the new reference."""
+def capture_pair(resource_client: Any, request: Callable[[], str]) -> tuple[list[Call], str, list[str]]:
+    """Warm requests made until two in a row made the same calls (now and then one differs: a cached
+    unit read again when its time is up, the first request of an alert window writing the alert);
+    returns the second's calls, its reference and the tokens that made its items its own.
+    `request` makes one request and returns its reference."""
+    captured: list[tuple[list[Call], str]] = []
+    for _ in range(20):
+        with capturing(resource_client) as calls:
+            reference = request()
+        captured = [*captured[-1:], (calls, reference)]
+        if len(captured) == 2 and [c.operation for c in captured[0][0]] == [c.operation for c in calls]:
+            break
+    (first, _), (calls, reference) = captured
+    return calls, reference, unique_tokens(first, calls)
+
+
+def create_app(endpoint: str, calls: list[Call], unique: list[str], reference: str, path: str) -> Chalice:
+    """POST `path`: each request replays `calls`, every string in `unique` replaced by a fresh one of
+    the same length (so its items are new, as the full stack's are), and answers with the new
+    reference."""
     app = Chalice(app_name="bare")
     kw: dict[str, Any] = {"endpoint_url": endpoint, "region_name": "us-east-1"}
     resource_client = boto3.resource("dynamodb", **kw).meta.client
     client = boto3.client("dynamodb", **kw)
 
-    @app.route("/support-requests", methods=["POST"])
-    def submit() -> Response:
+    @app.route(path, methods=["POST"])
+    def submit(**_: str) -> Response:
         request = app.current_request
         assert request is not None
         json.loads(request.raw_body)
@@ -123,6 +145,17 @@ def create_app(endpoint: str, calls: list[Call], unique: list[str], reference: s
         return Response(body=answer, status_code=201, headers={"Content-Type": "application/json"})
 
     return app
+
+
+def serve(endpoint: str, calls: list[Call], unique: list[str], reference: str,
+          path: str) -> tuple[str, ThreadedHTTPServer]:
+    """The bare handler on Chalice's local server, on a free port of loopback: (its URL, the server)."""
+    app = create_app(endpoint, calls, unique, reference, path)
+    app.__class__ = type("LocalBare", (LocalChalice, app.__class__), {})
+    handler = functools.partial(ChaliceRequestHandler, app_object=app, config=Config.create())
+    server = ThreadedHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
 def _snake(operation: str) -> str:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import statistics
-import threading
 import time
 import urllib.request
 import uuid
 from collections import Counter
 from typing import Any
-
-from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 from tools.bench import bare_app
 from tools.bench.measure import Timing, counting_dynamodb_calls, interleaved
@@ -23,16 +18,6 @@ SUPPORT_BODY = {
     "category": "psychological", "description": "家人在一线，想找人聊聊。", "name": "王芳", "phone": "13800138000",
     "county_unit_id": "taishan", "frontline": "family", "consent": True, "consent_version": "2020-02-v1",
 }
-
-
-def _serve_bare(stack: Stack, calls: list[bare_app.Call], unique: list[str],
-                reference: str) -> tuple[str, ThreadedHTTPServer]:
-    app = bare_app.create_app(stack.env["DYNAMODB_ENDPOINT"], calls, unique, reference)
-    app.__class__ = type("LocalBare", (LocalChalice, app.__class__), {})
-    handler = functools.partial(ChaliceRequestHandler, app_object=app, config=Config.create())
-    server = ThreadedHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
 def _submit(url: str) -> tuple[float, dict[str, Any]]:
@@ -57,18 +42,8 @@ def write_route(stack: Stack, n: int) -> dict[str, Any]:
     full = f"{stack.url}/api/support-requests"
     for _ in range(20):
         _submit(full)
-    # Two requests in a row that made the same calls: now and then one differs (a cached unit read
-    # again when its time is up, the first request of an alert window writing the alert).
-    captured: list[tuple[list[bare_app.Call], str]] = []
-    for _ in range(20):
-        with bare_app.capturing(db.table().meta.client) as calls:
-            _, answer = _submit(full)
-        captured = [*captured[-1:], (calls, str(answer["reference"]))]
-        if len(captured) == 2 and [c.operation for c in captured[0][0]] == [c.operation for c in calls]:
-            break
-    (first, _), (calls, reference) = captured
-    unique = bare_app.unique_tokens(first, calls)
-    bare_url, server = _serve_bare(stack, calls, unique, reference)
+    calls, reference, unique = bare_app.capture_pair(db.table().meta.client, lambda: str(_submit(full)[1]["reference"]))
+    bare_url, server = bare_app.serve(stack.env["DYNAMODB_ENDPOINT"], calls, unique, reference, "/support-requests")
     bare = f"{bare_url}/support-requests"
     try:
         for _ in range(20):
@@ -90,11 +65,11 @@ def write_route(stack: Stack, n: int) -> dict[str, Any]:
     return {
         "full": full_t, "bare": bare_t, "ratio": full_t.p50 / bare_t.p50, "windows": windows,
         "calls_full": dict(Counter(c.operation for c in calls)), "calls_bare": dict(counts),
-        "items": _items(calls), "unique": len(unique),
+        "items": describe(calls), "unique": len(unique),
     }
 
 
-def _items(calls: list[bare_app.Call]) -> str:
+def describe(calls: list[bare_app.Call]) -> str:
     """What one request writes, as the bare handler writes it too."""
     parts = []
     for call in calls:
