@@ -45,6 +45,11 @@ is seen here at once; one created on another container may be answered "no such 
 long as it takes to be read, because a missing unit is never kept (nor could a stranger fill the
 cache with made-up ids)."""
 _units: cache.Ttl[dict[str, Any] | None] = cache.Ttl(UNIT_TTL_SECONDS)
+# The units directly under a unit (a dashboard's rows), kept as long: finding them reads the unit's
+# whole subtree in the tree index, filtered to its children (for the city, every unit of the city).
+# A unit created on this container is listed under its parent at once, one created on another
+# within UNIT_TTL_SECONDS.
+_children: cache.Ttl[list[dict[str, Any]]] = cache.Ttl(UNIT_TTL_SECONDS)
 
 
 def _unit_item(unit_id: str) -> dict[str, Any] | None:
@@ -55,8 +60,10 @@ def _unit_item(unit_id: str) -> dict[str, Any] | None:
 
 
 def forget_units() -> None:
-    """Drop every cached unit (after units are written outside create_unit: seeding, a restore)."""
+    """Drop every cached unit and list of children (after units are written outside create_unit:
+    seeding, a restore)."""
     _units.clear()
+    _children.clear()
 
 
 def located_unit(unit_id: str) -> tuple[Unit, str]:
@@ -97,8 +104,8 @@ def subtree(unit_id: str, cursor: str | None, limit: int = 100) -> UnitPage:
 
 
 def children(unit_id: str) -> list[Unit]:
-    """The units directly under a unit, in tree order."""
-    return [to_unit(i) for i in store.children(unit_path(unit_id), unit_id)]
+    """The units directly under a unit, in tree order (kept per container, as units are)."""
+    return [to_unit(i) for i in _children.get(unit_id, lambda u: store.children(unit_path(u), u))]
 
 
 # --- administration: units and staff, always inside the administrator's own subtree ---------------
@@ -119,6 +126,7 @@ def create_unit(body: UnitIn, by: Principal) -> Unit:
                     after=record),
     ])
     _units.forget(body.id)
+    _children.forget(parent["id"])
     return to_unit(item)
 
 
