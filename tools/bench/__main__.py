@@ -42,11 +42,13 @@ def main() -> int:
     parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "15")),
                         help="interpreters per cold-start contender (default 15, or BENCH_COLD_RUNS)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--only", choices=["cold"],
+    parser.add_argument("--only", choices=["cold", "dashboard"],
                         help="run one section alone and replace only that section of --out")
     args = parser.parse_args()
     if args.only == "cold":
         return cold_only(args.out, args.cold_runs)
+    if args.only == "dashboard":
+        return dashboard_only(args.out)
 
     lines = ["# Benchmarks", "", f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
              f"Machine: {_machine()}.", "",
@@ -152,15 +154,31 @@ def cold_only(out: Path, runs: int) -> int:
             cold = other.cold_start(stack.env, runs)
         finally:
             stack.stop()
-    section = _cold_lines(cold)
+    return _replace_section(out, "cold", _cold_lines(cold))
+
+
+def dashboard_only(out: Path) -> int:
+    """`--only dashboard`: measure the city dashboard alone (in memory) and replace its section of `out`."""
+    with open(os.devnull, "w") as sink:
+        stack, _ = start_stack(None, port=0, site_dir=DEFAULT_SITE, seed_staff=False)
+        quiet_app_log(sink)
+        try:
+            section = seats.dashboard_report(stack)
+        finally:
+            stack.stop()
+    return _replace_section(out, "dashboard", section)
+
+
+def _replace_section(out: Path, only: str, section: list[str]) -> int:
+    """Put `section` (its heading first) in place of the section of `out` with the same heading."""
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
-    section[2:2] = [f"Measured alone with `python -m tools.bench --only cold` on {when} UTC; {_machine()}.", ""]
+    section[2:2] = [f"Measured alone with `python -m tools.bench --only {only}` on {when} UTC; {_machine()}.", ""]
     print("\n".join(section))
     text = out.read_text("utf-8")
-    start = text.index("## Cold start")
+    start = text.index(section[0])
     end = text.find("\n## ", start)
     out.write_text(text[:start] + "\n".join(section).rstrip() + "\n" + (text[end:] if end >= 0 else ""), "utf-8")
-    print(f"Cold-start section replaced in {out.relative_to(ROOT)}")
+    print(f"Section {section[0]!r} replaced in {out.relative_to(ROOT)}")
     return 0
 
 

@@ -88,35 +88,51 @@ def _add_units(count: int) -> None:
                                                  "parent_id": firm}, f"/city/{county}/{firm}/{unit}/"))
 
 
-def _board(reads: int) -> tuple[dict[str, int], list[float]]:
+def _board(reads: int) -> tuple[dict[str, int], float, dict[str, int], list[float]]:
+    """The city's board read once with the union tree's caches empty, then `reads` times: the first
+    read's calls and ms, a later read's calls, and the later reads' ms."""
     from chalicelib.core.auth import Principal
     from chalicelib.dashboard import service
+    from chalicelib.orgs import service as orgs
 
     by = Principal(kind="staff", id="bench", unit_id="city", unit_path="/city/", roles=frozenset({"city_admin"}))
-    with counting_dynamodb_calls() as calls:
+    orgs.forget_units()
+    with counting_dynamodb_calls() as first_calls:
+        started = time.perf_counter()
+        service.dashboard("city", by)
+        first_ms = (time.perf_counter() - started) * 1000
+    with counting_dynamodb_calls() as later_calls:
         service.dashboard("city", by)
     times: list[float] = []
     for _ in range(reads):
         started = time.perf_counter()
         service.dashboard("city", by)
         times.append((time.perf_counter() - started) * 1000)
-    return dict(calls), times
+    return dict(first_calls), first_ms, dict(later_calls), times
 
 
 def dashboard_report(stack: Stack) -> list[str]:
-    small_calls, small_ms = _board(5)
+    small = _board(5)
     _add_units(UNITS)
-    big_calls, big_ms = _board(5)
+    big = _board(5)
 
-    def row(label: str, calls: dict[str, int], ms: list[float]) -> str:
-        listed = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
-        return (f"| {label} | {sum(calls.values())} ({listed}) | {statistics.median(ms):.0f} | "
-                f"{min(ms):.0f}–{max(ms):.0f} |")
+    def listed(calls: dict[str, int]) -> str:
+        return f"{sum(calls.values())} ({', '.join(f'{k} {v}' for k, v in sorted(calls.items()))})"
+
+    def row(label: str, board: tuple[dict[str, int], float, dict[str, int], list[float]]) -> str:
+        first_calls, first_ms, later_calls, ms = board
+        return (f"| {label} | {listed(first_calls)} | {first_ms:.0f} | {listed(later_calls)} | "
+                f"{statistics.median(ms):.0f} ({min(ms):.0f}–{max(ms):.0f}) |")
 
     return ["## City dashboard: reads with 5,000 units under the city", "",
-            f"Engine: {stack.engine.name}. `dashboard.service.dashboard('city')` in process, 5 reads each after one "
-            "counted read. The board shows the city and the 17 units directly under it; their figures are "
-            "subtree counters kept by the writes, so the units further down are never read.", "",
-            "| tree | DynamoDB calls per read | median ms | spread ms |", "|---|---|---|---|",
-            row("the seed tree (25 units)", small_calls, small_ms),
-            row(f"the seed tree and {UNITS:,} more units", big_calls, big_ms), ""]
+            f"Engine: {stack.engine.name}. `dashboard.service.dashboard('city')` in process: one read with the "
+            "union tree's caches emptied (`orgs.forget_units()`), then one counted and 5 timed. The board "
+            "shows the city and the 17 units directly under it; their figures are subtree counters kept by the "
+            "writes, so no figure of a unit further down is read. Finding the 17 reads the city's whole subtree "
+            "in the tree index, filtered to its children (a megabyte a call), so each container keeps the list "
+            "for `orgs.UNIT_TTL_SECONDS` (60 s), as it keeps the units it has read: the first read pays for it, "
+            "the later ones do not.", "",
+            "| tree | first read: calls | first read: ms | later read: calls | later reads: median ms (range) |",
+            "|---|---|---|---|---|",
+            row("the seed tree (25 units)", small),
+            row(f"the seed tree and {UNITS:,} more units", big), ""]
