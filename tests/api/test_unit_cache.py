@@ -82,7 +82,6 @@ def test_a_missing_unit_is_not_kept_and_a_unit_created_here_is_seen_at_once(fres
     submit(fresh.client, unit_id="taishan-new-hospital")
 
 
-
 def test_a_dashboard_finds_the_units_under_it_once_until_its_time_or_a_unit_created_here(
         fresh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     orgs.forget_units()

@@ -68,7 +68,7 @@ def _consumed() -> Iterator[list[tuple[int, float]]]:
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def recording(self: Any, operation: str, params: Any) -> Any:
-        if operation == "TransactWriteItems":  # the app does not ask for it: the bench does
+        if operation == "TransactWriteItems":  # asked for here whatever the app asks
             params = {**params, "ReturnConsumedCapacity": "TOTAL"}
         result = original(self, operation, params)
         if operation == "TransactWriteItems":

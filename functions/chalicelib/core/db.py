@@ -377,9 +377,8 @@ def transact(ops: list[Op]) -> dict[str, Any]:
     items: list[Any] = [{op.kind: {"TableName": name, **op.params}} for op in ops]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            # No ReturnConsumedCapacity: nothing reads it, and DynamoDB Local took about a fifth
-            # longer over a roster's 97-item transactions when asked (docs/decisions.md).
-            return dict(_call(lambda: table().meta.client.transact_write_items(TransactItems=items)))
+            return dict(_call(lambda: table().meta.client.transact_write_items(
+                TransactItems=items, ReturnConsumedCapacity="TOTAL")))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code", "") != "TransactionCanceledException":
                 raise
