@@ -110,6 +110,12 @@ class Round:
     calls: list[Any]
 
 
+def _puts(calls: list[Any]) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
+    """The generation's transactions as captured, and the puts of each that made any."""
+    transactions = [c.params["TransactItems"] for c in calls if c.operation == "TransactWriteItems"]
+    return transactions, [g for g in ([op["Put"] for op in ops if "Put" in op] for ops in transactions) if g]
+
+
 def _round(r: int, n: int, patient: Any) -> Round:
     """One generation of n families, then the two baselines writing what it wrote, each into its own
     fresh table (in turns: batched writes first in even rounds, transactions first in odd ones)."""
@@ -121,8 +127,7 @@ def _round(r: int, n: int, patient: Any) -> Round:
             began = time.perf_counter()
             result = service.generate(campaign, week, "bench")
             generation = time.perf_counter() - began
-    transactions = [c.params["TransactItems"] for c in calls if c.operation == "TransactWriteItems"]
-    groups = [g for g in ([op["Put"] for op in ops if "Put" in op] for ops in transactions) if g]
+    _, groups = _puts(calls)
     items = [put["Item"] for group in groups for put in group]
 
     def timed(name: str, write: Any, what: Any) -> float:
@@ -152,11 +157,9 @@ def run(n: int = 10_000) -> list[str]:
     patient = boto3.resource("dynamodb", endpoint_url=client.meta.endpoint_url, region_name=client.meta.region_name,
                              config=client.meta.config.merge(Config(read_timeout=120))).meta.client
     rounds = [_round(r, n, patient) for r in range(ROUNDS)]
-    calls = rounds[0].calls
-    transactions_made = [c.params["TransactItems"] for c in calls if c.operation == "TransactWriteItems"]
+    transactions_made, groups = _puts(rounds[0].calls)
     written = [op for ops in transactions_made for op in ops]
-    items = [op["Put"]["Item"] for op in written if "Put" in op]
-    groups = [g for g in ([op["Put"] for op in ops if "Put" in op] for ops in transactions_made) if g]
+    items = [put["Item"] for group in groups for put in group]
     others = Counter(next(iter(op)) for op in written if "Put" not in op)
     kinds = Counter(str(item.get("type", "?")) for item in items)
     generation = [r.generation for r in rounds]
