@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from chalicelib.core import config, errors, metrics
 from chalicelib.core.config import settings
@@ -64,6 +64,9 @@ class Clock:
 
 clock = Clock()
 _budget = threading.local()
+_attempts = threading.local()
+# Failures after which the request never reached DynamoDB: it cannot have been applied.
+_NOT_SENT = (EndpointConnectionError, ConnectTimeoutError)
 
 
 def configured_timeout(stage: str = "dev") -> float:
@@ -114,9 +117,25 @@ def _boto_config() -> Config:
     )
 
 
+def _call_started(**_: Any) -> None:
+    _attempts.lost_answer = False
+
+
+def retried_after_lost_answer() -> bool:
+    """Whether the last call on this thread was sent again after an attempt whose answer was lost
+    (the connection dropped, a read timed out, DynamoDB answered 5xx): that attempt may have been
+    applied, so a failed condition on the retry may be the call's own first write."""
+    return bool(getattr(_attempts, "lost_answer", False))
+
+
 def _within_budget(attempts: int, response: Any = None, caught_exception: Any = None, **_: Any) -> None:
     """Before botocore retries a failed call: 503 instead when its backoff would end past the
-    budget (the attempt after it is what RESERVE_SECONDS keeps time for)."""
+    budget (the attempt after it is what RESERVE_SECONDS keeps time for). Notes an attempt whose
+    outcome is unknown (retried_after_lost_answer)."""
+    if caught_exception is not None and not isinstance(caught_exception, _NOT_SENT):
+        _attempts.lost_answer = True
+    elif response is not None and response[0].status_code >= 500:
+        _attempts.lost_answer = True
     if caught_exception is None:
         if response is None:
             return None
@@ -131,6 +150,7 @@ def _within_budget(attempts: int, response: Any = None, caught_exception: Any = 
 
 
 def _guarded(client: Any) -> Any:
+    client.meta.events.register_first("before-call.dynamodb", _call_started)
     client.meta.events.register_first("needs-retry.dynamodb", _within_budget)
     return client
 

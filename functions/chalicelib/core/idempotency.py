@@ -33,14 +33,14 @@ _stores: dict[tuple[int, str], DynamoDBPersistenceLayer] = {}
 
 
 def _persistence() -> DynamoDBPersistenceLayer:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from chalicelib.core.idempotency_store import Store
 
     client = db.low_level_client()
     name = settings().table_name
     store = _stores.get((id(client), name))
     if store is None or store.client is not client:
         _stores.clear()  # the client was replaced (settings reset): its store goes with it
-        store = DynamoDBPersistenceLayer(
+        store = Store(
             table_name=name,
             key_attr="PK",
             sort_key_attr="SK",
