@@ -5,10 +5,7 @@ capacity a registration's transaction consumes against the least its invariants 
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -48,9 +45,9 @@ def _person(i: int) -> dict[str, Any]:
 
 
 def _register(url: str, i: int) -> float:
-    status, ms = post(url, _person(i), {"Idempotency-Key": str(uuid.uuid4())})
-    assert status == 201, status
-    return ms
+    posted = post(url, _person(i))
+    assert posted.status == 201, posted.status
+    return posted.ms
 
 
 def _throughput(url: str, first: int, n: int) -> float:
@@ -85,10 +82,7 @@ def _consumed() -> Iterator[list[tuple[int, float]]]:
 
 def _reference(url: str, i: int) -> str:
     """One registration; its reference."""
-    request = urllib.request.Request(url, data=json.dumps(_person(i), ensure_ascii=False).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return str(json.loads(response.read())["reference"])
+    return str(post(url, _person(i)).answer["reference"])
 
 
 def report(stack: Stack, n: int) -> list[str]:

@@ -8,6 +8,7 @@ import statistics
 import threading
 import time
 import urllib.request
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,15 +39,24 @@ class Timing:
         return ordered[int(len(ordered) * 0.95) - 1]
 
 
-def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, float]:
+@dataclass(frozen=True)
+class Posted:
+    status: int
+    ms: float  # from sending to the answer's last byte
+    answer: Any
+
+
+def post(url: str, body: dict[str, Any]) -> Posted:
+    """One write with a new Idempotency-Key, as the portal sends it."""
     data = json.dumps(body, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(url, data=data, method="POST", headers={
+        "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
+        raw = response.read()
         status = response.status
-    return status, (time.perf_counter() - started) * 1000
+    ms = (time.perf_counter() - started) * 1000
+    return Posted(status, ms, json.loads(raw) if raw else None)
 
 
 def interleaved(n: int, runs: dict[str, Callable[[int], float]]) -> dict[str, Timing]:

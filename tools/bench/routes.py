@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import statistics
-import time
-import urllib.request
-import uuid
 from collections import Counter
 from typing import Any
 
 from tools.bench import bare_app
-from tools.bench.measure import Timing, counting_dynamodb_calls, interleaved
+from tools.bench.measure import Timing, counting_dynamodb_calls, interleaved, post
 from tools.localstack import Stack
 
 SUPPORT_BODY = {
@@ -21,14 +17,9 @@ SUPPORT_BODY = {
 
 
 def _submit(url: str) -> tuple[float, dict[str, Any]]:
-    data = json.dumps(SUPPORT_BODY, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method="POST", headers={
-        "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer = json.loads(response.read())
-        assert response.status == 201, response.status
-    return (time.perf_counter() - started) * 1000, answer
+    posted = post(url, SUPPORT_BODY)
+    assert posted.status == 201, posted.status
+    return posted.ms, posted.answer
 
 
 WINDOWS = ((100, 200), (1000, 1100), (2900, 3000))  # the full stack's requests, counted from its first
