@@ -397,8 +397,7 @@ def transact(ops: list[Op]) -> dict[str, Any]:
     items: list[Any] = [{op.kind: {"TableName": name, **op.params}} for op in ops]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            return dict(_call(lambda: table().meta.client.transact_write_items(
-                TransactItems=items, ReturnConsumedCapacity="TOTAL")))
+            return dict(_call(lambda: table().meta.client.transact_write_items(TransactItems=items)))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code", "") != "TransactionCanceledException":
                 raise
