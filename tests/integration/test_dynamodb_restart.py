@@ -4,12 +4,12 @@ the stack acknowledges only writes the engine acknowledged, calls during the out
 engine acknowledged before its last moment is in the table afterwards, and the stack answers
 normally once the engine is back.
 
-DynamoDB Local itself may lose a transaction it acknowledged in the few milliseconds before it was
-killed (its answer leaves before the commit is on disk): 6 writers sending 8-item transactions
-straight to it, without this stack, lose one such transaction in about half the kills, always one
-acknowledged within 10 ms of the kill. DynamoDB in AWS acknowledges a write only once it is
-durable. So a write the engine acknowledged within ENGINE_LAST_MOMENT of the kill may be missing
-afterwards; any other lost write fails the test.
+DynamoDB Local itself may lose a transaction it acknowledged in the last milliseconds before it
+was killed: `python -m tools.dynamodb_local_crash` (6 writers sending 8-item transactions straight
+to it, none of this stack between) finds one such transaction missing after about half the kills,
+each acknowledged within a few milliseconds of the kill. DynamoDB in AWS acknowledges a write only
+once it is durable. So a write the engine acknowledged from ENGINE_LAST_MOMENT before the kill
+until the restart may be missing afterwards; any other missing write fails the test.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def test_acknowledged_writes_survive_a_restart_of_dynamodb_local(tmp_path: Path,
             stack.engine.kill()
             _wait_for(lambda: outcomes.count(503) >= WRITERS, 120)  # every writer has met the outage
             before_restart = outcomes.count(201)
+            restarted_at = time.monotonic()
             stack.engine = engines.start_dynamodb_local(tmp_path / "dynamodb", port=port)
             _wait_for(lambda: outcomes.count(201) >= before_restart + 30, 120)
             stop.set()
@@ -119,9 +120,9 @@ def test_acknowledged_writes_survive_a_restart_of_dynamodb_local(tmp_path: Path,
         acknowledged = {body["reference"] for status, _, body in outcomes.answers if status == 201}
         assert acknowledged <= set(engine_acknowledged), "acknowledged what the engine did not"
         stored = {item["reference"] for item in _support_records(stack)}
-        lost = {ref: round(engine_acknowledged[ref] - killed_at, 3) for ref in acknowledged - stored}
-        assert all(moment > -ENGINE_LAST_MOMENT for moment in lost.values()), f"acknowledged but lost: {lost}"
-        assert len(acknowledged & stored) >= 60
+        lost = {ref: moment for ref, moment in engine_acknowledged.items() if ref not in stored}
+        assert all(killed_at - ENGINE_LAST_MOMENT < moment < restarted_at for moment in lost.values()), \
+            f"acknowledged but lost, seconds after the kill: { {r: round(m - killed_at, 3) for r, m in lost.items()} }"
 
         status, _, health = call(f"{stack.url}/api/health")
         assert status == 200 and health["table"]["status"] == "ACTIVE"
