@@ -12,6 +12,7 @@ photographed at 390x844 and 1366x800."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -576,6 +577,28 @@ def test_with_no_family_to_pick_the_cover_page_says_why_under_the_control(browse
         assert options and all(len(o) <= 12 for o in options), options
         _photograph(page, screenshots, "staff-cover-none")
         _clean(watch)
+    finally:
+        context.close()
+
+
+def test_when_the_families_cannot_be_read_the_cover_page_says_why_under_the_control(browser, stack, screenshots):
+    """The hospitals' family lists answer 503: the family picker's hint says so, with the error
+    number to quote to the helpdesk, instead of leaving the picker empty without a word."""
+    problem = {"type": "/problems/unavailable", "title": "服务暂时不可用", "status": 503,
+               "detail": "请稍后再试。", "request_id": "req-families-down"}
+    context = browser.new_context(**PHONE)
+    context.route("**/api/staff/frontline/units/*/personnel*", lambda route: route.fulfill(
+        status=503, content_type="application/problem+json", headers={"Retry-After": "1"},
+        body=json.dumps(problem, ensure_ascii=False)))
+    watch = Watch(stack.cognito)
+    try:
+        page = _signed_in(context, watch, stack, "taishan.caseworker", "/staff/frontline/cover/")
+        hint = page.locator("#cv-family-hint")
+        expect(hint).to_contain_text("服务暂时不可用")
+        assert "req-families-down" in hint.inner_text()
+        _photograph(page, screenshots, "staff-cover-families-failed")
+        assert watch.foreign_hosts() == set()
+        assert [e for e in watch.console_errors if "status of 503" not in e] == []
     finally:
         context.close()
 

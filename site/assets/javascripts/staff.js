@@ -609,6 +609,11 @@
     return problem && problem.request_id ? fmt(MSG.errorNumber, String(problem.request_id)) : "";
   }
 
+  // Why a list could not be read: the problem's title (or the server message) and its error number.
+  function loadError(problem) {
+    return [(problem && problem.title) || MSG.server, errorNumber(problem)].filter(Boolean).join(" ");
+  }
+
   function showProblem(form, status, problem) {
     var unplaced = [];
     var first = null;
@@ -776,7 +781,7 @@
       }
       if (box.wsGen !== gen) return;
       if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
-        status.textContent = [(r.body && r.body.title) || MSG.server, errorNumber(r.body)].filter(Boolean).join(" ");
+        status.textContent = loadError(r.body);
         return;
       }
       status.remove();
@@ -1261,7 +1266,7 @@
       return null;
     }
     if (!r.ok || !r.body) {
-      loadFailed(box, [(r.body && r.body.title) || MSG.server, errorNumber(r.body)].filter(Boolean).join(" "));
+      loadFailed(box, loadError(r.body));
       return null;
     }
     var loading = box.querySelector(".ws-staff__loading");
@@ -1309,25 +1314,12 @@
   // The caller's unit and every unit under it, indented, into a <select>; {id: unit} or null.
   async function fillUnits(select, me, status, keep) {
     status.textContent = MSG.loading;
-    var items = [];
-    var cursor = null;
-    for (var i = 0; i < 100; i++) {
-      var r;
-      try {
-        r = await publicGet("/units/" + encodeURIComponent(me.unit_id) + "/subtree" +
-          (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
-      } catch (e) {
-        if (!(e && e.signedOut)) status.textContent = MSG.network;
-        return null;
-      }
-      if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
-        status.textContent = [(r.body && r.body.title) || MSG.server, errorNumber(r.body)].filter(Boolean).join(" ");
-        return null;
-      }
-      items = items.concat(r.body.items);
-      cursor = r.body.next_cursor;
-      if (!cursor) break;
+    var read = await allPages(publicGet, "/units/" + encodeURIComponent(me.unit_id) + "/subtree", 100);
+    if (read.error != null) {
+      status.textContent = read.error;
+      return null;
     }
+    var items = read.items;
     var top = items.reduce(function (m, u) { return Math.min(m, u.depth || 0); }, Infinity);
     select.textContent = "";
     var units = {};
@@ -1343,28 +1335,52 @@
     return units;
   }
 
-  // All pages of a list ({items, next_cursor}) at `path`, read with `get`, up to `max` pages; null
-  // when a page fails.
+  // All pages of a list ({items, next_cursor}) at `path`, read with `get`, up to `max` pages:
+  // {items}, or {error} when a page fails, saying why ("" when the person was signed out: the
+  // sign-in prompt says so).
   async function allPages(get, path, max) {
     var items = [];
     var cursor = null;
     for (var i = 0; i < max; i++) {
-      var r = await get(path + (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
-      if (!r.ok || !r.body || !Array.isArray(r.body.items)) return null;
+      var r;
+      try {
+        r = await get(path + (cursor ? "?cursor=" + encodeURIComponent(cursor) : ""));
+      } catch (e) {
+        return { error: e && e.signedOut ? "" : MSG.network };
+      }
+      if (!r.ok || !r.body || !Array.isArray(r.body.items)) return { error: loadError(r.body) };
       items = items.concat(r.body.items);
       cursor = r.body.next_cursor;
       if (!cursor) break;
     }
-    return items;
+    return { items: items };
+  }
+
+  // work(item) for each item, at most `limit` at once; the results in the items' order.
+  async function eachAtMost(items, limit, work) {
+    var results = new Array(items.length);
+    var next = 0;
+    async function worker() {
+      while (next < items.length) {
+        var i = next++;
+        results[i] = await work(items[i]);
+      }
+    }
+    var workers = [];
+    for (var w = 0; w < Math.min(limit, items.length); w++) workers.push(worker());
+    await Promise.all(workers);
+    return results;
   }
 
   function staffGet(path) { return api("GET", path); }
 
   // Frontline households are registered by hospital unions (the archive refuses any other unit), so
   // the families a county or the city works on are in the hospitals of its subtree, in tree order.
+  // {items} or {error}, as allPages.
   async function hospitalsUnder(unitId) {
-    var units = await allPages(publicGet, "/units/" + encodeURIComponent(unitId) + "/subtree", 100);
-    return units && units.filter(function (u) { return u.kind === "hospital_union"; });
+    var read = await allPages(publicGet, "/units/" + encodeURIComponent(unitId) + "/subtree", 100);
+    if (read.error != null) return read;
+    return { items: read.items.filter(function (u) { return u.kind === "hospital_union"; }) };
   }
 
   function personnelPath(unitId) {
@@ -1375,7 +1391,8 @@
   // archive itself) opens on the caller's own unit when that is a hospital, otherwise on the first
   // hospital below it whose archive holds households. Returns the unit chosen.
   async function pickHospital(select, unitId) {
-    var found = await hospitalsUnder(unitId);
+    var read = await hospitalsUnder(unitId);
+    var found = read.items;
     if (!found || found.some(function (u) { return u.id === select.value; })) return select.value;
     var offered = {};
     Array.prototype.forEach.call(select.options, function (o) { offered[o.value] = true; });
@@ -1395,13 +1412,21 @@
   // The first option (value "") says what to do; when there is no family to pick, it says so briefly
   // and `hint` (a paragraph under the control) says why and where to register one. The items are returned.
   async function fillFamilies(select, unitId, prompt, none, hint) {
-    var found = await hospitalsUnder(unitId);
-    if (!found) return null;
+    function failed(error) {
+      if (hint && error) {
+        hint.textContent = error;
+        hint.hidden = false;
+      }
+      return null;
+    }
+    var read = await hospitalsUnder(unitId);
+    if (read.error != null) return failed(read.error);
+    var hospitals = read.items.slice(0, 50);
+    var pages = await eachAtMost(hospitals, 4, function (u) { return allPages(staffGet, personnelPath(u.id), 40); });
     var groups = [];
-    for (var i = 0; i < found.length && i < 50; i++) {
-      var persons = await allPages(staffGet, personnelPath(found[i].id), 40);
-      if (!persons) return null;
-      if (persons.length) groups.push({ unit: found[i], items: persons });
+    for (var i = 0; i < hospitals.length; i++) {
+      if (pages[i].error != null) return failed(pages[i].error);
+      if (pages[i].items.length) groups.push({ unit: hospitals[i], items: pages[i].items });
     }
     var items = groups.reduce(function (all, g) { return all.concat(g.items); }, []);
     select.textContent = "";
