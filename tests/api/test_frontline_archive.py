@@ -335,3 +335,28 @@ def test_a_county_lists_the_demo_households_without_a_contact_of_its_hospitals(a
     assert rollup["items"][0]["persons"] == 0  # left out of the figures, as before
     daiyue = api.token("d.case", "daiyue", ["caseworker"])
     assert api.call("GET", "/staff/frontline/units/daiyue/uncovered", daiyue)[1]["items"] == []
+
+
+def test_a_demo_familys_cover_is_marked_demo_when_staff_enrol_it_later(api):
+    """Cover enrolled by staff for a household of the demo data set is demo data too: marked in the
+    answer and in the unit's list (the page shows the 示例数据 badge); a real household's is not."""
+    from chalicelib.core import demo
+    from chalicelib.core.auth import Principal
+    from chalicelib.frontline import service
+    from chalicelib.frontline.models import PersonIn
+
+    writer = Principal(kind="staff", id="h.admin", unit_id="demo-taishan-hospital",
+                       unit_path="/city/taishan/demo-taishan-hospital/", roles=frozenset({"unit_admin"}))
+    with demo.writing():
+        shown = service.create_person("demo-taishan-hospital", PersonIn(**person_body(1)), writer)
+    admin = api.token("h.admin", "demo-taishan-hospital", ["unit_admin"])
+    _, real = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", admin, person_body(2))
+    marks = {}
+    for person_id in (shown.id, real["id"]):
+        status, enrolled = api.call("POST", f"/staff/frontline/families/{person_id}/cover", admin,
+                                    {"who": "SELF", "kinds": ["accident"]})
+        assert status == 200, enrolled
+        marks[person_id] = enrolled["demo"]
+    assert marks == {shown.id: True, real["id"]: False}
+    _, listed = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/cover", admin)
+    assert {c["person_id"]: c["demo"] for c in listed["items"]} == marks

@@ -28,7 +28,7 @@ def _engine(stack: Stack) -> Any:
 
 
 def _idempotency_mark(params: dict[str, Any]) -> bool:
-    return params.get("Item", {}).get("PK", {}).get("S") == "IDEMPOTENCY"
+    return bool(params.get("Item", {}).get("PK", {}).get("S") == "IDEMPOTENCY")
 
 
 def _support_transaction(params: dict[str, Any]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.core import audit, db, errors, labels, pagination, retention, uow, xlsx
+from chalicelib.core import audit, db, demo, errors, labels, pagination, retention, uow, xlsx
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import FieldError
 from chalicelib.core.times import shanghai_text
@@ -78,12 +78,17 @@ def enrol(person_id: str, body: CoverIn, by: Principal) -> CoverOut:
     name, relation = _insured(item, body.who)
     record = {"person_id": item["id"], "who": body.who, "name": name, "relation": relation,
               "kinds": sorted(set(body.kinds)), "enrolled_at": audit.now_iso(), "unit_id": item["unit_id"]}
-    uow.commit([
-        store.enrol_cover(item["id"], item["unit_id"], body.who, record),
-        audit.entry(actor=by.actor, action="frontline.cover", entity="frontline", entity_id=item["id"],
-                    unit_id=item["unit_id"], after={"who": body.who, "kinds": record["kinds"]}),
-    ])
-    return CoverOut(**{k: record[k] for k in CoverOut.model_fields})
+    with demo.of(item):  # a demo family's enrolment is demo data too
+        uow.commit([
+            store.enrol_cover(item["id"], item["unit_id"], body.who, record),
+            audit.entry(actor=by.actor, action="frontline.cover", entity="frontline", entity_id=item["id"],
+                        unit_id=item["unit_id"], after={"who": body.who, "kinds": record["kinds"]}),
+        ])
+    return _cover_out({**record, "demo": demo.marked(item)})
+
+
+def _cover_out(record: dict[str, Any]) -> CoverOut:
+    return CoverOut(**{k: record[k] for k in CoverOut.model_fields if k in record})
 
 
 def unit_cover(unit_id: str, cursor: str | None, by: Principal) -> CoverPage:
@@ -91,7 +96,7 @@ def unit_cover(unit_id: str, cursor: str | None, by: Principal) -> CoverPage:
     scope = f"cover:{unit_id}:{by.unit_path}"
     items, last = store.unit_cover(unit_id, pagination.size(100), pagination.decode_cursor(cursor, scope))
     shown = map(retention.for_staff, items)
-    return CoverPage(items=[CoverOut(**{k: i[k] for k in CoverOut.model_fields}) for i in shown],
+    return CoverPage(items=[_cover_out(i) for i in shown],
                      next_cursor=pagination.encode_cursor(last, scope))
 
 

@@ -319,7 +319,7 @@ class CoverIn(RequestModel):
         return self
 
 
-class CoverOut(ResponseModel):
+class CoverOut(DemoMarked):
     person_id: str
     who: str
     name: str

@@ -52,7 +52,8 @@
 
     function renderCover(c) {
       var li = el("li", "ws-record");
-      li.appendChild(el("h3", "ws-record__title", c.name + "（" + c.relation + "）"));
+      var title = li.appendChild(el("h3", "ws-record__title", c.name + "（" + c.relation + "）"));
+      ws.demoBadge(title, c);
       li.appendChild(ws.facts([["保障项目", kindsText(c.kinds)],
         ["登记时间", ws.shanghai(c.enrolled_at)]]));
       if (claims) claims.offer(li, c);
