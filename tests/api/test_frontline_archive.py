@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from tests.api.access_cases.frontline import person_body
 from tests.api.helpers import count_items
@@ -348,9 +348,10 @@ def test_a_demo_familys_cover_is_marked_demo_when_staff_enrol_it_later(api):
     writer = Principal(kind="staff", id="h.admin", unit_id="demo-taishan-hospital",
                        unit_path="/city/taishan/demo-taishan-hospital/", roles=frozenset({"unit_admin"}))
     with demo.writing():
-        shown = service.create_person("demo-taishan-hospital", PersonIn(**person_body(1)), writer)
+        shown = service.create_person("demo-taishan-hospital", PersonIn(**person_body(1, name="张示例")), writer)
     admin = api.token("h.admin", "demo-taishan-hospital", ["unit_admin"])
-    _, real = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", admin, person_body(2))
+    _, real = api.call("POST", "/staff/frontline/units/demo-taishan-hospital/personnel", admin,
+                      person_body(2, name="王真实"))
     marks = {}
     for person_id in (shown.id, real["id"]):
         status, enrolled = api.call("POST", f"/staff/frontline/families/{person_id}/cover", admin,
@@ -360,3 +361,9 @@ def test_a_demo_familys_cover_is_marked_demo_when_staff_enrol_it_later(api):
     assert marks == {shown.id: True, real["id"]: False}
     _, listed = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/cover", admin)
     assert {c["person_id"]: c["demo"] for c in listed["items"]} == marks
+    _, export = api.call("GET", "/staff/frontline/units/demo-taishan-hospital/cover/export", admin)
+    sheet = load_workbook(io.BytesIO(base64.b64decode(export["content_base64"]))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    notes = {row[2]: row[-1] for row in rows[1:]}
+    assert rows[0][-1] == "备注"
+    assert notes == {"张示例": "示例数据，不是真实参保人", "王真实": None}

@@ -100,14 +100,18 @@ def unit_cover(unit_id: str, cursor: str | None, by: Principal) -> CoverPage:
                      next_cursor=pagination.encode_cursor(last, scope))
 
 
+DEMO_NOTE = "示例数据，不是真实参保人"
+
+
 def insurer_list(unit_id: str, by: Principal) -> FileOut:
     """The unit's enrolments for the insurer: who is covered for what, with the masked ID number
-    (the full number is never stored; the insurer checks it against the policy holder's list)."""
+    (the full number is never stored; the insurer checks it against the policy holder's list).
+    A row of the demo data set says so in its note."""
     unit, _ = service.scoped_unit(unit_id, by)
     book = xlsx.Book()
     sheet = book.sheet("参保名单", [xlsx.Column(h, w) for h, w in (
         ("序号", 6), ("单位", 20), ("一线人员", 10), ("身份证号码（隐去）", 20), ("参保人", 10), ("关系", 8),
-        ("保障项目", 20), ("登记时间（北京时间）", 18))])
+        ("保障项目", 20), ("登记时间（北京时间）", 18), ("备注", 18))])
     start, n = None, 0
     while True:
         items, start = store.unit_cover(unit.id, 100, start)
@@ -116,7 +120,7 @@ def insurer_list(unit_id: str, by: Principal) -> FileOut:
             n += 1
             sheet.append([n, unit.name, person.get("name", ""), person.get("id_masked", ""), cover["name"],
                           cover["relation"], "、".join(COVER_LABELS[k] for k in cover["kinds"]),
-                          shanghai_text(cover["enrolled_at"])])
+                          shanghai_text(cover["enrolled_at"]), DEMO_NOTE if demo.marked(cover) else ""])
         if not start:
             break
     return FileOut(filename=xlsx.filename("参保名单", unit.name), content_base64=book.base64())
