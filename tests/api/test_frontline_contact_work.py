@@ -217,6 +217,20 @@ def test_a_bulk_assignment_that_fails_part_way_is_undone(ctx, monkeypatch):
     assert sorted(f["id"] for f in uncovered) == sorted(f["id"] for f in families[:2])
 
 
+def test_the_families_without_a_contact_are_read_in_a_batch_not_one_by_one(ctx):
+    """A hospital with 12 households and no contact person: its list of families without one reads
+    them with one BatchGetItem, not a GetItem each."""
+    from tools.bench.measure import counting_dynamodb_calls
+
+    hospital = hospital_under(ctx, HOME)
+    families = [_family(ctx, hospital) for _ in range(12)]
+    with counting_dynamodb_calls() as calls:
+        answer = ctx.call("GET", f"/staff/frontline/units/{hospital}/uncovered", None, ctx.admin)
+    assert answer.status_code == 200
+    assert sorted(f["id"] for f in _json(answer)["items"]) == sorted(f["id"] for f in families)
+    assert calls["BatchGetItem"] == 1 and calls["GetItem"] < 12, calls
+
+
 # --- my families in one request --------------------------------------------------------------------------
 
 def test_my_families_carries_members_latest_logs_and_packages_in_one_request(ctx):

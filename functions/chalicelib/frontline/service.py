@@ -276,8 +276,9 @@ def duplicate_groups(unit_id: str, cursor: str | None, by: Principal) -> Duplica
 
 
 def uncovered(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
-    """Households of the unit and the units under it that have no contact person yet (one Query
-    per unit of the subtree page; the cursor pages through the subtree)."""
+    """Households of the unit and the units under it that have no contact person yet (per hospital
+    of the subtree page, a Query and a BatchGetItem per 100 households; the cursor pages through the
+    subtree)."""
     scoped_unit(unit_id, by)
     page = orgs.subtree(unit_id, cursor)
     found = []
@@ -289,8 +290,9 @@ def uncovered(unit_id: str, cursor: str | None, by: Principal) -> PersonPage:
         start = None
         while True:
             pointers, start = store.uncovered(unit.id, 100, start)
+            persons = store.get_persons([p["person_id"] for p in pointers])
             for p in pointers:
-                item = store.get_person(p["person_id"])
+                item = persons.get(p["person_id"])
                 if item and item["unit_id"] == unit.id:
                     found.append(to_out(item, by, dups=False))
             if not start:
