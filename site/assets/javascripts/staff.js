@@ -1410,7 +1410,8 @@
   // The frontline families of a unit and of the units below it into a <select>, by name, department
   // and post (grouped by unit when there are several): staff pick a family and never type its number.
   // The first option (value "") says what to do; when there is no family to pick, it says so briefly
-  // and `hint` (a paragraph under the control) says why and where to register one. The items are returned.
+  // and `hint` (a paragraph under the control) says why and where to register one. The items are returned;
+  // null when a list cannot be read, and then `hint` says why (with the error number).
   async function fillFamilies(select, unitId, prompt, none, hint) {
     function failed(error) {
       if (hint && error) {
