@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -596,6 +597,8 @@ def test_when_the_families_cannot_be_read_the_cover_page_says_why_under_the_cont
         hint = page.locator("#cv-family-hint")
         expect(hint).to_contain_text("服务暂时不可用")
         assert "req-families-down" in hint.inner_text()
+        expect(hint).to_have_class(re.compile(r"ws-field__hint--error"))  # red, marked ⚠, not a grey hint
+        expect(page.locator('[data-role="list"]')).not_to_contain_text("正在加载")
         _photograph(page, screenshots, "staff-cover-families-failed")
         assert watch.foreign_hosts() == set()
         assert [e for e in watch.console_errors if "status of 503" not in e] == []

@@ -1416,6 +1416,7 @@
     function failed(error) {
       if (hint && error) {
         hint.textContent = error;
+        hint.classList.add("ws-field__hint--error");
         hint.hidden = false;
       }
       return null;
@@ -1449,6 +1450,7 @@
     });
     if (hint) {
       hint.textContent = items.length ? "" : none;
+      hint.classList.remove("ws-field__hint--error");
       hint.hidden = !!items.length;
     }
     return items;
