@@ -6,19 +6,18 @@ ClientRequestToken, and the engine answers it as the first)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ConnectionClosedError
 
 from chalicelib.core import db
 from tests.api.helpers import support_body
 from tests.integration.conftest import call
 from tests.integration.test_local_stack import _support_records
+from tests.lost_answer import first_answer_lost, idempotency_mark
 from tools.localstack import Stack
 
 
@@ -27,16 +26,12 @@ def _engine(stack: Stack) -> Any:
                         aws_access_key_id="local", aws_secret_access_key="local")
 
 
-def _idempotency_mark(params: dict[str, Any]) -> bool:
-    return bool(params.get("Item", {}).get("PK", {}).get("S") == "IDEMPOTENCY")
-
-
 def _support_transaction(params: dict[str, Any]) -> bool:
     return any(op.get("Put", {}).get("Item", {}).get("type", {}).get("S") == "support_request"
                for op in params.get("TransactItems", []))
 
 
-CASES = {"PutItem": _idempotency_mark, "TransactWriteItems": _support_transaction}
+CASES = {"PutItem": idempotency_mark, "TransactWriteItems": _support_transaction}
 
 
 @pytest.fixture
@@ -44,25 +39,11 @@ def lost_once(stack: Stack, request: pytest.FixtureRequest) -> Iterator[list[dic
     """The first call of the operation that the case picks is sent to the engine by another client,
     and then its answer is lost: botocore sees the connection drop and retries."""
     operation: str = request.param
-    picks = CASES[operation]
     engine = _engine(stack)
-    sent: list[dict[str, Any]] = []
-
-    def hook(**event: Any) -> None:
-        prepared = event["request"]
-        params = json.loads(prepared.body)
-        if sent or not picks(params):
-            return
-        sent.append(params)
-        getattr(engine, "put_item" if operation == "PutItem" else "transact_write_items")(**params)
-        raise ConnectionClosedError(endpoint_url=prepared.url)
-
-    clients = {db.table().meta.client, db.low_level_client()}
-    for client in clients:
-        client.meta.events.register_first(f"before-send.dynamodb.{operation}", hook)
-    yield sent
-    for client in clients:
-        client.meta.events.unregister(f"before-send.dynamodb.{operation}", hook)
+    send = engine.put_item if operation == "PutItem" else engine.transact_write_items
+    with first_answer_lost([db.table().meta.client, db.low_level_client()], operation, CASES[operation],
+                           lambda params: send(**params)) as sent:
+        yield sent
 
 
 @pytest.mark.parametrize("lost_once", list(CASES), indirect=True)
